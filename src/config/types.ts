@@ -1,0 +1,112 @@
+/**
+ * The resolved definitions labgate runs from, produced by the loader (`load-config.ts`) out of Educates
+ * TrainingPortal and Workshop YAML. Every default and clamp of `compat-educates.md` is already applied:
+ * consumers never look at raw YAML. Durations are whole seconds; 0 means "never"/"unlimited" as noted.
+ */
+
+/** A request parameter a workshop declares (`spec.request.parameters[]`). */
+export interface RequestParameterDef {
+  name: string
+  /** Default value when the request does not supply one (`value`). */
+  value?: string
+  /** When set, a missing value is generated: `generate: expression` with `from:` a simple pattern. */
+  generate?: { from: string }
+}
+
+/** A Workshop resource. */
+export interface WorkshopDefinition {
+  name: string
+  title: string
+  description: string
+  vendor: string
+  authors: string[]
+  difficulty: string
+  /** `spec.duration` in seconds, 0 when not given. */
+  duration: number
+  tags: string[]
+  labels: Record<string, string>
+  logo: string
+  url: string
+  /** `spec.session.env` of the workshop, in order. */
+  env: { name: string; value: string }[]
+  requestParameters: RequestParameterDef[]
+  /** Directory that holds the workshop's file (and its content, for the dashboard). */
+  directory: string
+  /** The file the definition came from, for error messages. */
+  sourceFile: string
+}
+
+/** One `spec.workshops[]` entry of a portal, joined with its Workshop. It becomes an environment. */
+export interface PortalWorkshop {
+  workshop: WorkshopDefinition
+  /** `alias`: the name the catalog shows instead of the workshop's own, if set. */
+  alias?: string
+  /** Max sessions at once in the environment (allocated + reserved + starting). 0 = unlimited. */
+  capacity: number
+  /** Reserve sessions kept WAITING, clamped to [0, capacity]. */
+  reserved: number
+  /** Sessions created when the environment starts (defaults to `reserved`), clamped to [0, capacity]. */
+  initial: number
+  /** Session lifetime after activation; 0 = never expires. */
+  expires: number
+  /** Extension step when set (0 = use the threshold). */
+  overtime: number
+  /** Hard limit on total lifetime from `started`; defaults to `expires`. 0 = none (only with expires 0). */
+  deadline: number
+  /** Idle time after which the session is stopped; 0 = never. */
+  orphaned: number
+  /** Time a session may stay starting before it is failed; 0 = never. */
+  overdue: number
+  labels: Record<string, string>
+  /** Portal-level `env` entries for this workshop, appended after the workshop's own. */
+  env: { name: string; value: string }[]
+  /** Hash of everything above; a change replaces the environment. */
+  definitionHash: string
+}
+
+/** labgate's own settings, read from `spec.labgate` of the TrainingPortal (ignored by Educates). */
+export interface LabgateSettings {
+  /** Backend for sessions: `local` (bubblewrap, default) or `fake` (testing only). */
+  backend: 'local' | 'fake'
+  /** Origins (`https://hub.example`) that `index_url` may point to. Empty = any http(s) URL. */
+  allowedIndexOrigins: string[]
+  /** Sandbox network policy. */
+  network: 'none' | 'host'
+  /** Per-sandbox limits (bytes, count); 0 = unlimited. */
+  memoryLimit: number
+  pidsLimit: number
+  /** How long STOPPED session rows are kept before they are purged, seconds. */
+  retention: number
+}
+
+/** A TrainingPortal resource. */
+export interface PortalDefinition {
+  name: string
+  labels: Record<string, string>
+  /** `spec.portal.sessions.maximum`, 0 = unlimited. */
+  maximum: number
+  /** Per registered user, 0 = unlimited. */
+  registered: number
+  /** Per anonymous user (API-created users are anonymous), 0 = unlimited. */
+  anonymous: number
+  registration: { type: 'one-step' | 'anonymous'; enabled: boolean }
+  catalogVisibility: 'private' | 'public'
+  /** Fallback index URL (`spec.portal.index`). */
+  index?: string
+  /** Absent parts are generated on first start and persisted. */
+  robot: { username?: string; password?: string; clientId?: string; clientSecret?: string }
+  /** `spec.analytics.webhook.url`. */
+  webhookUrl?: string
+  workshops: PortalWorkshop[]
+  labgate: LabgateSettings
+  sourceFile: string
+}
+
+/** Everything loaded from `--config`. Exactly one portal per labgate process. */
+export interface LoadedConfig {
+  portal: PortalDefinition
+  /** Every Workshop found, by name, including ones the portal does not list. */
+  workshops: Map<string, WorkshopDefinition>
+  /** Non-fatal findings: unknown fields, clamped values. `file: path: message`. */
+  warnings: string[]
+}

@@ -1,0 +1,32 @@
+/**
+ * Typed errors with a code. Use cases throw these; one table (`src/api/http-errors.ts`) maps codes to HTTP.
+ * Anything else that escapes a handler is a bug: it is logged and answered with a generic 500.
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'unavailable'
+  | 'payload_too_large'
+  | 'config_invalid'
+  | 'backend_failed'
+
+export class LabgateError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra machine-readable detail for the presenter (e.g. Educates' JSON error body). */
+    readonly detail?: Record<string, unknown>,
+  ) {
+    super(message)
+    this.name = 'LabgateError'
+  }
+}
+
+export const badRequest = (msg: string) => new LabgateError('bad_request', msg)
+export const forbidden = (msg = 'Forbidden') => new LabgateError('forbidden', msg)
+export const notFound = (msg: string) => new LabgateError('not_found', msg)
+export const unavailable = (msg: string) => new LabgateError('unavailable', msg)
+export const conflict = (msg: string) => new LabgateError('conflict', msg)

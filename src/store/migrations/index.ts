@@ -1,0 +1,9 @@
+import type { Migration } from 'kysely'
+import * as core from './001-core.js'
+import * as auth from './002-auth.js'
+
+/** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
+export const migrations: Record<string, Migration> = {
+  '001-core': core,
+  '002-auth': auth,
+}

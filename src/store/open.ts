@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely'
+import { migrations } from './migrations/index.js'
+import type { Database } from './schema.js'
+
+/** An open database: the Kysely handle plus what the store needs to know about its dialect. */
+export interface Db {
+  kysely: Kysely<Database>
+  dialect: 'sqlite' | 'postgres'
+  close(): Promise<void>
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations }
+
+/**
+ * Opens (creating if needed) the SQLite database at `file`, in WAL mode with durable commits
+ * (`synchronous=FULL`), and runs pending migrations. `:memory:` gives a private in-memory database.
+ * Throws with the migration's name when one fails; the database is left at the last good version.
+ */
+export async function openSqlite(file: string): Promise<Db> {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  await migrate(kysely)
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
+}
+
+/** Runs every pending migration; throws naming the one that failed. */
+export async function migrate(kysely: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db: kysely, provider }).migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`)
+  }
+}
