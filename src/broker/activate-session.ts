@@ -1,0 +1,51 @@
+import { badRequest } from '../errors.js'
+import { activatedExpiry, isSafeName } from '../domain/index.js'
+import type { Session } from '../store/rows.js'
+import type { BrokerDeps } from './deps.js'
+
+export type ActivationResult =
+  | { kind: 'activated'; session: Session }
+  /** The session has ended: the browser goes back to the index URL with `session-deleted`. */
+  | { kind: 'ended'; session: Session }
+
+/**
+ * Activates a pending session with its single-use token: the session becomes the owner's, with the full
+ * workshop duration from now. Visiting the URL again after activation is allowed only for a browser
+ * already signed in as the owner (`currentUser`), which is sent to the dashboard. Throws bad_request for
+ * an unknown session, a wrong or used token, or a window that has passed.
+ */
+export async function activateSession(
+  deps: BrokerDeps,
+  name: string,
+  token: string,
+  currentUser: string | null,
+): Promise<ActivationResult> {
+  if (!isSafeName(name)) throw badRequest('Invalid session name')
+  const s = await deps.store.getSession(name)
+  if (!s || s.portal !== deps.portal.name || !s.owner) throw badRequest('Invalid session or activation token')
+  if (s.state === 'STOPPING' || s.state === 'STOPPED') return { kind: 'ended', session: s }
+  if (!deps.secrets.checkActivationToken(s, token)) throw badRequest('Invalid session or activation token')
+  if (s.activatedAt !== null) {
+    if (currentUser === s.owner) return { kind: 'activated', session: s }
+    throw badRequest('This activation link has already been used')
+  }
+  const now = deps.clock.now()
+  if (s.expiresAt !== null && s.expiresAt <= now) throw badRequest('The activation window of this session has passed')
+  const env = await deps.store.getEnvironment(s.environment)
+  const activated = await deps.store.updateSession(
+    s.name,
+    { activatedAt: now, startedAt: now, expiresAt: activatedExpiry(now, env!.settings), lastActivityAt: now, lastViewAt: now },
+    ['STARTING', 'RUNNING'],
+    s.version,
+  )
+  if (!activated) throw badRequest('This activation link has already been used')
+  await deps.events.emit({
+    name: 'Session/Started',
+    user: s.owner,
+    session: s.name,
+    environment: s.environment,
+    workshop: s.workshop,
+    analyticsUrl: s.analyticsUrl,
+  })
+  return { kind: 'activated', session: activated }
+}

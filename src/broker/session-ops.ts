@@ -1,0 +1,89 @@
+import { LabgateError, badRequest, notFound } from '../errors.js'
+import { extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
+import type { Session } from '../store/rows.js'
+import type { Actor } from './actor.js'
+import { assertSessionAccess } from './actor.js'
+import type { BrokerDeps } from './deps.js'
+
+const VISIBLE = ['STARTING', 'WAITING', 'RUNNING', 'STOPPING']
+
+/**
+ * Loads a session for one of the session endpoints and checks the caller may use it. Throws not_found
+ * for a session that does not exist or is STOPPED (Educates: 404), forbidden for anyone but the owner,
+ * staff or a robot.
+ */
+export async function loadSessionFor(deps: BrokerDeps, name: string, actor: Actor | null): Promise<Session> {
+  const s = await deps.store.getSession(name)
+  if (!s || !VISIBLE.includes(s.state) || s.portal !== deps.portal.name) {
+    assertAnyone(actor)
+    throw notFound('Session does not exist')
+  }
+  assertSessionAccess(actor, s)
+  return s
+}
+
+function assertAnyone(actor: Actor | null) {
+  // The auth check comes before the existence check: an anonymous caller learns nothing.
+  if (!actor) throw new LabgateError('forbidden', 'Forbidden')
+}
+
+/** The schedule of a session as Educates shows it. */
+export async function sessionSchedule(deps: BrokerDeps, s: Session): Promise<ScheduleView & { status: string }> {
+  const env = await deps.store.getEnvironment(s.environment)
+  return { status: s.state, ...scheduleOf(s, env!.settings, deps.clock.now()) }
+}
+
+/**
+ * Extends a RUNNING session by the workshop's step when the rules allow (near expiry, before the
+ * deadline). Returns the schedule and whether it was extended; a refusal is not an error.
+ */
+export async function extendSession(deps: BrokerDeps, s: Session): Promise<ScheduleView & { status: string; extended: boolean }> {
+  const env = await deps.store.getEnvironment(s.environment)
+  const now = deps.clock.now()
+  const next = extendedExpiry(s, env!.settings, now)
+  let current = s
+  let extended = false
+  if (next !== null) {
+    const updated = await deps.store.updateSession(s.name, { expiresAt: next }, ['RUNNING'], s.version)
+    if (updated) {
+      current = updated
+      extended = true
+      await deps.events.emit({
+        name: 'Session/Extended',
+        user: s.owner,
+        session: s.name,
+        environment: s.environment,
+        workshop: s.workshop,
+        analyticsUrl: s.analyticsUrl,
+        data: { expires: new Date(next).toISOString() },
+      })
+    }
+  }
+  return { status: current.state, ...scheduleOf(current, env!.settings, now), extended }
+}
+
+/** Terminates a session (it goes STOPPING, then STOPPED). Idempotent. Returns its times. */
+export async function terminateSession(deps: BrokerDeps, s: Session): Promise<{ started: number | null; expires: number | null }> {
+  const stopped = (await deps.runner.stop(s.name, 'terminated')) ?? s
+  return { started: stopped.startedAt, expires: stopped.expiresAt }
+}
+
+/** Forwards a client event (`{event: {name, data}}`) to the audit log and webhooks. */
+export async function recordClientEvent(deps: BrokerDeps, s: Session, body: unknown): Promise<void> {
+  const event = (body as { event?: unknown } | null)?.event as { name?: unknown; data?: unknown } | undefined
+  if (!event || typeof event !== 'object') throw badRequest('Body must be {"event": {"name": ..., "data": {...}}}')
+  if (typeof event.name !== 'string' || event.name.length === 0 || event.name.length > 200) {
+    throw badRequest('event.name must be a non-empty string of at most 200 characters')
+  }
+  const data = event.data ?? {}
+  if (typeof data !== 'object' || Array.isArray(data)) throw badRequest('event.data must be an object')
+  await deps.events.emit({
+    name: event.name,
+    user: s.owner,
+    session: s.name,
+    environment: s.environment,
+    workshop: s.workshop,
+    analyticsUrl: s.analyticsUrl,
+    data: data as Record<string, unknown>,
+  })
+}

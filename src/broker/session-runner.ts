@@ -1,0 +1,131 @@
+import type { SandboxSpec } from '../backends/backend.js'
+import type { StopReason } from '../domain/types.js'
+import type { Session } from '../store/rows.js'
+import type { BrokerDeps } from './deps.js'
+import { sessionEnvironment } from './session-env.js'
+import { LIVE_STATES } from '../store/kysely-store.js'
+
+/** Educates' event name for each stop reason, sent beside `Session/Stopping`. */
+const STOP_EVENTS: Partial<Record<StopReason, string>> = {
+  terminated: 'Session/Terminate',
+  expired: 'Session/Expired',
+  orphaned: 'Session/Orphaned',
+}
+
+/**
+ * Starts and stops the sandboxes behind sessions and keeps the session rows in step. Starts run in the
+ * background; `whenSettled(name)` lets a caller wait for one. Every method is safe to call twice.
+ */
+export class SessionRunner {
+  private readonly inFlight = new Map<string, Promise<void>>()
+
+  constructor(private readonly deps: Omit<BrokerDeps, 'runner'>) {}
+
+  /** Starts `s`'s sandbox in the background. The row goes WAITING (no owner) or RUNNING once it is up. */
+  launch(s: Session): void {
+    if (this.inFlight.has(s.name)) return
+    const p = this.start(s).finally(() => this.inFlight.delete(s.name))
+    this.inFlight.set(s.name, p)
+  }
+
+  /** Resolves when the session's sandbox start (if any is under way) has finished, successfully or not. */
+  async whenSettled(name: string): Promise<void> {
+    await this.inFlight.get(name)
+  }
+
+  /** True while a start of this session's sandbox is under way in this process. */
+  isStarting(name: string): boolean {
+    return this.inFlight.has(name)
+  }
+
+  /** Number of starts under way. */
+  get starting(): number {
+    return this.inFlight.size
+  }
+
+  private async start(s: Session): Promise<void> {
+    const { backend, store, clock, portal, secrets, log } = this.deps
+    const env = await store.getEnvironment(s.environment)
+    if (!env) return
+    const spec: SandboxSpec = {
+      session: s.name,
+      workshop: s.workshop,
+      env: sessionEnvironment(s, env.settings, secrets),
+      network: portal.labgate.network,
+      limits: {
+        ...(portal.labgate.memoryLimit ? { memoryBytes: portal.labgate.memoryLimit } : {}),
+        ...(portal.labgate.pidsLimit ? { pids: portal.labgate.pidsLimit } : {}),
+      },
+    }
+    let handle
+    try {
+      const info = await backend.start(spec)
+      handle = info.handle
+      for (const w of info.warnings) log(`session ${s.name}: ${w}`)
+    } catch (e) {
+      log(`session ${s.name}: sandbox failed to start: ${(e as Error).message}`)
+      await this.markStopped(s, 'failed', clock.now())
+      return
+    }
+    await store.updateSession(s.name, { handle })
+    const up = await store.updateSession(s.name, { state: s.owner ? 'RUNNING' : 'WAITING' }, ['STARTING'])
+    if (!up) {
+      // Stopped (terminated, evicted, timed out) while starting: the sandbox must go too.
+      const now = await store.getSession(s.name)
+      if (now && (now.state === 'STOPPING' || now.state === 'STOPPED')) await this.finishStop({ ...now, handle })
+      return
+    }
+    if (!up.owner) await this.deps.events.emit({ name: 'Session/Created', session: s.name, environment: s.environment, workshop: s.workshop })
+    this.deps.nudge()
+  }
+
+  /**
+   * Stops a live session: the row goes STOPPING at once (so it stops counting against capacity), then
+   * the sandbox is stopped and the row goes STOPPED. Returns the STOPPING row, or null when the session
+   * was not live (already stopping or stopped: nothing changes).
+   */
+  async stop(name: string, reason: StopReason): Promise<Session | null> {
+    const { store, clock, events } = this.deps
+    const at = clock.now()
+    const s = await store.updateSession(name, { state: 'STOPPING', stoppingAt: at, stopReason: reason }, LIVE_STATES)
+    if (!s) return null
+    const base = { user: s.owner, session: s.name, environment: s.environment, workshop: s.workshop, analyticsUrl: s.analyticsUrl }
+    await events.emit({ ...base, name: 'Session/Stopping', data: { reason } })
+    const specific = STOP_EVENTS[reason]
+    if (specific) await events.emit({ ...base, name: specific })
+    void this.finishStop(s).catch((e) => this.deps.log(`session ${name}: stop failed: ${(e as Error).message}`))
+    this.deps.nudge()
+    return s
+  }
+
+  /** Stops the sandbox of a STOPPING session and marks it STOPPED. A start in flight finishes the job. */
+  async finishStop(s: Session): Promise<void> {
+    if (!s.handle) {
+      if (this.inFlight.has(s.name)) return // start() sees STOPPING and comes back here with the handle
+      await this.markStopped(s, s.stopReason ?? 'failed', this.deps.clock.now())
+      return
+    }
+    await this.deps.backend.stop(s.handle, { purge: true })
+    await this.markStopped(s, s.stopReason ?? 'terminated', this.deps.clock.now())
+  }
+
+  private async markStopped(s: Session, reason: StopReason, at: number): Promise<void> {
+    const done = await this.deps.store.updateSession(
+      s.name,
+      { state: 'STOPPED', stoppedAt: at, stopReason: s.stopReason ?? reason, stoppingAt: s.stoppingAt ?? at },
+      ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
+    )
+    if (done) {
+      await this.deps.events.emit({
+        name: 'Session/Deleted',
+        user: s.owner,
+        session: s.name,
+        environment: s.environment,
+        workshop: s.workshop,
+        analyticsUrl: s.analyticsUrl,
+        data: { reason: done.stopReason },
+      })
+      this.deps.nudge()
+    }
+  }
+}

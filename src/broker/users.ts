@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto'
+import { badRequest } from '../errors.js'
+import type { User } from '../store/rows.js'
+import type { Store } from '../store/store.js'
+import type { BrokerDeps } from './deps.js'
+
+export interface UserDetails {
+  email?: string
+  firstName?: string
+  lastName?: string
+}
+
+const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
+
+/** Validates user details from a request; throws `bad_request` saying which value is wrong. */
+export function checkUserDetails(d: UserDetails): void {
+  if (d.email !== undefined && (d.email.length > 254 || !EMAIL.test(d.email))) throw badRequest('Invalid email address')
+  for (const [k, v] of [['first_name', d.firstName], ['last_name', d.lastName]] as const) {
+    if (v !== undefined && v.length > 150) throw badRequest(`${k} is longer than 150 characters`)
+  }
+}
+
+/**
+ * The user a robot's request is for: the user with the given id (created as an anonymous user with
+ * exactly that id when labgate has never seen it), or a new anonymous user with a random id. Staff and
+ * robots cannot be the target (bad_request). Details that are given replace the stored ones.
+ * Returns the user and whether it was created.
+ */
+export async function resolveApiUser(
+  deps: Pick<BrokerDeps, 'clock'>,
+  store: Store,
+  id: string | undefined,
+  details: UserDetails,
+): Promise<{ user: User; created: boolean }> {
+  const at = deps.clock.now()
+  if (id !== undefined) {
+    if (id.length === 0 || id.length > 255 || /[\u0000-\u001f\u007f]/.test(id)) throw badRequest('Invalid user id')
+    const existing = await store.getUser(id)
+    if (existing) {
+      if (existing.kind === 'staff' || existing.kind === 'robot') throw badRequest('Sessions cannot be requested for staff or robot users')
+      const user = (await store.updateUserDetails(id, details, at)) ?? existing
+      return { user, created: false }
+    }
+  }
+  const user = await store.createUser({ id: id ?? randomUUID(), kind: 'anonymous', ...details, at })
+  return { user, created: true }
+}

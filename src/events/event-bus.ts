@@ -1,0 +1,65 @@
+import type { Clock } from '../domain/clock.js'
+import type { Store } from '../store/store.js'
+import type { WebhookEnvelope, WebhookSender } from './webhooks.js'
+
+/** Portal identity as it appears in every webhook envelope. */
+export interface PortalIdentity {
+  name: string
+  uid: string
+  generation: number
+  url: string
+}
+
+export interface EmitInput {
+  name: string
+  user?: string | null
+  session?: string | null
+  environment?: string | null
+  workshop?: string | null
+  data?: Record<string, unknown>
+  /** The session's own analytics URL, if it has one. */
+  analyticsUrl?: string | null
+}
+
+/**
+ * Records every domain event in the audit log (the `events` table) and forwards it to the analytics
+ * webhooks. `emit` resolves once the audit row is written; webhook delivery never delays it.
+ */
+export class EventBus {
+  constructor(
+    private readonly deps: {
+      store: Store
+      clock: Clock
+      webhooks: WebhookSender
+      portal: PortalIdentity
+      globalWebhook?: string
+    },
+  ) {}
+
+  async emit(e: EmitInput, store: Store = this.deps.store): Promise<void> {
+    const at = this.deps.clock.now()
+    await store.appendEvent({
+      at,
+      name: e.name,
+      userId: e.user ?? null,
+      session: e.session ?? null,
+      environment: e.environment ?? null,
+      workshop: e.workshop ?? null,
+      data: e.data ?? {},
+    })
+    if (!this.deps.globalWebhook && !e.analyticsUrl) return
+    const envelope: WebhookEnvelope = {
+      portal: this.deps.portal,
+      event: {
+        name: e.name,
+        timestamp: new Date(at).toISOString(),
+        user: e.user ?? null,
+        session: e.session ?? null,
+        environment: e.environment ?? null,
+        workshop: e.workshop ?? null,
+        data: e.data ?? {},
+      },
+    }
+    this.deps.webhooks.send([this.deps.globalWebhook, e.analyticsUrl], envelope)
+  }
+}

@@ -1,0 +1,208 @@
+import { isOrphaned, isPending, reservesToStart } from '../domain/index.js'
+import type { BrokerDeps } from '../broker/deps.js'
+import { SessionSecrets } from '../broker/session-secrets.js'
+import type { Session } from '../store/rows.js'
+
+export interface ReconcilerOptions {
+  /** Mean time between periodic passes, ms (jittered ±20 %). */
+  intervalMs?: number
+  /** Every how many passes running sandboxes are observed for having vanished. */
+  observeEvery?: number
+}
+
+/**
+ * Makes the observed world match the desired one. `start()` runs one full pass first (re-adopting live
+ * sandboxes, reaping dead ones), then passes run on `nudge()` (debounced) and on a jittered interval.
+ * Passes never overlap; a failing pass is logged and the next one runs as usual.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | null = null
+  private soon: NodeJS.Timeout | null = null
+  private running: Promise<void> | null = null
+  private again = false
+  private passes = 0
+  private stopped = true
+  /** Environments that have seen a request: from then on their reserves are kept topped up. */
+  private readonly requested = new Set<string>()
+
+  constructor(
+    private readonly deps: BrokerDeps,
+    private readonly opts: ReconcilerOptions = {},
+  ) {}
+
+  /** Runs the start-up pass (adopting or reaping every stored sandbox), then schedules the periodic passes. */
+  async start(): Promise<void> {
+    this.stopped = false
+    await this.adopt()
+    await this.runPass()
+    this.schedule()
+  }
+
+  /** Stops scheduling passes and waits for the one under way. Sandboxes keep running. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    if (this.soon) clearTimeout(this.soon)
+    await this.running
+  }
+
+  /** Asks for a pass soon (within a few ms); many nudges make one pass. */
+  nudge(): void {
+    if (this.stopped || this.soon) return
+    this.soon = setTimeout(() => {
+      this.soon = null
+      void this.runPass()
+    }, 5)
+  }
+
+  /** Runs one pass now (or waits for the current one and runs another). For tests and the CLI. */
+  async runPass(): Promise<void> {
+    if (this.running) {
+      this.again = true
+      return this.running
+    }
+    this.running = (async () => {
+      do {
+        this.again = false
+        try {
+          await this.pass()
+        } catch (e) {
+          this.deps.log(`reconciler pass failed: ${(e as Error).stack ?? e}`)
+        }
+      } while (this.again && !this.stopped)
+    })().finally(() => (this.running = null))
+    return this.running
+  }
+
+  private schedule(): void {
+    if (this.stopped) return
+    const base = this.opts.intervalMs ?? 1000
+    const delay = base * (0.8 + Math.random() * 0.4)
+    this.timer = setTimeout(() => void this.runPass().finally(() => this.schedule()), delay)
+    this.timer.unref()
+  }
+
+  /** Start-up: every stored live session is re-attached to its sandbox, restarted, or reaped. */
+  private async adopt(): Promise<void> {
+    const { store, backend, runner, log } = this.deps
+    const live = await store.listSessions({ portal: this.deps.portal.name, states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'] })
+    let adopted = 0
+    let reaped = 0
+    for (const s of live) {
+      if (s.state === 'STOPPING') {
+        await runner.finishStop(s)
+        continue
+      }
+      if (!s.handle) {
+        // The start was cut off by the restart. Allocated sessions are started again; reserves are dropped
+        // and replaced by the pass that follows.
+        if (s.owner) runner.launch(s)
+        else await this.stopAndCount(s, 'failed')
+        continue
+      }
+      const status = await backend.observe(s.handle)
+      if (status.state === 'gone') {
+        reaped++
+        await runner.stop(s.name, 'vanished')
+      } else {
+        adopted++
+      }
+    }
+    if (live.length > 0) log(`reconciler: ${adopted} sandboxes re-adopted, ${reaped} vanished and reaped`)
+  }
+
+  private async stopAndCount(s: Session, reason: 'failed'): Promise<void> {
+    await this.deps.runner.stop(s.name, reason)
+  }
+
+  private async pass(): Promise<void> {
+    const { store, clock, portal, runner, backend } = this.deps
+    this.passes++
+    const now = clock.now()
+    const envs = await store.listEnvironments({ portal: portal.name, states: ['RUNNING', 'STOPPING'] })
+    const envByName = new Map(envs.map((e) => [e.name, e]))
+    const live = await store.listSessions({ portal: portal.name, states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'] })
+    const observe = this.passes % (this.opts.observeEvery ?? 5) === 0
+
+    for (const s of live) {
+      const env = envByName.get(s.environment)
+      if (s.owner) this.requested.add(s.environment)
+      if (s.state === 'STOPPING') {
+        if (s.stoppingAt !== null && now - s.stoppingAt > 30_000 && !runner.isStarting(s.name)) await runner.finishStop(s)
+        continue
+      }
+      if (!env) continue
+      const settings = env.settings
+      if (isPending(s)) {
+        if (s.expiresAt !== null && s.expiresAt <= now) await runner.stop(s.name, 'activation-timeout')
+      } else if (s.activatedAt !== null) {
+        if (s.expiresAt !== null && s.expiresAt <= now) await runner.stop(s.name, 'expired')
+        else if (isOrphaned(s, settings.orphaned, now)) await runner.stop(s.name, 'orphaned')
+      } else if (env.state === 'STOPPING' && !s.owner) {
+        await runner.stop(s.name, 'drained')
+      } else if (s.state === 'STARTING' && settings.overdue > 0 && now - s.createdAt > settings.overdue * 1000) {
+        await runner.stop(s.name, 'failed')
+      }
+      if (observe && s.handle && (s.state === 'WAITING' || s.state === 'RUNNING')) {
+        const status = await backend.observe(s.handle)
+        if (status.state === 'gone') await runner.stop(s.name, 'vanished')
+      }
+    }
+
+    await this.topUpReserves(envs.filter((e) => e.state === 'RUNNING'))
+    await this.finishDrained(envs.filter((e) => e.state === 'STOPPING'))
+    await store.purgeStopped(now - portal.labgate.retention * 1000)
+  }
+
+  private async topUpReserves(envs: import('../store/rows.js').Environment[]): Promise<void> {
+    const { store, clock, portal, runner } = this.deps
+    if (envs.length === 0) return
+    const counts = await store.countSessions(portal.name)
+    let portalLive = counts.portalLive
+    for (const env of envs) {
+      const c = counts.environments.get(env.name) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
+      const settings = env.settings
+      const target = this.requested.has(env.name) ? settings.reserved : Math.min(settings.reserved, settings.initial)
+      const n = reservesToStart({
+        capacity: settings.capacity,
+        reserved: target,
+        envLive: c.live,
+        envUnallocated: c.unallocated,
+        portalMaximum: portal.maximum,
+        portalLive,
+      })
+      for (let i = 0; i < n; i++) {
+        const s = await store.createSession({
+          environment: env.name,
+          portal: env.portal,
+          workshop: env.workshop,
+          state: 'STARTING',
+          owner: null,
+          reserved: true,
+          viaApi: false,
+          createdAt: clock.now(),
+          allocatedAt: null,
+          startedAt: null,
+          expiresAt: null,
+          secretNonce: SessionSecrets.nonce(),
+          indexUrl: null,
+          analyticsUrl: null,
+          params: {},
+          backend: this.deps.backend.name,
+        })
+        portalLive++
+        runner.launch(s)
+      }
+    }
+  }
+
+  private async finishDrained(envs: import('../store/rows.js').Environment[]): Promise<void> {
+    const { store, clock, events } = this.deps
+    for (const env of envs) {
+      const left = await store.listSessions({ environment: env.name, states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'] })
+      if (left.length > 0) continue
+      await store.setEnvironmentState(env.name, 'STOPPED', clock.now())
+      await events.emit({ name: 'Environment/Deleted', environment: env.name, workshop: env.workshop })
+    }
+  }
+}

@@ -1,0 +1,321 @@
+import { type Kysely, type Transaction, sql } from 'kysely'
+import { conflict } from '../errors.js'
+import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
+import { toEnvironment, toSession, toUser, sessionColumns, type Session } from './rows.js'
+import type { Database } from './schema.js'
+import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
+
+const LIVE: SessionState[] = ['STARTING', 'WAITING', 'RUNNING']
+const NOT_STOPPED: SessionState[] = ['STARTING', 'WAITING', 'RUNNING', 'STOPPING']
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0')
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string }
+  return err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === '23505'
+}
+
+/**
+ * The `Store` over Kysely, for SQLite and PostgreSQL alike. "Live" in counts means STARTING, WAITING or
+ * RUNNING: a STOPPING session no longer holds capacity (its sandbox is going away).
+ */
+export class KyselyStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly inTransaction = false,
+  ) {}
+
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this)
+    return this.db.transaction().execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, true)))
+  }
+
+  async getUser(id: string) {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return r ? toUser(r) : null
+  }
+
+  async getUserByUsername(username: string) {
+    const r = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst()
+    return r ? toUser(r) : null
+  }
+
+  async createUser(u: { id: string; kind: UserKind; username?: string | null; email?: string | null; firstName?: string | null; lastName?: string | null; at: number }) {
+    const row = {
+      id: u.id,
+      username: u.username ?? null,
+      kind: u.kind,
+      email: u.email ?? null,
+      first_name: u.firstName ?? null,
+      last_name: u.lastName ?? null,
+      password_hash: null,
+      created_at: u.at,
+      updated_at: u.at,
+    }
+    try {
+      await this.db.insertInto('users').values(row).execute()
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict(`user ${u.id} already exists`)
+      throw e
+    }
+    return toUser(row)
+  }
+
+  async updateUserDetails(id: string, d: { email?: string; firstName?: string; lastName?: string }, at: number) {
+    const set: Record<string, string | number> = {}
+    if (d.email !== undefined) set.email = d.email
+    if (d.firstName !== undefined) set.first_name = d.firstName
+    if (d.lastName !== undefined) set.last_name = d.lastName
+    if (Object.keys(set).length > 0) {
+      await this.db.updateTable('users').set({ ...set, updated_at: at }).where('id', '=', id).execute()
+    }
+    return this.getUser(id)
+  }
+
+  async listEnvironments(filter: { portal?: string; states?: EnvironmentState[] } = {}) {
+    let q = this.db.selectFrom('environments').selectAll()
+    if (filter.portal) q = q.where('portal', '=', filter.portal)
+    if (filter.states?.length) q = q.where('state', 'in', filter.states)
+    const rows = await q.orderBy('created_at').orderBy('name').execute()
+    return rows.map(toEnvironment)
+  }
+
+  async getEnvironment(name: string) {
+    const r = await this.db.selectFrom('environments').selectAll().where('name', '=', name).executeTakeFirst()
+    return r ? toEnvironment(r) : null
+  }
+
+  async createEnvironment(e: { portal: string; workshop: string; settings: import('../config/types.js').PortalWorkshop; state: EnvironmentState; at: number }) {
+    const n = await this.nextSequence(`environment:${e.portal}`)
+    const row = {
+      name: `${e.portal}-w${pad(n, 2)}`,
+      portal: e.portal,
+      workshop: e.workshop,
+      state: e.state,
+      settings: JSON.stringify(e.settings),
+      definition_hash: e.settings.definitionHash,
+      created_at: e.at,
+      stopped_at: null,
+    }
+    await this.db.insertInto('environments').values(row).execute()
+    return toEnvironment(row)
+  }
+
+  async setEnvironmentState(name: string, state: EnvironmentState, at: number) {
+    await this.db
+      .updateTable('environments')
+      .set({ state, stopped_at: state === 'STOPPED' ? at : null })
+      .where('name', '=', name)
+      .execute()
+  }
+
+  async getSession(name: string) {
+    const r = await this.db.selectFrom('sessions').selectAll().where('name', '=', name).executeTakeFirst()
+    return r ? toSession(r) : null
+  }
+
+  async listSessions(filter: { environment?: string; owner?: string; portal?: string; states?: SessionState[] } = {}) {
+    let q = this.db.selectFrom('sessions').selectAll()
+    if (filter.environment) q = q.where('environment', '=', filter.environment)
+    if (filter.owner) q = q.where('owner', '=', filter.owner)
+    if (filter.portal) q = q.where('portal', '=', filter.portal)
+    if (filter.states?.length) q = q.where('state', 'in', filter.states)
+    const rows = await q.orderBy('created_at').orderBy('name').execute()
+    return rows.map(toSession)
+  }
+
+  async createSession(s: NewSession) {
+    const n = await this.nextSequence(`session:${s.environment}`)
+    const row = {
+      name: `${s.environment}-s${pad(n, 3)}`,
+      environment: s.environment,
+      portal: s.portal,
+      workshop: s.workshop,
+      state: s.state,
+      owner: s.owner,
+      reserved: s.reserved ? 1 : 0,
+      via_api: s.viaApi ? 1 : 0,
+      created_at: s.createdAt,
+      allocated_at: s.allocatedAt,
+      activated_at: null,
+      started_at: s.startedAt,
+      expires_at: s.expiresAt,
+      secret_nonce: s.secretNonce,
+      index_url: s.indexUrl,
+      analytics_url: s.analyticsUrl,
+      params: JSON.stringify(s.params),
+      handle: null,
+      backend: s.backend,
+      last_activity_at: null,
+      last_view_at: null,
+      stopping_at: null,
+      stopped_at: null,
+      stop_reason: null,
+      version: 0,
+    }
+    await this.db.insertInto('sessions').values(row).execute()
+    return toSession(row)
+  }
+
+  async takeReserve(environment: string, patch: Partial<Session> & { owner: string }) {
+    const oldest = this.db
+      .selectFrom('sessions')
+      .select('name')
+      .where('environment', '=', environment)
+      .where('state', '=', 'WAITING')
+      .where('owner', 'is', null)
+      .orderBy('created_at')
+      .orderBy('name')
+      .limit(1)
+    const r = await this.db
+      .updateTable('sessions')
+      .set({ ...sessionColumns({ ...patch, state: 'RUNNING' }), version: sql`version + 1` })
+      .where('name', '=', (eb) => eb.selectFrom(oldest.as('o')).select('o.name'))
+      .where('state', '=', 'WAITING')
+      .where('owner', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    return r ? toSession(r) : null
+  }
+
+  async updateSession(name: string, patch: Partial<Session>, states?: SessionState[], version?: number) {
+    let q = this.db
+      .updateTable('sessions')
+      .set({ ...sessionColumns(patch), version: sql`version + 1` })
+      .where('name', '=', name)
+    if (states?.length) q = q.where('state', 'in', states)
+    if (version !== undefined) q = q.where('version', '=', version)
+    const r = await q.returningAll().executeTakeFirst()
+    return r ? toSession(r) : null
+  }
+
+  async findLiveSession(owner: string, environment: string) {
+    const r = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('owner', '=', owner)
+      .where('environment', '=', environment)
+      .where('state', 'in', LIVE)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst()
+    return r ? toSession(r) : null
+  }
+
+  async countSessions(portal: string): Promise<SessionCounts> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['environment', 'state', sql<number>`case when owner is null then 1 else 0 end`.as('free'), sql<number>`count(*)`.as('n')])
+      .where('state', 'in', LIVE)
+      .where('portal', '=', portal)
+      .groupBy(['environment', 'state', sql`case when owner is null then 1 else 0 end`])
+      .execute()
+    const environments: SessionCounts['environments'] = new Map()
+    let portalLive = 0
+    for (const r of rows) {
+      const n = Number(r.n)
+      const free = Number(r.free) === 1
+      const c = environments.get(r.environment) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
+      c.live += n
+      if (free) c.unallocated += n
+      else c.allocated += n
+      if (free && r.state === 'WAITING') c.waiting += n
+      environments.set(r.environment, c)
+      portalLive += n
+    }
+    return { portalLive, environments }
+  }
+
+  async countUserSessions(portal: string, owner: string) {
+    const r = await this.db
+      .selectFrom('sessions')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('portal', '=', portal)
+      .where('owner', '=', owner)
+      .where('state', 'in', LIVE)
+      .executeTakeFirstOrThrow()
+    return Number(r.n)
+  }
+
+  async oldestReserve(portal: string, exceptEnvironment?: string) {
+    let q = this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('portal', '=', portal)
+      .where('owner', 'is', null)
+      .where('state', 'in', ['WAITING', 'STARTING'])
+    if (exceptEnvironment) q = q.where('environment', '!=', exceptEnvironment)
+    const r = await q.orderBy('created_at').orderBy('name').limit(1).executeTakeFirst()
+    return r ? toSession(r) : null
+  }
+
+  async purgeStopped(before: number) {
+    const r = await this.db
+      .deleteFrom('sessions')
+      .where('state', '=', 'STOPPED')
+      .where('stopped_at', '<', before)
+      .executeTakeFirst()
+    return Number(r.numDeletedRows)
+  }
+
+  async appendEvent(e: AppEvent) {
+    await this.db
+      .insertInto('events')
+      .values({
+        at: e.at,
+        name: e.name,
+        user_id: e.userId ?? null,
+        session: e.session ?? null,
+        environment: e.environment ?? null,
+        workshop: e.workshop ?? null,
+        data: JSON.stringify(e.data ?? {}),
+      })
+      .execute()
+  }
+
+  async listEvents(filter: { session?: string; name?: string; limit?: number } = {}) {
+    let q = this.db.selectFrom('events').selectAll()
+    if (filter.session) q = q.where('session', '=', filter.session)
+    if (filter.name) q = q.where('name', '=', filter.name)
+    const rows = await q.orderBy('id').limit(filter.limit ?? 1000).execute()
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: Number(r.at),
+      name: r.name,
+      userId: r.user_id,
+      session: r.session,
+      environment: r.environment,
+      workshop: r.workshop,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+    }))
+  }
+
+  async getSetting(key: string) {
+    const r = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst()
+    return r?.value ?? null
+  }
+
+  async setSettingIfAbsent(key: string, value: string) {
+    await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute()
+    return (await this.getSetting(key)) as string
+  }
+
+  async setSetting(key: string, value: string) {
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute()
+  }
+
+  private async nextSequence(name: string): Promise<number> {
+    const r = await this.db
+      .insertInto('sequences')
+      .values({ name, value: 1 })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`sequences.value + 1` }))
+      .returning('value')
+      .executeTakeFirstOrThrow()
+    return Number(r.value)
+  }
+}
+
+export { NOT_STOPPED as NOT_STOPPED_STATES, LIVE as LIVE_STATES }

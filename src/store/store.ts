@@ -1,0 +1,95 @@
+/**
+ * The durable state of labgate, behind one interface. `KyselyStore` implements it for SQLite and
+ * PostgreSQL; every implementation passes `test/store-suite.ts`. Methods that say "conditional" change
+ * nothing and return null when their condition does not hold, so races resolve in the database.
+ */
+import type { PortalWorkshop } from '../config/types.js'
+import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
+import type { Environment, Session, User } from './rows.js'
+
+export interface NewSession {
+  environment: string
+  portal: string
+  workshop: string
+  state: SessionState
+  owner: string | null
+  reserved: boolean
+  viaApi: boolean
+  createdAt: number
+  allocatedAt: number | null
+  startedAt: number | null
+  expiresAt: number | null
+  secretNonce: string
+  indexUrl: string | null
+  analyticsUrl: string | null
+  params: Record<string, string>
+  backend: string
+}
+
+/** Live-session counts of one portal, for allocation and reserve decisions. */
+export interface SessionCounts {
+  /** Sessions not STOPPING or STOPPED, across the portal. */
+  portalLive: number
+  /** Per environment: live sessions, unallocated WAITING ones, unallocated (WAITING or STARTING) ones. */
+  environments: Map<string, { live: number; waiting: number; unallocated: number; allocated: number }>
+}
+
+export interface AppEvent {
+  at: number
+  name: string
+  userId?: string | null
+  session?: string | null
+  environment?: string | null
+  workshop?: string | null
+  data?: Record<string, unknown>
+}
+
+export interface Store {
+  /** Runs `fn` in one transaction: all of its writes land or none do. Nested calls reuse the transaction. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
+
+  getUser(id: string): Promise<User | null>
+  getUserByUsername(username: string): Promise<User | null>
+  /** Creates a user with exactly the given id. Throws `conflict` if the id or username is taken. */
+  createUser(u: { id: string; kind: UserKind; username?: string | null; email?: string | null; firstName?: string | null; lastName?: string | null; at: number }): Promise<User>
+  /** Sets the details that are given (undefined leaves a field unchanged). Returns the user or null. */
+  updateUserDetails(id: string, d: { email?: string; firstName?: string; lastName?: string }, at: number): Promise<User | null>
+
+  listEnvironments(filter?: { portal?: string; states?: EnvironmentState[] }): Promise<Environment[]>
+  getEnvironment(name: string): Promise<Environment | null>
+  /** Creates an environment with the next never-used name `<portal>-wNN`. */
+  createEnvironment(e: { portal: string; workshop: string; settings: PortalWorkshop; state: EnvironmentState; at: number }): Promise<Environment>
+  setEnvironmentState(name: string, state: EnvironmentState, at: number): Promise<void>
+
+  getSession(name: string): Promise<Session | null>
+  listSessions(filter?: { environment?: string; owner?: string; portal?: string; states?: SessionState[] }): Promise<Session[]>
+  /** Creates a session with the next never-used name `<environment>-sNNN`. */
+  createSession(s: NewSession): Promise<Session>
+  /**
+   * Conditional: hands the oldest unallocated WAITING session of `environment` to `owner` in one
+   * UPDATE. Returns it, or null when none is waiting. Two callers never get the same session.
+   */
+  takeReserve(environment: string, patch: Partial<Session> & { owner: string }): Promise<Session | null>
+  /**
+   * Conditional: applies `patch` if the session's state is one of `states` (any, when omitted) and, when
+   * `version` is given, the row is still at that version (optimistic concurrency). Bumps the version.
+   */
+  updateSession(name: string, patch: Partial<Session>, states?: SessionState[], version?: number): Promise<Session | null>
+  /** The user's live (not STOPPING/STOPPED) session in the environment, if any. */
+  findLiveSession(owner: string, environment: string): Promise<Session | null>
+  countSessions(portal: string): Promise<SessionCounts>
+  /** Live sessions of the user across the portal. */
+  countUserSessions(portal: string, owner: string): Promise<number>
+  /** The oldest unallocated reserve (WAITING or STARTING) of the portal outside `exceptEnvironment`. */
+  oldestReserve(portal: string, exceptEnvironment?: string): Promise<Session | null>
+  /** Deletes STOPPED sessions stopped before `before`; returns how many. */
+  purgeStopped(before: number): Promise<number>
+
+  appendEvent(e: AppEvent): Promise<void>
+  listEvents(filter?: { session?: string; name?: string; limit?: number }): Promise<(AppEvent & { id: number })[]>
+
+  getSetting(key: string): Promise<string | null>
+  /** Stores `value` under `key` unless the key exists; returns the value now stored. */
+  setSettingIfAbsent(key: string, value: string): Promise<string>
+  setSetting(key: string, value: string): Promise<void>
+}
