@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'unavailable'
   | 'payload_too_large'
@@ -26,7 +27,10 @@ export class LabgateError extends Error {
 }
 
 export const badRequest = (msg: string) => new LabgateError('bad_request', msg)
-export const forbidden = (msg = 'Forbidden') => new LabgateError('forbidden', msg)
+/** Forbidden; with no message the HTTP answer is Educates' bare 403 with an empty body. */
+export const forbidden = (msg = '') => new LabgateError('forbidden', msg)
+export const methodNotAllowed = (method: string) => new LabgateError('method_not_allowed', `Method ${method} not allowed`)
 export const notFound = (msg: string) => new LabgateError('not_found', msg)
 export const unavailable = (msg: string) => new LabgateError('unavailable', msg)
+export const payloadTooLarge = (msg: string) => new LabgateError('payload_too_large', msg)
 export const conflict = (msg: string) => new LabgateError('conflict', msg)

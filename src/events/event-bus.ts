@@ -31,7 +31,8 @@ export class EventBus {
       store: Store
       clock: Clock
       webhooks: WebhookSender
-      portal: PortalIdentity
+      /** The portal's identity; a function because the URL is known only once the server listens. */
+      portal: () => PortalIdentity
       globalWebhook?: string
     },
   ) {}
@@ -49,7 +50,7 @@ export class EventBus {
     })
     if (!this.deps.globalWebhook && !e.analyticsUrl) return
     const envelope: WebhookEnvelope = {
-      portal: this.deps.portal,
+      portal: this.deps.portal(),
       event: {
         name: e.name,
         timestamp: new Date(at).toISOString(),

@@ -1,0 +1,12 @@
+/**
+ * How the HTTP layer learns who is calling. Implemented over the grant/token model (`src/auth/`): bearer
+ * tokens are OAuth2 access tokens; the browser cookie holds a token of the portal's own client.
+ */
+export interface Authenticator {
+  /** The user behind an access token, or null when it is unknown, expired or revoked. Fast (cached). */
+  bearer(token: string): Promise<{ userId: string } | null>
+  /** Signs a browser in as `userId`: returns the cookie value (a fresh token) valid for `ttlSeconds`. */
+  browserLogin(userId: string, ttlSeconds: number): Promise<string>
+  /** The user behind a browser cookie, or null. */
+  browserSession(cookie: string): Promise<{ userId: string } | null>
+}

@@ -1,0 +1,65 @@
+import type { FastifyRequest } from 'fastify'
+import type { Actor } from '../broker/actor.js'
+import type { BrokerDeps } from '../broker/deps.js'
+import type { UserKind } from '../domain/types.js'
+import type { Authenticator } from './authenticator.js'
+
+/** The name of the browser's sign-in cookie. */
+export const AUTH_COOKIE = 'labgate_auth'
+
+/** What every route module gets. */
+export interface ApiContext {
+  deps: BrokerDeps
+  auth: Authenticator
+  /** The portal's public origin, e.g. `http://localhost:8080`. */
+  portalUrl: string
+  /** Largest accepted request body, bytes. */
+  bodyLimit: number
+}
+
+const kinds = new WeakMap<ApiContext, Map<string, UserKind>>()
+
+async function kindOf(ctx: ApiContext, userId: string): Promise<UserKind | null> {
+  let cache = kinds.get(ctx)
+  if (!cache) kinds.set(ctx, (cache = new Map()))
+  const hit = cache.get(userId)
+  if (hit) return hit
+  const user = await ctx.deps.store.getUser(userId)
+  if (!user) return null
+  if (cache.size > 100_000) cache.clear()
+  cache.set(userId, user.kind)
+  return user.kind
+}
+
+/** Reads one cookie from the request's Cookie header. */
+export function readCookie(req: FastifyRequest, name: string): string | null {
+  const header = req.headers.cookie
+  if (!header) return null
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=')
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim())
+  }
+  return null
+}
+
+/**
+ * Who is calling: a bearer token wins over the browser cookie. Null for anonymous callers and for
+ * credentials that are unknown, expired or revoked (the caller then gets Educates' bare 403).
+ */
+export async function actorOf(ctx: ApiContext, req: FastifyRequest): Promise<Actor | null> {
+  const header = req.headers.authorization
+  if (header !== undefined) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    if (!m) return null
+    const who = await ctx.auth.bearer(m[1]!)
+    if (!who) return null
+    const kind = await kindOf(ctx, who.userId)
+    return kind ? { userId: who.userId, kind, via: 'bearer' } : null
+  }
+  const cookie = readCookie(req, AUTH_COOKIE)
+  if (!cookie) return null
+  const who = await ctx.auth.browserSession(cookie)
+  if (!who) return null
+  const kind = await kindOf(ctx, who.userId)
+  return kind ? { userId: who.userId, kind, via: 'cookie' } : null
+}

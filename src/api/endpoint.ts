@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { Actor } from '../broker/actor.js'
+import { forbidden, methodNotAllowed } from '../errors.js'
+import { actorOf, type ApiContext } from './context.js'
+
+const ALL: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']
+
+export interface EndpointSpec {
+  /** Paths ending in `/`; each is also answered without the slash by a redirect to it. */
+  paths: string[]
+  methods: ('GET' | 'POST')[]
+  /** `robot`: robots only; `user`: any signed-in caller; `public`: no credential needed. */
+  access: 'robot' | 'user' | 'public'
+  /** Cookie-authenticated callers must send `X-Requested-With` (CSRF): set for endpoints that change state. */
+  changesState?: boolean
+  handler: (req: FastifyRequest, reply: FastifyReply, actor: Actor | null) => Promise<unknown>
+}
+
+/**
+ * Registers an Educates endpoint with Educates' order of checks: credentials first (a bare 403 for a
+ * missing or bad token, or a caller who is not a robot on robot endpoints), then the method (405), then
+ * the handler. A GET without the trailing slash is redirected with 301 (308 for other methods, keeping
+ * the body), query string kept.
+ */
+export function endpoint(app: FastifyInstance, ctx: ApiContext, spec: EndpointSpec): void {
+  for (const path of spec.paths) {
+    app.route({
+      method: ALL,
+      url: path,
+      handler: async (req, reply) => {
+        const actor = spec.access === 'public' ? await actorOf(ctx, req) : await requireActor(ctx, req, spec.access)
+        if (!spec.methods.includes(req.method as 'GET' | 'POST')) {
+          throw methodNotAllowed(req.method)
+        }
+        if (spec.changesState && actor?.via === 'cookie' && !req.headers['x-requested-with']) {
+          throw forbidden('Requests from the browser must send an X-Requested-With header')
+        }
+        return spec.handler(req, reply, actor)
+      },
+    })
+    app.route({
+      method: ALL,
+      url: path.slice(0, -1),
+      handler: async (req, reply) => {
+        const q = req.url.indexOf('?')
+        const target = (q < 0 ? req.url : req.url.slice(0, q)) + '/' + (q < 0 ? '' : req.url.slice(q))
+        return reply.redirect(target, req.method === 'GET' || req.method === 'HEAD' ? 301 : 308)
+      },
+    })
+  }
+}
+
+async function requireActor(ctx: ApiContext, req: FastifyRequest, access: 'robot' | 'user'): Promise<Actor> {
+  const actor = await actorOf(ctx, req)
+  if (!actor) throw forbidden()
+  if (access === 'robot' && actor.kind !== 'robot') throw forbidden()
+  return actor
+}

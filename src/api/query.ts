@@ -1,0 +1,39 @@
+import type { FastifyRequest } from 'fastify'
+import { badRequest } from '../errors.js'
+
+type Query = Record<string, string | string[] | undefined>
+
+/** All values of a repeatable query parameter. */
+export function queryAll(req: FastifyRequest, name: string): string[] {
+  const v = (req.query as Query)[name]
+  return v === undefined ? [] : Array.isArray(v) ? v : [v]
+}
+
+/** The single value of a query parameter (the last when repeated), or undefined. */
+export function queryOne(req: FastifyRequest, name: string): string | undefined {
+  const all = queryAll(req, name)
+  return all.length ? all[all.length - 1] : undefined
+}
+
+/** `true`/`1` (any case) → true; absent → false. */
+export function queryFlag(req: FastifyRequest, name: string): boolean {
+  const v = queryOne(req, name)
+  return v !== undefined && ['true', '1'].includes(v.toLowerCase())
+}
+
+/** `labels[key]=value` parameters as a map. */
+export function queryLabels(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(req.query as Query)) {
+    const m = /^labels\[(.+)\]$/.exec(k)
+    if (m && v !== undefined) out[m[1]!] = Array.isArray(v) ? v[v.length - 1]! : v
+  }
+  return out
+}
+
+/** A route parameter that must be a safe name (a URL segment); bad_request otherwise. */
+export function requireParam(req: FastifyRequest, name: string, check: (s: string) => boolean): string {
+  const v = (req.params as Record<string, string>)[name] ?? ''
+  if (!check(v)) throw badRequest(`Invalid ${name}`)
+  return v
+}

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util'
+import { LabgateError } from '../errors.js'
+import { serve } from './serve.js'
+import { validate } from './validate.js'
+
+const USAGE = `labgate: isolated lab sessions on demand, behind an Educates-compatible REST API
+
+Usage:
+  labgate serve --config <file|dir> --data <dir> [--port <n>] [--host <addr>] [--public-url <url>]
+  labgate validate --config <file|dir>
+  labgate --help | --version
+
+serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
+           <data>/labgate.db, starts sandboxes, and serves the API (default port 8080, host 127.0.0.1).
+validate   loads the definitions and reports every error and warning, without starting anything.`
+
+/** Runs the CLI with `argv` (without node and the script); resolves to the process exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      console.log(USAGE)
+      return command ? 0 : 2
+    }
+    if (command === '--version') {
+      console.log('labgate 0.1.0')
+      return 0
+    }
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string' },
+        data: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'public-url': { type: 'string' },
+      },
+      strict: true,
+    })
+    if (command === 'validate') {
+      if (!values.config) return usage('validate needs --config <file|dir>')
+      return await validate(values.config)
+    }
+    if (command === 'serve') {
+      if (!values.config) return usage('serve needs --config <file|dir>')
+      if (!values.data) return usage('serve needs --data <dir>')
+      const port = values.port === undefined ? 8080 : Number(values.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) return usage(`--port must be an integer from 0 to 65535, got "${values.port}"`)
+      return await serve({ config: values.config, data: values.data, port, host: values.host ?? '127.0.0.1', publicUrl: values['public-url'] })
+    }
+    return usage(`unknown command "${command}"`)
+  } catch (e) {
+    if (e instanceof LabgateError) {
+      console.error(`labgate: ${e.message}`)
+      return 1
+    }
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usage((e as Error).message)
+    throw e
+  }
+}
+
+function usage(problem: string): number {
+  console.error(`labgate: ${problem}\n\n${USAGE}`)
+  return 2
+}

@@ -1,0 +1,56 @@
+import cors from '@fastify/cors'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { ApiContext } from '../api/context.js'
+import { catalogRoutes } from '../api/educates/catalog-routes.js'
+import { environmentRoutes } from '../api/educates/environment-routes.js'
+import type { PortalInfo } from '../api/educates/present.js'
+import { sessionRoutes } from '../api/educates/session-routes.js'
+import { userRoutes } from '../api/educates/user-routes.js'
+import { errorHandler } from '../api/http-errors.js'
+import { sessionPage } from '../web/session-page.js'
+
+export interface HttpAppOptions {
+  ctx: ApiContext
+  portalInfo: () => PortalInfo
+  /** Extra route modules (OAuth2 endpoints), registered after the core ones. */
+  plugins: ((app: FastifyInstance) => void)[]
+  /** False until start-up has finished: every route but `/healthz` answers 503 meanwhile. */
+  isReady: () => boolean
+  log: (msg: string) => void
+}
+
+/**
+ * Builds the Fastify app: CORS open to every origin on the API (no credentials), bodies kept as text for
+ * the handlers to parse (JSON or form), Educates' routes, the session page and `/healthz`.
+ */
+export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: o.ctx.bodyLimit,
+    maxParamLength: 300,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  })
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] })
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  app.setErrorHandler(errorHandler(o.log))
+  app.setNotFoundHandler((_req, reply) => reply.status(404).type('text/plain; charset=utf-8').send('Not found'))
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!o.isReady() && req.url !== '/healthz') {
+      return reply.status(503).type('application/json; charset=utf-8').send({ error: 'labgate is starting' })
+    }
+  })
+  app.get('/healthz', async (_req, reply) =>
+    o.isReady() ? { status: 'ok' } : reply.status(503).send({ status: 'starting' }),
+  )
+
+  catalogRoutes(app, o.ctx, o.portalInfo)
+  environmentRoutes(app, o.ctx)
+  sessionRoutes(app, o.ctx)
+  userRoutes(app, o.ctx)
+  sessionPage(app, o.ctx)
+  for (const plugin of o.plugins) plugin(app)
+  return app
+}

@@ -1,0 +1,144 @@
+import { randomBytes, randomInt, randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { SessionBackend } from '../backends/backend.js'
+import { makeBackend } from '../backends/make-backend.js'
+import type { BrokerDeps } from '../broker/deps.js'
+import { syncEnvironments } from '../broker/environments.js'
+import { SessionRunner } from '../broker/session-runner.js'
+import { SessionSecrets } from '../broker/session-secrets.js'
+import { loadConfig } from '../config/load-config.js'
+import type { LoadedConfig } from '../config/types.js'
+import { systemClock, type Clock } from '../domain/clock.js'
+import { EventBus } from '../events/event-bus.js'
+import { WebhookSender } from '../events/webhooks.js'
+import { Reconciler } from '../reconciler/reconciler.js'
+import { KyselyStore } from '../store/kysely-store.js'
+import { openSqlite, type Db } from '../store/open.js'
+import { buildHttpApp } from './http-app.js'
+import { setUpAuth, type RobotCredentials } from './auth-setup.js'
+import type { PortalInfo } from '../api/educates/present.js'
+
+export interface LabgateOptions {
+  /** A TrainingPortal/Workshop YAML file or directory, or an already loaded config. */
+  config: string | LoadedConfig
+  /** Data directory: `labgate.db` and the sandboxes' files live here. */
+  data: string
+  port: number
+  host?: string
+  /** The portal's public URL; default `http://<host>:<port>`. */
+  publicUrl?: string
+  /** Overrides the backend the portal names (tests). */
+  backend?: SessionBackend
+  clock?: Clock
+  log?: (msg: string) => void
+  /** Mean interval between reconciler passes, ms. */
+  reconcileIntervalMs?: number
+  bodyLimit?: number
+}
+
+/** A running labgate: its HTTP app, its parts (for tests and the CLI), and how to stop it. */
+export interface Labgate {
+  app: FastifyInstance
+  deps: BrokerDeps
+  reconciler: Reconciler
+  db: Db
+  url: string
+  robot: RobotCredentials
+  config: LoadedConfig
+  /** Stops serving and reconciling and closes the store; sandboxes keep running for the next start. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts labgate: loads the definitions, opens and migrates the store, provisions the robot, listens,
+ * then runs the reconciler's start-up pass (re-adopting sandboxes) and marks itself ready. Throws a
+ * `ConfigError` for bad definitions, before anything is written.
+ */
+export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
+  const log = o.log ?? ((m: string) => console.log(m))
+  const clock = o.clock ?? systemClock
+  const config = typeof o.config === 'string' ? await loadConfig(o.config) : o.config
+  for (const w of config.warnings) log(`warning: ${w}`)
+  const portal = config.portal
+
+  const dataDir = resolve(o.data)
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  const db = await openSqlite(join(dataDir, 'labgate.db'))
+  const store = new KyselyStore(db.kysely)
+
+  const key = Buffer.from(await store.setSettingIfAbsent('server.key', randomBytes(32).toString('base64')), 'base64')
+  const uid = await store.setSettingIfAbsent('portal.uid', randomUUID())
+  const generation = await portalGeneration(store, config)
+  const host = o.host ?? '127.0.0.1'
+  let url = o.publicUrl?.replace(/\/+$/, '') ?? ''
+  const portalInfo = (): PortalInfo => ({ name: portal.name, uid, generation, url })
+
+  const backend = o.backend ?? (await makeBackend(portal.labgate.backend, { dataDir, log }))
+  const webhooks = new WebhookSender({ log })
+  const events = new EventBus({ store, clock, webhooks, portal: portalInfo, globalWebhook: portal.webhookUrl })
+  const secrets = new SessionSecrets(key)
+  let reconciler: Reconciler | null = null
+  const partial = {
+    store,
+    clock,
+    backend,
+    events,
+    portal,
+    secrets,
+    log,
+    random: (n: number) => randomInt(n),
+    nudge: () => reconciler?.nudge(),
+  }
+  const runner = new SessionRunner(partial)
+  const deps: BrokerDeps = { ...partial, runner }
+  reconciler = new Reconciler(deps, { intervalMs: o.reconcileIntervalMs })
+
+  const auth = await setUpAuth({ db: db.kysely, store, clock, key, portal })
+  let ready = false
+  const ctx = { deps, auth: auth.authenticator, portalUrl: url || `http://${host}:${o.port}`, bodyLimit: o.bodyLimit ?? 64 * 1024 }
+  const app = await buildHttpApp({ ctx, portalInfo, plugins: [auth.routes], isReady: () => ready, log })
+  await app.listen({ port: o.port, host })
+  if (!url) {
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : o.port
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+    ctx.portalUrl = url
+  }
+
+  await syncEnvironments(deps)
+  await reconciler.start()
+  ready = true
+
+  return {
+    app,
+    deps,
+    reconciler,
+    db,
+    url,
+    robot: auth.robot,
+    config,
+    close: async () => {
+      ready = false
+      await reconciler!.stop()
+      await app.close()
+      await webhooks.idle()
+      await backend.close?.()
+      await db.close()
+    },
+  }
+}
+
+/** The portal's generation: bumped whenever the loaded definitions differ from the last start's. */
+async function portalGeneration(store: KyselyStore, config: LoadedConfig): Promise<number> {
+  const hash = config.portal.workshops.map((w) => w.definitionHash).join(',') + `|${config.portal.maximum},${config.portal.registered},${config.portal.anonymous}`
+  const last = await store.getSetting('portal.hash')
+  let generation = Number((await store.getSetting('portal.generation')) ?? 0)
+  if (last !== hash) {
+    generation++
+    await store.setSetting('portal.generation', String(generation))
+    await store.setSetting('portal.hash', hash)
+  }
+  return generation
+}
