@@ -95,6 +95,8 @@ export interface PortalDefinition {
   index?: string
   /** Absent parts are generated on first start and persisted. */
   robot: { username?: string; password?: string; clientId?: string; clientSecret?: string }
+  /** `spec.portal.credentials.admin`, when given (Educates' admin login for the portal's admin pages). */
+  admin?: { username?: string; password?: string }
   /** `spec.analytics.webhook.url`. */
   webhookUrl?: string
   workshops: PortalWorkshop[]

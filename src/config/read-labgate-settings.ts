@@ -1,0 +1,46 @@
+import type { ConfigNode } from './config-node.js'
+import { describeValue } from './describe-value.js'
+import { isHttpUrl, readCount, readDuration, readEnum, readMemorySize, readString } from './read-values.js'
+import type { LabgateSettings } from './types.js'
+
+/** Default for `spec.labgate.sessions.retention`: a day. */
+const DEFAULT_RETENTION = 24 * 3600
+
+/**
+ * Reads labgate's own block of the TrainingPortal (`spec.labgate`, ignored by Educates):
+ * `backend: local|fake` (local), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
+ * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 0 = unlimited), `sandbox.pids` (0 =
+ * unlimited), `sessions.retention` (duration, 24h). Absent or invalid values take the default.
+ */
+export function readLabgateSettings(node: ConfigNode): LabgateSettings {
+  node.fields(['backend', 'index', 'sandbox', 'sessions'])
+  const index = node.get('index')
+  index.fields(['allowedOrigins'])
+  const sandbox = node.get('sandbox')
+  sandbox.fields(['network', 'memory', 'pids'])
+  const sessions = node.get('sessions')
+  sessions.fields(['retention'])
+  return {
+    backend: readEnum(node.get('backend'), ['local', 'fake'] as const) ?? 'local',
+    allowedIndexOrigins: readOrigins(index.get('allowedOrigins')),
+    network: readEnum(sandbox.get('network'), ['none', 'host'] as const) ?? 'none',
+    memoryLimit: readMemorySize(sandbox.get('memory')) ?? 0,
+    pidsLimit: readCount(sandbox.get('pids')) ?? 0,
+    retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,
+  }
+}
+
+function readOrigins(node: ConfigNode): string[] {
+  const origins: string[] = []
+  for (const item of node.items()) {
+    const text = readString(item)
+    if (text === undefined) continue
+    if (!isHttpUrl(text)) {
+      item.error(`expected an http(s) URL such as "https://hub.example", got ${describeValue(text)}`)
+      continue
+    }
+    const origin = new URL(text).origin
+    if (!origins.includes(origin)) origins.push(origin)
+  }
+  return origins
+}
