@@ -1,3 +1,98 @@
-/** Tables of the grant/token model (`src/auth/`). Created by `migrations/002-auth.ts`. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface AuthTables {}
+/**
+ * Tables of the grant/token model (`src/auth/`), created by `migrations/002-auth.ts`. The tree is
+ * user session → client session → grant → tokens (with lineage through `parent_id`). Same conventions as
+ * `schema.ts`: times are integer ms since the epoch, booleans 0/1, JSON as text, ids random text.
+ */
+
+/** A client of labgate's authorization server: the Educates robot client, the portal's own session client, or a registered one. */
+export interface OAuthClientsTable {
+  id: string
+  /** scrypt hash (`scrypt$N$r$p$salt$hash`) of the client secret; null for public clients. */
+  secret_hash: string | null
+  name: string
+  /** `robot` | `session` | `registered`. */
+  kind: string
+  /** JSON array of RFC 6749 grant types the client may use, e.g. `["password","refresh_token"]`. */
+  grant_types: string
+  /** JSON array of scope values the client may ask for. */
+  scopes: string
+  /** JSON array of registered redirect URIs. */
+  redirect_uris: string
+  /** JSON `{[tokenClass]: UsageRule}` overriding the defaults and each grant's rules; null = none. */
+  usage_rules: string | null
+  created_at: number
+}
+
+/** One authentication of a user (a sign-in), shared by every client session it starts. */
+export interface AuthUserSessionsTable {
+  id: string
+  user_id: string
+  /** JSON: how and when the user authenticated (`{method, at, ...}`). */
+  authn_event: string
+  created_at: number
+  /** null = lives until revoked. */
+  expires_at: number | null
+  revoked: number
+}
+
+/** A user session as seen by one client. */
+export interface AuthClientSessionsTable {
+  id: string
+  user_session_id: string
+  client_id: string
+  /** The subject identifier this client sees for the user. */
+  sub: string
+  created_at: number
+  revoked: number
+}
+
+/** What a client session was granted: scope, claims, resources, and the usage rules of its tokens. */
+export interface AuthGrantsTable {
+  id: string
+  client_session_id: string
+  /** Space-separated scope values (RFC 6749 §3.3). */
+  scope: string
+  /** JSON object of requested claims. */
+  claims: string
+  /** JSON array of resource indicators (RFC 8707). */
+  resources: string
+  sub: string
+  /** JSON `{[tokenClass]: UsageRule}` overriding the defaults for tokens of this grant. */
+  usage_rules: string
+  created_at: number
+  /** null = lives until revoked. */
+  expires_at: number | null
+  revoked: number
+}
+
+/** Every token labgate issues. Only a hash of the value is stored. */
+export interface AuthTokensTable {
+  id: string
+  grant_id: string
+  /** `authorization_code` | `access_token` | `refresh_token` | `id_token`. */
+  class: string
+  /** The token this one was minted from; null when minted directly from the grant. */
+  parent_id: string | null
+  /** sha256 hex of the token value. */
+  value_hash: string
+  /** Effective space-separated scope, resolved at mint time (explicit, else parent's, else grant's). */
+  scope: string
+  /** Effective JSON array of resources, resolved like `scope`. */
+  resources: string
+  /** How many times the token has been used (a code redeemed, a refresh token rotated). */
+  used: number
+  /** null = unlimited. */
+  max_usage: number | null
+  created_at: number
+  /** null = lives as long as its grant. */
+  expires_at: number | null
+  revoked: number
+}
+
+export interface AuthTables {
+  oauth_clients: OAuthClientsTable
+  auth_user_sessions: AuthUserSessionsTable
+  auth_client_sessions: AuthClientSessionsTable
+  auth_grants: AuthGrantsTable
+  auth_tokens: AuthTokensTable
+}

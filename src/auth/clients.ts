@@ -1,0 +1,52 @@
+/** OAuth clients: registering them and reading them back. Secrets are stored as scrypt hashes. */
+import type { Kysely } from 'kysely'
+import type { Clock } from '../domain/clock.js'
+import { conflict } from '../errors.js'
+import type { Database } from '../store/schema.js'
+import type { ClientKind, ClientRecord } from './records.js'
+import { toClient } from './rows.js'
+import { hashPassword, randomToken } from './secrets.js'
+import type { UsageRules } from './token-class.js'
+
+export interface RegisterClientInput {
+  /** Default: random. */
+  id?: string
+  name: string
+  kind: ClientKind
+  /** The client secret; omitted → a public client (no secret). */
+  secret?: string
+  grantTypes: string[]
+  scopes: string[]
+  redirectUris?: string[]
+  usageRules?: UsageRules
+}
+
+/** Creates a client. Not idempotent: throws conflict when the id is taken. */
+export async function registerClient(
+  db: Kysely<Database>,
+  clock: Clock,
+  input: RegisterClientInput,
+): Promise<ClientRecord> {
+  const id = input.id ?? randomToken(24)
+  const taken = await db.selectFrom('oauth_clients').select('id').where('id', '=', id).executeTakeFirst()
+  if (taken) throw conflict(`OAuth client ${id} already exists`)
+  const row = {
+    id,
+    secret_hash: input.secret === undefined ? null : await hashPassword(input.secret),
+    name: input.name,
+    kind: input.kind,
+    grant_types: JSON.stringify(input.grantTypes),
+    scopes: JSON.stringify(input.scopes),
+    redirect_uris: JSON.stringify(input.redirectUris ?? []),
+    usage_rules: input.usageRules ? JSON.stringify(input.usageRules) : null,
+    created_at: clock.now(),
+  }
+  await db.insertInto('oauth_clients').values(row).execute()
+  return toClient(row)
+}
+
+/** The client with this id, or null. */
+export async function getClient(db: Kysely<Database>, id: string): Promise<ClientRecord | null> {
+  const row = await db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? toClient(row) : null
+}

@@ -1,0 +1,70 @@
+/**
+ * Token classes and their usage rules. A rule says how long a token of the class lives, how often it may
+ * be used and which classes may be minted from it. Precedence: defaults < grant < client.
+ */
+
+/** The kinds of token labgate issues. */
+export type TokenClass = 'authorization_code' | 'access_token' | 'refresh_token' | 'id_token'
+
+export const TOKEN_CLASSES: readonly TokenClass[] = [
+  'authorization_code',
+  'access_token',
+  'refresh_token',
+  'id_token',
+]
+
+/** The rule for one token class. Absent fields fall through to the next lower level. */
+export interface UsageRule {
+  /** Lifetime in seconds; null = as long as the grant. */
+  expiresIn?: number | null
+  /** Uses allowed (a code redeemed, a refresh token rotated); null = unlimited. */
+  maxUsage?: number | null
+  /** Classes that may be minted from a token of this class. */
+  supportsMinting?: TokenClass[]
+}
+
+/** Rules per class, as stored on grants and clients. */
+export type UsageRules = Partial<Record<TokenClass, UsageRule>>
+
+/** A fully resolved rule: every field decided. */
+export type ResolvedUsageRule = Required<UsageRule>
+
+/**
+ * The defaults (auth.md): a code lives 5 minutes, may be used once and mints access, refresh and id
+ * tokens; a refresh token mints access and refresh tokens; access and id tokens mint nothing.
+ */
+export const DEFAULT_USAGE_RULES: Readonly<Record<TokenClass, ResolvedUsageRule>> = {
+  authorization_code: {
+    expiresIn: 300,
+    maxUsage: 1,
+    supportsMinting: ['access_token', 'refresh_token', 'id_token'],
+  },
+  access_token: { expiresIn: 3600, maxUsage: null, supportsMinting: [] },
+  refresh_token: {
+    expiresIn: 30 * 24 * 3600,
+    maxUsage: null,
+    supportsMinting: ['access_token', 'refresh_token'],
+  },
+  id_token: { expiresIn: 3600, maxUsage: null, supportsMinting: [] },
+}
+
+/** True for the four known classes; use to validate class names read from outside. */
+export function isTokenClass(value: string): value is TokenClass {
+  return (TOKEN_CLASSES as readonly string[]).includes(value)
+}
+
+/** The rule for `cls` after applying grant rules over the defaults, then client rules over both. Pure. */
+export function resolveUsageRule(
+  cls: TokenClass,
+  grantRules: UsageRules = {},
+  clientRules: UsageRules = {},
+): ResolvedUsageRule {
+  const out: ResolvedUsageRule = { ...DEFAULT_USAGE_RULES[cls] }
+  for (const rule of [grantRules[cls], clientRules[cls]]) {
+    if (!rule) continue
+    if (rule.expiresIn !== undefined) out.expiresIn = rule.expiresIn
+    if (rule.maxUsage !== undefined) out.maxUsage = rule.maxUsage
+    if (rule.supportsMinting !== undefined) out.supportsMinting = [...rule.supportsMinting]
+  }
+  return out
+}

@@ -1,0 +1,33 @@
+/**
+ * When a token is active. The token itself must be unrevoked, unexpired and under its max usage; its grant,
+ * client session and user session unrevoked and unexpired; its ancestors unrevoked. Ancestors' own expiry
+ * and usage do not count: a code is used up and expired minutes after it minted an access token that
+ * must live on, and a rotated-out refresh token is used up while its successor is valid.
+ */
+import { hasRevokedAncestor } from './lineage.js'
+import type { GrantContext, TokenRecord, TokenStatus } from './records.js'
+import type { Executor } from './rows.js'
+
+const expired = (at: number | null, now: number) => at !== null && at <= now
+
+/** The status of the grant and the sessions above it: `active`, `revoked` or `expired`. Pure. */
+export function grantStatus(tree: GrantContext, now: number): Exclude<TokenStatus, 'used_up'> {
+  if (tree.grant.revoked || tree.clientSession.revoked || tree.userSession.revoked) return 'revoked'
+  if (expired(tree.grant.expiresAt, now) || expired(tree.userSession.expiresAt, now)) return 'expired'
+  return 'active'
+}
+
+/** The status of `token` under `tree` (which must be its grant's context), reading its ancestors from `db`. */
+export async function tokenStatus(
+  db: Executor,
+  token: TokenRecord,
+  tree: GrantContext,
+  now: number,
+): Promise<TokenStatus> {
+  const above = grantStatus(tree, now)
+  if (token.revoked || above === 'revoked') return 'revoked'
+  if (await hasRevokedAncestor(db, token.parentId)) return 'revoked'
+  if (token.maxUsage !== null && token.used >= token.maxUsage) return 'used_up'
+  if (above === 'expired' || expired(token.expiresAt, now)) return 'expired'
+  return 'active'
+}
