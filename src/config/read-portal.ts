@@ -63,6 +63,7 @@ export function readPortal(root: ConfigNode, sourceFile: string): PortalDraft | 
 
   const sessions = portal.get('sessions')
   sessions.fields(['maximum', 'registered', 'anonymous'])
+  const maximum = readCount(sessions.get('maximum')) ?? 0
   const registered = readCount(sessions.get('registered')) ?? 0
   const registration = portal.get('registration')
   registration.fields(['type', 'enabled'])
@@ -72,7 +73,7 @@ export function readPortal(root: ConfigNode, sourceFile: string): PortalDraft | 
   const definition: Omit<PortalDefinition, 'workshops'> = {
     name: name ?? '',
     labels: readLabels(portal.get('labels')) ?? {},
-    maximum: readCount(sessions.get('maximum')) ?? 0,
+    maximum,
     registered,
     // Educates: an unset anonymous cap follows the registered one.
     anonymous: readCount(sessions.get('anonymous')) ?? registered,

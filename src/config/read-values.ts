@@ -133,10 +133,8 @@ export function readLabels(node: ConfigNode): Record<string, string> | undefined
   if (!node.present) return undefined
   const labels: Record<string, string> = {}
   if (isPlainMap(node.value)) {
-    for (const key of node.keys()) {
-      const value = readText(node.get(key))
-      if (value !== undefined) labels[key] = value
-    }
+    for (const key of node.keys()) labels[key] = readText(node.get(key)) ?? ''
+
     return labels
   }
   if (!Array.isArray(node.value)) {
