@@ -1,0 +1,8 @@
+export { FakeBackend, type FakeBackendOptions, type FakeHandle } from './fake-backend.js'
+export { FakeWorld, type FakeSandbox } from './fake-world.js'
+export {
+  CrashingFakeBackend,
+  NeverReadyFakeBackend,
+  SlowFakeBackend,
+  type CrashingFakeOptions,
+} from './failure-modes.js'
