@@ -6,7 +6,7 @@ import { findConfigFiles } from './find-config-files.js'
 import { readPortal, type PortalDraft } from './read-portal.js'
 import { readWorkshop } from './read-workshop.js'
 import { resolvePortalWorkshop } from './resolve-portal-workshop.js'
-import { resourceKind } from './resource-kind.js'
+import { resourceKind, type ResourceKind } from './resource-kind.js'
 import type { LoadedConfig, PortalWorkshop, WorkshopDefinition } from './types.js'
 import { parseYamlFile } from './yaml-source.js'
 
@@ -30,11 +30,13 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(configPath: string, opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const log = opts.log ?? (() => {})
-  const findings: Findings = { errors: [], warnings: [] }
-  const portals: PortalDraft[] = []
-  const workshops = new Map<string, WorkshopDefinition>()
-  const workshopNodes = new Map<string, ConfigNode>()
-  let unreadable = false
+  const found: Found = {
+    findings: { errors: [], warnings: [] },
+    portals: [],
+    workshops: new Map(),
+    unreadable: false,
+  }
+  const { findings } = found
 
   for (const file of await findConfigFiles(configPath)) {
     const shown = displayPath(file)
@@ -42,47 +44,26 @@ export async function loadConfig(configPath: string, opts: LoadConfigOptions = {
     const parsed = parseYamlFile(shown, await readFile(file, 'utf8'))
     findings.errors.push(...parsed.syntaxErrors)
     findings.warnings.push(...parsed.warnings)
-    if (parsed.syntaxErrors.length > 0) unreadable = true
-    const kinds: string[] = []
-    for (const doc of parsed.documents) {
-      const root = ConfigNode.root(doc, findings)
-      const kind = resourceKind(root)
-      if (kind === 'TrainingPortal') {
-        const portal = readPortal(root, file)
-        if (portal) portals.push(portal)
-        else unreadable = true
-      } else if (kind === 'Workshop') {
-        const workshop = readWorkshop(root, file)
-        const first = workshop && workshopNodes.get(workshop.name)
-        if (!workshop) unreadable = true
-        else if (first) {
-          root
-            .get('metadata')
-            .get('name')
-            .error(`Workshop "${workshop.name}" is already defined at ${first.where}`)
-        } else {
-          workshops.set(workshop.name, workshop)
-          workshopNodes.set(workshop.name, root.get('metadata').get('name'))
-        }
-      }
-      if (kind) kinds.push(kind)
-    }
+    if (parsed.syntaxErrors.length > 0) found.unreadable = true
+    const kinds = parsed.documents.flatMap(
+      (doc) => addDocument(ConfigNode.root(doc, findings), file, found) ?? [],
+    )
     sortByLine(findings.errors, mark.errors, shown)
     sortByLine(findings.warnings, mark.warnings, shown)
     log(`config: read ${shown}${kinds.length ? ` (${kinds.join(', ')})` : ''}`)
   }
 
-  const portal = unreadable ? undefined : onePortal(portals, configPath, findings)
+  // Cross-document checks would only echo errors when a document could not be read at all.
+  const portal = found.unreadable ? undefined : onePortal(found.portals, configPath, findings)
   const resolved: PortalWorkshop[] = []
-  if (portal) {
-    for (const entry of portal.entries) {
-      const workshop = workshops.get(entry.name)
-      if (workshop)
-        resolved.push(resolvePortalWorkshop(entry, portal.defaults, portal.definition.maximum, workshop))
-      else
-        entry.node
-          .get('name')
-          .error(`no Workshop named ${JSON.stringify(entry.name)} was found in ${configPath}`)
+  for (const entry of portal?.entries ?? []) {
+    const workshop = found.workshops.get(entry.name)?.definition
+    if (portal && workshop) {
+      resolved.push(resolvePortalWorkshop(entry, portal.defaults, portal.definition.maximum, workshop))
+    } else {
+      entry.node
+        .get('name')
+        .error(`no Workshop named ${JSON.stringify(entry.name)} was found in ${configPath}`)
     }
   }
   if (findings.errors.length > 0 || !portal) throw new ConfigError(findings.errors)
@@ -91,7 +72,37 @@ export async function loadConfig(configPath: string, opts: LoadConfigOptions = {
     `config: portal "${portal.definition.name}" with ${resolved.length} workshop(s)` +
       (findings.warnings.length ? `, ${findings.warnings.length} warning(s)` : ''),
   )
+  const workshops = new Map([...found.workshops].map(([name, w]) => [name, w.definition]))
   return { portal: { ...portal.definition, workshops: resolved }, workshops, warnings: findings.warnings }
+}
+
+/** What the documents read so far hold. */
+interface Found {
+  findings: Findings
+  portals: PortalDraft[]
+  /** Workshops by name, with the node of their name for "already defined at". */
+  workshops: Map<string, { definition: WorkshopDefinition; nameNode: ConfigNode }>
+  /** True once a document could not be read at all (syntax error, no usable name). */
+  unreadable: boolean
+}
+
+/** Reads one document into `found`; returns its kind, or undefined when it was skipped. */
+function addDocument(root: ConfigNode, file: string, found: Found): ResourceKind | undefined {
+  const kind = resourceKind(root)
+  if (kind === 'TrainingPortal') {
+    const portal = readPortal(root, file)
+    if (portal) found.portals.push(portal)
+    else found.unreadable = true
+  } else if (kind === 'Workshop') {
+    const definition = readWorkshop(root, file)
+    const nameNode = root.get('metadata').get('name')
+    const first = definition && found.workshops.get(definition.name)
+    if (!definition) found.unreadable = true
+    else if (first)
+      nameNode.error(`Workshop "${definition.name}" is already defined at ${first.nameNode.where}`)
+    else found.workshops.set(definition.name, { definition, nameNode })
+  }
+  return kind
 }
 
 function onePortal(portals: PortalDraft[], configPath: string, findings: Findings): PortalDraft | undefined {
