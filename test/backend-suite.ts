@@ -20,6 +20,8 @@ export interface BackendSuiteOptions<F extends BackendFixture> {
   remake?: (fixture: F) => Promise<SessionBackend>
   /** How many sandboxes the concurrency test starts at once (default 20). */
   concurrency?: number
+  /** Skip the whole suite (e.g. the machine lacks what the backend needs); say why in `name`. */
+  skip?: boolean
 }
 
 /**
@@ -28,7 +30,7 @@ export interface BackendSuiteOptions<F extends BackendFixture> {
  * a test starts is stopped after it, even when it fails.
  */
 export function runBackendSuite<F extends BackendFixture>(opts: BackendSuiteOptions<F>): void {
-  describe(`SessionBackend conformance: ${opts.name}`, () => {
+  describe.skipIf(opts.skip)(`SessionBackend conformance: ${opts.name}`, () => {
     let fixture: F | undefined
     const started: Array<{ backend: SessionBackend; handle: SandboxHandle }> = []
     const prefix = `conf${randomBytes(3).toString('hex')}-w01`

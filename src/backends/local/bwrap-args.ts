@@ -1,0 +1,111 @@
+import { lstatSync, readlinkSync } from 'node:fs'
+import { LabgateError } from '../../errors.js'
+import type { SandboxSpec } from '../backend.js'
+
+/** Where the session's home is mounted inside every sandbox. */
+export const SANDBOX_HOME = '/home/lab'
+/** The uid and gid a sandbox's processes have inside their user namespace. */
+export const SANDBOX_INNER_ID = 1000
+/** The line the holder prints once the sandbox is fully set up. */
+export const READY_LINE = 'ready'
+/** The holder: a shell that signals readiness on stdout, then becomes an idle `sleep infinity`. */
+export const HOLDER_COMMAND = [
+  '/bin/sh',
+  '-c',
+  `echo ${READY_LINE}; exec sleep infinity </dev/null >/dev/null 2>&1`,
+]
+
+/** A top-level host directory that must also exist in the sandbox: a merged-/usr symlink, or a real dir. */
+export type RootEntry = { name: string; symlink: string } | { name: string; dir: true }
+
+/**
+ * Inspects `/bin`, `/sbin`, `/lib`, `/lib32`, `/lib64` and `/libx32` on the host: on a merged-/usr system they
+ * are symlinks into /usr (recreated as symlinks), elsewhere directories (bound read-only). Absent ones are
+ * skipped.
+ */
+export function hostRootEntries(root = '/'): RootEntry[] {
+  const entries: RootEntry[] = []
+  for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
+    try {
+      const st = lstatSync(root + name)
+      if (st.isSymbolicLink()) entries.push({ name, symlink: readlinkSync(root + name) })
+      else if (st.isDirectory()) entries.push({ name, dir: true })
+    } catch {
+      // Absent on this machine: nothing to recreate.
+    }
+  }
+  return entries
+}
+
+/** Read-only /usr plus the top-level entries of {@link hostRootEntries}, as bwrap arguments. */
+export function systemDirArgs(entries: RootEntry[]): string[] {
+  const args = ['--ro-bind', '/usr', '/usr']
+  for (const entry of entries) {
+    if ('symlink' in entry) args.push('--symlink', entry.symlink, `/${entry.name}`)
+    else args.push('--ro-bind', `/${entry.name}`, `/${entry.name}`)
+  }
+  return args
+}
+
+/**
+ * The sandbox's whole environment: the spec's variables, then the fixed identity ones (`HOME`, `USER`,
+ * `SESSION_NAME`), with `PATH` and `TERM` defaults the spec may override. Throws `backend_failed` on a name
+ * that cannot be an environment variable or a value with a NUL byte.
+ */
+export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
+  for (const [name, value] of Object.entries(spec.env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || value.includes('\0')) {
+      throw new LabgateError('backend_failed', `invalid environment variable ${JSON.stringify(name)}`)
+    }
+  }
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    TERM: 'xterm-256color',
+    ...spec.env,
+    HOME: SANDBOX_HOME,
+    USER: 'lab',
+    SESSION_NAME: spec.session,
+  }
+}
+
+export interface BwrapArgsInput {
+  session: string
+  /** Host path of the session's home. */
+  home: string
+  env: Record<string, string>
+  network: 'none' | 'host'
+  /** Mount a private devpts (`--dev`); bwrap then nests a second user namespace. */
+  devpts: boolean
+  rootEntries: RootEntry[]
+  /** fd number on which bwrap reports the sandbox's pid 1. */
+  infoFd: number
+}
+
+/**
+ * bwrap's options for one sandbox (passed through `--args <fd>`, before {@link HOLDER_COMMAND}): new user, pid, ipc, uts and
+ * (for `network: 'none'`) net namespaces; read-only /usr and /etc; own /proc, /dev and /tmp; the home at
+ * {@link SANDBOX_HOME}; uid and gid {@link SANDBOX_INNER_ID}; the given environment only.
+ */
+export function bwrapArgs(input: BwrapArgsInput): string[] {
+  const args = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts']
+  args.push('--hostname', input.session)
+  if (input.network === 'none') args.push('--unshare-net')
+  args.push(...systemDirArgs(input.rootEntries), '--ro-bind', '/etc', '/etc', '--proc', '/proc')
+  if (input.devpts) {
+    args.push('--dev', '/dev')
+  } else {
+    // Without --dev, bwrap keeps a single user namespace, which an unprivileged nsenter can join.
+    args.push('--tmpfs', '/dev')
+    for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
+      args.push('--dev-bind', `/dev/${dev}`, `/dev/${dev}`)
+    }
+    args.push('--symlink', '/proc/self/fd', '/dev/fd')
+  }
+  args.push('--perms', '1777', '--tmpfs', '/dev/shm', '--perms', '1777', '--tmpfs', '/tmp')
+  args.push('--bind', input.home, SANDBOX_HOME, '--chdir', SANDBOX_HOME)
+  args.push('--uid', String(SANDBOX_INNER_ID), '--gid', String(SANDBOX_INNER_ID))
+  args.push('--clearenv')
+  for (const [name, value] of Object.entries(input.env)) args.push('--setenv', name, value)
+  args.push('--info-fd', String(input.infoFd))
+  return args
+}

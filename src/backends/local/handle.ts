@@ -1,0 +1,43 @@
+import type { SandboxHandle } from '../backend.js'
+
+/**
+ * The persisted handle of a local sandbox. Plain JSON; enough to re-attach after a labgate restart.
+ * `childPid` is the sandbox's pid 1 (bwrap's `child-pid`); `startTime` is its field 22 of /proc/<pid>/stat,
+ * so a reused pid is never mistaken for the sandbox.
+ */
+export interface LocalHandle extends SandboxHandle {
+  backend: 'local'
+  session: string
+  /** The outer bwrap process (outside the sandbox's namespaces). */
+  pid: number
+  /** Start time of `pid`, so it is only ever signalled while it is the same process. */
+  pidStartTime: number
+  childPid: number
+  startTime: number
+  /** The session's home directory on the host. */
+  home: string
+  /** The host uid the sandbox runs as. */
+  uid: number
+  /** The session's cgroup v2 directory, when limits were applied. */
+  cgroup?: string
+}
+
+const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/
+
+/** True when `name` is safe as a single path segment and a hostname-ish label (no `/`, no `..`). */
+export function isSafeSessionName(name: unknown): name is string {
+  return typeof name === 'string' && SESSION_NAME.test(name) && !name.includes('..')
+}
+
+const isPid = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 1
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+
+/** Validates a stored handle; null when it is not a well-formed local handle (it then counts as gone). */
+export function parseLocalHandle(handle: SandboxHandle): LocalHandle | null {
+  const h = handle as Partial<LocalHandle>
+  if (h.backend !== 'local' || !isSafeSessionName(h.session)) return null
+  if (!isPid(h.pid) || !isPid(h.childPid) || !isCount(h.pidStartTime) || !isCount(h.startTime)) return null
+  if (typeof h.home !== 'string' || !isCount(h.uid)) return null
+  if (h.cgroup !== undefined && typeof h.cgroup !== 'string') return null
+  return h as LocalHandle
+}

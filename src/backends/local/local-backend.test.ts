@@ -1,0 +1,268 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runBackendSuite } from '../../../test/backend-suite.js'
+import type { SandboxHandle, SandboxSpec } from '../backend.js'
+import type { LocalHandle } from './handle.js'
+import { LocalBackend, checkLocalBackendPrerequisites, type LocalBackendOptions } from './index.js'
+import { readProcStat } from './proc.js'
+import { killSandboxesUnder, runIn } from './testing.js'
+
+const prerequisites = await checkLocalBackendPrerequisites()
+const isRoot = process.getuid?.() === 0
+const dataDirs: string[] = []
+const logs: string[] = []
+
+function newDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'labgate-local-'))
+  dataDirs.push(dir)
+  return dir
+}
+const backendFor = (dataDir: string, opts: Partial<LocalBackendOptions> = {}) =>
+  new LocalBackend({ dataDir, log: (msg) => logs.push(msg), ...opts })
+
+afterAll(() => {
+  for (const dir of dataDirs) {
+    killSandboxesUnder(dir)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+for (const devpts of isRoot ? [true, false] : [false]) {
+  runBackendSuite({
+    name: `local (devpts: ${devpts})`,
+    skip: !prerequisites.ok,
+    make: async () => {
+      const dataDir = newDataDir()
+      return { backend: backendFor(dataDir, { devpts }), dataDir, cleanup: async () => {} }
+    },
+    remake: async ({ dataDir }) => backendFor(dataDir, { devpts }),
+  })
+}
+
+let counter = 0
+const spec = (overrides: Partial<SandboxSpec> = {}): SandboxSpec => ({
+  session: `local-w01-s${String(++counter).padStart(3, '0')}`,
+  workshop: 'w',
+  env: {},
+  ...overrides,
+})
+
+describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
+  const dataDir = newDataDir()
+  const backend = backendFor(dataDir)
+  const started: SandboxHandle[] = []
+  const start = async (overrides?: Partial<SandboxSpec>) => {
+    const info = await backend.start(spec(overrides))
+    started.push(info.handle)
+    return { ...info, handle: info.handle as LocalHandle }
+  }
+  afterAll(async () => {
+    await Promise.allSettled(started.map((h) => backend.stop(h, { purge: true })))
+  })
+
+  it('persists pid, start times, home and uid; the home belongs to the sandbox uid', async () => {
+    const { handle } = await start()
+    expect(handle).toMatchObject({
+      backend: 'local',
+      session: handle.session,
+      uid: isRoot ? 65534 : process.getuid?.(),
+    })
+    expect(handle.home).toBe(join(dataDir, 'sessions', handle.session, 'home'))
+    expect((await readProcStat(handle.childPid))?.startTime).toBe(handle.startTime)
+    expect((await readProcStat(handle.pid))?.startTime).toBe(handle.pidStartTime)
+    const home = statSync(handle.home)
+    expect(home.uid).toBe(handle.uid)
+    expect(home.mode & 0o777).toBe(0o700)
+    expect(statSync(join(dataDir, 'sessions')).mode & 0o777).toBe(0o711)
+  })
+
+  it('runs commands inside with exec: uid 1000, home as cwd, sandbox env plus extra env, hostname', async () => {
+    const { handle } = await start({ env: { GREETING: 'hi' } })
+    const r = await runIn(
+      backend,
+      handle,
+      'id -u; id -g; pwd; hostname; echo "$GREETING $EXTRA $SESSION_NAME"',
+      {
+        env: { EXTRA: 'more' },
+      },
+    )
+    expect(r.stderr).toBe('')
+    expect(r.stdout.split('\n')).toEqual([
+      '1000',
+      '1000',
+      '/home/lab',
+      handle.session,
+      `hi more ${handle.session}`,
+      '',
+    ])
+    const inTmp = await runIn(backend, handle, 'pwd', { cwd: '/tmp' })
+    expect(inTmp.stdout).toBe('/tmp\n')
+    const missing = await runIn(backend, handle, 'pwd', { cwd: '/nonexistent' })
+    expect(missing.code).toBe(127)
+  })
+
+  it('exec refuses a sandbox that is gone', async () => {
+    const { handle } = await start()
+    await backend.stop(handle)
+    expect(() => backend.exec(handle, ['true'])).toThrow(/not running/)
+  })
+
+  it('treats a reused pid as gone and never signals it', async () => {
+    const own = await readProcStat(process.pid)
+    const impostor: LocalHandle = {
+      backend: 'local',
+      session: 'impostor-w01-s001',
+      pid: process.pid,
+      pidStartTime: (own?.startTime ?? 0) + 1,
+      childPid: process.pid,
+      startTime: (own?.startTime ?? 0) + 1,
+      home: '/nonexistent',
+      uid: 65534,
+    }
+    expect(await backend.observe(impostor)).toEqual({ state: 'gone', reason: 'exited (pid reused)' })
+    await backend.stop(impostor)
+    expect((await readProcStat(process.pid))?.state).not.toBe('Z')
+  })
+
+  it('observes a sandbox whose pid 1 was killed behind its back as gone', async () => {
+    const { handle } = await start()
+    process.kill(handle.childPid, 'SIGKILL')
+    await expect.poll(async () => (await backend.observe(handle)).state).toBe('gone')
+    await backend.stop(handle)
+  })
+
+  it('stop leaves no process behind (the outer bwrap is reaped, no zombies)', async () => {
+    const { handle } = await start()
+    const holderPid = Number(
+      readFileSync(`/proc/${handle.childPid}/task/${handle.childPid}/children`, 'utf8'),
+    )
+    const processes = [
+      [handle.pid, handle.pidStartTime],
+      [handle.childPid, handle.startTime],
+      [holderPid, (await readProcStat(holderPid))?.startTime],
+    ]
+    await backend.stop(handle)
+    for (const [pid, startTime] of processes) {
+      const stat = await readProcStat(pid as number)
+      expect(stat === null || stat.startTime !== startTime).toBe(true)
+    }
+  })
+
+  it('keeps the home on stop and deletes the session directory on purge', async () => {
+    const { handle } = await start()
+    await runIn(backend, handle, 'echo kept > notes.txt')
+    await backend.stop(handle)
+    expect(readFileSync(join(handle.home, 'notes.txt'), 'utf8')).toBe('kept\n')
+    const again = await backend.start({ ...spec(), session: handle.session })
+    started.push(again.handle)
+    expect((await runIn(backend, again.handle, 'cat notes.txt')).stdout).toBe('kept\n')
+    await runIn(backend, again.handle, 'mkdir -p locked/inner && touch locked/inner/f && chmod 500 locked')
+    await backend.stop(again.handle, { purge: true })
+    expect(existsSync(join(dataDir, 'sessions', handle.session))).toBe(false)
+  })
+
+  it('reports limits it cannot apply as warnings, and logs them', async () => {
+    const info = await start({ limits: { memoryBytes: 64 * 2 ** 20, pids: 64 } })
+    if (info.handle.cgroup) return // This machine delegates cgroup v2 controllers: nothing to warn about.
+    expect(info.warnings).toHaveLength(2)
+    expect(info.warnings[0]).toMatch(/^memory\.max=67108864 not applied: /)
+    expect(logs.some((l) => l.includes(info.handle.session) && l.includes('pids.max=64'))).toBe(true)
+  })
+
+  it('applies limits through a cgroup v2 parent when one is available', async () => {
+    const parent = join(newDataDir(), 'cgroup')
+    mkdirSync(parent)
+    const controllers = join(parent, 'cgroup.controllers')
+    writeFileSync(controllers, 'cpu memory pids\n')
+    writeFileSync(join(parent, 'cgroup.subtree_control'), 'memory pids\n')
+    const withCgroups = backendFor(newDataDir(), { cgroupParent: parent })
+    const info = await withCgroups.start(spec({ limits: { memoryBytes: 1 << 26, pids: 50 } }))
+    started.push(info.handle)
+    const cg = join(parent, `labgate-${info.handle.session}`)
+    expect(info.warnings).toEqual([])
+    expect(info.handle.cgroup).toBe(cg)
+    expect(readFileSync(join(cg, 'memory.max'), 'utf8')).toBe(String(1 << 26))
+    expect(readFileSync(join(cg, 'pids.max'), 'utf8')).toBe('50')
+    expect(Number(readFileSync(join(cg, 'cgroup.procs'), 'utf8'))).toBeGreaterThan(1)
+    await withCgroups.stop(info.handle)
+  })
+
+  it('gives a sandbox with devpts its own /dev/pts, and one without none', async () => {
+    const { handle } = await start()
+    expect((await runIn(backend, handle, 'test -e /dev/pts/ptmx && echo yes')).stdout).toBe(
+      isRoot ? 'yes\n' : '',
+    )
+    const flat = backendFor(dataDir, { devpts: false })
+    const other = await flat.start(spec())
+    started.push(other.handle)
+    expect((await runIn(flat, other.handle, 'test -e /dev/pts/ptmx || echo none')).stdout).toBe('none\n')
+  })
+
+  it('rejects bad session names and environment names with backend_failed, creating nothing', async () => {
+    await expect(backend.start(spec({ session: '../escape' }))).rejects.toMatchObject({
+      code: 'backend_failed',
+    })
+    await expect(backend.start(spec({ env: { 'A=B': 'x' } }))).rejects.toMatchObject({
+      code: 'backend_failed',
+    })
+    expect(existsSync(join(dataDir, 'escape'))).toBe(false)
+  })
+
+  it('rejects with bwrap’s error and removes the session directory when bwrap fails', async () => {
+    const failing = backendFor(dataDir, { bwrapPath: '/bin/false' })
+    const s = spec()
+    await expect(failing.start(s)).rejects.toMatchObject({ code: 'backend_failed' })
+    expect(existsSync(join(dataDir, 'sessions', s.session))).toBe(false)
+  })
+
+  it('refuses to start once closed', async () => {
+    const closing = backendFor(dataDir)
+    await closing.close()
+    await expect(closing.start(spec())).rejects.toMatchObject({ code: 'backend_failed' })
+  })
+
+  it('keeps sandboxes running after the process that started them exits', async () => {
+    const script = `
+      import { LocalBackend } from ${JSON.stringify(new URL('./local-backend.ts', import.meta.url).pathname)}
+      const backend = new LocalBackend({ dataDir: ${JSON.stringify(dataDir)}, log: () => {} })
+      const info = await backend.start({ session: 'restart-w01-s001', workshop: 'w', env: {} })
+      console.log(JSON.stringify(info.handle))
+    `
+    const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../../..', import.meta.url).pathname,
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
+    expect(out.status).toBe(0)
+    const handle = JSON.parse(out.stdout.trim().split('\n').pop() as string) as LocalHandle
+    started.push(handle)
+    expect(await backend.observe(handle)).toEqual({ state: 'running' })
+    expect((await runIn(backend, handle, 'echo alive')).stdout).toBe('alive\n')
+    await backend.stop(handle, { purge: true })
+    expect((await backend.observe(handle)).state).toBe('gone')
+  })
+})
+
+describe('local backend prerequisites', () => {
+  it('are met on this machine', () => {
+    expect(prerequisites).toEqual({ ok: true })
+  })
+
+  it('name the package to install when bwrap is missing', async () => {
+    const result = await checkLocalBackendPrerequisites({ bwrapPath: '/nonexistent/bwrap' })
+    expect(result.ok).toBe(false)
+    expect(!result.ok && result.message).toMatch(/apt-get install bubblewrap/)
+    expect(() => new LocalBackend({ dataDir: newDataDir(), bwrapPath: '/nonexistent/bwrap' })).toThrow(
+      /apt-get install bubblewrap/,
+    )
+  })
+
+  it('explain a bwrap that cannot build a sandbox', async () => {
+    const result = await checkLocalBackendPrerequisites({ bwrapPath: '/bin/false' })
+    expect(result.ok).toBe(false)
+    expect(!result.ok && result.message).toMatch(/cannot create a sandbox/)
+  })
+})

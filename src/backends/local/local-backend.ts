@@ -1,0 +1,244 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { LabgateError } from '../../errors.js'
+import type { SandboxHandle, SandboxInfo, SandboxSpec, SandboxStatus, SessionBackend } from '../backend.js'
+import { HOLDER_COMMAND, bwrapArgs, hostRootEntries, sandboxEnv, type RootEntry } from './bwrap-args.js'
+import { SandboxCgroups } from './cgroup.js'
+import { nsenterArgs, sandboxEnvOf } from './exec.js'
+import { isSafeSessionName, parseLocalHandle, type LocalHandle } from './handle.js'
+import { DEFAULT_BWRAP, DEFAULT_NSENTER, assertToolsInstalled } from './prerequisites.js'
+import { childPids, isAlive, isAliveSync, readProcStat, waitGone, type ProcStat } from './proc.js'
+import { createSessionFiles, prepareDataDir, removeSessionFiles, sessionDir } from './session-files.js'
+import { INFO_FD, spawnSandbox } from './spawn-sandbox.js'
+
+export interface LocalBackendOptions {
+  /** labgate's data directory; homes live in `<dataDir>/sessions/<session>/home`. */
+  dataDir: string
+  /** Default `/usr/bin/bwrap`. */
+  bwrapPath?: string
+  /** Default `/usr/bin/nsenter`. */
+  nsenterPath?: string
+  /** Host uid and gid sandboxes run as when labgate is root (default 65534, "nobody"). Ignored otherwise. */
+  sandboxUid?: number
+  sandboxGid?: number
+  /**
+   * Give each sandbox a private devpts (`/dev/pts`, so tmux or `script` work inside). Needs root, because
+   * bwrap then nests a second user namespace that only root can join for {@link LocalBackend.exec}. Default:
+   * true when labgate runs as root.
+   */
+  devpts?: boolean
+  /** How long `start` waits for a sandbox before giving up (default 10 s). */
+  startTimeoutMs?: number
+  /** How long `stop` waits for a killed sandbox to disappear (default 5 s). */
+  stopTimeoutMs?: number
+  /** Parent cgroup v2 directory for session cgroups (default: detected from labgate's own cgroup). */
+  cgroupParent?: string
+  log?: (msg: string) => void
+}
+
+/** Options of {@link LocalBackend.exec}. */
+export interface LocalExecOptions {
+  /** Added to (and overriding) the sandbox's environment. */
+  env?: Record<string, string>
+  /** Working directory inside the sandbox (default: the home, /home/lab). */
+  cwd?: string
+  /** stdio of the nsenter process (default: three pipes). */
+  stdio?: StdioOptions
+}
+
+/**
+ * The `local` backend: one bubblewrap sandbox per session on this machine, as described in
+ * docs "The local backend". Sandboxes are detached from labgate: they survive its exit and restart, and a new
+ * instance re-attaches through the persisted {@link LocalHandle}.
+ *
+ * The constructor throws `backend_failed` when bwrap or nsenter is missing (naming the package to install)
+ * and `config_invalid` when the sandbox uid cannot reach the data directory.
+ */
+export class LocalBackend implements SessionBackend {
+  readonly name = 'local'
+  readonly #dataDir: string
+  readonly #bwrapPath: string
+  readonly #nsenterPath: string
+  readonly #asRoot: boolean
+  readonly #ids: { uid: number; gid: number }
+  readonly #devpts: boolean
+  readonly #startTimeoutMs: number
+  readonly #stopTimeoutMs: number
+  readonly #log: (msg: string) => void
+  readonly #rootEntries: RootEntry[]
+  readonly #cgroups: SandboxCgroups
+  /** bwrap processes this instance spawned, by sandbox pid 1, so `stop` can wait until they are reaped. */
+  readonly #spawned = new Map<number, ChildProcess>()
+  #closed = false
+
+  constructor(opts: LocalBackendOptions) {
+    this.#dataDir = resolve(opts.dataDir)
+    this.#bwrapPath = opts.bwrapPath ?? DEFAULT_BWRAP
+    this.#nsenterPath = opts.nsenterPath ?? DEFAULT_NSENTER
+    this.#log = opts.log ?? ((msg) => console.warn(msg))
+    this.#asRoot = process.getuid?.() === 0
+    this.#ids = this.#asRoot
+      ? { uid: opts.sandboxUid ?? 65534, gid: opts.sandboxGid ?? 65534 }
+      : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
+    if (this.#asRoot && (this.#ids.uid === 0 || this.#ids.gid === 0)) {
+      throw new LabgateError(
+        'config_invalid',
+        'the local backend never runs sandboxes as root (sandboxUid 0)',
+      )
+    }
+    this.#devpts = opts.devpts ?? this.#asRoot
+    if (this.#devpts && !this.#asRoot) {
+      throw new LabgateError('config_invalid', 'devpts: true needs labgate to run as root')
+    }
+    this.#startTimeoutMs = opts.startTimeoutMs ?? 10_000
+    this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5_000
+    assertToolsInstalled(this.#bwrapPath, this.#nsenterPath)
+    prepareDataDir(this.#dataDir, this.#ids.uid, this.#ids.gid, this.#log)
+    this.#rootEntries = hostRootEntries()
+    this.#cgroups = new SandboxCgroups({ log: this.#log, parent: opts.cgroupParent })
+  }
+
+  /**
+   * Starts the session's sandbox and resolves once its holder runs inside complete namespaces. Limits the
+   * machine cannot apply come back as warnings (and are logged). Rejects with `backend_failed` (bad session
+   * name or environment, bwrap failure, timeout) after removing what it created.
+   */
+  async start(spec: SandboxSpec): Promise<SandboxInfo> {
+    if (this.#closed) throw new LabgateError('backend_failed', 'the local backend is closed')
+    if (!isSafeSessionName(spec.session)) {
+      throw new LabgateError('backend_failed', `invalid session name ${JSON.stringify(spec.session)}`)
+    }
+    const env = sandboxEnv(spec)
+    const existed = existsSync(sessionDir(this.#dataDir, spec.session))
+    const { dir, home } = await createSessionFiles(this.#dataDir, spec.session, this.#ids.uid, this.#ids.gid)
+    const cgroup = await this.#cgroups.create(spec.session, spec.limits)
+    for (const warning of cgroup.warnings) this.#log(`session ${spec.session}: ${warning}`)
+    const args = bwrapArgs({
+      session: spec.session,
+      home,
+      env,
+      network: spec.network ?? 'none',
+      devpts: this.#devpts,
+      rootEntries: this.#rootEntries,
+      infoFd: INFO_FD,
+    })
+    let spawned
+    let stats
+    try {
+      spawned = await spawnSandbox({
+        bwrapPath: this.#bwrapPath,
+        args,
+        command: HOLDER_COMMAND,
+        ids: this.#asRoot ? this.#ids : undefined,
+        logFile: join(dir, 'bwrap.log'),
+        timeoutMs: this.#startTimeoutMs,
+        onSpawn: (pid) => cgroup.path && void this.#cgroups.attach(cgroup.path, [pid]),
+      })
+      stats = await Promise.all([readProcStat(spawned.child.pid as number), readProcStat(spawned.childPid)])
+      if (!stats[0] || !stats[1]) {
+        throw new LabgateError('backend_failed', `sandbox of ${spec.session} exited right after it started`)
+      }
+    } catch (err) {
+      if (cgroup.path) await this.#cgroups.remove(cgroup.path, spec.session)
+      if (!existed) await removeSessionFiles(this.#dataDir, spec.session)
+      throw err
+    }
+    const { child, childPid } = spawned
+    const [outer, inner] = stats as [ProcStat, ProcStat]
+    if (cgroup.path) {
+      await this.#cgroups.attach(cgroup.path, [childPid, ...(await childPids(childPid))])
+    }
+    this.#spawned.set(childPid, child)
+    child.once('exit', () => this.#spawned.delete(childPid))
+    const handle: LocalHandle = {
+      backend: 'local',
+      session: spec.session,
+      pid: child.pid as number,
+      pidStartTime: outer.startTime,
+      childPid,
+      startTime: inner.startTime,
+      home,
+      uid: this.#ids.uid,
+      ...(cgroup.path ? { cgroup: cgroup.path } : {}),
+    }
+    return { handle, warnings: cgroup.warnings }
+  }
+
+  /**
+   * `running` while the sandbox's pid 1 (same pid, same start time) exists and is not a zombie; `gone`
+   * otherwise, including for malformed handles. Never throws.
+   */
+  async observe(handle: SandboxHandle): Promise<SandboxStatus> {
+    const h = parseLocalHandle(handle)
+    if (!h) return { state: 'gone', reason: 'not a valid local sandbox handle' }
+    const stat = await readProcStat(h.childPid)
+    if (!stat) return { state: 'gone', reason: 'exited' }
+    if (stat.startTime !== h.startTime) return { state: 'gone', reason: 'exited (pid reused)' }
+    if (stat.state === 'Z' || stat.state === 'X') return { state: 'gone', reason: 'exited' }
+    return { state: 'running' }
+  }
+
+  /**
+   * SIGKILLs the sandbox's pid 1 (the kernel then kills every process in its pid namespace) and the outer
+   * bwrap, and resolves once they are gone (and reaped, when this instance spawned them). Idempotent; a
+   * malformed handle resolves at once. `purge` then deletes `<dataDir>/sessions/<session>`. Rejects with
+   * `backend_failed` if the sandbox is still there after `stopTimeoutMs`.
+   */
+  async stop(handle: SandboxHandle, opts: { purge?: boolean } = {}): Promise<void> {
+    const h = parseLocalHandle(handle)
+    if (!h) return
+    const exited = this.#exitOf(h.childPid)
+    if (await isAlive(h.childPid, h.startTime)) signal(h.childPid)
+    if (!(await waitGone(h.childPid, h.startTime, this.#stopTimeoutMs))) {
+      throw new LabgateError('backend_failed', `sandbox of ${h.session} (pid ${h.childPid}) survived SIGKILL`)
+    }
+    // bwrap exits by itself once its child is dead; kill it only if it lingers.
+    if (!(await waitGone(h.pid, h.pidStartTime, 50))) {
+      signal(h.pid)
+      await waitGone(h.pid, h.pidStartTime, this.#stopTimeoutMs)
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, this.#stopTimeoutMs).unref())])
+    if (h.cgroup) await this.#cgroups.remove(h.cgroup, h.session)
+    if (opts.purge) await removeSessionFiles(this.#dataDir, h.session)
+  }
+
+  /**
+   * Runs `argv` inside the running sandbox by joining its namespaces with nsenter, as the sandbox's
+   * unprivileged user (uid 1000 inside, the sandbox uid on the host; never host root), in the home (or
+   * `cwd`), with the sandbox's environment plus `opts.env`. The returned process is nsenter; it exits with
+   * the command's status. Throws `backend_failed` when the sandbox is gone.
+   */
+  exec(handle: SandboxHandle, argv: string[], opts: LocalExecOptions = {}): ChildProcess {
+    const h = parseLocalHandle(handle)
+    if (!h || !isAliveSync(h.childPid, h.startTime)) {
+      throw new LabgateError('backend_failed', 'the sandbox is not running')
+    }
+    if (argv.length === 0) throw new LabgateError('backend_failed', 'exec needs a command')
+    const env = { ...sandboxEnvOf(h.childPid, h.session), ...opts.env }
+    const args = nsenterArgs(h.childPid, argv, { asRoot: this.#asRoot, cwd: opts.cwd })
+    const child = spawn(this.#nsenterPath, args, { cwd: '/', env, stdio: opts.stdio ?? 'pipe' })
+    if (h.cgroup && child.pid !== undefined) void this.#cgroups.attach(h.cgroup, [child.pid])
+    return child
+  }
+
+  /** Stops accepting `start`. Sandboxes keep running; observe, stop and exec keep working. */
+  async close(): Promise<void> {
+    this.#closed = true
+  }
+
+  /** Resolves when the bwrap this instance spawned for `childPid` has been reaped (at once if there is none). */
+  #exitOf(childPid: number): Promise<void> {
+    const child = this.#spawned.get(childPid)
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+    return new Promise((resolve) => child.once('exit', () => resolve()))
+  }
+}
+
+function signal(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // Gone in the meantime.
+  }
+}
