@@ -8,6 +8,7 @@ import type { Clock } from '../domain/clock.js'
 import { badRequest, forbidden, notFound } from '../errors.js'
 import type { Database } from '../store/schema.js'
 import { MintingNotAllowed } from './errors.js'
+import { subtreeIds } from './lineage.js'
 import { assertMayMint, insertToken, type TokenOptions } from './minting.js'
 import type {
   AuthnEvent,
@@ -27,6 +28,7 @@ import {
   type RevocationEvent,
 } from './revocation.js'
 import {
+  type Executor,
   loadGrantContext,
   loadToken,
   loadTokenContext,
@@ -71,6 +73,12 @@ export interface AddGrantInput {
 export interface MintOptions extends TokenOptions {
   /** Id of the parent token; it must be active and its class allowed to mint the new class. */
   basedOn?: string
+}
+
+/** One token to mint in `redeemToken`, and the tokens to mint from it in turn. */
+export interface RedeemMint extends TokenOptions {
+  class: TokenClass
+  children?: RedeemMint[]
 }
 
 /** Everything a session key points at. */
@@ -295,15 +303,13 @@ export class GrantManager {
   }
 
   /**
-   * Atomically uses token `tokenId` once and mints each of `mints` from it (a code exchanged for tokens,
-   * a refresh token rotated). Of two concurrent redemptions of a single-use token exactly one succeeds.
-   * Throws not_found for an unknown token, `MintingNotAllowed` (`used_up` when no use is left) otherwise
-   * as `mintToken`; on any error nothing is used or minted.
+   * Atomically uses token `tokenId` once and mints each of `mints` from it (a code exchanged for tokens, a
+   * refresh token rotated); a mint's `children` are minted from it in turn. Returns every minted token,
+   * depth first. Of two concurrent redemptions of a single-use token exactly one succeeds. Throws
+   * not_found for an unknown token, `MintingNotAllowed` (`used_up` when no use is left) otherwise as
+   * `mintToken`; on any error nothing is used or minted.
    */
-  async redeemToken(
-    tokenId: string,
-    mints: ({ class: TokenClass } & TokenOptions)[],
-  ): Promise<MintedToken[]> {
+  async redeemToken(tokenId: string, mints: RedeemMint[]): Promise<MintedToken[]> {
     return this.#db.transaction().execute(async (trx) => {
       const parent = await loadToken(trx, tokenId)
       if (!parent) throw notFound(`token ${tokenId} does not exist`)
@@ -311,7 +317,6 @@ export class GrantManager {
       if (!tree) throw notFound(`grant ${parent.grantId} does not exist`)
       const now = this.#clock.now()
       await assertActive(tokenStatus(trx, parent, tree, now))
-      for (const m of mints) assertMayMint(tree, parent, m.class)
       const claimed = await trx
         .updateTable('auth_tokens')
         .set((eb) => ({ used: eb('used', '+', 1) }))
@@ -322,8 +327,15 @@ export class GrantManager {
       if (Number(claimed.numUpdatedRows) === 0)
         throw new MintingNotAllowed('used_up', 'the token has been used')
       const out: MintedToken[] = []
-      for (const { class: cls, ...opts } of mints)
-        out.push(await insertToken(trx, tree, cls, parent, opts, now))
+      const mintAll = async (from: TokenRecord, list: RedeemMint[]): Promise<void> => {
+        for (const { class: cls, children, ...opts } of list) {
+          assertMayMint(tree, from, cls)
+          const minted = await insertToken(trx, tree, cls, from, opts, now)
+          out.push(minted)
+          if (children?.length) await mintAll(await loadRequired(trx, minted.id), children)
+        }
+      }
+      await mintAll(parent, mints)
       return out
     })
   }
@@ -368,8 +380,9 @@ export class GrantManager {
   }
 
   /**
-   * Revokes the token whose value is `value`, and with `recursive` everything minted from it. Idempotent;
-   * returns false when no token has that value.
+   * Revokes the token whose value is `value`, and with `recursive` everything minted from it (without it,
+   * descendants stay unrevoked but are inactive through their revoked ancestor). Idempotent; returns false
+   * when no token has that value.
    */
   async revokeToken(value: string, opts: { recursive?: boolean } = {}): Promise<boolean> {
     const row = await this.#db
@@ -381,7 +394,8 @@ export class GrantManager {
     if (opts.recursive) this.#emit(await revokeSubtrees(this.#db, [row.id]))
     else {
       await markTokensRevoked(this.#db, [row.id])
-      this.#emit({ tokenIds: [row.id], grantIds: [] })
+      // descendants are inactive through their revoked ancestor: report them too, for caches
+      this.#emit({ tokenIds: await subtreeIds(this.#db, [row.id]), grantIds: [] })
     }
     return true
   }
@@ -447,6 +461,12 @@ export class GrantManager {
     if (event.tokenIds.length === 0 && event.grantIds.length === 0) return
     for (const listener of this.#listeners) listener(event)
   }
+}
+
+async function loadRequired(db: Executor, id: string): Promise<TokenRecord> {
+  const token = await loadToken(db, id)
+  if (!token) throw new Error(`token ${id} vanished inside its transaction`)
+  return token
 }
 
 async function assertActive(status: Promise<TokenStatus>): Promise<void> {

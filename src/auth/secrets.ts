@@ -53,11 +53,20 @@ export async function hashPassword(pw: string): Promise<string> {
   return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$')
 }
 
+let dummyHash: Promise<string> | undefined
+
 /**
  * True when `pw` matches `stored` (a `hashPassword` result), compared with `timingSafeEqual`. A malformed
- * or out-of-bounds `stored` value gives false, never an exception.
+ * or out-of-bounds `stored` value gives false, never an exception. `stored = null` (no such account, or no
+ * password set) verifies against a dummy hash and gives false, so the time taken does not reveal whether
+ * the account exists.
  */
-export async function verifyPassword(pw: string, stored: string): Promise<boolean> {
+export async function verifyPassword(pw: string, stored: string | null): Promise<boolean> {
+  if (stored === null) {
+    dummyHash ??= hashPassword(randomToken())
+    await verifyPassword(pw, await dummyHash)
+    return false
+  }
   const parts = stored.split('$')
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false
   const [N, r, p] = parts.slice(1, 4).map((s) => (/^\d+$/.test(s) ? Number(s) : NaN)) as [

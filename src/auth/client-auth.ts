@@ -1,0 +1,87 @@
+/**
+ * Client authentication at the token and revocation endpoints (RFC 6749 §2.3.1): HTTP Basic or
+ * `client_id`/`client_secret` in the form body, secrets checked against their stored scrypt hash.
+ */
+import type { Kysely } from 'kysely'
+import type { Database } from '../store/schema.js'
+import { formParam } from './form-params.js'
+import { InvalidClient, InvalidRequest } from './oauth-errors.js'
+import type { ClientRecord } from './records.js'
+import { toClient } from './rows.js'
+import { verifyPassword } from './secrets.js'
+
+/** Credentials a client presented. `clientSecret` is null when none was given (public clients). */
+export interface ClientCredentials {
+  clientId: string
+  clientSecret: string | null
+  method: 'client_secret_basic' | 'client_secret_post' | 'none'
+}
+
+/** Form decoding of one Basic credential part (RFC 6749 §2.3.1 `application/x-www-form-urlencoded`). */
+function formDecode(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '))
+  } catch {
+    throw new InvalidClient('Malformed client credentials in the Authorization header')
+  }
+}
+
+/**
+ * The client credentials of a request: from `Authorization: Basic` when present (Basic wins), else from
+ * `client_id`/`client_secret` in `body`. Throws `InvalidRequest` when both carry a value and they differ,
+ * or a body parameter is repeated; `InvalidClient` when no client id is given or the Basic header is
+ * malformed. Other `Authorization` schemes are ignored.
+ */
+export function parseClientCredentials(
+  authorization: string | undefined,
+  body: Record<string, unknown>,
+): ClientCredentials {
+  const bodyId = formParam(body, 'client_id')
+  const bodySecret = formParam(body, 'client_secret')
+  if (authorization !== undefined && /^\s*basic(\s|$)/i.test(authorization)) {
+    const basic = authorization.match(/^\s*basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i)
+    if (!basic) throw new InvalidClient('Malformed client credentials in the Authorization header')
+    const decoded = Buffer.from(basic[1] ?? '', 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon < 1) throw new InvalidClient('Malformed client credentials in the Authorization header')
+    const clientId = formDecode(decoded.slice(0, colon))
+    const clientSecret = formDecode(decoded.slice(colon + 1))
+    if (
+      (bodyId !== undefined && bodyId !== clientId) ||
+      (bodySecret !== undefined && bodySecret !== clientSecret)
+    )
+      throw new InvalidRequest(
+        'Client credentials given both in the Authorization header and in the body differ',
+      )
+    return { clientId, clientSecret, method: 'client_secret_basic' }
+  }
+  if (bodyId === undefined) throw new InvalidClient('Client authentication is required')
+  return bodySecret === undefined
+    ? { clientId: bodyId, clientSecret: null, method: 'none' }
+    : { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' }
+}
+
+/**
+ * The client these credentials authenticate. A confidential client must present its secret (checked in
+ * constant time against the scrypt hash); a public client must present none. Throws `InvalidClient`
+ * otherwise, taking about as long for an unknown client as for a wrong secret.
+ */
+export async function authenticateClient(
+  db: Kysely<Database>,
+  creds: Pick<ClientCredentials, 'clientId' | 'clientSecret'>,
+): Promise<ClientRecord> {
+  const row = await db
+    .selectFrom('oauth_clients')
+    .selectAll()
+    .where('id', '=', creds.clientId)
+    .executeTakeFirst()
+  const fail = () => new InvalidClient('Client authentication failed')
+  if (!row || row.secret_hash === null) {
+    if (creds.clientSecret !== null) await verifyPassword(creds.clientSecret, null)
+    if (!row || creds.clientSecret !== null) throw fail()
+    return toClient(row)
+  }
+  if (creds.clientSecret === null || !(await verifyPassword(creds.clientSecret, row.secret_hash)))
+    throw fail()
+  return toClient(row)
+}
