@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import { bwrapArgs, sandboxEnv, type BwrapArgsInput } from './bwrap-args.js'
+
+const input = (overrides: Partial<BwrapArgsInput> = {}): BwrapArgsInput => ({
+  session: 'p-w01-s001',
+  home: '/data/sessions/p-w01-s001/home',
+  env: { HOME: '/home/lab' },
+  network: 'none',
+  devpts: true,
+  rootEntries: [
+    { name: 'bin', symlink: 'usr/bin' },
+    { name: 'lib64', dir: true },
+  ],
+  infoFd: 3,
+  ...overrides,
+})
+const pairsOf = (args: string[], flag: string) =>
+  args.flatMap((a, i) => (a === flag ? [[args[i + 1], args[i + 2]].join(' ')] : []))
+
+describe('bwrapArgs', () => {
+  it('unshares the network only for network none', () => {
+    expect(bwrapArgs(input())).toContain('--unshare-net')
+    expect(bwrapArgs(input({ network: 'host' }))).not.toContain('--unshare-net')
+  })
+
+  it('binds only the home writable, system directories read-only, and survives labgate', () => {
+    const args = bwrapArgs(input())
+    expect(pairsOf(args, '--bind')).toEqual(['/data/sessions/p-w01-s001/home /home/lab'])
+    expect(pairsOf(args, '--ro-bind')).toEqual(['/usr /usr', '/lib64 /lib64', '/etc /etc'])
+    expect(pairsOf(args, '--symlink')).toContain('usr/bin /bin')
+    expect(args).not.toContain('--die-with-parent')
+    expect(args).toEqual(
+      expect.arrayContaining(['--clearenv', '--unshare-user', '--unshare-pid', '--unshare-ipc']),
+    )
+    expect(args.slice(args.indexOf('--hostname'), args.indexOf('--hostname') + 2)).toEqual([
+      '--hostname',
+      'p-w01-s001',
+    ])
+  })
+
+  it('uses --dev with devpts, device binds without', () => {
+    expect(bwrapArgs(input())).toContain('--dev')
+    const flat = bwrapArgs(input({ devpts: false }))
+    expect(flat).not.toContain('--dev')
+    expect(pairsOf(flat, '--dev-bind')).toContain('/dev/null /dev/null')
+  })
+})
+
+describe('sandboxEnv', () => {
+  const spec = (env: Record<string, string>) => ({ session: 's', workshop: 'w', env })
+
+  it('lets the spec set PATH and TERM but not the identity variables', () => {
+    const env = sandboxEnv(spec({ PATH: '/opt/bin', HOME: '/root', SESSION_NAME: 'x', A: '1' }))
+    expect(env).toMatchObject({ PATH: '/opt/bin', HOME: '/home/lab', USER: 'lab', SESSION_NAME: 's', A: '1' })
+    expect(env.TERM).toBe('xterm-256color')
+  })
+
+  it('rejects names that cannot be environment variables and NUL bytes', () => {
+    expect(() => sandboxEnv(spec({ 'A=B': '1' }))).toThrow(/invalid environment variable/)
+    expect(() => sandboxEnv(spec({ '': '1' }))).toThrow()
+    expect(() => sandboxEnv(spec({ A: 'x\0y' }))).toThrow()
+  })
+})
