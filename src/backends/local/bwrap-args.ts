@@ -68,6 +68,7 @@ export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
   }
 }
 
+/** What {@link bwrapArgs} needs to know about one sandbox. */
 export interface BwrapArgsInput {
   session: string
   /** Host path of the session's home. */

@@ -12,6 +12,7 @@ import { childPids, isAlive, isAliveSync, readProcStat, waitGone, type ProcStat 
 import { createSessionFiles, prepareDataDir, removeSessionFiles, sessionDir } from './session-files.js'
 import { INFO_FD, spawnSandbox } from './spawn-sandbox.js'
 
+/** Options of {@link LocalBackend}; only `dataDir` is required. */
 export interface LocalBackendOptions {
   /** labgate's data directory; homes live in `<dataDir>/sessions/<session>/home`. */
   dataDir: string

@@ -8,6 +8,7 @@ import { READY_LINE } from './bwrap-args.js'
 export const INFO_FD = 3
 const ARGS_FD = 4
 
+/** Options of {@link spawnSandbox}. */
 export interface SpawnSandboxOptions {
   bwrapPath: string
   /** bwrap's options; passed through a pipe, so values (environment) never show in `ps`. */
@@ -23,6 +24,7 @@ export interface SpawnSandboxOptions {
   onSpawn?: (pid: number) => void
 }
 
+/** A sandbox that {@link spawnSandbox} saw become ready. */
 export interface SpawnedSandbox {
   /** The outer bwrap process, detached and unref'd. */
   child: ChildProcess
