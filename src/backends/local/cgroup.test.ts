@@ -27,14 +27,18 @@ describe('cgroup v2 detection', () => {
 
 describe('SandboxCgroups (on a fake cgroup tree)', () => {
   let root: string
+  const roots: string[] = []
   const logs: string[] = []
   const tree = (controllers: string, subtree = '') => {
     root = mkdtempSync(join(tmpdir(), 'labgate-cg-'))
+    roots.push(root)
     writeFileSync(join(root, 'cgroup.controllers'), controllers)
     writeFileSync(join(root, 'cgroup.subtree_control'), subtree)
     return new SandboxCgroups({ parent: root, log: (m) => logs.push(m) })
   }
-  afterEach(() => rmSync(root, { recursive: true, force: true }))
+  afterEach(() => {
+    for (const dir of roots.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
 
   it('does nothing, silently, when no limits are asked for', async () => {
     expect(await tree('').create('s1', undefined)).toEqual({ warnings: [] })
