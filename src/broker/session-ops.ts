@@ -1,4 +1,4 @@
-import { LabgateError, badRequest, notFound } from '../errors.js'
+import { badRequest, forbidden, notFound } from '../errors.js'
 import { extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
 import type { Session } from '../store/rows.js'
 import type { Actor } from './actor.js'
@@ -24,7 +24,7 @@ export async function loadSessionFor(deps: BrokerDeps, name: string, actor: Acto
 
 function assertAnyone(actor: Actor | null) {
   // The auth check comes before the existence check: an anonymous caller learns nothing.
-  if (!actor) throw new LabgateError('forbidden', 'Forbidden')
+  if (!actor) throw forbidden()
 }
 
 /** The schedule of a session as Educates shows it. */

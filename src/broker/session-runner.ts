@@ -24,13 +24,20 @@ export class SessionRunner {
   /** Starts `s`'s sandbox in the background. The row goes WAITING (no owner) or RUNNING once it is up. */
   launch(s: Session): void {
     if (this.inFlight.has(s.name)) return
-    const p = this.start(s).finally(() => this.inFlight.delete(s.name))
+    const p = this.start(s)
+      .catch((e) => this.deps.log(`session ${s.name}: start failed: ${(e as Error).stack ?? e}`))
+      .finally(() => this.inFlight.delete(s.name))
     this.inFlight.set(s.name, p)
   }
 
   /** Resolves when the session's sandbox start (if any is under way) has finished, successfully or not. */
   async whenSettled(name: string): Promise<void> {
     await this.inFlight.get(name)
+  }
+
+  /** Resolves when every start under way has finished (for shutdown). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()])
   }
 
   /** True while a start of this session's sandbox is under way in this process. */

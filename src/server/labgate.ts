@@ -97,6 +97,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
   const auth = await setUpAuth({ db: db.kysely, store, clock, key, portal })
   let ready = false
+  let closed = false
   const ctx = { deps, auth: auth.authenticator, portalUrl: url || `http://${host}:${o.port}`, bodyLimit: o.bodyLimit ?? 64 * 1024 }
   const app = await buildHttpApp({ ctx, portalInfo, plugins: [auth.routes], isReady: () => ready, log })
   await app.listen({ port: o.port, host })
@@ -120,9 +121,12 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     robot: auth.robot,
     config,
     close: async () => {
+      if (closed) return
+      closed = true
       ready = false
       await reconciler!.stop()
       await app.close()
+      await runner.drain()
       await webhooks.idle()
       await backend.close?.()
       await db.close()

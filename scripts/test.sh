@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, type-checks, lints, runs vitest, and prints the plain
+# summary line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-system.sh || exit 1
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || exit 1
+fi
+status=0
+npm run --silent build || status=1
+npx tsc -p tsconfig.json --noEmit || status=1
+npx eslint . || status=1
+rm -f .vitest-results.json
+npx vitest run "$@" || status=1
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  try {
+    const r = JSON.parse(fs.readFileSync(".vitest-results.json", "utf8"));
+    passed = r.numPassedTests; failed = r.numFailedTests + (r.numFailedTestSuites || 0);
+  } catch { failed = 1 }
+  if (process.argv[1] !== "0" && failed === 0) failed = 1;
+  console.log(`${passed} passed, ${failed} failed`);
+' "$status"
+exit $status

@@ -1,0 +1,166 @@
+/** The allocation use case over a real store and a fake backend: reserves, caps, eviction, idempotence. */
+import { afterEach, describe, expect, it } from 'vitest'
+import { CrashingFakeBackend, FakeBackend } from '../../src/backends/fake/index.js'
+import { activateSession } from '../../src/broker/activate-session.js'
+import { requestSession, type SessionRequest } from '../../src/broker/request-session.js'
+import { LabgateError } from '../../src/errors.js'
+import { buildPortal, buildPortalWorkshop, startBroker, type BrokerHarness } from './broker-harness.js'
+
+let h: BrokerHarness
+afterEach(async () => h?.close())
+
+const ask = (env: string, user?: string, o: Partial<SessionRequest> = {}) =>
+  requestSession(h.deps, { environment: env, user, details: {}, indexUrl: 'https://hub.test/', timeout: 60, params: {}, ...o })
+
+const code = async (p: Promise<unknown>) => {
+  try {
+    await p
+    return 'ok'
+  } catch (e) {
+    return e instanceof LabgateError ? `${e.code}: ${e.message}` : String(e)
+  }
+}
+
+describe('allocation', () => {
+  it('takes the WAITING reserve first and starts a replacement', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 1 })] }))
+    await h.settle()
+    const [reserve] = await h.deps.store.listSessions({ states: ['WAITING'] })
+    const r = await ask('lab-w01', 'u1')
+    expect(r.session.name).toBe(reserve!.name)
+    expect(r.session.state).toBe('RUNNING')
+    await h.settle()
+    const waiting = await h.deps.store.listSessions({ states: ['WAITING'] })
+    expect(waiting).toHaveLength(1)
+    expect(waiting[0]!.name).not.toBe(reserve!.name)
+  })
+
+  it('creates on demand when no reserve is waiting, within capacity', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 0 })] }))
+    await h.settle()
+    const a = await ask('lab-w01', 'a')
+    expect(a.session.state).toBe('STARTING')
+    await ask('lab-w01', 'b')
+    expect(await code(ask('lab-w01', 'c'))).toBe('unavailable: No session available')
+    await h.settle()
+    expect((await h.deps.store.getSession(a.session.name))!.state).toBe('RUNNING')
+  })
+
+  it('is idempotent per user and environment, refreshing a pending window with the same token', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 0 })] }))
+    const first = await ask('lab-w01', 'u')
+    h.clock.advance(30_000)
+    const again = await ask('lab-w01', 'u', { timeout: 120 })
+    expect(again.session.name).toBe(first.session.name)
+    expect(again.token).toBe(first.token)
+    expect(again.session.expiresAt).toBe(h.clock.now() + 120_000)
+  })
+
+  it('caps anonymous and registered users per portal, never staff', async () => {
+    h = await startBroker(
+      buildPortal({ anonymous: 1, registered: 2, workshops: [buildPortalWorkshop({ name: 'a', reserved: 0 }), buildPortalWorkshop({ name: 'b', reserved: 0 })] }),
+    )
+    await ask('lab-w01', 'anon')
+    expect(await code(ask('lab-w02', 'anon'))).toBe('unavailable: No session available')
+    await h.deps.store.createUser({ id: 'reg', kind: 'registered', at: 0 })
+    await ask('lab-w01', 'reg')
+    expect(await code(ask('lab-w02', 'reg'))).toBe('ok')
+    await h.deps.store.createUser({ id: 'boss', kind: 'staff', at: 0 })
+    expect(await code(ask('lab-w01', 'boss'))).toMatch(/^bad_request/)
+  })
+
+  it('evicts the oldest unallocated reserve of another workshop when the portal is at its maximum', async () => {
+    h = await startBroker(
+      buildPortal({
+        maximum: 2,
+        workshops: [buildPortalWorkshop({ name: 'a', capacity: 2, reserved: 1 }), buildPortalWorkshop({ name: 'b', capacity: 2, reserved: 1 })],
+      }),
+    )
+    await h.settle()
+    const reserves = await h.deps.store.listSessions({ states: ['WAITING'] })
+    expect(reserves.map((s) => s.environment).sort()).toEqual(['lab-w01', 'lab-w02'])
+    // Take a's reserve; the portal is full (2 live), so a second a-user evicts b's reserve.
+    await ask('lab-w01', 'x')
+    const y = await ask('lab-w01', 'y')
+    const b = reserves.find((s) => s.environment === 'lab-w02')!
+    expect((await h.deps.store.getSession(b.name))!.stopReason).toBe('evicted')
+    expect(y.session.environment).toBe('lab-w01')
+    // Now both are allocated: nothing left to evict.
+    expect(await code(ask('lab-w02', 'z'))).toBe('unavailable: No session available')
+  })
+
+  it('keeps no reserves before the first request when initial is 0', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 5, reserved: 2, initial: 0 })] }))
+    await h.settle()
+    expect(await h.deps.store.listSessions()).toHaveLength(0)
+    await ask('lab-w01', 'first')
+    await h.settle()
+    expect(await h.deps.store.listSessions({ states: ['WAITING'] })).toHaveLength(2)
+  })
+
+  it('reacquires only API sessions, and only for their owner', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 0 })] }))
+    const r = await ask('lab-w01', 'owner')
+    expect((await ask('lab-w01', undefined, { reacquire: r.session.name })).user.id).toBe('owner')
+    expect(await code(ask('lab-w01', 'intruder', { reacquire: r.session.name }))).toBe('unavailable: No session available')
+    await h.deps.store.updateSession(r.session.name, { viaApi: false })
+    expect(await code(ask('lab-w01', 'owner', { reacquire: r.session.name }))).toBe('unavailable: Cannot be reacquired')
+    expect(await h.deps.store.listSessions()).toHaveLength(1)
+  })
+})
+
+describe('session timeouts and expiry', () => {
+  it('stops a pending session after its activation window, and an activated one at expiry', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 0, expires: 600 })] }))
+    const pending = await ask('lab-w01', 'p', { timeout: 60 })
+    const active = await ask('lab-w01', 'q')
+    await h.settle()
+    await activateSession(h.deps, active.session.name, active.token, null)
+    h.clock.advance(61_000)
+    await h.settle()
+    expect((await h.deps.store.getSession(pending.session.name))!.stopReason).toBe('activation-timeout')
+    expect((await h.deps.store.getSession(active.session.name))!.state).toBe('RUNNING')
+    h.clock.advance(600_000)
+    await h.settle()
+    expect((await h.deps.store.getSession(active.session.name))!).toMatchObject({ state: 'STOPPED', stopReason: 'expired' })
+  })
+
+  it('timeout 0 keeps the pending window open for the workshop duration', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0, expires: 600 })] }))
+    const r = await ask('lab-w01', 'p', { timeout: 0 })
+    expect(r.session.expiresAt).toBe(h.clock.now() + 600_000)
+  })
+
+  it('stops an orphaned session and purges stopped rows after the retention period', async () => {
+    const pw = buildPortalWorkshop({ name: 'w', reserved: 0, expires: 3600, orphaned: 300 })
+    h = await startBroker(buildPortal({ workshops: [pw] }))
+    const r = await ask('lab-w01', 'idle')
+    await h.settle()
+    await activateSession(h.deps, r.session.name, r.token, null)
+    h.clock.advance(300_000)
+    await h.settle()
+    expect((await h.deps.store.getSession(r.session.name))!.stopReason).toBe('orphaned')
+    h.clock.advance(3_600_000 + 1)
+    await h.settle()
+    expect(await h.deps.store.getSession(r.session.name)).toBeNull()
+  })
+
+  it('marks a session whose sandbox fails to start as stopped (failed)', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }), new CrashingFakeBackend({ when: 'start' }))
+    const r = await ask('lab-w01', 'unlucky')
+    await h.settle()
+    expect((await h.deps.store.getSession(r.session.name))!).toMatchObject({ state: 'STOPPED', stopReason: 'failed' })
+  })
+
+  it('reaps a sandbox that vanished', async () => {
+    const backend = new FakeBackend()
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }), backend)
+    const r = await ask('lab-w01', 'v')
+    await h.settle()
+    const s = (await h.deps.store.getSession(r.session.name))!
+    backend.kill(s.handle as never)
+    for (let i = 0; i < 6; i++) await h.reconciler.runPass()
+    await h.settle()
+    expect((await h.deps.store.getSession(r.session.name))!.stopReason).toBe('vanished')
+  })
+})

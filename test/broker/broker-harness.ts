@@ -1,0 +1,140 @@
+/**
+ * A broker without HTTP: in-memory SQLite, a fake backend, a manual clock. For use-case tests of the
+ * allocation rules, reserves, timeouts and draining.
+ */
+import type { SessionBackend } from '../../src/backends/backend.js'
+import { FakeBackend } from '../../src/backends/fake/index.js'
+import type { BrokerDeps } from '../../src/broker/deps.js'
+import { SessionRunner } from '../../src/broker/session-runner.js'
+import { SessionSecrets } from '../../src/broker/session-secrets.js'
+import { syncEnvironments } from '../../src/broker/environments.js'
+import type { PortalDefinition, PortalWorkshop, WorkshopDefinition } from '../../src/config/types.js'
+import { ManualClock } from '../../src/domain/clock.js'
+import { EventBus } from '../../src/events/event-bus.js'
+import { WebhookSender } from '../../src/events/webhooks.js'
+import { Reconciler } from '../../src/reconciler/reconciler.js'
+import { KyselyStore } from '../../src/store/kysely-store.js'
+import { openSqlite, type Db } from '../../src/store/open.js'
+
+/** Builds a Workshop definition with test defaults. */
+export function buildWorkshop(o: Partial<WorkshopDefinition> & { name: string }): WorkshopDefinition {
+  return {
+    title: o.name,
+    description: '',
+    vendor: '',
+    authors: [],
+    difficulty: '',
+    duration: 0,
+    tags: [],
+    labels: {},
+    logo: '',
+    url: '',
+    env: [],
+    requestParameters: [],
+    directory: '/nonexistent',
+    sourceFile: '/nonexistent/workshop.yaml',
+    ...o,
+  }
+}
+
+/** Builds a portal workshop entry with Educates' defaults (capacity 0 = unlimited, reserved 1). */
+export function buildPortalWorkshop(o: Partial<PortalWorkshop> & { name: string }): PortalWorkshop {
+  const { name, ...rest } = o
+  const expires = rest.expires ?? 0
+  const pw: PortalWorkshop = {
+    workshop: buildWorkshop({ name }),
+    capacity: 0,
+    reserved: 1,
+    initial: rest.reserved ?? 1,
+    expires,
+    overtime: 0,
+    deadline: expires,
+    orphaned: 0,
+    overdue: 0,
+    labels: {},
+    env: [],
+    definitionHash: '',
+    ...rest,
+  }
+  pw.definitionHash = `hash-${name}-${JSON.stringify({ ...pw, definitionHash: '' }).length}-${pw.capacity}-${pw.reserved}-${pw.initial}-${pw.expires}`
+  return pw
+}
+
+export function buildPortal(o: Partial<PortalDefinition> & { workshops: PortalWorkshop[] }): PortalDefinition {
+  return {
+    name: 'lab',
+    labels: {},
+    maximum: 0,
+    registered: 0,
+    anonymous: 0,
+    registration: { type: 'one-step', enabled: true },
+    catalogVisibility: 'private',
+    robot: {},
+    labgate: { backend: 'fake', allowedIndexOrigins: [], network: 'none', memoryLimit: 0, pidsLimit: 0, retention: 3600 },
+    sourceFile: '/nonexistent/portal.yaml',
+    ...o,
+  }
+}
+
+export interface BrokerHarness {
+  deps: BrokerDeps
+  clock: ManualClock
+  backend: SessionBackend
+  reconciler: Reconciler
+  db: Db
+  /** Runs reconciler passes until the sandboxes being started have settled. */
+  settle(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function startBroker(portal: PortalDefinition, backend: SessionBackend = new FakeBackend()): Promise<BrokerHarness> {
+  const db = await openSqlite(':memory:')
+  const store = new KyselyStore(db.kysely)
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12))
+  const webhooks = new WebhookSender()
+  const events = new EventBus({ store, clock, webhooks, portal: () => ({ name: portal.name, uid: 'uid', generation: 1, url: 'http://portal.test' }) })
+  let reconciler: Reconciler | null = null
+  let seed = 0
+  const partial = {
+    store,
+    clock,
+    backend,
+    events,
+    portal,
+    secrets: new SessionSecrets(Buffer.alloc(32, 7)),
+    log: () => {},
+    random: (n: number) => seed++ % n,
+    nudge: () => {},
+  }
+  const runner = new SessionRunner(partial)
+  const deps: BrokerDeps = { ...partial, runner }
+  reconciler = new Reconciler(deps, { intervalMs: 3_600_000 })
+  await syncEnvironments(deps)
+  const h: BrokerHarness = {
+    deps,
+    clock,
+    backend,
+    reconciler,
+    db,
+    async settle() {
+      for (let i = 0; i < 20; i++) {
+        await reconciler!.runPass()
+        const starting = await store.listSessions({ states: ['STARTING', 'STOPPING'] })
+        await Promise.all(starting.map((s) => runner.whenSettled(s.name)))
+        await new Promise((r) => setTimeout(r, 1))
+        if (runner.starting === 0 && (await store.listSessions({ states: ['STOPPING'] })).length === 0) {
+          await reconciler!.runPass()
+          if (runner.starting === 0) return
+        }
+      }
+    },
+    async close() {
+      await reconciler!.stop()
+      await runner.drain()
+      await db.close()
+    },
+  }
+  await reconciler.start()
+  await reconciler.stop() // no timers in unit tests: passes run when the test says so
+  return h
+}
