@@ -2,24 +2,14 @@
  * The session manager of seed 002: user session → client session → grant → tokens with lineage. Every
  * credential labgate issues is a token minted here; only hashes of token values are stored.
  */
-import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
-import { badRequest, forbidden, notFound } from '../errors.js'
+import { notFound } from '../errors.js'
 import type { Database } from '../store/schema.js'
 import { MintingNotAllowed } from './errors.js'
 import { subtreeIds } from './lineage.js'
-import { assertMayMint, insertToken, type TokenOptions } from './minting.js'
-import type {
-  AuthnEvent,
-  ClientSessionRecord,
-  GrantRecord,
-  MintedToken,
-  TokenContext,
-  TokenRecord,
-  TokenStatus,
-  UserSessionRecord,
-} from './records.js'
+import { assertMayMint, claimUse, insertToken, type TokenOptions } from './minting.js'
+import type { GrantRecord, MintedToken, TokenContext, TokenRecord, TokenStatus } from './records.js'
 import {
   markTokensRevoked,
   revokeClientSessions,
@@ -27,47 +17,24 @@ import {
   revokeSubtrees,
   type RevocationEvent,
 } from './revocation.js'
-import {
-  type Executor,
-  loadGrantContext,
-  loadToken,
-  loadTokenContext,
-  toClientSession,
-  toGrant,
-  toToken,
-  toUserSession,
-} from './rows.js'
-import { formatScope } from './scope.js'
+import { type Executor, loadGrantContext, loadToken, loadTokenContext, toGrant, toToken } from './rows.js'
 import { hashToken } from './secrets.js'
-import { SessionKeys, type SessionPath } from './session-key.js'
-import type { TokenClass, UsageRules } from './token-class.js'
+import { SessionKeys } from './session-key.js'
+import {
+  insertGrant,
+  insertSession,
+  readSessionInfo,
+  type AddGrantInput,
+  type CreateSessionInput,
+  type SessionCtx,
+  type SessionInfo,
+} from './sessions.js'
+import type { TokenClass } from './token-class.js'
 import { grantStatus, tokenStatus } from './token-status.js'
 
 export type { RevocationEvent } from './revocation.js'
 export type { TokenOptions } from './minting.js'
-
-export interface CreateSessionInput {
-  userId: string
-  clientId: string
-  /** How the user authenticated; `at` defaults to now, `method` to `unspecified`. */
-  authnEvent?: Partial<AuthnEvent>
-  /** Subject identifier the client sees; default the user id (`public`). */
-  sub?: string
-  /** A session key whose user session the new client session joins (one sign-in, several clients). */
-  userSessionOf?: string
-  /** Lifetime of a new user session in seconds; default until revoked. Ignored with `userSessionOf`. */
-  expiresIn?: number | null
-}
-
-export interface AddGrantInput {
-  scope: string[]
-  claims?: Record<string, unknown>
-  resources?: string[]
-  /** Grant lifetime in seconds; default until revoked. Tokens never outlive their grant. */
-  expiresIn?: number | null
-  /** Per-class rules over the defaults (a client's own rules still take precedence). */
-  usageRules?: UsageRules
-}
+export type { AddGrantInput, CreateSessionInput, SessionInfo } from './sessions.js'
 
 /** `TokenOptions` plus the token to mint from (same grant). */
 export interface MintOptions extends TokenOptions {
@@ -79,13 +46,6 @@ export interface MintOptions extends TokenOptions {
 export interface RedeemMint extends TokenOptions {
   class: TokenClass
   children?: RedeemMint[]
-}
-
-/** Everything a session key points at. */
-export interface SessionInfo extends SessionPath {
-  userSession: UserSessionRecord
-  clientSession: ClientSessionRecord
-  grant: GrantRecord | null
 }
 
 export interface GrantManagerDeps {
@@ -124,67 +84,7 @@ export class GrantManager {
    * when that user session is inactive or belongs to another user.
    */
   async createSession(input: CreateSessionInput): Promise<string> {
-    const now = this.#clock.now()
-    const db = this.#db
-    const client = await db
-      .selectFrom('oauth_clients')
-      .select('id')
-      .where('id', '=', input.clientId)
-      .executeTakeFirst()
-    if (!client) throw notFound(`OAuth client ${input.clientId} does not exist`)
-    let userSessionId: string
-    if (input.userSessionOf !== undefined) {
-      const path = await this.#keys.open(input.userSessionOf)
-      if (!path) throw badRequest('invalid session key')
-      const us = await db
-        .selectFrom('auth_user_sessions')
-        .selectAll()
-        .where('id', '=', path.userSessionId)
-        .executeTakeFirst()
-      const rec = us && toUserSession(us)
-      if (
-        !rec ||
-        rec.userId !== input.userId ||
-        rec.revoked ||
-        (rec.expiresAt !== null && rec.expiresAt <= now)
-      )
-        throw forbidden('the user session is not active')
-      userSessionId = rec.id
-    } else {
-      const user = await db.selectFrom('users').select('id').where('id', '=', input.userId).executeTakeFirst()
-      if (!user) throw notFound(`user ${input.userId} does not exist`)
-      userSessionId = randomUUID()
-      const event: AuthnEvent = {
-        ...input.authnEvent,
-        method: input.authnEvent?.method ?? 'unspecified',
-        at: input.authnEvent?.at ?? now,
-      }
-      const expiresIn = input.expiresIn ?? null
-      await db
-        .insertInto('auth_user_sessions')
-        .values({
-          id: userSessionId,
-          user_id: input.userId,
-          authn_event: JSON.stringify(event),
-          created_at: now,
-          expires_at: expiresIn === null ? null : now + expiresIn * 1000,
-          revoked: 0,
-        })
-        .execute()
-    }
-    const clientSessionId = randomUUID()
-    await db
-      .insertInto('auth_client_sessions')
-      .values({
-        id: clientSessionId,
-        user_session_id: userSessionId,
-        client_id: input.clientId,
-        sub: input.sub ?? input.userId,
-        created_at: now,
-        revoked: 0,
-      })
-      .execute()
-    return this.#keys.seal({ userId: input.userId, clientId: input.clientId, userSessionId, clientSessionId })
+    return insertSession(this.#ctx(), input)
   }
 
   /**
@@ -192,27 +92,7 @@ export class GrantManager {
    * sessions are returned too (check their `revoked` flags).
    */
   async getSessionInfo(sessionKey: string): Promise<SessionInfo | null> {
-    const path = await this.#keys.open(sessionKey)
-    if (!path) return null
-    const db = this.#db
-    const [us, cs, g] = await Promise.all([
-      db.selectFrom('auth_user_sessions').selectAll().where('id', '=', path.userSessionId).executeTakeFirst(),
-      db
-        .selectFrom('auth_client_sessions')
-        .selectAll()
-        .where('id', '=', path.clientSessionId)
-        .executeTakeFirst(),
-      path.grantId === undefined
-        ? undefined
-        : db.selectFrom('auth_grants').selectAll().where('id', '=', path.grantId).executeTakeFirst(),
-    ])
-    if (!us || !cs) return null
-    return {
-      ...path,
-      userSession: toUserSession(us),
-      clientSession: toClientSession(cs),
-      grant: g ? toGrant(g) : null,
-    }
+    return readSessionInfo(this.#ctx(), sessionKey)
   }
 
   /**
@@ -224,29 +104,7 @@ export class GrantManager {
     sessionKey: string,
     input: AddGrantInput,
   ): Promise<{ grant: GrantRecord; sessionKey: string }> {
-    const info = await this.getSessionInfo(sessionKey)
-    if (!info) throw badRequest('invalid session key')
-    const now = this.#clock.now()
-    const { userSession: us, clientSession: cs } = info
-    if (us.revoked || cs.revoked || (us.expiresAt !== null && us.expiresAt <= now))
-      throw forbidden('the session is not active')
-    const expiresIn = input.expiresIn ?? null
-    const row = {
-      id: randomUUID(),
-      client_session_id: cs.id,
-      scope: formatScope(input.scope),
-      claims: JSON.stringify(input.claims ?? {}),
-      resources: JSON.stringify(input.resources ?? []),
-      sub: cs.sub,
-      usage_rules: JSON.stringify(input.usageRules ?? {}),
-      created_at: now,
-      expires_at: expiresIn === null ? null : now + expiresIn * 1000,
-      revoked: 0,
-    }
-    await this.#db.insertInto('auth_grants').values(row).execute()
-    const { userId, clientId, userSessionId, clientSessionId } = info
-    const key = await this.#keys.seal({ userId, clientId, userSessionId, clientSessionId, grantId: row.id })
-    return { grant: toGrant(row), sessionKey: key }
+    return insertGrant(this.#ctx(), sessionKey, input)
   }
 
   /** The grant with id `grantId`, or null. */
@@ -317,15 +175,7 @@ export class GrantManager {
       if (!tree) throw notFound(`grant ${parent.grantId} does not exist`)
       const now = this.#clock.now()
       await assertActive(tokenStatus(trx, parent, tree, now))
-      const claimed = await trx
-        .updateTable('auth_tokens')
-        .set((eb) => ({ used: eb('used', '+', 1) }))
-        .where('id', '=', tokenId)
-        .where('revoked', '=', 0)
-        .where((eb) => eb.or([eb('max_usage', 'is', null), eb('used', '<', eb.ref('max_usage'))]))
-        .executeTakeFirst()
-      if (Number(claimed.numUpdatedRows) === 0)
-        throw new MintingNotAllowed('used_up', 'the token has been used')
+      if (!(await claimUse(trx, tokenId))) throw new MintingNotAllowed('used_up', 'the token has been used')
       const out: MintedToken[] = []
       const mintAll = async (from: TokenRecord, list: RedeemMint[]): Promise<void> => {
         for (const { class: cls, children, ...opts } of list) {
@@ -345,14 +195,7 @@ export class GrantManager {
    * use left. Does not check expiry or the tree: check `tokenStatus` first.
    */
   async useToken(tokenId: string): Promise<boolean> {
-    const res = await this.#db
-      .updateTable('auth_tokens')
-      .set((eb) => ({ used: eb('used', '+', 1) }))
-      .where('id', '=', tokenId)
-      .where('revoked', '=', 0)
-      .where((eb) => eb.or([eb('max_usage', 'is', null), eb('used', '<', eb.ref('max_usage'))]))
-      .executeTakeFirst()
-    return Number(res.numUpdatedRows) > 0
+    return claimUse(this.#db, tokenId)
   }
 
   /**
@@ -455,6 +298,10 @@ export class GrantManager {
     )
     if (event) this.#emit(event)
     return true
+  }
+
+  #ctx(): SessionCtx {
+    return { db: this.#db, keys: this.#keys, now: this.#clock.now() }
   }
 
   #emit(event: RevocationEvent): void {

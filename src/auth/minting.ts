@@ -80,3 +80,18 @@ export async function insertToken(
     .execute()
   return { id, class: cls, value, scope: [...scope], expiresAt }
 }
+
+/**
+ * Uses token `tokenId` once, atomically: increments `used` only while it is unrevoked and under its max
+ * usage. True when a use was taken; false (nothing changed) otherwise.
+ */
+export async function claimUse(db: Executor, tokenId: string): Promise<boolean> {
+  const res = await db
+    .updateTable('auth_tokens')
+    .set((eb) => ({ used: eb('used', '+', 1) }))
+    .where('id', '=', tokenId)
+    .where('revoked', '=', 0)
+    .where((eb) => eb.or([eb('max_usage', 'is', null), eb('used', '<', eb.ref('max_usage'))]))
+    .executeTakeFirst()
+  return Number(res.numUpdatedRows) > 0
+}

@@ -82,12 +82,21 @@ export async function ensureRobot(input: EnsureRobotInput): Promise<RobotCredent
     const username = input.username ?? DEFAULT_ROBOT_USERNAME
     const userId = await ensureUser(trx, settings.get(ROBOT_SETTINGS.userId), username, now)
     const password = await resolve(ROBOT_SETTINGS.password, input.password, () => randomToken(24))
-    await ensurePasswordHash(trx, 'users', userId, password)
+    const user = await trx
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow()
+    if (!(await hashMatches(password, user.password_hash)))
+      await trx
+        .updateTable('users')
+        .set({ password_hash: await hashPassword(password) })
+        .where('id', '=', userId)
+        .execute()
 
     const clientId = await resolve(ROBOT_SETTINGS.clientId, input.clientId, () => randomToken(30))
     const clientSecret = await resolve(ROBOT_SETTINGS.clientSecret, input.clientSecret, () => randomToken(48))
-    await ensureClient(trx, clientId, now)
-    await ensurePasswordHash(trx, 'oauth_clients', clientId, clientSecret)
+    await ensureClient(trx, clientId, clientSecret, now)
     return { username, password, clientId, clientSecret, generated }
   })
 }
@@ -143,11 +152,14 @@ async function ensureUser(
   return id
 }
 
-/** Creates the robot client or brings it to the canonical grants and scope; retires other robot clients. */
-async function ensureClient(trx: Trx, clientId: string, now: number): Promise<void> {
+/**
+ * Creates the robot client or brings it to the canonical grants, scope and secret; retires other robot
+ * clients.
+ */
+async function ensureClient(trx: Trx, clientId: string, secret: string, now: number): Promise<void> {
   const existing = await trx
     .selectFrom('oauth_clients')
-    .select('kind')
+    .select(['kind', 'secret_hash'])
     .where('id', '=', clientId)
     .executeTakeFirst()
   if (existing && existing.kind !== 'robot')
@@ -162,11 +174,18 @@ async function ensureClient(trx: Trx, clientId: string, now: number): Promise<vo
     scopes: JSON.stringify(['user:info']),
     redirect_uris: '[]',
   }
-  if (existing) await trx.updateTable('oauth_clients').set(canonical).where('id', '=', clientId).execute()
+  const kept = existing?.secret_hash ?? null
+  const secret_hash = kept !== null && (await hashMatches(secret, kept)) ? kept : await hashPassword(secret)
+  if (existing)
+    await trx
+      .updateTable('oauth_clients')
+      .set({ ...canonical, secret_hash })
+      .where('id', '=', clientId)
+      .execute()
   else
     await trx
       .insertInto('oauth_clients')
-      .values({ id: clientId, secret_hash: null, usage_rules: null, created_at: now, ...canonical })
+      .values({ id: clientId, secret_hash, usage_rules: null, created_at: now, ...canonical })
       .execute()
   const retired = await trx
     .selectFrom('oauth_clients')
@@ -181,36 +200,6 @@ async function ensureClient(trx: Trx, clientId: string, now: number): Promise<vo
   }
 }
 
-/** Sets the scrypt hash of a user's password or a client's secret unless the stored one already matches. */
-async function ensurePasswordHash(
-  trx: Trx,
-  table: 'users' | 'oauth_clients',
-  id: string,
-  secret: string,
-): Promise<void> {
-  if (table === 'users') {
-    const row = await trx
-      .selectFrom('users')
-      .select('password_hash')
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow()
-    if (row.password_hash && (await verifyPassword(secret, row.password_hash))) return
-    await trx
-      .updateTable('users')
-      .set({ password_hash: await hashPassword(secret) })
-      .where('id', '=', id)
-      .execute()
-  } else {
-    const row = await trx
-      .selectFrom('oauth_clients')
-      .select('secret_hash')
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow()
-    if (row.secret_hash && (await verifyPassword(secret, row.secret_hash))) return
-    await trx
-      .updateTable('oauth_clients')
-      .set({ secret_hash: await hashPassword(secret) })
-      .where('id', '=', id)
-      .execute()
-  }
-}
+/** True when `stored` is a hash of `secret`; false for null (nothing stored yet). */
+const hashMatches = async (secret: string, stored: string | null) =>
+  stored !== null && (await verifyPassword(secret, stored))
