@@ -2,7 +2,7 @@
  * Shared helpers for end-to-end tests: write a portal definition, start the real server on a free port
  * with a temporary data directory, and talk to it the way Educates clients do.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -107,6 +107,7 @@ const quiet = () => {}
 /** Starts labgate on a fresh temporary directory with `portal` written there. */
 export async function startHarness(portal: PortalSpec, opts: Partial<LabgateOptions> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'labgate-test-'))
+  chmodSync(dir, 0o711) // the sandbox uid must be able to reach <data>/sessions
   const config = writePortal(join(dir, 'config'), portal)
   const data = join(dir, 'data')
   const base = { config, data, port: 0, host: '127.0.0.1', log: quiet, reconcileIntervalMs: 200, ...opts }

@@ -27,7 +27,7 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
   const app = Fastify({
     logger: false,
     bodyLimit: o.ctx.bodyLimit,
-    maxParamLength: 300,
+    routerOptions: { maxParamLength: 300 },
     return503OnClosing: true,
     forceCloseConnections: true,
   })

@@ -1,6 +1,6 @@
 /** Bad input gets its documented error and changes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rawRequest, startHarness, type Harness } from '../harness.js'
+import { eventually, rawRequest, startHarness, type Harness } from '../harness.js'
 
 let h: Harness
 let token: string
@@ -9,7 +9,7 @@ const req = (path: string, o: { method?: string; headers?: Record<string, string
   rawRequest(`${h.url}${path}`, { ...o, headers: { ...auth(), ...o.headers } })
 
 beforeAll(async () => {
-  h = await startHarness({ allowedOrigins: ['https://hub.test'], workshops: [{ name: 'shell', capacity: 2, reserved: 0 }] })
+  h = await startHarness({ allowedOrigins: ['https://hub.test'], workshops: [{ name: 'shell', capacity: 5, reserved: 0 }] })
   token = await h.token()
 })
 afterAll(async () => h?.close())
@@ -48,6 +48,9 @@ describe('bad input', () => {
   })
 
   it('rejects each bad request with its error and changes nothing', async () => {
+    const robot = await h.lg.db.kysely.selectFrom('users').select('id').where('kind', '=', 'robot').executeTakeFirstOrThrow()
+    const live = JSON.parse((await req('/workshops/environment/lab-w01/request/?index_url=https://hub.test/&user=live-one')).body).name
+    await eventually('sandboxes to settle', async () => (await h.lg.deps.store.listSessions({ states: ['STARTING', 'STOPPING'] })).length === 0)
     const before = await snapshot()
     const cases: [string, { method?: string; headers?: Record<string, string>; body?: string }, number, RegExp | string][] = [
       ['/workshops/environment/nope-w01/request/?index_url=https://hub.test/', {}, 403, 'Environment does not exist'],
@@ -65,15 +68,15 @@ describe('bad input', () => {
       ['/workshops/environment/lab-w01/request/?index_url=https://hub.test/', { headers: { 'content-type': 'application/json' }, body: '{not json' }, 400, /JSON/],
       ['/workshops/environment/lab-w01/request/?index_url=https://hub.test/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"parameters": "x"}' }, 400, /parameters/],
       ['/workshops/environment/lab-w01/request/?index_url=https://hub.test/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' }, 400, /object/],
-      ['/workshops/environment/lab-w01/request/?index_url=https://hub.test/&user=robot%40test', {}, 400, /staff or robot/],
+      [`/workshops/environment/lab-w01/request/?index_url=https://hub.test/&user=${encodeURIComponent(robot.id)}`, {}, 400, /staff or robot/],
       ['/workshops/environment/lab-w01/request/?index_url=https://hub.test/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parameters: [{ name: 'A', value: 'x'.repeat(100_000) }] }) }, 413, /too large/],
       ['/workshops/environment/lab-w01/request/?index_url=https://hub.test/', { headers: { 'content-type': 'application/json' }, body: 'x'.repeat(100_000) }, 413, /too large/],
       ['/workshops/session/lab-w01-s999/schedule/', {}, 404, /does not exist/],
       ['/workshops/session/..%2F..%2Fetc%2Fpasswd/schedule/', {}, 404, /does not exist/],
       ['/workshops/session/LAB-W01-S001/terminate/', {}, 404, /does not exist/],
       ['/workshops/session/lab-w01-s999/activate/?token=abc', {}, 400, /Invalid session/],
-      ['/workshops/session/lab-w01-s001/activate/', {}, 400, /Missing activation token/],
-      ['/workshops/session/lab-w01-s001/activate/?token=wrong', {}, 400, /Invalid session/],
+      [`/workshops/session/${live}/activate/`, {}, 400, /Missing activation token/],
+      [`/workshops/session/${live}/activate/?token=wrong`, {}, 400, /Invalid session/],
       ['/workshops/environment/lab-w01/status/?sessions=true', { headers: { authorization: 'Bearer x' } }, 403, ''],
     ]
     for (const [path, o, status, message] of cases) {

@@ -26,7 +26,7 @@ describe('session life', () => {
     await eventually('the pending session to stop', async () => (await h.lg.deps.store.getSession(r.name))?.state === 'STOPPED', 8000)
     const stopped = (await h.lg.deps.store.getSession(r.name))!
     expect(stopped.stopReason).toBe('activation-timeout')
-    expect(await h.lg.deps.backend.observe(s!.handle ?? stopped.handle ?? { backend: 'local' })).toEqual({ state: 'gone' })
+    expect(await h.lg.deps.backend.observe(stopped.handle!)).toMatchObject({ state: 'gone' })
     const list = await fetch(`${h.url}/workshops/user/never-activates/sessions/`, { headers: auth() })
     expect(((await list.json()) as { sessions: unknown[] }).sessions).toEqual([])
     // Its activation link no longer works: the browser is sent back with session-deleted.

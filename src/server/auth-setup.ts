@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Authenticator } from '../api/authenticator.js'
+import { parseFormBody } from '../api/body.js'
+import { getClient, registerClient } from '../auth/clients.js'
+import { GrantManager } from '../auth/grant-manager.js'
+import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
+import { ensureRobot, type RobotCredentials } from '../auth/provision.js'
+import { RobotOAuth } from '../auth/robot-oauth.js'
+import { TokenCache } from '../auth/token-cache.js'
+import type { PortalDefinition } from '../config/types.js'
+import type { Clock } from '../domain/clock.js'
+import type { Database } from '../store/schema.js'
+import type { Store } from '../store/store.js'
+
+export type { RobotCredentials }
+
+/** The OAuth client behind browser sign-in cookies. */
+export const PORTAL_CLIENT_ID = 'labgate-portal'
+
+/**
+ * Wires the grant/token model into the server: provisions the robot (user and client) and the portal's
+ * own browser client, and returns the `Authenticator` the routes use plus the OAuth2 endpoints
+ * (`/oauth2/token/`, `/oauth2/revoke-token/`).
+ */
+export async function setUpAuth(o: { db: Kysely<Database>; store: Store; clock: Clock; key: Buffer; portal: PortalDefinition }) {
+  const grants = new GrantManager({ db: o.db, clock: o.clock, secret: o.key })
+  const robot = await ensureRobot({ db: o.db, clock: o.clock, ...definedOnly(o.portal.robot) })
+  if (!(await getClient(o.db, PORTAL_CLIENT_ID))) {
+    await registerClient(o.db, o.clock, { id: PORTAL_CLIENT_ID, name: 'labgate portal (browser sign-in)', kind: 'session', grantTypes: [], scopes: ['portal'] })
+  }
+  const cache = new TokenCache({ grants, clock: o.clock })
+  const oauth = new RobotOAuth({ db: o.db, grants, clock: o.clock })
+
+  const authenticator: Authenticator = {
+    async bearer(token) {
+      const who = await cache.authenticateBearer(token)
+      return who && who.clientId !== PORTAL_CLIENT_ID ? { userId: who.userId } : null
+    },
+    async browserLogin(userId, ttlSeconds) {
+      const sessionKey = await grants.createSession({ userId, clientId: PORTAL_CLIENT_ID, authnEvent: { method: 'activation' }, expiresIn: ttlSeconds })
+      const { grant } = await grants.addGrant(sessionKey, { scope: ['portal'], expiresIn: ttlSeconds })
+      return (await grants.mintToken(grant.id, 'access_token', { expiresIn: ttlSeconds })).value
+    },
+    async browserSession(cookie) {
+      const who = await cache.authenticateBearer(cookie)
+      return who && who.clientId === PORTAL_CLIENT_ID ? { userId: who.userId } : null
+    },
+  }
+
+  const routes = (app: FastifyInstance) => {
+    const form = (body: unknown) => parseFormBody(typeof body === 'string' ? body : '')
+    const fail = (reply: import('fastify').FastifyReply, e: unknown) => {
+      if (!(e instanceof OAuthError)) throw e
+      const r = oauthErrorResponse(e)
+      return reply.status(r.status).headers(r.headers).send(r.body)
+    }
+    for (const path of ['/oauth2/token/', '/oauth2/token']) {
+      app.post(path, async (req, reply) => {
+        try {
+          const tokens = await oauth.tokenRequest(req.headers.authorization, form(req.body))
+          return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(tokens)
+        } catch (e) {
+          return fail(reply, e)
+        }
+      })
+    }
+    for (const path of ['/oauth2/revoke-token/', '/oauth2/revoke-token']) {
+      app.post(path, async (req, reply) => {
+        try {
+          await oauth.revokeRequest(req.headers.authorization, form(req.body))
+          return reply.status(200).send('')
+        } catch (e) {
+          return fail(reply, e)
+        }
+      })
+    }
+  }
+
+  return { authenticator, routes, robot, grants, close: () => cache.close() }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
