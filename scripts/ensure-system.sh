@@ -17,7 +17,7 @@ if ! command -v bwrap >/dev/null 2>&1; then
 fi
 
 # Sandboxes use unprivileged user namespaces; check they work here.
-if ! bwrap --unshare-user --unshare-pid --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --proc /proc --dev /dev /bin/true 2>/tmp/labgate-bwrap-check.$$; then
+if ! bwrap --unshare-user --unshare-pid --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev /bin/true 2>/tmp/labgate-bwrap-check.$$; then
   echo "labgate: bubblewrap cannot create a sandbox here: $(cat /tmp/labgate-bwrap-check.$$)" >&2
   echo "    Unprivileged user namespaces must be enabled (sysctl kernel.unprivileged_userns_clone=1," >&2
   echo "    and on Ubuntu 24.04+: sysctl kernel.apparmor_restrict_unprivileged_userns=0)." >&2

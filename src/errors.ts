@@ -29,7 +29,8 @@ export class LabgateError extends Error {
 export const badRequest = (msg: string) => new LabgateError('bad_request', msg)
 /** Forbidden; with no message the HTTP answer is Educates' bare 403 with an empty body. */
 export const forbidden = (msg = '') => new LabgateError('forbidden', msg)
-export const methodNotAllowed = (method: string) => new LabgateError('method_not_allowed', `Method ${method} not allowed`)
+export const methodNotAllowed = (method: string) =>
+  new LabgateError('method_not_allowed', `Method ${method} not allowed`)
 export const notFound = (msg: string) => new LabgateError('not_found', msg)
 export const unavailable = (msg: string) => new LabgateError('unavailable', msg)
 export const payloadTooLarge = (msg: string) => new LabgateError('payload_too_large', msg)

@@ -35,7 +35,12 @@ export interface PortalSpec {
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
 export function writePortal(dir: string, p: PortalSpec): string {
   mkdirSync(dir, { recursive: true })
-  const robot = p.robot ?? { username: 'robot@test', password: 'robot-password-0123456789', clientId: 'robot-client', clientSecret: 'robot-secret-0123456789' }
+  const robot = p.robot ?? {
+    username: 'robot@test',
+    password: 'robot-password-0123456789',
+    clientId: 'robot-client',
+    clientSecret: 'robot-secret-0123456789',
+  }
   const lines = [
     'apiVersion: training.educates.dev/v1beta1',
     'kind: TrainingPortal',
@@ -63,7 +68,15 @@ export function writePortal(dir: string, p: PortalSpec): string {
   ]
   for (const w of p.workshops) {
     lines.push(`  - name: ${w.name}`)
-    for (const k of ['capacity', 'reserved', 'initial', 'expires', 'overtime', 'deadline', 'orphaned'] as const) {
+    for (const k of [
+      'capacity',
+      'reserved',
+      'initial',
+      'expires',
+      'overtime',
+      'deadline',
+      'orphaned',
+    ] as const) {
       if (w[k] !== undefined) lines.push(`    ${k}: ${JSON.stringify(w[k])}`)
     }
   }
@@ -83,7 +96,8 @@ export function writePortal(dir: string, p: PortalSpec): string {
       for (const prm of w.parameters) {
         wl.push(`    - name: ${prm.name}`)
         if (prm.value !== undefined) wl.push(`      value: ${JSON.stringify(prm.value)}`)
-        if (prm.generate !== undefined) wl.push('      generate: expression', `      from: ${JSON.stringify(prm.generate)}`)
+        if (prm.generate !== undefined)
+          wl.push('      generate: expression', `      from: ${JSON.stringify(prm.generate)}`)
       }
     }
     writeFileSync(join(dir, `${w.name}.yaml`), wl.join('\n') + '\n')
@@ -127,16 +141,25 @@ export async function startHarness(portal: PortalSpec, opts: Partial<LabgateOpti
       const res = await fetch(`${h.url}/oauth2/token/`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'password', username: r.username, password: r.password, client_id: r.clientId, client_secret: r.clientSecret }),
+        body: new URLSearchParams({
+          grant_type: 'password',
+          username: r.username,
+          password: r.password,
+          client_id: r.clientId,
+          client_secret: r.clientSecret,
+        }),
       })
       if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)
       return ((await res.json()) as { access_token: string }).access_token
     },
     async close() {
-      const live = await h.lg.deps.store.listSessions({ states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'] })
+      const live = await h.lg.deps.store.listSessions({
+        states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
+      })
       await h.lg.close()
       // Tests must not leave sandboxes behind.
-      for (const s of live) if (s.handle) await h.lg.deps.backend.stop(s.handle, { purge: true }).catch(() => {})
+      for (const s of live)
+        if (s.handle) await h.lg.deps.backend.stop(s.handle, { purge: true }).catch(() => {})
       rmSync(dir, { recursive: true, force: true })
     },
   }
@@ -150,14 +173,27 @@ export interface RawResponse {
 }
 
 /** An HTTP request with node:http, so a GET can carry a body (as one Educates client does). */
-export function rawRequest(url: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export function rawRequest(
+  url: string,
+  o: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: o.method ?? 'GET', headers: { ...(o.body !== undefined ? { 'content-length': String(Buffer.byteLength(o.body)) } : {}), ...o.headers } }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
+    const req = httpRequest(
+      url,
+      {
+        method: o.method ?? 'GET',
+        headers: {
+          ...(o.body !== undefined ? { 'content-length': String(Buffer.byteLength(o.body)) } : {}),
+          ...o.headers,
+        },
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
     req.on('error', reject)
     req.end(o.body)
   })
@@ -168,7 +204,10 @@ export class CookieClient {
   readonly cookies = new Map<string, string>()
   async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-    const res = await fetch(url, { redirect: 'manual', headers: { ...headers, ...(cookie ? { cookie } : {}) } })
+    const res = await fetch(url, {
+      redirect: 'manual',
+      headers: { ...headers, ...(cookie ? { cookie } : {}) },
+    })
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';')
       const i = pair!.indexOf('=')
@@ -179,7 +218,11 @@ export class CookieClient {
 }
 
 /** Polls `check` every 50 ms until it returns a truthy value or `ms` pass (then throws `what`). */
-export async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     const v = await check()

@@ -28,7 +28,8 @@ export function endpoint(app: FastifyInstance, ctx: ApiContext, spec: EndpointSp
       method: ALL,
       url: path,
       handler: async (req, reply) => {
-        const actor = spec.access === 'public' ? await actorOf(ctx, req) : await requireActor(ctx, req, spec.access)
+        const actor =
+          spec.access === 'public' ? await actorOf(ctx, req) : await requireActor(ctx, req, spec.access)
         if (!spec.methods.includes(req.method as 'GET' | 'POST')) {
           throw methodNotAllowed(req.method)
         }

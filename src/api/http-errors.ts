@@ -32,7 +32,11 @@ export function renderError(err: unknown, log: (msg: string) => void): HttpError
   if (err instanceof LabgateError) {
     const status = STATUS[err.code]
     if (status === 503) {
-      return { status, type: 'application/json; charset=utf-8', body: JSON.stringify(err.detail ?? { error: err.message }) }
+      return {
+        status,
+        type: 'application/json; charset=utf-8',
+        body: JSON.stringify(err.detail ?? { error: err.message }),
+      }
     }
     return { status, type: 'text/plain; charset=utf-8', body: err.message }
   }

@@ -12,7 +12,8 @@ export function checkIndexUrl(raw: string, allowedOrigins: string[], portalOrigi
   } catch {
     throw badRequest('index_url must be an absolute http(s) URL')
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('index_url must be an absolute http(s) URL')
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw badRequest('index_url must be an absolute http(s) URL')
   if (url.username || url.password) throw badRequest('index_url must not contain credentials')
   if (allowedOrigins.length > 0 && url.origin !== portalOrigin && !allowedOrigins.includes(url.origin)) {
     throw badRequest(`index_url origin ${url.origin} is not allowed`)
@@ -21,7 +22,8 @@ export function checkIndexUrl(raw: string, allowedOrigins: string[], portalOrigi
 }
 
 /** Educates' notification codes for redirects back to the index URL. */
-export type Notification = 'session-deleted' | 'workshop-invalid' | 'session-unavailable' | 'session-invalid' | 'startup-timeout'
+export type Notification =
+  'session-deleted' | 'workshop-invalid' | 'session-unavailable' | 'session-invalid' | 'startup-timeout'
 
 /** `indexUrl` with `notification=<code>` set (replacing any earlier one). */
 export function withNotification(indexUrl: string, code: Notification): string {

@@ -24,10 +24,7 @@ export interface SandboxSpec {
 export type SandboxHandle = Record<string, unknown> & { backend: string }
 
 /** What `observe` sees. `gone` covers "never existed", "exited" and "reaped". */
-export type SandboxStatus =
-  | { state: 'starting' }
-  | { state: 'running' }
-  | { state: 'gone'; reason?: string }
+export type SandboxStatus = { state: 'starting' } | { state: 'running' } | { state: 'gone'; reason?: string }
 
 export interface SandboxInfo {
   handle: SandboxHandle

@@ -8,7 +8,10 @@ import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
  * (in-memory, for trying the API without sandboxes). Throws `backend_failed` with what to install when
  * the local backend cannot work on this machine.
  */
-export async function makeBackend(name: 'local' | 'fake', o: { dataDir: string; log: (m: string) => void }): Promise<SessionBackend> {
+export async function makeBackend(
+  name: 'local' | 'fake',
+  o: { dataDir: string; log: (m: string) => void },
+): Promise<SessionBackend> {
   if (name === 'fake') {
     o.log('warning: the fake backend is in use: sessions have no real sandboxes')
     return new FakeBackend()

@@ -30,11 +30,18 @@ export async function activateSession(
     throw badRequest('This activation link has already been used')
   }
   const now = deps.clock.now()
-  if (s.expiresAt !== null && s.expiresAt <= now) throw badRequest('The activation window of this session has passed')
+  if (s.expiresAt !== null && s.expiresAt <= now)
+    throw badRequest('The activation window of this session has passed')
   const env = await deps.store.getEnvironment(s.environment)
   const activated = await deps.store.updateSession(
     s.name,
-    { activatedAt: now, startedAt: now, expiresAt: activatedExpiry(now, env!.settings), lastActivityAt: now, lastViewAt: now },
+    {
+      activatedAt: now,
+      startedAt: now,
+      expiresAt: activatedExpiry(now, env!.settings),
+      lastActivityAt: now,
+      lastViewAt: now,
+    },
     ['STARTING', 'RUNNING'],
     s.version,
   )

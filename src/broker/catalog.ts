@@ -38,9 +38,13 @@ export async function listCatalog(deps: BrokerDeps, f: CatalogFilter): Promise<C
   const chosen = environments.filter(
     (e) =>
       (f.names.length === 0 || f.names.includes(e.workshop)) &&
-      Object.entries(f.labels).every(([k, v]) => e.settings.labels[k] === v || e.settings.workshop.labels[k] === v),
+      Object.entries(f.labels).every(
+        ([k, v]) => e.settings.labels[k] === v || e.settings.workshop.labels[k] === v,
+      ),
   )
-  const sessions = f.withSessions ? await store.listSessions({ portal: portal.name, states: SHOWN_SESSION_STATES }) : []
+  const sessions = f.withSessions
+    ? await store.listSessions({ portal: portal.name, states: SHOWN_SESSION_STATES })
+    : []
   let allocated = 0
   for (const c of counts.environments.values()) allocated += c.allocated
   const entries = chosen.map((environment) => {

@@ -19,5 +19,5 @@ export interface BrokerDeps {
   /** Called after anything that may need the reconciler's attention (a reserve taken, a session stopped). */
   nudge: () => void
   /** Starts and stops sandboxes. */
-  runner: import("./session-runner.js").SessionRunner
+  runner: import('./session-runner.js').SessionRunner
 }

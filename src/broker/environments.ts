@@ -12,13 +12,21 @@ export async function syncEnvironments(deps: BrokerDeps): Promise<string[]> {
   const keep = new Set<string>()
   const created: string[] = []
   for (const pw of portal.workshops) {
-    const match = existing.find((e) => e.workshop === pw.workshop.name && e.definitionHash === pw.definitionHash)
+    const match = existing.find(
+      (e) => e.workshop === pw.workshop.name && e.definitionHash === pw.definitionHash,
+    )
     if (match) {
       keep.add(match.name)
       if (match.state !== 'RUNNING') await store.setEnvironmentState(match.name, 'RUNNING', clock.now())
       continue
     }
-    const env = await store.createEnvironment({ portal: portal.name, workshop: pw.workshop.name, settings: pw, state: 'RUNNING', at: clock.now() })
+    const env = await store.createEnvironment({
+      portal: portal.name,
+      workshop: pw.workshop.name,
+      settings: pw,
+      state: 'RUNNING',
+      at: clock.now(),
+    })
     keep.add(env.name)
     created.push(env.name)
     await events.emit({ name: 'Environment/Created', environment: env.name, workshop: env.workshop })

@@ -30,7 +30,8 @@ export interface RequestedSession {
 }
 
 /** Educates' answer when nothing can be allocated: 503 `{"error": "No session available"}`. */
-export const noSessionAvailable = () => new LabgateError('unavailable', 'No session available', { error: 'No session available' })
+export const noSessionAvailable = () =>
+  new LabgateError('unavailable', 'No session available', { error: 'No session available' })
 
 /**
  * Allocates a session of an environment to a user, as a robot asks through the REST API.
@@ -99,7 +100,13 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
 
   if (evicted) await deps.runner.stop(evicted, 'evicted')
   const s = result.session
-  const base = { user: user.id, session: s.name, environment: s.environment, workshop: s.workshop, analyticsUrl: s.analyticsUrl }
+  const base = {
+    user: user.id,
+    session: s.name,
+    environment: s.environment,
+    workshop: s.workshop,
+    analyticsUrl: s.analyticsUrl,
+  }
   if (result.fresh) {
     await deps.events.emit({ ...base, name: 'Session/Created' })
     deps.runner.launch(s)
@@ -112,7 +119,12 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
 async function plan_(deps: BrokerDeps, tx: Store, environment: Environment, user: User) {
   const portal = deps.portal
   const counts = await tx.countSessions(portal.name)
-  const env = counts.environments.get(environment.name) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
+  const env = counts.environments.get(environment.name) ?? {
+    live: 0,
+    waiting: 0,
+    unallocated: 0,
+    allocated: 0,
+  }
   const full = portal.maximum > 0 && counts.portalLive >= portal.maximum
   const oldest = full && env.waiting === 0 ? await tx.oldestReserve(portal.name) : null
   return planAllocation({
@@ -137,11 +149,17 @@ async function refreshPending(deps: BrokerDeps, s: Session, window: number | nul
   return { session, token: deps.secrets.activationToken(session) }
 }
 
-async function reacquire(deps: BrokerDeps, environment: Environment, user: User | null, req: SessionRequest): Promise<RequestedSession> {
+async function reacquire(
+  deps: BrokerDeps,
+  environment: Environment,
+  user: User | null,
+  req: SessionRequest,
+): Promise<RequestedSession> {
   const s = await deps.store.getSession(req.reacquire!)
   const live = s && s.environment === environment.name && ['STARTING', 'RUNNING'].includes(s.state) && s.owner
   if (!s || !live) throw noSessionAvailable()
-  if (!s.viaApi) throw new LabgateError('unavailable', 'Cannot be reacquired', { error: 'Cannot be reacquired' })
+  if (!s.viaApi)
+    throw new LabgateError('unavailable', 'Cannot be reacquired', { error: 'Cannot be reacquired' })
   if (user && s.owner !== user.id) throw noSessionAvailable()
   const owner = user ?? (await deps.store.getUser(s.owner!))
   if (!owner) throw noSessionAvailable()

@@ -6,7 +6,11 @@ import type { SessionSecrets } from './session-secrets.js'
  * The environment variables every process in a session's sandbox gets: the workshop's `env`, the
  * portal's `env` for the workshop, the request parameters, and the session's identity. Later entries win.
  */
-export function sessionEnvironment(s: Session, settings: PortalWorkshop, secrets: SessionSecrets): Record<string, string> {
+export function sessionEnvironment(
+  s: Session,
+  settings: PortalWorkshop,
+  secrets: SessionSecrets,
+): Record<string, string> {
   const env: Record<string, string> = {}
   for (const e of settings.workshop.env) env[e.name] = e.value
   for (const e of settings.env) env[e.name] = e.value

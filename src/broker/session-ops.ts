@@ -28,7 +28,10 @@ function assertAnyone(actor: Actor | null) {
 }
 
 /** The schedule of a session as Educates shows it. */
-export async function sessionSchedule(deps: BrokerDeps, s: Session): Promise<ScheduleView & { status: string }> {
+export async function sessionSchedule(
+  deps: BrokerDeps,
+  s: Session,
+): Promise<ScheduleView & { status: string }> {
   const env = await deps.store.getEnvironment(s.environment)
   return { status: s.state, ...scheduleOf(s, env!.settings, deps.clock.now()) }
 }
@@ -37,7 +40,10 @@ export async function sessionSchedule(deps: BrokerDeps, s: Session): Promise<Sch
  * Extends a RUNNING session by the workshop's step when the rules allow (near expiry, before the
  * deadline). Returns the schedule and whether it was extended; a refusal is not an error.
  */
-export async function extendSession(deps: BrokerDeps, s: Session): Promise<ScheduleView & { status: string; extended: boolean }> {
+export async function extendSession(
+  deps: BrokerDeps,
+  s: Session,
+): Promise<ScheduleView & { status: string; extended: boolean }> {
   const env = await deps.store.getEnvironment(s.environment)
   const now = deps.clock.now()
   const next = extendedExpiry(s, env!.settings, now)
@@ -63,7 +69,10 @@ export async function extendSession(deps: BrokerDeps, s: Session): Promise<Sched
 }
 
 /** Terminates a session (it goes STOPPING, then STOPPED). Idempotent. Returns its times. */
-export async function terminateSession(deps: BrokerDeps, s: Session): Promise<{ started: number | null; expires: number | null }> {
+export async function terminateSession(
+  deps: BrokerDeps,
+  s: Session,
+): Promise<{ started: number | null; expires: number | null }> {
   const stopped = (await deps.runner.stop(s.name, 'terminated')) ?? s
   return { started: stopped.startedAt, expires: stopped.expiresAt }
 }
@@ -71,7 +80,8 @@ export async function terminateSession(deps: BrokerDeps, s: Session): Promise<{ 
 /** Forwards a client event (`{event: {name, data}}`) to the audit log and webhooks. */
 export async function recordClientEvent(deps: BrokerDeps, s: Session, body: unknown): Promise<void> {
   const event = (body as { event?: unknown } | null)?.event as { name?: unknown; data?: unknown } | undefined
-  if (!event || typeof event !== 'object') throw badRequest('Body must be {"event": {"name": ..., "data": {...}}}')
+  if (!event || typeof event !== 'object')
+    throw badRequest('Body must be {"event": {"name": ..., "data": {...}}}')
   if (typeof event.name !== 'string' || event.name.length === 0 || event.name.length > 200) {
     throw badRequest('event.name must be a non-empty string of at most 200 characters')
   }

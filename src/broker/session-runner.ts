@@ -79,10 +79,17 @@ export class SessionRunner {
     if (!up) {
       // Stopped (terminated, evicted, timed out) while starting: the sandbox must go too.
       const now = await store.getSession(s.name)
-      if (now && (now.state === 'STOPPING' || now.state === 'STOPPED')) await this.finishStop({ ...now, handle })
+      if (now && (now.state === 'STOPPING' || now.state === 'STOPPED'))
+        await this.finishStop({ ...now, handle })
       return
     }
-    if (!up.owner) await this.deps.events.emit({ name: 'Session/Created', session: s.name, environment: s.environment, workshop: s.workshop })
+    if (!up.owner)
+      await this.deps.events.emit({
+        name: 'Session/Created',
+        session: s.name,
+        environment: s.environment,
+        workshop: s.workshop,
+      })
     this.deps.nudge()
   }
 
@@ -94,13 +101,25 @@ export class SessionRunner {
   async stop(name: string, reason: StopReason): Promise<Session | null> {
     const { store, clock, events } = this.deps
     const at = clock.now()
-    const s = await store.updateSession(name, { state: 'STOPPING', stoppingAt: at, stopReason: reason }, LIVE_STATES)
+    const s = await store.updateSession(
+      name,
+      { state: 'STOPPING', stoppingAt: at, stopReason: reason },
+      LIVE_STATES,
+    )
     if (!s) return null
-    const base = { user: s.owner, session: s.name, environment: s.environment, workshop: s.workshop, analyticsUrl: s.analyticsUrl }
+    const base = {
+      user: s.owner,
+      session: s.name,
+      environment: s.environment,
+      workshop: s.workshop,
+      analyticsUrl: s.analyticsUrl,
+    }
     await events.emit({ ...base, name: 'Session/Stopping', data: { reason } })
     const specific = STOP_EVENTS[reason]
     if (specific) await events.emit({ ...base, name: specific })
-    void this.finishStop(s).catch((e) => this.deps.log(`session ${name}: stop failed: ${(e as Error).message}`))
+    void this.finishStop(s).catch((e) =>
+      this.deps.log(`session ${name}: stop failed: ${(e as Error).message}`),
+    )
     this.deps.nudge()
     return s
   }

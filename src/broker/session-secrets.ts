@@ -33,6 +33,9 @@ export class SessionSecrets {
   }
 
   private derive(purpose: string, s: { name: string; secretNonce: string }): string {
-    return createHmac('sha256', this.key).update(`${purpose}\0${s.name}\0${s.secretNonce}`).digest('base64url').slice(0, 32)
+    return createHmac('sha256', this.key)
+      .update(`${purpose}\0${s.name}\0${s.secretNonce}`)
+      .digest('base64url')
+      .slice(0, 32)
   }
 }

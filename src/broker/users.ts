@@ -10,12 +10,17 @@ export interface UserDetails {
   lastName?: string
 }
 
-const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
+const EMAIL =
+  /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
 
 /** Validates user details from a request; throws `bad_request` saying which value is wrong. */
 export function checkUserDetails(d: UserDetails): void {
-  if (d.email !== undefined && (d.email.length > 254 || !EMAIL.test(d.email))) throw badRequest('Invalid email address')
-  for (const [k, v] of [['first_name', d.firstName], ['last_name', d.lastName]] as const) {
+  if (d.email !== undefined && (d.email.length > 254 || !EMAIL.test(d.email)))
+    throw badRequest('Invalid email address')
+  for (const [k, v] of [
+    ['first_name', d.firstName],
+    ['last_name', d.lastName],
+  ] as const) {
     if (v !== undefined && v.length > 150) throw badRequest(`${k} is longer than 150 characters`)
   }
 }
@@ -34,14 +39,23 @@ export async function resolveApiUser(
 ): Promise<{ user: User; created: boolean }> {
   const at = deps.clock.now()
   if (id !== undefined) {
-    if (id.length === 0 || id.length > 255 || /[\u0000-\u001f\u007f]/.test(id)) throw badRequest('Invalid user id')
+    if (id.length === 0 || id.length > 255 || hasControlCharacter(id)) throw badRequest('Invalid user id')
     const existing = await store.getUser(id)
     if (existing) {
-      if (existing.kind === 'staff' || existing.kind === 'robot') throw badRequest('Sessions cannot be requested for staff or robot users')
+      if (existing.kind === 'staff' || existing.kind === 'robot')
+        throw badRequest('Sessions cannot be requested for staff or robot users')
       const user = (await store.updateUserDetails(id, details, at)) ?? existing
       return { user, created: false }
     }
   }
   const user = await store.createUser({ id: id ?? randomUUID(), kind: 'anonymous', ...details, at })
   return { user, created: true }
+}
+
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) return true
+  }
+  return false
 }

@@ -45,8 +45,15 @@ export async function run(argv: string[]): Promise<number> {
       if (!values.config) return usage('serve needs --config <file|dir>')
       if (!values.data) return usage('serve needs --data <dir>')
       const port = values.port === undefined ? 8080 : Number(values.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65535) return usage(`--port must be an integer from 0 to 65535, got "${values.port}"`)
-      return await serve({ config: values.config, data: values.data, port, host: values.host ?? '127.0.0.1', publicUrl: values['public-url'] })
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        return usage(`--port must be an integer from 0 to 65535, got "${values.port}"`)
+      return await serve({
+        config: values.config,
+        data: values.data,
+        port,
+        host: values.host ?? '127.0.0.1',
+        publicUrl: values['public-url'],
+      })
     }
     return usage(`unknown command "${command}"`)
   } catch (e) {

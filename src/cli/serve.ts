@@ -14,7 +14,14 @@ export interface ServeArgs {
  */
 export async function serve(a: ServeArgs): Promise<number> {
   const log = (m: string) => console.log(`${new Date().toISOString()} ${m}`)
-  const lg = await startLabgate({ config: a.config, data: a.data, port: a.port, host: a.host, publicUrl: a.publicUrl, log })
+  const lg = await startLabgate({
+    config: a.config,
+    data: a.data,
+    port: a.port,
+    host: a.host,
+    publicUrl: a.publicUrl,
+    log,
+  })
   const r = lg.robot
   const envs = await lg.deps.store.listEnvironments({ portal: lg.deps.portal.name, states: ['RUNNING'] })
   console.log(`

@@ -5,6 +5,8 @@ export async function validate(path: string): Promise<number> {
   const config = await loadConfig(path)
   for (const w of config.warnings) console.warn(`warning: ${w}`)
   const p = config.portal
-  console.log(`ok: portal ${p.name} with ${p.workshops.length} workshop(s): ${p.workshops.map((w) => w.workshop.name).join(', ')}`)
+  console.log(
+    `ok: portal ${p.name} with ${p.workshops.length} workshop(s): ${p.workshops.map((w) => w.workshop.name).join(', ')}`,
+  )
   return 0
 }

@@ -11,4 +11,5 @@ export type EnvironmentState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED'
 export type UserKind = 'anonymous' | 'registered' | 'robot' | 'staff'
 
 /** Why a session was stopped; recorded on the row and sent with the `Session/*` analytics events. */
-export type StopReason = 'terminated' | 'expired' | 'orphaned' | 'activation-timeout' | 'evicted' | 'failed' | 'drained' | 'vanished'
+export type StopReason =
+  'terminated' | 'expired' | 'orphaned' | 'activation-timeout' | 'evicted' | 'failed' | 'drained' | 'vanished'

@@ -85,7 +85,10 @@ export class Reconciler {
   /** Start-up: every stored live session is re-attached to its sandbox, restarted, or reaped. */
   private async adopt(): Promise<void> {
     const { store, backend, runner, log } = this.deps
-    const live = await store.listSessions({ portal: this.deps.portal.name, states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'] })
+    const live = await store.listSessions({
+      portal: this.deps.portal.name,
+      states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
+    })
     let adopted = 0
     let reaped = 0
     for (const s of live) {
@@ -121,14 +124,18 @@ export class Reconciler {
     const now = clock.now()
     const envs = await store.listEnvironments({ portal: portal.name, states: ['RUNNING', 'STOPPING'] })
     const envByName = new Map(envs.map((e) => [e.name, e]))
-    const live = await store.listSessions({ portal: portal.name, states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'] })
+    const live = await store.listSessions({
+      portal: portal.name,
+      states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
+    })
     const observe = this.passes % (this.opts.observeEvery ?? 5) === 0
 
     for (const s of live) {
       const env = envByName.get(s.environment)
       if (s.owner) this.requested.add(s.environment)
       if (s.state === 'STOPPING') {
-        if (s.stoppingAt !== null && now - s.stoppingAt > 30_000 && !runner.isStarting(s.name)) await runner.finishStop(s)
+        if (s.stoppingAt !== null && now - s.stoppingAt > 30_000 && !runner.isStarting(s.name))
+          await runner.finishStop(s)
         continue
       }
       if (!env) continue
@@ -140,7 +147,11 @@ export class Reconciler {
         else if (isOrphaned(s, settings.orphaned, now)) await runner.stop(s.name, 'orphaned')
       } else if (env.state === 'STOPPING' && !s.owner) {
         await runner.stop(s.name, 'drained')
-      } else if (s.state === 'STARTING' && settings.overdue > 0 && now - s.createdAt > settings.overdue * 1000) {
+      } else if (
+        s.state === 'STARTING' &&
+        settings.overdue > 0 &&
+        now - s.createdAt > settings.overdue * 1000
+      ) {
         await runner.stop(s.name, 'failed')
       }
       if (observe && s.handle && (s.state === 'WAITING' || s.state === 'RUNNING')) {
@@ -162,7 +173,9 @@ export class Reconciler {
     for (const env of envs) {
       const c = counts.environments.get(env.name) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
       const settings = env.settings
-      const target = this.requested.has(env.name) ? settings.reserved : Math.min(settings.reserved, settings.initial)
+      const target = this.requested.has(env.name)
+        ? settings.reserved
+        : Math.min(settings.reserved, settings.initial)
       const n = reservesToStart({
         capacity: settings.capacity,
         reserved: target,
@@ -199,7 +212,10 @@ export class Reconciler {
   private async finishDrained(envs: import('../store/rows.js').Environment[]): Promise<void> {
     const { store, clock, events } = this.deps
     for (const env of envs) {
-      const left = await store.listSessions({ environment: env.name, states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'] })
+      const left = await store.listSessions({
+        environment: env.name,
+        states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
+      })
       if (left.length > 0) continue
       await store.setEnvironmentState(env.name, 'STOPPED', clock.now())
       await events.emit({ name: 'Environment/Deleted', environment: env.name, workshop: env.workshop })

@@ -23,11 +23,23 @@ export const PORTAL_CLIENT_ID = 'labgate-portal'
  * own browser client, and returns the `Authenticator` the routes use plus the OAuth2 endpoints
  * (`/oauth2/token/`, `/oauth2/revoke-token/`).
  */
-export async function setUpAuth(o: { db: Kysely<Database>; store: Store; clock: Clock; key: Buffer; portal: PortalDefinition }) {
+export async function setUpAuth(o: {
+  db: Kysely<Database>
+  store: Store
+  clock: Clock
+  key: Buffer
+  portal: PortalDefinition
+}) {
   const grants = new GrantManager({ db: o.db, clock: o.clock, secret: o.key })
   const robot = await ensureRobot({ db: o.db, clock: o.clock, ...definedOnly(o.portal.robot) })
   if (!(await getClient(o.db, PORTAL_CLIENT_ID))) {
-    await registerClient(o.db, o.clock, { id: PORTAL_CLIENT_ID, name: 'labgate portal (browser sign-in)', kind: 'session', grantTypes: [], scopes: ['portal'] })
+    await registerClient(o.db, o.clock, {
+      id: PORTAL_CLIENT_ID,
+      name: 'labgate portal (browser sign-in)',
+      kind: 'session',
+      grantTypes: [],
+      scopes: ['portal'],
+    })
   }
   const cache = new TokenCache({ grants, clock: o.clock })
   const oauth = new RobotOAuth({ db: o.db, grants, clock: o.clock })
@@ -38,7 +50,12 @@ export async function setUpAuth(o: { db: Kysely<Database>; store: Store; clock: 
       return who && who.clientId !== PORTAL_CLIENT_ID ? { userId: who.userId } : null
     },
     async browserLogin(userId, ttlSeconds) {
-      const sessionKey = await grants.createSession({ userId, clientId: PORTAL_CLIENT_ID, authnEvent: { method: 'activation' }, expiresIn: ttlSeconds })
+      const sessionKey = await grants.createSession({
+        userId,
+        clientId: PORTAL_CLIENT_ID,
+        authnEvent: { method: 'activation' },
+        expiresIn: ttlSeconds,
+      })
       const { grant } = await grants.addGrant(sessionKey, { scope: ['portal'], expiresIn: ttlSeconds })
       return (await grants.mintToken(grant.id, 'access_token', { expiresIn: ttlSeconds })).value
     },

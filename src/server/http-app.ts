@@ -31,11 +31,16 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     return503OnClosing: true,
     forceCloseConnections: true,
   })
-  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] })
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],
+  })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
   app.setErrorHandler(errorHandler(o.log))
-  app.setNotFoundHandler((_req, reply) => reply.status(404).type('text/plain; charset=utf-8').send('Not found'))
+  app.setNotFoundHandler((_req, reply) =>
+    reply.status(404).type('text/plain; charset=utf-8').send('Not found'),
+  )
 
   app.addHook('onRequest', async (req, reply) => {
     if (!o.isReady() && req.url !== '/healthz') {

@@ -68,7 +68,10 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const db = await openSqlite(join(dataDir, 'labgate.db'))
   const store = new KyselyStore(db.kysely)
 
-  const key = Buffer.from(await store.setSettingIfAbsent('server.key', randomBytes(32).toString('base64')), 'base64')
+  const key = Buffer.from(
+    await store.setSettingIfAbsent('server.key', randomBytes(32).toString('base64')),
+    'base64',
+  )
   const uid = await store.setSettingIfAbsent('portal.uid', randomUUID())
   const generation = await portalGeneration(store, config)
   const host = o.host ?? '127.0.0.1'
@@ -77,7 +80,13 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
   const backend = o.backend ?? (await makeBackend(portal.labgate.backend, { dataDir, log }))
   const webhooks = new WebhookSender({ log })
-  const events = new EventBus({ store, clock, webhooks, portal: portalInfo, globalWebhook: portal.webhookUrl })
+  const events = new EventBus({
+    store,
+    clock,
+    webhooks,
+    portal: portalInfo,
+    globalWebhook: portal.webhookUrl,
+  })
   const secrets = new SessionSecrets(key)
   let reconciler: Reconciler | null = null
   const partial = {
@@ -98,7 +107,12 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const auth = await setUpAuth({ db: db.kysely, store, clock, key, portal })
   let ready = false
   let closed = false
-  const ctx = { deps, auth: auth.authenticator, portalUrl: url || `http://${host}:${o.port}`, bodyLimit: o.bodyLimit ?? 64 * 1024 }
+  const ctx = {
+    deps,
+    auth: auth.authenticator,
+    portalUrl: url || `http://${host}:${o.port}`,
+    bodyLimit: o.bodyLimit ?? 64 * 1024,
+  }
   const app = await buildHttpApp({ ctx, portalInfo, plugins: [auth.routes], isReady: () => ready, log })
   await app.listen({ port: o.port, host })
   if (!url) {
@@ -136,7 +150,9 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
 /** The portal's generation: bumped whenever the loaded definitions differ from the last start's. */
 async function portalGeneration(store: KyselyStore, config: LoadedConfig): Promise<number> {
-  const hash = config.portal.workshops.map((w) => w.definitionHash).join(',') + `|${config.portal.maximum},${config.portal.registered},${config.portal.anonymous}`
+  const hash =
+    config.portal.workshops.map((w) => w.definitionHash).join(',') +
+    `|${config.portal.maximum},${config.portal.registered},${config.portal.anonymous}`
   const last = await store.getSetting('portal.hash')
   let generation = Number((await store.getSetting('portal.generation')) ?? 0)
   if (last !== hash) {

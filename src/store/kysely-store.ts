@@ -12,7 +12,11 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0')
 
 function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string }
-  return err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === '23505'
+  return (
+    err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    err.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    err.code === '23505'
+  )
 }
 
 /**
@@ -36,11 +40,23 @@ export class KyselyStore implements Store {
   }
 
   async getUserByUsername(username: string) {
-    const r = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst()
+    const r = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst()
     return r ? toUser(r) : null
   }
 
-  async createUser(u: { id: string; kind: UserKind; username?: string | null; email?: string | null; firstName?: string | null; lastName?: string | null; at: number }) {
+  async createUser(u: {
+    id: string
+    kind: UserKind
+    username?: string | null
+    email?: string | null
+    firstName?: string | null
+    lastName?: string | null
+    at: number
+  }) {
     const row = {
       id: u.id,
       username: u.username ?? null,
@@ -61,13 +77,21 @@ export class KyselyStore implements Store {
     return toUser(row)
   }
 
-  async updateUserDetails(id: string, d: { email?: string; firstName?: string; lastName?: string }, at: number) {
+  async updateUserDetails(
+    id: string,
+    d: { email?: string; firstName?: string; lastName?: string },
+    at: number,
+  ) {
     const set: Record<string, string | number> = {}
     if (d.email !== undefined) set.email = d.email
     if (d.firstName !== undefined) set.first_name = d.firstName
     if (d.lastName !== undefined) set.last_name = d.lastName
     if (Object.keys(set).length > 0) {
-      await this.db.updateTable('users').set({ ...set, updated_at: at }).where('id', '=', id).execute()
+      await this.db
+        .updateTable('users')
+        .set({ ...set, updated_at: at })
+        .where('id', '=', id)
+        .execute()
     }
     return this.getUser(id)
   }
@@ -85,7 +109,13 @@ export class KyselyStore implements Store {
     return r ? toEnvironment(r) : null
   }
 
-  async createEnvironment(e: { portal: string; workshop: string; settings: import('../config/types.js').PortalWorkshop; state: EnvironmentState; at: number }) {
+  async createEnvironment(e: {
+    portal: string
+    workshop: string
+    settings: import('../config/types.js').PortalWorkshop
+    state: EnvironmentState
+    at: number
+  }) {
     const n = await this.nextSequence(`environment:${e.portal}`)
     const row = {
       name: `${e.portal}-w${pad(n, 2)}`,
@@ -114,7 +144,9 @@ export class KyselyStore implements Store {
     return r ? toSession(r) : null
   }
 
-  async listSessions(filter: { environment?: string; owner?: string; portal?: string; states?: SessionState[] } = {}) {
+  async listSessions(
+    filter: { environment?: string; owner?: string; portal?: string; states?: SessionState[] } = {},
+  ) {
     let q = this.db.selectFrom('sessions').selectAll()
     if (filter.environment) q = q.where('environment', '=', filter.environment)
     if (filter.owner) q = q.where('owner', '=', filter.owner)
@@ -204,7 +236,12 @@ export class KyselyStore implements Store {
   async countSessions(portal: string): Promise<SessionCounts> {
     const rows = await this.db
       .selectFrom('sessions')
-      .select(['environment', 'state', sql<number>`case when owner is null then 1 else 0 end`.as('free'), sql<number>`count(*)`.as('n')])
+      .select([
+        'environment',
+        'state',
+        sql<number>`case when owner is null then 1 else 0 end`.as('free'),
+        sql<number>`count(*)`.as('n'),
+      ])
       .where('state', 'in', LIVE)
       .where('portal', '=', portal)
       .groupBy(['environment', 'state', sql`case when owner is null then 1 else 0 end`])
@@ -276,7 +313,10 @@ export class KyselyStore implements Store {
     let q = this.db.selectFrom('events').selectAll()
     if (filter.session) q = q.where('session', '=', filter.session)
     if (filter.name) q = q.where('name', '=', filter.name)
-    const rows = await q.orderBy('id').limit(filter.limit ?? 1000).execute()
+    const rows = await q
+      .orderBy('id')
+      .limit(filter.limit ?? 1000)
+      .execute()
     return rows.map((r) => ({
       id: Number(r.id),
       at: Number(r.at),
@@ -295,7 +335,11 @@ export class KyselyStore implements Store {
   }
 
   async setSettingIfAbsent(key: string, value: string) {
-    await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute()
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute()
     return (await this.getSetting(key)) as string
   }
 

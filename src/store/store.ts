@@ -51,18 +51,41 @@ export interface Store {
   getUser(id: string): Promise<User | null>
   getUserByUsername(username: string): Promise<User | null>
   /** Creates a user with exactly the given id. Throws `conflict` if the id or username is taken. */
-  createUser(u: { id: string; kind: UserKind; username?: string | null; email?: string | null; firstName?: string | null; lastName?: string | null; at: number }): Promise<User>
+  createUser(u: {
+    id: string
+    kind: UserKind
+    username?: string | null
+    email?: string | null
+    firstName?: string | null
+    lastName?: string | null
+    at: number
+  }): Promise<User>
   /** Sets the details that are given (undefined leaves a field unchanged). Returns the user or null. */
-  updateUserDetails(id: string, d: { email?: string; firstName?: string; lastName?: string }, at: number): Promise<User | null>
+  updateUserDetails(
+    id: string,
+    d: { email?: string; firstName?: string; lastName?: string },
+    at: number,
+  ): Promise<User | null>
 
   listEnvironments(filter?: { portal?: string; states?: EnvironmentState[] }): Promise<Environment[]>
   getEnvironment(name: string): Promise<Environment | null>
   /** Creates an environment with the next never-used name `<portal>-wNN`. */
-  createEnvironment(e: { portal: string; workshop: string; settings: PortalWorkshop; state: EnvironmentState; at: number }): Promise<Environment>
+  createEnvironment(e: {
+    portal: string
+    workshop: string
+    settings: PortalWorkshop
+    state: EnvironmentState
+    at: number
+  }): Promise<Environment>
   setEnvironmentState(name: string, state: EnvironmentState, at: number): Promise<void>
 
   getSession(name: string): Promise<Session | null>
-  listSessions(filter?: { environment?: string; owner?: string; portal?: string; states?: SessionState[] }): Promise<Session[]>
+  listSessions(filter?: {
+    environment?: string
+    owner?: string
+    portal?: string
+    states?: SessionState[]
+  }): Promise<Session[]>
   /** Creates a session with the next never-used name `<environment>-sNNN`. */
   createSession(s: NewSession): Promise<Session>
   /**
@@ -74,7 +97,12 @@ export interface Store {
    * Conditional: applies `patch` if the session's state is one of `states` (any, when omitted) and, when
    * `version` is given, the row is still at that version (optimistic concurrency). Bumps the version.
    */
-  updateSession(name: string, patch: Partial<Session>, states?: SessionState[], version?: number): Promise<Session | null>
+  updateSession(
+    name: string,
+    patch: Partial<Session>,
+    states?: SessionState[],
+    version?: number,
+  ): Promise<Session | null>
   /** The user's live (not STOPPING/STOPPED) session in the environment, if any. */
   findLiveSession(owner: string, environment: string): Promise<Session | null>
   countSessions(portal: string): Promise<SessionCounts>
@@ -86,7 +114,11 @@ export interface Store {
   purgeStopped(before: number): Promise<number>
 
   appendEvent(e: AppEvent): Promise<void>
-  listEvents(filter?: { session?: string; name?: string; limit?: number }): Promise<(AppEvent & { id: number })[]>
+  listEvents(filter?: {
+    session?: string
+    name?: string
+    limit?: number
+  }): Promise<(AppEvent & { id: number })[]>
 
   getSetting(key: string): Promise<string | null>
   /** Stores `value` under `key` unless the key exists; returns the value now stored. */

@@ -14,10 +14,21 @@ button{font:inherit;padding:.5rem 1rem;border-radius:6px;border:1px solid #99a;b
 button.danger{border-color:#b3261e;color:#b3261e}[hidden]{display:none}`
 
 function page(title: string, body: string, nonce?: string, script?: string): string {
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title}</title><style nonce="${nonce ?? ''}">${raw(STYLE)}</style></head><body><main>${raw(body)}</main>${raw(
-    script ? `<script nonce="${nonce}">${script}</script>` : '',
-  )}</body></html>`
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>${title}</title>
+        <style nonce="${nonce ?? ''}">
+          ${raw(STYLE)}
+        </style>
+      </head>
+      <body>
+        <main>${raw(body)}</main>
+        ${raw(script ? `<script nonce="${nonce}">${script}</script>` : '')}
+      </body>
+    </html>`
 }
 
 /** The browser script: keeps the state and countdown current, extends, and finishes the workshop. */
@@ -58,29 +69,64 @@ export function sessionPage(app: FastifyInstance, ctx: ApiContext): void {
     const actor = await actorOf(ctx, req)
     const s = isSafeName(name) ? await deps.store.getSession(name) : null
     if (!actor) {
-      return reply.status(403).type('text/html; charset=utf-8').send(page('Not signed in', html`<h1>Not signed in</h1><p>Open this workshop through the link you were given: it signs you in to your session.</p>`))
+      return reply
+        .status(403)
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            'Not signed in',
+            html`<h1>Not signed in</h1>
+              <p>Open this workshop through the link you were given: it signs you in to your session.</p>`,
+          ),
+        )
     }
     const visible = s && s.portal === deps.portal.name && (actor.kind === 'staff' || s.owner === actor.userId)
     if (!visible) {
-      return reply.status(404).type('text/html; charset=utf-8').send(page('No such session', html`<h1>No such session</h1><p>This workshop session does not exist, or it is not yours.</p>`))
+      return reply
+        .status(404)
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            'No such session',
+            html`<h1>No such session</h1>
+              <p>This workshop session does not exist, or it is not yours.</p>`,
+          ),
+        )
     }
     const index = s.indexUrl ?? deps.portal.index ?? null
     if (s.state === 'STOPPING' || s.state === 'STOPPED') {
       if (index) return reply.redirect(withNotification(index, 'session-deleted'), 302)
-      return reply.status(410).type('text/html; charset=utf-8').send(page('Session ended', html`<h1>This session has ended</h1>`))
+      return reply
+        .status(410)
+        .type('text/html; charset=utf-8')
+        .send(page('Session ended', html`<h1>This session has ended</h1>`))
     }
     const schedule = await sessionSchedule(deps, s)
     const env = await deps.store.getEnvironment(s.environment)
     const nonce = randomBytes(16).toString('base64')
     const finishUrl = index ? withNotification(index, 'session-deleted') : ''
     const body = html`<h1>${env?.settings.workshop.title ?? s.workshop}</h1>
-<div id="session" data-name="${s.name}" data-index="${finishUrl}">
-<dl><dt>Session</dt><dd>${s.name}</dd><dt>State</dt><dd id="state">${schedule.status}</dd>
-<dt>Owner</dt><dd>${s.owner ?? ''}</dd><dt>Time left</dt><dd class="countdown" id="countdown">${schedule.countdown}s</dd></dl>
-<p><button id="extend" ${raw(schedule.extendable ? '' : 'hidden')}>Extend</button><button id="finish" class="danger">Finish workshop</button></p>
-</div>`
+      <div id="session" data-name="${s.name}" data-index="${finishUrl}">
+        <dl>
+          <dt>Session</dt>
+          <dd>${s.name}</dd>
+          <dt>State</dt>
+          <dd id="state">${schedule.status}</dd>
+          <dt>Owner</dt>
+          <dd>${s.owner ?? ''}</dd>
+          <dt>Time left</dt>
+          <dd class="countdown" id="countdown">${schedule.countdown}s</dd>
+        </dl>
+        <p>
+          <button id="extend" ${raw(schedule.extendable ? '' : 'hidden')}>Extend</button
+          ><button id="finish" class="danger">Finish workshop</button>
+        </p>
+      </div>`
     return reply
-      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; frame-ancestors 'self'`)
+      .header(
+        'content-security-policy',
+        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; frame-ancestors 'self'`,
+      )
       .header('cache-control', 'no-store')
       .type('text/html; charset=utf-8')
       .send(page(`${s.name} · labgate`, body, nonce, SCRIPT))

@@ -10,7 +10,15 @@ let h: BrokerHarness
 afterEach(async () => h?.close())
 
 const ask = (env: string, user?: string, o: Partial<SessionRequest> = {}) =>
-  requestSession(h.deps, { environment: env, user, details: {}, indexUrl: 'https://hub.test/', timeout: 60, params: {}, ...o })
+  requestSession(h.deps, {
+    environment: env,
+    user,
+    details: {},
+    indexUrl: 'https://hub.test/',
+    timeout: 60,
+    params: {},
+    ...o,
+  })
 
 const code = async (p: Promise<unknown>) => {
   try {
@@ -23,7 +31,9 @@ const code = async (p: Promise<unknown>) => {
 
 describe('allocation', () => {
   it('takes the WAITING reserve first and starts a replacement', async () => {
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 1 })] }))
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 1 })] }),
+    )
     await h.settle()
     const [reserve] = await h.deps.store.listSessions({ states: ['WAITING'] })
     const r = await ask('lab-w01', 'u1')
@@ -36,7 +46,9 @@ describe('allocation', () => {
   })
 
   it('creates on demand when no reserve is waiting, within capacity', async () => {
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 0 })] }))
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 0 })] }),
+    )
     await h.settle()
     const a = await ask('lab-w01', 'a')
     expect(a.session.state).toBe('STARTING')
@@ -47,7 +59,9 @@ describe('allocation', () => {
   })
 
   it('is idempotent per user and environment, refreshing a pending window with the same token', async () => {
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 0 })] }))
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 0 })] }),
+    )
     const first = await ask('lab-w01', 'u')
     h.clock.advance(30_000)
     const again = await ask('lab-w01', 'u', { timeout: 120 })
@@ -58,7 +72,14 @@ describe('allocation', () => {
 
   it('caps anonymous and registered users per portal, never staff', async () => {
     h = await startBroker(
-      buildPortal({ anonymous: 1, registered: 2, workshops: [buildPortalWorkshop({ name: 'a', reserved: 0 }), buildPortalWorkshop({ name: 'b', reserved: 0 })] }),
+      buildPortal({
+        anonymous: 1,
+        registered: 2,
+        workshops: [
+          buildPortalWorkshop({ name: 'a', reserved: 0 }),
+          buildPortalWorkshop({ name: 'b', reserved: 0 }),
+        ],
+      }),
     )
     await ask('lab-w01', 'anon')
     expect(await code(ask('lab-w02', 'anon'))).toBe('unavailable: No session available')
@@ -73,7 +94,10 @@ describe('allocation', () => {
     h = await startBroker(
       buildPortal({
         maximum: 2,
-        workshops: [buildPortalWorkshop({ name: 'a', capacity: 2, reserved: 1 }), buildPortalWorkshop({ name: 'b', capacity: 2, reserved: 1 })],
+        workshops: [
+          buildPortalWorkshop({ name: 'a', capacity: 2, reserved: 1 }),
+          buildPortalWorkshop({ name: 'b', capacity: 2, reserved: 1 }),
+        ],
       }),
     )
     await h.settle()
@@ -90,7 +114,9 @@ describe('allocation', () => {
   })
 
   it('keeps no reserves before the first request when initial is 0', async () => {
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 5, reserved: 2, initial: 0 })] }))
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 5, reserved: 2, initial: 0 })] }),
+    )
     await h.settle()
     expect(await h.deps.store.listSessions()).toHaveLength(0)
     await ask('lab-w01', 'first')
@@ -99,19 +125,29 @@ describe('allocation', () => {
   })
 
   it('reacquires only API sessions, and only for their owner', async () => {
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 0 })] }))
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 0 })] }),
+    )
     const r = await ask('lab-w01', 'owner')
     expect((await ask('lab-w01', undefined, { reacquire: r.session.name })).user.id).toBe('owner')
-    expect(await code(ask('lab-w01', 'intruder', { reacquire: r.session.name }))).toBe('unavailable: No session available')
+    expect(await code(ask('lab-w01', 'intruder', { reacquire: r.session.name }))).toBe(
+      'unavailable: No session available',
+    )
     await h.deps.store.updateSession(r.session.name, { viaApi: false })
-    expect(await code(ask('lab-w01', 'owner', { reacquire: r.session.name }))).toBe('unavailable: Cannot be reacquired')
+    expect(await code(ask('lab-w01', 'owner', { reacquire: r.session.name }))).toBe(
+      'unavailable: Cannot be reacquired',
+    )
     expect(await h.deps.store.listSessions()).toHaveLength(1)
   })
 })
 
 describe('session timeouts and expiry', () => {
   it('stops a pending session after its activation window, and an activated one at expiry', async () => {
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 0, expires: 600 })] }))
+    h = await startBroker(
+      buildPortal({
+        workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 0, expires: 600 })],
+      }),
+    )
     const pending = await ask('lab-w01', 'p', { timeout: 60 })
     const active = await ask('lab-w01', 'q')
     await h.settle()
@@ -122,11 +158,16 @@ describe('session timeouts and expiry', () => {
     expect((await h.deps.store.getSession(active.session.name))!.state).toBe('RUNNING')
     h.clock.advance(600_000)
     await h.settle()
-    expect((await h.deps.store.getSession(active.session.name))!).toMatchObject({ state: 'STOPPED', stopReason: 'expired' })
+    expect((await h.deps.store.getSession(active.session.name))!).toMatchObject({
+      state: 'STOPPED',
+      stopReason: 'expired',
+    })
   })
 
   it('timeout 0 keeps the pending window open for the workshop duration', async () => {
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0, expires: 600 })] }))
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0, expires: 600 })] }),
+    )
     const r = await ask('lab-w01', 'p', { timeout: 0 })
     expect(r.session.expiresAt).toBe(h.clock.now() + 600_000)
   })
@@ -146,15 +187,24 @@ describe('session timeouts and expiry', () => {
   })
 
   it('marks a session whose sandbox fails to start as stopped (failed)', async () => {
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }), new CrashingFakeBackend({ when: 'start' }))
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }),
+      new CrashingFakeBackend({ when: 'start' }),
+    )
     const r = await ask('lab-w01', 'unlucky')
     await h.settle()
-    expect((await h.deps.store.getSession(r.session.name))!).toMatchObject({ state: 'STOPPED', stopReason: 'failed' })
+    expect((await h.deps.store.getSession(r.session.name))!).toMatchObject({
+      state: 'STOPPED',
+      stopReason: 'failed',
+    })
   })
 
   it('reaps a sandbox that vanished', async () => {
     const backend = new FakeBackend()
-    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }), backend)
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }),
+      backend,
+    )
     const r = await ask('lab-w01', 'v')
     await h.settle()
     const s = (await h.deps.store.getSession(r.session.name))!

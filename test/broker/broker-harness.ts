@@ -60,7 +60,9 @@ export function buildPortalWorkshop(o: Partial<PortalWorkshop> & { name: string 
   return pw
 }
 
-export function buildPortal(o: Partial<PortalDefinition> & { workshops: PortalWorkshop[] }): PortalDefinition {
+export function buildPortal(
+  o: Partial<PortalDefinition> & { workshops: PortalWorkshop[] },
+): PortalDefinition {
   return {
     name: 'lab',
     labels: {},
@@ -70,7 +72,14 @@ export function buildPortal(o: Partial<PortalDefinition> & { workshops: PortalWo
     registration: { type: 'one-step', enabled: true },
     catalogVisibility: 'private',
     robot: {},
-    labgate: { backend: 'fake', allowedIndexOrigins: [], network: 'none', memoryLimit: 0, pidsLimit: 0, retention: 3600 },
+    labgate: {
+      backend: 'fake',
+      allowedIndexOrigins: [],
+      network: 'none',
+      memoryLimit: 0,
+      pidsLimit: 0,
+      retention: 3600,
+    },
     sourceFile: '/nonexistent/portal.yaml',
     ...o,
   }
@@ -87,12 +96,20 @@ export interface BrokerHarness {
   close(): Promise<void>
 }
 
-export async function startBroker(portal: PortalDefinition, backend: SessionBackend = new FakeBackend()): Promise<BrokerHarness> {
+export async function startBroker(
+  portal: PortalDefinition,
+  backend: SessionBackend = new FakeBackend(),
+): Promise<BrokerHarness> {
   const db = await openSqlite(':memory:')
   const store = new KyselyStore(db.kysely)
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12))
   const webhooks = new WebhookSender()
-  const events = new EventBus({ store, clock, webhooks, portal: () => ({ name: portal.name, uid: 'uid', generation: 1, url: 'http://portal.test' }) })
+  const events = new EventBus({
+    store,
+    clock,
+    webhooks,
+    portal: () => ({ name: portal.name, uid: 'uid', generation: 1, url: 'http://portal.test' }),
+  })
   let reconciler: Reconciler | null = null
   let seed = 0
   const partial = {

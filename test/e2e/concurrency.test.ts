@@ -14,7 +14,10 @@ it('gives exactly 10 sessions to 200 simultaneous users, 190 × 503, no 500, a c
     Array.from({ length: 200 }, (_, i) =>
       fetch(`${h.url}/workshops/environment/lab-w01/request/?index_url=https://hub.test/&user=burst-${i}`, {
         headers: { authorization: `Bearer ${token}` },
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { name?: string; user?: string; error?: string } })),
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { name?: string; user?: string; error?: string },
+      })),
     ),
   )
   const ok = results.filter((r) => r.status === 200)
@@ -26,7 +29,10 @@ it('gives exactly 10 sessions to 200 simultaneous users, 190 × 503, no 500, a c
   // Ten different sessions for ten different users.
   expect(new Set(ok.map((r) => r.body.name)).size).toBe(10)
   expect(new Set(ok.map((r) => r.body.user)).size).toBe(10)
-  const sessions = await h.lg.deps.store.listSessions({ environment: 'lab-w01', states: ['STARTING', 'WAITING', 'RUNNING'] })
+  const sessions = await h.lg.deps.store.listSessions({
+    environment: 'lab-w01',
+    states: ['STARTING', 'WAITING', 'RUNNING'],
+  })
   expect(sessions).toHaveLength(10)
   expect(sessions.every((s) => s.owner !== null)).toBe(true)
   expect(new Set(sessions.map((s) => s.owner)).size).toBe(10)

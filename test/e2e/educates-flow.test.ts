@@ -14,7 +14,15 @@ beforeAll(async () => {
     maximum: 10,
     workshops: [
       { name: 'shell', capacity: 3, reserved: 1, expires: '10m', overtime: '5m', deadline: '30m' },
-      { name: 'params', capacity: 2, reserved: 0, parameters: [{ name: 'WORKSHOP_USERNAME', value: 'anon' }, { name: 'KEY', generate: '[A-Z0-9]{8}' }] },
+      {
+        name: 'params',
+        capacity: 2,
+        reserved: 0,
+        parameters: [
+          { name: 'WORKSHOP_USERNAME', value: 'anon' },
+          { name: 'KEY', generate: '[A-Z0-9]{8}' },
+        ],
+      },
     ],
   })
   token = await h.token()
@@ -29,21 +37,35 @@ const envOf = async (workshop: string) => {
 
 describe('Educates REST API end to end', () => {
   it('lists the catalog with and without the trailing slash', async () => {
-    const noSlash = await fetch(`${h.url}/workshops/catalog/environments?sessions=true`, { headers: auth(), redirect: 'manual' })
+    const noSlash = await fetch(`${h.url}/workshops/catalog/environments?sessions=true`, {
+      headers: auth(),
+      redirect: 'manual',
+    })
     expect(noSlash.status).toBe(301)
     expect(noSlash.headers.get('location')).toBe('/workshops/catalog/environments/?sessions=true')
     const res = await fetch(`${h.url}/workshops/catalog/environments?sessions=true`, { headers: auth() })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as Record<string, any>
+    type Env = { name: string }
+    const body = (await res.json()) as { portal: { uid: string }; environments: Env[] }
     expect(body.portal).toMatchObject({ name: 'lab', sessions: { maximum: 10, allocated: 0 } })
     expect(typeof body.portal.uid).toBe('string')
-    expect(body.environments.map((e: any) => e.name)).toEqual(['lab-w01', 'lab-w02'])
-    expect(body.environments[0]).toMatchObject({ state: 'RUNNING', workshop: { name: 'shell', title: 'Workshop shell' }, duration: 600, capacity: 3, reserved: 1, allocated: 0, sessions: [] })
+    expect(body.environments.map((e) => e.name)).toEqual(['lab-w01', 'lab-w02'])
+    expect(body.environments[0]).toMatchObject({
+      state: 'RUNNING',
+      workshop: { name: 'shell', title: 'Workshop shell' },
+      duration: 600,
+      capacity: 3,
+      reserved: 1,
+      allocated: 0,
+      sessions: [],
+    })
   })
 
   it('keeps a reserve WAITING', async () => {
     await eventually('a reserve', async () => {
-      const res = await fetch(`${h.url}/workshops/environment/${await envOf('shell')}/status/`, { headers: auth() })
+      const res = await fetch(`${h.url}/workshops/environment/${await envOf('shell')}/status/`, {
+        headers: auth(),
+      })
       return ((await res.json()) as { available: number }).available === 1
     })
   })
@@ -54,20 +76,37 @@ describe('Educates REST API end to end', () => {
 
   it('requests a session with a JSON body on GET and gets the Educates response', async () => {
     const env = await envOf('shell')
-    const res = await rawRequest(`${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&user=ext-user-1&email=a@b.test&first_name=Ada`, {
-      headers: { ...auth(), 'content-type': 'application/json' },
-      body: JSON.stringify({ parameters: [] }),
-    })
+    const res = await rawRequest(
+      `${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&user=ext-user-1&email=a@b.test&first_name=Ada`,
+      {
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: JSON.stringify({ parameters: [] }),
+      },
+    )
     expect(res.status).toBe(200)
     const body = JSON.parse(res.body)
-    expect(body).toMatchObject({ name: `${env}-s001`, session: `${env}-s001`, user: 'ext-user-1', workshop: 'shell', environment: env, namespace: `${env}-s001` })
-    expect(body.url).toMatch(new RegExp(`^/workshops/session/${env}-s001/activate/\\?token=[A-Za-z0-9_-]{32}&index_url=https%3A%2F%2Fhub.test%2F$`))
+    expect(body).toMatchObject({
+      name: `${env}-s001`,
+      session: `${env}-s001`,
+      user: 'ext-user-1',
+      workshop: 'shell',
+      environment: env,
+      namespace: `${env}-s001`,
+    })
+    expect(body.url).toMatch(
+      new RegExp(
+        `^/workshops/session/${env}-s001/activate/\\?token=[A-Za-z0-9_-]{32}&index_url=https%3A%2F%2Fhub.test%2F$`,
+      ),
+    )
     ;({ name: session, url, user } = body)
   })
 
   it('gives the same session back to the same user (idempotent), keeping the token', async () => {
     const env = await envOf('shell')
-    const res = await fetch(`${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&user=${user}`, { headers: auth() })
+    const res = await fetch(
+      `${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&user=${user}`,
+      { headers: auth() },
+    )
     const body = (await res.json()) as { name: string; url: string }
     expect(body.name).toBe(session)
     expect(body.url).toBe(url)
@@ -75,10 +114,16 @@ describe('Educates REST API end to end', () => {
 
   it('reacquires the session by name', async () => {
     const env = await envOf('shell')
-    const res = await fetch(`${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&session=${session}`, { headers: auth() })
+    const res = await fetch(
+      `${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&session=${session}`,
+      { headers: auth() },
+    )
     expect(res.status).toBe(200)
     expect(((await res.json()) as { user: string }).user).toBe(user)
-    const none = await fetch(`${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&session=${env}-s999`, { headers: auth() })
+    const none = await fetch(
+      `${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&session=${env}-s999`,
+      { headers: auth() },
+    )
     expect(none.status).toBe(503)
     expect(await none.json()).toEqual({ error: 'No session available' })
   })
@@ -128,26 +173,35 @@ describe('Educates REST API end to end', () => {
     expect(body.started).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
     const owner = await browser.get(`${h.url}/session/${session}/schedule/`)
     expect(owner.status).toBe(200)
-    const config = (await (await fetch(`${h.url}/workshops/session/${session}/config/`, { headers: auth() })).json()) as { url: string; password: string }
+    const config = (await (
+      await fetch(`${h.url}/workshops/session/${session}/config/`, { headers: auth() })
+    ).json()) as { url: string; password: string }
     expect(config.password).toMatch(/^[A-Za-z0-9_-]{32}$/)
     const who = await (await browser.get(`${h.url}/workshops/session/${session}/authorize/`)).json()
     expect(who).toEqual({ owner: user, user, staff: false })
   })
 
   it('refuses extension while far from expiry, and extends near it', async () => {
-    const early = (await (await fetch(`${h.url}/workshops/session/${session}/extend/`, { headers: auth() })).json()) as Record<string, unknown>
+    const early = (await (
+      await fetch(`${h.url}/workshops/session/${session}/extend/`, { headers: auth() })
+    ).json()) as Record<string, unknown>
     expect(early.extended).toBe(false)
     // Move the session close to its expiry (the clock of the sandbox is real; the row is the truth).
     const s = (await h.lg.deps.store.getSession(session))!
     const now = Date.now()
     await h.lg.deps.store.updateSession(session, { startedAt: now - 590_000, expiresAt: now + 10_000 })
     expect(s.state).toBe('RUNNING')
-    const late = (await (await fetch(`${h.url}/workshops/session/${session}/extend/`, { headers: auth() })).json()) as Record<string, any>
+    const late = (await (
+      await fetch(`${h.url}/workshops/session/${session}/extend/`, { headers: auth() })
+    ).json()) as { extended: boolean; expires: string }
     expect(late.extended).toBe(true)
     expect(Date.parse(late.expires) - (now + 10_000)).toBe(300_000)
     // A cookie caller without the CSRF header is refused; with it, allowed.
     expect((await browser.get(`${h.url}/workshops/session/${session}/extend/`)).status).toBe(403)
-    expect((await browser.get(`${h.url}/workshops/session/${session}/extend/`, { 'x-requested-with': 'test' })).status).toBe(200)
+    expect(
+      (await browser.get(`${h.url}/workshops/session/${session}/extend/`, { 'x-requested-with': 'test' }))
+        .status,
+    ).toBe(200)
   })
 
   it('accepts client events', async () => {
@@ -166,7 +220,12 @@ describe('Educates REST API end to end', () => {
     const res = await fetch(`${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/`, {
       method: 'POST',
       headers: { ...auth(), 'content-type': 'application/json' },
-      body: JSON.stringify({ parameters: [{ name: 'WORKSHOP_USERNAME', value: 'grumpy' }, { name: 'UNDECLARED', value: 'x' }] }),
+      body: JSON.stringify({
+        parameters: [
+          { name: 'WORKSHOP_USERNAME', value: 'grumpy' },
+          { name: 'UNDECLARED', value: 'x' },
+        ],
+      }),
     })
     expect(res.status).toBe(200)
     const s = (await h.lg.deps.store.getSession(((await res.json()) as { name: string }).name))!
@@ -180,12 +239,26 @@ describe('Educates REST API end to end', () => {
     expect(res.status).toBe(200)
     const body = (await res.json()) as { started: string; expires: string }
     expect(body.started).toMatch(/Z$/)
-    await eventually('the session to stop', async () => (await h.lg.deps.store.getSession(session))?.state === 'STOPPED')
+    await eventually(
+      'the session to stop',
+      async () => (await h.lg.deps.store.getSession(session))?.state === 'STOPPED',
+    )
     const page = await browser.get(`${h.url}/workshops/session/${session}/`)
     expect(page.status).toBe(302)
     expect(page.headers.get('location')).toBe('https://hub.test/?notification=session-deleted')
-    expect((await fetch(`${h.url}/workshops/session/${session}/schedule/`, { headers: auth() })).status).toBe(404)
+    expect((await fetch(`${h.url}/workshops/session/${session}/schedule/`, { headers: auth() })).status).toBe(
+      404,
+    )
     const names = (await h.lg.deps.store.listEvents({ session })).map((e) => e.name)
-    expect(names).toEqual(expect.arrayContaining(['Session/Pending', 'Session/Started', 'Session/Extended', 'Session/Stopping', 'Session/Terminate', 'Session/Deleted']))
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Session/Pending',
+        'Session/Started',
+        'Session/Extended',
+        'Session/Stopping',
+        'Session/Terminate',
+        'Session/Deleted',
+      ]),
+    )
   })
 })

@@ -13,7 +13,10 @@ beforeAll(async () => {
 afterAll(async () => h?.close())
 
 const request = async (query: string) => {
-  const res = await fetch(`${h.url}/workshops/environment/lab-w01/request/?index_url=https://hub.test/&${query}`, { headers: auth() })
+  const res = await fetch(
+    `${h.url}/workshops/environment/lab-w01/request/?index_url=https://hub.test/&${query}`,
+    { headers: auth() },
+  )
   expect(res.status).toBe(200)
   return (await res.json()) as { name: string; url: string; user: string }
 }
@@ -23,7 +26,11 @@ describe('session life', () => {
     const r = await request('user=never-activates&timeout=1')
     const s = await h.lg.deps.store.getSession(r.name)
     expect(s?.owner).toBe('never-activates')
-    await eventually('the pending session to stop', async () => (await h.lg.deps.store.getSession(r.name))?.state === 'STOPPED', 8000)
+    await eventually(
+      'the pending session to stop',
+      async () => (await h.lg.deps.store.getSession(r.name))?.state === 'STOPPED',
+      8000,
+    )
     const stopped = (await h.lg.deps.store.getSession(r.name))!
     expect(stopped.stopReason).toBe('activation-timeout')
     expect(await h.lg.deps.backend.observe(stopped.handle!)).toMatchObject({ state: 'gone' })
@@ -42,7 +49,9 @@ describe('session life', () => {
     await eventually('a running sandbox', async () => (await h.lg.deps.store.getSession(a.name))?.handle)
     const before = (await h.lg.deps.store.getSession(a.name))!
     const reserveBefore = await eventually('a reserve', async () =>
-      (await h.lg.deps.store.listSessions({ environment: 'lab-w01', states: ['WAITING'] })).find((s) => !s.owner),
+      (await h.lg.deps.store.listSessions({ environment: 'lab-w01', states: ['WAITING'] })).find(
+        (s) => !s.owner,
+      ),
     )
 
     await h.restart()
@@ -70,7 +79,10 @@ describe('session life', () => {
     await h.lg.deps.backend.stop(s.handle!)
     await h.restart()
     token = await h.token()
-    await eventually('b to be reaped', async () => (await h.lg.deps.store.getSession(b.name))?.state === 'STOPPED')
+    await eventually(
+      'b to be reaped',
+      async () => (await h.lg.deps.store.getSession(b.name))?.state === 'STOPPED',
+    )
     expect((await h.lg.deps.store.getSession(b.name))!.stopReason).toBe('vanished')
   })
 

@@ -26,12 +26,15 @@ export function catalogRoutes(app: FastifyInstance, ctx: ApiContext, portalInfo:
       const robot = actor?.kind === 'robot' || actor?.kind === 'staff'
       const states = robot ? queryAll(req, 'state').map((s) => s.toUpperCase()) : []
       const filter = {
-        states: (states.length ? states.filter((s): s is EnvironmentState => STATES.includes(s as EnvironmentState)) : ['RUNNING']) as EnvironmentState[],
+        states: (states.length
+          ? states.filter((s): s is EnvironmentState => STATES.includes(s as EnvironmentState))
+          : ['RUNNING']) as EnvironmentState[],
         names: robot ? queryAll(req, 'name') : [],
         labels: robot ? queryLabels(req) : {},
         withSessions: robot && queryFlag(req, 'sessions'),
       }
-      if (states.length && filter.states.length === 0) return { portal: presentPortal(ctx.deps.portal, portalInfo(), 0), environments: [] }
+      if (states.length && filter.states.length === 0)
+        return { portal: presentPortal(ctx.deps.portal, portalInfo(), 0), environments: [] }
       const catalog = await listCatalog(ctx.deps, filter)
       const now = ctx.deps.clock.now()
       return {
@@ -47,14 +50,33 @@ export function catalogRoutes(app: FastifyInstance, ctx: ApiContext, portalInfo:
     access: isPublic ? 'public' : 'user',
     handler: async (_req, _reply, actor) => {
       if (!actor && !isPublic) throw forbidden()
-      const catalog = await listCatalog(ctx.deps, { states: ['RUNNING'], names: [], labels: {}, withSessions: false })
+      const catalog = await listCatalog(ctx.deps, {
+        states: ['RUNNING'],
+        names: [],
+        labels: {},
+        withSessions: false,
+      })
       const now = ctx.deps.clock.now()
       return {
         portal: presentPortal(ctx.deps.portal, portalInfo(), catalog.allocated),
         workshops: catalog.entries.map((c) => {
           const e = presentEnvironment(c, false, now)
-          const { workshop, ...environment } = e as { workshop: Record<string, unknown> } & Record<string, unknown>
-          return { ...workshop, environment: { name: environment.name, state: environment.state, duration: environment.duration, capacity: environment.capacity, reserved: environment.reserved, allocated: environment.allocated, available: environment.available } }
+          const { workshop, ...environment } = e as { workshop: Record<string, unknown> } & Record<
+            string,
+            unknown
+          >
+          return {
+            ...workshop,
+            environment: {
+              name: environment.name,
+              state: environment.state,
+              duration: environment.duration,
+              capacity: environment.capacity,
+              reserved: environment.reserved,
+              allocated: environment.allocated,
+              available: environment.available,
+            },
+          }
         }),
       }
     },

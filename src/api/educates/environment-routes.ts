@@ -27,7 +27,12 @@ export function environmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     handler: async (req) => {
       const name = envParam(req.params)
       const withSessions = queryFlag(req, 'sessions')
-      const catalog = await listCatalog(deps, { states: ['STARTING', 'RUNNING', 'STOPPING', 'STOPPED'], names: [], labels: {}, withSessions })
+      const catalog = await listCatalog(deps, {
+        states: ['STARTING', 'RUNNING', 'STOPPING', 'STOPPED'],
+        names: [],
+        labels: {},
+        withSessions,
+      })
       const entry = catalog.entries.find((c) => c.environment.name === name)
       if (!entry) throw forbidden('Environment does not exist')
       return presentEnvironment(entry, withSessions, deps.clock.now())
@@ -46,7 +51,11 @@ export function environmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
       }
       const rawIndex = queryOne(req, 'index_url') ?? queryOne(req, 'redirect_url') ?? deps.portal.index
       if (!rawIndex) throw badRequest('Missing index_url')
-      const indexUrl = checkIndexUrl(rawIndex, deps.portal.labgate.allowedIndexOrigins, new URL(ctx.portalUrl).origin)
+      const indexUrl = checkIndexUrl(
+        rawIndex,
+        deps.portal.labgate.allowedIndexOrigins,
+        new URL(ctx.portalUrl).origin,
+      )
       const analyticsUrl = queryOne(req, 'analytics_url')
       if (analyticsUrl !== undefined) checkHttpUrl(analyticsUrl, 'analytics_url')
       const timeout = parseTimeoutParam(queryOne(req, 'timeout'))
@@ -83,7 +92,8 @@ export function environmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
 function parametersOf(body: unknown): unknown[] {
   if (body === undefined || body === null) return []
-  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('Request body must be a JSON object like {"parameters": [...]}')
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('Request body must be a JSON object like {"parameters": [...]}')
   const p = (body as { parameters?: unknown }).parameters
   if (p === undefined) return []
   if (!Array.isArray(p)) throw badRequest('"parameters" must be a list of {"name": ..., "value": ...}')

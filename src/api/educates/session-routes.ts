@@ -31,7 +31,10 @@ function sessionName(params: unknown): string {
  */
 export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { deps } = ctx
-  const op = (suffix: string, spec: Omit<EndpointSpec, 'paths' | 'access' | 'handler'> & { run: EndpointSpec['handler'] }) =>
+  const op = (
+    suffix: string,
+    spec: Omit<EndpointSpec, 'paths' | 'access' | 'handler'> & { run: EndpointSpec['handler'] },
+  ) =>
     endpoint(app, ctx, {
       ...spec,
       paths: PREFIXES.map((p) => `${p}/:name/${suffix}/`),
@@ -41,13 +44,15 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   op('schedule', {
     methods: ['GET'],
-    run: async (req, _r, actor) => present(await sessionSchedule(deps, await loadSessionFor(deps, sessionName(req.params), actor))),
+    run: async (req, _r, actor) =>
+      present(await sessionSchedule(deps, await loadSessionFor(deps, sessionName(req.params), actor))),
   })
 
   op('extend', {
     methods: ['GET', 'POST'],
     changesState: true,
-    run: async (req, _r, actor) => present(await extendSession(deps, await loadSessionFor(deps, sessionName(req.params), actor))),
+    run: async (req, _r, actor) =>
+      present(await extendSession(deps, await loadSessionFor(deps, sessionName(req.params), actor))),
   })
 
   op('terminate', {
@@ -63,7 +68,10 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     methods: ['GET'],
     run: async (req, _r, actor) => {
       const s = await loadSessionFor(deps, sessionName(req.params), actor)
-      return { url: `${ctx.portalUrl}/workshops/session/${s.name}/`, password: deps.secrets.configPassword(s) }
+      return {
+        url: `${ctx.portalUrl}/workshops/session/${s.name}/`,
+        password: deps.secrets.configPassword(s),
+      }
     },
   })
 
@@ -102,10 +110,15 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         throw notFound('This session has ended')
       }
       if (actor?.userId !== s.owner) {
-        const ttl = s.expiresAt ? Math.max(60, Math.ceil((s.expiresAt - deps.clock.now()) / 1000) + 3600) : 36_000
+        const ttl = s.expiresAt
+          ? Math.max(60, Math.ceil((s.expiresAt - deps.clock.now()) / 1000) + 3600)
+          : 36_000
         const value = await ctx.auth.browserLogin(s.owner!, ttl)
         const secure = ctx.portalUrl.startsWith('https:') ? '; Secure' : ''
-        void reply.header('set-cookie', `${AUTH_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ttl}${secure}`)
+        void reply.header(
+          'set-cookie',
+          `${AUTH_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ttl}${secure}`,
+        )
       }
       return reply.redirect(`/workshops/session/${s.name}/`, 302)
     },

@@ -12,8 +12,14 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     access: 'robot',
     handler: async (req) => {
       const user = (req.params as { user: string }).user
-      const sessions = await deps.store.listSessions({ owner: user, portal: deps.portal.name, states: ['STARTING', 'RUNNING'] })
-      const envs = new Map((await deps.store.listEnvironments({ portal: deps.portal.name })).map((e) => [e.name, e]))
+      const sessions = await deps.store.listSessions({
+        owner: user,
+        portal: deps.portal.name,
+        states: ['STARTING', 'RUNNING'],
+      })
+      const envs = new Map(
+        (await deps.store.listEnvironments({ portal: deps.portal.name })).map((e) => [e.name, e]),
+      )
       const now = deps.clock.now()
       return {
         user,
