@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { PostgresAdapter, type Kysely } from 'kysely'
 
 /** Users, environments, sessions, events, sequences and settings. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -60,9 +60,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('sessions_owner').on('sessions').columns(['owner', 'state']).execute()
   await db.schema.createIndex('sessions_state').on('sessions').columns(['state']).execute()
 
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema
     .createTable('events')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', postgres ? 'bigserial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text')

@@ -1,0 +1,122 @@
+/**
+ * The `Store` conformance suite: every implementation (SQLite always, PostgreSQL when a URL is given)
+ * runs it through `runStoreSuite({ name, make })`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Store } from '../src/store/store.js'
+import { buildPortalWorkshop } from './broker/broker-harness.js'
+
+export interface StoreFactory {
+  name: string
+  make: () => Promise<{ store: Store; close: () => Promise<void> }>
+}
+
+const newSession = (environment: string, o: Partial<Parameters<Store['createSession']>[0]> = {}) => ({
+  environment,
+  portal: 'lab',
+  workshop: 'w',
+  state: 'WAITING' as const,
+  owner: null,
+  reserved: true,
+  viaApi: false,
+  createdAt: 1000,
+  allocatedAt: null,
+  startedAt: null,
+  expiresAt: null,
+  secretNonce: 'nonce',
+  indexUrl: null,
+  analyticsUrl: null,
+  params: {},
+  backend: 'fake',
+  ...o,
+})
+
+export function runStoreSuite(f: StoreFactory): void {
+  describe(`Store conformance: ${f.name}`, () => {
+    let store: Store
+    let close: () => Promise<void>
+    beforeEach(async () => {
+      ;({ store, close } = await f.make())
+    })
+    afterEach(async () => close())
+
+    const env = () => store.createEnvironment({ portal: 'lab', workshop: 'w', settings: buildPortalWorkshop({ name: 'w' }), state: 'RUNNING', at: 1 })
+
+    it('names environments and sessions from never-reused counters', async () => {
+      const e1 = await env()
+      const e2 = await env()
+      expect([e1.name, e2.name]).toEqual(['lab-w01', 'lab-w02'])
+      const s1 = await store.createSession(newSession(e1.name))
+      const s2 = await store.createSession(newSession(e1.name))
+      expect([s1.name, s2.name]).toEqual(['lab-w01-s001', 'lab-w01-s002'])
+      await store.updateSession(s2.name, { state: 'STOPPED', stoppedAt: 5 })
+      expect(await store.purgeStopped(10)).toBe(1)
+      expect((await store.createSession(newSession(e1.name))).name).toBe('lab-w01-s003')
+    })
+
+    it('keeps a user id exactly as given and refuses duplicates', async () => {
+      const u = await store.createUser({ id: 'Ext:User/42 ü', kind: 'anonymous', email: 'a@b.c', at: 5 })
+      expect((await store.getUser('Ext:User/42 ü'))?.email).toBe('a@b.c')
+      await expect(store.createUser({ id: u.id, kind: 'anonymous', at: 6 })).rejects.toMatchObject({ code: 'conflict' })
+      expect((await store.updateUserDetails(u.id, { firstName: 'Ada' }, 7))?.firstName).toBe('Ada')
+      expect((await store.getUser(u.id))?.email).toBe('a@b.c')
+    })
+
+    it('hands one reserve to exactly one of many concurrent takers', async () => {
+      const e = await env()
+      await store.createUser({ id: 'u', kind: 'anonymous', at: 1 })
+      await store.createSession(newSession(e.name))
+      const takes = await Promise.all(Array.from({ length: 10 }, () => store.takeReserve(e.name, { owner: 'u', allocatedAt: 2 })))
+      expect(takes.filter(Boolean)).toHaveLength(1)
+      expect(takes.find(Boolean)).toMatchObject({ state: 'RUNNING', owner: 'u', allocatedAt: 2 })
+      expect(await store.takeReserve(e.name, { owner: 'u' })).toBeNull()
+    })
+
+    it('applies conditional updates only in the given states and at the given version', async () => {
+      const e = await env()
+      const s = await store.createSession(newSession(e.name))
+      expect(await store.updateSession(s.name, { state: 'STOPPING' }, ['RUNNING'])).toBeNull()
+      const v = (await store.updateSession(s.name, { expiresAt: 9 }, ['WAITING']))!
+      expect(v.version).toBe(s.version + 1)
+      expect(await store.updateSession(s.name, { expiresAt: 10 }, undefined, s.version)).toBeNull()
+      expect((await store.updateSession(s.name, { expiresAt: 10 }, undefined, v.version))?.expiresAt).toBe(10)
+    })
+
+    it('counts live sessions per environment and portal', async () => {
+      const a = await env()
+      const b = await env()
+      await store.createUser({ id: 'u', kind: 'anonymous', at: 1 })
+      await store.createSession(newSession(a.name))
+      await store.createSession(newSession(a.name, { state: 'STARTING' }))
+      await store.createSession(newSession(a.name, { state: 'RUNNING', owner: 'u' }))
+      await store.createSession(newSession(b.name, { state: 'STOPPING', owner: 'u' }))
+      const c = await store.countSessions('lab')
+      expect(c.portalLive).toBe(3)
+      expect(c.environments.get(a.name)).toEqual({ live: 3, waiting: 1, unallocated: 2, allocated: 1 })
+      expect(c.environments.get(b.name)).toBeUndefined()
+      expect(await store.countUserSessions('lab', 'u')).toBe(1)
+      expect((await store.oldestReserve('lab'))?.environment).toBe(a.name)
+      expect(await store.oldestReserve('lab', a.name)).toBeNull()
+    })
+
+    it('rolls a failed transaction back completely', async () => {
+      const e = await env()
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.createSession(newSession(e.name))
+          throw new Error('boom')
+        }),
+      ).rejects.toThrow('boom')
+      expect(await store.listSessions()).toHaveLength(0)
+    })
+
+    it('records events and settings', async () => {
+      await store.appendEvent({ at: 1, name: 'Session/Created', session: 's', data: { a: 1 } })
+      expect(await store.listEvents({ session: 's' })).toMatchObject([{ name: 'Session/Created', data: { a: 1 } }])
+      expect(await store.setSettingIfAbsent('k', 'one')).toBe('one')
+      expect(await store.setSettingIfAbsent('k', 'two')).toBe('one')
+      await store.setSetting('k', 'three')
+      expect(await store.getSetting('k')).toBe('three')
+    })
+  })
+}
