@@ -18,6 +18,7 @@ const STOP_EVENTS: Partial<Record<StopReason, string>> = {
  */
 export class SessionRunner {
   private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly warned = new Set<string>()
 
   constructor(private readonly deps: Omit<BrokerDeps, 'runner'>) {}
 
@@ -50,6 +51,13 @@ export class SessionRunner {
     return this.inFlight.size
   }
 
+  /** Backend warnings (limits this machine cannot apply) are the same for every sandbox: log each once. */
+  private warnOnce(w: string): void {
+    if (this.warned.has(w)) return
+    this.warned.add(w)
+    this.deps.log(`warning: ${w} (applies to every session; reported once)`)
+  }
+
   private async start(s: Session): Promise<void> {
     const { backend, store, clock, portal, secrets, log } = this.deps
     const env = await store.getEnvironment(s.environment)
@@ -68,7 +76,7 @@ export class SessionRunner {
     try {
       const info = await backend.start(spec)
       handle = info.handle
-      for (const w of info.warnings) log(`session ${s.name}: ${w}`)
+      for (const w of info.warnings) this.warnOnce(w)
     } catch (e) {
       log(`session ${s.name}: sandbox failed to start: ${(e as Error).message}`)
       await this.markStopped(s, 'failed', clock.now())

@@ -102,7 +102,7 @@ export class LocalBackend implements SessionBackend {
 
   /**
    * Starts the session's sandbox and resolves once its holder runs inside complete namespaces. Limits the
-   * machine cannot apply come back as warnings (and are logged). Rejects with `backend_failed` (bad session
+   * machine cannot apply come back as warnings (the caller reports them). Rejects with `backend_failed` (bad session
    * name or environment, bwrap failure, timeout) after removing what it created.
    */
   async start(spec: SandboxSpec): Promise<SandboxInfo> {
@@ -114,7 +114,6 @@ export class LocalBackend implements SessionBackend {
     const existed = existsSync(sessionDir(this.#dataDir, spec.session))
     const { dir, home } = await createSessionFiles(this.#dataDir, spec.session, this.#ids.uid, this.#ids.gid)
     const cgroup = await this.#cgroups.create(spec.session, spec.limits)
-    for (const warning of cgroup.warnings) this.#log(`session ${spec.session}: ${warning}`)
     const args = bwrapArgs({
       session: spec.session,
       home,

@@ -1,0 +1,70 @@
+/** The `labgate` command as an operator runs it (needs `npm run build`; `scripts/test.sh` does it). */
+import { spawn, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LocalBackend } from '../../src/backends/local/index.js'
+import { KyselyStore } from '../../src/store/kysely-store.js'
+import { openSqlite } from '../../src/store/open.js'
+
+const bin = join(import.meta.dirname, '../../bin/labgate.js')
+let dir: string
+beforeAll(() => {
+  if (!existsSync(join(import.meta.dirname, '../../dist/cli/main.js'))) throw new Error('run `npm run build` first')
+  dir = mkdtempSync(join(tmpdir(), 'labgate-cli-'))
+  chmodSync(dir, 0o711)
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 })
+
+describe('labgate CLI', () => {
+  it('prints usage and fails on unknown commands and bad flags', () => {
+    expect(run('--help').status).toBe(0)
+    const bad = run('launch')
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('unknown command "launch"')
+    const port = run('serve', '--config', 'x', '--data', 'y', '--port', 'eighty')
+    expect(port.status).toBe(2)
+    expect(port.stderr).toContain('--port must be an integer')
+  })
+
+  it('validates the examples, and names file, line, field and reason for a bad config', () => {
+    const ok = run('validate', '--config', join(import.meta.dirname, '../../examples/portal'))
+    expect(ok.status).toBe(0)
+    expect(ok.stdout).toMatch(/ok: portal labgate-sample with 2 workshop/)
+    const file = join(dir, 'bad.yaml')
+    writeFileSync(file, ['apiVersion: training.educates.dev/v1beta1', 'kind: TrainingPortal', 'metadata:', '  name: bad', 'spec:', '  workshops:', '  - name: nope', '    capacity: ten', ''].join('\n'))
+    const bad = run('validate', '--config', file)
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/bad\.yaml:8: spec\.workshops\[0\]\.capacity: .*"ten"/)
+  })
+
+  it('serves the sample portal: prints the URL and robot credentials, and /healthz answers 200', async () => {
+    const data = join(dir, 'data')
+    const child = spawn(process.execPath, [bin, 'serve', '--config', join(import.meta.dirname, '../../examples/portal'), '--data', data, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (c) => (out += c))
+    child.stderr.on('data', (c) => (out += c))
+    try {
+      const deadline = Date.now() + 15_000
+      while (!/Press Ctrl-C/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      const url = /labgate is running: portal labgate-sample at (http:\/\/\S+?)\/\s/.exec(out)?.[1]
+      expect(url, out).toBeTruthy()
+      expect(out).toMatch(/robot user: +robot@educates +password: \S{16,}/)
+      expect(out).toMatch(/robot client: +\S+ +secret: \S{16,}/)
+      expect((await fetch(`${url}/healthz`)).status).toBe(200)
+    } finally {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.on('exit', r))
+    }
+    // The sandboxes outlive labgate by design (the next start re-adopts them); this test stops them.
+    const db = await openSqlite(join(data, 'labgate.db'))
+    const sessions = await new KyselyStore(db.kysely).listSessions({ states: ['STARTING', 'WAITING', 'RUNNING'] })
+    expect(sessions.length).toBeGreaterThan(0)
+    const backend = new LocalBackend({ dataDir: data })
+    for (const s of sessions) if (s.handle) await backend.stop(s.handle, { purge: true })
+    await db.close()
+  })
+})
