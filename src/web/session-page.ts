@@ -101,6 +101,9 @@ export function sessionPage(app: FastifyInstance, ctx: ApiContext): void {
         .type('text/html; charset=utf-8')
         .send(page('Session ended', html`<h1>This session has ended</h1>`))
     }
+    // A page view is activity (it keeps the session from being orphaned); the page's own polling is not.
+    const now = deps.clock.now()
+    await deps.store.updateSession(s.name, { lastViewAt: now, lastActivityAt: now }, ['STARTING', 'RUNNING'])
     const schedule = await sessionSchedule(deps, s)
     const env = await deps.store.getEnvironment(s.environment)
     const nonce = randomBytes(16).toString('base64')
