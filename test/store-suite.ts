@@ -99,6 +99,21 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.oldestReserve('lab', a.name)).toBeNull()
     })
 
+    it('serialises count-then-create allocations under the portal lock', async () => {
+      const e = await env()
+      const capacity = 3
+      const attempt = () =>
+        store.transaction(async (tx) => {
+          await tx.lockPortal('lab')
+          const live = (await tx.countSessions('lab')).portalLive
+          if (live >= capacity) return null
+          return tx.createSession(newSession(e.name))
+        })
+      const made = await Promise.all(Array.from({ length: 12 }, attempt))
+      expect(made.filter(Boolean)).toHaveLength(capacity)
+      expect((await store.countSessions('lab')).portalLive).toBe(capacity)
+    })
+
     it('rolls a failed transaction back completely', async () => {
       const e = await env()
       await expect(

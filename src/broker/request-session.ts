@@ -64,6 +64,7 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
 
   let evicted: string | undefined
   const result = await store.transaction(async (tx) => {
+    await tx.lockPortal(deps.portal.name)
     const again = await tx.findLiveSession(user.id, environment.name)
     if (again) return { session: again, fresh: false }
     const plan = await plan_(deps, tx, environment, user)

@@ -66,7 +66,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const dataDir = resolve(o.data)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const db = await openSqlite(join(dataDir, 'labgate.db'))
-  const store = new KyselyStore(db.kysely)
+  const store = new KyselyStore(db.kysely, db.dialect)
 
   const key = Buffer.from(
     await store.setSettingIfAbsent('server.key', randomBytes(32).toString('base64')),

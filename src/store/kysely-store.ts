@@ -26,12 +26,19 @@ function isUniqueViolation(e: unknown): boolean {
 export class KyselyStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
     private readonly inTransaction = false,
   ) {}
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
-    return this.db.transaction().execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, true)))
+    return this.db.transaction().execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, this.dialect, true)))
+  }
+
+  async lockPortal(portal: string) {
+    if (this.dialect !== 'postgres') return
+    if (!this.inTransaction) throw new Error('lockPortal must be called inside a transaction')
+    await sql`select pg_advisory_xact_lock(hashtext(${`labgate:portal:${portal}`}))`.execute(this.db)
   }
 
   async getUser(id: string) {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely'
+import pg from 'pg'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
@@ -30,6 +31,21 @@ export async function openSqlite(file: string): Promise<Db> {
   await migrate(kysely)
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
 }
+
+/**
+ * Opens the PostgreSQL database at `url` (a `postgres://` connection string) with a connection pool and
+ * runs pending migrations. 64-bit integers (times in ms) come back as numbers.
+ */
+export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 })
+  pool.on('error', () => {}) // an idle client's connection dropped: the pool replaces it
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  await migrate(kysely)
+  return { kysely, dialect: 'postgres', close: () => kysely.destroy() }
+}
+
+// bigint (int8) columns hold epoch milliseconds, well within Number's exact range.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v))
 
 /** Runs every pending migration; throws naming the one that failed. */
 export async function migrate(kysely: Kysely<Database>): Promise<void> {

@@ -48,6 +48,12 @@ export interface Store {
   /** Runs `fn` in one transaction: all of its writes land or none do. Nested calls reuse the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
 
+  /**
+   * Inside a transaction: holds the portal's allocation lock until the transaction ends, so a count
+   * followed by an insert cannot interleave with another replica's. (SQLite serialises writers already.)
+   */
+  lockPortal(portal: string): Promise<void>
+
   getUser(id: string): Promise<User | null>
   getUserByUsername(username: string): Promise<User | null>
   /** Creates a user with exactly the given id. Throws `conflict` if the id or username is taken. */
