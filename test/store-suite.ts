@@ -40,7 +40,14 @@ export function runStoreSuite(f: StoreFactory): void {
     })
     afterEach(async () => close())
 
-    const env = () => store.createEnvironment({ portal: 'lab', workshop: 'w', settings: buildPortalWorkshop({ name: 'w' }), state: 'RUNNING', at: 1 })
+    const env = () =>
+      store.createEnvironment({
+        portal: 'lab',
+        workshop: 'w',
+        settings: buildPortalWorkshop({ name: 'w' }),
+        state: 'RUNNING',
+        at: 1,
+      })
 
     it('names environments and sessions from never-reused counters', async () => {
       const e1 = await env()
@@ -57,7 +64,9 @@ export function runStoreSuite(f: StoreFactory): void {
     it('keeps a user id exactly as given and refuses duplicates', async () => {
       const u = await store.createUser({ id: 'Ext:User/42 ü', kind: 'anonymous', email: 'a@b.c', at: 5 })
       expect((await store.getUser('Ext:User/42 ü'))?.email).toBe('a@b.c')
-      await expect(store.createUser({ id: u.id, kind: 'anonymous', at: 6 })).rejects.toMatchObject({ code: 'conflict' })
+      await expect(store.createUser({ id: u.id, kind: 'anonymous', at: 6 })).rejects.toMatchObject({
+        code: 'conflict',
+      })
       expect((await store.updateUserDetails(u.id, { firstName: 'Ada' }, 7))?.firstName).toBe('Ada')
       expect((await store.getUser(u.id))?.email).toBe('a@b.c')
     })
@@ -66,7 +75,9 @@ export function runStoreSuite(f: StoreFactory): void {
       const e = await env()
       await store.createUser({ id: 'u', kind: 'anonymous', at: 1 })
       await store.createSession(newSession(e.name))
-      const takes = await Promise.all(Array.from({ length: 10 }, () => store.takeReserve(e.name, { owner: 'u', allocatedAt: 2 })))
+      const takes = await Promise.all(
+        Array.from({ length: 10 }, () => store.takeReserve(e.name, { owner: 'u', allocatedAt: 2 })),
+      )
       expect(takes.filter(Boolean)).toHaveLength(1)
       expect(takes.find(Boolean)).toMatchObject({ state: 'RUNNING', owner: 'u', allocatedAt: 2 })
       expect(await store.takeReserve(e.name, { owner: 'u' })).toBeNull()
@@ -127,7 +138,9 @@ export function runStoreSuite(f: StoreFactory): void {
 
     it('records events and settings', async () => {
       await store.appendEvent({ at: 1, name: 'Session/Created', session: 's', data: { a: 1 } })
-      expect(await store.listEvents({ session: 's' })).toMatchObject([{ name: 'Session/Created', data: { a: 1 } }])
+      expect(await store.listEvents({ session: 's' })).toMatchObject([
+        { name: 'Session/Created', data: { a: 1 } },
+      ])
       expect(await store.setSettingIfAbsent('k', 'one')).toBe('one')
       expect(await store.setSettingIfAbsent('k', 'two')).toBe('one')
       await store.setSetting('k', 'three')

@@ -6,14 +6,14 @@ import type { SessionBackend } from '../backends/backend.js'
 import { makeBackend } from '../backends/make-backend.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import { syncEnvironments } from '../broker/environments.js'
-import { SessionRunner } from '../broker/session-runner.js'
+import { composeBroker } from '../broker/compose.js'
 import { SessionSecrets } from '../broker/session-secrets.js'
 import { loadConfig } from '../config/load-config.js'
 import type { LoadedConfig } from '../config/types.js'
 import { systemClock, type Clock } from '../domain/clock.js'
 import { EventBus } from '../events/event-bus.js'
 import { WebhookSender } from '../events/webhooks.js'
-import { Reconciler } from '../reconciler/reconciler.js'
+import type { Reconciler } from '../reconciler/reconciler.js'
 import { KyselyStore } from '../store/kysely-store.js'
 import { openSqlite, type Db } from '../store/open.js'
 import { buildHttpApp } from './http-app.js'
@@ -87,22 +87,19 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     portal: portalInfo,
     globalWebhook: portal.webhookUrl,
   })
-  const secrets = new SessionSecrets(key)
-  let reconciler: Reconciler | null = null
-  const partial = {
-    store,
-    clock,
-    backend,
-    events,
-    portal,
-    secrets,
-    log,
-    random: (n: number) => randomInt(n),
-    nudge: () => reconciler?.nudge(),
-  }
-  const runner = new SessionRunner(partial)
-  const deps: BrokerDeps = { ...partial, runner }
-  reconciler = new Reconciler(deps, { intervalMs: o.reconcileIntervalMs })
+  const { deps, runner, reconciler } = composeBroker(
+    {
+      store,
+      clock,
+      backend,
+      events,
+      portal,
+      secrets: new SessionSecrets(key),
+      log,
+      random: (n: number) => randomInt(n),
+    },
+    { intervalMs: o.reconcileIntervalMs },
+  )
 
   const auth = await setUpAuth({ db: db.kysely, store, clock, key, portal })
   let ready = false
@@ -138,7 +135,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       if (closed) return
       closed = true
       ready = false
-      await reconciler!.stop()
+      await reconciler.stop()
       await app.close()
       await runner.drain()
       await webhooks.idle()

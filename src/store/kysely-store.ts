@@ -32,7 +32,9 @@ export class KyselyStore implements Store {
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
-    return this.db.transaction().execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, this.dialect, true)))
+    return this.db
+      .transaction()
+      .execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, this.dialect, true)))
   }
 
   async lockPortal(portal: string) {

@@ -28,7 +28,9 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
     await db.close()
     const again = await openSqlite(file)
     expect(await new KyselyStore(again.kysely).getSetting('k')).toBe('v')
-    const migrations = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(again.kysely)
+    const migrations = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+      again.kysely,
+    )
     expect(migrations.rows.map((r) => r.name)).toEqual(['001-core', '002-auth'])
     await again.close()
   } finally {

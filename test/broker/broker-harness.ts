@@ -5,14 +5,14 @@
 import type { SessionBackend } from '../../src/backends/backend.js'
 import { FakeBackend } from '../../src/backends/fake/index.js'
 import type { BrokerDeps } from '../../src/broker/deps.js'
-import { SessionRunner } from '../../src/broker/session-runner.js'
+import { composeBroker } from '../../src/broker/compose.js'
 import { SessionSecrets } from '../../src/broker/session-secrets.js'
 import { syncEnvironments } from '../../src/broker/environments.js'
 import type { PortalDefinition, PortalWorkshop, WorkshopDefinition } from '../../src/config/types.js'
 import { ManualClock } from '../../src/domain/clock.js'
 import { EventBus } from '../../src/events/event-bus.js'
 import { WebhookSender } from '../../src/events/webhooks.js'
-import { Reconciler } from '../../src/reconciler/reconciler.js'
+import type { Reconciler } from '../../src/reconciler/reconciler.js'
 import { KyselyStore } from '../../src/store/kysely-store.js'
 import { openSqlite, type Db } from '../../src/store/open.js'
 
@@ -110,22 +110,20 @@ export async function startBroker(
     webhooks,
     portal: () => ({ name: portal.name, uid: 'uid', generation: 1, url: 'http://portal.test' }),
   })
-  let reconciler: Reconciler | null = null
   let seed = 0
-  const partial = {
-    store,
-    clock,
-    backend,
-    events,
-    portal,
-    secrets: new SessionSecrets(Buffer.alloc(32, 7)),
-    log: () => {},
-    random: (n: number) => seed++ % n,
-    nudge: () => {},
-  }
-  const runner = new SessionRunner(partial)
-  const deps: BrokerDeps = { ...partial, runner }
-  reconciler = new Reconciler(deps, { intervalMs: 3_600_000 })
+  const { deps, runner, reconciler } = composeBroker(
+    {
+      store,
+      clock,
+      backend,
+      events,
+      portal,
+      secrets: new SessionSecrets(Buffer.alloc(32, 7)),
+      log: () => {},
+      random: (n: number) => seed++ % n,
+    },
+    { intervalMs: 3_600_000 },
+  )
   await syncEnvironments(deps)
   const h: BrokerHarness = {
     deps,
@@ -135,18 +133,18 @@ export async function startBroker(
     db,
     async settle() {
       for (let i = 0; i < 20; i++) {
-        await reconciler!.runPass()
+        await reconciler.runPass()
         const starting = await store.listSessions({ states: ['STARTING', 'STOPPING'] })
         await Promise.all(starting.map((s) => runner.whenSettled(s.name)))
         await new Promise((r) => setTimeout(r, 1))
         if (runner.starting === 0 && (await store.listSessions({ states: ['STOPPING'] })).length === 0) {
-          await reconciler!.runPass()
+          await reconciler.runPass()
           if (runner.starting === 0) return
         }
       }
     },
     async close() {
-      await reconciler!.stop()
+      await reconciler.stop()
       await runner.drain()
       await db.close()
     },

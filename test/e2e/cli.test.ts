@@ -11,13 +11,15 @@ import { openSqlite } from '../../src/store/open.js'
 const bin = join(import.meta.dirname, '../../bin/labgate.js')
 let dir: string
 beforeAll(() => {
-  if (!existsSync(join(import.meta.dirname, '../../dist/cli/main.js'))) throw new Error('run `npm run build` first')
+  if (!existsSync(join(import.meta.dirname, '../../dist/cli/main.js')))
+    throw new Error('run `npm run build` first')
   dir = mkdtempSync(join(tmpdir(), 'labgate-cli-'))
   chmodSync(dir, 0o711)
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 })
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 })
 
 describe('labgate CLI', () => {
   it('prints usage and fails on unknown commands and bad flags', () => {
@@ -35,7 +37,20 @@ describe('labgate CLI', () => {
     expect(ok.status).toBe(0)
     expect(ok.stdout).toMatch(/ok: portal labgate-sample with 2 workshop/)
     const file = join(dir, 'bad.yaml')
-    writeFileSync(file, ['apiVersion: training.educates.dev/v1beta1', 'kind: TrainingPortal', 'metadata:', '  name: bad', 'spec:', '  workshops:', '  - name: nope', '    capacity: ten', ''].join('\n'))
+    writeFileSync(
+      file,
+      [
+        'apiVersion: training.educates.dev/v1beta1',
+        'kind: TrainingPortal',
+        'metadata:',
+        '  name: bad',
+        'spec:',
+        '  workshops:',
+        '  - name: nope',
+        '    capacity: ten',
+        '',
+      ].join('\n'),
+    )
     const bad = run('validate', '--config', file)
     expect(bad.status).toBe(1)
     expect(bad.stderr).toMatch(/bad\.yaml:8: spec\.workshops\[0\]\.capacity: .*"ten"/)
@@ -43,7 +58,20 @@ describe('labgate CLI', () => {
 
   it('serves the sample portal: prints the URL and robot credentials, and /healthz answers 200', async () => {
     const data = join(dir, 'data')
-    const child = spawn(process.execPath, [bin, 'serve', '--config', join(import.meta.dirname, '../../examples/portal'), '--data', data, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'serve',
+        '--config',
+        join(import.meta.dirname, '../../examples/portal'),
+        '--data',
+        data,
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let out = ''
     child.stdout.on('data', (c) => (out += c))
     child.stderr.on('data', (c) => (out += c))
@@ -61,7 +89,9 @@ describe('labgate CLI', () => {
     }
     // The sandboxes outlive labgate by design (the next start re-adopts them); this test stops them.
     const db = await openSqlite(join(data, 'labgate.db'))
-    const sessions = await new KyselyStore(db.kysely).listSessions({ states: ['STARTING', 'WAITING', 'RUNNING'] })
+    const sessions = await new KyselyStore(db.kysely).listSessions({
+      states: ['STARTING', 'WAITING', 'RUNNING'],
+    })
     expect(sessions.length).toBeGreaterThan(0)
     const backend = new LocalBackend({ dataDir: data })
     for (const s of sessions) if (s.handle) await backend.stop(s.handle, { purge: true })
