@@ -1,0 +1,255 @@
+/**
+ * Runs labgate as a separate child process (`node bin/labgate.js serve`) on a temporary portal, and takes
+ * everything down again: the process, the sandboxes it left running, the temporary directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { writeBenchPortal, type BenchRobot, type BenchWorkshop } from './portal.js'
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A port nobody listens on right now: listen on port 0, note the port, close. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer()
+    srv.on('error', fail)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      srv.close(() => done(port))
+    })
+  })
+}
+
+export interface LabgateProcess {
+  url: string
+  robot: BenchRobot
+  dir: string
+  logFile: string
+  child: ChildProcess
+  /** The labgate log so far. */
+  readLog(): string
+  /** Stops labgate (SIGTERM, then SIGKILL after 15 s), kills the sandboxes it left, removes the directory. */
+  stop(): Promise<StopReport>
+  /** The same, synchronously and without waiting (for `process.on('exit')`). */
+  stopNow(): void
+}
+
+export interface StopReport {
+  exitCode: number | null
+  signal: string | null
+  /** Sandboxes still running after labgate exited, which the bench then killed. */
+  sandboxesKilled: number
+  /** Sandboxes of this run still there after the kill (should be 0). */
+  sandboxesLeft: number
+  /** labgate's whole output, read after it exited and before the directory was removed. */
+  log: string
+}
+
+/**
+ * Writes the portal into a fresh temporary directory (mode 0711, so the sandbox uid can reach
+ * `<data>/sessions`), starts `labgate serve` on a free port and waits until `GET /healthz` answers 200.
+ * Throws (after cleaning up) when labgate exits or is not healthy within `startTimeoutMs`.
+ */
+export async function startLabgateProcess(
+  workshops: BenchWorkshop[],
+  startTimeoutMs = 30_000,
+): Promise<LabgateProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'labgate-bench-'))
+  chmodSync(dir, 0o711)
+  const robot: BenchRobot = {
+    username: 'bench-robot@bench.test',
+    password: randomBytes(18).toString('base64url'),
+    clientId: 'bench-client',
+    clientSecret: randomBytes(18).toString('base64url'),
+  }
+  const config = writeBenchPortal(join(dir, 'config'), workshops, robot)
+  const port = await freePort()
+  const logFile = join(dir, 'labgate.log')
+  const fd = openSync(logFile, 'a')
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/labgate.js'),
+      'serve',
+      '--config',
+      config,
+      '--data',
+      join(dir, 'data'),
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
+    { cwd: ROOT, stdio: ['ignore', fd, fd] },
+  )
+  closeSync(fd)
+  const exited = new Promise<{ code: number | null; signal: string | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  )
+  const state: { exit: { code: number | null; signal: string | null } | null } = { exit: null }
+  void exited.then((e) => (state.exit = e))
+  const url = `http://127.0.0.1:${port}`
+  const tag = basename(dir)
+  const readLog = () => {
+    try {
+      return readFileSync(logFile, 'utf8')
+    } catch {
+      return ''
+    }
+  }
+
+  let stopped: Promise<StopReport> | null = null
+  const lg: LabgateProcess = {
+    url,
+    robot,
+    dir,
+    logFile,
+    child,
+    readLog,
+    stop() {
+      stopped ??= (async () => {
+        if (!state.exit) {
+          child.kill('SIGTERM')
+          let timer: NodeJS.Timeout | undefined
+          const done = await Promise.race([
+            exited,
+            new Promise<null>((r) => (timer = setTimeout(() => r(null), 15_000))),
+          ])
+          clearTimeout(timer)
+          if (!done) child.kill('SIGKILL')
+        }
+        const e = await exited
+        const log = readLog()
+        const killed = await killSandboxes(tag)
+        const left = findSandboxes(tag).length
+        rmSync(dir, { recursive: true, force: true })
+        return { exitCode: e.code, signal: e.signal, sandboxesKilled: killed, sandboxesLeft: left, log }
+      })()
+      return stopped
+    },
+    stopNow() {
+      if (!state.exit) child.kill('SIGKILL')
+      for (const s of findSandboxes(tag)) kill(s.pid1.pid)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+
+  const deadline = Date.now() + startTimeoutMs
+  for (;;) {
+    const exit = state.exit
+    if (exit) {
+      const log = readLog()
+      await lg.stop()
+      throw new Error(
+        `labgate exited (code ${exit.code}, signal ${exit.signal}) before it was healthy:\n${log}`,
+      )
+    }
+    try {
+      const res = await fetch(`${url}/healthz`)
+      await res.arrayBuffer()
+      if (res.status === 200) return lg
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      const log = readLog()
+      await lg.stop()
+      throw new Error(`labgate was not healthy after ${startTimeoutMs} ms:\n${log}`)
+    }
+    await sleep(20)
+  }
+}
+
+interface Proc {
+  pid: number
+  ppid: number
+  state: string
+  startTime: string
+  comm: string
+}
+
+function procStat(pid: number): Proc | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const close = stat.lastIndexOf(')')
+    const comm = stat.slice(stat.indexOf('(') + 1, close)
+    const rest = stat.slice(close + 2).split(' ')
+    return { pid, comm, state: rest[0] ?? '', ppid: Number(rest[1]), startTime: rest[19] ?? '' }
+  } catch {
+    return null
+  }
+}
+
+/** True while the process (same pid, same start time) exists, even as a zombie. */
+function exists(p: Proc): boolean {
+  return procStat(p.pid)?.startTime === p.startTime
+}
+
+/** True while the process (same pid, same start time) exists and is not a zombie. */
+function alive(p: Proc): boolean {
+  const now = procStat(p.pid)
+  return !!now && now.startTime === p.startTime && now.state !== 'Z' && now.state !== 'X'
+}
+
+/** One sandbox: its pid 1 and, while it is there, the outer bwrap that started it. */
+export interface SandboxProcs {
+  pid1: Proc
+  outer: Proc | null
+}
+
+/**
+ * This run's sandboxes: the sandbox pid 1 is a `bwrap` process whose mounts name the run's temporary
+ * directory (bwrap gets its options through a pipe, so its command line does not); its parent is the outer
+ * bwrap. Other programs' bwrap processes on the machine are never included.
+ */
+export function findSandboxes(tag: string): SandboxProcs[] {
+  const found: SandboxProcs[] = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid)) continue
+    const st = procStat(pid)
+    if (!st || st.comm !== 'bwrap' || !alive(st)) continue
+    let mounts = ''
+    try {
+      mounts = readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+    } catch {
+      continue
+    }
+    if (!mounts.includes(tag)) continue
+    const parent = procStat(st.ppid)
+    found.push({ pid1: st, outer: parent && parent.comm === 'bwrap' ? parent : null })
+  }
+  return found
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGKILLs this run's sandboxes (pid 1 takes its namespace down); returns how many there were. */
+async function killSandboxes(tag: string): Promise<number> {
+  const found = findSandboxes(tag)
+  for (const s of found) if (alive(s.pid1)) kill(s.pid1.pid)
+  const deadline = Date.now() + 5_000
+  while (Date.now() < deadline && found.some((s) => alive(s.pid1))) await sleep(20)
+  // The outer bwrap exits by itself once its child is gone; kill it only if it lingers.
+  await sleep(50)
+  for (const s of found) if (s.outer && alive(s.outer)) kill(s.outer.pid)
+  // With labgate gone, the outer bwraps' parent is init, which reaps their zombies in its own time
+  // (about 2 s here): wait for that, so the machine shows no bwrap of this run when the bench ends.
+  const procs = found.flatMap((s) => (s.outer ? [s.pid1, s.outer] : [s.pid1]))
+  const reaped = Date.now() + 10_000
+  while (Date.now() < reaped && procs.some(exists)) await sleep(50)
+  return found.length
+}

@@ -1,0 +1,69 @@
+/**
+ * The portal the benchmark serves: a TrainingPortal and its Workshops as YAML, in the same shape as
+ * `writePortal` in test/harness.ts (kept separate so the bench process never loads labgate's own code).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface BenchWorkshop {
+  name: string
+  capacity: number
+  reserved: number
+  initial?: number
+  expires?: string
+}
+
+export interface BenchRobot {
+  username: string
+  password: string
+  clientId: string
+  clientSecret: string
+}
+
+/** Writes `portal.yaml` and one `<workshop>.yaml` per workshop into `dir` (created); returns `dir`. */
+export function writeBenchPortal(dir: string, workshops: BenchWorkshop[], robot: BenchRobot): string {
+  mkdirSync(dir, { recursive: true })
+  const q = (v: unknown) => JSON.stringify(v)
+  const lines = [
+    'apiVersion: training.educates.dev/v1beta1',
+    'kind: TrainingPortal',
+    'metadata:',
+    '  name: bench',
+    'spec:',
+    '  portal:',
+    '    sessions:',
+    '      maximum: 0',
+    '      registered: 0',
+    '      anonymous: 0',
+    '    credentials:',
+    '      robot:',
+    `        username: ${q(robot.username)}`,
+    `        password: ${q(robot.password)}`,
+    '    clients:',
+    '      robot:',
+    `        id: ${q(robot.clientId)}`,
+    `        secret: ${q(robot.clientSecret)}`,
+    '  labgate:',
+    '    backend: local',
+    '  workshops:',
+  ]
+  for (const w of workshops) {
+    lines.push(`  - name: ${w.name}`, `    capacity: ${w.capacity}`, `    reserved: ${w.reserved}`)
+    if (w.initial !== undefined) lines.push(`    initial: ${w.initial}`)
+    if (w.expires !== undefined) lines.push(`    expires: ${q(w.expires)}`)
+  }
+  writeFileSync(join(dir, 'portal.yaml'), lines.join('\n') + '\n')
+  for (const w of workshops) {
+    const wl = [
+      'apiVersion: training.educates.dev/v1beta1',
+      'kind: Workshop',
+      'metadata:',
+      `  name: ${w.name}`,
+      'spec:',
+      `  title: Benchmark workshop ${w.name}`,
+      '  description: A workshop the benchmark requests sessions of',
+    ]
+    writeFileSync(join(dir, `${w.name}.yaml`), wl.join('\n') + '\n')
+  }
+  return dir
+}

@@ -1,0 +1,301 @@
+/**
+ * `npm run bench`: starts labgate as a child process on a temporary portal, measures the figures of
+ * docs performance.md over its REST API, prints one table against the targets and the peer, and writes the
+ * results to bench/results/<timestamp>.json. A benchmark reports; it asserts nothing. Exits 0 unless
+ * labgate could not be started. See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { PortalApi } from './api.js'
+import {
+  FIGURE_IDS,
+  FIGURES,
+  WORKSHOPS,
+  summaryLine,
+  type FigureId,
+  type FigureResult,
+  type Settings,
+} from './figures.js'
+import { startLabgateProcess, type LabgateProcess, type StopReport } from './labgate-process.js'
+import { formatTable, rows } from './targets.js'
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
+const RESULTS = join(ROOT, 'bench', 'results')
+
+const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>]
+
+  --quick          small counts and a 5 s load test: the whole run takes under a minute
+  --only <list>    run only these figures: ${FIGURE_IDS.join(', ')} (or a, b, c, d, e)
+  --duration <s>   how long the schedule load test runs (default 10 s, 5 s with --quick)`
+
+const FULL: Record<FigureId, Settings> = {
+  reserve: { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
+  cold: { n: 50, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
+  warm: { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
+  schedule: { n: 0, warmup: 0, timeLimitS: 0, concurrency: 20, durationS: 10, pollMs: 0 },
+  alloc: { n: 1000, warmup: 0, timeLimitS: 60, concurrency: 20, durationS: 0, pollMs: 0 },
+}
+
+const QUICK: Record<FigureId, Settings> = {
+  reserve: { ...FULL.reserve, n: 20, warmup: 1, timeLimitS: 8 },
+  cold: { ...FULL.cold, n: 10, warmup: 1, timeLimitS: 10 },
+  warm: { ...FULL.warm, n: 20, warmup: 1, timeLimitS: 8 },
+  schedule: { ...FULL.schedule, durationS: 5 },
+  alloc: { ...FULL.alloc, n: 200, timeLimitS: 10 },
+}
+
+const ALIASES: Record<string, FigureId> = { a: 'reserve', b: 'cold', c: 'warm', d: 'schedule', e: 'alloc' }
+
+const t0 = Date.now()
+const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface Options {
+  quick: boolean
+  only: FigureId[]
+  durationS: number
+}
+
+function parseOptions(argv: string[]): Options | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      duration: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  })
+  if (values.help) return null
+  const only: FigureId[] = []
+  for (const raw of (values.only ?? FIGURE_IDS.join(',')).split(',')) {
+    const name = raw.trim()
+    if (!name) continue
+    const id = ALIASES[name] ?? FIGURE_IDS.find((f) => f === name)
+    if (!id) throw new Error(`unknown figure "${name}" (known: ${FIGURE_IDS.join(', ')})`)
+    if (!only.includes(id)) only.push(id)
+  }
+  const quick = values.quick
+  const durationS = values.duration === undefined ? (quick ? 5 : 10) : Number(values.duration)
+  if (!Number.isFinite(durationS) || durationS < 1 || durationS > 600)
+    throw new Error(`--duration must be a number of seconds from 1 to 600, got "${values.duration}"`)
+  // Run in the documented order, whatever order --only named them in.
+  return { quick, only: FIGURE_IDS.filter((id) => only.includes(id)), durationS }
+}
+
+function machine() {
+  const cpus = os.cpus()
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim()
+    } catch {
+      return null
+    }
+  }
+  let distBuiltAt: string | null = null
+  try {
+    distBuiltAt = statSync(join(ROOT, 'dist/cli/main.js')).mtime.toISOString()
+  } catch {
+    // not built
+  }
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? null,
+    memoryBytes: os.totalmem(),
+    freeMemoryBytes: os.freemem(),
+    node: process.version,
+    kernel: `${os.type()} ${os.release()} ${os.version()}`,
+    arch: os.arch(),
+    loadavg: os.loadavg(),
+    labgate: {
+      version: (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+      commit: git(['rev-parse', 'HEAD']),
+      dirty: (git(['status', '--porcelain', '--', 'src', 'bin']) ?? '') !== '',
+      distBuiltAt,
+    },
+  }
+}
+
+/** Lines of the labgate log that look like trouble. */
+function logProblems(text: string): string[] {
+  return text.split('\n').filter((l) => /error|fail|warn|exception|unhandled/i.test(l))
+}
+
+/** Terminates whatever allocated session is still live and waits (bounded) until none is. */
+async function terminateLeftovers(api: PortalApi): Promise<number> {
+  let terminated = 0
+  const end = Date.now() + 30_000
+  while (Date.now() < end) {
+    const live = await api.liveSessions()
+    if (live.length === 0) break
+    for (const s of live) if (s.state !== 'STOPPING' && (await api.terminate(s.name))) terminated++
+    await sleep(50)
+  }
+  return terminated
+}
+
+async function main(): Promise<number> {
+  let opts: Options | null
+  try {
+    opts = parseOptions(process.argv.slice(2))
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (!opts) {
+    console.log(USAGE)
+    return 0
+  }
+  const startedAt = new Date()
+  const info = machine()
+  const settingsOf = (id: FigureId): Settings => ({
+    ...(opts.quick ? QUICK : FULL)[id],
+    ...(id === 'schedule' ? { durationS: opts.durationS } : {}),
+  })
+  log(
+    `labgate bench (${opts.quick ? 'quick' : 'full'} run): ${opts.only.join(', ')}; ` +
+      `${info.cpus} CPUs, ${(info.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${info.node}, load ${info.loadavg.map((l) => l.toFixed(2)).join(' ')}`,
+  )
+
+  const workshops = [...new Map(opts.only.map((id) => [WORKSHOPS[id].name, WORKSHOPS[id]])).values()]
+  let lg: LabgateProcess
+  try {
+    lg = await startLabgateProcess(workshops)
+  } catch (e) {
+    console.error(`bench: labgate could not be started: ${(e as Error).message}`)
+    return 1
+  }
+  log(`labgate is up at ${lg.url} (pid ${lg.child.pid}, data in ${lg.dir})`)
+
+  let stop: Promise<StopReport> | null = null
+  let interrupted = false
+  const onSignal = (sig: string) => {
+    interrupted = true
+    log(`${sig}: stopping labgate and its sandboxes`)
+    stop ??= lg.stop()
+    void stop.finally(() => process.exit(130))
+  }
+  process.once('SIGINT', () => onSignal('SIGINT'))
+  process.once('SIGTERM', () => onSignal('SIGTERM'))
+  process.once('exit', () => {
+    if (!stop) lg.stopNow()
+  })
+
+  const api = new PortalApi(lg.url)
+  const results: FigureResult[] = []
+  let leftovers = 0
+  try {
+    await api.login(lg.robot)
+    const envs = await api.environments()
+    const ctx = {
+      api,
+      log,
+      env: (workshop: string) => {
+        const e = envs.get(workshop)
+        if (!e) throw new Error(`no environment for workshop ${workshop}`)
+        return e
+      },
+    }
+    for (const id of opts.only) {
+      if (interrupted) break
+      const s = settingsOf(id)
+      log(`${id}: starting (${JSON.stringify(s)})`)
+      try {
+        const r = await FIGURES[id](ctx, s)
+        results.push(r)
+        log(summaryLine(r))
+        for (const n of r.notes) log(`  ${id}: ${n}`)
+        for (const e of r.errorSamples) log(`  ${id}: error: ${e}`)
+      } catch (e) {
+        log(`${id}: failed: ${(e as Error).stack ?? e}`)
+        results.push({
+          id,
+          status: 'failed',
+          errors: 1,
+          errorSamples: [(e as Error).message],
+          notes: [],
+          details: {},
+          settings: s,
+          elapsedS: 0,
+        })
+      }
+    }
+    leftovers = await terminateLeftovers(api)
+  } catch (e) {
+    log(`bench: ${(e as Error).stack ?? e}`)
+  } finally {
+    api.close()
+  }
+
+  log('stopping labgate')
+  stop ??= lg.stop()
+  const stopped = await stop
+  // The copy of the log kept in bench/results leaves out the (per-run, random) robot secrets.
+  const labgateLog = stopped.log
+    .replaceAll(lg.robot.password, '<robot password>')
+    .replaceAll(lg.robot.clientSecret, '<client secret>')
+  log(
+    `labgate exited (code ${stopped.exitCode}, signal ${stopped.signal}); ` +
+      `${stopped.sandboxesKilled} sandboxes it left running (its reserves: labgate keeps sandboxes across ` +
+      `restarts) killed, ${stopped.sandboxesLeft} left; ` +
+      `temporary directory removed`,
+  )
+  if (leftovers) log(`${leftovers} sessions were still live at the end and were terminated`)
+
+  const table = rows(results, opts.only)
+  console.log('')
+  console.log(formatTable(table))
+  console.log(
+    [
+      'Measured on loopback with labgate as a separate process; a shared, noisy machine: compare ratios and',
+      'medians over runs. "met?" for the warm and cold rows judges the part measured so far (the terminal comes',
+      'in a later issue). The JupyterHub figures are quoted from performance.md, not measured in this run.',
+    ].join('\n'),
+  )
+  const problems = logProblems(labgateLog)
+  if (problems.length) {
+    console.log(`\nlabgate logged ${problems.length} lines that look like trouble, for example:`)
+    for (const p of problems.slice(0, 10)) console.log(`  ${p}`)
+  }
+
+  mkdirSync(RESULTS, { recursive: true })
+  const stamp = startedAt.toISOString().replace(/[-:]/g, '')
+  const file = join(RESULTS, `${stamp}.json`)
+  const logCopy = join(RESULTS, `${stamp}.labgate.log`)
+  writeFileSync(logCopy, labgateLog)
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        options: opts,
+        machine: { ...info, loadavgAtEnd: os.loadavg() },
+        figures: results,
+        table,
+        labgate: {
+          stop: { ...stopped, log: undefined },
+          leftoverSessionsTerminated: leftovers,
+          logProblems: problems.slice(0, 50),
+        },
+      },
+      null,
+      2,
+    ) + '\n',
+  )
+  console.log(
+    `\nresults: ${relative(process.cwd(), file)} (labgate log: ${relative(process.cwd(), logCopy)})`,
+  )
+  return 0
+}
+
+process.exitCode = await main()
