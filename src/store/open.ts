@@ -27,9 +27,32 @@ export async function openSqlite(file: string): Promise<Db> {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  })
   await migrate(kysely)
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running the small queries
+ * labgate makes, so prepared statements are kept by SQL text (a bounded set: queries are built from a
+ * fixed set of shapes). Safe because better-sqlite3 runs one statement at a time, synchronously.
+ */
+function withStatementCache(sqlite: SQLite.Database) {
+  const cache = new Map<string, SQLite.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql)
+      if (!stmt) {
+        if (cache.size >= 1000) cache.clear()
+        stmt = sqlite.prepare(sql)
+        cache.set(sql, stmt)
+      }
+      return stmt
+    },
+  }
 }
 
 /**
