@@ -1,7 +1,7 @@
 import { isOrphaned, isPending, reservesToStart } from '../domain/index.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import { SessionSecrets } from '../broker/session-secrets.js'
-import type { Session } from '../store/rows.js'
+import type { Environment } from '../store/rows.js'
 
 export interface ReconcilerOptions {
   /** Mean time between periodic passes, ms (jittered ±20 %). */
@@ -19,7 +19,7 @@ export class Reconciler {
   private timer: NodeJS.Timeout | null = null
   private soon: NodeJS.Timeout | null = null
   private running: Promise<void> | null = null
-  private again = false
+  private pending: 'none' | 'light' | 'full' = 'none'
   private passes = 0
   private stopped = true
   /** Environments that have seen a request: from then on their reserves are kept topped up. */
@@ -46,30 +46,34 @@ export class Reconciler {
     await this.running
   }
 
-  /** Asks for a pass soon (within a few ms); many nudges make one pass. */
+  /**
+   * Asks for a light pass soon (within a few ms): reserves topped up, drained environments closed. Many
+   * nudges make one pass. Timeouts, expiry and vanished sandboxes are the periodic full pass's job.
+   */
   nudge(): void {
     if (this.stopped || this.soon) return
     this.soon = setTimeout(() => {
       this.soon = null
-      void this.runPass()
+      void this.runPass('light')
     }, 5)
   }
 
-  /** Runs one pass now (or waits for the current one and runs another). For tests and the CLI. */
-  async runPass(): Promise<void> {
-    if (this.running) {
-      this.again = true
-      return this.running
-    }
+  /** Runs a pass now (or after the one under way). `full` (the default) also checks every live session. */
+  async runPass(kind: 'full' | 'light' = 'full'): Promise<void> {
+    if (kind === 'full' || this.pending === 'none') this.pending = kind
+    if (this.running) return this.running
     this.running = (async () => {
-      do {
-        this.again = false
+      let first = true
+      while (this.pending !== 'none' && (first || !this.stopped)) {
+        first = false
+        const full = this.pending === 'full'
+        this.pending = 'none'
         try {
-          await this.pass()
+          await this.pass(full)
         } catch (e) {
           this.deps.log(`reconciler pass failed: ${(e as Error).stack ?? e}`)
         }
-      } while (this.again && !this.stopped)
+      }
     })().finally(() => (this.running = null))
     return this.running
   }
@@ -100,7 +104,7 @@ export class Reconciler {
         // The start was cut off by the restart. Allocated sessions are started again; reserves are dropped
         // and replaced by the pass that follows.
         if (s.owner) runner.launch(s)
-        else await this.stopAndCount(s, 'failed')
+        else await runner.stop(s.name, 'failed')
         continue
       }
       const status = await backend.observe(s.handle)
@@ -114,15 +118,20 @@ export class Reconciler {
     if (live.length > 0) log(`reconciler: ${adopted} sandboxes re-adopted, ${reaped} vanished and reaped`)
   }
 
-  private async stopAndCount(s: Session, reason: 'failed'): Promise<void> {
-    await this.deps.runner.stop(s.name, reason)
-  }
-
-  private async pass(): Promise<void> {
-    const { store, clock, portal, runner, backend } = this.deps
-    this.passes++
+  private async pass(full: boolean): Promise<void> {
+    const { store, clock, portal } = this.deps
     const now = clock.now()
     const envs = await store.listEnvironments({ portal: portal.name, states: ['RUNNING', 'STOPPING'] })
+    if (full) await this.checkSessions(envs, now)
+    await this.topUpReserves(envs.filter((e) => e.state === 'RUNNING'))
+    await this.finishDrained(envs.filter((e) => e.state === 'STOPPING'))
+    if (full) await store.purgeStopped(now - portal.labgate.retention * 1000)
+  }
+
+  /** Timeouts, expiry, orphans, overdue starts, draining reserves and (every few passes) vanished sandboxes. */
+  private async checkSessions(envs: Environment[], now: number): Promise<void> {
+    const { store, portal, runner, backend } = this.deps
+    this.passes++
     const envByName = new Map(envs.map((e) => [e.name, e]))
     const live = await store.listSessions({
       portal: portal.name,
@@ -132,7 +141,6 @@ export class Reconciler {
 
     for (const s of live) {
       const env = envByName.get(s.environment)
-      if (s.owner) this.requested.add(s.environment)
       if (s.state === 'STOPPING') {
         if (s.stoppingAt !== null && now - s.stoppingAt > 30_000 && !runner.isStarting(s.name))
           await runner.finishStop(s)
@@ -159,19 +167,16 @@ export class Reconciler {
         if (status.state === 'gone') await runner.stop(s.name, 'vanished')
       }
     }
-
-    await this.topUpReserves(envs.filter((e) => e.state === 'RUNNING'))
-    await this.finishDrained(envs.filter((e) => e.state === 'STOPPING'))
-    await store.purgeStopped(now - portal.labgate.retention * 1000)
   }
 
-  private async topUpReserves(envs: import('../store/rows.js').Environment[]): Promise<void> {
+  private async topUpReserves(envs: Environment[]): Promise<void> {
     const { store, clock, portal, runner } = this.deps
     if (envs.length === 0) return
     const counts = await store.countSessions(portal.name)
     let portalLive = counts.portalLive
     for (const env of envs) {
       const c = counts.environments.get(env.name) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
+      if (c.allocated > 0) this.requested.add(env.name)
       const settings = env.settings
       const target = this.requested.has(env.name)
         ? settings.reserved
@@ -209,7 +214,7 @@ export class Reconciler {
     }
   }
 
-  private async finishDrained(envs: import('../store/rows.js').Environment[]): Promise<void> {
+  private async finishDrained(envs: Environment[]): Promise<void> {
     const { store, clock, events } = this.deps
     for (const env of envs) {
       const left = await store.listSessions({
