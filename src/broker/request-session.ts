@@ -2,6 +2,7 @@ import { LabgateError, forbidden } from '../errors.js'
 import { activationWindowEnd, planAllocation } from '../domain/index.js'
 import type { Environment, Session, User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
+import type { EmitInput } from '../events/event-bus.js'
 import type { BrokerDeps } from './deps.js'
 import { SessionSecrets } from './session-secrets.js'
 import { checkUserDetails, resolveApiUser, type UserDetails } from './users.js'
@@ -50,24 +51,25 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
   }
   checkUserDetails(req.details)
   if (req.reacquire !== undefined && req.user === undefined) return reacquire(deps, environment, null, req)
-  const { user, created } = await resolveApiUser(deps, store, req.user, req.details)
-  if (created) await deps.events.emit({ name: 'User/Create', user: user.id })
 
-  if (req.reacquire !== undefined) return reacquire(deps, environment, user, req)
-
-  const settings = environment.settings
-  const now = clock.now()
-  const window = activationWindowEnd(now, req.timeout, settings)
-
-  const existing = await store.findLiveSession(user.id, environment.name)
-  if (existing) return { ...(await refreshPending(deps, existing, window)), user, environment }
-
+  // One transaction, one durable commit: the user, the allocation and their audit events land together
+  // (or, when nothing can be allocated, not at all). Webhooks go out after the commit.
+  const outbox: (() => void)[] = []
+  const record = async (tx: Store, e: EmitInput) => void outbox.push(await deps.events.record(tx, e))
   let evicted: string | undefined
   const result = await store.transaction(async (tx) => {
     await tx.lockPortal(deps.portal.name)
-    const again = await tx.findLiveSession(user.id, environment.name)
-    if (again) return { session: again, fresh: false }
+    const { user, created } = await resolveApiUser(deps, tx, req.user, req.details)
+    if (created) await record(tx, { name: 'User/Create', user: user.id })
+    if (req.reacquire !== undefined) return { user, session: null, fresh: false }
+
+    const now = clock.now()
+    const window = activationWindowEnd(now, req.timeout, environment.settings)
+    const existing = await tx.findLiveSession(user.id, environment.name)
+    if (existing) return { user, session: await refreshPending(tx, existing, window), fresh: false }
+
     const plan = await plan_(deps, tx, environment, user)
+    if (plan.kind === 'unavailable') throw noSessionAvailable()
     const allocation = {
       owner: user.id,
       viaApi: true,
@@ -78,43 +80,46 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
       analyticsUrl: req.analyticsUrl ?? null,
       params: req.params,
     }
-    if (plan.kind === 'unavailable') throw noSessionAvailable()
-    if (plan.kind === 'take-reserve') {
-      const taken = await tx.takeReserve(environment.name, allocation)
-      if (taken) return { session: taken, fresh: false }
-      // The reserve went between the count and the update (another replica): fall through to creating.
+    let session = plan.kind === 'take-reserve' ? await tx.takeReserve(environment.name, allocation) : null
+    // (A reserve that went between the count and the update, taken by another replica, means creating.)
+    const fresh = session === null
+    if (!session) {
+      if (plan.kind === 'create' && plan.evict) evicted = plan.evict
+      session = await tx.createSession({
+        ...allocation,
+        environment: environment.name,
+        portal: environment.portal,
+        workshop: environment.workshop,
+        state: 'STARTING',
+        reserved: false,
+        createdAt: now,
+        secretNonce: SessionSecrets.nonce(),
+        backend: deps.backend.name,
+      })
     }
-    if (plan.kind === 'create' && plan.evict) evicted = plan.evict
-    const session = await tx.createSession({
-      ...allocation,
-      environment: environment.name,
-      portal: environment.portal,
-      workshop: environment.workshop,
-      state: 'STARTING',
-      reserved: false,
-      createdAt: now,
-      secretNonce: SessionSecrets.nonce(),
-      backend: deps.backend.name,
-    })
-    return { session, fresh: true }
+    const base = {
+      user: user.id,
+      session: session.name,
+      environment: session.environment,
+      workshop: session.workshop,
+      analyticsUrl: session.analyticsUrl,
+    }
+    if (fresh) await record(tx, { ...base, name: 'Session/Created' })
+    await record(tx, { ...base, name: 'Session/Pending' })
+    return { user, session, fresh }
   })
+  outbox.forEach((publish) => publish())
 
+  if (!result.session) return reacquire(deps, environment, result.user, req)
   if (evicted) await deps.runner.stop(evicted, 'evicted')
-  const s = result.session
-  const base = {
-    user: user.id,
-    session: s.name,
-    environment: s.environment,
-    workshop: s.workshop,
-    analyticsUrl: s.analyticsUrl,
-  }
-  if (result.fresh) {
-    await deps.events.emit({ ...base, name: 'Session/Created' })
-    deps.runner.launch(s)
-  }
-  await deps.events.emit({ ...base, name: 'Session/Pending' })
+  if (result.fresh) deps.runner.launch(result.session)
   deps.nudge()
-  return { session: s, user, environment, token: deps.secrets.activationToken(s) }
+  return {
+    session: result.session,
+    user: result.user,
+    environment,
+    token: deps.secrets.activationToken(result.session),
+  }
 }
 
 async function plan_(deps: BrokerDeps, tx: Store, environment: Environment, user: User) {
@@ -142,12 +147,9 @@ async function plan_(deps: BrokerDeps, tx: Store, environment: Environment, user
 }
 
 /** A still-pending session gets a fresh activation window; an activated one is returned as it is. */
-async function refreshPending(deps: BrokerDeps, s: Session, window: number | null) {
-  let session = s
-  if (s.owner && s.activatedAt === null) {
-    session = (await deps.store.updateSession(s.name, { expiresAt: window }, ['STARTING', 'RUNNING'])) ?? s
-  }
-  return { session, token: deps.secrets.activationToken(session) }
+async function refreshPending(store: Store, s: Session, window: number | null): Promise<Session> {
+  if (!s.owner || s.activatedAt !== null) return s
+  return (await store.updateSession(s.name, { expiresAt: window }, ['STARTING', 'RUNNING'])) ?? s
 }
 
 async function reacquire(
@@ -165,5 +167,6 @@ async function reacquire(
   const owner = user ?? (await deps.store.getUser(s.owner!))
   if (!owner) throw noSessionAvailable()
   const window = activationWindowEnd(deps.clock.now(), req.timeout, environment.settings)
-  return { ...(await refreshPending(deps, s, window)), user: owner, environment }
+  const session = await refreshPending(deps.store, s, window)
+  return { session, user: owner, environment, token: deps.secrets.activationToken(session) }
 }

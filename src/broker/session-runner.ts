@@ -82,8 +82,23 @@ export class SessionRunner {
       await this.markStopped(s, 'failed', clock.now())
       return
     }
-    await store.updateSession(s.name, { handle })
-    const up = await store.updateSession(s.name, { state: s.owner ? 'RUNNING' : 'WAITING' }, ['STARTING'])
+    // The handle and the new state land in one commit (with the reserve's audit event).
+    const publish: (() => void)[] = []
+    const up = await store.transaction(async (tx) => {
+      const row = await tx.updateSession(s.name, { handle, state: s.owner ? 'RUNNING' : 'WAITING' }, [
+        'STARTING',
+      ])
+      if (!row) {
+        await tx.updateSession(s.name, { handle })
+        return null
+      }
+      if (!row.owner) {
+        const base = { session: s.name, environment: s.environment, workshop: s.workshop }
+        publish.push(await this.deps.events.record(tx, { ...base, name: 'Session/Created' }))
+      }
+      return row
+    })
+    publish.forEach((p) => p())
     if (!up) {
       // Stopped (terminated, evicted, timed out) while starting: the sandbox must go too.
       const now = await store.getSession(s.name)
@@ -91,13 +106,6 @@ export class SessionRunner {
         await this.finishStop({ ...now, handle })
       return
     }
-    if (!up.owner)
-      await this.deps.events.emit({
-        name: 'Session/Created',
-        session: s.name,
-        environment: s.environment,
-        workshop: s.workshop,
-      })
     this.deps.nudge()
   }
 

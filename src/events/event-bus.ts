@@ -37,7 +37,18 @@ export class EventBus {
     },
   ) {}
 
-  async emit(e: EmitInput, store: Store = this.deps.store): Promise<void> {
+  /** Records `e` in its own commit and publishes it to the webhooks. */
+  async emit(e: EmitInput): Promise<void> {
+    const publish = await this.record(this.deps.store, e)
+    publish()
+  }
+
+  /**
+   * Writes the audit row of `e` through `store` (typically a transaction) and returns the function that
+   * publishes it to the webhooks: call it once the transaction has committed, so a rolled-back change
+   * is never announced.
+   */
+  async record(store: Store, e: EmitInput): Promise<() => void> {
     const at = this.deps.clock.now()
     await store.appendEvent({
       at,
@@ -48,7 +59,7 @@ export class EventBus {
       workshop: e.workshop ?? null,
       data: e.data ?? {},
     })
-    if (!this.deps.globalWebhook && !e.analyticsUrl) return
+    if (!this.deps.globalWebhook && !e.analyticsUrl) return () => {}
     const envelope: WebhookEnvelope = {
       portal: this.deps.portal(),
       event: {
@@ -61,6 +72,6 @@ export class EventBus {
         data: e.data ?? {},
       },
     }
-    this.deps.webhooks.send([this.deps.globalWebhook, e.analyticsUrl], envelope)
+    return () => this.deps.webhooks.send([this.deps.globalWebhook, e.analyticsUrl], envelope)
   }
 }
