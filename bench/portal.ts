@@ -44,7 +44,7 @@ export function writeBenchPortal(dir: string, workshops: BenchWorkshop[], robot:
     `        id: ${q(robot.clientId)}`,
     `        secret: ${q(robot.clientSecret)}`,
     '  labgate:',
-    '    backend: local',
+    `    backend: ${process.env.LABGATE_BENCH_BACKEND ?? 'local'}`,
     '  workshops:',
   ]
   for (const w of workshops) {

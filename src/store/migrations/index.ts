@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely'
 import * as core from './001-core.js'
 import * as auth from './002-auth.js'
+import * as liveCounts from './003-live-counts-index.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '001-core': core,
   '002-auth': auth,
+  '003-live-counts-index': liveCounts,
 }
