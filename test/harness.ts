@@ -30,6 +30,7 @@ export interface PortalSpec {
   webhook?: string
   workshops: WorkshopSpec[]
   robot?: { username: string; password: string; clientId: string; clientSecret: string }
+  admin?: { username: string; password: string }
 }
 
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
@@ -56,6 +57,13 @@ export function writePortal(dir: string, p: PortalSpec): string {
     '      robot:',
     `        username: ${JSON.stringify(robot.username)}`,
     `        password: ${JSON.stringify(robot.password)}`,
+    ...(p.admin
+      ? [
+          '      admin:',
+          `        username: ${JSON.stringify(p.admin.username)}`,
+          `        password: ${JSON.stringify(p.admin.password)}`,
+        ]
+      : []),
     '    clients:',
     '      robot:',
     `        id: ${JSON.stringify(robot.clientId)}`,

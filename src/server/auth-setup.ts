@@ -7,6 +7,7 @@ import { GrantManager } from '../auth/grant-manager.js'
 import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
 import { ensureRobot, type RobotCredentials } from '../auth/provision.js'
 import { RobotOAuth } from '../auth/robot-oauth.js'
+import { ensureStaffUser } from '../auth/staff.js'
 import { TokenCache } from '../auth/token-cache.js'
 import type { PortalDefinition } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
@@ -32,6 +33,8 @@ export async function setUpAuth(o: {
 }) {
   const grants = new GrantManager({ db: o.db, clock: o.clock, secret: o.key })
   const robot = await ensureRobot({ db: o.db, clock: o.clock, ...definedOnly(o.portal.robot) })
+  const admin = o.portal.admin
+  if (admin?.username && admin.password) await ensureStaffUser(o.db, o.clock, admin.username, admin.password)
   if (!(await getClient(o.db, PORTAL_CLIENT_ID))) {
     await registerClient(o.db, o.clock, {
       id: PORTAL_CLIENT_ID,
