@@ -56,7 +56,7 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
   // (or, when nothing can be allocated, not at all). Webhooks go out after the commit.
   const outbox: (() => void)[] = []
   const record = async (tx: Store, e: EmitInput) => void outbox.push(await deps.events.record(tx, e))
-  let evicted: string | undefined
+  let evicted: Session | null = null
   const result = await store.transaction(async (tx) => {
     await tx.lockPortal(deps.portal.name)
     const { user, created } = await resolveApiUser(deps, tx, req.user, req.details)
@@ -84,7 +84,9 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
     // (A reserve that went between the count and the update, taken by another replica, means creating.)
     const fresh = session === null
     if (!session) {
-      if (plan.kind === 'create' && plan.evict) evicted = plan.evict
+      // The evicted reserve stops counting in this same transaction, so the maximum holds at every commit.
+      if (plan.kind === 'create' && plan.evict)
+        evicted = await deps.runner.markStopping(tx, plan.evict, 'evicted', outbox)
       session = await tx.createSession({
         ...allocation,
         environment: environment.name,
@@ -108,10 +110,10 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
     await record(tx, { ...base, name: 'Session/Pending' })
     return { user, session, fresh }
   })
-  outbox.forEach((publish) => publish())
+  if (evicted) deps.runner.afterStopping(evicted, outbox)
+  else outbox.forEach((publish) => publish())
 
   if (!result.session) return reacquire(deps, environment, result.user, req)
-  if (evicted) await deps.runner.stop(evicted, 'evicted')
   if (result.fresh) deps.runner.launch(result.session)
   deps.nudge()
   return {

@@ -1,6 +1,7 @@
 import type { SandboxSpec } from '../backends/backend.js'
 import type { StopReason } from '../domain/types.js'
 import type { Session } from '../store/rows.js'
+import type { Store } from '../store/store.js'
 import type { BrokerDeps } from './deps.js'
 import { sessionEnvironment } from './session-env.js'
 import { LIVE_STATES } from '../store/kysely-store.js'
@@ -115,11 +116,26 @@ export class SessionRunner {
    * was not live (already stopping or stopped: nothing changes).
    */
   async stop(name: string, reason: StopReason): Promise<Session | null> {
-    const { store, clock, events } = this.deps
-    const at = clock.now()
-    const s = await store.updateSession(
+    const publish: (() => void)[] = []
+    const s = await this.deps.store.transaction(async (tx) => this.markStopping(tx, name, reason, publish))
+    if (s) this.afterStopping(s, publish)
+    return s
+  }
+
+  /**
+   * The first half of `stop`, inside the caller's transaction: marks the session STOPPING and records the
+   * stop events, queuing their webhooks in `publish`. Once the transaction has committed, call
+   * `afterStopping` with the row. Returns null (and does nothing) when the session was not live.
+   */
+  async markStopping(
+    tx: Store,
+    name: string,
+    reason: StopReason,
+    publish: (() => void)[],
+  ): Promise<Session | null> {
+    const s = await tx.updateSession(
       name,
-      { state: 'STOPPING', stoppingAt: at, stopReason: reason },
+      { state: 'STOPPING', stoppingAt: this.deps.clock.now(), stopReason: reason },
       LIVE_STATES,
     )
     if (!s) return null
@@ -130,14 +146,19 @@ export class SessionRunner {
       workshop: s.workshop,
       analyticsUrl: s.analyticsUrl,
     }
-    await events.emit({ ...base, name: 'Session/Stopping', data: { reason } })
+    publish.push(await this.deps.events.record(tx, { ...base, name: 'Session/Stopping', data: { reason } }))
     const specific = STOP_EVENTS[reason]
-    if (specific) await events.emit({ ...base, name: specific })
+    if (specific) publish.push(await this.deps.events.record(tx, { ...base, name: specific }))
+    return s
+  }
+
+  /** The second half of `stop`: publishes the webhooks and stops the sandbox in the background. */
+  afterStopping(s: Session, publish: (() => void)[]): void {
+    publish.forEach((p) => p())
     void this.finishStop(s).catch((e) =>
-      this.deps.log(`session ${name}: stop failed: ${(e as Error).message}`),
+      this.deps.log(`session ${s.name}: stop failed: ${(e as Error).message}`),
     )
     this.deps.nudge()
-    return s
   }
 
   /** Stops the sandbox of a STOPPING session and marks it STOPPED. A start in flight finishes the job. */
