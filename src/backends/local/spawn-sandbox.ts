@@ -41,6 +41,11 @@ export interface SpawnedSandbox {
 export async function spawnSandbox(opts: SpawnSandboxOptions): Promise<SpawnedSandbox> {
   const log = await open(opts.logFile, 'w', 0o600)
   let child: ChildProcess
+  // bwrap may exit (or fail to exec) before the awaits below finish: remember it from the first tick on.
+  let early: { exit?: string; error?: Error } | null = null
+  const onEarlyExit = (code: number | null, signal: string | null) =>
+    (early = { exit: signal ?? `code ${code}` })
+  const onEarlyError = (error: Error) => (early = { error })
   try {
     child = spawn(opts.bwrapPath, ['--args', String(ARGS_FD), ...opts.command], {
       detached: true,
@@ -49,6 +54,7 @@ export async function spawnSandbox(opts: SpawnSandboxOptions): Promise<SpawnedSa
       stdio: ['ignore', 'pipe', log.fd, 'pipe', 'pipe'],
       ...opts.ids,
     })
+    child.once('exit', onEarlyExit).once('error', onEarlyError)
   } finally {
     await log.close()
   }
@@ -97,7 +103,11 @@ export async function spawnSandbox(opts: SpawnSandboxOptions): Promise<SpawnedSa
         ready = out.includes(READY_LINE + '\n')
         check()
       })
+      child.off('exit', onEarlyExit).off('error', onEarlyError)
       child.on('exit', onExit).on('error', onError)
+      const before = early as { exit?: string; error?: Error } | null
+      if (before?.error) onError(before.error)
+      else if (before?.exit) fail(`bwrap exited (${before.exit}) before the sandbox was ready`)
     })
   } catch (err) {
     // While bwrap lives (unreaped), neither its pid nor its child's can have been reused.
