@@ -10,7 +10,7 @@ fi
 status=0
 npm run --silent build || status=1
 npx tsc -p tsconfig.json --noEmit || status=1
-npx eslint . || status=1
+npm run --silent lint || status=1
 rm -f .vitest-results.json
 npx vitest run "$@" || status=1
 node -e '
