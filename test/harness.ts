@@ -120,7 +120,10 @@ export interface Harness {
   url: string
   /** Restarts labgate on the same data directory (and port 0: a new URL). */
   restart(overrides?: Partial<LabgateOptions>): Promise<void>
+  /** An access token for the robot (password grant through the robot client). */
   token(): Promise<string>
+  /** An access token for any user allowed the password grant (robot, staff). */
+  passwordToken(username: string, password: string): Promise<string>
   close(): Promise<void>
 }
 
@@ -145,14 +148,17 @@ export async function startHarness(portal: PortalSpec, opts: Partial<LabgateOpti
       h.lg = await startLabgate({ ...base, ...overrides })
     },
     async token() {
+      return h.passwordToken(h.lg.robot.username, h.lg.robot.password)
+    },
+    async passwordToken(username, password) {
       const r = h.lg.robot
       const res = await fetch(`${h.url}/oauth2/token/`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
           grant_type: 'password',
-          username: r.username,
-          password: r.password,
+          username,
+          password,
           client_id: r.clientId,
           client_secret: r.clientSecret,
         }),

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/store.js'
-import { buildPortalWorkshop } from './broker/broker-harness.js'
+import { buildPortalWorkshop } from './factories.js'
 
 export interface StoreFactory {
   name: string

@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { canonicalJson, definitionHash } from './definition-hash.js'
+import { buildWorkshop } from '../../test/factories.js'
 import type { PortalWorkshop } from './types.js'
 
-const workshop: PortalWorkshop['workshop'] = {
+const workshop = buildWorkshop({
   name: 'lab',
   title: 'Lab',
-  description: '',
-  vendor: '',
-  authors: [],
-  difficulty: '',
-  duration: 0,
-  tags: [],
-  labels: {},
-  logo: '',
-  url: '',
-  env: [],
-  requestParameters: [],
   directory: '/labs/lab',
   sourceFile: '/labs/lab/workshop.yaml',
-}
+})
 const entry: Omit<PortalWorkshop, 'definitionHash'> = {
   workshop,
   capacity: 1,

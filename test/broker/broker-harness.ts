@@ -8,82 +8,13 @@ import type { BrokerDeps } from '../../src/broker/deps.js'
 import { composeBroker } from '../../src/broker/compose.js'
 import { SessionSecrets } from '../../src/broker/session-secrets.js'
 import { syncEnvironments } from '../../src/broker/environments.js'
-import type { PortalDefinition, PortalWorkshop, WorkshopDefinition } from '../../src/config/types.js'
+import type { PortalDefinition } from '../../src/config/types.js'
 import { ManualClock } from '../../src/domain/clock.js'
 import { EventBus } from '../../src/events/event-bus.js'
 import { WebhookSender } from '../../src/events/webhooks.js'
 import type { Reconciler } from '../../src/reconciler/reconciler.js'
 import { KyselyStore } from '../../src/store/kysely-store.js'
 import { openSqlite, type Db } from '../../src/store/open.js'
-
-/** Builds a Workshop definition with test defaults. */
-export function buildWorkshop(o: Partial<WorkshopDefinition> & { name: string }): WorkshopDefinition {
-  return {
-    title: o.name,
-    description: '',
-    vendor: '',
-    authors: [],
-    difficulty: '',
-    duration: 0,
-    tags: [],
-    labels: {},
-    logo: '',
-    url: '',
-    env: [],
-    requestParameters: [],
-    directory: '/nonexistent',
-    sourceFile: '/nonexistent/workshop.yaml',
-    ...o,
-  }
-}
-
-/** Builds a portal workshop entry with Educates' defaults (capacity 0 = unlimited, reserved 1). */
-export function buildPortalWorkshop(o: Partial<PortalWorkshop> & { name: string }): PortalWorkshop {
-  const { name, ...rest } = o
-  const expires = rest.expires ?? 0
-  const pw: PortalWorkshop = {
-    workshop: buildWorkshop({ name }),
-    capacity: 0,
-    reserved: 1,
-    initial: rest.reserved ?? 1,
-    expires,
-    overtime: 0,
-    deadline: expires,
-    orphaned: 0,
-    overdue: 0,
-    labels: {},
-    env: [],
-    definitionHash: '',
-    ...rest,
-  }
-  pw.definitionHash = `hash-${name}-${JSON.stringify({ ...pw, definitionHash: '' }).length}-${pw.capacity}-${pw.reserved}-${pw.initial}-${pw.expires}`
-  return pw
-}
-
-export function buildPortal(
-  o: Partial<PortalDefinition> & { workshops: PortalWorkshop[] },
-): PortalDefinition {
-  return {
-    name: 'lab',
-    labels: {},
-    maximum: 0,
-    registered: 0,
-    anonymous: 0,
-    registration: { type: 'one-step', enabled: true },
-    catalogVisibility: 'private',
-    robot: {},
-    labgate: {
-      backend: 'fake',
-      allowedIndexOrigins: [],
-      network: 'none',
-      memoryLimit: 0,
-      pidsLimit: 0,
-      retention: 3600,
-    },
-    sourceFile: '/nonexistent/portal.yaml',
-    ...o,
-  }
-}
 
 export interface BrokerHarness {
   deps: BrokerDeps
@@ -153,3 +84,5 @@ export async function startBroker(
   await reconciler.stop() // no timers in unit tests: passes run when the test says so
   return h
 }
+
+export { buildPortal, buildPortalWorkshop, buildWorkshop } from '../factories.js'

@@ -14,20 +14,7 @@ afterAll(async () => h?.close())
 
 it('lets staff read and manage any session but not request sessions like a robot', async () => {
   const robot = { authorization: `Bearer ${await h.token()}` }
-  const r = h.lg.robot
-  const res = await fetch(`${h.url}/oauth2/token/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'admin@lab',
-      password: 'admin-password-123456',
-      client_id: r.clientId,
-      client_secret: r.clientSecret,
-    }),
-  })
-  expect(res.status).toBe(200)
-  const staff = { authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}` }
+  const staff = { authorization: `Bearer ${await h.passwordToken('admin@lab', 'admin-password-123456')}` }
   const s = (await (
     await fetch(`${h.url}/workshops/environment/lab-w01/request/?index_url=https://hub.test/&user=learner`, {
       headers: robot,

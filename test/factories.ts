@@ -1,0 +1,71 @@
+/** Factories for definitions used across tests: `buildWorkshop`, `buildPortalWorkshop`, `buildPortal`. */
+import type { PortalDefinition, PortalWorkshop, WorkshopDefinition } from '../src/config/types.js'
+
+/** Builds a Workshop definition with test defaults. */
+export function buildWorkshop(o: Partial<WorkshopDefinition> & { name: string }): WorkshopDefinition {
+  return {
+    title: o.name,
+    description: '',
+    vendor: '',
+    authors: [],
+    difficulty: '',
+    duration: 0,
+    tags: [],
+    labels: {},
+    logo: '',
+    url: '',
+    env: [],
+    requestParameters: [],
+    directory: '/nonexistent',
+    sourceFile: '/nonexistent/workshop.yaml',
+    ...o,
+  }
+}
+
+/** Builds a portal workshop entry with Educates' defaults (capacity 0 = unlimited, reserved 1). */
+export function buildPortalWorkshop(o: Partial<PortalWorkshop> & { name: string }): PortalWorkshop {
+  const { name, ...rest } = o
+  const expires = rest.expires ?? 0
+  const pw: PortalWorkshop = {
+    workshop: buildWorkshop({ name }),
+    capacity: 0,
+    reserved: 1,
+    initial: rest.reserved ?? 1,
+    expires,
+    overtime: 0,
+    deadline: expires,
+    orphaned: 0,
+    overdue: 0,
+    labels: {},
+    env: [],
+    definitionHash: '',
+    ...rest,
+  }
+  pw.definitionHash = `hash-${name}-${JSON.stringify({ ...pw, definitionHash: '' }).length}-${pw.capacity}-${pw.reserved}-${pw.initial}-${pw.expires}`
+  return pw
+}
+
+export function buildPortal(
+  o: Partial<PortalDefinition> & { workshops: PortalWorkshop[] },
+): PortalDefinition {
+  return {
+    name: 'lab',
+    labels: {},
+    maximum: 0,
+    registered: 0,
+    anonymous: 0,
+    registration: { type: 'one-step', enabled: true },
+    catalogVisibility: 'private',
+    robot: {},
+    labgate: {
+      backend: 'fake',
+      allowedIndexOrigins: [],
+      network: 'none',
+      memoryLimit: 0,
+      pidsLimit: 0,
+      retention: 3600,
+    },
+    sourceFile: '/nonexistent/portal.yaml',
+    ...o,
+  }
+}
