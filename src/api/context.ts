@@ -33,7 +33,14 @@ async function kindOf(ctx: ApiContext, userId: string): Promise<UserKind | null>
 
 /** Reads one cookie from the request's Cookie header. */
 export function readCookie(req: FastifyRequest, name: string): string | null {
-  const header = req.headers.cookie
+  return cookieFrom(req.headers.cookie, name)
+}
+
+/**
+ * One cookie's value from a Cookie header, or null. When several cookies share the name (path-scoped
+ * cookies), the first is the most specific path's, as browsers order them.
+ */
+export function cookieFrom(header: string | undefined, name: string): string | null {
   if (!header) return null
   for (const part of header.split(';')) {
     const i = part.indexOf('=')

@@ -10,10 +10,13 @@ const DEFAULT_RETENTION = 24 * 3600
  * Reads labgate's own block of the TrainingPortal (`spec.labgate`, ignored by Educates):
  * `backend: local|fake` (local), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
  * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 0 = unlimited), `sandbox.pids` (0 =
- * unlimited), `sessions.retention` (duration, 24h). Absent or invalid values take the default.
+ * unlimited), `sessions.retention` (duration, 24h), `gateway.domain` (a DNS domain for host routing of
+ * sessions; absent = path routing). Absent or invalid values take the default.
  */
 export function readLabgateSettings(node: ConfigNode): LabgateSettings {
-  node.fields(['backend', 'index', 'sandbox', 'sessions'])
+  node.fields(['backend', 'index', 'sandbox', 'sessions', 'gateway'])
+  const gateway = node.get('gateway')
+  gateway.fields(['domain'])
   const index = node.get('index')
   index.fields(['allowedOrigins'])
   const sandbox = node.get('sandbox')
@@ -27,6 +30,7 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
     memoryLimit: readMemorySize(sandbox.get('memory')) ?? 0,
     pidsLimit: readCount(sandbox.get('pids')) ?? 0,
     retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,
+    sessionDomain: readDomain(gateway.get('domain')),
   }
 }
 
@@ -43,4 +47,14 @@ function readOrigins(node: ConfigNode): string[] {
     if (!origins.includes(origin)) origins.push(origin)
   }
   return origins
+}
+
+function readDomain(node: ConfigNode): string | undefined {
+  const text = readString(node)
+  if (text === undefined) return undefined
+  const domain = text.toLowerCase().replace(/\.$/, '')
+  const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
+  if (domain.split('.').every((l) => label.test(l))) return domain
+  node.error(`expected a DNS domain such as "labs.example.com", got ${describeValue(text)}`)
+  return undefined
 }

@@ -77,6 +77,11 @@ export interface LabgateSettings {
   pidsLimit: number
   /** How long STOPPED session rows are kept before they are purged, seconds. */
   retention: number
+  /**
+   * `gateway.domain`: a wildcard DNS domain; sessions are then served at `<session>.<domain>`. Absent:
+   * path routing at `/sessions/<session>/`.
+   */
+  sessionDomain?: string
 }
 
 /** A TrainingPortal resource. */
