@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
-import { SANDBOX_INNER_ID, sandboxEnv } from './bwrap-args.js'
+import { LabgateError } from '../../errors.js'
+import { HOLDER_COMMAND, SANDBOX_INNER_ID, sandboxEnv } from './bwrap-args.js'
 
 /**
  * nsenter's arguments to run `argv` inside the sandbox whose pid 1 is `childPid`, joining its user, mount,
  * pid, ipc, uts and net namespaces, as uid/gid {@link SANDBOX_INNER_ID}, in the sandbox's working directory
- * (or `cwd`).
+ * (or `cwd`). `innerEnv` is set by `/usr/bin/env` inside the sandbox, after nsenter dropped its privileges
+ * (see {@link splitHostEnv}).
  *
  * - As root, nsenter joins the other namespaces with root's privileges first (a sandbox with a private devpts
  *   has a nested user namespace that only root can reach), then the user namespace, then drops to
@@ -15,30 +17,84 @@ import { SANDBOX_INNER_ID, sandboxEnv } from './bwrap-args.js'
 export function nsenterArgs(
   childPid: number,
   argv: string[],
-  opts: { asRoot: boolean; cwd?: string },
+  opts: { asRoot: boolean; cwd?: string; innerEnv?: Record<string, string> },
 ): string[] {
   const args = ['-t', String(childPid), '--user', '--mount', '--pid', '--ipc', '--uts', '--net']
   if (opts.asRoot) args.push('--setuid', String(SANDBOX_INNER_ID), '--setgid', String(SANDBOX_INNER_ID))
   else args.push('--preserve-credentials')
   // `--wd` without a value takes the target's working directory (the home); a path would be resolved on the host.
   args.push('--wd', '--')
+  const inner = Object.entries(opts.innerEnv ?? {})
+  if (inner.length > 0) args.push('/usr/bin/env', '--', ...inner.map(([name, value]) => `${name}=${value}`))
   if (opts.cwd !== undefined) args.push('/bin/sh', '-c', 'cd -- "$0" || exit 127; exec "$@"', opts.cwd)
   return [...args, ...argv]
 }
 
 /**
+ * Variables that make the dynamic loader or libc read files or change behaviour (glibc's "unsecure" list,
+ * locale and time zone), and util-linux debug switches.
+ */
+const HOST_UNSAFE = new Set([
+  'GCONV_PATH',
+  'GETCONF_DIR',
+  'HOSTALIASES',
+  'LANG',
+  'LANGUAGE',
+  'LOCALDOMAIN',
+  'LOCPATH',
+  'NIS_PATH',
+  'NLSPATH',
+  'RESOLV_HOST_CONF',
+  'RES_OPTIONS',
+  'TMPDIR',
+  'TZ',
+  'TZDIR',
+])
+const HOST_UNSAFE_PATTERN = /^(LD_|MALLOC_|GLIBC_|LC_)|_DEBUG$/
+
+/**
+ * Splits a command's environment in two: `host`, safe for nsenter itself (and node-pty's spawn helper) to run
+ * with on the host, often as root; and `inner`, the variables that steer the dynamic loader or libc
+ * (`LD_PRELOAD`, `GCONV_PATH`, locale and time-zone paths...), which must only take effect inside the
+ * sandbox. The sandbox's environment is read from a process the sandbox user can rewrite, so it is untrusted.
+ * Throws `backend_failed` on a name that cannot be an environment variable or a value with a NUL byte.
+ */
+export function splitHostEnv(env: Record<string, string>): {
+  host: Record<string, string>
+  inner: Record<string, string>
+} {
+  const host: Record<string, string> = {}
+  const inner: Record<string, string> = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || value.includes('\0')) {
+      throw new LabgateError('backend_failed', `invalid environment variable ${JSON.stringify(name)}`)
+    }
+    if (HOST_UNSAFE.has(name) || HOST_UNSAFE_PATTERN.test(name)) inner[name] = value
+    else host[name] = value
+  }
+  return { host, inner }
+}
+
+const HOLDER_CMDLINES = ['sleep\0infinity\0', `${HOLDER_COMMAND.join('\0')}\0`]
+
+/**
  * The environment the sandbox was started with, read from its holder process (`sleep infinity`, a child of
- * pid 1). Falls back to the fixed variables when the holder cannot be read.
+ * pid 1). Falls back to the fixed variables when the holder cannot be read. Untrusted: the sandbox user can
+ * change it (see {@link splitHostEnv}).
  */
 export function sandboxEnvOf(childPid: number, session: string): Record<string, string> {
   try {
     const children = readFileSync(`/proc/${childPid}/task/${childPid}/children`, 'utf8').split(' ')
     for (const pid of children.filter(Boolean)) {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8') !== 'sleep\0infinity\0') continue
+      // Right after start the holder may still be the shell that is about to exec sleep: same environment.
+      if (!HOLDER_CMDLINES.includes(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) continue
       const env: Record<string, string> = {}
       for (const entry of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
         const eq = entry.indexOf('=')
-        if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1)
+        // The sandbox user can rewrite this memory: keep only what can be a variable.
+        if (eq > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(entry.slice(0, eq))) {
+          env[entry.slice(0, eq)] = entry.slice(eq + 1)
+        }
       }
       return env
     }

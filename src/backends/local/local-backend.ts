@@ -5,7 +5,7 @@ import { LabgateError } from '../../errors.js'
 import type { SandboxHandle, SandboxInfo, SandboxSpec, SandboxStatus, SessionBackend } from '../backend.js'
 import { HOLDER_COMMAND, bwrapArgs, hostRootEntries, sandboxEnv, type RootEntry } from './bwrap-args.js'
 import { SandboxCgroups } from './cgroup.js'
-import { nsenterArgs, sandboxEnvOf } from './exec.js'
+import { nsenterArgs, sandboxEnvOf, splitHostEnv } from './exec.js'
 import { isSafeSessionName, parseLocalHandle, type LocalHandle } from './handle.js'
 import { DEFAULT_BWRAP, DEFAULT_NSENTER, assertToolsInstalled } from './prerequisites.js'
 import { childPids, isAlive, isAliveSync, readProcStat, waitGone, type ProcStat } from './proc.js'
@@ -46,6 +46,16 @@ export interface LocalExecOptions {
   cwd?: string
   /** stdio of the nsenter process (default: three pipes). */
   stdio?: StdioOptions
+}
+
+/** What {@link LocalBackend.execCommand} returns: an nsenter command line and what to do once it runs. */
+export interface LocalExecCommand {
+  file: string
+  args: string[]
+  /** The whole environment to spawn `file` with (host-safe: see `splitHostEnv`). */
+  env: Record<string, string>
+  /** Puts the spawned process into the sandbox's cgroup (when it has one). Never throws. */
+  adopt(pid: number): void
 }
 
 /**
@@ -207,19 +217,39 @@ export class LocalBackend implements SessionBackend {
    * Runs `argv` inside the running sandbox by joining its namespaces with nsenter, as the sandbox's
    * unprivileged user (uid 1000 inside, the sandbox uid on the host; never host root), in the home (or
    * `cwd`), with the sandbox's environment plus `opts.env`. The returned process is nsenter; it exits with
-   * the command's status. Throws `backend_failed` when the sandbox is gone.
+   * the command's status. Throws `backend_failed` when the sandbox is gone or a variable name is invalid.
+   * Variables that steer the dynamic loader or libc (`LD_*`, locale, ...) are set inside the sandbox only,
+   * never on nsenter itself (the sandbox's environment is untrusted; see `splitHostEnv`).
    */
   exec(handle: SandboxHandle, argv: string[], opts: LocalExecOptions = {}): ChildProcess {
+    const cmd = this.execCommand(handle, argv, opts)
+    const child = spawn(cmd.file, cmd.args, { cwd: '/', env: cmd.env, stdio: opts.stdio ?? 'pipe' })
+    if (child.pid !== undefined) cmd.adopt(child.pid)
+    return child
+  }
+
+  /**
+   * The command line {@link exec} spawns, for callers that spawn it their own way (a pty): run `file` with
+   * `args` and exactly `env`, with cwd `/`, then call `adopt(pid)` so the process joins the sandbox's cgroup.
+   * Same semantics and errors as {@link exec}; `opts.stdio` is ignored.
+   */
+  execCommand(handle: SandboxHandle, argv: string[], opts: LocalExecOptions = {}): LocalExecCommand {
     const h = parseLocalHandle(handle)
     if (!h || !isAliveSync(h.childPid, h.startTime)) {
       throw new LabgateError('backend_failed', 'the sandbox is not running')
     }
     if (argv.length === 0) throw new LabgateError('backend_failed', 'exec needs a command')
-    const env = { ...sandboxEnvOf(h.childPid, h.session), ...opts.env }
-    const args = nsenterArgs(h.childPid, argv, { asRoot: this.#asRoot, cwd: opts.cwd })
-    const child = spawn(this.#nsenterPath, args, { cwd: '/', env, stdio: opts.stdio ?? 'pipe' })
-    if (h.cgroup && child.pid !== undefined) void this.#cgroups.attach(h.cgroup, [child.pid])
-    return child
+    const { host, inner } = splitHostEnv({ ...sandboxEnvOf(h.childPid, h.session), ...opts.env })
+    const args = nsenterArgs(h.childPid, argv, { asRoot: this.#asRoot, cwd: opts.cwd, innerEnv: inner })
+    const cgroup = h.cgroup
+    return {
+      file: this.#nsenterPath,
+      args,
+      env: host,
+      adopt: (pid) => {
+        if (cgroup) void this.#cgroups.attach(cgroup, [pid])
+      },
+    }
   }
 
   /** Stops accepting `start`. Sandboxes keep running; observe, stop and exec keep working. */

@@ -1,0 +1,194 @@
+import { spawn } from 'node-pty'
+import { describe, expect, it } from 'vitest'
+import type { PtyLike, ShellSpawner, TerminalClient } from './terminal-manager.js'
+import { TerminalManager } from './terminal-manager.js'
+
+const handle = { backend: 'fake' }
+
+/** A pty double: records what the manager does to it; `emit` and `exit` play the shell. */
+class FakePty implements PtyLike {
+  static count = 0
+  readonly pid = 1000 + ++FakePty.count
+  written: string[] = []
+  calls: string[] = []
+  #data: Array<(d: Buffer) => void> = []
+  #exit: Array<(e: { exitCode: number; signal?: number }) => void> = []
+  constructor(readonly ignoreHup = false) {}
+  onData(l: (d: Buffer) => void) {
+    this.#data.push(l)
+  }
+  onExit(l: (e: { exitCode: number; signal?: number }) => void) {
+    this.#exit.push(l)
+  }
+  write(d: string) {
+    this.written.push(d)
+  }
+  resize(c: number, r: number) {
+    this.calls.push(`resize ${c}x${r}`)
+  }
+  pause() {
+    this.calls.push('pause')
+  }
+  resume() {
+    this.calls.push('resume')
+  }
+  kill(signal = 'SIGHUP') {
+    this.calls.push(signal)
+    if (signal === 'SIGKILL' || !this.ignoreHup)
+      setTimeout(() => this.exit(0, signal === 'SIGKILL' ? 9 : 1), 1)
+  }
+  emit(text: string) {
+    for (const l of this.#data) l(Buffer.from(text))
+  }
+  exit(exitCode: number, signal?: number) {
+    for (const l of this.#exit) l({ exitCode, signal })
+  }
+}
+
+class Client implements TerminalClient {
+  out = ''
+  closedWith: [number | null, string] | null = null
+  accept = true
+  send(data: Buffer) {
+    this.out += data.toString()
+    return this.accept
+  }
+  close(code: number | null, message: string) {
+    this.closedWith = [code, message]
+  }
+}
+
+function setup(opts: { ignoreHup?: boolean; now?: () => number } = {}) {
+  const ptys: FakePty[] = []
+  const activity: string[] = []
+  const spawnShell: ShellSpawner = () => {
+    const pty = new FakePty(opts.ignoreHup)
+    ptys.push(pty)
+    return pty
+  }
+  const manager = new TerminalManager({
+    spawnShell,
+    scrollbackBytes: 8,
+    maxTerminalsPerSession: 2,
+    maxClientsPerTerminal: 2,
+    onActivity: (s) => activity.push(s),
+    clock: opts.now,
+    killGraceMs: 20,
+  })
+  return { manager, ptys, activity }
+}
+
+describe('TerminalManager', () => {
+  it('replays the last bytes of output to a reattaching client, then live output to all', () => {
+    const { manager, ptys } = setup()
+    const first = new Client()
+    const a = manager.attach('s1', '1', handle, {}, first)
+    expect(a.created).toBe(true)
+    ptys[0]!.emit('hello world')
+    a.detach()
+    ptys[0]!.emit('!')
+    const second = new Client()
+    const third = new Client()
+    expect(manager.attach('s1', '1', handle, {}, second).created).toBe(false)
+    manager.attach('s1', '1', handle, {}, third)
+    ptys[0]!.emit('+')
+    expect(first.out).toBe('hello world')
+    expect(second.out).toBe('o world!+')
+    expect(third.out).toBe('o world!+')
+    expect(ptys).toHaveLength(1)
+  })
+
+  it('keys terminals by session and id, and validates ids', () => {
+    const { manager, ptys } = setup()
+    manager.attach('s1', 'editor', handle, {}, new Client())
+    manager.attach('s1', '2', handle, {}, new Client())
+    manager.attach('s2', '2', handle, {}, new Client())
+    expect(ptys).toHaveLength(3)
+    expect(manager.list('s1')).toEqual(['2', 'editor'])
+    expect(manager.list('nope')).toEqual([])
+    for (const bad of ['', 'A', '-x', 'a/b', 'x'.repeat(32), '../1']) {
+      expect(() => manager.attach('s1', bad, handle, {}, new Client())).toThrow(/invalid terminal id/)
+    }
+    expect(() => manager.attach('s1', '3', handle, {}, new Client())).toThrow(/too many terminals/)
+    manager.attach('s1', '2', handle, {}, new Client())
+    expect(() => manager.attach('s1', '2', handle, {}, new Client())).toThrow(/too many viewers/)
+  })
+
+  it('writes input, counts it as activity (throttled), and resizes with clamping', () => {
+    let now = 0
+    const { manager, ptys, activity } = setup({ now: () => now })
+    const a = manager.attach('s1', '1', handle, {}, new Client())
+    a.input('ls\r')
+    a.input('x')
+    now = 6000
+    a.input('y')
+    a.resize({ cols: 5000, rows: 0 })
+    expect(ptys[0]!.written).toEqual(['ls\r', 'x', 'y'])
+    expect(activity).toEqual(['s1', 's1'])
+    expect(ptys[0]!.calls).toEqual(['resize 1000x1'])
+    a.detach()
+    a.input('ignored')
+    expect(ptys[0]!.written).toHaveLength(3)
+  })
+
+  it('pauses the shell while a client is backed up and resumes when all caught up', () => {
+    const { manager, ptys } = setup()
+    const slow = new Client()
+    const fast = new Client()
+    const s = manager.attach('s1', '1', handle, {}, slow)
+    manager.attach('s1', '1', handle, {}, fast)
+    slow.accept = false
+    ptys[0]!.emit('a')
+    ptys[0]!.emit('b')
+    expect(ptys[0]!.calls).toEqual(['pause'])
+    s.drained()
+    expect(ptys[0]!.calls).toEqual(['pause', 'resume'])
+    ptys[0]!.emit('c')
+    s.detach()
+    expect(ptys[0]!.calls).toEqual(['pause', 'resume', 'pause', 'resume'])
+  })
+
+  it('closes clients with the exit status when the shell exits; the next attach starts a new shell', () => {
+    const { manager, ptys } = setup()
+    const client = new Client()
+    manager.attach('s1', '1', handle, {}, client)
+    ptys[0]!.exit(3)
+    expect(client.closedWith).toEqual([3, 'The shell exited with status 3.'])
+    expect(manager.list('s1')).toEqual([])
+    expect(manager.attach('s1', '1', handle, {}, new Client()).created).toBe(true)
+    expect(ptys).toHaveLength(2)
+  })
+
+  it('closeSession tells the clients, sends SIGHUP, then SIGKILL to a shell that ignores it', async () => {
+    const { manager, ptys } = setup({ ignoreHup: true })
+    const client = new Client()
+    manager.attach('s1', '1', handle, {}, client)
+    manager.attach('s2', '1', handle, {}, new Client())
+    await manager.closeSession('s1', 'Session stopped.')
+    expect(client.closedWith).toEqual([null, 'Session stopped.'])
+    expect(ptys[0]!.calls).toEqual(['resume', 'SIGHUP', 'SIGKILL'])
+    expect(manager.list('s1')).toEqual([])
+    expect(manager.list('s2')).toEqual(['1'])
+    await manager.closeSession('s1', 'again')
+    await manager.closeAll()
+    expect(manager.list('s2')).toEqual([])
+  })
+
+  it('drives a real local shell (no sandbox): output, input, SIGHUP on close', async () => {
+    const manager = new TerminalManager({
+      spawnShell: (_s, _h, env, size) =>
+        spawn('/bin/sh', [], { ...size, env: { PATH: '/usr/bin:/bin', PS1: '$ ', ...env }, encoding: null }),
+      killGraceMs: 300,
+    })
+    const client = new Client()
+    const a = manager.attach('s1', '1', handle, { GREETING: 'hi' }, client)
+    a.input('echo "$GREETING-$((2 * 21))"\r')
+    await expect.poll(() => client.out).toContain('hi-42')
+    a.input("trap '' HUP; echo trapped-$((1 + 1))\r")
+    await expect.poll(() => client.out).toContain('trapped-2')
+    const started = Date.now()
+    await manager.closeSession('s1', 'bye')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280)
+    expect(client.closedWith).toEqual([null, 'bye'])
+  })
+})

@@ -1,0 +1,256 @@
+import { LabgateError } from '../errors.js'
+import type { SandboxHandle } from '../backends/backend.js'
+import { clampSize, type TerminalSize } from './protocol.js'
+import { ByteRing } from './scrollback.js'
+
+/** The part of a node-pty `IPty` a terminal uses; spawned with `encoding: null`, so data is bytes. */
+export interface PtyLike {
+  readonly pid: number
+  onData(listener: (data: Buffer | string) => void): unknown
+  onExit(listener: (e: { exitCode: number; signal?: number }) => void): unknown
+  write(data: string): void
+  resize(cols: number, rows: number): void
+  /** Signals the shell (and whatever stands between labgate and it). Must not throw when it is gone. */
+  kill(signal?: string): void
+  pause(): void
+  resume(): void
+}
+
+/**
+ * Starts a login shell for a terminal of `session` in its sandbox, with `env` added to the sandbox's
+ * environment, at `size`. Throws (a `LabgateError`) when it cannot, e.g. the sandbox is gone.
+ */
+export type ShellSpawner = (
+  session: string,
+  handle: SandboxHandle,
+  env: Record<string, string>,
+  size: TerminalSize,
+) => PtyLike
+
+/** One viewer of a terminal (a WebSocket). */
+export interface TerminalClient {
+  /** Delivers output bytes. Returns false when the client is backed up: the shell is paused until `drained`. */
+  send(data: Buffer): boolean
+  /** The terminal is gone: tell the viewer why and disconnect. `code` is the shell's exit status, or null. */
+  close(code: number | null, message: string): void
+}
+
+/** What {@link TerminalManager.attach} gives a client to drive its terminal. Methods are no-ops once detached. */
+export interface TerminalAttachment {
+  /** True when this attach started the shell, false when it reattached to a running one. */
+  readonly created: boolean
+  /** Types into the shell; counts as session activity. */
+  input(data: string): void
+  /** Sets the terminal's size (clamped); the last size any client sends applies. */
+  resize(size: TerminalSize): void
+  /** The client that returned false from `send` has caught up. */
+  drained(): void
+  /** Stops delivering output to this client. The shell keeps running. Idempotent. */
+  detach(): void
+}
+
+/** Dependencies and limits of a {@link TerminalManager}. */
+export interface TerminalManagerOptions {
+  spawnShell: ShellSpawner
+  /** Bytes of recent output replayed to a (re)attaching client (default 256 KiB). */
+  scrollbackBytes?: number
+  /** Most terminals one session may have at once (default 16). */
+  maxTerminalsPerSession?: number
+  /** Most clients attached to one terminal at once (default 8). */
+  maxClientsPerTerminal?: number
+  /** Called on input, at most once per `activityIntervalMs` per session (default 5 s). */
+  onActivity?: (session: string) => void
+  activityIntervalMs?: number
+  /** How long `closeSession` waits after SIGHUP before SIGKILL (default 2 s). */
+  killGraceMs?: number
+  log?: (msg: string) => void
+  clock?: () => number
+}
+
+/** Terminal ids: short names such as `1`, `2`, `editor`. */
+export const TERMINAL_ID = /^[a-z0-9][-a-z0-9]{0,30}$/
+
+interface Terminal {
+  session: string
+  id: string
+  pty: PtyLike
+  ring: ByteRing
+  clients: Set<TerminalClient>
+  /** Clients that are backed up; the pty is paused while there is one. */
+  blocked: Set<TerminalClient>
+  exited: Promise<void>
+}
+
+/**
+ * The live terminals of this labgate process, keyed by (session, terminal id). A terminal is a shell in the
+ * session's sandbox plus a scrollback ring; it outlives its clients (a closed tab, a dropped network) and
+ * ends when its shell exits or {@link closeSession} closes it. Terminals do not survive a labgate restart.
+ */
+export class TerminalManager {
+  readonly #o: TerminalManagerOptions
+  readonly #terminals = new Map<string, Map<string, Terminal>>()
+  readonly #lastActivity = new Map<string, number>()
+
+  constructor(opts: TerminalManagerOptions) {
+    this.#o = opts
+  }
+
+  /**
+   * Attaches `client` to terminal `id` of `session`, starting its shell (at `size`) when there is none. The
+   * client first receives the scrollback, then live output. Throws `bad_request` for an id that does not
+   * match {@link TERMINAL_ID}, `conflict` over the terminal or client limits, and whatever the spawner throws.
+   */
+  attach(
+    session: string,
+    id: string,
+    handle: SandboxHandle,
+    env: Record<string, string>,
+    client: TerminalClient,
+    size: TerminalSize = { cols: 80, rows: 24 },
+  ): TerminalAttachment {
+    if (!TERMINAL_ID.test(id))
+      throw new LabgateError('bad_request', `invalid terminal id ${JSON.stringify(id)}`)
+    let terminal = this.#terminals.get(session)?.get(id)
+    const created = !terminal
+    if (!terminal) terminal = this.#start(session, id, handle, env, clampSize(size.cols, size.rows))
+    else if (terminal.clients.size >= (this.#o.maxClientsPerTerminal ?? 8)) {
+      throw new LabgateError('conflict', `terminal ${id} has too many viewers`)
+    }
+    const scrollback = terminal.ring.snapshot()
+    if (scrollback.length > 0 && !client.send(scrollback)) this.#block(terminal, client)
+    terminal.clients.add(client)
+    const t = terminal
+    const live = () => t.clients.has(client)
+    return {
+      created,
+      input: (data) => {
+        if (!live()) return
+        t.pty.write(data)
+        this.#activity(session)
+      },
+      resize: (s) => {
+        if (!live()) return
+        const { cols, rows } = clampSize(s.cols, s.rows)
+        try {
+          t.pty.resize(cols, rows)
+        } catch {
+          // The shell exited in the meantime; its exit closes the clients.
+        }
+      },
+      drained: () => {
+        if (t.blocked.delete(client) && t.blocked.size === 0) t.pty.resume()
+      },
+      detach: () => {
+        t.clients.delete(client)
+        if (t.blocked.delete(client) && t.blocked.size === 0) t.pty.resume()
+      },
+    }
+  }
+
+  /** The ids of `session`'s terminals, sorted. */
+  list(session: string): string[] {
+    return [...(this.#terminals.get(session)?.keys() ?? [])].sort()
+  }
+
+  /**
+   * Closes every terminal of `session`: tells its clients `message` and disconnects them, sends the shells
+   * SIGHUP, then SIGKILL after the grace period. Resolves once the shells have exited (or were SIGKILLed and
+   * given a moment). Idempotent; an unknown session resolves at once.
+   */
+  async closeSession(session: string, message: string): Promise<void> {
+    const terminals = [...(this.#terminals.get(session)?.values() ?? [])]
+    this.#terminals.delete(session)
+    this.#lastActivity.delete(session)
+    await Promise.all(terminals.map((t) => this.#close(t, message)))
+  }
+
+  /** Closes every terminal of every session (for shutdown), as {@link closeSession} does. */
+  async closeAll(message = 'labgate is shutting down'): Promise<void> {
+    await Promise.all([...this.#terminals.keys()].map((session) => this.closeSession(session, message)))
+  }
+
+  #start(
+    session: string,
+    id: string,
+    handle: SandboxHandle,
+    env: Record<string, string>,
+    size: TerminalSize,
+  ): Terminal {
+    const count = this.#terminals.get(session)?.size ?? 0
+    if (count >= (this.#o.maxTerminalsPerSession ?? 16)) {
+      throw new LabgateError('conflict', `session ${session} has too many terminals`)
+    }
+    const pty = this.#o.spawnShell(session, handle, env, size)
+    let exited!: () => void
+    const terminal: Terminal = {
+      session,
+      id,
+      pty,
+      ring: new ByteRing(this.#o.scrollbackBytes ?? 256 * 1024),
+      clients: new Set(),
+      blocked: new Set(),
+      exited: new Promise((resolve) => (exited = resolve)),
+    }
+    pty.onData((data) => {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data
+      terminal.ring.push(bytes)
+      for (const client of terminal.clients) if (!client.send(bytes)) this.#block(terminal, client)
+    })
+    pty.onExit(({ exitCode, signal }) => {
+      exited()
+      const current = this.#terminals.get(session)
+      if (current?.get(id) !== terminal) return
+      current.delete(id)
+      if (current.size === 0) {
+        this.#terminals.delete(session)
+        this.#lastActivity.delete(session)
+      }
+      const how = signal ? `killed by signal ${signal}` : `exited with status ${exitCode}`
+      this.#o.log?.(`terminal ${session}/${id}: shell ${how}`)
+      this.#disconnect(terminal, signal ? null : exitCode, `The shell ${how}.`)
+    })
+    const terminals = this.#terminals.get(session) ?? new Map<string, Terminal>()
+    terminals.set(id, terminal)
+    this.#terminals.set(session, terminals)
+    return terminal
+  }
+
+  async #close(terminal: Terminal, message: string): Promise<void> {
+    this.#disconnect(terminal, null, message)
+    terminal.pty.resume()
+    terminal.pty.kill('SIGHUP')
+    const grace = this.#o.killGraceMs ?? 2000
+    const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())
+    if ((await Promise.race([terminal.exited, timeout(grace)])) === 'timeout') {
+      terminal.pty.kill('SIGKILL')
+      await Promise.race([terminal.exited, timeout(1000)])
+    }
+  }
+
+  #disconnect(terminal: Terminal, code: number | null, message: string): void {
+    const clients = [...terminal.clients]
+    terminal.clients.clear()
+    terminal.blocked.clear()
+    for (const client of clients) {
+      try {
+        client.close(code, message)
+      } catch (err) {
+        this.#o.log?.(`terminal ${terminal.session}/${terminal.id}: closing a client failed: ${String(err)}`)
+      }
+    }
+  }
+
+  #block(terminal: Terminal, client: TerminalClient): void {
+    if (terminal.blocked.size === 0) terminal.pty.pause()
+    terminal.blocked.add(client)
+  }
+
+  #activity(session: string): void {
+    if (!this.#o.onActivity) return
+    const now = (this.#o.clock ?? Date.now)()
+    const last = this.#lastActivity.get(session)
+    if (last !== undefined && now - last < (this.#o.activityIntervalMs ?? 5000)) return
+    this.#lastActivity.set(session, now)
+    this.#o.onActivity(session)
+  }
+}
