@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Makes sure the machine has what labgate needs besides Node.js: bubblewrap for the local sandbox backend.
-# Installs it with apt-get when running as root on Debian/Ubuntu; otherwise says exactly what to install.
+# Makes sure the machine has what labgate needs besides Node.js: bubblewrap for the local sandbox backend,
+# and socat, which forwards the gateway's requests to web apps inside a sandbox's network namespace.
+# Installs them with apt-get when running as root on Debian/Ubuntu; otherwise says exactly what to install.
 set -euo pipefail
 
-if ! command -v bwrap >/dev/null 2>&1; then
+missing=()
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v socat >/dev/null 2>&1 || missing+=(socat)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "labgate: installing bubblewrap (the local sandbox backend needs it)…"
+    echo "labgate: installing ${missing[*]} (the local sandbox backend needs them)…"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "labgate: bubblewrap is missing. Install it, then run this again:" >&2
-    echo "    sudo apt-get install bubblewrap      # Debian, Ubuntu" >&2
-    echo "    sudo dnf install bubblewrap          # Fedora, RHEL" >&2
+    echo "labgate: not installed: ${missing[*]}. Install, then run this again:" >&2
+    echo "    sudo apt-get install ${missing[*]}      # Debian, Ubuntu" >&2
+    echo "    sudo dnf install ${missing[*]}          # Fedora, RHEL" >&2
     exit 1
   fi
 fi

@@ -18,6 +18,7 @@ export function buildWorkshop(o: Partial<WorkshopDefinition> & { name: string })
     requestParameters: [],
     directory: '/nonexistent',
     sourceFile: '/nonexistent/workshop.yaml',
+    ingresses: [],
     ...o,
   }
 }

@@ -34,6 +34,7 @@ describe('examples/', () => {
       { name: 'SITE_TITLE', value: 'My first site' },
       { name: 'ACCESS_KEY', generate: { from: '[A-Z0-9]{12}' } },
     ])
+    expect(python?.workshop.ingresses).toEqual([{ name: 'site', port: 8000 }])
     for (const w of portal.workshops) {
       expect(w.reserved).toBeGreaterThanOrEqual(1)
       expect(w.reserved).toBeLessThanOrEqual(2)

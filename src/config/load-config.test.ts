@@ -182,6 +182,9 @@ describe('loadConfig: formats and files', () => {
         '    env:',
         '      - {name: PORT, value: 8080}',
         '      - {name: EMPTY}',
+        '    ingresses:',
+        '      - {name: app, port: 8080}',
+        '      - {name: docs, port: 3000, protocol: http}',
         '  request:',
         '    parameters:',
         '      - {name: WORKSHOP_USERNAME, value: grumpy}',
@@ -221,6 +224,10 @@ describe('loadConfig: formats and files', () => {
       ],
       directory: path.dirname(full),
       sourceFile: full,
+      ingresses: [
+        { name: 'app', port: 8080 },
+        { name: 'docs', port: 3000 },
+      ],
     })
     // Not listed by the portal, still loaded; title defaults to the name.
     expect(config.workshops.get('bare')).toMatchObject({
@@ -232,6 +239,7 @@ describe('loadConfig: formats and files', () => {
       labels: {},
       env: [],
       requestParameters: [],
+      ingresses: [],
     })
   })
 
@@ -616,6 +624,72 @@ describe('loadConfig: errors', () => {
         26,
         'metadata.name: expected a name of lower-case letters, digits and inner dashes, at most 63 characters, got "x.y"',
       ),
+    ])
+  })
+
+  it('reports invalid ingresses: names, ports, protocols and duplicates; warns about other Educates fields', async () => {
+    const { dir, problems: found } = await problems({
+      'portal.yaml': PORTAL,
+      'workshop.yaml': lines(
+        'apiVersion: training.educates.dev/v1beta1', // 1
+        'kind: Workshop',
+        'metadata:',
+        '  name: lab-one',
+        'spec:',
+        '  session:',
+        '    ingresses:',
+        '      - {name: app, port: 8000}', // 8
+        '      - {name: App_2, port: 8001}', // 9
+        '      - {name: zero, port: 0}', // 10
+        '      - {name: big, port: 65536}', // 11
+        '      - {name: text, port: "8080"}', // 12
+        '      - {name: tls, port: 8443, protocol: https}', // 13
+        '      - {name: app, port: 9000}', // 14
+        '      - {port: 9001}', // 15
+        '      - {name: noport}', // 16
+        '      - {name: extra, port: 7000, host: db}', // 17
+        '      - just-a-string', // 18
+      ),
+    })
+    const at = (line: number, rest: string) => `${path.join(dir, 'workshop.yaml')}:${line}: ${rest}`
+    expect(found).toEqual([
+      at(
+        9,
+        'spec.session.ingresses[1].name: expected a name of lower-case letters, digits and inner dashes, at most 63 characters, got "App_2"',
+      ),
+      at(10, 'spec.session.ingresses[2].port: expected a port number from 1 to 65535, got 0'),
+      at(11, 'spec.session.ingresses[3].port: expected a port number from 1 to 65535, got 65536'),
+      at(12, 'spec.session.ingresses[4].port: expected a port number from 1 to 65535, got "8080"'),
+      at(13, 'spec.session.ingresses[5].protocol: expected one of "http", got "https"'),
+      at(14, 'spec.session.ingresses[6].name: ingress "app" is declared twice'),
+      at(15, 'spec.session.ingresses[7].name: is required'),
+      at(16, 'spec.session.ingresses[8].port: is required'),
+      at(18, 'spec.session.ingresses[10]: expected a map, got "just-a-string"'),
+    ])
+  })
+
+  it('reads ingresses and warns about the Educates fields labgate does not use', async () => {
+    const dir = await writeTree({
+      'portal.yaml': PORTAL,
+      'workshop.yaml': lines(
+        'apiVersion: training.educates.dev/v1beta1',
+        'kind: Workshop',
+        'metadata:',
+        '  name: lab-one',
+        'spec:',
+        '  session:',
+        '    ingresses:',
+        '      - {name: app, port: 8000}',
+        '      - {name: db-admin, port: 7000, host: db, protocol: http}', // 9
+      ),
+    })
+    const config = await loadConfig(dir)
+    expect(config.workshops.get('lab-one')?.ingresses).toEqual([
+      { name: 'app', port: 8000 },
+      { name: 'db-admin', port: 7000 },
+    ])
+    expect(config.warnings).toEqual([
+      `${path.join(dir, 'workshop.yaml')}:9: spec.session.ingresses[1]: unknown field "host" ignored`,
     ])
   })
 

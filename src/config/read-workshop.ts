@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { ConfigNode } from './config-node.js'
+import { readIngresses } from './read-ingresses.js'
 import { readResourceName } from './read-metadata.js'
 import { readRequestParameters } from './read-request-parameters.js'
 import { readDuration, readEnum, readEnvList, readLabels, readString, readStringList } from './read-values.js'
@@ -53,6 +54,7 @@ export function readWorkshop(root: ConfigNode, sourceFile: string): WorkshopDefi
     requestParameters: readRequestParameters(request.get('parameters')),
     directory: path.dirname(sourceFile),
     sourceFile,
+    ingresses: readIngresses(session.get('ingresses')),
   }
   return name === undefined ? undefined : workshop
 }

@@ -34,6 +34,17 @@ export interface WorkshopDefinition {
   directory: string
   /** The file the definition came from, for error messages. */
   sourceFile: string
+  /**
+   * `spec.session.ingresses`: web apps the session serves on ports inside its sandbox, reached through the
+   * gateway at `<session-url>apps/<name>/`. Names are DNS labels, unique; ports 1–65535.
+   */
+  ingresses: IngressDef[]
+}
+
+/** A web app a workshop serves inside each session's sandbox (`spec.session.ingresses[]`). */
+export interface IngressDef {
+  name: string
+  port: number
 }
 
 /** One `spec.workshops[]` entry of a portal, joined with its Workshop. It becomes an environment. */

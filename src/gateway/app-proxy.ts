@@ -1,0 +1,283 @@
+import {
+  Agent,
+  request,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http'
+import type { Duplex } from 'node:stream'
+import { Transform } from 'node:stream'
+import { parseLocalHandle } from '../backends/local/handle.js'
+import { isAlive } from '../backends/local/proc.js'
+import type { Session } from '../store/rows.js'
+import {
+  SandboxForwarders,
+  SandboxGoneError,
+  openSandboxNetns,
+  type SandboxForwardersOptions,
+} from './app-forwarder.js'
+import { clientResponseHeaders, upstreamRequestHeaders } from './proxy-headers.js'
+
+/** Where the app is reached: a forwarder's unix socket, or loopback directly (a sandbox on the host's network). */
+export type Upstream = { socketPath: string } | { host: string; port: number }
+
+/** Options of {@link AppProxy}: the forwarders' ones plus the proxy's limits. */
+export interface AppProxyOptions extends SandboxForwardersOptions {
+  /** Largest request body forwarded to an app, bytes (default 10 MiB); larger ones get 413. */
+  maxBodyBytes?: number
+  /** An app that stays silent this long (ms) on a connection gets it closed: 504 (default 5 minutes). */
+  timeoutMs?: number
+}
+
+/** One proxied request: where it goes and what the app is told. */
+export interface ProxyTarget {
+  upstream: Upstream
+  /** The app's port in the sandbox. */
+  port: number
+  /** Path and query as the app sees them (the gateway's prefix removed), starting with `/`. */
+  path: string
+  /** The prefix the browser sees, without a trailing slash: `/sessions/<s>/apps/<ingress>`. */
+  prefix: string
+  proto: 'http' | 'https'
+  /** Serve the response as an opaque origin (see `clientResponseHeaders`). */
+  isolate: boolean
+}
+
+/** Why an app cannot be reached, as an HTTP status and a short text for the browser. */
+export class AppUnavailableError extends Error {
+  constructor(
+    readonly status: 502 | 503 | 504,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'AppUnavailableError'
+  }
+}
+
+/** The text of a 502 when nothing answers on `port`. */
+export const nothingListening = (port: number) => `Nothing is listening on port ${port} in this session yet`
+
+/**
+ * Proxies HTTP requests and WebSocket upgrades to web apps listening on `127.0.0.1:<port>` inside session
+ * sandboxes. A sandbox with its own network namespace (`network: none`) is reached through a
+ * {@link SandboxForwarders} socket; one on the host's network directly. Bodies stream both ways; request
+ * bodies are capped. Works with the local backend; other backends' sessions get a 502 saying so.
+ */
+export class AppProxy {
+  /** The forwarders into sandboxes (exposed for diagnostics and tests). */
+  readonly forwarders: SandboxForwarders
+  /** See {@link AppProxyOptions.maxBodyBytes}. */
+  readonly maxBodyBytes: number
+  readonly #timeoutMs: number
+  readonly #log: (msg: string) => void
+  readonly #agent = new Agent({ keepAlive: true, maxFreeSockets: 4, timeout: 30_000 })
+
+  constructor(o: AppProxyOptions) {
+    this.forwarders = new SandboxForwarders(o)
+    this.maxBodyBytes = o.maxBodyBytes ?? 10 * 1024 * 1024
+    this.#timeoutMs = o.timeoutMs ?? 5 * 60_000
+    this.#log = o.log ?? ((msg) => console.warn(msg))
+  }
+
+  /**
+   * Where port `port` of session `s`'s sandbox is reached, starting a forwarder when needed. Throws
+   * {@link AppUnavailableError}: 503 while the sandbox is not (or no longer) running, 502 for a backend
+   * without local sandboxes or a forwarder that cannot start.
+   */
+  async upstream(s: Session, port: number): Promise<Upstream> {
+    if (!s.handle) throw new AppUnavailableError(503, 'This session is still starting: try again in a moment')
+    const h = parseLocalHandle(s.handle)
+    if (!h) {
+      throw new AppUnavailableError(
+        502,
+        `Web apps in sessions are not available with the ${s.backend} backend`,
+      )
+    }
+    const running = this.forwarders.running(h, port)
+    if (running && (await isAlive(h.childPid, h.startTime))) return { socketPath: running }
+    let ns
+    try {
+      ns = await openSandboxNetns(h)
+    } catch (e) {
+      if (e instanceof SandboxGoneError)
+        throw new AppUnavailableError(503, "This session's sandbox is not running")
+      throw e
+    }
+    try {
+      if (ns.shared) return { host: '127.0.0.1', port }
+      return { socketPath: await this.forwarders.socketFor(h, port, ns) }
+    } catch (e) {
+      this.#log(`app proxy: ${s.name} port ${port}: ${(e as Error).message}`)
+      throw new AppUnavailableError(502, "Could not reach the session's network: try again in a moment")
+    } finally {
+      await ns.file.close()
+    }
+  }
+
+  /**
+   * Forwards one HTTP request (`req`, whose body has not been read) to the app and streams its answer to
+   * `res`. Answers itself with 502 when the app does not answer (nothing listening, connection closed
+   * before a response), 504 on timeout, 413 when the body passes the cap. Never throws.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, t: ProxyTarget): void {
+    let failed: 'too-large' | 'timeout' | null = null
+    const upstream = request({
+      ...t.upstream,
+      method: req.method,
+      path: t.path,
+      headers: upstreamRequestHeaders(req.headers, {
+        port: t.port,
+        prefix: t.prefix,
+        proto: t.proto,
+        remoteAddress: req.socket.remoteAddress,
+        upgrade: false,
+      }),
+      agent: this.#agent,
+      timeout: this.#timeoutMs,
+    })
+    upstream.on('timeout', () => {
+      failed ??= 'timeout'
+      upstream.destroy()
+    })
+    upstream.on('response', (answer) => {
+      const headers = clientResponseHeaders(answer.headers, {
+        port: t.port,
+        prefix: t.prefix,
+        isolate: t.isolate,
+      })
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers)
+      answer.pipe(res)
+      answer.on('error', () => res.destroy())
+    })
+    upstream.on('error', () => {
+      if (res.headersSent || res.destroyed) return void res.destroy()
+      if (failed === 'too-large') return
+      if (failed === 'timeout') return plain(res, 504, `The app on port ${t.port} did not answer in time`)
+      plain(res, 502, nothingListening(t.port))
+    })
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy()
+    })
+    let size = 0
+    const cap = this.maxBodyBytes
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length
+        done(size > cap ? new Error('request body too large') : null, chunk)
+      },
+    })
+    counter.on('error', () => {
+      failed = 'too-large'
+      req.unpipe(counter)
+      upstream.destroy()
+      if (!res.headersSent) plain(res, 413, 'Request body is too large', { connection: 'close' })
+    })
+    req.pipe(counter).pipe(upstream)
+  }
+
+  /**
+   * Forwards a WebSocket (or other) upgrade request to the app and, once it switches protocols, splices
+   * the two connections. An app that answers without upgrading has its answer passed on; one that cannot be
+   * reached gets the client a 502. Never throws.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, t: ProxyTarget): void {
+    const upstream = request({
+      ...t.upstream,
+      method: req.method,
+      path: t.path,
+      headers: upstreamRequestHeaders(req.headers, {
+        port: t.port,
+        prefix: t.prefix,
+        proto: t.proto,
+        remoteAddress: req.socket.remoteAddress,
+        upgrade: true,
+      }),
+      agent: false,
+      timeout: this.#timeoutMs,
+    })
+    socket.on('error', () => upstream.destroy())
+    upstream.on('timeout', () => upstream.destroy())
+    upstream.on('error', () => rejectUpgrade(socket, 502, nothingListening(t.port)))
+    upstream.on('upgrade', (answer, appSocket, appHead) => {
+      upstream.setTimeout(0)
+      appSocket.setTimeout(0)
+      const headers = clientResponseHeaders(answer.headers, {
+        port: t.port,
+        prefix: t.prefix,
+        isolate: false,
+      })
+      headers.connection = 'Upgrade'
+      if (answer.headers.upgrade) headers.upgrade = answer.headers.upgrade
+      socket.write(
+        responseHead(answer.statusCode ?? 101, answer.statusMessage ?? 'Switching Protocols', headers),
+      )
+      if (appHead.length) socket.write(appHead)
+      if (head.length) appSocket.write(head)
+      appSocket.on('error', () => socket.destroy())
+      socket.on('close', () => appSocket.destroy())
+      appSocket.on('close', () => socket.destroy())
+      socket.pipe(appSocket).pipe(socket)
+    })
+    upstream.on('response', (answer) => {
+      const headers = clientResponseHeaders(answer.headers, {
+        port: t.port,
+        prefix: t.prefix,
+        isolate: false,
+      })
+      headers.connection = 'close'
+      socket.write(responseHead(answer.statusCode ?? 502, answer.statusMessage ?? '', headers))
+      answer.pipe(socket)
+    })
+    upstream.end()
+  }
+
+  /** Stops the session's forwarders (call when the session stops). Idempotent. */
+  stopSession(name: string): Promise<void> {
+    return this.forwarders.stopSession(name)
+  }
+
+  /** Stops every forwarder and drops idle connections (for shutdown). Idempotent. */
+  async close(): Promise<void> {
+    this.#agent.destroy()
+    await this.forwarders.close()
+  }
+}
+
+function plain(res: ServerResponse, status: number, body: string, extra: OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...extra,
+  })
+  res.end(body)
+}
+
+/** Writes a plain-text HTTP error on a raw (upgrade) socket and closes it. Never throws. */
+export function rejectUpgrade(socket: Duplex, status: number, body: string): void {
+  if (socket.destroyed) return
+  const reason = {
+    400: 'Bad Request',
+    403: 'Forbidden',
+    404: 'Not Found',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+  }
+  socket.end(
+    responseHead(status, reason[status as keyof typeof reason] ?? 'Error', {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+      connection: 'close',
+    }) + body,
+  )
+}
+
+function responseHead(status: number, reason: string, headers: OutgoingHttpHeaders): string {
+  let head = `HTTP/1.1 ${status} ${reason}\r\n`
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${v}\r\n`
+  }
+  return `${head}\r\n`
+}

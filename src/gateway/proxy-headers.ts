@@ -1,0 +1,142 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+
+/** Headers that describe one hop of a connection, never forwarded as they are (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
+
+/** labgate's own cookies (`labgate_auth`, `labgate_session`, …): never shown to or set by a web app. */
+const isLabgateCookie = (name: string) => name.trim().toLowerCase().startsWith('labgate_')
+
+/** What the app is told about the request it gets through the gateway. */
+export interface ForwardedRequest {
+  /** The port the app listens on in the sandbox. */
+  port: number
+  /** The path prefix the browser sees for the app, e.g. `/sessions/<s>/apps/site` (no trailing slash). */
+  prefix: string
+  /** The scheme the browser used (the portal's). */
+  proto: 'http' | 'https'
+  /** The client's address as labgate saw it. */
+  remoteAddress: string | undefined
+  /** Keep `Connection: upgrade` and `Upgrade` (a WebSocket handshake). */
+  upgrade: boolean
+}
+
+/**
+ * The headers sent to the app: the browser's, minus hop-by-hop headers, `Authorization`, `Forwarded`,
+ * `Expect` and labgate's cookies; `Host: localhost:<port>` (as if the browser had asked the app directly); and
+ * `X-Forwarded-For` (appended to), `-Host`, `-Proto` and `-Prefix` so the app can build public URLs.
+ */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  f: ForwardedRequest,
+): OutgoingHttpHeaders {
+  const named = connectionTokens(incoming.connection)
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue
+    if (name === 'authorization' || name === 'forwarded' || name.startsWith('x-forwarded-')) continue
+    // labgate already answered any `Expect: 100-continue`; the body follows regardless.
+    if (name === 'expect') continue
+    if (name === 'host' || name === 'cookie') continue
+    out[name] = value
+  }
+  const cookie = withoutLabgateCookies(incoming.cookie)
+  if (cookie) out.cookie = cookie
+  if (f.upgrade && incoming.upgrade) {
+    out.connection = 'upgrade'
+    out.upgrade = incoming.upgrade
+  }
+  out.host = `localhost:${f.port}`
+  const chain = [incoming['x-forwarded-for'], f.remoteAddress].flat().filter(Boolean).join(', ')
+  if (chain) out['x-forwarded-for'] = chain
+  if (incoming.host) out['x-forwarded-host'] = incoming.host
+  out['x-forwarded-proto'] = f.proto
+  out['x-forwarded-prefix'] = f.prefix
+  return out
+}
+
+/** What the browser is told about the app's response. */
+export interface ForwardedResponse {
+  port: number
+  prefix: string
+  /**
+   * Serve the page as an opaque origin (`Content-Security-Policy: sandbox …`): for staff looking at a
+   * learner's app on the portal's own origin (path routing), where the app's scripts could otherwise act
+   * with the staff member's portal sign-in.
+   */
+  isolate: boolean
+}
+
+/**
+ * The headers sent back to the browser: the app's, minus hop-by-hop headers and any `Set-Cookie` for a
+ * labgate cookie; a `Location` on the app's own root (`/x`, `http://localhost:<port>/x`) moved under the
+ * prefix; and, with `isolate`, a sandboxing Content-Security-Policy.
+ */
+export function clientResponseHeaders(
+  upstream: IncomingHttpHeaders,
+  f: ForwardedResponse,
+): OutgoingHttpHeaders {
+  const named = connectionTokens(upstream.connection)
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue
+    out[name] = value
+  }
+  const cookies = upstream['set-cookie']?.filter((c) => !isLabgateCookie(c.split('=', 1)[0] ?? ''))
+  if (cookies?.length) out['set-cookie'] = cookies
+  else delete out['set-cookie']
+  if (typeof upstream.location === 'string') out.location = rewriteLocation(upstream.location, f)
+  if (f.isolate) {
+    const policy = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads'
+    // Several policies in one header are all enforced, like separate headers.
+    const existing = [upstream['content-security-policy'] ?? []].flat()
+    out['content-security-policy'] = [...existing, policy].join(', ')
+  }
+  return out
+}
+
+/**
+ * Moves a redirect to the app's own root under the gateway's prefix; a target already under the prefix
+ * (an app that reads `X-Forwarded-Prefix`) and other sites are left alone.
+ */
+export function rewriteLocation(location: string, f: { port: number; prefix: string }): string {
+  if (location === f.prefix || location.startsWith(`${f.prefix}/`)) return location // the app knows its prefix
+  if (location.startsWith('/') && !location.startsWith('//')) return f.prefix + location
+  for (const origin of [`http://localhost:${f.port}`, `http://127.0.0.1:${f.port}`]) {
+    if (location === origin) return `${f.prefix}/`
+    if (location.startsWith(`${origin}/`) || location.startsWith(`${origin}?`)) {
+      const rest = location.slice(origin.length)
+      return f.prefix + (rest.startsWith('/') ? rest : `/${rest}`)
+    }
+  }
+  return location
+}
+
+/** The Cookie header without labgate's cookies; undefined when nothing is left. */
+export function withoutLabgateCookies(header: string | undefined): string | undefined {
+  if (!header) return undefined
+  const kept = header
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c && !isLabgateCookie(c.split('=', 1)[0]!))
+  return kept.length ? kept.join('; ') : undefined
+}
+
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '')
+  return new Set(
+    text
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  )
+}
