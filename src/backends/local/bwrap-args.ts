@@ -80,6 +80,8 @@ export interface BwrapArgsInput {
   rootEntries: RootEntry[]
   /** fd number on which bwrap reports the sandbox's pid 1. */
   infoFd: number
+  /** Host files mounted over /etc/passwd and /etc/group (the sandbox's own accounts). */
+  identity?: { passwd: string; group: string }
 }
 
 /**
@@ -92,6 +94,15 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
   args.push('--hostname', input.session)
   if (input.network === 'none') args.push('--unshare-net')
   args.push(...systemDirArgs(input.rootEntries), '--ro-bind', '/etc', '/etc', '--proc', '/proc')
+  if (input.identity)
+    args.push(
+      '--ro-bind',
+      input.identity.passwd,
+      '/etc/passwd',
+      '--ro-bind',
+      input.identity.group,
+      '/etc/group',
+    )
   if (input.devpts) {
     args.push('--dev', '/dev')
   } else {

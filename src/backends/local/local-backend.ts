@@ -9,7 +9,13 @@ import { nsenterArgs, sandboxEnvOf, splitHostEnv } from './exec.js'
 import { isSafeSessionName, parseLocalHandle, type LocalHandle } from './handle.js'
 import { DEFAULT_BWRAP, DEFAULT_NSENTER, assertToolsInstalled } from './prerequisites.js'
 import { childPids, isAlive, isAliveSync, readProcStat, waitGone, type ProcStat } from './proc.js'
-import { createSessionFiles, prepareDataDir, removeSessionFiles, sessionDir } from './session-files.js'
+import {
+  createSessionFiles,
+  identityFiles,
+  prepareDataDir,
+  removeSessionFiles,
+  sessionDir,
+} from './session-files.js'
 import { INFO_FD, spawnSandbox } from './spawn-sandbox.js'
 
 /** Options of {@link LocalBackend}; only `dataDir` is required. */
@@ -132,6 +138,7 @@ export class LocalBackend implements SessionBackend {
       devpts: this.#devpts,
       rootEntries: this.#rootEntries,
       infoFd: INFO_FD,
+      identity: identityFiles(this.#dataDir),
     })
     let spawned
     let stats

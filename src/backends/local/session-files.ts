@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs'
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { chmod, chown, mkdir, readdir, rm } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { LabgateError } from '../../errors.js'
@@ -18,6 +18,7 @@ export function prepareDataDir(dataDir: string, uid: number, gid: number, log: (
   const sessions = join(resolve(dataDir), 'sessions')
   mkdirSync(sessions, { recursive: true, mode: 0o711 })
   chmodSync(sessions, 0o711)
+  writeIdentityFiles(dataDir)
   if (uid === process.getuid?.()) return
   for (let dir = sessions; ; dir = dirname(dir)) {
     const st = statSync(dir)
@@ -69,4 +70,25 @@ async function makeWritable(dir: string): Promise<void> {
   for (const entry of entries) {
     if (entry.isDirectory()) await makeWritable(join(dir, entry.name))
   }
+}
+
+/** The sandbox's own account files, so the learner is `lab` and the host's accounts stay private. */
+export const identityFiles = (dataDir: string) => ({
+  passwd: join(resolve(dataDir), 'sessions', '.etc', 'passwd'),
+  group: join(resolve(dataDir), 'sessions', '.etc', 'group'),
+})
+
+/** Writes {@link identityFiles} (world-readable: bwrap mounts them as the sandbox uid). Idempotent. */
+function writeIdentityFiles(dataDir: string): void {
+  const files = identityFiles(dataDir)
+  mkdirSync(dirname(files.passwd), { recursive: true, mode: 0o755 })
+  chmodSync(dirname(files.passwd), 0o755)
+  const passwd = [
+    'root:x:0:0:root:/root:/usr/sbin/nologin',
+    'lab:x:1000:1000:Lab user:/home/lab:/bin/bash',
+    'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+  ]
+  const group = ['root:x:0:', 'lab:x:1000:', 'nogroup:x:65534:']
+  writeFileSync(files.passwd, passwd.join('\n') + '\n', { mode: 0o644 })
+  writeFileSync(files.group, group.join('\n') + '\n', { mode: 0o644 })
 }
