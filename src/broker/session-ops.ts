@@ -46,24 +46,31 @@ export async function extendSession(
 ): Promise<ScheduleView & { status: string; extended: boolean }> {
   const env = await deps.store.getEnvironment(s.environment)
   const now = deps.clock.now()
-  const next = extendedExpiry(s, env!.settings, now)
   let current = s
   let extended = false
-  if (next !== null) {
-    const updated = await deps.store.updateSession(s.name, { expiresAt: next }, ['RUNNING'], s.version)
-    if (updated) {
-      current = updated
-      extended = true
-      await deps.events.emit({
-        name: 'Session/Extended',
-        user: s.owner,
-        session: s.name,
-        environment: s.environment,
-        workshop: s.workshop,
-        analyticsUrl: s.analyticsUrl,
-        data: { expires: new Date(next).toISOString() },
-      })
+  // Optimistic: another write (an activity flush, a second click) may land between read and update; then
+  // read again and decide again, so an extension is neither lost nor applied twice.
+  for (let attempt = 0; attempt < 3 && !extended; attempt++) {
+    const next = extendedExpiry(current, env!.settings, now)
+    if (next === null) break
+    const updated = await deps.store.updateSession(s.name, { expiresAt: next }, ['RUNNING'], current.version)
+    if (!updated) {
+      const fresh = await deps.store.getSession(s.name)
+      if (!fresh) break
+      current = fresh
+      continue
     }
+    current = updated
+    extended = true
+    await deps.events.emit({
+      name: 'Session/Extended',
+      user: s.owner,
+      session: s.name,
+      environment: s.environment,
+      workshop: s.workshop,
+      analyticsUrl: s.analyticsUrl,
+      data: { expires: new Date(next).toISOString() },
+    })
   }
   return { status: current.state, ...scheduleOf(current, env!.settings, now), extended }
 }

@@ -20,6 +20,7 @@ const STOP_EVENTS: Partial<Record<StopReason, string>> = {
 export class SessionRunner {
   private readonly inFlight = new Map<string, Promise<void>>()
   private readonly warned = new Set<string>()
+  private readonly beforeStopHooks: ((s: Session) => Promise<void>)[] = []
 
   constructor(private readonly deps: Omit<BrokerDeps, 'runner'>) {}
 
@@ -168,8 +169,21 @@ export class SessionRunner {
       await this.markStopped(s, s.stopReason ?? 'failed', this.deps.clock.now())
       return
     }
+    for (const hook of this.beforeStopHooks) {
+      await hook(s).catch((e) =>
+        this.deps.log(`session ${s.name}: before-stop hook failed: ${(e as Error).message}`),
+      )
+    }
     await this.deps.backend.stop(s.handle, { purge: true })
     await this.markStopped(s, s.stopReason ?? 'terminated', this.deps.clock.now())
+  }
+
+  /**
+   * Registers `hook` to run before a session's sandbox is stopped (terminals closing with a message, app
+   * forwarders going away). Hooks run in order; a failing hook is logged and does not block the stop.
+   */
+  onBeforeStop(hook: (s: Session) => Promise<void>): void {
+    this.beforeStopHooks.push(hook)
   }
 
   private async markStopped(s: Session, reason: StopReason, at: number): Promise<void> {

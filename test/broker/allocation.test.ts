@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { CrashingFakeBackend, FakeBackend } from '../../src/backends/fake/index.js'
 import { activateSession } from '../../src/broker/activate-session.js'
+import { extendSession } from '../../src/broker/session-ops.js'
 import { requestSession, type SessionRequest } from '../../src/broker/request-session.js'
 import { LabgateError } from '../../src/errors.js'
 import { buildPortal, buildPortalWorkshop, startBroker, type BrokerHarness } from './broker-harness.js'
@@ -212,5 +213,27 @@ describe('session timeouts and expiry', () => {
     for (let i = 0; i < 6; i++) await h.reconciler.runPass()
     await h.settle()
     expect((await h.deps.store.getSession(r.session.name))!.stopReason).toBe('vanished')
+  })
+})
+
+describe('extension', () => {
+  it('extends once even when another write lands between read and update', async () => {
+    h = await startBroker(
+      buildPortal({
+        workshops: [
+          buildPortalWorkshop({ name: 'w', reserved: 0, expires: 600, overtime: 300, deadline: 1800 }),
+        ],
+      }),
+    )
+    const r = await ask('lab-w01', 'x')
+    await h.settle()
+    await activateSession(h.deps, r.session.name, r.token, null)
+    h.clock.advance(590_000)
+    const stale = (await h.deps.store.getSession(r.session.name))!
+    await h.deps.store.updateSession(stale.name, { lastActivityAt: h.clock.now() }) // e.g. an activity flush
+    const result = await extendSession(h.deps, stale)
+    expect(result.extended).toBe(true)
+    expect((await h.deps.store.getSession(stale.name))!.expiresAt).toBe(stale.expiresAt! + 300_000)
+    expect((await extendSession(h.deps, stale)).extended).toBe(false) // no longer near expiry
   })
 })
