@@ -1,6 +1,23 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+const browser = Object.fromEntries(
+  [
+    'window',
+    'document',
+    'fetch',
+    'location',
+    'localStorage',
+    'navigator',
+    'WebSocket',
+    'confirm',
+    'setTimeout',
+    'setInterval',
+    'Uint8Array',
+    'URL',
+  ].map((g) => [g, 'readonly']),
+)
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.labgate/', 'coverage/'] },
   js.configs.recommended,
@@ -11,4 +28,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  { files: ['web-static/**/*.js'], languageOptions: { sourceType: 'script', globals: browser } },
 )

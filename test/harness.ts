@@ -31,6 +31,10 @@ export interface PortalSpec {
   workshops: WorkshopSpec[]
   robot?: { username: string; password: string; clientId: string; clientSecret: string }
   admin?: { username: string; password: string }
+  /** Instruction pages per workshop: file name → Markdown, written to `<workshop dir>/content/`. */
+  contentFor?: Record<string, Record<string, string>>
+  /** `spec.session.ingresses` per workshop. */
+  ingressesFor?: Record<string, { name: string; port: number }[]>
 }
 
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
@@ -108,7 +112,16 @@ export function writePortal(dir: string, p: PortalSpec): string {
           wl.push('      generate: expression', `      from: ${JSON.stringify(prm.generate)}`)
       }
     }
-    writeFileSync(join(dir, `${w.name}.yaml`), wl.join('\n') + '\n')
+    const ingresses = p.ingressesFor?.[w.name]
+    if (ingresses?.length) {
+      wl.push('  session:', '    ingresses:')
+      for (const i of ingresses) wl.push(`    - name: ${i.name}`, `      port: ${i.port}`)
+    }
+    const wdir = join(dir, w.name)
+    mkdirSync(join(wdir, 'content'), { recursive: true })
+    writeFileSync(join(wdir, 'workshop.yaml'), wl.join('\n') + '\n')
+    for (const [file, text] of Object.entries(p.contentFor?.[w.name] ?? {}))
+      writeFileSync(join(wdir, 'content', file), text)
   }
   return dir
 }

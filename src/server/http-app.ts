@@ -7,7 +7,9 @@ import type { PortalInfo } from '../api/educates/present.js'
 import { sessionRoutes } from '../api/educates/session-routes.js'
 import { userRoutes } from '../api/educates/user-routes.js'
 import { errorHandler } from '../api/http-errors.js'
-import { sessionPage } from '../web/session-page.js'
+import { loginRoute } from '../gateway/login-route.js'
+import { rewriteSessionHost } from '../gateway/session-url.js'
+import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
 
 export interface HttpAppOptions {
   ctx: ApiContext
@@ -17,6 +19,8 @@ export interface HttpAppOptions {
   /** False until start-up has finished: every route but `/healthz` answers 503 meanwhile. */
   isReady: () => boolean
   log: (msg: string) => void
+  /** Called when a learner loads a session's dashboard (activity). */
+  onView?: OnView
 }
 
 /**
@@ -30,6 +34,9 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     routerOptions: { maxParamLength: 300 },
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Host routing: `<session>.<domain>/x` is served as `/sessions/<session>/x`.
+    rewriteUrl: (req) =>
+      rewriteSessionHost(o.ctx.deps.portal.labgate.sessionDomain, req.headers.host, req.url ?? '/'),
   })
   await app.register(cors, {
     origin: '*',
@@ -55,7 +62,8 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
   environmentRoutes(app, o.ctx)
   sessionRoutes(app, o.ctx)
   userRoutes(app, o.ctx)
-  sessionPage(app, o.ctx)
+  loginRoute(app, o.ctx)
+  dashboardRoutes(app, o.ctx, o.onView)
   for (const plugin of o.plugins) plugin(app)
   return app
 }

@@ -17,6 +17,7 @@ import type { Reconciler } from '../reconciler/reconciler.js'
 import { KyselyStore } from '../store/kysely-store.js'
 import { openSqlite, type Db } from '../store/open.js'
 import { buildHttpApp } from './http-app.js'
+import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import type { PortalInfo } from '../api/educates/present.js'
 
@@ -110,7 +111,16 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     portalUrl: url || `http://${host}:${o.port}`,
     bodyLimit: o.bodyLimit ?? 64 * 1024,
   }
-  const app = await buildHttpApp({ ctx, portalInfo, plugins: [auth.routes], isReady: () => ready, log })
+  const gateway = setUpGateway(ctx, backend, dataDir)
+  const app = await buildHttpApp({
+    ctx,
+    portalInfo,
+    plugins: [auth.routes, gateway.routes],
+    isReady: () => ready,
+    log,
+    onView: gateway.onView,
+  })
+  gateway.attach(app)
   await app.listen({ port: o.port, host })
   if (!url) {
     const address = app.server.address()
@@ -136,6 +146,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       closed = true
       ready = false
       await reconciler.stop()
+      await gateway.close()
       await app.close()
       await runner.drain()
       await webhooks.idle()

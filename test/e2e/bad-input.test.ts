@@ -229,7 +229,9 @@ describe('bad input', () => {
       expect(res.status).toBeGreaterThanOrEqual(300)
       expect(res.status).toBeLessThan(500)
     }
-    const badCookie = await rawRequest(`${h.url}/workshops/catalog/environments/`, { headers: { cookie: 'labgate_auth=%E0%A4%A' } })
+    const badCookie = await rawRequest(`${h.url}/workshops/catalog/environments/`, {
+      headers: { cookie: 'labgate_auth=%E0%A4%A' },
+    })
     expect(badCookie.status).toBe(403)
     expect((await rawRequest(`${h.url}/healthz`)).status).toBe(200)
   })

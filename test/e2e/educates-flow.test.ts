@@ -144,16 +144,28 @@ describe('Educates REST API end to end', () => {
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe(`/workshops/session/${session}/`)
     expect(browser.cookies.has('labgate_auth')).toBe(true)
-    const page = await browser.get(`${h.url}/workshops/session/${session}/`)
+    // The portal's page signs the browser in to the session's gateway with a single-use ticket.
+    const portalPage = await browser.get(`${h.url}/workshops/session/${session}/`)
+    expect(portalPage.status).toBe(302)
+    const login = portalPage.headers.get('location')!
+    expect(login).toMatch(new RegExp(`^${h.url}/sessions/${session}/_labgate/login\\?ticket=`))
+    const signedIn = await browser.get(login)
+    expect(signedIn.status).toBe(302)
+    expect(signedIn.headers.get('location')).toBe(`/sessions/${session}/`)
+    expect(signedIn.headers.get('set-cookie')).toMatch(
+      new RegExp(`^labgate_session=[^;]+; Path=/sessions/${session}/; HttpOnly; SameSite=Lax`),
+    )
+    expect((await new CookieClient().get(login)).status).toBe(403) // the ticket is single-use
+    const page = await browser.get(`${h.url}/sessions/${session}/`)
     expect(page.status).toBe(200)
     const text = await page.text()
     expect(text).toContain(session)
     expect(text).toContain('RUNNING')
-    expect(text).toContain(user)
     // The activation link is single-use: a second browser cannot use it.
     const other = new CookieClient()
     expect((await other.get(`${h.url}${url}`)).status).toBe(400)
     expect((await other.get(`${h.url}/workshops/session/${session}/`)).status).toBe(403)
+    expect((await other.get(`${h.url}/sessions/${session}/`)).status).toBe(403)
     // The owner may revisit it.
     expect((await browser.get(`${h.url}${url}`)).status).toBe(302)
   })

@@ -1,0 +1,101 @@
+import type { IncomingMessage } from 'node:http'
+import { join } from 'node:path'
+import type { Duplex } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import type { ApiContext } from '../api/context.js'
+import type { SessionBackend } from '../backends/backend.js'
+import { LocalBackend } from '../backends/local/index.js'
+import { sessionEnvironment } from '../broker/session-env.js'
+import { gatewayAccess } from '../gateway/access.js'
+import { ActivityTracker } from '../gateway/activity.js'
+import { activityRoutes } from '../gateway/activity-routes.js'
+import { AppProxy, rejectUpgrade } from '../gateway/app-proxy.js'
+import { appRoutes, appUpgradeHandler } from '../gateway/app-routes.js'
+import { configRoutes } from '../gateway/config-routes.js'
+import { rewriteSessionHost } from '../gateway/session-url.js'
+import { SessionSshKeys } from '../gateway/ssh-keys.js'
+import { localShellSpawner } from '../terminals/local-shell.js'
+import { attachTerminalSockets } from '../terminals/terminal-socket.js'
+import { TerminalManager } from '../terminals/terminal-manager.js'
+import type { Session } from '../store/rows.js'
+
+/** The message terminals show when their session ends. */
+export const SESSION_ENDED = 'This session has ended.'
+
+const TERMINAL_PATH = /^\/sessions\/[^/?#]+\/terminal\/[^/?#]+$/
+
+/**
+ * The session gateway's parts: config endpoints and SSH keys, activity tracking, the proxy to web apps in
+ * sandboxes, and terminals (local backend only: the shells run in its sandboxes). `routes` goes into the
+ * HTTP app's plugins; `attach` wires the WebSocket upgrades once the app is built; stopping sessions
+ * close their terminals and app forwarders first.
+ */
+export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: string) {
+  const { deps } = ctx
+  const activity = new ActivityTracker({ store: deps.store, clock: deps.clock, log: deps.log })
+  const sshKeys = new SessionSshKeys({ keysDir: (s) => join(dataDir, 'sessions', s, 'ssh') })
+  const appProxy = new AppProxy({ runDir: join(dataDir, 'run'), log: deps.log })
+  const terminals =
+    backend instanceof LocalBackend
+      ? new TerminalManager({
+          spawnShell: localShellSpawner(backend),
+          log: deps.log,
+          onActivity: (session) => activity.touch(session, 'keystroke'),
+        })
+      : null
+  deps.runner.onBeforeStop(async (s) => {
+    await terminals?.closeSession(s.name, SESSION_ENDED)
+    await appProxy.stopSession(s.name)
+  })
+  const rewrite = (req: IncomingMessage) =>
+    rewriteSessionHost(deps.portal.labgate.sessionDomain, req.headers.host, req.url ?? '/')
+  let detach = () => {}
+
+  return {
+    /** Registers the gateway's HTTP routes. */
+    routes: (app: FastifyInstance) => {
+      configRoutes(app, ctx, { sshKeys })
+      activityRoutes(app, ctx, activity)
+      appRoutes(app, ctx, appProxy)
+    },
+    /** A dashboard load counts as a page view. */
+    onView: (s: Session) => activity.touch(s.name, 'view'),
+    /** Handles WebSocket upgrades: terminals, apps; anything else under /sessions/ is refused with 404. */
+    attach: (app: FastifyInstance) => {
+      const onApp = appUpgradeHandler(ctx, appProxy)
+      const sockets = terminals
+        ? attachTerminalSockets(app.server, {
+            terminals,
+            log: deps.log,
+            rewriteUrl: rewrite,
+            authorize: async (req, session) => {
+              const { session: s } = await gatewayAccess(ctx, req.headers, session)
+              if (s.state !== 'RUNNING' || !s.handle) return null
+              const env = await deps.store.getEnvironment(s.environment)
+              return {
+                sessionRow: s,
+                env: env ? sessionEnvironment(s, env.settings, deps.secrets) : s.params,
+              }
+            },
+          })
+        : null
+      const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (onApp(req, socket, head)) return
+        const path = new URL(rewrite(req), 'http://x').pathname
+        if (sockets && TERMINAL_PATH.test(path)) return
+        rejectUpgrade(socket, 404, 'Not found')
+      }
+      app.server.on('upgrade', onUpgrade)
+      detach = () => {
+        app.server.off('upgrade', onUpgrade)
+        sockets?.close()
+      }
+    },
+    close: async () => {
+      await terminals?.closeAll()
+      detach()
+      await appProxy.close()
+      await activity.close()
+    },
+  }
+}

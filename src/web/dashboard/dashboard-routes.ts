@@ -1,0 +1,146 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { actorOf, type ApiContext } from '../../api/context.js'
+import { withNotification } from '../../api/index-url.js'
+import { sessionSchedule } from '../../broker/session-ops.js'
+import { isSafeName } from '../../domain/index.js'
+import { LabgateError } from '../../errors.js'
+import { gatewayAccess } from '../../gateway/access.js'
+import { sessionBasePath, sessionUrl } from '../../gateway/session-url.js'
+import type { Session } from '../../store/rows.js'
+import { html } from '../html.js'
+import { dashboardApi } from './dashboard-api.js'
+import { dashboardPage } from './dashboard-page.js'
+import { InstructionsService } from './instructions-service.js'
+import { loadStaticFiles } from './static-files.js'
+
+/** Called when a dashboard is shown (a page view counts as activity). */
+export type OnView = (session: Session) => void
+
+/**
+ * The session's dashboard at `/sessions/<name>/` (or `/` of its own host), its assets and its API.
+ * The owner gets in with the session-scoped cookie set at activation, staff with their portal sign-in.
+ * A browser without the session cookie but signed in to the portal is sent through the portal to get
+ * one; an ended session sends the learner back to the index URL with `notification=session-deleted`.
+ */
+export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, onView: OnView = () => {}): void {
+  const { deps } = ctx
+  const files = loadStaticFiles()
+  const instructions = new InstructionsService(ctx)
+  dashboardApi(app, ctx, instructions)
+
+  app.get('/sessions/:name/_labgate/static/:file', async (req, reply) => {
+    const f = files.get((req.params as { file: string }).file)
+    if (!f) return reply.status(404).type('text/plain; charset=utf-8').send('Not found')
+    return reply.header('cache-control', 'public, max-age=3600').type(f.type).send(f.body)
+  })
+
+  app.get('/sessions/:name', async (req, reply) =>
+    reply.redirect(`/sessions/${(req.params as { name: string }).name}/`, 301),
+  )
+
+  app.get('/sessions/:name/', async (req, reply) => {
+    const name = (req.params as { name: string }).name
+    const row = isSafeName(name) ? await deps.store.getSession(name) : null
+    const index = row?.indexUrl ?? deps.portal.index ?? null
+    if (row && (row.state === 'STOPPING' || row.state === 'STOPPED')) {
+      return index
+        ? reply.redirect(withNotification(index, 'session-deleted'), 302)
+        : page(reply, 410, 'Session ended', 'This session has ended.')
+    }
+    let access
+    try {
+      access = await gatewayAccess(ctx, req.headers, name)
+    } catch (e) {
+      if (!(e instanceof LabgateError)) throw e
+      if (e.code === 'not_found')
+        return page(reply, 404, 'No such session', 'This workshop session does not exist.')
+      // No session cookie: a browser signed in to the portal as the owner gets one through the portal.
+      const actor = await actorOf(ctx, req)
+      if (row && actor && (actor.userId === row.owner || actor.kind === 'staff')) {
+        return reply.redirect(`${ctx.portalUrl}/workshops/session/${name}/`, 302)
+      }
+      return page(
+        reply,
+        403,
+        'Not signed in',
+        'Open this workshop through the link you were given: it signs you in to your session.',
+      )
+    }
+    const s = access.session
+    const env = await deps.store.getEnvironment(s.environment)
+    const schedule = await sessionSchedule(deps, s)
+    const first = await instructions.page(s)
+    onView(s)
+    const body = dashboardPage({
+      sessionName: s.name,
+      workshopTitle: env?.settings.workshop.title ?? s.workshop,
+      state: s.state,
+      owner: s.owner ?? '',
+      base: sessionBasePath(ctx, s.name, req.headers.host ?? ''),
+      finishUrl: index ? withNotification(index, 'session-deleted') : `${ctx.portalUrl}/`,
+      instructions: first,
+      apps: env?.settings.workshop.ingresses ?? [],
+      extendable: schedule.extendable,
+      expires: schedule.expires === null ? null : new Date(schedule.expires).toISOString(),
+    })
+    return reply
+      .header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' http: https:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'",
+      )
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .type('text/html; charset=utf-8')
+      .send(body)
+  })
+
+  /** The portal's page for a session: owners and staff are signed in to the gateway and sent there. */
+  app.get('/workshops/session/:name/', async (req, reply) => {
+    const name = (req.params as { name: string }).name
+    const actor = await actorOf(ctx, req)
+    const s = isSafeName(name) ? await deps.store.getSession(name) : null
+    if (!actor)
+      return page(
+        reply,
+        403,
+        'Not signed in',
+        'Open this workshop through the link you were given: it signs you in to your session.',
+      )
+    const visible = s && s.portal === deps.portal.name && (actor.kind === 'staff' || s.owner === actor.userId)
+    if (!visible)
+      return page(reply, 404, 'No such session', 'This workshop session does not exist, or it is not yours.')
+    const index = s.indexUrl ?? deps.portal.index ?? null
+    if (s.state === 'STOPPING' || s.state === 'STOPPED') {
+      return index
+        ? reply.redirect(withNotification(index, 'session-deleted'), 302)
+        : page(reply, 410, 'Session ended', 'This session has ended.')
+    }
+    const ticket = await ctx.auth.issueGatewayTicket(actor.userId, s.name)
+    return reply
+      .header('cache-control', 'no-store')
+      .redirect(`${sessionUrl(ctx, s.name)}_labgate/login?ticket=${encodeURIComponent(ticket)}`, 302)
+  })
+  app.get('/workshops/session/:name', async (req, reply) =>
+    reply.redirect(`/workshops/session/${(req.params as { name: string }).name}/`, 301),
+  )
+}
+
+function page(reply: FastifyReply, status: number, title: string, text: string) {
+  return reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(
+      html`<!doctype html>
+        <html lang="en">
+          <head>
+            <meta charset="utf-8" />
+            <title>${title}</title>
+          </head>
+          <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto">
+            <h1>${title}</h1>
+            <p>${text}</p>
+          </body>
+        </html>`,
+    )
+}
