@@ -7,14 +7,48 @@ import { runLoad, type LoadResult } from './load.js'
 import type { BenchWorkshop } from './portal.js'
 import { describe, ms, now, summarize, type Summary } from './stats.js'
 
-export const FIGURE_IDS = ['reserve', 'cold', 'warm', 'schedule', 'alloc'] as const
+/** The figures in the order they run (light latency figures first, bursts and load last). */
+export const FIGURE_IDS = [
+  'reserve',
+  'warm',
+  'warm-terminal',
+  'cold',
+  'cold-terminal',
+  'memory',
+  'echo',
+  'output',
+  'burst',
+  'schedule',
+  'alloc',
+] as const
 export type FigureId = (typeof FIGURE_IDS)[number]
+
+/** Short names for `--only`: a–e as before, f–k for the terminal figures. */
+export const ALIASES: Record<string, FigureId> = {
+  a: 'reserve',
+  b: 'cold',
+  c: 'warm',
+  d: 'schedule',
+  e: 'alloc',
+  f: 'warm-terminal',
+  g: 'cold-terminal',
+  h: 'echo',
+  i: 'output',
+  j: 'burst',
+  k: 'memory',
+}
 
 /** Each figure's own workshop, which the portal holds only when the figure runs. */
 export const WORKSHOPS: Record<FigureId, BenchWorkshop> = {
   reserve: { name: 'warm', capacity: 2000, reserved: 5, expires: '1h' },
   warm: { name: 'warm', capacity: 2000, reserved: 5, expires: '1h' },
+  'warm-terminal': { name: 'warm', capacity: 2000, reserved: 5, expires: '1h' },
   cold: { name: 'cold', capacity: 100, reserved: 0, initial: 0, expires: '1h' },
+  'cold-terminal': { name: 'cold', capacity: 100, reserved: 0, initial: 0, expires: '1h' },
+  memory: { name: 'idle', capacity: 200, reserved: 0, initial: 0, expires: '1h' },
+  echo: { name: 'term', capacity: 5, reserved: 0, initial: 0, expires: '1h' },
+  output: { name: 'term', capacity: 5, reserved: 0, initial: 0, expires: '1h' },
+  burst: { name: 'burst', capacity: 150, reserved: 0, initial: 0, expires: '1h' },
   schedule: { name: 'sched', capacity: 5, reserved: 0, initial: 0, expires: '1h' },
   alloc: { name: 'alloc', capacity: 2000, reserved: 0, initial: 0, expires: '1h' },
 }
@@ -29,8 +63,10 @@ export interface Settings {
   concurrency: number
   /** Load duration (schedule). */
   durationS: number
-  /** Pause between two schedule polls (cold). */
+  /** Pause between two schedule polls (cold, cold-terminal), or between two keystrokes (echo). */
   pollMs: number
+  /** Bytes of output per run (output). */
+  bytes?: number
 }
 
 export interface FigureResult {
@@ -38,8 +74,12 @@ export interface FigureResult {
   status: 'ok' | 'failed'
   /** The figure's latency in ms (for schedule: per request under load). */
   latency?: Summary
-  /** Per second (schedule: requests, alloc: allocations). */
+  /** Per second (schedule: requests, alloc: allocations, output: MB). */
   rate?: number
+  /** The figure's headline when it is neither a latency nor a rate (burst: s, memory: MiB per session). */
+  value?: number
+  /** The unit of `value`. */
+  unit?: string
   /** Timed operations that did not answer as expected (non-2xx, timeouts, failed sessions). */
   errors: number
   errorSamples: string[]
@@ -54,12 +94,14 @@ export interface FigureContext {
   /** The environment name of a workshop. */
   env(workshop: string): string
   log(msg: string): void
+  /** The labgate process: its pid, and the name of its temporary directory (which its sandboxes mount). */
+  labgate: { pid: number; tag: string }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Collects the results of one figure. */
-class Recorder {
+export class Recorder {
   readonly samples: number[] = []
   errors = 0
   readonly errorSamples: string[] = []
@@ -124,7 +166,7 @@ class Recorder {
 }
 
 /** Waits (untimed) until the environment has a reserve available; returns false after `timeoutMs`. */
-async function waitAvailable(api: PortalApi, env: string, timeoutMs = 10_000): Promise<boolean> {
+export async function waitAvailable(api: PortalApi, env: string, timeoutMs = 10_000): Promise<boolean> {
   const end = now() + timeoutMs
   while (now() < end) {
     if ((await api.status(env)).available >= 1) return true
@@ -134,7 +176,7 @@ async function waitAvailable(api: PortalApi, env: string, timeoutMs = 10_000): P
 }
 
 /** Waits (untimed) until a terminated session has stopped (its schedule answers 404). */
-async function waitStopped(api: PortalApi, name: string, timeoutMs = 5_000): Promise<boolean> {
+export async function waitStopped(api: PortalApi, name: string, timeoutMs = 5_000): Promise<boolean> {
   const end = now() + timeoutMs
   while (now() < end) {
     if ((await api.schedule(name)).status === 404) return true
@@ -144,7 +186,7 @@ async function waitStopped(api: PortalApi, name: string, timeoutMs = 5_000): Pro
 }
 
 /** Terminates sessions, `concurrency` at a time; errors are counted, not thrown. */
-async function terminateAll(api: PortalApi, names: string[], concurrency = 20): Promise<number> {
+export async function terminateAll(api: PortalApi, names: string[], concurrency = 20): Promise<number> {
   let next = 0
   let failed = 0
   await Promise.all(
@@ -159,7 +201,7 @@ async function terminateAll(api: PortalApi, names: string[], concurrency = 20): 
 }
 
 /** Parses a request's 200 answer or throws. */
-function requested(res: { status: number; body: string; headers: unknown }): { name: string; url: string } {
+export function requested(res: { status: number; body: string; headers: unknown }): { name: string; url: string } {
   if (res.status !== 200) throw new UnexpectedResponse('request', res as never)
   return JSON.parse(res.body) as { name: string; url: string }
 }
@@ -269,9 +311,9 @@ export async function coldFigure(ctx: FigureContext, s: Settings): Promise<Figur
 }
 
 /**
- * (c) Warm: with a reserve available, a request for a new user and then its activation URL (no bearer
- * token, redirects not followed), which must answer 302 with a cookie; timed from sending the request to
- * the whole 302 answer. The terminal comes in a later issue.
+ * (c) Warm, first part: with a reserve available, a request for a new user and then its activation URL (no
+ * bearer token, redirects not followed), which must answer 302 with a cookie; timed from sending the request
+ * to the whole 302 answer. The whole way to the terminal prompt is `warm-terminal` (terminal-figures.ts).
  */
 export async function warmFigure(ctx: FigureContext, s: Settings): Promise<FigureResult> {
   const { api } = ctx
@@ -309,7 +351,7 @@ export async function warmFigure(ctx: FigureContext, s: Settings): Promise<Figur
   rec.details.activate = summarize(activateMs)
   rec.notes.push(
     `request p50 ${ms(summarize(requestMs).p50)} ms + activate p50 ${ms(summarize(activateMs).p50)} ms; ` +
-      'the terminal prompt (WebSocket) part of the target comes in a later issue and is not included',
+      'the rest of the way to the terminal prompt is the warm-terminal figure',
   )
   return rec.result()
 }
@@ -431,17 +473,10 @@ export async function allocFigure(ctx: FigureContext, s: Settings): Promise<Figu
   return rec.result({ rate })
 }
 
-export const FIGURES: Record<FigureId, (ctx: FigureContext, s: Settings) => Promise<FigureResult>> = {
-  reserve: reserveFigure,
-  cold: coldFigure,
-  warm: warmFigure,
-  schedule: scheduleFigure,
-  alloc: allocFigure,
-}
-
 /** One line about a figure's result, for the log. */
 export function summaryLine(r: FigureResult): string {
   const parts = [`${r.id}:`]
+  if (r.value !== undefined) parts.push(`${r.value.toFixed(2)} ${r.unit ?? ''}`.trim())
   if (r.rate !== undefined) parts.push(`${r.rate.toFixed(0)}/s`)
   if (r.latency) parts.push(describe(r.latency))
   if (r.errors) parts.push(`${r.errors} errors`)

@@ -4,12 +4,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeBenchPortal, type BenchRobot, type BenchWorkshop } from './portal.js'
+import { alive, descendants, exists, findSandboxes } from './procs.js'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -48,6 +49,12 @@ export interface StopReport {
   sandboxesKilled: number
   /** Sandboxes of this run still there after the kill (should be 0). */
   sandboxesLeft: number
+  /**
+   * Processes labgate had started (its descendants just before the stop: sandboxes, nsenter, shells, socat)
+   * that were still alive after labgate exited and its sandboxes were killed; the bench killed them too.
+   * Should be empty.
+   */
+  strays: string[]
   /** labgate's whole output, read after it exited and before the directory was removed. */
   log: string
 }
@@ -115,6 +122,8 @@ export async function startLabgateProcess(
     readLog,
     stop() {
       stopped ??= (async () => {
+        // What labgate started, to check afterwards that nothing of it outlived the stop.
+        const spawned = child.pid !== undefined && !state.exit ? descendants(child.pid) : []
         if (!state.exit) {
           child.kill('SIGTERM')
           let timer: NodeJS.Timeout | undefined
@@ -129,8 +138,17 @@ export async function startLabgateProcess(
         const log = readLog()
         const killed = await killSandboxes(tag)
         const left = findSandboxes(tag).length
+        const strays = spawned.filter(alive)
+        for (const p of strays) kill(p.pid)
         rmSync(dir, { recursive: true, force: true })
-        return { exitCode: e.code, signal: e.signal, sandboxesKilled: killed, sandboxesLeft: left, log }
+        return {
+          exitCode: e.code,
+          signal: e.signal,
+          sandboxesKilled: killed,
+          sandboxesLeft: left,
+          strays: strays.map((p) => `${p.comm} (pid ${p.pid})`),
+          log,
+        }
       })()
       return stopped
     },
@@ -165,68 +183,6 @@ export async function startLabgateProcess(
     }
     await sleep(20)
   }
-}
-
-interface Proc {
-  pid: number
-  ppid: number
-  state: string
-  startTime: string
-  comm: string
-}
-
-function procStat(pid: number): Proc | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const close = stat.lastIndexOf(')')
-    const comm = stat.slice(stat.indexOf('(') + 1, close)
-    const rest = stat.slice(close + 2).split(' ')
-    return { pid, comm, state: rest[0] ?? '', ppid: Number(rest[1]), startTime: rest[19] ?? '' }
-  } catch {
-    return null
-  }
-}
-
-/** True while the process (same pid, same start time) exists, even as a zombie. */
-function exists(p: Proc): boolean {
-  return procStat(p.pid)?.startTime === p.startTime
-}
-
-/** True while the process (same pid, same start time) exists and is not a zombie. */
-function alive(p: Proc): boolean {
-  const now = procStat(p.pid)
-  return !!now && now.startTime === p.startTime && now.state !== 'Z' && now.state !== 'X'
-}
-
-/** One sandbox: its pid 1 and, while it is there, the outer bwrap that started it. */
-export interface SandboxProcs {
-  pid1: Proc
-  outer: Proc | null
-}
-
-/**
- * This run's sandboxes: the sandbox pid 1 is a `bwrap` process whose mounts name the run's temporary
- * directory (bwrap gets its options through a pipe, so its command line does not); its parent is the outer
- * bwrap. Other programs' bwrap processes on the machine are never included.
- */
-export function findSandboxes(tag: string): SandboxProcs[] {
-  const found: SandboxProcs[] = []
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry)
-    if (!Number.isInteger(pid)) continue
-    const st = procStat(pid)
-    if (!st || st.comm !== 'bwrap' || !alive(st)) continue
-    let mounts = ''
-    try {
-      mounts = readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
-    } catch {
-      continue
-    }
-    if (!mounts.includes(tag)) continue
-    const parent = procStat(st.ppid)
-    found.push({ pid1: st, outer: parent && parent.comm === 'bwrap' ? parent : null })
-  }
-  return found
 }
 
 function kill(pid: number): void {

@@ -7,13 +7,13 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { join, relative, resolve } from 'node:path'
+import { basename, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { PortalApi } from './api.js'
 import {
+  ALIASES,
   FIGURE_IDS,
-  FIGURES,
   WORKSHOPS,
   summaryLine,
   type FigureId,
@@ -21,6 +21,8 @@ import {
   type Settings,
 } from './figures.js'
 import { startLabgateProcess, type LabgateProcess, type StopReport } from './labgate-process.js'
+import { countByName } from './procs.js'
+import { FIGURES } from './registry.js'
 import { formatTable, rows } from './targets.js'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
@@ -28,27 +30,43 @@ const RESULTS = join(ROOT, 'bench', 'results')
 
 const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>]
 
-  --quick          small counts and a 5 s load test: the whole run takes under a minute
-  --only <list>    run only these figures: ${FIGURE_IDS.join(', ')} (or a, b, c, d, e)
+  --quick          small counts and a 5 s load test: the whole run takes about a minute
+  --only <list>    run only these figures: ${FIGURE_IDS.join(', ')}
+                   (or ${Object.entries(ALIASES)
+                     .map(([k, v]) => `${k}=${v}`)
+                     .join(', ')})
   --duration <s>   how long the schedule load test runs (default 10 s, 5 s with --quick)`
 
 const FULL: Record<FigureId, Settings> = {
   reserve: { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
-  cold: { n: 50, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
   warm: { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
+  'warm-terminal': { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
+  cold: { n: 50, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
+  'cold-terminal': { n: 50, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
+  memory: { n: 100, warmup: 0, timeLimitS: 120, concurrency: 5, durationS: 0, pollMs: 1 },
+  echo: { n: 300, warmup: 10, timeLimitS: 30, concurrency: 1, durationS: 0, pollMs: 5 },
+  output: { n: 3, warmup: 0, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0, bytes: 50_000_000 },
+  burst: { n: 3, warmup: 0, timeLimitS: 90, concurrency: 100, durationS: 0, pollMs: 10 },
   schedule: { n: 0, warmup: 0, timeLimitS: 0, concurrency: 20, durationS: 10, pollMs: 0 },
   alloc: { n: 1000, warmup: 0, timeLimitS: 60, concurrency: 20, durationS: 0, pollMs: 0 },
 }
 
 const QUICK: Record<FigureId, Settings> = {
   reserve: { ...FULL.reserve, n: 20, warmup: 1, timeLimitS: 8 },
-  cold: { ...FULL.cold, n: 10, warmup: 1, timeLimitS: 10 },
   warm: { ...FULL.warm, n: 20, warmup: 1, timeLimitS: 8 },
+  'warm-terminal': { ...FULL['warm-terminal'], n: 20, warmup: 1, timeLimitS: 10 },
+  cold: { ...FULL.cold, n: 10, warmup: 1, timeLimitS: 10 },
+  'cold-terminal': { ...FULL['cold-terminal'], n: 10, warmup: 1, timeLimitS: 10 },
+  memory: { ...FULL.memory, n: 30, timeLimitS: 40 },
+  echo: { ...FULL.echo, n: 100, warmup: 5, timeLimitS: 10 },
+  output: { ...FULL.output, n: 1, timeLimitS: 30 },
+  burst: { ...FULL.burst, n: 1, timeLimitS: 40 },
   schedule: { ...FULL.schedule, durationS: 5 },
   alloc: { ...FULL.alloc, n: 200, timeLimitS: 10 },
 }
 
-const ALIASES: Record<string, FigureId> = { a: 'reserve', b: 'cold', c: 'warm', d: 'schedule', e: 'alloc' }
+/** The processes the bench counts on the machine before and after a run (sandboxes, shells, forwarders). */
+const WATCHED = ['bwrap', 'bash', 'sleep', 'nsenter', 'socat'] as const
 
 const t0 = Date.now()
 const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`)
@@ -130,6 +148,13 @@ function logProblems(text: string): string[] {
   return text.split('\n').filter((l) => /error|fail|warn|exception|unhandled/i.test(l))
 }
 
+/** Waits (untimed, bounded) until no allocated session is live, so a figure does not start beside stops. */
+async function settle(api: PortalApi, limitMs = 60_000): Promise<number> {
+  const t = Date.now()
+  while (Date.now() - t < limitMs && (await api.liveSessions()).length > 0) await sleep(50)
+  return Date.now() - t
+}
+
 /** Terminates whatever allocated session is still live and waits (bounded) until none is. */
 async function terminateLeftovers(api: PortalApi): Promise<number> {
   let terminated = 0
@@ -157,6 +182,7 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date()
   const info = machine()
+  const procsBefore = countByName(WATCHED)
   const settingsOf = (id: FigureId): Settings => ({
     ...(opts.quick ? QUICK : FULL)[id],
     ...(id === 'schedule' ? { durationS: opts.durationS } : {}),
@@ -199,6 +225,7 @@ async function main(): Promise<number> {
     const ctx = {
       api,
       log,
+      labgate: { pid: lg.child.pid!, tag: basename(lg.dir) },
       env: (workshop: string) => {
         const e = envs.get(workshop)
         if (!e) throw new Error(`no environment for workshop ${workshop}`)
@@ -208,6 +235,8 @@ async function main(): Promise<number> {
     for (const id of opts.only) {
       if (interrupted) break
       const s = settingsOf(id)
+      const waited = await settle(api)
+      if (waited > 100) log(`${id}: waited ${(waited / 1000).toFixed(1)} s for earlier sessions to stop`)
       log(`${id}: starting (${JSON.stringify(s)})`)
       try {
         const r = await FIGURES[id](ctx, s)
@@ -250,6 +279,20 @@ async function main(): Promise<number> {
       `temporary directory removed`,
   )
   if (leftovers) log(`${leftovers} sessions were still live at the end and were terminated`)
+  if (stopped.strays.length)
+    log(`processes labgate started that outlived it, killed by the bench: ${stopped.strays.join(', ')}`)
+  else log('nothing labgate started outlived it')
+  const procsAfter = countByName(WATCHED)
+  const counts = (c: Record<string, number>) =>
+    Object.entries(c)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')
+  log(`processes on the machine before the run: ${counts(procsBefore)}; after: ${counts(procsAfter)}`)
+  if (WATCHED.some((k) => procsBefore[k] !== procsAfter[k]))
+    log(
+      '  (the counts differ: other programs on the machine start and stop such processes too; of this run, ' +
+        `${stopped.sandboxesLeft} sandboxes and ${stopped.strays.length} other processes were left)`,
+    )
 
   const table = rows(results, opts.only)
   console.log('')
@@ -257,8 +300,8 @@ async function main(): Promise<number> {
   console.log(
     [
       'Measured on loopback with labgate as a separate process; a shared, noisy machine: compare ratios and',
-      'medians over runs. "met?" for the warm and cold rows judges the part measured so far (the terminal comes',
-      'in a later issue). The JupyterHub figures are quoted from performance.md, not measured in this run.',
+      'medians over runs. Rows whose target is "a part of" another row are steps of that row and are not judged.',
+      'The JupyterHub figures are quoted from performance.md, not measured in this run.',
     ].join('\n'),
   )
   const problems = logProblems(labgateLog)
@@ -284,6 +327,7 @@ async function main(): Promise<number> {
         table,
         labgate: {
           stop: { ...stopped, log: undefined },
+          processesOnMachine: { before: procsBefore, after: procsAfter },
           leftoverSessionsTerminated: leftovers,
           logProblems: problems.slice(0, 50),
         },

@@ -218,6 +218,10 @@
   for (const tab of document.querySelectorAll('.lg-tab[data-app]')) {
     let view = null
     tab.addEventListener('click', () => {
+      if (view && current === view) {
+        view.frame.src = view.frame.src // clicking the open tab reloads the app
+        return
+      }
       if (!view) {
         const pane = document.createElement('div')
         pane.className = 'lg-pane'
@@ -226,7 +230,7 @@
         frame.title = tab.dataset.app
         pane.appendChild(frame)
         panes.appendChild(pane)
-        view = { pane, tab }
+        view = { pane, tab, frame }
       }
       select(view)
     })
