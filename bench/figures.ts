@@ -78,7 +78,7 @@ export interface FigureResult {
   rate?: number
   /** The figure's headline when it is neither a latency nor a rate (burst: s, memory: MiB per session). */
   value?: number
-  /** The unit of `value`. */
+  /** The unit of `value` (or of `rate` when there is no `value`). */
   unit?: string
   /** Timed operations that did not answer as expected (non-2xx, timeouts, failed sessions). */
   errors: number
@@ -477,7 +477,8 @@ export async function allocFigure(ctx: FigureContext, s: Settings): Promise<Figu
 export function summaryLine(r: FigureResult): string {
   const parts = [`${r.id}:`]
   if (r.value !== undefined) parts.push(`${r.value.toFixed(2)} ${r.unit ?? ''}`.trim())
-  if (r.rate !== undefined) parts.push(`${r.rate.toFixed(0)}/s`)
+  if (r.rate !== undefined)
+    parts.push(r.value === undefined && r.unit ? `${r.rate.toFixed(1)} ${r.unit}` : `${r.rate.toFixed(0)}/s`)
   if (r.latency) parts.push(describe(r.latency))
   if (r.errors) parts.push(`${r.errors} errors`)
   return parts.join(' ')

@@ -219,7 +219,7 @@
     let view = null
     tab.addEventListener('click', () => {
       if (view && current === view) {
-        view.frame.src = view.frame.src // clicking the open tab reloads the app
+        view.frame.contentWindow.location.reload() // clicking the open tab reloads the app
         return
       }
       if (!view) {
