@@ -114,14 +114,9 @@ export class AppProxy {
     }
   }
 
-  /**
-   * Forwards one HTTP request (`req`, whose body has not been read) to the app and streams its answer to
-   * `res`. Answers itself with 502 when the app does not answer (nothing listening, connection closed
-   * before a response), 504 on timeout, 413 when the body passes the cap. Never throws.
-   */
-  forward(req: IncomingMessage, res: ServerResponse, t: ProxyTarget): void {
-    let failed: 'too-large' | 'timeout' | null = null
-    const upstream = request({
+  /** The request to the app for `req`: its headers rewritten; upgrades get a connection of their own. */
+  #upstreamRequest(req: IncomingMessage, t: ProxyTarget, upgrade: boolean) {
+    return request({
       ...t.upstream,
       method: req.method,
       path: t.path,
@@ -130,11 +125,21 @@ export class AppProxy {
         prefix: t.prefix,
         proto: t.proto,
         remoteAddress: req.socket.remoteAddress,
-        upgrade: false,
+        upgrade,
       }),
-      agent: this.#agent,
+      agent: upgrade ? false : this.#agent,
       timeout: this.#timeoutMs,
     })
+  }
+
+  /**
+   * Forwards one HTTP request (`req`, whose body has not been read) to the app and streams its answer to
+   * `res`. Answers itself with 502 when the app does not answer (nothing listening, connection closed
+   * before a response), 504 on timeout, 413 when the body passes the cap. Never throws.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, t: ProxyTarget): void {
+    let failed: 'too-large' | 'timeout' | null = null
+    const upstream = this.#upstreamRequest(req, t, false)
     upstream.on('timeout', () => {
       failed ??= 'timeout'
       upstream.destroy()
@@ -181,20 +186,7 @@ export class AppProxy {
    * reached gets the client a 502. Never throws.
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, t: ProxyTarget): void {
-    const upstream = request({
-      ...t.upstream,
-      method: req.method,
-      path: t.path,
-      headers: upstreamRequestHeaders(req.headers, {
-        port: t.port,
-        prefix: t.prefix,
-        proto: t.proto,
-        remoteAddress: req.socket.remoteAddress,
-        upgrade: true,
-      }),
-      agent: false,
-      timeout: this.#timeoutMs,
-    })
+    const upstream = this.#upstreamRequest(req, t, true)
     socket.on('error', () => upstream.destroy())
     upstream.on('timeout', () => upstream.destroy())
     upstream.on('error', () => rejectUpgrade(socket, 502, nothingListening(t.port)))
