@@ -201,7 +201,10 @@ export async function terminateAll(api: PortalApi, names: string[], concurrency 
 }
 
 /** Parses a request's 200 answer or throws. */
-export function requested(res: { status: number; body: string; headers: unknown }): { name: string; url: string } {
+export function requested(res: { status: number; body: string; headers: unknown }): {
+  name: string
+  url: string
+} {
   if (res.status !== 200) throw new UnexpectedResponse('request', res as never)
   return JSON.parse(res.body) as { name: string; url: string }
 }

@@ -86,9 +86,7 @@ export const MEASURED: Record<FigureId, Measured> = {
     peer: PEER.tenAtOnce.text,
     met: (r) => (r.value !== undefined ? r.value <= 3 : false),
     ratio: (r) =>
-      r.value !== undefined
-        ? `10× the sessions, ${(PEER.tenAtOnce.s / r.value).toFixed(1)}× less time`
-        : '–',
+      r.value !== undefined ? `10× the sessions, ${(PEER.tenAtOnce.s / r.value).toFixed(1)}× less time` : '–',
     result: (r) =>
       r.value !== undefined
         ? `all in ${r.value.toFixed(2)} s (median round), per session p50 ${r.latency ? ms(r.latency.p50) : '–'} ms`

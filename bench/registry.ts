@@ -1,0 +1,34 @@
+/** Every figure the benchmark can run, by id (the order they run in is FIGURE_IDS in figures.ts). */
+import {
+  allocFigure,
+  coldFigure,
+  reserveFigure,
+  scheduleFigure,
+  warmFigure,
+  type FigureContext,
+  type FigureId,
+  type FigureResult,
+  type Settings,
+} from './figures.js'
+import {
+  burstFigure,
+  coldTerminalFigure,
+  echoFigure,
+  memoryFigure,
+  outputFigure,
+  warmTerminalFigure,
+} from './terminal-figures.js'
+
+export const FIGURES: Record<FigureId, (ctx: FigureContext, s: Settings) => Promise<FigureResult>> = {
+  reserve: reserveFigure,
+  warm: warmFigure,
+  'warm-terminal': warmTerminalFigure,
+  cold: coldFigure,
+  'cold-terminal': coldTerminalFigure,
+  memory: memoryFigure,
+  echo: echoFigure,
+  output: outputFigure,
+  burst: burstFigure,
+  schedule: scheduleFigure,
+  alloc: allocFigure,
+}
