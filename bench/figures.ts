@@ -165,11 +165,16 @@ export class Recorder {
   }
 }
 
-/** Waits (untimed) until the environment has a reserve available; returns false after `timeoutMs`. */
-export async function waitAvailable(api: PortalApi, env: string, timeoutMs = 10_000): Promise<boolean> {
+/** Waits (untimed) until the environment has `count` reserves available; returns false after `timeoutMs`. */
+export async function waitAvailable(
+  api: PortalApi,
+  env: string,
+  timeoutMs = 10_000,
+  count = 1,
+): Promise<boolean> {
   const end = now() + timeoutMs
   while (now() < end) {
-    if ((await api.status(env)).available >= 1) return true
+    if ((await api.status(env)).available >= count) return true
     await sleep(2)
   }
   return false

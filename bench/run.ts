@@ -208,7 +208,14 @@ async function main(): Promise<number> {
     interrupted = true
     log(`${sig}: stopping labgate and its sandboxes`)
     stop ??= lg.stop()
-    void stop.finally(() => process.exit(130))
+    void stop
+      .then((r) =>
+        log(
+          `labgate stopped; ${r.sandboxesKilled} sandboxes killed, ${r.sandboxesLeft} left; ` +
+            (r.strays.length ? `stray processes killed: ${r.strays.join(', ')}` : 'no stray processes'),
+        ),
+      )
+      .finally(() => process.exit(130))
   }
   process.once('SIGINT', () => onSignal('SIGINT'))
   process.once('SIGTERM', () => onSignal('SIGTERM'))

@@ -103,7 +103,11 @@ export const MEASURED: Record<FigureId, Measured> = {
     result: (r) => {
       if (r.value === undefined) return '–'
       const n = r.details.sessions as number | undefined
-      return `${r.value.toFixed(2)} MiB per session (${n ?? '?'} sessions)`
+      const avail = r.details.machineMemAvailableDropPerSessionMiB as number | undefined
+      return (
+        `${r.value.toFixed(2)} MiB per session (${n ?? '?'} sessions; ` +
+        `machine MemAvailable drop ${avail === undefined ? '–' : avail.toFixed(2)} MiB per session)`
+      )
     },
   },
   schedule: {

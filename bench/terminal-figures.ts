@@ -153,8 +153,10 @@ function stepSummary(all: OpenTimes[]): { details: Record<string, Summary>; line
 }
 
 /**
- * The warm and cold terminal figures: request → browser → terminal prompt, one session at a time; `warm`
- * waits (untimed) for a reserve before each, `cold` waits (untimed) until the previous session has stopped.
+ * The warm and cold terminal figures: request → browser → terminal prompt, one session at a time. Before
+ * each (untimed) the previous session has stopped and, for `warm`, every reserve is available again, so
+ * the only background work during the timed part is what this request itself starts (for `warm`, the
+ * replacement of the reserve it took; for `cold`, its own sandbox).
  */
 async function toPrompt(
   ctx: FigureContext,
@@ -173,8 +175,9 @@ async function toPrompt(
   let notStopped = 0
   try {
     for (let i = 0; rec.more(i); i++) {
-      if (warm && !(await waitAvailable(api, env))) {
-        rec.error(new Error('no reserve became available within 10 s'))
+      // Warm: all reserves up (no replacement still starting from the previous iteration).
+      if (warm && !(await waitAvailable(api, env, 10_000, WORKSHOPS[id].reserved))) {
+        rec.error(new Error(`not all ${WORKSHOPS[id].reserved} reserves were available within 10 s`))
         continue
       }
       const names: string[] = []
@@ -194,8 +197,8 @@ async function toPrompt(
       }
       for (const n of names) {
         await api.terminate(n).catch((e) => rec.error(e))
-        // Let a cold session's stop finish, so the next start does not share the machine with it.
-        if (!warm && !(await waitStopped(api, n))) notStopped++
+        // Let the stop finish, so the next session does not share the machine with it.
+        if (!(await waitStopped(api, n))) notStopped++
       }
       rec.progress(i)
     }
@@ -221,8 +224,8 @@ async function toPrompt(
         `${unexpected} of ${steps.length} sessions were RUNNING already when the dashboard was rendered ` +
           '(the sandbox started while the browser followed the redirects)',
       )
-    if (notStopped) rec.notes.push(`${notStopped} terminated sessions had not stopped within 5 s`)
   }
+  if (notStopped) rec.notes.push(`${notStopped} terminated sessions had not stopped within 5 s`)
   return rec.result()
 }
 
@@ -324,23 +327,25 @@ export async function outputFigure(ctx: FigureContext, s: Settings): Promise<Fig
     for (let i = 0; rec.more(i); i++) {
       try {
         const bytes0 = term.bytes
+        const frames0 = term.frames
         const cpu0 = labgateCpuS(ctx.labgate.pid)
         const t0 = now()
         term.input(`head -c ${bytes} /dev/zero | tr '\\0' a; echo DONE-""MARK\r`)
         const at = await term.waitForBytes(mark, Math.max(1000, rec.deadline - now()), 'DONE-MARK')
         const t = at - t0
         const received = term.bytes - bytes0
+        const frames = term.frames - frames0
         const cpu = labgateCpuS(ctx.labgate.pid) - cpu0
         const rate = bytes / 1e6 / (t / 1000)
         if (received < bytes) throw new Error(`DONE-MARK after only ${received} of ${bytes} bytes`)
         if (i >= s.warmup) {
           rec.samples.push(t)
           rates.push(rate)
-          runs.push({ ms: t, mbPerS: rate, received, labgateCpuS: cpu })
+          runs.push({ ms: t, mbPerS: rate, received, frames, labgateCpuS: cpu })
         }
         ctx.log(
           `  output: run ${i + 1}: ${(bytes / 1e6).toFixed(0)} MB in ${ms(t)} ms = ${rate.toFixed(1)} MB/s ` +
-            `(labgate ${cpu.toFixed(2)} CPU s)`,
+            `(${frames} frames of ${(received / frames / 1024).toFixed(1)} KiB on average; labgate ${cpu.toFixed(2)} CPU s)`,
         )
         // The prompt may have come in the frame with DONE-MARK: look at the recent output as it is.
         await term.prompt(10_000)
@@ -408,6 +413,7 @@ export async function burstFigure(ctx: FigureContext, s: Settings): Promise<Figu
         }),
       ).then(() => (requestsDone = true))
       let polls = 0
+      let longestPoll = 0
       let allReady: number | null = null
       // How many of the burst's sessions each poll saw RUNNING, and when: [ms, running].
       const timeline: [number, number][] = []
@@ -420,6 +426,7 @@ export async function burstFigure(ctx: FigureContext, s: Settings): Promise<Figu
         )
         const t = now() - t0
         polls++
+        longestPoll = Math.max(longestPoll, now() - sent)
         for (const x of st.sessions ?? [])
           if (x.state === 'RUNNING' && !ready.has(x.name)) ready.set(x.name, t)
         if (timeline.at(-1)?.[1] !== ready.size) timeline.push([Math.round(t), ready.size])
@@ -449,6 +456,7 @@ export async function burstFigure(ctx: FigureContext, s: Settings): Promise<Figu
         answers,
         polls,
         pollPeriodMs: period,
+        longestPollMs: longestPoll,
         timeline,
       })
       ctx.log(
@@ -456,7 +464,8 @@ export async function burstFigure(ctx: FigureContext, s: Settings): Promise<Figu
           `${ms(answers.max)} ms), ` +
           `first RUNNING after ${ms(readiness.min)} ms, ` +
           (allReady === null ? 'not all RUNNING within 30 s' : `all RUNNING after ${ms(allReady)} ms`) +
-          `, per session p50 ${ms(readiness.p50)} ms; status polled every ${ms(period)} ms`,
+          `, per session p50 ${ms(readiness.p50)} ms; status polled every ${ms(period)} ms, the slowest ` +
+          `poll took ${ms(longestPoll)} ms`,
       )
       await terminateAll(api, [...answered.keys()])
       const end = now() + 30_000
@@ -471,7 +480,8 @@ export async function burstFigure(ctx: FigureContext, s: Settings): Promise<Figu
   rec.notes.push(
     `${totals.length} rounds of ${per} at once: all RUNNING after ${totals.map((t) => ms(t)).join(', ')} ms; ` +
       `per-session readiness over all rounds p50 ${ms(summarize(perSession).p50)} ms; each time is late by ` +
-      `up to one status poll`,
+      `up to one status poll, and a poll answered slowly while the sandboxes started (see the rounds' ` +
+      'longestPollMs and timeline in the JSON)',
   )
   const result = rec.result({ value: median === undefined ? undefined : median / 1000, unit: 's' })
   // The latency is per session (over all rounds); the samples in details stay the rounds' totals.

@@ -28,6 +28,8 @@ interface Waiter {
 export class Terminal {
   /** Output bytes received since the socket opened. */
   bytes = 0
+  /** Output frames received since the socket opened. */
+  frames = 0
   /** Output received since the last {@link reset} (its last 4 KiB, latin1). */
   recent = ''
   /** Set when the server said the terminal is gone, or the socket closed. */
@@ -44,6 +46,7 @@ export class Terminal {
         return
       }
       this.bytes += data.length
+      this.frames++
       this.byteWatch?.(data, t)
       const text = (data.length > RECENT ? data.subarray(data.length - RECENT) : data).toString('latin1')
       this.recent = (this.recent + text).slice(-RECENT)
