@@ -30,7 +30,7 @@ const RESULTS = join(ROOT, 'bench', 'results')
 
 const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>]
 
-  --quick          small counts and a 5 s load test: the whole run takes about a minute
+  --quick          small counts and a 5 s load test: the whole run takes about 20 s
   --only <list>    run only these figures: ${FIGURE_IDS.join(', ')}
                    (or ${Object.entries(ALIASES)
                      .map(([k, v]) => `${k}=${v}`)
