@@ -300,7 +300,8 @@
       if (s && s.status === 'RUNNING') break
       $('lg-starting-detail').textContent =
         `Waiting for the sandbox… ${Math.round((Date.now() - started) / 1000)} s`
-      await new Promise((r) => setTimeout(r, 250))
+      // Poll briskly at first (a sandbox usually starts in milliseconds), then back off.
+      await new Promise((r) => setTimeout(r, Date.now() - started < 2000 ? 25 : 250))
     }
     $('lg-starting').hidden = true
     if (!ended) openTerminals()

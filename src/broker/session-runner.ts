@@ -20,6 +20,7 @@ const STOP_EVENTS: Partial<Record<StopReason, string>> = {
 export class SessionRunner {
   private readonly inFlight = new Map<string, Promise<void>>()
   private readonly warned = new Set<string>()
+  private readonly stopping = new Set<Promise<void>>()
   private readonly beforeStopHooks: ((s: Session) => Promise<void>)[] = []
 
   constructor(private readonly deps: Omit<BrokerDeps, 'runner'>) {}
@@ -38,9 +39,11 @@ export class SessionRunner {
     await this.inFlight.get(name)
   }
 
-  /** Resolves when every start under way has finished (for shutdown). */
+  /** Resolves when every start and stop under way has finished (for shutdown). */
   async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()])
+    while (this.inFlight.size > 0 || this.stopping.size > 0) {
+      await Promise.all([...this.inFlight.values(), ...this.stopping])
+    }
   }
 
   /** True while a start of this session's sandbox is under way in this process. */
@@ -156,9 +159,10 @@ export class SessionRunner {
   /** The second half of `stop`: publishes the webhooks and stops the sandbox in the background. */
   afterStopping(s: Session, publish: (() => void)[]): void {
     publish.forEach((p) => p())
-    void this.finishStop(s).catch((e) =>
-      this.deps.log(`session ${s.name}: stop failed: ${(e as Error).message}`),
-    )
+    const stopping = this.finishStop(s)
+      .catch((e) => this.deps.log(`session ${s.name}: stop failed: ${(e as Error).message}`))
+      .finally(() => this.stopping.delete(stopping))
+    this.stopping.add(stopping)
     this.deps.nudge()
   }
 
