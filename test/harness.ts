@@ -35,6 +35,8 @@ export interface PortalSpec {
   contentFor?: Record<string, Record<string, string>>
   /** `spec.session.ingresses` per workshop. */
   ingressesFor?: Record<string, { name: string; port: number }[]>
+  /** `spec.portal.registration`. */
+  registration?: { type?: 'one-step' | 'anonymous'; enabled?: boolean }
 }
 
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
@@ -72,6 +74,12 @@ export function writePortal(dir: string, p: PortalSpec): string {
     '      robot:',
     `        id: ${JSON.stringify(robot.clientId)}`,
     `        secret: ${JSON.stringify(robot.clientSecret)}`,
+    ...(p.registration
+      ? [
+          '    registration:',
+          ...Object.entries(p.registration).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`),
+        ]
+      : []),
     ...(p.webhook ? ['  analytics:', '    webhook:', `      url: ${JSON.stringify(p.webhook)}`] : []),
     '  labgate:',
     `    backend: ${p.backend ?? 'local'}`,

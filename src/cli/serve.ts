@@ -28,7 +28,7 @@ export async function serve(a: ServeArgs): Promise<number> {
 labgate is running: portal ${lg.deps.portal.name} at ${lg.url}/
   environments: ${envs.map((e) => `${e.name} (${e.workshop})`).join(', ') || 'none'}
   robot user:   ${r.username}  password: ${r.password}
-  robot client: ${r.clientId}  secret: ${r.clientSecret}
+  robot client: ${r.clientId}  secret: ${r.clientSecret}${lg.generatedAdmin ? `\n  admin user:   ${lg.generatedAdmin.username}  password: ${lg.generatedAdmin.password}  (shown once: only its hash is stored)` : ''}
 Get a token:
   curl -s -u '${r.clientId}:${r.clientSecret}' -d grant_type=password -d 'username=${r.username}' -d 'password=${r.password}' ${lg.url}/oauth2/token/
 Press Ctrl-C to stop.

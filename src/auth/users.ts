@@ -1,0 +1,172 @@
+/**
+ * People who sign in to the portal with a password: registered users and staff. Sign-in lookup, one-step
+ * registration and the admin generated on first start. Passwords are stored only as scrypt hashes.
+ */
+import { randomUUID } from 'node:crypto'
+import { sql, type Kysely } from 'kysely'
+import { checkUserDetails } from '../broker/users.js'
+import type { Clock } from '../domain/clock.js'
+import type { UserKind } from '../domain/types.js'
+import { badRequest, conflict } from '../errors.js'
+import type { Database } from '../store/schema.js'
+import { hashPassword, randomToken, verifyPassword } from './secrets.js'
+
+/** Shortest password accepted at registration. */
+export const MIN_PASSWORD_LENGTH = 12
+const MAX_PASSWORD_LENGTH = 1024
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}$/
+/** Usernames nobody may register: the generated admin's, and names that look like it. */
+const RESERVED = new Set(['admin', 'administrator', 'root', 'staff', 'robot'])
+/** The generated admin's username. */
+export const GENERATED_ADMIN = 'admin'
+
+/** Who may sign in at the portal with a password. */
+const SIGN_IN_KINDS: readonly UserKind[] = ['registered', 'staff']
+
+export interface SignInCandidate {
+  id: string
+  kind: UserKind
+  passwordHash: string | null
+}
+
+/**
+ * The account `identifier` names: the user with that username, else the only registered or staff user
+ * with that email address (case-insensitive). Null when none (or several) match. No password check.
+ */
+export async function findSignInUser(
+  db: Kysely<Database>,
+  identifier: string,
+): Promise<SignInCandidate | null> {
+  const cols = ['id', 'kind', 'password_hash'] as const
+  let row = await db.selectFrom('users').select(cols).where('username', '=', identifier).executeTakeFirst()
+  if (!row && identifier.includes('@')) {
+    const rows = await db
+      .selectFrom('users')
+      .select(cols)
+      .where(sql<string>`lower(email)`, '=', identifier.toLowerCase())
+      .where('kind', 'in', SIGN_IN_KINDS)
+      .limit(2)
+      .execute()
+    if (rows.length === 1) row = rows[0]
+  }
+  return row ? { id: row.id, kind: row.kind as UserKind, passwordHash: row.password_hash } : null
+}
+
+/**
+ * True when `password` is the password of `user`, a registered or staff user. Always runs exactly one
+ * scrypt verification (against a dummy hash for unknown users and other kinds), so the time taken does
+ * not tell whether the account exists.
+ */
+export async function checkSignInPassword(user: SignInCandidate | null, password: string): Promise<boolean> {
+  const allowed = user !== null && SIGN_IN_KINDS.includes(user.kind)
+  const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), allowed ? user.passwordHash : null)
+  return allowed && ok && password.length <= MAX_PASSWORD_LENGTH
+}
+
+export interface Registration {
+  username: string
+  email?: string
+  password: string
+  confirm: string
+}
+
+/**
+ * Creates a `registered` user with a scrypt hash of the password; returns its id. Throws `bad_request`
+ * (invalid or reserved username, invalid email, password shorter than 12 characters or not confirmed)
+ * and `conflict` (username, or email address, already in use; compared case-insensitively).
+ */
+export async function registerUser(db: Kysely<Database>, clock: Clock, r: Registration): Promise<string> {
+  const username = r.username.trim()
+  const email = r.email?.trim() || undefined
+  if (!USERNAME.test(username))
+    throw badRequest(
+      'Choose a username of up to 150 letters, digits and . _ @ + - (starting with a letter or digit).',
+    )
+  if (RESERVED.has(username.toLowerCase())) throw badRequest('That username is reserved: choose another.')
+  checkUserDetails({ email })
+  if (r.password.length < MIN_PASSWORD_LENGTH)
+    throw badRequest(`Choose a password of at least ${MIN_PASSWORD_LENGTH} characters.`)
+  if (r.password.length > MAX_PASSWORD_LENGTH)
+    throw badRequest(`Choose a password of at most ${MAX_PASSWORD_LENGTH} characters.`)
+  if (r.password !== r.confirm) throw badRequest('The two passwords differ.')
+  if (r.password === username) throw badRequest('The password must differ from the username.')
+
+  const taken = await db
+    .selectFrom('users')
+    .select('id')
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .executeTakeFirst()
+  if (taken) throw conflict('That username is taken: choose another.')
+  if (email) {
+    const used = await db
+      .selectFrom('users')
+      .select('id')
+      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+      .where('kind', 'in', SIGN_IN_KINDS)
+      .executeTakeFirst()
+    if (used) throw conflict('An account with that email address exists: sign in instead.')
+  }
+  const id = randomUUID()
+  const now = clock.now()
+  const password_hash = await hashPassword(r.password)
+  try {
+    await db
+      .insertInto('users')
+      .values({
+        id,
+        username,
+        kind: 'registered',
+        email: email ?? null,
+        first_name: null,
+        last_name: null,
+        password_hash,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute()
+  } catch (e) {
+    // A concurrent registration won the unique username.
+    if (await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst())
+      throw conflict('That username is taken: choose another.')
+    throw e
+  }
+  return id
+}
+
+/**
+ * On a portal without any staff user, creates the staff user `admin` with a random password and returns
+ * its credentials: the only time the password exists in plain text (only its scrypt hash is stored).
+ * Returns null when a staff user exists already (one from `spec.portal.credentials.admin`, or this
+ * function's from an earlier start) or when `admin` is taken by a non-staff user.
+ */
+export async function ensureFirstAdmin(
+  db: Kysely<Database>,
+  clock: Clock,
+): Promise<{ username: string; password: string } | null> {
+  const staff = await db.selectFrom('users').select('id').where('kind', '=', 'staff').executeTakeFirst()
+  if (staff) return null
+  const password = randomToken(18)
+  const now = clock.now()
+  const password_hash = await hashPassword(password)
+  await db
+    .insertInto('users')
+    .values({
+      id: randomUUID(),
+      username: GENERATED_ADMIN,
+      kind: 'staff',
+      email: null,
+      first_name: null,
+      last_name: null,
+      password_hash,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('username').doNothing())
+    .execute()
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('username', '=', GENERATED_ADMIN)
+    .executeTakeFirst()
+  return row?.password_hash === password_hash ? { username: GENERATED_ADMIN, password } : null
+}

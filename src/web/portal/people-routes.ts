@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Kysely } from 'kysely'
+import { parseFormBody } from '../../api/body.js'
+import { actorOf, AUTH_COOKIE, readCookie, type ApiContext } from '../../api/context.js'
+import type { GrantManager } from '../../auth/grant-manager.js'
+import { verifyPassword } from '../../auth/secrets.js'
+import {
+  checkSignInPassword,
+  ensureFirstAdmin,
+  findSignInUser,
+  MIN_PASSWORD_LENGTH,
+  registerUser,
+} from '../../auth/users.js'
+import type { PortalDefinition } from '../../config/types.js'
+import { LabgateError } from '../../errors.js'
+import { PORTAL_CLIENT_ID } from '../../server/auth-setup.js'
+import type { Database } from '../../store/schema.js'
+import { csrfOk, issueCsrfToken } from './csrf.js'
+import { anonymousPage, messagePage, registerPage, signInPage, signOutPage } from './people-pages.js'
+import { DEFAULT_SIGN_IN_LIMITS, SignInLimiter, WindowCounter, type SignInLimits } from './rate-limit.js'
+import { safeNext } from './safe-next.js'
+
+/** How long a portal sign-in lasts, seconds. */
+export const SIGN_IN_TTL = 12 * 3600
+/** Sign-ups (accounts created) per client address and hour. */
+const SIGN_UPS = { max: 30, windowMs: 3600_000 }
+
+export interface PeopleOptions {
+  ctx: ApiContext
+  db: Kysely<Database>
+  grants: GrantManager
+  portal: PortalDefinition
+  limits?: SignInLimits
+}
+
+/**
+ * The portal's people pages: `GET/POST /login/`, `GET/POST /register/` (as `spec.portal.registration`
+ * says), `GET/POST /logout/`. Creates the admin `admin` with a random password when the portal has no
+ * staff user and configures none: `generatedAdmin` holds its credentials on that start only.
+ */
+export async function setUpPeople(o: PeopleOptions) {
+  const configured = Boolean(o.portal.admin?.username && o.portal.admin.password)
+  const generatedAdmin = configured ? null : await ensureFirstAdmin(o.db, o.ctx.deps.clock)
+  // Prepares the dummy hash unknown users are checked against, so the first one takes no longer.
+  void verifyPassword('', null)
+  const routes = (app: FastifyInstance) => peopleRoutes(app, o)
+  return { routes, generatedAdmin }
+}
+
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+}
+
+function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
+  const { ctx, db } = o
+  const clock = ctx.deps.clock
+  const limiter = new SignInLimiter(clock, o.limits ?? DEFAULT_SIGN_IN_LIMITS)
+  const signUps = new WindowCounter(clock, SIGN_UPS)
+  const registration = o.portal.registration
+  const secure = () => ctx.portalUrl.startsWith('https:')
+
+  const send = (reply: FastifyReply, status: number, body: string) =>
+    reply.status(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body)
+
+  /** The form's fields, or null after answering 415/403 (not a form, or no matching CSRF token). */
+  const readForm = (req: FastifyRequest, reply: FastifyReply): Record<string, string> | null => {
+    const type = String(req.headers['content-type'] ?? '').toLowerCase()
+    if (!type.startsWith('application/x-www-form-urlencoded')) {
+      void send(reply, 415, messagePage('Unsupported form', 'This form must be sent by a browser.'))
+      return null
+    }
+    const form = parseFormBody(typeof req.body === 'string' ? req.body : '')
+    if (!csrfOk(req, form, secure())) {
+      void send(
+        reply,
+        403,
+        messagePage(
+          'Form expired',
+          'This form has expired or was sent from another site. Go back, reload the page and try again.',
+        ),
+      )
+      return null
+    }
+    return form
+  }
+
+  const signIn = async (reply: FastifyReply, userId: string, next: string) => {
+    const token = await ctx.auth.browserLogin(userId, SIGN_IN_TTL)
+    return reply
+      .header(
+        'set-cookie',
+        `${AUTH_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SIGN_IN_TTL}${secure() ? '; Secure' : ''}`,
+      )
+      .header('cache-control', 'no-store')
+      .redirect(next, 303)
+  }
+
+  const signedInName = async (req: FastifyRequest): Promise<string | undefined> => {
+    const actor = await actorOf(ctx, req)
+    if (!actor || actor.via !== 'cookie') return undefined
+    const user = await ctx.deps.store.getUser(actor.userId)
+    return user ? (user.username ?? 'a guest') : undefined
+  }
+
+  const queryNext = (req: FastifyRequest) => {
+    const next = (req.query as { next?: unknown }).next
+    return safeNext(typeof next === 'string' ? next : undefined)
+  }
+  const registerUrl = registration.enabled ? '/register/' : undefined
+
+  for (const path of ['/login', '/register', '/logout'])
+    app.get(path, async (req, reply) => {
+      const query = req.url.indexOf('?')
+      return reply.redirect(`${path}/${query >= 0 ? req.url.slice(query) : ''}`, 301)
+    })
+
+  app.get('/login/', async (req, reply) =>
+    send(
+      reply,
+      200,
+      signInPage({
+        csrf: issueCsrfToken(req, reply, secure()),
+        next: queryNext(req),
+        signedInAs: await signedInName(req),
+        registerUrl,
+      }),
+    ),
+  )
+
+  app.post('/login/', async (req, reply) => {
+    const form = readForm(req, reply)
+    if (!form) return reply
+    const next = safeNext(form.next)
+    const username = (form.username ?? '').trim()
+    const password = form.password ?? ''
+    const again = (status: number, message: string) =>
+      send(reply, status, signInPage({ csrf: form.csrf!, next, message, username, registerUrl }))
+    if (!username || !password) return again(400, 'Enter your username (or email) and your password.')
+    const user = await findSignInUser(db, username)
+    // Counted per account when the name is one, so that username and email share a counter.
+    const key = user ? `id:${user.id}` : `name:${username.toLowerCase()}`
+    const address = req.ip
+    const wait = limiter.retryAfter(key, address)
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait))
+      return again(
+        429,
+        `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute${wait > 60 ? 's' : ''}.`,
+      )
+    }
+    if (!(await checkSignInPassword(user, password))) {
+      limiter.failed(key, address)
+      return again(401, 'Wrong username or password.')
+    }
+    limiter.succeeded(key)
+    return signIn(reply, user!.id, next)
+  })
+
+  const closed = (reply: FastifyReply) =>
+    send(reply, 404, messagePage('Registration is closed', 'This portal does not take new registrations.'))
+
+  app.get('/register/', async (req, reply) => {
+    if (!registration.enabled) return closed(reply)
+    const csrf = issueCsrfToken(req, reply, secure())
+    const next = queryNext(req)
+    return send(
+      reply,
+      200,
+      registration.type === 'anonymous'
+        ? anonymousPage({ csrf, next })
+        : registerPage({ csrf, next, minPassword: MIN_PASSWORD_LENGTH }),
+    )
+  })
+
+  app.post('/register/', async (req, reply) => {
+    if (!registration.enabled) return closed(reply)
+    const form = readForm(req, reply)
+    if (!form) return reply
+    const next = safeNext(form.next)
+    const csrf = form.csrf!
+    const wait = signUps.retryAfter(req.ip)
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait))
+      const message = 'Too many accounts were created from your address. Try again later.'
+      return send(
+        reply,
+        429,
+        registration.type === 'anonymous'
+          ? anonymousPage({ csrf, next, message })
+          : registerPage({ csrf, next, message, minPassword: MIN_PASSWORD_LENGTH }),
+      )
+    }
+    if (registration.type === 'anonymous') {
+      const user = await ctx.deps.store.createUser({ id: randomUUID(), kind: 'anonymous', at: clock.now() })
+      signUps.add(req.ip)
+      return signIn(reply, user.id, next)
+    }
+    const fields = {
+      username: form.username ?? '',
+      email: form.email ?? '',
+      password: form.password ?? '',
+      confirm: form.confirm ?? '',
+    }
+    try {
+      const id = await registerUser(db, clock, fields)
+      signUps.add(req.ip)
+      return await signIn(reply, id, next)
+    } catch (e) {
+      if (!(e instanceof LabgateError) || (e.code !== 'bad_request' && e.code !== 'conflict')) throw e
+      return send(
+        reply,
+        e.code === 'conflict' ? 409 : 400,
+        registerPage({
+          csrf,
+          next,
+          message: e.message,
+          username: fields.username,
+          email: fields.email,
+          minPassword: MIN_PASSWORD_LENGTH,
+        }),
+      )
+    }
+  })
+
+  app.get('/logout/', async (req, reply) =>
+    send(
+      reply,
+      200,
+      signOutPage({ csrf: issueCsrfToken(req, reply, secure()), signedInAs: await signedInName(req) }),
+    ),
+  )
+
+  app.post('/logout/', async (req, reply) => {
+    const form = readForm(req, reply)
+    if (!form) return reply
+    const cookie = readCookie(req, AUTH_COOKIE)
+    if (cookie) {
+      const found = await o.grants.findToken(cookie)
+      // Only the portal's own sign-in tokens: a cookie holding some other credential is just dropped.
+      if (found && found.client.id === PORTAL_CLIENT_ID) await o.grants.revokeGrant(found.grant.id)
+    }
+    return reply
+      .header(
+        'set-cookie',
+        `${AUTH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure() ? '; Secure' : ''}`,
+      )
+      .header('cache-control', 'no-store')
+      .redirect('/', 303)
+  })
+}

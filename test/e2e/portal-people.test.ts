@@ -1,0 +1,343 @@
+/** The portal's people pages: sign-in, registration, sign-out, CSRF, rate limiting, the generated admin. */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startHarness, type Harness, type PortalSpec } from '../harness.js'
+
+/** A browser: keeps cookies, never follows redirects, posts forms with the page's CSRF token. */
+class Browser {
+  readonly cookies = new Map<string, string>()
+  constructor(readonly base: string) {}
+
+  async get(path: string): Promise<Response> {
+    return this.#keep(await fetch(this.base + path, { redirect: 'manual', headers: this.#headers() }))
+  }
+
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    o: { csrf?: string | null } = {},
+  ): Promise<Response> {
+    const body = new URLSearchParams(fields)
+    if (o.csrf !== null) body.set('csrf', o.csrf ?? this.cookies.get('labgate_csrf') ?? '')
+    return this.#keep(
+      await fetch(this.base + path, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { ...this.#headers(), 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      }),
+    )
+  }
+
+  /** Opens `path` (for its CSRF cookie), then posts the form there. */
+  async submit(path: string, fields: Record<string, string>): Promise<Response> {
+    await this.get(path)
+    return this.post(path, fields)
+  }
+
+  async api(path: string): Promise<number> {
+    return (await fetch(this.base + path, { headers: this.#headers() })).status
+  }
+
+  #headers(): Record<string, string> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    return cookie ? { cookie } : {}
+  }
+
+  #keep(res: Response): Response {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';')
+      const i = pair!.indexOf('=')
+      const [name, value] = [pair!.slice(0, i), pair!.slice(i + 1)]
+      if (/max-age=0/i.test(c)) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    return res
+  }
+}
+
+const CATALOG = '/workshops/catalog/environments/'
+const GOOD = 'correct horse battery staple'
+
+async function start(extra: Partial<PortalSpec> = {}): Promise<Harness> {
+  return startHarness({ backend: 'fake', workshops: [{ name: 'w', reserved: 0 }], ...extra })
+}
+
+describe('one-step registration and sign-in', () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await start()
+  })
+  afterAll(async () => h?.close())
+
+  it('registers a user with a hashed password and signs it in', async () => {
+    const b = new Browser(h.url)
+    const form = await b.get('/register/')
+    expect(form.status).toBe(200)
+    const csrfCookie = form.headers.getSetCookie().find((c) => c.startsWith('labgate_csrf='))!
+    expect(csrfCookie).toMatch(/HttpOnly/)
+    expect(csrfCookie).toMatch(/SameSite=Strict/)
+    const html = await form.text()
+    expect(html).toContain(`name="csrf" value="${b.cookies.get('labgate_csrf')}"`)
+    expect(await b.api(CATALOG)).toBe(403)
+
+    const res = await b.post('/register/', {
+      username: 'alice',
+      email: 'alice@example.test',
+      password: GOOD,
+      confirm: GOOD,
+    })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe('/')
+    const auth = res.headers.getSetCookie().find((c) => c.startsWith('labgate_auth='))!
+    expect(auth).toMatch(/HttpOnly/)
+    expect(auth).toMatch(/SameSite=Lax/)
+    expect(auth).not.toMatch(/Secure/)
+    expect(await b.api(CATALOG)).toBe(200)
+
+    const row = await h.lg.db.kysely
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', 'alice')
+      .executeTakeFirstOrThrow()
+    expect(row.kind).toBe('registered')
+    expect(row.email).toBe('alice@example.test')
+    expect(row.password_hash).toMatch(/^scrypt\$/)
+  })
+
+  it('rejects taken usernames (409) and weak or unconfirmed passwords, bad emails (400)', async () => {
+    const b = new Browser(h.url)
+    const reg = (f: Record<string, string>) => b.submit('/register/', f)
+    const taken = await reg({ username: 'alice', password: GOOD, confirm: GOOD })
+    expect(taken.status).toBe(409)
+    expect(await taken.text()).toContain('That username is taken')
+    expect((await reg({ username: 'ALICE', password: GOOD, confirm: GOOD })).status).toBe(409)
+    const weak = await reg({ username: 'bob', password: 'short-pw', confirm: 'short-pw' })
+    expect(weak.status).toBe(400)
+    expect(await weak.text()).toContain('at least 12 characters')
+    expect((await reg({ username: 'bob', password: GOOD, confirm: GOOD + 'x' })).status).toBe(400)
+    expect(
+      (await reg({ username: 'bob', email: 'not-an-email', password: GOOD, confirm: GOOD })).status,
+    ).toBe(400)
+    expect((await reg({ username: 'admin', password: GOOD, confirm: GOOD })).status).toBe(400)
+    expect((await reg({ username: '<script>', password: GOOD, confirm: GOOD })).status).toBe(400)
+    expect(await h.lg.deps.store.getUserByUsername('bob')).toBeNull()
+  })
+
+  it('signs in by username or email; wrong credentials get one generic 401', async () => {
+    const byName = new Browser(h.url)
+    const ok = await byName.submit('/login/', { username: 'alice', password: GOOD })
+    expect(ok.status).toBe(303)
+    expect(await byName.api(CATALOG)).toBe(200)
+    const byEmail = new Browser(h.url)
+    expect((await byEmail.submit('/login/', { username: 'ALICE@example.test', password: GOOD })).status).toBe(
+      303,
+    )
+    expect(await byEmail.api(CATALOG)).toBe(200)
+
+    const wrong = await new Browser(h.url).submit('/login/', { username: 'alice', password: GOOD + '!' })
+    const unknown = await new Browser(h.url).submit('/login/', { username: 'nobody', password: GOOD })
+    expect(wrong.status).toBe(401)
+    expect(unknown.status).toBe(401)
+    const message = (t: string) => /<p class="message" role="alert">([^<]*)<\/p>/.exec(t)?.[1]
+    expect(message(await wrong.text())).toBe('Wrong username or password.')
+    expect(message(await unknown.text())).toBe('Wrong username or password.')
+    expect(wrong.headers.getSetCookie().some((c) => c.startsWith('labgate_auth='))).toBe(false)
+    // The robot is an API user: no portal sign-in even with its right password.
+    const robot = await new Browser(h.url).submit('/login/', {
+      username: h.lg.robot.username,
+      password: h.lg.robot.password,
+    })
+    expect(robot.status).toBe(401)
+  })
+
+  it('redirects to next only when it is a path on this portal', async () => {
+    const cases: [string, string][] = [
+      ['/workshops/catalog/environments/?x=1', '/workshops/catalog/environments/?x=1'],
+      ['//evil.test/', '/'],
+      ['https://evil.test/', '/'],
+      ['/\\evil.test', '/'],
+      ['javascript:alert(1)', '/'],
+    ]
+    for (const [next, location] of cases) {
+      const b = new Browser(h.url)
+      const page = await b.get(`/login/?next=${encodeURIComponent(next)}`)
+      const hidden = /name="next" value="([^"]*)"/.exec(await page.text())![1]
+      expect(hidden).toBe(location.replace(/&/g, '&amp;'))
+      const res = await b.post('/login/', { username: 'alice', password: GOOD, next })
+      expect(res.status).toBe(303)
+      expect(res.headers.get('location')).toBe(location)
+    }
+  })
+
+  it('answers odd requests calmly: no slash, repeated next, not a form', async () => {
+    const bare = await fetch(`${h.url}/login?next=/x`, { redirect: 'manual' })
+    expect(bare.status).toBe(301)
+    expect(bare.headers.get('location')).toBe('/login/?next=/x')
+    const twice = await fetch(`${h.url}/login/?next=/a&next=//evil.test`)
+    expect(twice.status).toBe(200)
+    expect(await twice.text()).toContain('name="next" value="/"')
+    const json = await fetch(`${h.url}/login/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', password: GOOD }),
+    })
+    expect(json.status).toBe(415)
+  })
+
+  it('refuses every form without a matching CSRF token (403)', async () => {
+    const b = new Browser(h.url)
+    await b.get('/login/')
+    const login = { username: 'alice', password: GOOD }
+    expect((await b.post('/login/', login, { csrf: null })).status).toBe(403)
+    expect((await b.post('/login/', login, { csrf: 'A'.repeat(43) })).status).toBe(403)
+    const noCookie = new Browser(h.url)
+    expect((await noCookie.post('/login/', login, { csrf: b.cookies.get('labgate_csrf')! })).status).toBe(403)
+    const reg = { username: 'carol', password: GOOD, confirm: GOOD }
+    expect((await b.post('/register/', reg, { csrf: null })).status).toBe(403)
+    expect((await b.post('/register/', reg, { csrf: 'x' })).status).toBe(403)
+    expect(await h.lg.deps.store.getUserByUsername('carol')).toBeNull()
+
+    const res = await fetch(`${h.url}/login/`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `labgate_csrf=${b.cookies.get('labgate_csrf')}`,
+        'sec-fetch-site': 'cross-site',
+      },
+      body: new URLSearchParams({ ...login, csrf: b.cookies.get('labgate_csrf')! }),
+    })
+    expect(res.status).toBe(403)
+    expect((await b.post('/login/', login)).status).toBe(303) // the same browser's own form works
+  })
+
+  it('signs out: the token is revoked, so the old cookie no longer works', async () => {
+    const b = new Browser(h.url)
+    await b.submit('/login/', { username: 'alice', password: GOOD })
+    const old = b.cookies.get('labgate_auth')!
+    expect(await b.api(CATALOG)).toBe(200)
+    expect((await b.post('/logout/', {}, { csrf: null })).status).toBe(403)
+    expect(await b.api(CATALOG)).toBe(200)
+
+    const page = await b.get('/logout/')
+    expect(await page.text()).toContain('signed in as <strong>alice</strong>')
+    const res = await b.post('/logout/', {})
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe('/')
+    expect(b.cookies.has('labgate_auth')).toBe(false)
+    const status = (await fetch(`${h.url}${CATALOG}`, { headers: { cookie: `labgate_auth=${old}` } })).status
+    expect(status).toBe(403)
+  })
+
+  it('creates an admin on first start, shown once, stored only as a hash', async () => {
+    const admin = h.lg.generatedAdmin!
+    expect(admin.username).toBe('admin')
+    expect(admin.password.length).toBeGreaterThanOrEqual(20)
+    const row = await h.lg.db.kysely
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', 'admin')
+      .executeTakeFirstOrThrow()
+    expect(row.kind).toBe('staff')
+    expect(row.password_hash).toMatch(/^scrypt\$/)
+    const settings = await h.lg.db.kysely.selectFrom('settings').select('value').execute()
+    expect(settings.some((s) => s.value.includes(admin.password))).toBe(false)
+
+    const b = new Browser(h.url)
+    expect((await b.submit('/login/', admin)).status).toBe(303)
+    expect(await b.api(`${CATALOG}?state=STOPPED`)).toBe(200)
+    const page = await b.get('/login/')
+    expect(await page.text()).toContain('signed in as <strong>admin</strong>')
+    // Staff: may use the API like the admin from the configuration.
+    expect(await h.passwordToken('admin', admin.password)).toBeTruthy()
+
+    await h.restart()
+    expect(h.lg.generatedAdmin).toBeNull()
+    expect((await new Browser(h.url).submit('/login/', admin)).status).toBe(303)
+    for (const f of readdirSync(h.data).filter((f) => f.startsWith('labgate.db')))
+      expect(readFileSync(join(h.data, f)).includes(admin.password)).toBe(false)
+  })
+})
+
+describe('anonymous registration and a configured admin', () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await start({
+      registration: { type: 'anonymous' },
+      admin: { username: 'boss@lab', password: 'boss-password-123456' },
+    })
+  })
+  afterAll(async () => h?.close())
+
+  it('creates an anonymous user with one button and signs it in', async () => {
+    const b = new Browser(h.url)
+    const page = await b.get('/register/')
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('Continue as a guest')
+    const res = await b.post('/register/', { next: '/workshops/catalog/workshops/' })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe('/workshops/catalog/workshops/')
+    expect(await b.api(CATALOG)).toBe(200)
+    const anonymous = await h.lg.db.kysely
+      .selectFrom('users')
+      .selectAll()
+      .where('kind', '=', 'anonymous')
+      .execute()
+    expect(anonymous).toHaveLength(1)
+    expect(anonymous[0]!.password_hash).toBeNull()
+  })
+
+  it('generates no admin when one is configured; the configured one signs in', async () => {
+    expect(h.lg.generatedAdmin).toBeNull()
+    expect(await h.lg.deps.store.getUserByUsername('admin')).toBeNull()
+    const b = new Browser(h.url)
+    expect(
+      (await b.submit('/login/', { username: 'boss@lab', password: 'boss-password-123456' })).status,
+    ).toBe(303)
+    expect(await b.api(`${CATALOG}?state=STOPPED`)).toBe(200)
+  })
+})
+
+describe('closed registration and rate limiting', () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await start({ registration: { type: 'one-step', enabled: false } })
+  })
+  afterAll(async () => h?.close())
+
+  it('answers 404 "Registration is closed"', async () => {
+    const b = new Browser(h.url)
+    const page = await b.get('/register/')
+    expect(page.status).toBe(404)
+    expect(await page.text()).toContain('Registration is closed')
+    await b.get('/login/')
+    expect((await b.post('/register/', { username: 'dave', password: GOOD, confirm: GOOD })).status).toBe(404)
+    expect(await h.lg.deps.store.getUserByUsername('dave')).toBeNull()
+  })
+
+  it('blocks an account after 5 failures (429 with Retry-After), even with the right password', async () => {
+    const admin = h.lg.generatedAdmin!
+    const b = new Browser(h.url)
+    for (let i = 0; i < 5; i++)
+      expect((await b.submit('/login/', { username: 'admin', password: `wrong-${i}` })).status).toBe(401)
+    const blocked = await b.submit('/login/', admin)
+    expect(blocked.status).toBe(429)
+    const wait = Number(blocked.headers.get('retry-after'))
+    expect(wait).toBeGreaterThan(0)
+    expect(wait).toBeLessThanOrEqual(15 * 60)
+    expect(await blocked.text()).toContain('Too many failed sign-ins')
+    expect(b.cookies.has('labgate_auth')).toBe(false)
+  })
+
+  it('blocks an address after 20 failures across usernames', async () => {
+    const b = new Browser(h.url)
+    // 5 failures from the test before; 15 more with different names reach the address's limit.
+    for (let i = 0; i < 15; i++)
+      expect((await b.submit('/login/', { username: `user${i}`, password: 'wrong' })).status).toBe(401)
+    const blocked = await b.submit('/login/', { username: 'someone-else', password: 'wrong' })
+    expect(blocked.status).toBe(429)
+    expect(blocked.headers.get('retry-after')).toBeTruthy()
+  })
+})
