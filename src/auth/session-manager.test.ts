@@ -48,7 +48,7 @@ describe('sessions', () => {
       userSessionOf: s1,
     })
     const subs = await sm.clientSessions(s1)
-    expect(subs.map((c) => c.clientId)).toEqual(['client_1', 'client_2'])
+    expect(subs.map((c) => c.clientId).sort()).toEqual(['client_1', 'client_2'])
     expect((await sm.clientSessions(s2)).map((c) => c.id)).toEqual(subs.map((c) => c.id))
   })
 
