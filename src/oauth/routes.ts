@@ -1,0 +1,225 @@
+/**
+ * The OAuth 2.0 / OpenID Connect authorization server's HTTP routes: discovery, JWKS, authorization
+ * (code flow + consent), token, introspection, revocation (RFC 7009 and Educates' `/oauth2/revoke-token/`)
+ * and userinfo. Routes parse, call a use case, and render errors with `oauthErrorResponse`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Kysely } from 'kysely'
+import { parseFormBody } from '../api/body.js'
+import { actorOf, AUTH_COOKIE, readCookie, type ApiContext } from '../api/context.js'
+import type { GrantManager } from '../auth/grant-manager.js'
+import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
+import { RobotOAuth } from '../auth/robot-oauth.js'
+import { constantTimeEqual, randomToken } from '../auth/secrets.js'
+import type { Clock } from '../domain/clock.js'
+import type { Database } from '../store/schema.js'
+import { AuthorizePageError, Authorizer, redirectWith, type AuthorizeParams } from './authorize.js'
+import { discoveryDocument } from './discovery.js'
+import { consentPage, errorPage } from './pages.js'
+import { SigningKeys, type SettingsStore } from './signing-keys.js'
+import { TokenEndpoint } from './token-endpoint.js'
+
+/** The double-submit CSRF cookie of the consent form. */
+export const CONSENT_CSRF_COOKIE = 'labgate_oauth_csrf'
+
+export interface OAuthServerDeps {
+  db: Kysely<Database>
+  store: SettingsStore
+  clock: Clock
+  grants: GrantManager
+  /** The server secret; signing keys are encrypted under a key derived from it. */
+  key: Uint8Array
+  /** The routes' context (the portal URL, which is the issuer, and the browser's sign-in). */
+  ctx: ApiContext
+}
+
+const AUTHORIZE_PARAMS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+] as const
+
+/** Parses a form body keeping repeated parameters as arrays (RFC 8707 `resource` may repeat). */
+function formWithRepeats(body: unknown): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [k, v] of new URLSearchParams(typeof body === 'string' ? body : '')) {
+    const prev = out[k]
+    out[k] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v]
+  }
+  return out
+}
+
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
+const PAGE_HEADERS = {
+  ...NO_STORE,
+  'content-type': 'text/html; charset=utf-8',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+}
+
+/**
+ * Builds the authorization server over the grant model and returns its route plugin (which also serves
+ * `POST /oauth2/token/` and `/oauth2/revoke-token/` for the Educates robot, unchanged) and `keys`, whose
+ * `rotateSigningKey()` rotates the ID token signing key.
+ */
+export function setUpOAuthServer(deps: OAuthServerDeps) {
+  const { db, grants, clock, ctx } = deps
+  const issuer = () => ctx.portalUrl
+  const keys = new SigningKeys({ store: deps.store, clock, secret: deps.key })
+  const robot = new RobotOAuth({ db, grants, clock })
+  const tokens = new TokenEndpoint({ db, grants, robot, keys, clock, issuer })
+  const authorizer = new Authorizer({ db, grants, store: deps.store })
+
+  const fail = (reply: FastifyReply, e: unknown) => {
+    if (!(e instanceof OAuthError)) throw e
+    const r = oauthErrorResponse(e)
+    return reply.status(r.status).headers(r.headers).send(r.body)
+  }
+  const secure = () => issuer().startsWith('https:')
+
+  /** Signs in check, consent check, code: shared by GET (first visit) and POST (consent given). */
+  const authorize = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    params: AuthorizeParams,
+    consented: boolean,
+  ) => {
+    let check
+    try {
+      check = await authorizer.check(params)
+    } catch (e) {
+      if (!(e instanceof AuthorizePageError)) throw e
+      return reply.status(400).headers(PAGE_HEADERS).send(errorPage(e.message))
+    }
+    if (!check.ok) return reply.redirect(check.redirect, 303)
+    const actor = await actorOf(ctx, req)
+    const cookie = readCookie(req, AUTH_COOKIE)
+    const session = actor?.via === 'cookie' && cookie ? await grants.findToken(cookie) : null
+    if (!actor || actor.via !== 'cookie' || !session) {
+      const here = `/oauth2/authorize?${new URLSearchParams(
+        Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      )}`
+      return reply.redirect(`/login/?next=${encodeURIComponent(here)}`, 303)
+    }
+    const authTime = Math.floor(session.userSession.authnEvent.at / 1000)
+    if (consented) await authorizer.rememberConsent(actor.userId, check.client.id, check.scope)
+    else if (!(await authorizer.hasConsent(actor.userId, check.client.id, check.scope))) {
+      const csrf = randomToken(32)
+      const fields: Record<string, string> = { csrf }
+      for (const k of AUTHORIZE_PARAMS) if (params[k] !== undefined) fields[k] = params[k]
+      return reply
+        .headers({
+          ...PAGE_HEADERS,
+          'set-cookie': `${CONSENT_CSRF_COOKIE}=${csrf}; Path=/oauth2/authorize; HttpOnly; SameSite=Strict${secure() ? '; Secure' : ''}`,
+        })
+        .send(consentPage({ clientName: check.client.name, scope: check.scope, fields }))
+    }
+    return reply.redirect(await authorizer.issueCode(check, actor.userId, authTime), 303)
+  }
+
+  const pick = (src: Record<string, unknown>): AuthorizeParams => {
+    const out: AuthorizeParams = {}
+    for (const k of AUTHORIZE_PARAMS) {
+      const v = src[k]
+      if (typeof v === 'string' && v !== '') out[k] = v
+    }
+    return out
+  }
+
+  const routes = (app: FastifyInstance) => {
+    for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'])
+      app.get(path, async () => discoveryDocument(issuer()))
+    app.get('/oauth2/jwks', async (_req, reply) =>
+      reply.header('content-type', 'application/jwk-set+json').send(await keys.jwks()),
+    )
+
+    app.get('/oauth2/authorize', async (req, reply) =>
+      authorize(req, reply, pick(req.query as Record<string, unknown>), false),
+    )
+    app.post('/oauth2/authorize', async (req, reply) => {
+      const form = parseFormBody(typeof req.body === 'string' ? req.body : '')
+      const cookie = readCookie(req, CONSENT_CSRF_COOKIE)
+      if (
+        !cookie ||
+        !form.csrf ||
+        !constantTimeEqual(cookie, form.csrf) ||
+        req.headers['sec-fetch-site'] === 'cross-site'
+      )
+        return reply
+          .status(403)
+          .headers(PAGE_HEADERS)
+          .send(errorPage('The form has expired. Please try again.'))
+      const params = pick(form)
+      if (form.decision !== 'approve') {
+        try {
+          const check = await authorizer.check(params)
+          if (!check.ok) return reply.redirect(check.redirect, 303)
+          return reply.redirect(
+            redirectWith(check.redirectUri, { error: 'access_denied', state: params.state }),
+            303,
+          )
+        } catch (e) {
+          if (!(e instanceof AuthorizePageError)) throw e
+          return reply.status(400).headers(PAGE_HEADERS).send(errorPage(e.message))
+        }
+      }
+      return authorize(req, reply, params, true)
+    })
+
+    for (const path of ['/oauth2/token', '/oauth2/token/']) {
+      app.post(path, async (req, reply) => {
+        try {
+          const grantType = parseFormBody(typeof req.body === 'string' ? req.body : '').grant_type
+          // The Educates grants keep their form parsing (last value wins); the others reject repeats.
+          const body =
+            grantType === 'password' || grantType === 'refresh_token' || grantType === undefined
+              ? parseFormBody(typeof req.body === 'string' ? req.body : '')
+              : formWithRepeats(req.body)
+          return reply.headers(NO_STORE).send(await tokens.tokenRequest(req.headers.authorization, body))
+        } catch (e) {
+          return fail(reply, e)
+        }
+      })
+    }
+    for (const path of ['/oauth2/revoke', '/oauth2/revoke-token/', '/oauth2/revoke-token']) {
+      app.post(path, async (req, reply) => {
+        try {
+          await robot.revokeRequest(
+            req.headers.authorization,
+            parseFormBody(typeof req.body === 'string' ? req.body : ''),
+          )
+          return reply.status(200).send('')
+        } catch (e) {
+          return fail(reply, e)
+        }
+      })
+    }
+    app.post('/oauth2/introspect', async (req, reply) => {
+      try {
+        const body = parseFormBody(typeof req.body === 'string' ? req.body : '')
+        return reply.headers(NO_STORE).send(await tokens.introspect(req.headers.authorization, body))
+      } catch (e) {
+        return fail(reply, e)
+      }
+    })
+    const userinfo = async (req: FastifyRequest, reply: FastifyReply) => {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
+      const claims = m ? await tokens.userinfo(m[1]!) : null
+      if (!claims)
+        return reply
+          .status(401)
+          .headers({ ...NO_STORE, 'www-authenticate': `Bearer realm="labgate", error="invalid_token"` })
+          .send({ error: 'invalid_token' })
+      return reply.headers(NO_STORE).send(claims)
+    }
+    app.get('/oauth2/userinfo', userinfo)
+    app.post('/oauth2/userinfo', userinfo)
+  }
+
+  return { routes, keys, tokens }
+}

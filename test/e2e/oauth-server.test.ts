@@ -1,0 +1,619 @@
+/** The OAuth 2.0 / OpenID Connect authorization server end to end, with plain `fetch` as the client. */
+import { createHash } from 'node:crypto'
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GrantManager } from '../../src/auth/grant-manager.js'
+import { randomToken } from '../../src/auth/secrets.js'
+import { buildUser } from '../../src/auth/testing.js'
+import { systemClock } from '../../src/domain/clock.js'
+import { registerOAuthClient } from '../../src/oauth/clients.js'
+import { SigningKeys } from '../../src/oauth/signing-keys.js'
+import { PORTAL_CLIENT_ID } from '../../src/server/auth-setup.js'
+import { startHarness, type Harness } from '../harness.js'
+
+const REDIRECT = 'http://127.0.0.1:9/callback'
+const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
+const AT_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
+
+let h: Harness
+let serverKey: Buffer
+/** A confidential web app (code, refresh), a public SPA (code, refresh), a service, a resource server. */
+let web: { clientId: string; clientSecret: string }
+let spa: { clientId: string }
+let service: { clientId: string; clientSecret: string }
+let api: { clientId: string; clientSecret: string }
+let cookie: string
+
+const post = (
+  path: string,
+  params: Record<string, string | string[]>,
+  headers: Record<string, string> = {},
+) => {
+  const body = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) for (const x of [v].flat()) body.append(k, x)
+  return fetch(`${h.url}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: body.toString(),
+  })
+}
+const basic = (id: string, secret: string) => ({
+  authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+})
+const json = async (res: Response) => (await res.json()) as Record<string, unknown>
+
+/** Signs a browser in the way the portal's sign-in does (a token of the portal's own client). */
+async function browserCookie(userId: string): Promise<string> {
+  const grants = new GrantManager({ db: h.lg.db.kysely, clock: systemClock, secret: serverKey })
+  const key = await grants.createSession({
+    userId,
+    clientId: PORTAL_CLIENT_ID,
+    authnEvent: { method: 'test' },
+    expiresIn: 3600,
+  })
+  const { grant } = await grants.addGrant(key, { scope: ['portal'], expiresIn: 3600 })
+  return (await grants.mintToken(grant.id, 'access_token', { expiresIn: 3600 })).value
+}
+
+const pkce = () => {
+  const verifier = randomToken(32)
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
+}
+
+const authorizeUrl = (p: Record<string, string>) =>
+  `${h.url}/oauth2/authorize?${new URLSearchParams({ response_type: 'code', redirect_uri: REDIRECT, ...p })}`
+
+/** Drives the authorization endpoint as the signed-in browser, approving consent when asked. */
+async function authorize(p: Record<string, string>): Promise<{ location: URL; consentShown: boolean }> {
+  const res = await fetch(authorizeUrl(p), {
+    redirect: 'manual',
+    headers: { cookie: `labgate_auth=${cookie}` },
+  })
+  if (res.status === 303) return { location: new URL(res.headers.get('location')!), consentShown: false }
+  expect(res.status).toBe(200)
+  const page = await res.text()
+  const fields: Record<string, string> = {}
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)" \/>/g))
+    fields[m[1]!] = m[2]!
+      .replace(/&amp;/g, '&')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+  const csrf = /labgate_oauth_csrf=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
+  const approved = await post(
+    '/oauth2/authorize',
+    { ...fields, decision: 'approve' },
+    { cookie: `labgate_auth=${cookie}; labgate_oauth_csrf=${csrf}` },
+  )
+  expect(approved.status).toBe(303)
+  return { location: new URL(approved.headers.get('location')!), consentShown: true }
+}
+
+/** A code for the SPA (public, PKCE) or the web app (confidential). */
+async function codeFor(
+  clientId: string,
+  scope = 'openid profile email',
+  extra: Record<string, string> = {},
+): Promise<{ code: string; verifier: string }> {
+  const { verifier, challenge } = pkce()
+  const { location } = await authorize({
+    client_id: clientId,
+    scope,
+    state: 'st-1',
+    nonce: 'n-1',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
+  })
+  expect(location.searchParams.get('state')).toBe('st-1')
+  return { code: location.searchParams.get('code')!, verifier }
+}
+
+const redeem = (
+  code: string,
+  verifier: string,
+  clientId = spa.clientId,
+  extra: Record<string, string> = {},
+) =>
+  post('/oauth2/token', {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT,
+    client_id: clientId,
+    ...extra,
+  })
+
+/** Introspects as `as`: a confidential client with Basic, a public one (empty secret) with its id only. */
+const introspect = async (token: string, as = service) =>
+  json(
+    as.clientSecret
+      ? await post('/oauth2/introspect', { token }, basic(as.clientId, as.clientSecret))
+      : await post('/oauth2/introspect', { token, client_id: as.clientId }),
+  )
+
+beforeAll(async () => {
+  h = await startHarness({ backend: 'fake', workshops: [{ name: 'w' }] })
+  serverKey = Buffer.from((await h.lg.deps.store.getSetting('server.key'))!, 'base64')
+  const deps = { db: h.lg.db.kysely, clock: systemClock }
+  web = (await registerOAuthClient(deps, {
+    name: 'Web app',
+    confidential: true,
+    redirectUris: [REDIRECT],
+    scopes: ['openid', 'profile', 'email'],
+  })) as typeof web
+  spa = await registerOAuthClient(deps, {
+    name: 'SPA <script>',
+    confidential: false,
+    redirectUris: [REDIRECT],
+    scopes: ['openid', 'profile', 'email'],
+  })
+  service = (await registerOAuthClient(deps, {
+    name: 'Service',
+    confidential: true,
+    grantTypes: ['client_credentials', EXCHANGE],
+    scopes: ['reports'],
+  })) as typeof service
+  api = (await registerOAuthClient(deps, {
+    name: 'Resource server',
+    confidential: true,
+    grantTypes: ['client_credentials'],
+    scopes: [],
+  })) as typeof api
+  const userId = await buildUser(h.lg.db.kysely, { username: 'ada' })
+  await h.lg.db.kysely
+    .updateTable('users')
+    .set({ email: 'ada@example.test', first_name: 'Ada', last_name: 'Lovelace' })
+    .where('id', '=', userId)
+    .execute()
+  cookie = await browserCookie(userId)
+})
+afterAll(async () => h?.close())
+
+describe('discovery and keys', () => {
+  it('publishes RFC 8414 and OIDC metadata with the portal URL as issuer', async () => {
+    for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+      const doc = await json(await fetch(`${h.url}${path}`))
+      expect(doc).toMatchObject({
+        issuer: h.url,
+        authorization_endpoint: `${h.url}/oauth2/authorize`,
+        token_endpoint: `${h.url}/oauth2/token`,
+        jwks_uri: `${h.url}/oauth2/jwks`,
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      })
+      expect(doc.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email']))
+      expect(doc.grant_types_supported).toEqual(
+        expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials', EXCHANGE]),
+      )
+    }
+  })
+
+  it('serves public keys only, with kids', async () => {
+    const jwks = await json(await fetch(`${h.url}/oauth2/jwks`))
+    const keys = jwks.keys as Record<string, unknown>[]
+    expect(keys.length).toBeGreaterThan(0)
+    for (const k of keys) {
+      expect(k).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' })
+      expect(typeof k.kid).toBe('string')
+      expect(k.d).toBeUndefined()
+    }
+    const stored = (await h.lg.deps.store.getSetting('oauth.signing_keys'))!
+    expect(stored).not.toMatch(/"d"\s*:/)
+  })
+})
+
+describe('authorization code flow', () => {
+  it('sends a browser that is not signed in to /login/ with the request as next', async () => {
+    const url = authorizeUrl({
+      client_id: spa.clientId,
+      scope: 'openid',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+    })
+    const res = await fetch(url, { redirect: 'manual' })
+    expect(res.status).toBe(303)
+    const location = res.headers.get('location')!
+    expect(location.startsWith('/login/?next=')).toBe(true)
+    const next = decodeURIComponent(location.slice('/login/?next='.length))
+    expect(next.startsWith('/oauth2/authorize?')).toBe(true)
+    expect(new URLSearchParams(next.split('?')[1]).get('client_id')).toBe(spa.clientId)
+  })
+
+  it('asks consent once, then issues tokens for a code with PKCE; ID token, userinfo', async () => {
+    const { verifier, challenge } = pkce()
+    const first = await authorize({
+      client_id: spa.clientId,
+      scope: 'openid profile email',
+      state: 's',
+      nonce: 'nonce-42',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })
+    expect(first.consentShown).toBe(true)
+    expect(`${first.location.origin}${first.location.pathname}`).toBe(REDIRECT)
+    const res = await redeem(first.location.searchParams.get('code')!, verifier)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const tokens = await json(res)
+    expect(tokens).toMatchObject({ token_type: 'Bearer', scope: 'openid profile email', expires_in: 3600 })
+    expect(typeof tokens.refresh_token).toBe('string')
+    const jwks = createLocalJWKSet(
+      (await json(await fetch(`${h.url}/oauth2/jwks`))) as unknown as JSONWebKeySet,
+    )
+    const { payload } = await jwtVerify(tokens.id_token as string, jwks, {
+      issuer: h.url,
+      audience: spa.clientId,
+    })
+    expect(payload).toMatchObject({ nonce: 'nonce-42', preferred_username: 'ada', email: 'ada@example.test' })
+    expect(typeof payload.sub).toBe('string')
+    expect(typeof payload.auth_time).toBe('number')
+    expect(typeof payload.exp).toBe('number')
+    const info = await json(
+      await fetch(`${h.url}/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${tokens.access_token as string}` },
+      }),
+    )
+    expect(info).toMatchObject({ sub: payload.sub, name: 'Ada Lovelace', email: 'ada@example.test' })
+    const noAuth = await fetch(`${h.url}/oauth2/userinfo`)
+    expect(noAuth.status).toBe(401)
+    expect(noAuth.headers.get('www-authenticate')).toMatch(/^Bearer/)
+
+    const second = await authorize({
+      client_id: spa.clientId,
+      scope: 'openid profile',
+      state: 's2',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })
+    expect(second.consentShown).toBe(false)
+    expect(second.location.searchParams.get('state')).toBe('s2')
+    expect(second.location.searchParams.get('code')).toBeTruthy()
+  })
+
+  it('a confidential client authenticates at the token endpoint; a wrong secret is invalid_client', async () => {
+    const { code, verifier } = await codeFor(web.clientId)
+    const wrong = await redeem(code, verifier, web.clientId, { client_secret: 'nope' })
+    expect(wrong.status).toBe(401)
+    expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/)
+    expect((await json(wrong)).error).toBe('invalid_client')
+    const ok = await post(
+      '/oauth2/token',
+      { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT },
+      basic(web.clientId, web.clientSecret),
+    )
+    expect(ok.status).toBe(200)
+  })
+
+  it('never redirects to an unregistered redirect URI; a different one at the token endpoint is invalid_grant', async () => {
+    const bad = await fetch(
+      `${h.url}/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: spa.clientId, redirect_uri: 'http://127.0.0.1:9/callback/x', code_challenge: pkce().challenge, code_challenge_method: 'S256' })}`,
+      { redirect: 'manual', headers: { cookie: `labgate_auth=${cookie}` } },
+    )
+    expect(bad.status).toBe(400)
+    expect(bad.headers.get('location')).toBeNull()
+    expect(await bad.text()).toMatch(/redirect URI/)
+    const { code, verifier } = await codeFor(spa.clientId)
+    const res = await redeem(code, verifier, spa.clientId, { redirect_uri: 'http://127.0.0.1:9/other' })
+    expect((await json(res)).error).toBe('invalid_grant')
+  })
+
+  it('requires PKCE from public clients and checks the verifier', async () => {
+    const { location } = await authorize({ client_id: spa.clientId, scope: 'openid', state: 'x' })
+    expect(location.searchParams.get('error')).toBe('invalid_request')
+    expect(location.searchParams.get('state')).toBe('x')
+    const plain = await authorize({
+      client_id: spa.clientId,
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'plain',
+    })
+    expect(plain.location.searchParams.get('error')).toBe('invalid_request')
+
+    const a = await codeFor(spa.clientId)
+    const missing = await post('/oauth2/token', {
+      grant_type: 'authorization_code',
+      code: a.code,
+      redirect_uri: REDIRECT,
+      client_id: spa.clientId,
+    })
+    expect(missing.status).toBe(400)
+    expect((await json(missing)).error).toBe('invalid_grant')
+    const b = await codeFor(spa.clientId)
+    const wrong = await redeem(b.code, pkce().verifier)
+    expect((await json(wrong)).error).toBe('invalid_grant')
+  })
+
+  it('a reused code is invalid_grant and revokes the tokens minted from it', async () => {
+    const { code, verifier } = await codeFor(spa.clientId)
+    const first = await json(await redeem(code, verifier))
+    expect(
+      (await introspect(first.access_token as string, { clientId: spa.clientId, clientSecret: '' })).active,
+    ).toBe(true)
+    const again = await redeem(code, verifier)
+    expect(again.status).toBe(400)
+    expect((await json(again)).error).toBe('invalid_grant')
+    const asSpa = { clientId: spa.clientId, clientSecret: '' }
+    expect((await introspect(first.access_token as string, asSpa)).active).toBe(false)
+    expect((await introspect(first.refresh_token as string, asSpa)).active).toBe(false)
+  })
+
+  it('refuses a consent form without the CSRF cookie; a denial redirects with access_denied', async () => {
+    const { challenge } = pkce()
+    const fresh = await registerOAuthClient(
+      { db: h.lg.db.kysely, clock: systemClock },
+      { name: 'Not yet consented', confidential: true, redirectUris: [REDIRECT], scopes: ['email'] },
+    )
+    const params = {
+      client_id: fresh.clientId,
+      scope: 'email',
+      state: 'd',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    }
+    const page = await fetch(authorizeUrl(params), {
+      redirect: 'manual',
+      headers: { cookie: `labgate_auth=${cookie}` },
+    })
+    expect(page.status).toBe(200)
+    const csrf = /labgate_oauth_csrf=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')![1]!
+    const form = { response_type: 'code', redirect_uri: REDIRECT, ...params, csrf }
+    const forged = await post(
+      '/oauth2/authorize',
+      { ...form, decision: 'approve' },
+      { cookie: `labgate_auth=${cookie}` },
+    )
+    expect(forged.status).toBe(403)
+    const mismatched = await post(
+      '/oauth2/authorize',
+      { ...form, decision: 'approve' },
+      { cookie: `labgate_auth=${cookie}; labgate_oauth_csrf=${randomToken(32)}` },
+    )
+    expect(mismatched.status).toBe(403)
+    const denied = await post(
+      '/oauth2/authorize',
+      { ...form, decision: 'deny' },
+      { cookie: `labgate_auth=${cookie}; labgate_oauth_csrf=${csrf}` },
+    )
+    expect(denied.status).toBe(303)
+    const to = new URL(denied.headers.get('location')!)
+    expect(to.searchParams.get('error')).toBe('access_denied')
+    expect(to.searchParams.get('state')).toBe('d')
+    expect(to.searchParams.get('code')).toBeNull()
+  })
+
+  it('an expired code is invalid_grant', async () => {
+    const { code, verifier } = await codeFor(spa.clientId)
+    await h.lg.db.kysely
+      .updateTable('auth_tokens')
+      .set({ expires_at: Date.now() - 1000 })
+      .where('class', '=', 'authorization_code')
+      .where('revoked', '=', 0)
+      .where('used', '=', 0)
+      .execute()
+    expect((await json(await redeem(code, verifier))).error).toBe('invalid_grant')
+  })
+
+  it('refreshes with rotation; reusing an old refresh token revokes the grant; no scope escalation', async () => {
+    const { code, verifier } = await codeFor(spa.clientId, 'openid profile')
+    const t1 = await json(await redeem(code, verifier))
+    const refresh = (token: string, scope?: string) =>
+      post('/oauth2/token', {
+        grant_type: 'refresh_token',
+        refresh_token: token,
+        client_id: spa.clientId,
+        ...(scope ? { scope } : {}),
+      })
+    const escalate = await refresh(t1.refresh_token as string, 'openid profile email')
+    expect((await json(escalate)).error).toBe('invalid_scope')
+    const t2 = await json(await refresh(t1.refresh_token as string))
+    expect(t2.refresh_token).not.toBe(t1.refresh_token)
+    expect(t2.scope).toBe('openid profile')
+    const asSpa = { clientId: spa.clientId, clientSecret: '' }
+    expect((await introspect(t2.access_token as string, asSpa)).active).toBe(true)
+    const reuse = await refresh(t1.refresh_token as string)
+    expect((await json(reuse)).error).toBe('invalid_grant')
+    expect((await introspect(t2.access_token as string, asSpa)).active).toBe(false)
+    expect((await json(await refresh(t2.refresh_token as string))).error).toBe('invalid_grant')
+  })
+})
+
+describe('client credentials, password grant, introspection, revocation', () => {
+  it('issues a confidential client its own token; introspection is per client', async () => {
+    const res = await post(
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: 'reports' },
+      basic(service.clientId, service.clientSecret),
+    )
+    expect(res.status).toBe(200)
+    const t = await json(res)
+    expect(t).toMatchObject({ token_type: 'Bearer', scope: 'reports' })
+    expect(t.refresh_token).toBeUndefined()
+    expect(await introspect(t.access_token as string)).toMatchObject({
+      active: true,
+      client_id: service.clientId,
+      scope: 'reports',
+      sub: service.clientId,
+      iss: h.url,
+      token_type: 'Bearer',
+    })
+    expect(await introspect(t.access_token as string, api)).toEqual({ active: false })
+    const escalate = await post(
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: 'admin' },
+      basic(service.clientId, service.clientSecret),
+    )
+    expect((await json(escalate)).error).toBe('invalid_scope')
+    const notAllowed = await post(
+      '/oauth2/token',
+      { grant_type: 'client_credentials' },
+      basic(web.clientId, web.clientSecret),
+    )
+    expect((await json(notAllowed)).error).toBe('unauthorized_client')
+  })
+
+  it('allows the password grant to the robot client only', async () => {
+    const r = h.lg.robot
+    const robot = await post(
+      '/oauth2/token',
+      { grant_type: 'password', username: r.username, password: r.password },
+      basic(r.clientId, r.clientSecret),
+    )
+    expect(robot.status).toBe(200)
+    const other = await post(
+      '/oauth2/token',
+      { grant_type: 'password', username: r.username, password: r.password },
+      basic(web.clientId, web.clientSecret),
+    )
+    expect(other.status).toBe(400)
+    expect((await json(other)).error).toBe('unauthorized_client')
+  })
+
+  it('introspects revoked, expired and code tokens as inactive; revokes at /oauth2/revoke', async () => {
+    const issue = async () =>
+      json(
+        await post(
+          '/oauth2/token',
+          { grant_type: 'client_credentials' },
+          basic(service.clientId, service.clientSecret),
+        ),
+      )
+    const a = await issue()
+    expect((await introspect(a.access_token as string)).active).toBe(true)
+    const revoked = await post(
+      '/oauth2/revoke',
+      { token: a.access_token as string },
+      basic(service.clientId, service.clientSecret),
+    )
+    expect(revoked.status).toBe(200)
+    expect(await introspect(a.access_token as string)).toEqual({ active: false })
+    const b = await issue()
+    const row = await h.lg.db.kysely
+      .selectFrom('auth_tokens')
+      .select('id')
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow()
+    await h.lg.db.kysely
+      .updateTable('auth_tokens')
+      .set({ expires_at: Date.now() - 1000 })
+      .where('id', '=', row.id)
+      .execute()
+    expect(await introspect(b.access_token as string)).toEqual({ active: false })
+    const { code } = await codeFor(web.clientId)
+    expect(await introspect(code, web)).toEqual({ active: false })
+    expect(await introspect('no-such-token')).toEqual({ active: false })
+    const unauth = await post('/oauth2/introspect', { token: 'x' }, basic(service.clientId, 'wrong'))
+    expect(unauth.status).toBe(401)
+  })
+})
+
+describe('token exchange (RFC 8693)', () => {
+  it('exchanges a user access token for one limited to a resource server', async () => {
+    const fresh = await codeFor(web.clientId, 'openid profile')
+    const user = await json(
+      await post(
+        '/oauth2/token',
+        {
+          grant_type: 'authorization_code',
+          code: fresh.code,
+          redirect_uri: REDIRECT,
+          code_verifier: fresh.verifier,
+        },
+        basic(web.clientId, web.clientSecret),
+      ),
+    )
+    const exchange = (p: Record<string, string | string[]>) =>
+      post('/oauth2/token', { grant_type: EXCHANGE, ...p }, basic(service.clientId, service.clientSecret))
+    const res = await exchange({
+      subject_token: user.access_token as string,
+      subject_token_type: AT_TYPE,
+      resource: api.clientId,
+      scope: 'profile',
+    })
+    expect(res.status).toBe(200)
+    const t = await json(res)
+    expect(t).toMatchObject({ issued_token_type: AT_TYPE, token_type: 'Bearer', scope: 'profile' })
+    expect(await introspect(t.access_token as string, api)).toMatchObject({
+      active: true,
+      aud: [api.clientId],
+      username: 'ada',
+    })
+    expect(await introspect(t.access_token as string, web)).toEqual({ active: false })
+
+    expect(
+      (
+        await json(
+          await exchange({
+            subject_token: user.access_token as string,
+            subject_token_type: AT_TYPE,
+            resource: 'no-such-client',
+          }),
+        )
+      ).error,
+    ).toBe('invalid_target')
+    expect(
+      (
+        await json(
+          await exchange({ subject_token: user.access_token as string, subject_token_type: AT_TYPE }),
+        )
+      ).error,
+    ).toBe('invalid_target')
+    const wrongType = await json(
+      await exchange({
+        subject_token: user.access_token as string,
+        subject_token_type: AT_TYPE,
+        resource: api.clientId,
+        requested_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      }),
+    )
+    expect(wrongType).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'Unsupported requested token type.',
+    })
+    const badSubject = await json(
+      await exchange({ subject_token: 'nope', subject_token_type: AT_TYPE, resource: api.clientId }),
+    )
+    expect(badSubject).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'Subject token invalid.',
+    })
+    const narrowed = await json(
+      await exchange({
+        subject_token: t.access_token as string,
+        subject_token_type: AT_TYPE,
+        resource: 'https://elsewhere.test/',
+      }),
+    )
+    expect(narrowed.error).toBe('invalid_target')
+    const notAllowed = await post(
+      '/oauth2/token',
+      {
+        grant_type: EXCHANGE,
+        subject_token: user.access_token as string,
+        subject_token_type: AT_TYPE,
+        resource: api.clientId,
+      },
+      basic(web.clientId, web.clientSecret),
+    )
+    expect((await json(notAllowed)).error).toBe('unauthorized_client')
+  })
+})
+
+describe('signing key rotation', () => {
+  it('keeps verifying an ID token signed before rotation; new tokens use the new key', async () => {
+    const before = await codeFor(spa.clientId, 'openid')
+    const old = await json(await redeem(before.code, before.verifier))
+    const oldKid = decodeProtectedHeader(old.id_token as string).kid
+    const keys = new SigningKeys({ store: h.lg.deps.store, clock: systemClock, secret: serverKey })
+    const newKid = await keys.rotateSigningKey()
+    expect(newKid).not.toBe(oldKid)
+    const jwks = createLocalJWKSet(
+      (await json(await fetch(`${h.url}/oauth2/jwks`))) as unknown as JSONWebKeySet,
+    )
+    await jwtVerify(old.id_token as string, jwks, { issuer: h.url, audience: spa.clientId })
+    const after = await codeFor(spa.clientId, 'openid')
+    const fresh = await json(await redeem(after.code, after.verifier))
+    expect(decodeProtectedHeader(fresh.id_token as string).kid).toBe(newKid)
+    await jwtVerify(fresh.id_token as string, jwks, { issuer: h.url, audience: spa.clientId })
+  })
+})
