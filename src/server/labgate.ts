@@ -21,6 +21,7 @@ import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import type { PortalInfo } from '../api/educates/present.js'
+import { setUpPeople } from '../web/portal/people-routes.js'
 
 export interface LabgateOptions {
   /** A TrainingPortal/Workshop YAML file or directory, or an already loaded config. */
@@ -48,6 +49,8 @@ export interface Labgate {
   db: Db
   url: string
   robot: RobotCredentials
+  /** The admin generated on this start (no staff user existed): its only plain-text password. */
+  generatedAdmin: { username: string; password: string } | null
   config: LoadedConfig
   /** Stops serving and reconciling and closes the store; sandboxes keep running for the next start. */
   close(): Promise<void>
@@ -113,12 +116,13 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     bodyLimit: o.bodyLimit ?? 64 * 1024,
   }
   const gateway = setUpGateway(ctx, backend, dataDir)
+  const people = await setUpPeople({ ctx, db: db.kysely, grants: auth.grants, portal })
   // the authorization server also serves the robot's /oauth2/token/ and /oauth2/revoke-token/
   const oauth = setUpOAuthServer({ db: db.kysely, store, clock, grants: auth.grants, key, ctx })
   const app = await buildHttpApp({
     ctx,
     portalInfo,
-    plugins: [oauth.routes, gateway.routes],
+    plugins: [oauth.routes, gateway.routes, people.routes],
     isReady: () => ready,
     log,
     onView: gateway.onView,
@@ -143,6 +147,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     db,
     url,
     robot: auth.robot,
+    generatedAdmin: people.generatedAdmin,
     config,
     close: async () => {
       if (closed) return
