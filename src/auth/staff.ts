@@ -8,7 +8,8 @@ import { hashPassword, verifyPassword } from './secrets.js'
 /**
  * Creates or updates the portal's admin, a staff user, from `spec.portal.credentials.admin`: the user
  * with that username gets kind `staff` and the given password (stored as a scrypt hash; rehashed only when
- * it changed). Idempotent. Throws `config_invalid` when the username belongs to a robot. Returns the id.
+ * it changed). Idempotent. Throws `config_invalid` when the username belongs to a user who is not staff
+ * (a robot, or someone who registered that name). Returns the id.
  */
 export async function ensureStaffUser(
   db: Kysely<Database>,
@@ -22,8 +23,13 @@ export async function ensureStaffUser(
     .select(['id', 'kind', 'password_hash'])
     .where('username', '=', username)
     .executeTakeFirst()
-  if (existing?.kind === 'robot')
-    throw new LabgateError('config_invalid', `admin username ${username} is the robot's`)
+  // Never promote an account someone else made (a registered user who picked this name) to staff.
+  if (existing && existing.kind !== 'staff') {
+    throw new LabgateError(
+      'config_invalid',
+      `admin username ${username} already belongs to a ${existing.kind} user; choose another`,
+    )
+  }
   if (existing) {
     const same = await verifyPassword(password, existing.password_hash)
     await db
