@@ -8,6 +8,7 @@ import { sessionRoutes } from '../api/educates/session-routes.js'
 import { userRoutes } from '../api/educates/user-routes.js'
 import { errorHandler } from '../api/http-errors.js'
 import { loginRoute } from '../gateway/login-route.js'
+import { homeRoute } from '../web/portal/home.js'
 import { rewriteSessionHost } from '../gateway/session-url.js'
 import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
 
@@ -63,6 +64,7 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
   sessionRoutes(app, o.ctx)
   userRoutes(app, o.ctx)
   loginRoute(app, o.ctx)
+  homeRoute(app, o.ctx)
   dashboardRoutes(app, o.ctx, o.onView)
   for (const plugin of o.plugins) plugin(app)
   return app

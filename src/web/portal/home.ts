@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify'
+import { actorOf, type ApiContext } from '../../api/context.js'
+import { html, raw } from '../html.js'
+
+/**
+ * `GET /`: the portal's front page: its workshops (when the catalog is public or the visitor is signed
+ * in), the visitor's own live sessions with links to their dashboards, and sign-in, registration and
+ * sign-out links.
+ */
+export function homeRoute(app: FastifyInstance, ctx: ApiContext): void {
+  const { deps } = ctx
+  app.get('/', async (req, reply) => {
+    const actor = await actorOf(ctx, req)
+    const portal = deps.portal
+    const showCatalog = actor !== null || portal.catalogVisibility === 'public'
+    const envs = showCatalog
+      ? await deps.store.listEnvironments({ portal: portal.name, states: ['RUNNING'] })
+      : []
+    const mine = actor
+      ? await deps.store.listSessions({
+          owner: actor.userId,
+          portal: portal.name,
+          states: ['STARTING', 'RUNNING'],
+        })
+      : []
+    const workshops = envs
+      .map(
+        (e) =>
+          html`<li>
+            <strong>${e.settings.workshop.title}</strong>
+            <span class="muted">${e.settings.workshop.description}</span>
+          </li>`,
+      )
+      .join('')
+    const sessions = mine
+      .map(
+        (s) =>
+          html`<li>
+            <a href="/workshops/session/${s.name}/">${s.workshop}</a> <span class="muted">${s.name}</span>
+          </li>`,
+      )
+      .join('')
+    const account = actor
+      ? html`<form method="get" action="/logout/"><button>Sign out</button></form>`
+      : html`<a href="/login/">Sign in</a
+          >${raw(portal.registration.enabled ? html` · <a href="/register/">Register</a>` : '')}`
+    const body = html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width,initial-scale=1" />
+          <title>${portal.name} · labgate</title>
+          <style>
+            body {
+              font:
+                16px/1.5 system-ui,
+                sans-serif;
+              max-width: 48rem;
+              margin: 3rem auto;
+              padding: 0 1rem;
+              color: #1d2330;
+            }
+            .muted {
+              color: #667085;
+            }
+            header {
+              display: flex;
+              justify-content: space-between;
+              align-items: center;
+            }
+          </style>
+        </head>
+        <body>
+          <header>
+            <h1>${portal.name}</h1>
+            <nav>${raw(account)}</nav>
+          </header>
+          ${raw(
+            sessions
+              ? html`<h2>Your sessions</h2>
+                  <ul>
+                    ${raw(sessions)}
+                  </ul>`
+              : '',
+          )}
+          ${raw(
+            showCatalog
+              ? html`<h2>Workshops</h2>
+                  <ul>
+                    ${raw(workshops || '<li>No workshops are running.</li>')}
+                  </ul>`
+              : html`<p>Sign in to see the workshops.</p>`,
+          )}
+        </body>
+      </html>`
+    return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
+  })
+}
