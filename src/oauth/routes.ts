@@ -19,8 +19,12 @@ import { consentPage, errorPage } from './pages.js'
 import { SigningKeys, type SettingsStore } from './signing-keys.js'
 import { TokenEndpoint } from './token-endpoint.js'
 
-/** The double-submit CSRF cookie of the consent form. */
-export const CONSENT_CSRF_COOKIE = 'labgate_oauth_csrf'
+/**
+ * The double-submit CSRF cookie of the consent form: with the `__Host-` prefix on https, so that a page on
+ * a sibling host (a session's own host under the session domain) cannot plant one.
+ */
+export const consentCsrfCookie = (secure: boolean) =>
+  secure ? '__Host-labgate_oauth_csrf' : 'labgate_oauth_csrf'
 
 export interface OAuthServerDeps {
   db: Kysely<Database>
@@ -115,7 +119,9 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
       return reply
         .headers({
           ...PAGE_HEADERS,
-          'set-cookie': `${CONSENT_CSRF_COOKIE}=${csrf}; Path=/oauth2/authorize; HttpOnly; SameSite=Strict${secure() ? '; Secure' : ''}`,
+          'set-cookie': secure()
+            ? `${consentCsrfCookie(true)}=${csrf}; Path=/; HttpOnly; SameSite=Strict; Secure`
+            : `${consentCsrfCookie(false)}=${csrf}; Path=/oauth2/authorize; HttpOnly; SameSite=Strict`,
         })
         .send(consentPage({ clientName: check.client.name, scope: check.scope, fields }))
     }
@@ -143,7 +149,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     )
     app.post('/oauth2/authorize', async (req, reply) => {
       const form = parseFormBody(typeof req.body === 'string' ? req.body : '')
-      const cookie = readCookie(req, CONSENT_CSRF_COOKIE)
+      const cookie = readCookie(req, consentCsrfCookie(secure()))
       if (
         !cookie ||
         !form.csrf ||

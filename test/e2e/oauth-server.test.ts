@@ -617,3 +617,38 @@ describe('signing key rotation', () => {
     await jwtVerify(fresh.id_token as string, jwks, { issuer: h.url, audience: spa.clientId })
   })
 })
+
+describe('behind https', () => {
+  it('uses the public URL as issuer and a __Host- consent cookie', async () => {
+    const tls = await startHarness(
+      { backend: 'fake', workshops: [{ name: 'w' }] },
+      { publicUrl: 'https://portal.test/' },
+    )
+    try {
+      const { port } = tls.lg.app.server.address() as { port: number }
+      const local = `http://127.0.0.1:${port}`
+      const doc = await json(await fetch(`${local}/.well-known/openid-configuration`))
+      expect(doc.issuer).toBe('https://portal.test')
+      const key = Buffer.from((await tls.lg.deps.store.getSetting('server.key'))!, 'base64')
+      const grants = new GrantManager({ db: tls.lg.db.kysely, clock: systemClock, secret: key })
+      const userId = await buildUser(tls.lg.db.kysely, { username: 'tls' })
+      const sk = await grants.createSession({ userId, clientId: PORTAL_CLIENT_ID, expiresIn: 600 })
+      const { grant } = await grants.addGrant(sk, { scope: ['portal'], expiresIn: 600 })
+      const signedIn = (await grants.mintToken(grant.id, 'access_token')).value
+      const client = await registerOAuthClient(
+        { db: tls.lg.db.kysely, clock: systemClock },
+        { name: 'TLS client', confidential: true, redirectUris: [REDIRECT], scopes: ['openid'] },
+      )
+      const res = await fetch(
+        `${local}/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: REDIRECT, scope: 'openid' })}`,
+        { redirect: 'manual', headers: { cookie: `labgate_auth=${signedIn}` } },
+      )
+      expect(res.status).toBe(200)
+      expect(res.headers.get('set-cookie')).toMatch(
+        /^__Host-labgate_oauth_csrf=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/,
+      )
+    } finally {
+      await tls.close()
+    }
+  })
+})
