@@ -1,12 +1,8 @@
-import type { FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Authenticator } from '../api/authenticator.js'
-import { parseFormBody } from '../api/body.js'
 import { getClient, registerClient } from '../auth/clients.js'
 import { GrantManager } from '../auth/grant-manager.js'
-import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
 import { ensureRobot, type RobotCredentials } from '../auth/provision.js'
-import { RobotOAuth } from '../auth/robot-oauth.js'
 import { ensureStaffUser } from '../auth/staff.js'
 import { TokenCache } from '../auth/token-cache.js'
 import type { PortalDefinition } from '../config/types.js'
@@ -24,7 +20,7 @@ const sessionScope = (session: string) => `session:${session}`
 
 /**
  * Wires the grant/token model into the server: provisions the robot (user and client) and the portal's
- * own browser client, and returns the `Authenticator` the routes use plus the OAuth2 endpoints
+ * own browser client, and returns the `Authenticator` the routes use
  * (`/oauth2/token/`, `/oauth2/revoke-token/`).
  */
 export async function setUpAuth(o: {
@@ -57,15 +53,19 @@ export async function setUpAuth(o: {
     })
   }
   const cache = new TokenCache({ grants, clock: o.clock })
-  const oauth = new RobotOAuth({ db: o.db, grants, clock: o.clock })
+  const kinds = new Map<string, string | null>()
+  const clientKind = async (id: string) => {
+    if (!kinds.has(id)) kinds.set(id, (await getClient(o.db, id))?.kind ?? null)
+    return kinds.get(id)
+  }
 
   const authenticator: Authenticator = {
     async bearer(token) {
+      // The Educates API takes tokens of robot-kind clients only (the robot client: robots and staff via
+      // the password grant). Browser cookies, gateway cookies and tokens of other OAuth clients (code flow,
+      // client credentials, exchange) are not API credentials.
       const who = await cache.authenticateBearer(token)
-      // Browser cookies (portal and gateway) are not API credentials.
-      return who && who.clientId !== PORTAL_CLIENT_ID && who.clientId !== GATEWAY_CLIENT_ID
-        ? { userId: who.userId }
-        : null
+      return who && (await clientKind(who.clientId)) === 'robot' ? { userId: who.userId } : null
     },
     async browserLogin(userId, ttlSeconds) {
       const sessionKey = await grants.createSession({
@@ -112,36 +112,7 @@ export async function setUpAuth(o: {
     },
   }
 
-  const routes = (app: FastifyInstance) => {
-    const form = (body: unknown) => parseFormBody(typeof body === 'string' ? body : '')
-    const fail = (reply: import('fastify').FastifyReply, e: unknown) => {
-      if (!(e instanceof OAuthError)) throw e
-      const r = oauthErrorResponse(e)
-      return reply.status(r.status).headers(r.headers).send(r.body)
-    }
-    for (const path of ['/oauth2/token/', '/oauth2/token']) {
-      app.post(path, async (req, reply) => {
-        try {
-          const tokens = await oauth.tokenRequest(req.headers.authorization, form(req.body))
-          return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(tokens)
-        } catch (e) {
-          return fail(reply, e)
-        }
-      })
-    }
-    for (const path of ['/oauth2/revoke-token/', '/oauth2/revoke-token']) {
-      app.post(path, async (req, reply) => {
-        try {
-          await oauth.revokeRequest(req.headers.authorization, form(req.body))
-          return reply.status(200).send('')
-        } catch (e) {
-          return fail(reply, e)
-        }
-      })
-    }
-  }
-
-  return { authenticator, routes, robot, grants, close: () => cache.close() }
+  return { authenticator, robot, grants, close: () => cache.close() }
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

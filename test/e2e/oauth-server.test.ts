@@ -438,6 +438,11 @@ describe('client credentials, password grant, introspection, revocation', () => 
       token_type: 'Bearer',
     })
     expect(await introspect(t.access_token as string, api)).toEqual({ active: false })
+    // Tokens of OAuth clients are not Educates API credentials (only the robot client's are).
+    const asApi = await fetch(`${h.url}/workshops/catalog/environments/`, {
+      headers: { authorization: `Bearer ${t.access_token as string}` },
+    })
+    expect(asApi.status).toBe(403)
     const escalate = await post(
       '/oauth2/token',
       { grant_type: 'client_credentials', scope: 'admin' },
