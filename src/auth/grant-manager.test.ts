@@ -96,7 +96,7 @@ describe('tokens', () => {
     expect(await f.grants.mintToken(grant.id, 'access_token', { basedOn: refresh.id })).toBeTruthy()
   })
 
-  it('grant rules override the defaults and client rules override both', async () => {
+  it('client rules override the defaults and grant rules override both', async () => {
     const strict = await buildClient(f.kysely, { usageRules: { access_token: { expiresIn: 60 } } })
     const key = await f.grants.createSession({ userId, clientId: strict })
     const { grant } = await f.grants.addGrant(key, {
@@ -105,8 +105,10 @@ describe('tokens', () => {
     })
     const access = await f.grants.mintToken(grant.id, 'access_token')
     const refresh = await f.grants.mintToken(grant.id, 'refresh_token')
-    expect(access.expiresAt).toBe(f.clock.now() + 60_000)
+    expect(access.expiresAt).toBe(f.clock.now() + 600_000)
     expect((await f.grants.findToken(refresh.value))?.token.maxUsage).toBe(1)
+    const plain = await f.grants.addGrant(key, { scope: ['a'] })
+    expect((await f.grants.mintToken(plain.grant.id, 'access_token')).expiresAt).toBe(f.clock.now() + 60_000)
   })
 
   it('a code is single-use and cannot mint after use', async () => {

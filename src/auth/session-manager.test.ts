@@ -214,7 +214,7 @@ describe('grants and tokens', () => {
     expect(await sm.isActive((await sm.findToken(grant.sessionId, refresh.value))!)).toBe(true)
   })
 
-  it('rule precedence: defaults < server config < grant < client', async () => {
+  it('rule precedence: defaults < server config < client < grant', async () => {
     const server = manager({ access_token: { expiresIn: 60, maxUsage: 5 }, id_token: { expiresIn: 30 } })
     await buildClient(f.kysely, { id: 'ruled', usageRules: { access_token: { maxUsage: 2 } } })
     const now = f.clock.now()
@@ -232,8 +232,10 @@ describe('grants and tokens', () => {
       usageRules: { access_token: { maxUsage: 9, expiresIn: 20 } },
     })
     const a2 = await server.findToken(g2.sessionId, (await g2.mintToken('access_token')).value)
-    // GrantManager puts the client's rules over the grant's (auth.md), not the grant's over the client's
-    expect(a2).toMatchObject({ expiresAt: now + 20_000, maxUsage: 2 })
+    expect(a2).toMatchObject({ expiresAt: now + 20_000, maxUsage: 9 }) // grant over client
+    const g3 = await server.addGrant(s2, { scope: ['openid'] })
+    const a3 = await server.findToken(g3.sessionId, (await g3.mintToken('access_token')).value)
+    expect(a3).toMatchObject({ expiresAt: now + 60_000, maxUsage: 2 }) // client over server, server over defaults
   })
 })
 

@@ -53,14 +53,14 @@ export function isTokenClass(value: string): value is TokenClass {
   return (TOKEN_CLASSES as readonly string[]).includes(value)
 }
 
-/** The rule for `cls` after applying grant rules over the defaults, then client rules over both. Pure. */
+/** The rule for `cls`: client rules over the defaults, then the grant's own rules over both (most specific wins). Pure. */
 export function resolveUsageRule(
   cls: TokenClass,
   grantRules: UsageRules = {},
   clientRules: UsageRules = {},
 ): ResolvedUsageRule {
   const out: ResolvedUsageRule = { ...DEFAULT_USAGE_RULES[cls] }
-  for (const rule of [grantRules[cls], clientRules[cls]]) {
+  for (const rule of [clientRules[cls], grantRules[cls]]) {
     if (!rule) continue
     if (rule.expiresIn !== undefined) out.expiresIn = rule.expiresIn
     if (rule.maxUsage !== undefined) out.maxUsage = rule.maxUsage
