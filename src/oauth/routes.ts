@@ -12,6 +12,8 @@ import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
 import { RobotOAuth } from '../auth/robot-oauth.js'
 import { constantTimeEqual, randomToken } from '../auth/secrets.js'
 import type { Clock } from '../domain/clock.js'
+import { SignInLimiter } from '../auth/sign-in-limits.js'
+import { InvalidGrant } from '../auth/oauth-errors.js'
 import type { Database } from '../store/schema.js'
 import { AuthorizePageError, Authorizer, redirectWith, type AuthorizeParams } from './authorize.js'
 import { discoveryDocument } from './discovery.js'
@@ -77,6 +79,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
   const keys = new SigningKeys({ store: deps.store, clock, secret: deps.key })
   const robot = new RobotOAuth({ db, grants, clock })
   const tokens = new TokenEndpoint({ db, grants, robot, keys, clock, issuer })
+  const passwordLimits = new SignInLimiter(clock)
   const authorizer = new Authorizer({ db, grants, store: deps.store })
 
   const fail = (reply: FastifyReply, e: unknown) => {
@@ -186,7 +189,27 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
             grantType === 'password' || grantType === 'refresh_token' || grantType === undefined
               ? parseFormBody(typeof req.body === 'string' ? req.body : '')
               : formWithRepeats(req.body)
-          return reply.headers(NO_STORE).send(await tokens.tokenRequest(req.headers.authorization, body))
+          // Password guessing through the password grant is limited like the sign-in form.
+          const username =
+            grantType === 'password' && typeof body.username === 'string' ? body.username : null
+          const wait = username === null ? 0 : passwordLimits.retryAfter(username, req.ip)
+          if (wait > 0) {
+            return reply
+              .status(429)
+              .headers({ ...NO_STORE, 'retry-after': String(wait) })
+              .send({
+                error: 'invalid_grant',
+                error_description: `Too many failed attempts; try again in ${wait} s.`,
+              })
+          }
+          try {
+            const issued = await tokens.tokenRequest(req.headers.authorization, body)
+            if (username !== null) passwordLimits.succeeded(username)
+            return reply.headers(NO_STORE).send(issued)
+          } catch (e) {
+            if (username !== null && e instanceof InvalidGrant) passwordLimits.failed(username, req.ip)
+            throw e
+          }
         } catch (e) {
           return fail(reply, e)
         }

@@ -99,4 +99,21 @@ describe('OAuth2 for the robot', () => {
     const missing = await fetch(`${h.url}/oauth2/token/`, form({}, basic(r.clientId, r.clientSecret)))
     expect(((await missing.json()) as { error: string }).error).toBe('invalid_request')
   })
+
+  // Last: it locks the robot's username out for the rest of this server's life.
+  it('limits password guessing through the password grant', async () => {
+    const r = h.lg.robot
+    const attempt = (password: string) =>
+      fetch(
+        `${h.url}/oauth2/token/`,
+        form({ grant_type: 'password', username: r.username, password }, basic(r.clientId, r.clientSecret)),
+      )
+    // Five failures per account in 15 minutes (one happened in an earlier test), then 429.
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++) statuses.push((await attempt(`wrong-${i}`)).status)
+    expect(statuses).toEqual([400, 400, 400, 400, 429])
+    const blocked = await attempt(r.password)
+    expect(blocked.status).toBe(429)
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
+  })
 })

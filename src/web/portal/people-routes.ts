@@ -18,7 +18,12 @@ import { PORTAL_CLIENT_ID } from '../../server/auth-setup.js'
 import type { Database } from '../../store/schema.js'
 import { csrfOk, issueCsrfToken } from './csrf.js'
 import { anonymousPage, messagePage, registerPage, signInPage, signOutPage } from './people-pages.js'
-import { DEFAULT_SIGN_IN_LIMITS, SignInLimiter, WindowCounter, type SignInLimits } from './rate-limit.js'
+import {
+  DEFAULT_SIGN_IN_LIMITS,
+  SignInLimiter,
+  WindowCounter,
+  type SignInLimits,
+} from '../../auth/sign-in-limits.js'
 import { safeNext } from './safe-next.js'
 
 /** How long a portal sign-in lasts, seconds. */

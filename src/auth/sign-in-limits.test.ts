@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
-import { ManualClock } from '../../domain/clock.js'
-import { SignInLimiter, WindowCounter } from './rate-limit.js'
+import { ManualClock } from '../domain/clock.js'
+import { SignInLimiter, WindowCounter } from './sign-in-limits.js'
 
 const rule = { max: 3, windowMs: 60_000 }
 

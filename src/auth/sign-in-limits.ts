@@ -1,4 +1,4 @@
-import type { Clock } from '../../domain/clock.js'
+import type { Clock } from '../domain/clock.js'
 
 /** How many events a key may have within a window. */
 export interface LimitRule {
