@@ -158,6 +158,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       await app.close()
       await runner.drain()
       await webhooks.idle()
+      auth.close()
       await backend.close?.()
       await db.close()
     },
