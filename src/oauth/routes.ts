@@ -7,10 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import { parseFormBody } from '../api/body.js'
 import { actorOf, AUTH_COOKIE, readCookie, type ApiContext } from '../api/context.js'
+import { CSRF_FIELD, csrfOk, issueCsrfToken } from '../web/portal/csrf.js'
 import type { GrantManager } from '../auth/grant-manager.js'
 import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
 import { RobotOAuth } from '../auth/robot-oauth.js'
-import { constantTimeEqual, randomToken } from '../auth/secrets.js'
 import type { Clock } from '../domain/clock.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
 import { InvalidGrant } from '../auth/oauth-errors.js'
@@ -20,13 +20,6 @@ import { discoveryDocument } from './discovery.js'
 import { consentPage, errorPage } from './pages.js'
 import { SigningKeys, type SettingsStore } from './signing-keys.js'
 import { TokenEndpoint } from './token-endpoint.js'
-
-/**
- * The double-submit CSRF cookie of the consent form: with the `__Host-` prefix on https, so that a page on
- * a sibling host (a session's own host under the session domain) cannot plant one.
- */
-export const consentCsrfCookie = (secure: boolean) =>
-  secure ? '__Host-labgate_oauth_csrf' : 'labgate_oauth_csrf'
 
 export interface OAuthServerDeps {
   db: Kysely<Database>
@@ -116,16 +109,10 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     const authTime = Math.floor(session.userSession.authnEvent.at / 1000)
     if (consented) await authorizer.rememberConsent(actor.userId, check.client.id, check.scope)
     else if (!(await authorizer.hasConsent(actor.userId, check.client.id, check.scope))) {
-      const csrf = randomToken(32)
-      const fields: Record<string, string> = { csrf }
+      const fields: Record<string, string> = { [CSRF_FIELD]: issueCsrfToken(req, reply, secure()) }
       for (const k of AUTHORIZE_PARAMS) if (params[k] !== undefined) fields[k] = params[k]
       return reply
-        .headers({
-          ...PAGE_HEADERS,
-          'set-cookie': secure()
-            ? `${consentCsrfCookie(true)}=${csrf}; Path=/; HttpOnly; SameSite=Strict; Secure`
-            : `${consentCsrfCookie(false)}=${csrf}; Path=/oauth2/authorize; HttpOnly; SameSite=Strict`,
-        })
+        .headers(PAGE_HEADERS)
         .send(consentPage({ clientName: check.client.name, scope: check.scope, fields }))
     }
     return reply.redirect(await authorizer.issueCode(check, actor.userId, authTime), 303)
@@ -152,13 +139,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     )
     app.post('/oauth2/authorize', async (req, reply) => {
       const form = parseFormBody(typeof req.body === 'string' ? req.body : '')
-      const cookie = readCookie(req, consentCsrfCookie(secure()))
-      if (
-        !cookie ||
-        !form.csrf ||
-        !constantTimeEqual(cookie, form.csrf) ||
-        req.headers['sec-fetch-site'] === 'cross-site'
-      )
+      if (!csrfOk(req, form, secure()))
         return reply
           .status(403)
           .headers(PAGE_HEADERS)

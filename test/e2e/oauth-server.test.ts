@@ -79,11 +79,11 @@ async function authorize(p: Record<string, string>): Promise<{ location: URL; co
       .replace(/&amp;/g, '&')
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
-  const csrf = /labgate_oauth_csrf=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
+  const csrf = /labgate_csrf=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
   const approved = await post(
     '/oauth2/authorize',
     { ...fields, decision: 'approve' },
-    { cookie: `labgate_auth=${cookie}; labgate_oauth_csrf=${csrf}` },
+    { cookie: `labgate_auth=${cookie}; labgate_csrf=${csrf}` },
   )
   expect(approved.status).toBe(303)
   return { location: new URL(approved.headers.get('location')!), consentShown: true }
@@ -356,7 +356,7 @@ describe('authorization code flow', () => {
       headers: { cookie: `labgate_auth=${cookie}` },
     })
     expect(page.status).toBe(200)
-    const csrf = /labgate_oauth_csrf=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')![1]!
+    const csrf = /labgate_csrf=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')![1]!
     const form = { response_type: 'code', redirect_uri: REDIRECT, ...params, csrf }
     const forged = await post(
       '/oauth2/authorize',
@@ -367,13 +367,13 @@ describe('authorization code flow', () => {
     const mismatched = await post(
       '/oauth2/authorize',
       { ...form, decision: 'approve' },
-      { cookie: `labgate_auth=${cookie}; labgate_oauth_csrf=${randomToken(32)}` },
+      { cookie: `labgate_auth=${cookie}; labgate_csrf=${randomToken(32)}` },
     )
     expect(mismatched.status).toBe(403)
     const denied = await post(
       '/oauth2/authorize',
       { ...form, decision: 'deny' },
-      { cookie: `labgate_auth=${cookie}; labgate_oauth_csrf=${csrf}` },
+      { cookie: `labgate_auth=${cookie}; labgate_csrf=${csrf}` },
     )
     expect(denied.status).toBe(303)
     const to = new URL(denied.headers.get('location')!)
@@ -650,7 +650,7 @@ describe('behind https', () => {
       )
       expect(res.status).toBe(200)
       expect(res.headers.get('set-cookie')).toMatch(
-        /^__Host-labgate_oauth_csrf=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/,
+        /^__Host-labgate_csrf=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/,
       )
     } finally {
       await tls.close()
