@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify'
-import { badRequest } from '../errors.js'
 
 type Query = Record<string, string | string[] | undefined>
 
@@ -29,11 +28,4 @@ export function queryLabels(req: FastifyRequest): Record<string, string> {
     if (m && v !== undefined) out[m[1]!] = Array.isArray(v) ? v[v.length - 1]! : v
   }
   return out
-}
-
-/** A route parameter that must be a safe name (a URL segment); bad_request otherwise. */
-export function requireParam(req: FastifyRequest, name: string, check: (s: string) => boolean): string {
-  const v = (req.params as Record<string, string>)[name] ?? ''
-  if (!check(v)) throw badRequest(`Invalid ${name}`)
-  return v
 }

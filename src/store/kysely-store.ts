@@ -6,7 +6,6 @@ import type { Database } from './schema.js'
 import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
 
 const LIVE: SessionState[] = ['STARTING', 'WAITING', 'RUNNING']
-const NOT_STOPPED: SessionState[] = ['STARTING', 'WAITING', 'RUNNING', 'STOPPING']
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')
 
@@ -372,4 +371,4 @@ export class KyselyStore implements Store {
   }
 }
 
-export { NOT_STOPPED as NOT_STOPPED_STATES, LIVE as LIVE_STATES }
+export { LIVE as LIVE_STATES }
