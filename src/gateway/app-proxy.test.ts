@@ -415,7 +415,11 @@ describe('forwarder upkeep', () => {
       const second = pidOf()!
       expect(second).not.toBe(first)
       await backend.stop(session.handle!)
-      await eventually('the orphaned forwarder to stop', async () => !existsSync(`/proc/${second}`))
+      // The sweep stops the forwarder, then removes the socket directory: wait for both.
+      await eventually(
+        'the orphaned forwarder and its socket directory to go',
+        async () => !existsSync(`/proc/${second}`) && !existsSync(join(h.data, 'run-swept', name)),
+      )
       expect(existsSync(join(h.data, 'run-swept', name))).toBe(false)
       await expect(swept.upstream(session, 8000)).rejects.toMatchObject({ status: 503 })
     } finally {
