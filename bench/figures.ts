@@ -20,10 +20,12 @@ export const FIGURE_IDS = [
   'burst',
   'schedule',
   'alloc',
+  'density',
+  'scaling',
 ] as const
 export type FigureId = (typeof FIGURE_IDS)[number]
 
-/** Short names for `--only`: a–e as before, f–k for the terminal figures. */
+/** Short names for `--only`: a–e as before, f–k for the terminal figures, l–m for density and scaling. */
 export const ALIASES: Record<string, FigureId> = {
   a: 'reserve',
   b: 'cold',
@@ -36,6 +38,8 @@ export const ALIASES: Record<string, FigureId> = {
   i: 'output',
   j: 'burst',
   k: 'memory',
+  l: 'density',
+  m: 'scaling',
 }
 
 /** Each figure's own workshop, which the portal holds only when the figure runs. */
@@ -51,6 +55,9 @@ export const WORKSHOPS: Record<FigureId, BenchWorkshop> = {
   burst: { name: 'burst', capacity: 150, reserved: 0, initial: 0, expires: '1h' },
   schedule: { name: 'sched', capacity: 5, reserved: 0, initial: 0, expires: '1h' },
   alloc: { name: 'alloc', capacity: 2000, reserved: 0, initial: 0, expires: '1h' },
+  density: { name: 'dense', capacity: 1100, reserved: 0, initial: 0, expires: '1h' },
+  // scaling runs on portals of its own (scaling.ts); this entry is the workshop of its sessions-in-store part.
+  scaling: { name: 'scale', capacity: 20000, reserved: 0, initial: 0, expires: '1h' },
 }
 
 export interface Settings {
@@ -67,6 +74,10 @@ export interface Settings {
   pollMs: number
   /** Bytes of output per run (output). */
   bytes?: number
+  /** Sessions in the store at which allocation latency is measured (scaling). */
+  levels?: number[]
+  /** Environments in the portals whose catalog latency is measured (scaling). */
+  environments?: number[]
 }
 
 export interface FigureResult {
@@ -94,8 +105,11 @@ export interface FigureContext {
   /** The environment name of a workshop. */
   env(workshop: string): string
   log(msg: string): void
-  /** The labgate process: its pid, and the name of its temporary directory (which its sandboxes mount). */
-  labgate: { pid: number; tag: string }
+  /**
+   * The labgate process: its pid, the name of its temporary directory (which its sandboxes mount) and,
+   * when known, its log so far.
+   */
+  labgate: { pid: number; tag: string; readLog?: () => string }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

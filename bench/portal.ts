@@ -20,6 +20,20 @@ export interface BenchRobot {
   clientSecret: string
 }
 
+/**
+ * `count` workshops of one environment each, none with reserves (so a portal of them starts no sandbox):
+ * the portals whose catalog the scaling figure times.
+ */
+export function catalogWorkshops(count: number): BenchWorkshop[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `cat-${String(i + 1).padStart(3, '0')}`,
+    capacity: 10,
+    reserved: 0,
+    initial: 0,
+    expires: '1h',
+  }))
+}
+
 /** Writes `portal.yaml` and one `<workshop>.yaml` per workshop into `dir` (created); returns `dir`. */
 export function writeBenchPortal(dir: string, workshops: BenchWorkshop[], robot: BenchRobot): string {
   mkdirSync(dir, { recursive: true })

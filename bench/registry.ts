@@ -1,4 +1,5 @@
 /** Every figure the benchmark can run, by id (the order they run in is FIGURE_IDS in figures.ts). */
+import { densityFigure } from './density.js'
 import {
   allocFigure,
   coldFigure,
@@ -10,6 +11,7 @@ import {
   type FigureResult,
   type Settings,
 } from './figures.js'
+import { scalingFigure } from './scaling.js'
 import {
   burstFigure,
   coldTerminalFigure,
@@ -31,4 +33,6 @@ export const FIGURES: Record<FigureId, (ctx: FigureContext, s: Settings) => Prom
   burst: burstFigure,
   schedule: scheduleFigure,
   alloc: allocFigure,
+  density: densityFigure,
+  scaling: scalingFigure,
 }

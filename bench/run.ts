@@ -49,6 +49,17 @@ const FULL: Record<FigureId, Settings> = {
   burst: { n: 3, warmup: 0, timeLimitS: 90, concurrency: 100, durationS: 0, pollMs: 10 },
   schedule: { n: 0, warmup: 0, timeLimitS: 0, concurrency: 20, durationS: 10, pollMs: 0 },
   alloc: { n: 1000, warmup: 0, timeLimitS: 60, concurrency: 20, durationS: 0, pollMs: 0 },
+  density: { n: 1000, warmup: 0, timeLimitS: 600, concurrency: 20, durationS: 0, pollMs: 5 },
+  scaling: {
+    n: 200,
+    warmup: 5,
+    timeLimitS: 900,
+    concurrency: 20,
+    durationS: 0,
+    pollMs: 0,
+    levels: [10, 1000, 10_000],
+    environments: [1, 10, 100],
+  },
 }
 
 const QUICK: Record<FigureId, Settings> = {
@@ -63,6 +74,8 @@ const QUICK: Record<FigureId, Settings> = {
   burst: { ...FULL.burst, n: 1, timeLimitS: 40 },
   schedule: { ...FULL.schedule, durationS: 5 },
   alloc: { ...FULL.alloc, n: 200, timeLimitS: 10 },
+  density: { ...FULL.density, n: 50, timeLimitS: 60 },
+  scaling: { ...FULL.scaling, n: 30, warmup: 2, timeLimitS: 120, levels: [10, 100, 1000] },
 }
 
 /** The processes the bench counts on the machine before and after a run (sandboxes, shells, forwarders). */
@@ -232,7 +245,7 @@ async function main(): Promise<number> {
     const ctx = {
       api,
       log,
-      labgate: { pid: lg.child.pid!, tag: basename(lg.dir) },
+      labgate: { pid: lg.child.pid!, tag: basename(lg.dir), readLog: lg.readLog },
       env: (workshop: string) => {
         const e = envs.get(workshop)
         if (!e) throw new Error(`no environment for workshop ${workshop}`)

@@ -32,7 +32,7 @@ const nextTick = () => new Promise((done) => setImmediate(done))
 const TERMINAL_ID = '1'
 
 /** ms from sending the request to the end of each step of {@link openSession}. */
-interface OpenTimes extends EnterTimes {
+export interface OpenTimes extends EnterTimes {
   /** The robot's request → its 200 answer. */
   request: number
   /** Waiting for RUNNING after the dashboard (polls of `_labgate/schedule`); 0 for a reserved session. */
@@ -46,7 +46,7 @@ interface OpenTimes extends EnterTimes {
 }
 
 /** A session as a learner gets into it, with its first terminal at the prompt. */
-interface OpenedSession {
+export interface OpenedSession {
   name: string
   browser: BrowserSession
   term: Terminal
@@ -66,7 +66,7 @@ interface OpenedSession {
  * refused with 403/404) and waits for the shell's prompt. The session's name goes into `names` as soon as
  * the request is answered, so the caller can terminate it whatever happens next.
  */
-async function openSession(
+export async function openSession(
   ctx: FigureContext,
   http: HttpClient,
   env: string,
