@@ -6,6 +6,7 @@ import type { Database } from '../store/schema.js'
 import type { ClientKind, ClientRecord } from './records.js'
 import { toClient } from './rows.js'
 import { hashPassword, randomToken } from './secrets.js'
+import type { SubjectType } from './subject-id.js'
 import type { UsageRules } from './token-class.js'
 
 export interface RegisterClientInput {
@@ -19,6 +20,10 @@ export interface RegisterClientInput {
   scopes: string[]
   redirectUris?: string[]
   usageRules?: UsageRules
+  /** The subject identifier its users get; default `public`. */
+  subjectType?: SubjectType
+  /** The sector of a pairwise client (clients of one sector see the same sub); default its id. */
+  sectorIdentifier?: string
 }
 
 /** Creates a client. Not idempotent: throws conflict when the id is taken. */
@@ -39,6 +44,8 @@ export async function registerClient(
     scopes: JSON.stringify(input.scopes),
     redirect_uris: JSON.stringify(input.redirectUris ?? []),
     usage_rules: input.usageRules ? JSON.stringify(input.usageRules) : null,
+    subject_type: input.subjectType ?? 'public',
+    sector_identifier: input.sectorIdentifier ?? null,
     created_at: clock.now(),
   }
   await db.insertInto('oauth_clients').values(row).execute()
@@ -49,4 +56,9 @@ export async function registerClient(
 export async function getClient(db: Kysely<Database>, id: string): Promise<ClientRecord | null> {
   const row = await db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst()
   return row ? toClient(row) : null
+}
+
+/** The sector a client's pairwise subs are computed for: its sector identifier, else its id. */
+export function sectorOf(client: ClientRecord): string {
+  return client.sectorIdentifier ?? client.id
 }

@@ -3,6 +3,7 @@
  * JSON decoded, flags as booleans and times as ms since the epoch (null = no expiry).
  */
 import type { UserKind } from '../domain/types.js'
+import type { SubjectType } from './subject-id.js'
 import type { TokenClass, UsageRules } from './token-class.js'
 
 /** `robot`: the Educates API client; `session`: labgate's own browser sessions; `registered`: any other. */
@@ -18,6 +19,10 @@ export interface ClientRecord {
   scopes: string[]
   redirectUris: string[]
   usageRules: UsageRules
+  /** The subject identifier its users get: `public`, `pairwise` (per sector) or `ephemeral` (per grant). */
+  subjectType: SubjectType
+  /** The sector of a pairwise client; null = the client id is its own sector. */
+  sectorIdentifier: string | null
   createdAt: number
 }
 
@@ -42,6 +47,8 @@ export interface ClientSessionRecord {
   userSessionId: string
   clientId: string
   sub: string
+  /** How `sub` was made; `ephemeral` client sessions give each grant a fresh sub instead. */
+  subType: SubjectType
   createdAt: number
   revoked: boolean
 }

@@ -24,6 +24,7 @@ import type {
   UserSessionRecord,
 } from './records.js'
 import { parseScope } from './scope.js'
+import { SUBJECT_TYPES, type SubjectType } from './subject-id.js'
 import type { TokenClass, UsageRules } from './token-class.js'
 
 /** A database handle or an open transaction. */
@@ -43,6 +44,8 @@ export function toClient(r: Selectable<OAuthClientsTable>): ClientRecord {
     scopes: json<string[]>(r.scopes, []),
     redirectUris: json<string[]>(r.redirect_uris, []),
     usageRules: json<UsageRules>(r.usage_rules, {}),
+    subjectType: subjectType(r.subject_type),
+    sectorIdentifier: r.sector_identifier,
     createdAt: num(r.created_at),
   }
 }
@@ -64,6 +67,7 @@ export function toClientSession(r: Selectable<AuthClientSessionsTable>): ClientS
     userSessionId: r.user_session_id,
     clientId: r.client_id,
     sub: r.sub,
+    subType: subjectType(r.sub_type),
     createdAt: num(r.created_at),
     revoked: num(r.revoked) === 1,
   }
@@ -127,7 +131,7 @@ const COLUMNS = {
     'expires_at',
     'revoked',
   ],
-  cs: ['id', 'user_session_id', 'client_id', 'sub', 'created_at', 'revoked'],
+  cs: ['id', 'user_session_id', 'client_id', 'sub', 'sub_type', 'created_at', 'revoked'],
   us: ['id', 'user_id', 'authn_event', 'created_at', 'expires_at', 'revoked'],
   c: [
     'id',
@@ -138,6 +142,8 @@ const COLUMNS = {
     'scopes',
     'redirect_uris',
     'usage_rules',
+    'subject_type',
+    'sector_identifier',
     'created_at',
   ],
   u: ['id', 'kind', 'username'],
@@ -203,4 +209,9 @@ export async function loadTokenContext(
 export async function loadToken(db: Executor, id: string): Promise<TokenRecord | null> {
   const row = await db.selectFrom('auth_tokens').selectAll().where('id', '=', id).executeTakeFirst()
   return row ? toToken(row) : null
+}
+
+/** A stored subject type; anything unknown reads as `public` (the column's default). */
+function subjectType(v: string | undefined): SubjectType {
+  return (SUBJECT_TYPES as readonly string[]).includes(v ?? '') ? (v as SubjectType) : 'public'
 }

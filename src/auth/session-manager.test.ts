@@ -90,6 +90,14 @@ describe('sessions', () => {
     expect(ga.sub).not.toBe(userId)
   })
 
+  it('ephemeral sub is different for two grants of the same client session', async () => {
+    const sid = await sm.createSession(AUTHN, null, userId, 'client_1', 'ephemeral')
+    const g1 = await sm.addGrant(sid, { scope: ['openid'] })
+    const g2 = await sm.addGrant(sid, { scope: ['openid'] })
+    expect(g1.sub).not.toBe(g2.sub)
+    expect((await sm.getClientSessionInfo(sid))?.subType).toBe('ephemeral')
+  })
+
   it('rejects an authorization request for another client', async () => {
     await expect(sm.createSession(AUTHN, AUTH_REQ, userId, 'client_2')).rejects.toThrow(/another client/)
   })

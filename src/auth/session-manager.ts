@@ -8,8 +8,7 @@
  * - Usage rule precedence is defaults < server rules < client < grant, as issue 4 asks (auth.md lists
  *   client over grant; the grant, being the more specific, wins here).
  * - The authorization request is accepted but not stored (the store has no column for it).
- * - An ephemeral sub is drawn per `createSession` (one client session); grants added to the same client
- *   session share it.
+ * - An ephemeral sub is drawn per grant (`addGrant`), so two grants of one client session are unlinkable.
  */
 import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
@@ -183,7 +182,7 @@ export class SessionManager {
     if (authRequest?.clientId !== undefined && authRequest.clientId !== clientId)
       throw badRequest('the authorization request is for another client')
     const sub = subjectId(subType, { userId, salt: this.#salt, sectorIdentifier })
-    return this.#grants.createSession({ userId, clientId, authnEvent, sub, ...opts })
+    return this.#grants.createSession({ userId, clientId, authnEvent, sub, subType, ...opts })
   }
 
   /**

@@ -10,6 +10,7 @@ import type { AuthnEvent, ClientSessionRecord, GrantRecord, UserSessionRecord } 
 import { toClientSession, toGrant, toUserSession } from './rows.js'
 import { formatScope } from './scope.js'
 import type { SessionKeys, SessionPath } from './session-key.js'
+import { ephemeralSub, type SubjectType } from './subject-id.js'
 import type { UsageRules } from './token-class.js'
 
 export interface CreateSessionInput {
@@ -19,6 +20,11 @@ export interface CreateSessionInput {
   authnEvent?: Partial<AuthnEvent>
   /** Subject identifier the client sees; default the user id (`public`). */
   sub?: string
+  /**
+   * How `sub` was made; default `public`. With `ephemeral` every grant of the client session gets a new
+   * random sub (and `sub` only stands for the client session itself).
+   */
+  subType?: SubjectType
   /** A session key whose user session the new client session joins (one sign-in, several clients). */
   userSessionOf?: string
   /** Lifetime of a new user session in seconds; default until revoked. Ignored with `userSessionOf`. */
@@ -110,6 +116,7 @@ export async function insertSession(ctx: SessionCtx, input: CreateSessionInput):
       user_session_id: userSessionId,
       client_id: input.clientId,
       sub: input.sub ?? input.userId,
+      sub_type: input.subType ?? 'public',
       created_at: now,
       revoked: 0,
     })
@@ -161,7 +168,7 @@ export async function insertGrant(
     scope: formatScope(input.scope),
     claims: JSON.stringify(input.claims ?? {}),
     resources: JSON.stringify(input.resources ?? []),
-    sub: info.clientSession.sub,
+    sub: info.clientSession.subType === 'ephemeral' ? ephemeralSub() : info.clientSession.sub,
     usage_rules: JSON.stringify(input.usageRules ?? {}),
     created_at: now,
     expires_at: expiry(now, input.expiresIn),

@@ -6,7 +6,7 @@
  */
 import { hasRevokedAncestor } from './lineage.js'
 import type { GrantContext, TokenRecord, TokenStatus } from './records.js'
-import type { Executor } from './rows.js'
+import { loadTokenContext, type Executor } from './rows.js'
 
 const expired = (at: number | null, now: number) => at !== null && at <= now
 
@@ -17,17 +17,31 @@ export function grantStatus(tree: GrantContext, now: number): Exclude<TokenStatu
   return 'active'
 }
 
-/** The status of `token` under `tree` (which must be its grant's context), reading its ancestors from `db`. */
+/** How many exchanges deep a chain of exchanged tokens may be followed (longer chains are inactive). */
+const MAX_EXCHANGE_DEPTH = 8
+
+/**
+ * The status of `token` under `tree` (which must be its grant's context), reading its ancestors from `db`.
+ * A token of a grant made by token exchange (RFC 8693; the grant's `claims.exchangedFrom` names the subject
+ * token) is also only as active as that subject token: revoking or expiring it ends the exchanged one.
+ */
 export async function tokenStatus(
   db: Executor,
   token: TokenRecord,
   tree: GrantContext,
   now: number,
+  depth = 0,
 ): Promise<TokenStatus> {
   const above = grantStatus(tree, now)
   if (token.revoked || above === 'revoked') return 'revoked'
   if (await hasRevokedAncestor(db, token.parentId)) return 'revoked'
   if (token.maxUsage !== null && token.used >= token.maxUsage) return 'used_up'
   if (above === 'expired' || expired(token.expiresAt, now)) return 'expired'
-  return 'active'
+  const from = tree.grant.claims.exchangedFrom
+  if (typeof from !== 'string') return 'active'
+  if (depth >= MAX_EXCHANGE_DEPTH) return 'revoked'
+  const subject = await loadTokenContext(db, { id: from })
+  if (!subject) return 'revoked'
+  const s = await tokenStatus(db, subject.token, subject, now, depth + 1)
+  return s === 'active' ? 'active' : s === 'expired' ? 'expired' : 'revoked'
 }

@@ -1,15 +1,16 @@
 /**
  * The authorization endpoint's use case (code flow): validating the request against the client, the
- * remembered consent per user + client, and issuing the code. Rendering and cookies are the routes'.
+ * remembered consent per user + client (`oauth_consents`), and issuing the code. Rendering and cookies are the routes'.
  */
 import type { Kysely } from 'kysely'
-import { getClient } from '../auth/clients.js'
+import { getClient, sectorOf } from '../auth/clients.js'
 import type { GrantManager } from '../auth/grant-manager.js'
 import type { ClientRecord } from '../auth/records.js'
 import { formatScope, isScopeSubset, parseScope } from '../auth/scope.js'
+import { subjectId } from '../auth/subject-id.js'
+import type { Clock } from '../domain/clock.js'
 import type { Database } from '../store/schema.js'
 import { S256_CHALLENGE } from './pkce.js'
-import type { SettingsStore } from './signing-keys.js'
 import { CODE_FLOW_USAGE_RULES, type CodeRequest } from './token-endpoint.js'
 
 /** The parameters of an authorization request. */
@@ -34,9 +35,6 @@ export type AuthorizeCheck =
   | { ok: true; client: ClientRecord; redirectUri: string; scope: string[]; params: AuthorizeParams }
   | { ok: false; redirect: string }
 
-const consentKey = (userId: string, clientId: string) =>
-  `oauth.consent.${encodeURIComponent(userId)}.${encodeURIComponent(clientId)}`
-
 /** `redirectUri` with `params` added to its query. */
 export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
   const url = new URL(redirectUri)
@@ -47,7 +45,9 @@ export function redirectWith(redirectUri: string, params: Record<string, string 
 export interface AuthorizeDeps {
   db: Kysely<Database>
   grants: GrantManager
-  store: SettingsStore
+  clock: Clock
+  /** Salt of pairwise subject identifiers (derived from the server secret; stable across restarts). */
+  pairwiseSalt: Uint8Array
 }
 
 /** Validates, remembers consent, issues codes. */
@@ -88,28 +88,65 @@ export class Authorizer {
 
   /** True when the user has consented to at least `scope` for this client before. */
   async hasConsent(userId: string, clientId: string, scope: string[]): Promise<boolean> {
-    const raw = await this.deps.store.getSetting(consentKey(userId, clientId))
-    return raw !== null && isScopeSubset(scope, parseScope(raw))
+    const given = await this.#consent(userId, clientId)
+    return given !== null && isScopeSubset(scope, given)
   }
 
   /** Remembers consent to `scope` (added to what was given before). */
   async rememberConsent(userId: string, clientId: string, scope: string[]): Promise<void> {
-    const key = consentKey(userId, clientId)
-    const before = parseScope(await this.deps.store.getSetting(key))
-    await this.deps.store.setSetting(key, formatScope([...new Set([...before, ...scope])]))
+    const before = (await this.#consent(userId, clientId)) ?? []
+    const merged = formatScope([...new Set([...before, ...scope])])
+    const now = this.deps.clock.now()
+    await this.deps.db
+      .insertInto('oauth_consents')
+      .values({ user_id: userId, client_id: clientId, scope: merged, updated_at: now })
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'client_id']).doUpdateSet({ scope: merged, updated_at: now }),
+      )
+      .execute()
   }
 
-  /** Issues a code (in a new grant of a new client session) and returns the client's redirect URL. */
+  /** Forgets the user's consent to a client (the next authorization asks again). */
+  async forgetConsent(userId: string, clientId: string): Promise<void> {
+    await this.deps.db
+      .deleteFrom('oauth_consents')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .execute()
+  }
+
+  async #consent(userId: string, clientId: string): Promise<string[] | null> {
+    const row = await this.deps.db
+      .selectFrom('oauth_consents')
+      .select('scope')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst()
+    return row ? parseScope(row.scope) : null
+  }
+
+  /**
+   * Issues a code (in a new grant of a new client session) and returns the client's redirect URL. The
+   * grant's subject identifier follows the client's subject type: the user id (`public`), an HMAC of the
+   * client's sector and the user (`pairwise`), or a random one per grant (`ephemeral`).
+   */
   async issueCode(
     check: Extract<AuthorizeCheck, { ok: true }>,
     userId: string,
     authTime: number,
   ): Promise<string> {
     const { grants } = this.deps
+    const { client } = check
     const key = await grants.createSession({
       userId,
-      clientId: check.client.id,
+      clientId: client.id,
       authnEvent: { method: 'portal', at: authTime * 1000 },
+      sub: subjectId(client.subjectType, {
+        userId,
+        salt: this.deps.pairwiseSalt,
+        sectorIdentifier: sectorOf(client),
+      }),
+      subType: client.subjectType,
     })
     const claims: CodeRequest = {
       redirectUri: check.redirectUri,

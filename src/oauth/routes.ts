@@ -3,6 +3,7 @@
  * (code flow + consent), token, introspection, revocation (RFC 7009 and Educates' `/oauth2/revoke-token/`)
  * and userinfo. Routes parse, call a use case, and render errors with `oauthErrorResponse`.
  */
+import { hkdfSync } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import { parseFormBody } from '../api/body.js'
@@ -73,7 +74,8 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
   const robot = new RobotOAuth({ db, grants, clock })
   const tokens = new TokenEndpoint({ db, grants, robot, keys, clock, issuer })
   const passwordLimits = new SignInLimiter(clock)
-  const authorizer = new Authorizer({ db, grants, store: deps.store })
+  const pairwiseSalt = new Uint8Array(hkdfSync('sha256', deps.key, '', 'labgate pairwise sub', 32))
+  const authorizer = new Authorizer({ db, grants, clock, pairwiseSalt })
 
   const fail = (reply: FastifyReply, e: unknown) => {
     if (!(e instanceof OAuthError)) throw e

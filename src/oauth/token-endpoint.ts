@@ -85,7 +85,8 @@ export class TokenEndpoint {
     if (grantType === 'authorization_code') return this.authorizationCode(authorization, body)
     if (grantType === 'client_credentials') return this.clientCredentials(authorization, body)
     if (grantType === TOKEN_EXCHANGE_GRANT) return this.tokenExchange(authorization, body)
-    if (grantType === undefined || grantType === 'password' || grantType === 'refresh_token')
+    if (grantType === 'refresh_token') return this.refresh(authorization, body)
+    if (grantType === undefined || grantType === 'password')
       return this.deps.robot.tokenRequest(authorization, body)
     throw new UnsupportedGrantType(`Unsupported grant type: ${grantType}`)
   }
@@ -136,6 +137,21 @@ export class TokenEndpoint {
     const refreshToken = minted.find((t) => t.class === 'refresh_token')
     if (refreshToken) out.refresh_token = refreshToken.value
     if (access.scope.includes('openid')) out.id_token = await this.idToken(ctx, req)
+    return out
+  }
+
+  /**
+   * `grant_type=refresh_token`: `RobotOAuth`'s rotation (reuse revokes the grant, no scope escalation),
+   * plus a new ID token when the refreshed scope has `openid` and the grant came from the code flow (OIDC
+   * Core §12.2: same `sub`, `aud` and `auth_time`, a new `iat`, no `nonce`).
+   */
+  async refresh(authorization: string | undefined, body: Record<string, unknown>) {
+    const out: OAuthTokenResponse = await this.deps.robot.tokenRequest(authorization, body)
+    if (!parseScope(out.scope).includes('openid')) return out
+    const ctx = await this.deps.grants.findToken(out.access_token)
+    const req = ctx?.grant.claims as Partial<CodeRequest> | undefined
+    if (ctx && typeof req?.authTime === 'number')
+      out.id_token = await this.idToken(ctx, { ...(req as CodeRequest), nonce: null })
     return out
   }
 

@@ -3,6 +3,7 @@
  * user session → client session → grant → tokens (with lineage through `parent_id`). Same conventions as
  * `schema.ts`: times are integer ms since the epoch, booleans 0/1, JSON as text, ids random text.
  */
+import type { Generated } from 'kysely'
 
 /** A client of labgate's authorization server: the Educates robot client, the portal's own session client, or a registered one. */
 export interface OAuthClientsTable {
@@ -21,6 +22,10 @@ export interface OAuthClientsTable {
   /** JSON `{[tokenClass]: UsageRule}` overriding the defaults and each grant's rules; null = none. */
   usage_rules: string | null
   created_at: number
+  /** `public` | `pairwise` | `ephemeral`: the subject identifier its users get (migration 004). */
+  subject_type: Generated<string>
+  /** The sector of a pairwise client (its clients share pairwise subs); null = the client id. */
+  sector_identifier: string | null
 }
 
 /** One authentication of a user (a sign-in), shared by every client session it starts. */
@@ -42,6 +47,8 @@ export interface AuthClientSessionsTable {
   client_id: string
   /** The subject identifier this client sees for the user. */
   sub: string
+  /** `public` | `pairwise` | `ephemeral`; an ephemeral client session gives each grant a new sub. */
+  sub_type: Generated<string>
   created_at: number
   revoked: number
 }
@@ -89,10 +96,20 @@ export interface AuthTokensTable {
   revoked: number
 }
 
+/** The scope a user has consented to for a client (remembered, so the consent page is shown once). */
+export interface OAuthConsentsTable {
+  user_id: string
+  client_id: string
+  /** Space-separated scope values consented to so far. */
+  scope: string
+  updated_at: number
+}
+
 export interface AuthTables {
   oauth_clients: OAuthClientsTable
   auth_user_sessions: AuthUserSessionsTable
   auth_client_sessions: AuthClientSessionsTable
   auth_grants: AuthGrantsTable
   auth_tokens: AuthTokensTable
+  oauth_consents: OAuthConsentsTable
 }

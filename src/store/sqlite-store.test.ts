@@ -31,7 +31,12 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
     const migrations = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
       again.kysely,
     )
-    expect(migrations.rows.map((r) => r.name)).toEqual(['001-core', '002-auth', '003-live-counts-index'])
+    expect(migrations.rows.map((r) => r.name)).toEqual([
+      '001-core',
+      '002-auth',
+      '003-live-counts-index',
+      '004-subjects-consent',
+    ])
     await again.close()
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -1,6 +1,6 @@
 /** The OAuth 2.0 / OpenID Connect authorization server end to end, with plain `fetch` as the client. */
 import { createHash } from 'node:crypto'
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose'
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GrantManager } from '../../src/auth/grant-manager.js'
 import { randomToken } from '../../src/auth/secrets.js'
@@ -409,6 +409,12 @@ describe('authorization code flow', () => {
     const t2 = await json(await refresh(t1.refresh_token as string))
     expect(t2.refresh_token).not.toBe(t1.refresh_token)
     expect(t2.scope).toBe('openid profile')
+    // OIDC Core §12.2: a new ID token, same sub, aud and auth_time, no nonce
+    const id1 = decodeJwt(t1.id_token as string)
+    const id2 = decodeJwt(t2.id_token as string)
+    expect(id2).toMatchObject({ sub: id1.sub, aud: spa.clientId, auth_time: id1.auth_time })
+    expect(id1.nonce).toBe('n-1')
+    expect(id2.nonce).toBeUndefined()
     const asSpa = { clientId: spa.clientId, clientSecret: '' }
     expect((await introspect(t2.access_token as string, asSpa)).active).toBe(true)
     const reuse = await refresh(t1.refresh_token as string)
@@ -601,6 +607,104 @@ describe('token exchange (RFC 8693)', () => {
       basic(web.clientId, web.clientSecret),
     )
     expect((await json(notAllowed)).error).toBe('unauthorized_client')
+  })
+
+  it('an exchanged token ends with its subject token (revoked or its grant revoked)', async () => {
+    const exchangeFor = async (subject: string) =>
+      json(
+        await post(
+          '/oauth2/token',
+          {
+            grant_type: EXCHANGE,
+            subject_token: subject,
+            subject_token_type: AT_TYPE,
+            resource: api.clientId,
+          },
+          basic(service.clientId, service.clientSecret),
+        ),
+      )
+    const first = await codeFor(spa.clientId, 'openid profile')
+    const user = await json(await redeem(first.code, first.verifier))
+    const t = await exchangeFor(user.access_token as string)
+    const twice = await exchangeFor(t.access_token as string)
+    expect((await introspect(twice.access_token as string, api)).active).toBe(true)
+    const revoked = await post('/oauth2/revoke', {
+      token: user.access_token as string,
+      client_id: spa.clientId,
+    })
+    expect(revoked.status).toBe(200)
+    expect(await introspect(t.access_token as string, api)).toEqual({ active: false })
+    expect(await introspect(twice.access_token as string, api)).toEqual({ active: false })
+
+    // reusing the subject's rotated-out refresh token revokes its grant: the exchanged token ends too
+    const second = await codeFor(spa.clientId, 'openid profile')
+    const user2 = await json(await redeem(second.code, second.verifier))
+    const t2 = await exchangeFor(user2.access_token as string)
+    const refresh = (rt: string) =>
+      post('/oauth2/token', { grant_type: 'refresh_token', refresh_token: rt, client_id: spa.clientId })
+    const rotated = await json(await refresh(user2.refresh_token as string))
+    const t3 = await exchangeFor(rotated.access_token as string)
+    expect((await introspect(t3.access_token as string, api)).active).toBe(true)
+    expect((await json(await refresh(user2.refresh_token as string))).error).toBe('invalid_grant')
+    expect(await introspect(t2.access_token as string, api)).toEqual({ active: false })
+    expect(await introspect(t3.access_token as string, api)).toEqual({ active: false })
+  })
+})
+
+describe('subject identifiers', () => {
+  const register = (name: string, subjectType: 'pairwise' | 'ephemeral', sector?: string) =>
+    registerOAuthClient(
+      { db: h.lg.db.kysely, clock: systemClock },
+      {
+        name,
+        confidential: false,
+        redirectUris: [REDIRECT],
+        subjectType,
+        ...(sector ? { sectorIdentifier: sector } : {}),
+      },
+    )
+  const subOf = async (clientId: string) => {
+    const { code, verifier } = await codeFor(clientId, 'openid')
+    const t = await json(await redeem(code, verifier, clientId))
+    const info = await fetch(`${h.url}/oauth2/userinfo`, {
+      headers: { authorization: `Bearer ${t.access_token as string}` },
+    })
+    const sub = (await json(info)).sub as string
+    expect(decodeJwt(t.id_token as string).sub).toBe(sub)
+    return sub
+  }
+
+  it('public subs are the user id for every client; pairwise per sector; ephemeral per grant', async () => {
+    const publicSub = await subOf(spa.clientId)
+    expect(await subOf(spa.clientId)).toBe(publicSub)
+    const a = await register('Sector app A', 'pairwise', 'apps.example.test')
+    const b = await register('Sector app B', 'pairwise', 'apps.example.test')
+    const c = await register('Other sector', 'pairwise', 'other.example.test')
+    const subA = await subOf(a.clientId)
+    expect(subA).not.toBe(publicSub)
+    expect(subA).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(await subOf(a.clientId)).toBe(subA)
+    expect(await subOf(b.clientId)).toBe(subA)
+    expect(await subOf(c.clientId)).not.toBe(subA)
+    const e = await register('Ephemeral app', 'ephemeral')
+    const e1 = await subOf(e.clientId)
+    const e2 = await subOf(e.clientId)
+    expect(e1).not.toBe(e2)
+    expect([publicSub, subA]).not.toContain(e1)
+  })
+
+  it('refuses a sector identifier for a client that is not pairwise, and unknown subject types', async () => {
+    const deps = { db: h.lg.db.kysely, clock: systemClock }
+    await expect(
+      registerOAuthClient(deps, { name: 'x', confidential: false, sectorIdentifier: 's.example.test' }),
+    ).rejects.toThrow(/only for pairwise/)
+    await expect(
+      registerOAuthClient(deps, {
+        name: 'x',
+        confidential: false,
+        subjectType: 'secret' as 'public',
+      }),
+    ).rejects.toThrow(/unknown subject type/)
   })
 })
 

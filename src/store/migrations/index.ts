@@ -2,10 +2,12 @@ import type { Migration } from 'kysely'
 import * as core from './001-core.js'
 import * as auth from './002-auth.js'
 import * as liveCounts from './003-live-counts-index.js'
+import * as subjectsConsent from './004-subjects-consent.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '001-core': core,
   '002-auth': auth,
   '003-live-counts-index': liveCounts,
+  '004-subjects-consent': subjectsConsent,
 }
