@@ -53,7 +53,7 @@ const FULL: Record<FigureId, Settings> = {
   scaling: {
     n: 200,
     warmup: 5,
-    timeLimitS: 900,
+    timeLimitS: 1500,
     concurrency: 20,
     durationS: 0,
     pollMs: 0,
@@ -75,7 +75,7 @@ const QUICK: Record<FigureId, Settings> = {
   schedule: { ...FULL.schedule, durationS: 5 },
   alloc: { ...FULL.alloc, n: 200, timeLimitS: 10 },
   density: { ...FULL.density, n: 50, timeLimitS: 60 },
-  scaling: { ...FULL.scaling, n: 30, warmup: 2, timeLimitS: 120, levels: [10, 100, 1000] },
+  scaling: { ...FULL.scaling, n: 30, warmup: 2, timeLimitS: 120, levels: [10, 100, 300] },
 }
 
 /** The processes the bench counts on the machine before and after a run (sandboxes, shells, forwarders). */
