@@ -64,7 +64,7 @@ export function parseClientCredentials(
 /**
  * The client these credentials authenticate. A confidential client must present its secret (checked in
  * constant time against the scrypt hash); a public client must present none. Throws `InvalidClient`
- * otherwise, taking about as long for an unknown client as for a wrong secret.
+ * otherwise (and for a disabled client), taking about as long for an unknown client as for a wrong secret.
  */
 export async function authenticateClient(
   db: Kysely<Database>,
@@ -76,6 +76,10 @@ export async function authenticateClient(
     .where('id', '=', creds.clientId)
     .executeTakeFirst()
   const fail = () => new InvalidClient('Client authentication failed')
+  if (row?.disabled_at != null) {
+    if (creds.clientSecret !== null) await verifyPassword(creds.clientSecret, null)
+    throw fail()
+  }
   if (!row || row.secret_hash === null) {
     if (creds.clientSecret !== null) await verifyPassword(creds.clientSecret, null)
     if (!row || creds.clientSecret !== null) throw fail()

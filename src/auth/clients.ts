@@ -46,6 +46,7 @@ export async function registerClient(
     usage_rules: input.usageRules ? JSON.stringify(input.usageRules) : null,
     subject_type: input.subjectType ?? 'public',
     sector_identifier: input.sectorIdentifier ?? null,
+    disabled_at: null,
     created_at: clock.now(),
   }
   await db.insertInto('oauth_clients').values(row).execute()

@@ -23,6 +23,8 @@ export interface ClientRecord {
   subjectType: SubjectType
   /** The sector of a pairwise client; null = the client id is its own sector. */
   sectorIdentifier: string | null
+  /** Disabled by an admin: it cannot authenticate or authorize, and its tokens are inactive. */
+  disabled: boolean
   createdAt: number
 }
 

@@ -62,21 +62,31 @@ export async function revokeClientSessions(
   clientSessionIds: readonly string[],
 ): Promise<RevocationEvent | null> {
   if (clientSessionIds.length === 0) return null
-  return db.transaction().execute(async (trx) => {
-    const res = await trx
+  return db.transaction().execute((trx) => revokeClientSessionsIn(trx, clientSessionIds))
+}
+
+/** `revokeClientSessions` inside the caller's transaction (`db` must be one). */
+export async function revokeClientSessionsIn(
+  db: Executor,
+  clientSessionIds: readonly string[],
+): Promise<RevocationEvent | null> {
+  if (clientSessionIds.length === 0) return null
+  let updated = 0
+  const grantIds: string[] = []
+  for (let i = 0; i < clientSessionIds.length; i += CHUNK) {
+    const chunk = clientSessionIds.slice(i, i + CHUNK)
+    const res = await db
       .updateTable('auth_client_sessions')
       .set({ revoked: 1 })
-      .where('id', 'in', [...clientSessionIds])
+      .where('id', 'in', chunk)
       .executeTakeFirst()
-    if (Number(res.numUpdatedRows) === 0) return null
-    const grants = await trx
+    updated += Number(res.numUpdatedRows)
+    const grants = await db
       .selectFrom('auth_grants')
       .select('id')
-      .where('client_session_id', 'in', [...clientSessionIds])
+      .where('client_session_id', 'in', chunk)
       .execute()
-    return revokeGrants(
-      trx,
-      grants.map((g) => g.id),
-    )
-  })
+    grantIds.push(...grants.map((g) => g.id))
+  }
+  return updated === 0 ? null : revokeGrants(db, grantIds)
 }

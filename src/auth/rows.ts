@@ -46,6 +46,7 @@ export function toClient(r: Selectable<OAuthClientsTable>): ClientRecord {
     usageRules: json<UsageRules>(r.usage_rules, {}),
     subjectType: subjectType(r.subject_type),
     sectorIdentifier: r.sector_identifier,
+    disabled: r.disabled_at !== null,
     createdAt: num(r.created_at),
   }
 }
@@ -144,6 +145,7 @@ const COLUMNS = {
     'usage_rules',
     'subject_type',
     'sector_identifier',
+    'disabled_at',
     'created_at',
   ],
   u: ['id', 'kind', 'username'],

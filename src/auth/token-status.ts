@@ -1,6 +1,6 @@
 /**
  * When a token is active. The token itself must be unrevoked, unexpired and under its max usage; its grant,
- * client session and user session unrevoked and unexpired; its ancestors unrevoked. Ancestors' own expiry
+ * client session and user session unrevoked and unexpired; its client enabled; its ancestors unrevoked. Ancestors' own expiry
  * and usage do not count: a code is used up and expired minutes after it minted an access token that
  * must live on, and a rotated-out refresh token is used up while its successor is valid.
  */
@@ -13,6 +13,7 @@ const expired = (at: number | null, now: number) => at !== null && at <= now
 /** The status of the grant and the sessions above it: `active`, `revoked` or `expired`. Pure. */
 export function grantStatus(tree: GrantContext, now: number): Exclude<TokenStatus, 'used_up'> {
   if (tree.grant.revoked || tree.clientSession.revoked || tree.userSession.revoked) return 'revoked'
+  if (tree.client.disabled) return 'revoked'
   if (expired(tree.grant.expiresAt, now) || expired(tree.userSession.expiresAt, now)) return 'expired'
   return 'active'
 }

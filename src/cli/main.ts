@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { LabgateError } from '../errors.js'
+import { clients, CLIENTS_USAGE } from './clients.js'
 import { serve } from './serve.js'
 import { validate } from './validate.js'
 
@@ -8,11 +9,14 @@ const USAGE = `labgate: isolated lab sessions on demand, behind an Educates-comp
 Usage:
   labgate serve --config <file|dir> --data <dir> [--port <n>] [--host <addr>] [--public-url <url>]
   labgate validate --config <file|dir>
+${CLIENTS_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
            <data>/labgate.db, starts sandboxes, and serves the API (default port 8080, host 127.0.0.1).
-validate   loads the definitions and reports every error and warning, without starting anything.`
+validate   loads the definitions and reports every error and warning, without starting anything.
+clients    registers, lists and disables the OAuth clients of labgate's authorization server (apps that
+           sign their users in with labgate through the code flow, services using client credentials).`
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -26,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       console.log('labgate 0.1.0')
       return 0
     }
+    if (command === 'clients') return await clients(rest)
     const { values } = parseArgs({
       args: rest,
       options: {

@@ -62,7 +62,12 @@ export class Authorizer {
    */
   async check(params: AuthorizeParams): Promise<AuthorizeCheck> {
     const client = params.client_id ? await getClient(this.deps.db, params.client_id) : null
-    if (!client || client.kind !== 'registered' || !client.grantTypes.includes('authorization_code'))
+    if (
+      !client ||
+      client.disabled ||
+      client.kind !== 'registered' ||
+      !client.grantTypes.includes('authorization_code')
+    )
       throw new AuthorizePageError('Unknown client.')
     const redirectUri = params.redirect_uri
     if (!redirectUri || !client.redirectUris.includes(redirectUri))

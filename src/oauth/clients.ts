@@ -1,10 +1,12 @@
 /** Clients an admin registers for the authorization server (confidential or public). */
 import type { Kysely } from 'kysely'
 import { registerClient } from '../auth/clients.js'
+import { revokeClientSessionsIn } from '../auth/revocation.js'
+import { toClient } from '../auth/rows.js'
 import { randomToken } from '../auth/secrets.js'
 import { SUBJECT_TYPES, type SubjectType } from '../auth/subject-id.js'
 import type { Clock } from '../domain/clock.js'
-import { badRequest } from '../errors.js'
+import { badRequest, notFound } from '../errors.js'
 import type { Database } from '../store/schema.js'
 
 /** The RFC 8693 grant type. */
@@ -81,4 +83,80 @@ export async function registerOAuthClient(
     ...(sector !== undefined ? { sectorIdentifier: sector } : {}),
   })
   return { clientId: client.id, clientSecret: secret ?? null }
+}
+
+/** A registered client as an admin sees it (never its secret). */
+export interface OAuthClientSummary {
+  clientId: string
+  name: string
+  confidential: boolean
+  redirectUris: string[]
+  grantTypes: string[]
+  scopes: string[]
+  subjectType: SubjectType
+  sectorIdentifier: string | null
+  disabled: boolean
+  createdAt: number
+}
+
+/** Every client an admin registered, oldest first (labgate's own robot and session clients are not listed). */
+export async function listOAuthClients(db: Kysely<Database>): Promise<OAuthClientSummary[]> {
+  const rows = await db
+    .selectFrom('oauth_clients')
+    .selectAll()
+    .where('kind', '=', 'registered')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+  return rows.map(toClient).map((c) => ({
+    clientId: c.id,
+    name: c.name,
+    confidential: c.confidential,
+    redirectUris: c.redirectUris,
+    grantTypes: c.grantTypes,
+    scopes: c.scopes,
+    subjectType: c.subjectType,
+    sectorIdentifier: c.sectorIdentifier,
+    disabled: c.disabled,
+    createdAt: c.createdAt,
+  }))
+}
+
+/**
+ * Disables a registered client: it can no longer authenticate or send users to the authorization
+ * endpoint, every token it holds becomes inactive (its client sessions are revoked too, so re-enabling
+ * is not possible), and the consent users gave it is forgotten. Idempotent. Throws not_found for an
+ * unknown id or one of labgate's own clients.
+ */
+export async function disableOAuthClient(
+  deps: { db: Kysely<Database>; clock: Clock },
+  clientId: string,
+): Promise<void> {
+  const { db, clock } = deps
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('oauth_clients')
+      .select(['kind', 'disabled_at'])
+      .where('id', '=', clientId)
+      .executeTakeFirst()
+    if (!row || row.kind !== 'registered') throw notFound(`no registered OAuth client ${clientId}`)
+    if (row.disabled_at === null)
+      await trx
+        .updateTable('oauth_clients')
+        .set({ disabled_at: clock.now() })
+        .where('id', '=', clientId)
+        .execute()
+    const sessions = await trx
+      .selectFrom('auth_client_sessions')
+      .select('id')
+      .where('client_id', '=', clientId)
+      .where('revoked', '=', 0)
+      .execute()
+    if (sessions.length > 0)
+      await revokeClientSessionsIn(
+        trx,
+        sessions.map((s) => s.id),
+      )
+    await trx.deleteFrom('oauth_consents').where('client_id', '=', clientId).execute()
+  })
 }

@@ -26,6 +26,8 @@ export interface OAuthClientsTable {
   subject_type: Generated<string>
   /** The sector of a pairwise client (its clients share pairwise subs); null = the client id. */
   sector_identifier: string | null
+  /** When an admin disabled the client (its tokens are inactive from then on); null = enabled. */
+  disabled_at: number | null
 }
 
 /** One authentication of a user (a sign-in), shared by every client session it starts. */

@@ -56,6 +56,71 @@ describe('labgate CLI', () => {
     expect(bad.stderr).toMatch(/bad\.yaml:8: spec\.workshops\[0\]\.capacity: .*"ten"/)
   })
 
+  it('registers, lists and disables OAuth clients; bad input changes nothing', () => {
+    const data = join(dir, 'clients')
+    const add = run(
+      'clients',
+      'add',
+      '--data',
+      data,
+      '--name',
+      'Grades app',
+      '--redirect-uri',
+      'https://grades.example.test/cb',
+      '--subject-type',
+      'pairwise',
+      '--json',
+    )
+    expect(add.stderr).toBe('')
+    expect(add.status).toBe(0)
+    const created = JSON.parse(add.stdout) as { clientId: string; clientSecret: string }
+    expect(created.clientSecret).toMatch(/^[A-Za-z0-9_-]{40,}$/)
+    const spa = run(
+      'clients',
+      'add',
+      '--data',
+      data,
+      '--name',
+      'SPA',
+      '--public',
+      '--redirect-uri',
+      'http://127.0.0.1:9/cb',
+    )
+    expect(spa.status).toBe(0)
+    expect(spa.stdout).toContain('public client: no secret')
+
+    const bad = run('clients', 'add', '--data', data, '--name', 'x', '--redirect-uri', 'not a uri')
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toContain('invalid redirect URI not a uri')
+    expect(run('clients', 'add', '--data', data).stderr).toContain('needs --name')
+    expect(run('clients', 'frobnicate', '--data', data).stderr).toContain('use add, list or disable')
+    expect(run('clients', 'disable', '--data', data, 'no-such-client').status).toBe(1)
+
+    const list = () =>
+      JSON.parse(run('clients', 'list', '--data', data, '--json').stdout) as {
+        clientId: string
+        subjectType: string
+        sectorIdentifier: string | null
+        disabled: boolean
+      }[]
+    expect(list()).toMatchObject([
+      {
+        clientId: created.clientId,
+        subjectType: 'pairwise',
+        sectorIdentifier: 'grades.example.test',
+        disabled: false,
+      },
+      { subjectType: 'public', disabled: false },
+    ])
+    const text = run('clients', 'list', '--data', data).stdout
+    expect(text).toContain('redirect: https://grades.example.test/cb')
+    expect(text).not.toContain(created.clientSecret)
+
+    const off = run('clients', 'disable', '--data', data, created.clientId)
+    expect(off.status).toBe(0)
+    expect(list()[0]).toMatchObject({ clientId: created.clientId, disabled: true })
+  })
+
   it('serves the sample portal: prints the URL and robot credentials, and /healthz answers 200', async () => {
     const data = join(dir, 'data')
     const child = spawn(

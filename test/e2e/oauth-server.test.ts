@@ -6,7 +6,7 @@ import { GrantManager } from '../../src/auth/grant-manager.js'
 import { randomToken } from '../../src/auth/secrets.js'
 import { buildUser } from '../../src/auth/testing.js'
 import { systemClock } from '../../src/domain/clock.js'
-import { registerOAuthClient } from '../../src/oauth/clients.js'
+import { disableOAuthClient, registerOAuthClient } from '../../src/oauth/clients.js'
 import { SigningKeys } from '../../src/oauth/signing-keys.js'
 import { PORTAL_CLIENT_ID } from '../../src/server/auth-setup.js'
 import { startHarness, type Harness } from '../harness.js'
@@ -648,6 +648,59 @@ describe('token exchange (RFC 8693)', () => {
     expect((await json(await refresh(user2.refresh_token as string))).error).toBe('invalid_grant')
     expect(await introspect(t2.access_token as string, api)).toEqual({ active: false })
     expect(await introspect(t3.access_token as string, api)).toEqual({ active: false })
+  })
+})
+
+describe('disabling a client', () => {
+  it('ends its tokens, refuses its authentication and its authorization requests', async () => {
+    const deps = { db: h.lg.db.kysely, clock: systemClock }
+    const app = (await registerOAuthClient(deps, {
+      name: 'Short-lived app',
+      confidential: true,
+      redirectUris: [REDIRECT],
+      grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scopes: ['openid', 'reports'],
+    })) as { clientId: string; clientSecret: string }
+    const { code, verifier } = await codeFor(app.clientId, 'openid')
+    const user = await json(await redeem(code, verifier, app.clientId, { client_secret: app.clientSecret }))
+    const own = await json(
+      await post(
+        '/oauth2/token',
+        { grant_type: 'client_credentials', scope: 'reports' },
+        basic(app.clientId, app.clientSecret),
+      ),
+    )
+    const asApp = { clientId: app.clientId, clientSecret: app.clientSecret }
+    expect((await introspect(own.access_token as string, asApp)).active).toBe(true)
+
+    await disableOAuthClient(deps, app.clientId)
+    await disableOAuthClient(deps, app.clientId) // idempotent
+    await expect(disableOAuthClient(deps, PORTAL_CLIENT_ID)).rejects.toThrow(/no registered OAuth client/)
+
+    const userinfo = await fetch(`${h.url}/oauth2/userinfo`, {
+      headers: { authorization: `Bearer ${user.access_token as string}` },
+    })
+    expect(userinfo.status).toBe(401)
+    const grants = new GrantManager({ db: h.lg.db.kysely, clock: systemClock, secret: serverKey })
+    expect(await grants.tokenStatus((await grants.findToken(own.access_token as string))!)).toBe('revoked')
+    const again = await post(
+      '/oauth2/token',
+      { grant_type: 'client_credentials' },
+      basic(app.clientId, app.clientSecret),
+    )
+    expect(again.status).toBe(401)
+    expect((await json(again)).error).toBe('invalid_client')
+    const refresh = await post(
+      '/oauth2/token',
+      { grant_type: 'refresh_token', refresh_token: user.refresh_token as string },
+      basic(app.clientId, app.clientSecret),
+    )
+    expect((await json(refresh)).error).toBe('invalid_client')
+    const page = await fetch(authorizeUrl({ client_id: app.clientId, scope: 'openid' }), {
+      redirect: 'manual',
+      headers: { cookie: `labgate_auth=${cookie}` },
+    })
+    expect(page.status).toBe(400)
   })
 })
 

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 
 /**
- * Subject types per client (public, pairwise with a sector identifier, ephemeral), the subject type of
+ * Subject types per client (public, pairwise with a sector identifier, ephemeral), clients an admin has
+ * disabled (`disabled_at`: their tokens are inactive, they cannot authenticate), the subject type of
  * each client session (an ephemeral one draws a new sub per grant), and remembered consent in its own
  * table (it lived in `settings` before; those rows are moved here).
  */
@@ -12,6 +13,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('subject_type', 'text', (c) => c.notNull().defaultTo('public'))
     .execute()
   await db.schema.alterTable('oauth_clients').addColumn('sector_identifier', 'text').execute()
+  await db.schema.alterTable('oauth_clients').addColumn('disabled_at', 'bigint').execute()
   await db.schema
     .alterTable('auth_client_sessions')
     .addColumn('sub_type', 'text', (c) => c.notNull().defaultTo('public'))
