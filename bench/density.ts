@@ -17,7 +17,7 @@ import {
 import { HttpClient } from './http.js'
 import { allProcs, findSandboxes, meminfo, memoryOf, sandboxMembers } from './procs.js'
 import { ms, now, summarize } from './stats.js'
-import { openSession, type OpenedSession } from './terminal-figures.js'
+import { labgateCpuS, openSession, type OpenedSession } from './terminal-figures.js'
 import { PROMPT } from './terminal.js'
 
 const MiB = 2 ** 20
@@ -126,7 +126,8 @@ function memoryPerSession(
 
 /**
  * (l) Density: `n` sessions of a workshop without reserves, `concurrency` set up at a time, each entered in a
- * browser with its first terminal open and answering `echo dense-$((i+1))`; all stay open. Reported: how
+ * browser (polling `_labgate/schedule` every `pollMs` while STARTING, as the dashboard does every 250 ms)
+ * with its first terminal open and answering `echo dense-$((i+1))`; all stay open. Reported: how
  * many started and how long that took (first request to last answer), memory per session after 2 s idle
  * (sandbox PSS + labgate's RSS growth, divided by the sessions), whether every terminal answers a second
  * command, and what was exhausted when sessions failed (errors by kind, fds, processes, memory). It stops
@@ -155,6 +156,8 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
     let inARow = 0
     let gaveUp: string | null = null
     let lastLog = now()
+    const cpu0 = labgateCpuS(pid)
+    let lastCpu = cpu0
     const t0 = now()
     let lastOpened = t0
     await Promise.all(
@@ -162,7 +165,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
         while (next < s.n && now() < rec.deadline && !gaveUp) {
           const i = next++
           try {
-            const o = await openSession(ctx, http, env, `bench-d-${i}`, 5, names, 30_000)
+            const o = await openSession(ctx, http, env, `bench-d-${i}`, s.pollMs, names, 30_000)
             sockets.push(o)
             o.term.reset()
             o.term.input(`echo dense-$((${i}+1))\r`)
@@ -179,12 +182,15 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
               gaveUp = `${GIVE_UP_AFTER} sessions in a row failed (the last: ${(e as Error).message})`
           }
           if (now() - lastLog > 2000) {
+            const cpu = labgateCpuS(pid)
+            const busy = ((cpu - lastCpu) * 1e5) / (now() - lastLog)
+            lastCpu = cpu
             lastLog = now()
             const u = usage(pid)
             if (u.labgateFds > peak.labgateFds || u.processes > peak.processes) peak = u
             ctx.log(
               `  density: ${opened.length}/${s.n} sessions with a terminal answering after ` +
-                `${((now() - t0) / 1000).toFixed(1)} s` +
+                `${((now() - t0) / 1000).toFixed(1)} s (labgate ${busy.toFixed(0)}% CPU)` +
                 (rec.errors ? `, ${rec.errors} failed` : '') +
                 `; labgate fds ${u.labgateFds}/${u.labgateFdLimit ?? '?'}, processes ${u.processes}, ` +
                 `threads ${u.threads}/${u.pidMax}, MemAvailable ${u.memAvailableMiB} MiB`,
@@ -194,6 +200,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
       }),
     )
     const startS = (lastOpened - t0) / 1000
+    const startCpuS = labgateCpuS(pid) - cpu0
     if (next < s.n && !gaveUp) rec.stoppedBy = 'time'
     const live = opened.filter((o) => !o.term.gone)
     ctx.log(
@@ -234,6 +241,8 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
       sessions: opened.length,
       startS,
       sessionsPerS: opened.length / startS,
+      labgateCpuS: startCpuS,
+      labgateCpuMsPerSession: (startCpuS * 1000) / Math.max(1, names.length),
       openTimes: summarize(rec.samples),
       failuresByKind: kinds,
       gaveUp,
@@ -251,7 +260,8 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
     rec.notes.push(
       `${opened.length} of ${s.n} sessions started with a terminal that answered, in ${startS.toFixed(1)} s ` +
         `(${(opened.length / startS).toFixed(1)}/s, ${s.concurrency} at a time; per session p50 ` +
-        `${ms(summarize(rec.samples).p50)} ms, p99 ${ms(summarize(rec.samples).p99)} ms to the prompt)`,
+        `${ms(summarize(rec.samples).p50)} ms, p99 ${ms(summarize(rec.samples).p99)} ms to the prompt); ` +
+        `labgate used ${startCpuS.toFixed(1)} CPU s meanwhile (${((startCpuS * 1000) / Math.max(1, names.length)).toFixed(0)} ms per session)`,
     )
     if (live.length)
       rec.notes.push(

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: starts labgate as a child process on a temporary portal, measures the figures of
  * docs performance.md over its REST API, prints one table against the targets and the peer, and writes the
- * results to bench/results/<timestamp>.json. A benchmark reports; it asserts nothing. Exits 0 unless
- * labgate could not be started. See bench/README.md.
+ * results to bench/results/<timestamp>.json. After labgate's figures (never beside them) it measures the
+ * peer, JupyterHub, where it is installed (bench/peer/). A benchmark reports; it asserts nothing. Exits 0
+ * unless labgate could not be started. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -21,21 +22,26 @@ import {
   type Settings,
 } from './figures.js'
 import { startLabgateProcess, type LabgateProcess, type StopReport } from './labgate-process.js'
+import type { HubProcess } from './peer/hub-process.js'
+import { PEER_FULL, PEER_QUICK, peerMeasured, runPeer } from './peer/run-peer.js'
+import type { PeerReport } from './peer/types.js'
 import { countByName } from './procs.js'
 import { FIGURES } from './registry.js'
-import { formatTable, rows } from './targets.js'
+import { MEASURED, formatTable, rows } from './targets.js'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const RESULTS = join(ROOT, 'bench', 'results')
 
-const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>]
+const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>] [--no-peer]
 
   --quick          small counts and a 5 s load test: the whole run takes about 20 s
   --only <list>    run only these figures: ${FIGURE_IDS.join(', ')}
                    (or ${Object.entries(ALIASES)
                      .map(([k, v]) => `${k}=${v}`)
                      .join(', ')})
-  --duration <s>   how long the schedule load test runs (default 10 s, 5 s with --quick)`
+  --duration <s>   how long the schedule load test runs (default 10 s, 5 s with --quick), and the peer's
+  --no-peer        do not measure the peer (JupyterHub) even where it is installed: the table shows
+                   performance.md's figures for it`
 
 const FULL: Record<FigureId, Settings> = {
   reserve: { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
@@ -49,7 +55,7 @@ const FULL: Record<FigureId, Settings> = {
   burst: { n: 3, warmup: 0, timeLimitS: 90, concurrency: 100, durationS: 0, pollMs: 10 },
   schedule: { n: 0, warmup: 0, timeLimitS: 0, concurrency: 20, durationS: 10, pollMs: 0 },
   alloc: { n: 1000, warmup: 0, timeLimitS: 60, concurrency: 20, durationS: 0, pollMs: 0 },
-  density: { n: 1000, warmup: 0, timeLimitS: 600, concurrency: 20, durationS: 0, pollMs: 5 },
+  density: { n: 1000, warmup: 0, timeLimitS: 600, concurrency: 20, durationS: 0, pollMs: 250 },
   scaling: {
     n: 200,
     warmup: 5,
@@ -89,6 +95,8 @@ interface Options {
   quick: boolean
   only: FigureId[]
   durationS: number
+  /** Measure the peer (JupyterHub) after labgate's figures, where it is installed. */
+  peer: boolean
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -98,6 +106,7 @@ function parseOptions(argv: string[]): Options | null {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       duration: { type: 'string' },
+      'no-peer': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -116,7 +125,7 @@ function parseOptions(argv: string[]): Options | null {
   if (!Number.isFinite(durationS) || durationS < 1 || durationS > 600)
     throw new Error(`--duration must be a number of seconds from 1 to 600, got "${values.duration}"`)
   // Run in the documented order, whatever order --only named them in.
-  return { quick, only: FIGURE_IDS.filter((id) => only.includes(id)), durationS }
+  return { quick, only: FIGURE_IDS.filter((id) => only.includes(id)), durationS, peer: !values['no-peer'] }
 }
 
 function machine() {
@@ -217,23 +226,33 @@ async function main(): Promise<number> {
 
   let stop: Promise<StopReport> | null = null
   let interrupted = false
+  // The peer's hub while it runs (after labgate has stopped), so a signal stops it too.
+  let hub: HubProcess | null = null
   const onSignal = (sig: string) => {
     interrupted = true
-    log(`${sig}: stopping labgate and its sandboxes`)
+    log(`${sig}: stopping labgate and its sandboxes${hub ? ', and JupyterHub with its servers' : ''}`)
     stop ??= lg.stop()
-    void stop
+    const labgateStopped = stop.then((r) =>
+      log(
+        `labgate stopped; ${r.sandboxesKilled} sandboxes killed, ${r.sandboxesLeft} left; ` +
+          (r.strays.length ? `stray processes killed: ${r.strays.join(', ')}` : 'no stray processes'),
+      ),
+    )
+    const hubStopped = hub
+      ?.stop()
       .then((r) =>
         log(
-          `labgate stopped; ${r.sandboxesKilled} sandboxes killed, ${r.sandboxesLeft} left; ` +
+          'JupyterHub stopped; ' +
             (r.strays.length ? `stray processes killed: ${r.strays.join(', ')}` : 'no stray processes'),
         ),
       )
-      .finally(() => process.exit(130))
+    void Promise.allSettled([labgateStopped, hubStopped]).finally(() => process.exit(130))
   }
   process.once('SIGINT', () => onSignal('SIGINT'))
   process.once('SIGTERM', () => onSignal('SIGTERM'))
   process.once('exit', () => {
     if (!stop) lg.stopNow()
+    hub?.stopNow()
   })
 
   const api = new PortalApi(lg.url)
@@ -314,14 +333,37 @@ async function main(): Promise<number> {
         `${stopped.sandboxesLeft} sandboxes and ${stopped.strays.length} other processes were left)`,
     )
 
-  const table = rows(results, opts.only)
+  // The peer, after labgate has stopped: never measured beside labgate's figures.
+  const wanted = [...new Set(opts.only.flatMap((id) => MEASURED[id].peerOf ?? []))]
+  const peerSettings = { ...(opts.quick ? PEER_QUICK : PEER_FULL), durationS: opts.durationS }
+  let peer: PeerReport
+  if (!opts.peer) {
+    log("peer: not measured (--no-peer); showing performance.md's figures")
+    peer = { status: 'skipped', reason: '--no-peer', settings: peerSettings, figures: [], elapsedS: 0 }
+  } else if (interrupted) {
+    peer = { status: 'skipped', reason: 'interrupted', settings: peerSettings, figures: [], elapsedS: 0 }
+  } else {
+    peer = await runPeer(peerSettings, wanted, {
+      log,
+      started: (h) => (hub = h),
+      interrupted: () => interrupted,
+    })
+    hub = null
+  }
+  const measuredPeer = peerMeasured(peer)
+
+  const table = rows(results, opts.only, measuredPeer)
   console.log('')
   console.log(formatTable(table))
   console.log(
     [
       'Measured on loopback with labgate as a separate process; a shared, noisy machine: compare ratios and',
       'medians over runs. Rows whose target is "a part of" another row are steps of that row and are not judged.',
-      'The JupyterHub figures are quoted from performance.md, not measured in this run.',
+      Object.keys(measuredPeer).length
+        ? 'JupyterHub figures marked "measured in this run" were measured after labgate\'s (never at the same time);' +
+          '\nthe ratios and the targets stated as ratios use them. Others are quoted from performance.md.'
+        : `The JupyterHub figures are quoted from performance.md, not measured in this run (peer ${peer.status}` +
+          `${peer.reason ? `: ${peer.reason}` : ''}).`,
     ].join('\n'),
   )
   const problems = logProblems(labgateLog)
@@ -335,15 +377,20 @@ async function main(): Promise<number> {
   const file = join(RESULTS, `${stamp}.json`)
   const logCopy = join(RESULTS, `${stamp}.labgate.log`)
   writeFileSync(logCopy, labgateLog)
+  const peerLog = peer.log ? join(RESULTS, `${stamp}.jupyterhub.log`) : null
+  if (peerLog) writeFileSync(peerLog, peer.log!)
+  const elapsedS = (Date.now() - t0) / 1000
   writeFileSync(
     file,
     JSON.stringify(
       {
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
+        elapsedS,
         options: opts,
         machine: { ...info, loadavgAtEnd: os.loadavg() },
         figures: results,
+        peer: { ...peer, log: undefined, measured: measuredPeer },
         table,
         labgate: {
           stop: { ...stopped, log: undefined },
@@ -357,7 +404,13 @@ async function main(): Promise<number> {
     ) + '\n',
   )
   console.log(
-    `\nresults: ${relative(process.cwd(), file)} (labgate log: ${relative(process.cwd(), logCopy)})`,
+    `\nresults: ${relative(process.cwd(), file)} (labgate log: ${relative(process.cwd(), logCopy)}` +
+      `${peerLog ? `, JupyterHub log: ${relative(process.cwd(), peerLog)}` : ''})`,
+  )
+  console.log(
+    `the whole run (${opts.quick ? 'quick' : 'full'}) took ${Math.floor(elapsedS / 60)} min ` +
+      `${Math.round(elapsedS % 60)} s` +
+      (peer.status === 'measured' ? `, of which the peer ${peer.elapsedS.toFixed(0)} s` : ''),
   )
   return 0
 }

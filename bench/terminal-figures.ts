@@ -240,7 +240,7 @@ export const coldTerminalFigure = (ctx: FigureContext, s: Settings) => toPrompt(
 
 let clockTicks: number | null = null
 /** CPU seconds labgate has used so far (user + system). */
-function labgateCpuS(pid: number): number {
+export function labgateCpuS(pid: number): number {
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
   return (procStat(pid)?.cpuTicks ?? NaN) / clockTicks
 }
