@@ -13,6 +13,23 @@ export const PEER = {
   reads: { text: '336 req/s, mean 59 ms (GET of one user record, 20 connections)', rps: 336 },
 } as const
 
+/** The peer's figures a row can be compared with (the keys of {@link PEER}). */
+export type PeerKey = keyof typeof PEER
+
+/**
+ * The peer's figures measured in this run (bench/peer/), by key: `value` in the unit the ratios use
+ * (oneSession ms, tenAtOnce s, memory MiB, reads req/s) and a short `text` for the table.
+ */
+export type PeerMeasured = Partial<Record<PeerKey, { value: number; text: string }>>
+
+/** performance.md's figure for each peer key, in the unit the ratios use. */
+const PEER_DOC: Record<PeerKey, number> = {
+  oneSession: PEER.oneSession.ms,
+  tenAtOnce: PEER.tenAtOnce.s,
+  memory: PEER.memory.mib,
+  reads: PEER.reads.rps,
+}
+
 export interface Row {
   figure: string
   result: string
@@ -25,10 +42,16 @@ export interface Row {
 interface Measured {
   figure: string
   target: string
+  /** performance.md's words for the peer's figure ('–' when there is none). */
   peer: string
-  /** Whether the target is met; null when the figure has no target of its own. */
-  met(r: FigureResult): boolean | null
-  ratio(r: FigureResult): string
+  /** The peer's figure this row compares with: the measured one when this run measured it. */
+  peerOf?: PeerKey
+  /**
+   * Whether the target is met; null when the figure has no target of its own. `peer` is the peer's figure
+   * (see `peerOf`) in its ratio unit: measured in this run, else performance.md's.
+   */
+  met(r: FigureResult, peer: number): boolean | null
+  ratio(r: FigureResult, peer: number): string
   result(r: FigureResult): string
 }
 
@@ -76,17 +99,19 @@ export const MEASURED: Record<FigureId, Measured> = {
       'cold session (no reserve): request → terminal prompt [the same browser flow; the socket once RUNNING]',
     target: 'p50 ≤ 100 ms (≥ 50× the peer)',
     peer: PEER.oneSession.text,
-    met: (r) => (r.latency ? r.latency.p50 <= 100 && PEER.oneSession.ms / r.latency.p50 >= 50 : false),
-    ratio: (r) => (r.latency ? `${(PEER.oneSession.ms / r.latency.p50).toFixed(0)}× faster (p50)` : '–'),
+    peerOf: 'oneSession',
+    met: (r, p) => (r.latency ? r.latency.p50 <= 100 && p / r.latency.p50 >= 50 : false),
+    ratio: (r, p) => (r.latency ? `${(p / r.latency.p50).toFixed(0)}× faster (p50)` : '–'),
     result: lat,
   },
   burst: {
     figure: '100 cold sessions requested at once [until all RUNNING]',
     target: 'all ready ≤ 3 s',
     peer: PEER.tenAtOnce.text,
+    peerOf: 'tenAtOnce',
     met: (r) => (r.value !== undefined ? r.value <= 3 : false),
-    ratio: (r) =>
-      r.value !== undefined ? `10× the sessions, ${(PEER.tenAtOnce.s / r.value).toFixed(1)}× less time` : '–',
+    ratio: (r, p) =>
+      r.value !== undefined ? `10× the sessions, ${(p / r.value).toFixed(1)}× less time` : '–',
     result: (r) =>
       r.value !== undefined
         ? `all in ${r.value.toFixed(2)} s (median round), per session p50 ${r.latency ? ms(r.latency.p50) : '–'} ms`
@@ -98,8 +123,9 @@ export const MEASURED: Record<FigureId, Measured> = {
       "processes incl. an open terminal's shell + labgate's RSS growth]",
     target: '≤ 8 MiB (≥ 13× less than the peer)',
     peer: PEER.memory.text,
-    met: (r) => (r.value !== undefined ? r.value <= 8 && PEER.memory.mib / r.value >= 13 : false),
-    ratio: (r) => (r.value !== undefined ? `${(PEER.memory.mib / r.value).toFixed(1)}× less` : '–'),
+    peerOf: 'memory',
+    met: (r, p) => (r.value !== undefined ? r.value <= 8 && p / r.value >= 13 : false),
+    ratio: (r, p) => (r.value !== undefined ? `${(p / r.value).toFixed(1)}× less` : '–'),
     result: (r) => {
       if (r.value === undefined) return '–'
       const n = r.details.sessions as number | undefined
@@ -114,11 +140,10 @@ export const MEASURED: Record<FigureId, Measured> = {
     figure: 'authenticated `schedule` GET, 20 connections',
     target: '≥ 10,000 req/s, p99 ≤ 10 ms (≥ 30× the peer)',
     peer: PEER.reads.text,
-    met: (r) =>
-      r.rate !== undefined && r.latency
-        ? r.rate >= 10_000 && r.latency.p99 <= 10 && r.rate / PEER.reads.rps >= 30
-        : false,
-    ratio: (r) => (r.rate !== undefined ? `${(r.rate / PEER.reads.rps).toFixed(1)}× the req/s` : '–'),
+    peerOf: 'reads',
+    met: (r, p) =>
+      r.rate !== undefined && r.latency ? r.rate >= 10_000 && r.latency.p99 <= 10 && r.rate / p >= 30 : false,
+    ratio: (r, p) => (r.rate !== undefined ? `${(r.rate / p).toFixed(1)}× the req/s` : '–'),
     result: (r) => (r.rate !== undefined ? `${r.rate.toFixed(0)} req/s, ${lat(r)}` : '–'),
   },
   alloc: {
@@ -214,34 +239,47 @@ export const TABLE_ORDER: readonly FigureId[] = [
 ]
 
 /**
- * The table's rows: the measured figures among `ran`, in {@link TABLE_ORDER} (failed ones say so), then the
- * targets not measured.
+ * The peer's cell of a row and the figure its ratio uses: the one measured in this run (marked so) when
+ * there is one, else performance.md's (marked so); rows without a peer figure keep their '–'.
  */
-export function rows(results: FigureResult[], ran: readonly FigureId[]): Row[] {
+function peerCell(m: Measured, measured: PeerMeasured): { text: string; value: number } {
+  if (!m.peerOf) return { text: m.peer, value: NaN }
+  const got = measured[m.peerOf]
+  if (got) return { text: `${got.text} (measured in this run)`, value: got.value }
+  return { text: `${m.peer} (from performance.md)`, value: PEER_DOC[m.peerOf] }
+}
+
+/**
+ * The table's rows: the measured figures among `ran`, in {@link TABLE_ORDER} (failed ones say so), then the
+ * targets not measured. `peer` holds the peer's figures measured in this run, if any: the peer column and
+ * the ratios (and the targets stated as ratios) use them instead of performance.md's.
+ */
+export function rows(results: FigureResult[], ran: readonly FigureId[], peer: PeerMeasured = {}): Row[] {
   const out: Row[] = []
   for (const id of TABLE_ORDER.filter((x) => ran.includes(x))) {
     const m = MEASURED[id]
     const r = results.find((x) => x.id === id)
     if (!r) continue
+    const p = peerCell(m, peer)
     if (r.status === 'failed') {
       out.push({
         figure: m.figure,
         result: 'failed (see log)',
         target: m.target,
         met: 'n/a',
-        peer: m.peer,
+        peer: p.text,
         ratio: '–',
       })
       continue
     }
-    const met = m.met(r)
+    const met = m.met(r, p.value)
     out.push({
       figure: m.figure,
       result: m.result(r) + (r.errors ? ` (${r.errors} errors)` : ''),
       target: m.target,
       met: met === null ? 'n/a' : met ? 'yes' : 'no',
-      peer: m.peer,
-      ratio: m.ratio(r),
+      peer: p.text,
+      ratio: m.ratio(r, p.value),
     })
   }
   for (const n of NOT_MEASURED)
@@ -286,7 +324,7 @@ export function formatTable(rs: Row[]): string {
     { key: 'result', title: 'labgate', width: 28 },
     { key: 'target', title: 'target (performance.md)', width: 30 },
     { key: 'met', title: 'met?', width: 4 },
-    { key: 'peer', title: 'JupyterHub (performance.md)', width: 27 },
+    { key: 'peer', title: 'JupyterHub', width: 27 },
     { key: 'ratio', title: 'ratio', width: 12 },
   ]
   const rule = '+' + cols.map((c) => '-'.repeat(c.width + 2)).join('+') + '+'

@@ -4,11 +4,12 @@
  * is reported as failed, and the table falls back to performance.md's figures.
  */
 import { now } from '../stats.js'
+import type { PeerMeasured } from '../targets.js'
 import { detectPeer } from './detect.js'
 import { reads, oneSession, tenAtOnce } from './figures.js'
 import { HubApi } from './hub-api.js'
 import { startHub, tail, type HubProcess } from './hub-process.js'
-import type { PeerFigureResult, PeerReport, PeerSettings } from './types.js'
+import type { PeerFigureId, PeerFigureResult, PeerReport, PeerSettings } from './types.js'
 
 /** A full run: about 2½ minutes here. */
 export const PEER_FULL: PeerSettings = {
@@ -46,9 +47,21 @@ export interface PeerHooks {
 export const NOT_INSTALLED =
   "peer: JupyterHub not installed — run scripts/install-peer.sh; showing performance.md's figures"
 
-export async function runPeer(s: PeerSettings, h: PeerHooks): Promise<PeerReport> {
+/**
+ * Measures the peer's figures among `wanted` (memory comes with tenAtOnce's rounds, so either runs them):
+ * detects the installation, starts the hub, measures, stops it. Resolves with what happened; never rejects.
+ */
+export async function runPeer(
+  s: PeerSettings,
+  wanted: readonly PeerFigureId[],
+  h: PeerHooks,
+): Promise<PeerReport> {
   const t0 = now()
   const elapsedS = () => (now() - t0) / 1000
+  if (wanted.length === 0) {
+    h.log('peer: no figure of this run is compared with the peer; JupyterHub not started')
+    return { status: 'skipped', reason: 'no figure compared with it', settings: s, figures: [], elapsedS: 0 }
+  }
   const found = detectPeer()
   if (!found.installed) {
     h.log(`${NOT_INSTALLED} (missing: ${found.missing.join(', ')})`)
@@ -93,15 +106,17 @@ export async function runPeer(s: PeerSettings, h: PeerHooks): Promise<PeerReport
     for (const e of f.errorSamples) h.log(`  peer ${f.id}: error: ${e}`)
   }
   try {
-    h.log(`peer oneSession: ${s.oneRuns} sessions one at a time (+${s.oneWarmup} warm-up)`)
-    report(await oneSession(ctx))
-    if (!h.interrupted()) {
+    if (wanted.includes('oneSession')) {
+      h.log(`peer oneSession: ${s.oneRuns} sessions one at a time (+${s.oneWarmup} warm-up)`)
+      report(await oneSession(ctx))
+    }
+    if (!h.interrupted() && (wanted.includes('tenAtOnce') || wanted.includes('memory'))) {
       h.log(
         `peer tenAtOnce: ${s.rounds} rounds of ${s.sessions} sessions at once; memory after ${s.idleS} s idle`,
       )
       for (const f of await tenAtOnce(ctx)) report(f)
     }
-    if (!h.interrupted()) {
+    if (!h.interrupted() && wanted.includes('reads')) {
       h.log(`peer reads: GET of one user's record, ${s.connections} connections, ${s.durationS} s`)
       report(await reads(ctx))
     }
@@ -136,4 +151,12 @@ export async function runPeer(s: PeerSettings, h: PeerHooks): Promise<PeerReport
     log,
     elapsedS: elapsedS(),
   }
+}
+
+/** The figures a report measured, as the table's peer column takes them (bench/targets.ts). */
+export function peerMeasured(r: PeerReport): PeerMeasured {
+  const out: PeerMeasured = {}
+  for (const f of r.figures)
+    if (f.status === 'ok' && f.value !== undefined) out[f.id] = { value: f.value, text: f.text }
+  return out
 }
