@@ -360,7 +360,7 @@ async function main(): Promise<number> {
       'Measured on loopback with labgate as a separate process; a shared, noisy machine: compare ratios and',
       'medians over runs. Rows whose target is "a part of" another row are steps of that row and are not judged.',
       Object.keys(measuredPeer).length
-        ? 'JupyterHub figures marked "measured in this run" were measured after labgate\'s (never at the same time);' +
+        ? 'JupyterHub figures marked "(measured)" were measured in this run, after labgate\'s (never at the same time);' +
           '\nthe ratios and the targets stated as ratios use them. Others are quoted from performance.md.'
         : `The JupyterHub figures are quoted from performance.md, not measured in this run (peer ${peer.status}` +
           `${peer.reason ? `: ${peer.reason}` : ''}).`,

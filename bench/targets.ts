@@ -245,7 +245,7 @@ export const TABLE_ORDER: readonly FigureId[] = [
 function peerCell(m: Measured, measured: PeerMeasured): { text: string; value: number } {
   if (!m.peerOf) return { text: m.peer, value: NaN }
   const got = measured[m.peerOf]
-  if (got) return { text: `${got.text} (measured in this run)`, value: got.value }
+  if (got) return { text: `${got.text} (measured)`, value: got.value }
   return { text: `${m.peer} (from performance.md)`, value: PEER_DOC[m.peerOf] }
 }
 
