@@ -55,7 +55,7 @@ const FULL: Record<FigureId, Settings> = {
   burst: { n: 3, warmup: 0, timeLimitS: 90, concurrency: 100, durationS: 0, pollMs: 10 },
   schedule: { n: 0, warmup: 0, timeLimitS: 0, concurrency: 20, durationS: 10, pollMs: 0 },
   alloc: { n: 1000, warmup: 0, timeLimitS: 60, concurrency: 20, durationS: 0, pollMs: 0 },
-  density: { n: 1000, warmup: 0, timeLimitS: 600, concurrency: 20, durationS: 0, pollMs: 250 },
+  density: { n: 1000, warmup: 0, timeLimitS: 900, concurrency: 20, durationS: 0, pollMs: 250 },
   scaling: {
     n: 200,
     warmup: 5,
