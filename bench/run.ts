@@ -350,6 +350,9 @@ async function main(): Promise<number> {
     })
     hub = null
   }
+  // Interrupted: the signal handler exits (status 130) as soon as labgate and the hub have stopped; no
+  // table and no results file for a run cut short.
+  if (interrupted) await new Promise(() => {})
   const measuredPeer = peerMeasured(peer)
 
   const table = rows(results, opts.only, measuredPeer)
