@@ -22,6 +22,7 @@ export interface PeerInstall {
   versions: { jupyterhub: string; proxy: string }
 }
 
+/** Either the peer's programs, or what is missing (for the one line the run prints). */
 export type Detection = { installed: true; install: PeerInstall } | { installed: false; missing: string[] }
 
 function executable(path: string): boolean {

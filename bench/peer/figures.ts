@@ -14,6 +14,7 @@ import type { PeerFigureId, PeerFigureResult, PeerSettings } from './types.js'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const s1 = (msValue: number) => (msValue / 1000).toFixed(msValue < 10_000 ? 2 : 1)
 
+/** What a peer figure works with: the API client, the hub's pid, the settings, the run's log. */
 export interface PeerContext {
   api: HubApi
   /** The hub's pid (its processes are read from /proc for memory). */

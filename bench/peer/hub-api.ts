@@ -26,6 +26,7 @@ export function stopped(u: HubUser): boolean {
   return u.server === null && u.pending === null && !u.servers?.['']
 }
 
+/** An answer with a status the call did not expect; the message holds the start of the body. */
 export class HubApiError extends Error {
   constructor(
     readonly what: string,
@@ -35,6 +36,7 @@ export class HubApiError extends Error {
   }
 }
 
+/** A front end's client of the hub's REST API (`/hub/api`), authenticated with a service token. */
 export class HubApi {
   private readonly http: HttpClient
   readonly headers: Record<string, string>

@@ -47,6 +47,7 @@ function treeMemory(procs: Proc[]): TreeMemory {
   return out
 }
 
+/** The memory of the hub's processes at one moment. */
 export interface HubMemory {
   /** Per user: their single-user server and its descendants. */
   servers: Map<string, TreeMemory>

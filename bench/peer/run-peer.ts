@@ -36,6 +36,7 @@ export const PEER_QUICK: PeerSettings = {
   durationS: 5,
 }
 
+/** How a peer run talks to the runner: its log, the hub once started (for Ctrl-C), interruption. */
 export interface PeerHooks {
   log(msg: string): void
   /** Called with the hub once it is up, so a signal handler can stop it. */
