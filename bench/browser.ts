@@ -54,9 +54,12 @@ export class CookieJar {
 export interface EnterTimes {
   /** activation URL → 302 to the portal's session page (sets the portal cookie). */
   activate: number
-  /** portal session page → 302 to the session's login with a ticket. */
+  /** portal session page → 302 to the session's dashboard. */
   portal: number
-  /** login ticket → 302 to the dashboard (sets the session cookie). */
+  /**
+   * The dashboard's sign-in, the OAuth code flow: dashboard → 302 to the portal's authorization endpoint
+   * → 303 back to the session's callback with a code → 302 to the dashboard (sets the session cookie).
+   */
   login: number
   /** dashboard → 200 (HTML). */
   dashboard: number
@@ -83,7 +86,7 @@ export class BrowserSession {
 
   /** The path part of a redirect's Location (absolute ones must point at the same origin). */
   private location(res: HttpResponse, what: string, expect: RegExp): string {
-    if (res.status !== 302 || typeof res.headers.location !== 'string')
+    if ((res.status !== 302 && res.status !== 303) || typeof res.headers.location !== 'string')
       throw new UnexpectedResponse(what, res)
     let loc = res.headers.location
     if (/^https?:/.test(loc)) {
@@ -98,7 +101,8 @@ export class BrowserSession {
 
   /**
    * Follows an activation URL the way a browser does: activation → the portal's session page → the
-   * session's login with a ticket → the dashboard, which must answer 200. Returns each step's time.
+   * dashboard, which signs the browser in with the code flow (authorization endpoint → callback) → the
+   * dashboard again, which must answer 200. Returns each step's time.
    */
   async enter(activationUrl: string): Promise<EnterTimes> {
     const name = this.session
@@ -106,15 +110,19 @@ export class BrowserSession {
     const act = await this.get(activationUrl)
     const portalPage = this.location(act, 'activate', new RegExp(`^/workshops/session/${name}/$`))
     const t1 = now()
-    const toLogin = await this.get(portalPage)
-    const login = this.location(
-      toLogin,
-      'portal session page',
-      new RegExp(`^/sessions/${name}/_labgate/login\\?`),
-    )
+    const toDashboard = await this.get(portalPage)
+    const first = this.location(toDashboard, 'portal session page', new RegExp(`^/sessions/${name}/$`))
     const t2 = now()
-    const signedIn = await this.get(login)
-    const dashboard = this.location(signedIn, 'login', new RegExp(`^/sessions/${name}/$`))
+    const toAuthorize = await this.get(first)
+    const authorize = this.location(toAuthorize, 'dashboard sign-in', /^\/oauth2\/authorize\?/)
+    const code = await this.get(authorize)
+    const callback = this.location(
+      code,
+      'authorize',
+      new RegExp(`^/sessions/${name}/_labgate/oauth_callback\\?`),
+    )
+    const signedIn = await this.get(callback)
+    const dashboard = this.location(signedIn, 'callback', new RegExp(`^/sessions/${name}/$`))
     if (!this.jar.has('labgate_session')) throw new Error('login: no labgate_session cookie')
     const t3 = now()
     const page = await this.get(dashboard)

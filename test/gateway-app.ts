@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { ApiContext } from '../src/api/context.js'
 import { errorHandler } from '../src/api/http-errors.js'
 import { GATEWAY_COOKIE } from '../src/gateway/access.js'
+import { SessionClients } from '../src/gateway/session-client.js'
 import { setUpAuth } from '../src/server/auth-setup.js'
 import type { Harness } from './harness.js'
 
@@ -35,6 +36,7 @@ export async function startGatewayApp(
     key,
     portal: deps.portal,
   })
+  const clients = new SessionClients({ db: h.lg.db.kysely, clock: deps.clock })
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, routerOptions: { maxParamLength: 300 } })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
@@ -54,10 +56,15 @@ export async function startGatewayApp(
     ctx,
     url,
     async cookieFor(userId, session) {
-      const ticket = await auth.authenticator.issueGatewayTicket(userId, session)
-      const r = await auth.authenticator.redeemGatewayTicket(ticket, session, 3600)
-      if (!r) throw new Error('ticket not redeemed')
-      return `${GATEWAY_COOKIE}=${encodeURIComponent(r.cookie)}`
+      // What the dashboard's code flow ends with: an access token of the session's own client.
+      const clientId = await clients.ensure(
+        session,
+        `${ctx.portalUrl}/sessions/${session}/_labgate/oauth_callback`,
+      )
+      const key = await auth.grants.createSession({ userId, clientId, authnEvent: { method: 'test' } })
+      const { grant } = await auth.grants.addGrant(key, { scope: ['session'] })
+      const access = await auth.grants.mintToken(grant.id, 'access_token', { expiresIn: 3600 })
+      return `${GATEWAY_COOKIE}=${encodeURIComponent(access.value)}`
     },
     async close() {
       await app.close()

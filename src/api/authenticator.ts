@@ -9,20 +9,6 @@ export interface Authenticator {
   browserLogin(userId: string, ttlSeconds: number): Promise<string>
   /** The user behind a browser cookie, or null. */
   browserSession(cookie: string): Promise<{ userId: string } | null>
-  /**
-   * A single-use ticket (60 s) that lets a browser sign in to one session's gateway as `userId`: the
-   * portal hands it over in a redirect, the gateway redeems it for a session-scoped cookie.
-   */
-  issueGatewayTicket(userId: string, session: string): Promise<string>
-  /**
-   * Redeems a ticket for `session`: returns the session-scoped cookie value (valid `ttlSeconds`) and the
-   * user, or null when the ticket is unknown, expired, used, or for another session.
-   */
-  redeemGatewayTicket(
-    ticket: string,
-    session: string,
-    ttlSeconds: number,
-  ): Promise<{ userId: string; cookie: string } | null>
   /** The user behind a session-scoped gateway cookie, or null (unknown, expired, revoked, another session's). */
   gatewaySession(cookie: string, session: string): Promise<{ userId: string } | null>
 }

@@ -27,6 +27,11 @@ export interface CreateSessionInput {
   subType?: SubjectType
   /** A session key whose user session the new client session joins (one sign-in, several clients). */
   userSessionOf?: string
+  /**
+   * The id of a user session to join, for trusted callers that found it themselves (the authorization
+   * endpoint, through the browser's own sign-in token). Checked like `userSessionOf`'s.
+   */
+  userSessionId?: string
   /** Lifetime of a new user session in seconds; default until revoked. Ignored with `userSessionOf`. */
   expiresIn?: number | null
 }
@@ -63,14 +68,14 @@ const isLive = (us: UserSessionRecord, now: number) =>
 
 /** The user session a new client session joins: `userSessionOf`'s, or a new one. Returns its id. */
 async function userSessionFor({ db, keys, now }: SessionCtx, input: CreateSessionInput): Promise<string> {
-  if (input.userSessionOf !== undefined) {
-    const path = await keys.open(input.userSessionOf)
-    if (!path) throw badRequest('invalid session key')
-    const row = await db
-      .selectFrom('auth_user_sessions')
-      .selectAll()
-      .where('id', '=', path.userSessionId)
-      .executeTakeFirst()
+  if (input.userSessionOf !== undefined || input.userSessionId !== undefined) {
+    let id = input.userSessionId
+    if (input.userSessionOf !== undefined) {
+      const path = await keys.open(input.userSessionOf)
+      if (!path) throw badRequest('invalid session key')
+      id = path.userSessionId
+    }
+    const row = await db.selectFrom('auth_user_sessions').selectAll().where('id', '=', id!).executeTakeFirst()
     const us = row && toUserSession(row)
     if (!us || us.userId !== input.userId || !isLive(us, now))
       throw forbidden('the user session is not active')

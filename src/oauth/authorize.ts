@@ -55,7 +55,8 @@ export class Authorizer {
   constructor(private readonly deps: AuthorizeDeps) {}
 
   /**
-   * Checks a request. Throws `AuthorizePageError` when the client is unknown, may not use the code flow,
+   * Checks a request from a registered client or one of labgate's session clients (the dashboards). Throws
+   * `AuthorizePageError` when the client is unknown or disabled, may not use the code flow,
    * or `redirect_uri` is missing or not exactly one of its registered URIs (never redirect then). Other
    * errors (`unsupported_response_type`, `invalid_scope`, `invalid_request` for PKCE) come back as a
    * redirect to the client.
@@ -65,7 +66,7 @@ export class Authorizer {
     if (
       !client ||
       client.disabled ||
-      client.kind !== 'registered' ||
+      (client.kind !== 'registered' && client.kind !== 'session') ||
       !client.grantTypes.includes('authorization_code')
     )
       throw new AuthorizePageError('Unknown client.')
@@ -131,14 +132,17 @@ export class Authorizer {
   }
 
   /**
-   * Issues a code (in a new grant of a new client session) and returns the client's redirect URL. The
-   * grant's subject identifier follows the client's subject type: the user id (`public`), an HMAC of the
-   * client's sector and the user (`pairwise`), or a random one per grant (`ephemeral`).
+   * Issues a code (in a new grant of a new client session, under `userSessionId` when given, so that
+   * signing out there ends it) and returns the client's redirect URL. The grant's subject identifier
+   * follows the client's subject type: the user id (`public`), an HMAC of the client's sector and the
+   * user (`pairwise`), or a random one per grant (`ephemeral`).
    */
   async issueCode(
     check: Extract<AuthorizeCheck, { ok: true }>,
     userId: string,
     authTime: number,
+    /** The user session of the browser's portal sign-in: the new client session joins it. */
+    userSessionId?: string,
   ): Promise<string> {
     const { grants } = this.deps
     const { client } = check
@@ -152,6 +156,7 @@ export class Authorizer {
         sectorIdentifier: sectorOf(client),
       }),
       subType: client.subjectType,
+      ...(userSessionId !== undefined ? { userSessionId } : {}),
     })
     const claims: CodeRequest = {
       redirectUri: check.redirectUri,

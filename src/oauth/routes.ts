@@ -15,6 +15,7 @@ import { RobotOAuth } from '../auth/robot-oauth.js'
 import type { Clock } from '../domain/clock.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
 import { InvalidGrant } from '../auth/oauth-errors.js'
+import type { ClientRecord } from '../auth/records.js'
 import type { Database } from '../store/schema.js'
 import { AuthorizePageError, Authorizer, redirectWith, type AuthorizeParams } from './authorize.js'
 import { discoveryDocument } from './discovery.js'
@@ -31,6 +32,12 @@ export interface OAuthServerDeps {
   key: Uint8Array
   /** The routes' context (the portal URL, which is the issuer, and the browser's sign-in). */
   ctx: ApiContext
+  /**
+   * Whether a signed-in user may authorize one of labgate's own (`session`-kind) clients, such as a
+   * session's dashboard: true lets them through without a consent page, false answers `access_denied`.
+   * Without it, no session client can be authorized.
+   */
+  firstParty?: (client: ClientRecord, userId: string) => Promise<boolean>
 }
 
 const AUTHORIZE_PARAMS = [
@@ -109,6 +116,21 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
       return reply.redirect(`/login/?next=${encodeURIComponent(here)}`, 303)
     }
     const authTime = Math.floor(session.userSession.authnEvent.at / 1000)
+    if (check.client.kind === 'session') {
+      if (!(await deps.firstParty?.(check.client, actor.userId)))
+        return reply.redirect(
+          redirectWith(check.redirectUri, {
+            error: 'access_denied',
+            error_description: 'This user may not sign in to this client.',
+            state: params.state,
+          }),
+          303,
+        )
+      return reply.redirect(
+        await authorizer.issueCode(check, actor.userId, authTime, session.userSession.id),
+        303,
+      )
+    }
     if (consented) await authorizer.rememberConsent(actor.userId, check.client.id, check.scope)
     else if (!(await authorizer.hasConsent(actor.userId, check.client.id, check.scope))) {
       const fields: Record<string, string> = { [CSRF_FIELD]: issueCsrfToken(req, reply, secure()) }
@@ -117,7 +139,10 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
         .headers(PAGE_HEADERS)
         .send(consentPage({ clientName: check.client.name, scope: check.scope, fields }))
     }
-    return reply.redirect(await authorizer.issueCode(check, actor.userId, authTime), 303)
+    return reply.redirect(
+      await authorizer.issueCode(check, actor.userId, authTime, session.userSession.id),
+      303,
+    )
   }
 
   const pick = (src: Record<string, unknown>): AuthorizeParams => {
@@ -233,5 +258,6 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     app.post('/oauth2/userinfo', userinfo)
   }
 
+  // `tokens`: the token endpoint's use cases (the dashboards' sign-in redeems its codes in process)
   return { routes, keys, tokens }
 }

@@ -8,15 +8,13 @@ import { TokenCache } from '../auth/token-cache.js'
 import type { PortalDefinition } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
 import type { Database } from '../store/schema.js'
+import { sessionClientId } from '../gateway/session-client.js'
 import type { Store } from '../store/store.js'
 
 export type { RobotCredentials }
 
 /** The OAuth client behind browser sign-in cookies. */
 export const PORTAL_CLIENT_ID = 'labgate-portal'
-/** The OAuth client behind session-scoped gateway cookies (scope `session:<name>`). */
-export const GATEWAY_CLIENT_ID = 'labgate-gateway'
-const sessionScope = (session: string) => `session:${session}`
 
 /**
  * Wires the grant/token model into the server: provisions the robot (user and client) and the portal's
@@ -34,15 +32,6 @@ export async function setUpAuth(o: {
   const robot = await ensureRobot({ db: o.db, clock: o.clock, ...definedOnly(o.portal.robot) })
   const admin = o.portal.admin
   if (admin?.username && admin.password) await ensureStaffUser(o.db, o.clock, admin.username, admin.password)
-  if (!(await getClient(o.db, GATEWAY_CLIENT_ID))) {
-    await registerClient(o.db, o.clock, {
-      id: GATEWAY_CLIENT_ID,
-      name: 'labgate session gateway (session-scoped browser sign-in)',
-      kind: 'session',
-      grantTypes: ['authorization_code'],
-      scopes: [],
-    })
-  }
   if (!(await getClient(o.db, PORTAL_CLIENT_ID))) {
     await registerClient(o.db, o.clock, {
       id: PORTAL_CLIENT_ID,
@@ -81,34 +70,10 @@ export async function setUpAuth(o: {
       const who = await cache.authenticateBearer(cookie)
       return who && who.clientId === PORTAL_CLIENT_ID ? { userId: who.userId } : null
     },
-    async issueGatewayTicket(userId, session) {
-      const sessionKey = await grants.createSession({
-        userId,
-        clientId: GATEWAY_CLIENT_ID,
-        authnEvent: { method: 'portal' },
-      })
-      const { grant } = await grants.addGrant(sessionKey, { scope: [sessionScope(session)] })
-      return (await grants.mintToken(grant.id, 'authorization_code', { expiresIn: 60, maxUsage: 1 })).value
-    },
-    async redeemGatewayTicket(ticket, session, ttlSeconds) {
-      const found = await grants.findToken(ticket)
-      if (!found || found.token.class !== 'authorization_code' || found.client.id !== GATEWAY_CLIENT_ID)
-        return null
-      if (!found.token.scope.includes(sessionScope(session)) || !(await grants.isActive(found))) return null
-      try {
-        const [access] = await grants.redeemToken(found.token.id, [
-          { class: 'access_token', expiresIn: ttlSeconds },
-        ])
-        return { userId: found.user.id, cookie: access!.value }
-      } catch {
-        return null // used already (a replayed ticket), or revoked meanwhile
-      }
-    },
     async gatewaySession(cookie, session) {
       const who = await cache.authenticateBearer(cookie)
-      return who && who.clientId === GATEWAY_CLIENT_ID && who.scope.includes(sessionScope(session))
-        ? { userId: who.userId }
-        : null
+      // the session's own dashboard client (the code flow of gateway/sign-in.ts); never another session's
+      return who && who.clientId === sessionClientId(session) ? { userId: who.userId } : null
     },
   }
 

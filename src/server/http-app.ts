@@ -7,7 +7,7 @@ import type { PortalInfo } from '../api/educates/present.js'
 import { sessionRoutes } from '../api/educates/session-routes.js'
 import { userRoutes } from '../api/educates/user-routes.js'
 import { errorHandler } from '../api/http-errors.js'
-import { loginRoute } from '../gateway/login-route.js'
+import type { SessionSignIn } from '../gateway/sign-in.js'
 import { homeRoute } from '../web/portal/home.js'
 import { rewriteSessionHost } from '../gateway/session-url.js'
 import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
@@ -22,6 +22,8 @@ export interface HttpAppOptions {
   log: (msg: string) => void
   /** Called when a learner loads a session's dashboard (activity). */
   onView?: OnView
+  /** The dashboards' sign-in (OAuth code flow against the portal); without it they refuse browsers. */
+  signIn?: SessionSignIn
 }
 
 /**
@@ -63,9 +65,9 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
   environmentRoutes(app, o.ctx)
   sessionRoutes(app, o.ctx)
   userRoutes(app, o.ctx)
-  loginRoute(app, o.ctx)
+  o.signIn?.routes(app)
   homeRoute(app, o.ctx)
-  dashboardRoutes(app, o.ctx, o.onView)
+  dashboardRoutes(app, o.ctx, o.onView, o.signIn)
   for (const plugin of o.plugins) plugin(app)
   return app
 }

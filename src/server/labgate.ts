@@ -19,9 +19,12 @@ import { openSqlite, type Db } from '../store/open.js'
 import { buildHttpApp } from './http-app.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
+import { mayUseSession } from './session-policy.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
+import { SessionClients } from '../gateway/session-client.js'
+import { SessionSignIn } from '../gateway/sign-in.js'
 
 export interface LabgateOptions {
   /** A TrainingPortal/Workshop YAML file or directory, or an already loaded config. */
@@ -118,7 +121,20 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const gateway = setUpGateway(ctx, backend, dataDir)
   const people = await setUpPeople({ ctx, db: db.kysely, grants: auth.grants, portal })
   // the authorization server also serves the robot's /oauth2/token/ and /oauth2/revoke-token/
-  const oauth = setUpOAuthServer({ db: db.kysely, store, clock, grants: auth.grants, key, ctx })
+  const oauth = setUpOAuthServer({
+    db: db.kysely,
+    store,
+    clock,
+    grants: auth.grants,
+    key,
+    ctx,
+    firstParty: (client, userId) => mayUseSession(deps, client.id, userId),
+  })
+  const signIn = new SessionSignIn({
+    ctx,
+    clients: new SessionClients({ db: db.kysely, clock }),
+    redeem: (body) => oauth.tokens.authorizationCode(undefined, body),
+  })
   const app = await buildHttpApp({
     ctx,
     portalInfo,
@@ -126,6 +142,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     isReady: () => ready,
     log,
     onView: gateway.onView,
+    signIn,
   })
   gateway.attach(app)
   await app.listen({ port: o.port, host })

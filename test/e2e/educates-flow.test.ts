@@ -144,18 +144,39 @@ describe('Educates REST API end to end', () => {
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe(`/workshops/session/${session}/`)
     expect(browser.cookies.has('labgate_auth')).toBe(true)
-    // The portal's page signs the browser in to the session's gateway with a single-use ticket.
+    // The portal's page sends the browser to the dashboard, which signs it in through the portal with
+    // the OAuth code flow (PKCE) as its own client, as Educates' dashboards do.
     const portalPage = await browser.get(`${h.url}/workshops/session/${session}/`)
     expect(portalPage.status).toBe(302)
-    const login = portalPage.headers.get('location')!
-    expect(login).toMatch(new RegExp(`^${h.url}/sessions/${session}/_labgate/login\\?ticket=`))
-    const signedIn = await browser.get(login)
+    expect(portalPage.headers.get('location')).toBe(`${h.url}/sessions/${session}/`)
+    const start = await browser.get(`${h.url}/sessions/${session}/`)
+    expect(start.status).toBe(302)
+    const authorize = new URL(start.headers.get('location')!)
+    expect(authorize.origin + authorize.pathname).toBe(`${h.url}/oauth2/authorize`)
+    const callback = `${h.url}/sessions/${session}/_labgate/oauth_callback`
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: `labgate-session.${session}`,
+      redirect_uri: callback,
+      code_challenge_method: 'S256',
+    })
+    expect(start.headers.get('set-cookie')).toMatch(
+      new RegExp(`^labgate_signin=[^;]+; Path=/sessions/${session}/; HttpOnly; SameSite=Lax`),
+    )
+    const code = await browser.get(authorize.toString())
+    expect(code.status).toBe(303)
+    const back = new URL(code.headers.get('location')!)
+    expect(back.origin + back.pathname).toBe(callback)
+    expect(back.searchParams.get('state')).toBe(authorize.searchParams.get('state'))
+    // someone else's browser cannot use the code: it lacks the state cookie (and the PKCE verifier)
+    expect((await new CookieClient().get(back.toString())).status).toBe(400)
+    const signedIn = await browser.get(back.toString())
     expect(signedIn.status).toBe(302)
     expect(signedIn.headers.get('location')).toBe(`/sessions/${session}/`)
-    expect(signedIn.headers.get('set-cookie')).toMatch(
-      new RegExp(`^labgate_session=[^;]+; Path=/sessions/${session}/; HttpOnly; SameSite=Lax`),
+    expect(signedIn.headers.getSetCookie().join('\n')).toMatch(
+      new RegExp(`labgate_session=[^;]+; Path=/sessions/${session}/; HttpOnly; SameSite=Lax`),
     )
-    expect((await new CookieClient().get(login)).status).toBe(403) // the ticket is single-use
+    expect((await browser.get(back.toString())).status).toBe(400) // the state is used up
     const page = await browser.get(`${h.url}/sessions/${session}/`)
     expect(page.status).toBe(200)
     const text = await page.text()
@@ -165,7 +186,13 @@ describe('Educates REST API end to end', () => {
     const other = new CookieClient()
     expect((await other.get(`${h.url}${url}`)).status).toBe(400)
     expect((await other.get(`${h.url}/workshops/session/${session}/`)).status).toBe(403)
-    expect((await other.get(`${h.url}/sessions/${session}/`)).status).toBe(403)
+    // the session's URL sends a stranger to the portal's sign-in, never into the session
+    const stranger = await other.get(`${h.url}/sessions/${session}/`)
+    expect(stranger.status).toBe(302)
+    const theirs = await other.get(stranger.headers.get('location')!)
+    expect(theirs.status).toBe(303)
+    expect(theirs.headers.get('location')).toMatch(/^\/login\/\?next=/)
+    expect(other.cookies.has('labgate_session')).toBe(false)
     // The owner may revisit it.
     expect((await browser.get(`${h.url}${url}`)).status).toBe(302)
   })

@@ -29,7 +29,8 @@ async function signedIn(user: string) {
   const { name, url } = (await r.json()) as { name: string; url: string }
   const browser = new CookieClient()
   let res = await browser.get(`${h.url}${url}`)
-  for (let i = 0; i < 4 && res.status === 302; i++) {
+  // activation → portal page → dashboard → code flow (authorize → callback) → dashboard
+  for (let i = 0; i < 8 && (res.status === 302 || res.status === 303); i++) {
     const next = new URL(res.headers.get('location')!, h.url).toString()
     res = await browser.get(next)
   }
@@ -67,18 +68,21 @@ describe('session gateway', () => {
   it('keeps each learner to their own session: dashboard, terminal and config', async () => {
     const a = await signedIn('gw-a')
     const b = await signedIn('gw-b')
-    // A's browser on B's dashboard and terminal: 403. (Its portal cookie is A's owner's, not B's.)
-    expect((await a.browser.get(`${h.url}/sessions/${b.name}/`)).status).toBe(403)
+    // A's browser on B's dashboard: sent through the portal's sign-in, which refuses A; terminal: 403.
+    const toSignIn = await a.browser.get(`${h.url}/sessions/${b.name}/`)
+    expect(toSignIn.status).toBe(302)
+    const refused = await a.browser.get(toSignIn.headers.get('location')!)
+    expect(refused.status).toBe(303)
+    expect(new URL(refused.headers.get('location')!).searchParams.get('error')).toBe('access_denied')
+    expect((await a.browser.get(refused.headers.get('location')!)).status).toBe(403)
     await expect(openTerminal(b.name, a.cookie).opened).rejects.toThrow('HTTP 403')
-    // A's session cookie replayed against B's path: still 403.
+    // A's session cookie replayed against B's path: not in (sent to sign in).
     const aSessionCookie = a.browser.cookies.get('labgate_session')!
-    expect(
-      (
-        await new CookieClient().get(`${h.url}/sessions/${b.name}/`, {
-          cookie: `labgate_session=${aSessionCookie}`,
-        })
-      ).status,
-    ).toBe(403)
+    const replayed = await new CookieClient().get(`${h.url}/sessions/${b.name}/`, {
+      cookie: `labgate_session=${aSessionCookie}`,
+    })
+    expect(replayed.status).toBe(302)
+    expect(replayed.headers.get('location')).toMatch(/\/oauth2\/authorize\?/)
     // Config: only the session's own config password works.
     const cfg = async (session: string) =>
       (await (

@@ -1,13 +1,14 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { actorOf, type ApiContext } from '../../api/context.js'
 import { withNotification } from '../../api/index-url.js'
 import { sessionSchedule } from '../../broker/session-ops.js'
 import { isSafeName } from '../../domain/index.js'
 import { LabgateError } from '../../errors.js'
 import { gatewayAccess } from '../../gateway/access.js'
+import type { SessionSignIn } from '../../gateway/sign-in.js'
 import { sessionBasePath, sessionUrl } from '../../gateway/session-url.js'
 import type { Session } from '../../store/rows.js'
-import { html } from '../html.js'
+import { messagePage } from '../message-page.js'
 import { dashboardApi } from './dashboard-api.js'
 import { dashboardPage } from './dashboard-page.js'
 import { InstructionsService } from './instructions-service.js'
@@ -18,11 +19,16 @@ export type OnView = (session: Session) => void
 
 /**
  * The session's dashboard at `/sessions/<name>/` (or `/` of its own host), its assets and its API.
- * The owner gets in with the session-scoped cookie set at activation, staff with their portal sign-in.
- * A browser without the session cookie but signed in to the portal is sent through the portal to get
- * one; an ended session sends the learner back to the index URL with `notification=session-deleted`.
+ * The owner gets in with the session-scoped cookie its sign-in sets (`signIn`: the OAuth code flow
+ * against the portal), staff also with their portal sign-in. A browser without the session cookie is
+ * sent through that sign-in (without `signIn`, it is refused); an ended session sends the learner back to the index URL with `notification=session-deleted`.
  */
-export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, onView: OnView = () => {}): void {
+export function dashboardRoutes(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  onView: OnView = () => {},
+  signIn?: SessionSignIn,
+): void {
   const { deps } = ctx
   const files = loadStaticFiles()
   const instructions = new InstructionsService(ctx)
@@ -45,7 +51,7 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, onView: O
     if (row && (row.state === 'STOPPING' || row.state === 'STOPPED')) {
       return index
         ? reply.redirect(withNotification(index, 'session-deleted'), 302)
-        : page(reply, 410, 'Session ended', 'This session has ended.')
+        : messagePage(reply, 410, 'Session ended', 'This session has ended.')
     }
     let access
     try {
@@ -53,13 +59,10 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, onView: O
     } catch (e) {
       if (!(e instanceof LabgateError)) throw e
       if (e.code === 'not_found')
-        return page(reply, 404, 'No such session', 'This workshop session does not exist.')
-      // No session cookie: a browser signed in to the portal as the owner gets one through the portal.
-      const actor = await actorOf(ctx, req)
-      if (row && actor && (actor.userId === row.owner || actor.kind === 'staff')) {
-        return reply.redirect(`${ctx.portalUrl}/workshops/session/${name}/`, 302)
-      }
-      return page(
+        return messagePage(reply, 404, 'No such session', 'This workshop session does not exist.')
+      // No session cookie: the dashboard signs its learner in through the portal (OAuth code flow).
+      if (row && signIn) return signIn.start(req, reply, name)
+      return messagePage(
         reply,
         403,
         'Not signed in',
@@ -100,7 +103,7 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, onView: O
     const actor = await actorOf(ctx, req)
     const s = isSafeName(name) ? await deps.store.getSession(name) : null
     if (!actor)
-      return page(
+      return messagePage(
         reply,
         403,
         'Not signed in',
@@ -108,39 +111,22 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, onView: O
       )
     const visible = s && s.portal === deps.portal.name && (actor.kind === 'staff' || s.owner === actor.userId)
     if (!visible)
-      return page(reply, 404, 'No such session', 'This workshop session does not exist, or it is not yours.')
+      return messagePage(
+        reply,
+        404,
+        'No such session',
+        'This workshop session does not exist, or it is not yours.',
+      )
     const index = s.indexUrl ?? deps.portal.index ?? null
     if (s.state === 'STOPPING' || s.state === 'STOPPED') {
       return index
         ? reply.redirect(withNotification(index, 'session-deleted'), 302)
-        : page(reply, 410, 'Session ended', 'This session has ended.')
+        : messagePage(reply, 410, 'Session ended', 'This session has ended.')
     }
-    const ticket = await ctx.auth.issueGatewayTicket(actor.userId, s.name)
-    return reply
-      .header('cache-control', 'no-store')
-      .redirect(`${sessionUrl(ctx, s.name)}_labgate/login?ticket=${encodeURIComponent(ticket)}`, 302)
+    // The dashboard signs the browser in through the code flow (the portal sign-in is already there).
+    return reply.header('cache-control', 'no-store').redirect(sessionUrl(ctx, s.name), 302)
   })
   app.get('/workshops/session/:name', async (req, reply) =>
     reply.redirect(`/workshops/session/${(req.params as { name: string }).name}/`, 301),
   )
-}
-
-function page(reply: FastifyReply, status: number, title: string, text: string) {
-  return reply
-    .status(status)
-    .header('cache-control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(
-      html`<!doctype html>
-        <html lang="en">
-          <head>
-            <meta charset="utf-8" />
-            <title>${title}</title>
-          </head>
-          <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto">
-            <h1>${title}</h1>
-            <p>${text}</p>
-          </body>
-        </html>`,
-    )
 }

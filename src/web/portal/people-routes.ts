@@ -247,7 +247,9 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     if (cookie) {
       const found = await o.grants.findToken(cookie)
       // Only the portal's own sign-in tokens: a cookie holding some other credential is just dropped.
-      if (found && found.client.id === PORTAL_CLIENT_ID) await o.grants.revokeGrant(found.grant.id)
+      // Its whole user session ends: the sign-ins made through it (dashboards, apps) end with it.
+      if (found && found.client.id === PORTAL_CLIENT_ID)
+        await o.grants.revokeUserSession(found.userSession.id)
     }
     return reply
       .header(

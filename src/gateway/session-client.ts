@@ -1,0 +1,80 @@
+/**
+ * Every session's dashboard is an OAuth client of the portal (as Educates registers one per session):
+ * a public client, id `labgate-session.<session>`, allowed only the code flow with PKCE, whose one
+ * redirect URI is the session's own `_labgate/oauth_callback`. Registered on first use.
+ */
+import type { Kysely } from 'kysely'
+import { registerClient } from '../auth/clients.js'
+import type { Clock } from '../domain/clock.js'
+import type { Database } from '../store/schema.js'
+
+/** Prefix of the session clients' ids. */
+export const SESSION_CLIENT_PREFIX = 'labgate-session.'
+/** The one scope a session client asks for. */
+export const SESSION_SCOPE = 'session'
+/** How long a dashboard's sign-in lasts (s); after it the dashboard runs the code flow again. */
+export const SESSION_SIGN_IN_TTL = 12 * 3600
+
+/** The client id of session `name`'s dashboard. */
+export const sessionClientId = (name: string): string => `${SESSION_CLIENT_PREFIX}${name}`
+
+/** The session a client id belongs to, or null when it is not a session client. */
+export function sessionOfClient(clientId: string): string | null {
+  return clientId.startsWith(SESSION_CLIENT_PREFIX) ? clientId.slice(SESSION_CLIENT_PREFIX.length) : null
+}
+
+/** Registers session clients on first use and keeps their redirect URI current. One per process. */
+export class SessionClients {
+  /** `name` → the redirect URI registered for it (so a known client costs no query). */
+  readonly #known = new Map<string, string>()
+
+  constructor(private readonly deps: { db: Kysely<Database>; clock: Clock }) {}
+
+  /** The client id of session `name` (registered or not). */
+  idOf(name: string): string {
+    return sessionClientId(name)
+  }
+
+  /**
+   * Makes sure session `name` has its client with exactly `redirectUri` (the portal's public URL may have
+   * changed since it was registered); returns the client id.
+   */
+  async ensure(name: string, redirectUri: string): Promise<string> {
+    const id = sessionClientId(name)
+    if (this.#known.get(name) === redirectUri) return id
+    const { db, clock } = this.deps
+    const row = await db
+      .selectFrom('oauth_clients')
+      .select('redirect_uris')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    const uris = JSON.stringify([redirectUri])
+    if (!row) {
+      try {
+        await registerClient(db, clock, {
+          id,
+          name: `labgate session ${name} (dashboard)`,
+          kind: 'session',
+          grantTypes: ['authorization_code'],
+          scopes: [SESSION_SCOPE],
+          redirectUris: [redirectUri],
+          usageRules: { access_token: { expiresIn: SESSION_SIGN_IN_TTL } },
+        })
+      } catch (e) {
+        // registered meanwhile by a concurrent request: fine if it has the same URI
+        const again = await db
+          .selectFrom('oauth_clients')
+          .select('id')
+          .where('id', '=', id)
+          .executeTakeFirst()
+        if (!again) throw e
+        await db.updateTable('oauth_clients').set({ redirect_uris: uris }).where('id', '=', id).execute()
+      }
+    } else if (row.redirect_uris !== uris) {
+      await db.updateTable('oauth_clients').set({ redirect_uris: uris }).where('id', '=', id).execute()
+    }
+    if (this.#known.size >= 10_000) this.#known.clear()
+    this.#known.set(name, redirectUri)
+    return id
+  }
+}

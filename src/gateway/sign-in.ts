@@ -1,0 +1,128 @@
+/**
+ * The dashboard signs its learner in the way Educates' dashboards do: it is an OAuth client of the
+ * portal (see `session-client.ts`) and runs the authorization code flow with PKCE. A browser without
+ * the session's cookie is sent to the portal's authorization endpoint; the portal lets only the
+ * session's owner (and staff) through; the callback checks `state`, redeems the code at the token
+ * endpoint's use case and sets the session-scoped cookie. A session URL shared with someone else
+ * therefore lets them in only if they can sign in to the portal as the owner.
+ */
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { readCookie, type ApiContext } from '../api/context.js'
+import { OAuthError } from '../auth/oauth-errors.js'
+import { constantTimeEqual, randomToken } from '../auth/secrets.js'
+import { isSafeName } from '../domain/index.js'
+import { messagePage } from '../web/message-page.js'
+import { GATEWAY_COOKIE } from './access.js'
+import { SESSION_SCOPE, type SessionClients } from './session-client.js'
+import { sessionBasePath, sessionUrl } from './session-url.js'
+
+/** The short-lived cookie that carries `state` and the PKCE verifier from the start to the callback. */
+export const SIGN_IN_COOKIE = 'labgate_signin'
+const SIGN_IN_TTL = 600
+const CALLBACK = '_labgate/oauth_callback'
+
+/** Redeems a code at the token endpoint (its `authorization_code` use case, form parameters). */
+export type RedeemCode = (
+  body: Record<string, string>,
+) => Promise<{ access_token: string; expires_in: number }>
+
+export interface SessionSignInDeps {
+  ctx: ApiContext
+  clients: SessionClients
+  redeem: RedeemCode
+}
+
+/** Starts the code flow for dashboards, and finishes it at `/sessions/<name>/_labgate/oauth_callback`. */
+export class SessionSignIn {
+  constructor(private readonly deps: SessionSignInDeps) {}
+
+  /**
+   * Sends the browser to the portal's authorization endpoint for session `name` (registering its client
+   * on first use) and sets the state cookie on `reply`.
+   */
+  async start(req: FastifyRequest, reply: FastifyReply, name: string): Promise<FastifyReply> {
+    const { ctx, clients } = this.deps
+    const redirectUri = `${sessionUrl(ctx, name)}${CALLBACK}`
+    const clientId = await clients.ensure(name, redirectUri)
+    const state = randomToken(16)
+    const verifier = randomToken(32)
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      scope: SESSION_SCOPE,
+      state,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    })
+    const path = sessionBasePath(ctx, name, req.headers.host ?? '')
+    void reply.header(
+      'set-cookie',
+      `${SIGN_IN_COOKIE}=${state}.${verifier}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${SIGN_IN_TTL}${this.#secure()}`,
+    )
+    return reply
+      .header('cache-control', 'no-store')
+      .redirect(`${ctx.portalUrl}/oauth2/authorize?${query}`, 302)
+  }
+
+  /** Registers the callback route. */
+  routes(app: FastifyInstance): void {
+    app.get(`/sessions/:name/${CALLBACK}`, async (req, reply) => this.#callback(req, reply))
+  }
+
+  async #callback(req: FastifyRequest, reply: FastifyReply) {
+    const { ctx } = this.deps
+    const name = (req.params as { name: string }).name
+    if (!isSafeName(name))
+      return messagePage(reply, 404, 'No such session', 'This workshop session does not exist.')
+    const q = req.query as Record<string, unknown>
+    const path = sessionBasePath(ctx, name, req.headers.host ?? '')
+    const clear = `${SIGN_IN_COOKIE}=; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=0${this.#secure()}`
+    if (q.error === 'access_denied') {
+      void reply.header('set-cookie', clear)
+      return messagePage(
+        reply,
+        403,
+        'Not your session',
+        'This workshop session belongs to someone else. Sign in to the portal as its owner, or start your own.',
+      )
+    }
+    const [state, verifier] = (readCookie(req, SIGN_IN_COOKIE) ?? '').split('.')
+    const sent = typeof q.state === 'string' ? q.state : ''
+    if (!state || !verifier || !constantTimeEqual(state, sent) || typeof q.code !== 'string')
+      return messagePage(
+        reply,
+        400,
+        'Sign-in did not complete',
+        `This sign-in link is stale or was opened in another browser. Open the session again from the portal (${ctx.portalUrl}/).`,
+      )
+    let token
+    try {
+      token = await this.deps.redeem({
+        grant_type: 'authorization_code',
+        code: q.code,
+        code_verifier: verifier,
+        redirect_uri: `${sessionUrl(ctx, name)}${CALLBACK}`,
+        client_id: this.deps.clients.idOf(name),
+      })
+    } catch (e) {
+      if (!(e instanceof OAuthError)) throw e
+      return messagePage(
+        reply,
+        403,
+        'Sign-in did not complete',
+        'The sign-in code was not accepted: open the session again.',
+      )
+    }
+    void reply.header('set-cookie', [
+      clear,
+      `${GATEWAY_COOKIE}=${encodeURIComponent(token.access_token)}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${token.expires_in}${this.#secure()}`,
+    ])
+    return reply.header('cache-control', 'no-store').redirect(path, 302)
+  }
+
+  #secure(): string {
+    return this.deps.ctx.portalUrl.startsWith('https:') ? '; Secure' : ''
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * A session's dashboard signs its learner in with the OAuth code flow against the portal, as its own
+ * client: only the owner (and staff) get in, a shared URL lets no one else in, and signing out at the
+ * portal ends the dashboard's sign-in. Real server, fake sandboxes (sign-in does not need a shell).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CookieClient, startHarness, type Harness } from '../harness.js'
+
+let h: Harness
+let env: string
+
+beforeAll(async () => {
+  h = await startHarness({ backend: 'fake', workshops: [{ name: 'w', capacity: 4, reserved: 0 }] })
+  const res = await fetch(`${h.url}/workshops/catalog/environments/`, {
+    headers: { authorization: `Bearer ${await h.token()}` },
+  })
+  env = ((await res.json()) as { environments: { name: string }[] }).environments[0]!.name
+})
+afterAll(async () => h?.close())
+
+/** Requests a session for `user` and activates it in a new browser; returns both. */
+async function learner(user: string) {
+  const res = await fetch(
+    `${h.url}/workshops/environment/${env}/request/?user=${user}&index_url=https://hub.test/`,
+    {
+      headers: { authorization: `Bearer ${await h.token()}` },
+    },
+  )
+  expect(res.status).toBe(200)
+  const { name, url } = (await res.json()) as { name: string; url: string }
+  const browser = new CookieClient()
+  expect((await browser.get(`${h.url}${url}`)).status).toBe(302)
+  return { name, browser }
+}
+
+/** Follows redirects on this origin (at most 8) and returns the last answer. */
+async function follow(browser: CookieClient, url: string): Promise<Response> {
+  let res = await browser.get(url)
+  for (let i = 0; i < 8 && (res.status === 302 || res.status === 303); i++)
+    res = await browser.get(new URL(res.headers.get('location')!, url).toString())
+  return res
+}
+
+describe('dashboard sign-in (OAuth code flow)', () => {
+  it('lets the owner in, and refuses another signed-in learner with "Not your session"', async () => {
+    const ada = await learner('ada')
+    const bob = await learner('bob')
+    const own = await follow(ada.browser, `${h.url}/sessions/${ada.name}/`)
+    expect(own.status).toBe(200)
+    expect(await own.text()).toContain(ada.name)
+
+    const foreign = await follow(bob.browser, `${h.url}/sessions/${ada.name}/`)
+    expect(foreign.status).toBe(403)
+    expect(await foreign.text()).toContain('Not your session')
+    // bob got no cookie for ada's session, and his own still works
+    expect((await follow(bob.browser, `${h.url}/sessions/${bob.name}/`)).status).toBe(200)
+    const tokenOfBob = bob.browser.cookies.get('labgate_session')
+    const asBob = await fetch(`${h.url}/sessions/${ada.name}/`, {
+      redirect: 'manual',
+      headers: { cookie: `labgate_session=${tokenOfBob}` },
+    })
+    expect(asBob.status).toBe(302) // not in: sent to sign in
+  })
+
+  it('refuses a forged state, and a callback replayed after it was used', async () => {
+    const cy = await learner('cy')
+    const start = await cy.browser.get(`${h.url}/sessions/${cy.name}/`)
+    const authorize = start.headers.get('location')!
+    const back = await cy.browser.get(authorize)
+    const callback = new URL(back.headers.get('location')!)
+    const forged = new URL(callback)
+    forged.searchParams.set('state', 'x'.repeat(22))
+    expect((await cy.browser.get(forged.toString())).status).toBe(400)
+    expect((await cy.browser.get(callback.toString())).status).toBe(302)
+    expect((await cy.browser.get(callback.toString())).status).toBe(400) // its state is used up
+    expect((await cy.browser.get(`${h.url}/sessions/${cy.name}/`)).status).toBe(200)
+  })
+
+  it('signing out at the portal ends the dashboard sign-in', async () => {
+    const dee = await learner('dee')
+    expect((await follow(dee.browser, `${h.url}/sessions/${dee.name}/`)).status).toBe(200)
+    const dashboardCookie = dee.browser.cookies.get('labgate_session')!
+    const form = await dee.browser.get(`${h.url}/logout/`)
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1]
+    const cookie = [...dee.browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const out = await fetch(`${h.url}/logout/`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams(csrf ? { csrf } : {}).toString(),
+    })
+    expect(out.status).toBe(303)
+    const after = await fetch(`${h.url}/sessions/${dee.name}/`, {
+      redirect: 'manual',
+      headers: { cookie: `labgate_session=${dashboardCookie}` },
+    })
+    expect(after.status).toBe(302)
+    expect(after.headers.get('location')).toMatch(/\/oauth2\/authorize\?/)
+  })
+})
