@@ -79,7 +79,7 @@ export const MEASURED: Record<FigureId, Measured> = {
   'warm-terminal': {
     figure:
       'warm (reserved) session: request → activate → terminal prompt, end to end over HTTP and WebSocket ' +
-      '[activation → portal → login ticket → dashboard 200 → terminal socket → prompt]',
+      '[activation → portal → dashboard code-flow sign-in → dashboard 200 → terminal socket → prompt]',
     target: 'p50 ≤ 30 ms, p99 ≤ 100 ms',
     peer: '–',
     met: (r) => (r.latency ? r.latency.p50 <= 30 && r.latency.p99 <= 100 : false),

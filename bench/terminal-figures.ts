@@ -1,7 +1,7 @@
 /**
  * The figures that go all the way to a learner's terminal: a session requested by the robot, entered the
- * way a browser enters it (activation → portal → login ticket → dashboard), and a terminal WebSocket whose
- * shell has shown its prompt. Also keystroke echo and output throughput on such a terminal, a burst of 100
+ * way a browser enters it (activation → portal → the dashboard's OAuth code-flow sign-in → dashboard), and
+ * a terminal WebSocket whose shell has shown its prompt. Also keystroke echo and output throughput on such a terminal, a burst of 100
  * cold sessions, and the memory an idle session with a terminal costs. Every loop is bounded by a count and
  * a time limit; every session a figure makes is terminated by the same figure (untimed), and every socket
  * it opens is closed.
