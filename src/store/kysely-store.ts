@@ -2,8 +2,11 @@ import { type Kysely, type Transaction, sql } from 'kysely'
 import { conflict } from '../errors.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import { toEnvironment, toSession, toUser, sessionColumns, type Session } from './rows.js'
+import { GroupCommit } from './group-commit.js'
 import type { Database } from './schema.js'
 import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
+
+const groups = new WeakMap<Kysely<Database>, GroupCommit<Database, Store>>()
 
 const LIVE: SessionState[] = ['STARTING', 'WAITING', 'RUNNING']
 
@@ -29,8 +32,19 @@ export class KyselyStore implements Store {
     private readonly inTransaction = false,
   ) {}
 
+  /** SQLite transactions share commits (see `GroupCommit`); one committer per database. */
+  #group(): GroupCommit<Database, Store> {
+    let g = groups.get(this.db)
+    if (!g) {
+      g = new GroupCommit<Database, Store>(this.db, (trx) => new KyselyStore(trx, this.dialect, true))
+      groups.set(this.db, g)
+    }
+    return g
+  }
+
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
+    if (this.dialect === 'sqlite') return this.#group().run(fn)
     return this.db
       .transaction()
       .execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, this.dialect, true)))
