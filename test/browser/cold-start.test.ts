@@ -9,7 +9,7 @@ import { launchChromium } from './chromium.js'
 /** The real local backend, with a start that takes a while (as a heavy workshop image would). */
 class SlowStartLocalBackend extends LocalBackend {
   override async start(spec: SandboxSpec) {
-    await new Promise((r) => setTimeout(r, 2000))
+    await new Promise((r) => setTimeout(r, 5000))
     return super.start(spec)
   }
 }

@@ -119,7 +119,7 @@ describe('labgate CLI', () => {
     const off = run('clients', 'disable', '--data', data, created.clientId)
     expect(off.status).toBe(0)
     expect(list()[0]).toMatchObject({ clientId: created.clientId, disabled: true })
-  })
+  }, 120_000) // eleven runs of the CLI, each a fresh Node process
 
   it('serves the sample portal: prints the URL and robot credentials, and /healthz answers 200', async () => {
     const data = join(dir, 'data')
