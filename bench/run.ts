@@ -59,7 +59,7 @@ const FULL: Record<FigureId, Settings> = {
   scaling: {
     n: 200,
     warmup: 5,
-    timeLimitS: 1500,
+    timeLimitS: 2400,
     concurrency: 20,
     durationS: 0,
     pollMs: 0,

@@ -197,6 +197,10 @@ async function storeSeries(
         }
       }
       const l: LevelResult = { sessions, alloc: summarize(alloc), catalog: summarize(catalog), errors }
+      if (alloc.length < s.n) {
+        rec.stoppedBy = 'time'
+        rec.notes.push(`${tag}: only ${alloc.length} of ${s.n} samples at ${sessions} sessions (time limit)`)
+      }
       out.levels.push(l)
       ctx.log(
         `  scaling (${tag}): ${sessions} sessions in the store: allocation p50 ${ms(l.alloc.p50)} ms, ` +
