@@ -38,9 +38,10 @@ describe('GroupCommit', () => {
     )
     expect(results).toEqual(Array.from({ length: 40 }, (_, i) => i * 2))
     expect(await keys()).toHaveLength(40)
-    // the first ran alone; the 39 that queued behind it shared commits
-    expect(group.stats.transactions).toBe(39)
-    expect(group.stats.groups).toBeLessThan(39)
+    // they arrived together, so they shared commits
+    expect(group.stats.transactions + group.stats.solo).toBe(40)
+    expect(group.stats.groups).toBeGreaterThan(0)
+    expect(group.stats.groups + group.stats.solo).toBeLessThan(10)
   })
 
   it('undoes only the writes of a member that throws, and gives it its own error', async () => {

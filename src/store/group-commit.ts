@@ -24,8 +24,8 @@ export const MAX_GROUP = 64
 export class GroupCommit<DB, S> {
   readonly #queue: Job<S>[] = []
   #draining = false
-  /** Groups committed so far, and transactions in them (for tests and benchmarks). */
-  readonly stats = { groups: 0, transactions: 0 }
+  /** Groups of several committed so far, transactions in them, and transactions that ran alone. */
+  readonly stats = { groups: 0, transactions: 0, solo: 0 }
 
   /** `wrap` turns the group's Kysely transaction into what each function is given (a `Store`). */
   constructor(
@@ -40,16 +40,19 @@ export class GroupCommit<DB, S> {
   run<T>(fn: (tx: S) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ fn, resolve: resolve as (v: unknown) => void, reject })
-      if (!this.#draining) void this.#drain()
+      if (this.#draining) return
+      this.#draining = true
+      // better-sqlite3 is synchronous, so a request runs from its arrival to its commit without letting
+      // another one in. Starting the group in the event loop's check phase lets every request that came in
+      // the same I/O phase reach this queue first.
+      setImmediate(() => void this.#drain())
     })
   }
 
   async #drain(): Promise<void> {
-    this.#draining = true
     try {
       while (this.#queue.length > 0) {
-        const group = this.#queue.splice(0, MAX_GROUP)
-        const outcomes = await this.#commit(group)
+        const { group, outcomes } = await this.#commitNext()
         group.forEach((job, i) => {
           const o = outcomes[i]!
           if (o.ok) job.resolve(o.value)
@@ -61,22 +64,24 @@ export class GroupCommit<DB, S> {
     }
   }
 
-  /** One SQLite transaction for the whole group; the outcome of each function, in order. */
-  async #commit(group: Job<S>[]): Promise<Outcome[]> {
+  /**
+   * Opens one SQLite transaction and only then takes the waiting functions: Kysely's SQLite driver has
+   * one connection behind a mutex, so reads queued before the transaction run first, and the
+   * transactions their callers then ask for join this group instead of waiting for the next one.
+   * Returns the group and the outcome of each of its functions, in order.
+   */
+  async #commitNext(): Promise<{ group: Job<S>[]; outcomes: Outcome[] }> {
+    let group: Job<S>[] = []
     const outcomes: Outcome[] = []
-    if (group.length === 1) {
-      // alone: no savepoint needed, an error rolls the transaction back
-      try {
-        const value = await this.db.transaction().execute((trx) => group[0]!.fn(this.wrap(trx)))
-        outcomes.push({ ok: true, value })
-      } catch (error) {
-        outcomes.push({ ok: false, error })
-      }
-      return outcomes
-    }
     try {
       await this.db.transaction().execute(async (trx) => {
+        group = this.#queue.splice(0, MAX_GROUP)
         const tx = this.wrap(trx)
+        if (group.length === 1) {
+          // alone: no savepoint needed, an error rolls the whole transaction back
+          outcomes.push({ ok: true, value: await group[0]!.fn(tx) })
+          return
+        }
         for (const job of group) {
           await sql`savepoint group_member`.execute(trx)
           try {
@@ -88,12 +93,16 @@ export class GroupCommit<DB, S> {
           await sql`release savepoint group_member`.execute(trx)
         }
       })
+    } catch (error) {
+      // A lone function's own error comes through here (its transaction rolled back); otherwise the
+      // commit itself, or a savepoint statement, failed and nothing of the group is durable.
+      return { group, outcomes: group.map(() => ({ ok: false as const, error })) }
+    }
+    if (group.length === 1) this.stats.solo++
+    else {
       this.stats.groups++
       this.stats.transactions += group.length
-    } catch (error) {
-      // the commit itself (or a savepoint statement) failed: nothing of the group is durable
-      return group.map(() => ({ ok: false, error }))
     }
-    return outcomes
+    return { group, outcomes }
   }
 }
