@@ -83,6 +83,8 @@ export async function startLabgateProcess(
   const child = spawn(
     process.execPath,
     [
+      // e.g. LABGATE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile labgate under a figure
+      ...(process.env.LABGATE_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
       join(ROOT, 'bin/labgate.js'),
       'serve',
       '--config',
