@@ -26,14 +26,14 @@ export const PEER_FULL: PeerSettings = {
   sessionTimeoutS: 60,
 }
 
-/** `--quick`: about 45 s here. */
+/** `--quick`: about 40 s here. */
 export const PEER_QUICK: PeerSettings = {
   ...PEER_FULL,
-  oneRuns: 2,
+  oneRuns: 1,
   oneTimeLimitS: 40,
   rounds: 1,
   roundsTimeLimitS: 60,
-  durationS: 5,
+  durationS: 3,
 }
 
 /** How a peer run talks to the runner: its log, the hub once started (for Ctrl-C), interruption. */
