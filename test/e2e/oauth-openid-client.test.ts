@@ -157,6 +157,8 @@ describe('openid-client against labgate', () => {
 
     const rotated = await oidc.refreshTokenGrant(rp, tokens.refresh_token!)
     expect(rotated.refresh_token).not.toBe(tokens.refresh_token)
+    // a new ID token, validated by openid-client (issuer, audience, signature, same sub)
+    expect(rotated.claims()).toMatchObject({ sub: claims.sub, aud: claims.aud, auth_time: claims.auth_time })
     await expect(oidc.refreshTokenGrant(rp, tokens.refresh_token!)).rejects.toMatchObject({
       error: 'invalid_grant',
     })
