@@ -87,10 +87,14 @@ export async function clients(argv: string[]): Promise<number> {
 }
 
 function describe(c: OAuthClientSummary): string {
+  const kind = c.confidential ? 'confidential' : 'public'
+  const grants = c.grantTypes.join(', ') || 'none'
+  const scopes = c.scopes.join(' ') || 'none'
+  const sector = c.sectorIdentifier ? ` (sector ${c.sectorIdentifier})` : ''
   const lines = [
     `${c.clientId}  ${c.name}${c.disabled ? '  (disabled)' : ''}`,
-    `  ${c.confidential ? 'confidential' : 'public'}; grants: ${c.grantTypes.join(', ') || 'none'}; scopes: ${c.scopes.join(' ') || 'none'}`,
-    `  subject: ${c.subjectType}${c.sectorIdentifier ? ` (sector ${c.sectorIdentifier})` : ''}; created ${new Date(c.createdAt).toISOString()}`,
+    `  ${kind}; grants: ${grants}; scopes: ${scopes}`,
+    `  subject: ${c.subjectType}${sector}; created ${new Date(c.createdAt).toISOString()}`,
   ]
   for (const uri of c.redirectUris) lines.push(`  redirect: ${uri}`)
   return lines.join('\n')

@@ -1,6 +1,7 @@
 /**
  * The authorization endpoint's use case (code flow): validating the request against the client, the
- * remembered consent per user + client (`oauth_consents`), and issuing the code. Rendering and cookies are the routes'.
+ * remembered consent per user + client (`oauth_consents`), and issuing the code. Rendering and cookies
+ * are the routes'.
  */
 import type { Kysely } from 'kysely'
 import { getClient, sectorOf } from '../auth/clients.js'
@@ -55,9 +56,9 @@ export class Authorizer {
   constructor(private readonly deps: AuthorizeDeps) {}
 
   /**
-   * Checks a request from a registered client or one of labgate's session clients (the dashboards). Throws
-   * `AuthorizePageError` when the client is unknown or disabled, may not use the code flow,
-   * or `redirect_uri` is missing or not exactly one of its registered URIs (never redirect then). Other
+   * Checks a request from a registered client or one of labgate's session clients (the dashboards).
+   * Throws `AuthorizePageError` when the client is unknown or disabled, may not use the code flow, or
+   * `redirect_uri` is missing or not exactly one of its registered URIs (never redirect then). Other
    * errors (`unsupported_response_type`, `invalid_scope`, `invalid_request` for PKCE) come back as a
    * redirect to the client.
    */
@@ -109,15 +110,6 @@ export class Authorizer {
       .onConflict((oc) =>
         oc.columns(['user_id', 'client_id']).doUpdateSet({ scope: merged, updated_at: now }),
       )
-      .execute()
-  }
-
-  /** Forgets the user's consent to a client (the next authorization asks again). */
-  async forgetConsent(userId: string, clientId: string): Promise<void> {
-    await this.deps.db
-      .deleteFrom('oauth_consents')
-      .where('user_id', '=', userId)
-      .where('client_id', '=', clientId)
       .execute()
   }
 
