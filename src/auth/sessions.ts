@@ -66,16 +66,23 @@ const expiry = (now: number, expiresIn: number | null | undefined) =>
 const isLive = (us: UserSessionRecord, now: number) =>
   !us.revoked && (us.expiresAt === null || us.expiresAt > now)
 
-/** The user session a new client session joins: `userSessionOf`'s, or a new one. Returns its id. */
+/** The id of the user session named by `userSessionOf` or `userSessionId`; undefined when neither is given. */
+async function joinedUserSession(keys: SessionKeys, input: CreateSessionInput): Promise<string | undefined> {
+  if (input.userSessionOf === undefined) return input.userSessionId
+  const path = await keys.open(input.userSessionOf)
+  if (!path) throw badRequest('invalid session key')
+  return path.userSessionId
+}
+
+/** The user session a new client session joins (`userSessionOf`'s or `userSessionId`), or a new one. */
 async function userSessionFor({ db, keys, now }: SessionCtx, input: CreateSessionInput): Promise<string> {
-  if (input.userSessionOf !== undefined || input.userSessionId !== undefined) {
-    let id = input.userSessionId
-    if (input.userSessionOf !== undefined) {
-      const path = await keys.open(input.userSessionOf)
-      if (!path) throw badRequest('invalid session key')
-      id = path.userSessionId
-    }
-    const row = await db.selectFrom('auth_user_sessions').selectAll().where('id', '=', id!).executeTakeFirst()
+  const joined = await joinedUserSession(keys, input)
+  if (joined !== undefined) {
+    const row = await db
+      .selectFrom('auth_user_sessions')
+      .selectAll()
+      .where('id', '=', joined)
+      .executeTakeFirst()
     const us = row && toUserSession(row)
     if (!us || us.userId !== input.userId || !isLive(us, now))
       throw forbidden('the user session is not active')

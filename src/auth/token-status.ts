@@ -1,8 +1,8 @@
 /**
  * When a token is active. The token itself must be unrevoked, unexpired and under its max usage; its grant,
  * client session and user session unrevoked and unexpired; its client enabled; its ancestors unrevoked.
- * Ancestors' own expiry and usage do not count: a code is used up and expired minutes after it minted an access token that
- * must live on, and a rotated-out refresh token is used up while its successor is valid.
+ * Ancestors' own expiry and usage do not count: a code is used up and expired minutes after it minted an
+ * access token that must live on, and a rotated-out refresh token is used up while its successor is valid.
  */
 import { hasRevokedAncestor } from './lineage.js'
 import type { GrantContext, TokenRecord, TokenStatus } from './records.js'

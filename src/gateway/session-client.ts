@@ -30,11 +30,6 @@ export class SessionClients {
 
   constructor(private readonly deps: { db: Kysely<Database>; clock: Clock }) {}
 
-  /** The client id of session `name` (registered or not). */
-  idOf(name: string): string {
-    return sessionClientId(name)
-  }
-
   /**
    * Makes sure session `name` has its client with exactly `redirectUri` (the portal's public URL may have
    * changed since it was registered); returns the client id.
@@ -49,6 +44,7 @@ export class SessionClients {
       .where('id', '=', id)
       .executeTakeFirst()
     const uris = JSON.stringify([redirectUri])
+    let current = row?.redirect_uris
     if (!row) {
       try {
         await registerClient(db, clock, {
@@ -60,19 +56,19 @@ export class SessionClients {
           redirectUris: [redirectUri],
           usageRules: { access_token: { expiresIn: SESSION_SIGN_IN_TTL } },
         })
+        current = uris
       } catch (e) {
-        // registered meanwhile by a concurrent request: fine if it has the same URI
+        // registered meanwhile by a concurrent request (its URI is set just below); anything else throws
         const again = await db
           .selectFrom('oauth_clients')
           .select('id')
           .where('id', '=', id)
           .executeTakeFirst()
         if (!again) throw e
-        await db.updateTable('oauth_clients').set({ redirect_uris: uris }).where('id', '=', id).execute()
       }
-    } else if (row.redirect_uris !== uris) {
-      await db.updateTable('oauth_clients').set({ redirect_uris: uris }).where('id', '=', id).execute()
     }
+    if (current !== uris)
+      await db.updateTable('oauth_clients').set({ redirect_uris: uris }).where('id', '=', id).execute()
     if (this.#known.size >= 10_000) this.#known.clear()
     this.#known.set(name, redirectUri)
     return id

@@ -14,7 +14,7 @@ import { constantTimeEqual, randomToken } from '../auth/secrets.js'
 import { isSafeName } from '../domain/index.js'
 import { messagePage } from '../web/message-page.js'
 import { GATEWAY_COOKIE } from './access.js'
-import { SESSION_SCOPE, type SessionClients } from './session-client.js'
+import { SESSION_SCOPE, sessionClientId, type SessionClients } from './session-client.js'
 import { sessionBasePath, sessionUrl } from './session-url.js'
 
 /** The short-lived cookie that carries `state` and the PKCE verifier from the start to the callback. */
@@ -43,7 +43,7 @@ export class SessionSignIn {
    */
   async start(req: FastifyRequest, reply: FastifyReply, name: string): Promise<FastifyReply> {
     const { ctx, clients } = this.deps
-    const redirectUri = `${sessionUrl(ctx, name)}${CALLBACK}`
+    const redirectUri = this.#callbackUrl(name)
     const clientId = await clients.ensure(name, redirectUri)
     const state = randomToken(16)
     const verifier = randomToken(32)
@@ -57,10 +57,7 @@ export class SessionSignIn {
       code_challenge_method: 'S256',
     })
     const path = sessionBasePath(ctx, name, req.headers.host ?? '')
-    void reply.header(
-      'set-cookie',
-      `${SIGN_IN_COOKIE}=${state}.${verifier}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${SIGN_IN_TTL}${this.#secure()}`,
-    )
+    void reply.header('set-cookie', this.#cookie(SIGN_IN_COOKIE, `${state}.${verifier}`, path, SIGN_IN_TTL))
     return reply
       .header('cache-control', 'no-store')
       .redirect(`${ctx.portalUrl}/oauth2/authorize?${query}`, 302)
@@ -78,7 +75,7 @@ export class SessionSignIn {
       return messagePage(reply, 404, 'No such session', 'This workshop session does not exist.')
     const q = req.query as Record<string, unknown>
     const path = sessionBasePath(ctx, name, req.headers.host ?? '')
-    const clear = `${SIGN_IN_COOKIE}=; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=0${this.#secure()}`
+    const clear = this.#cookie(SIGN_IN_COOKIE, '', path, 0)
     if (q.error === 'access_denied') {
       void reply.header('set-cookie', clear)
       return messagePage(
@@ -103,8 +100,8 @@ export class SessionSignIn {
         grant_type: 'authorization_code',
         code: q.code,
         code_verifier: verifier,
-        redirect_uri: `${sessionUrl(ctx, name)}${CALLBACK}`,
-        client_id: this.deps.clients.idOf(name),
+        redirect_uri: this.#callbackUrl(name),
+        client_id: sessionClientId(name),
       })
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e
@@ -117,12 +114,19 @@ export class SessionSignIn {
     }
     void reply.header('set-cookie', [
       clear,
-      `${GATEWAY_COOKIE}=${encodeURIComponent(token.access_token)}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${token.expires_in}${this.#secure()}`,
+      this.#cookie(GATEWAY_COOKIE, encodeURIComponent(token.access_token), path, token.expires_in),
     ])
     return reply.header('cache-control', 'no-store').redirect(path, 302)
   }
 
-  #secure(): string {
-    return this.deps.ctx.portalUrl.startsWith('https:') ? '; Secure' : ''
+  /** The dashboard's callback, the session client's one redirect URI. */
+  #callbackUrl(name: string): string {
+    return `${sessionUrl(this.deps.ctx, name)}${CALLBACK}`
+  }
+
+  /** A `Set-Cookie` value scoped to the session's `path` (`Secure` behind https). */
+  #cookie(name: string, value: string, path: string, maxAge: number): string {
+    const secure = this.deps.ctx.portalUrl.startsWith('https:') ? '; Secure' : ''
+    return `${name}=${value}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`
   }
 }
