@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { canonicalRedirect } from '../api/canonical-host.js'
 import { readCookie, type ApiContext } from '../api/context.js'
 import { OAuthError } from '../auth/oauth-errors.js'
 import { constantTimeEqual, randomToken } from '../auth/secrets.js'
@@ -43,6 +44,9 @@ export class SessionSignIn {
    */
   async start(req: FastifyRequest, reply: FastifyReply, name: string): Promise<FastifyReply> {
     const { ctx, clients } = this.deps
+    // The state cookie must be on the host the callback is on (the session's URL, never one from `Host`).
+    const canonical = canonicalRedirect(req, sessionUrl(ctx, name), sessionUrl(ctx, name))
+    if (canonical) return reply.redirect(canonical, 302)
     const redirectUri = this.#callbackUrl(name)
     const clientId = await clients.ensure(name, redirectUri)
     const state = randomToken(16)

@@ -10,7 +10,7 @@ let h: Harness
 let env: string
 
 beforeAll(async () => {
-  h = await startHarness({ backend: 'fake', workshops: [{ name: 'w', capacity: 4, reserved: 0 }] })
+  h = await startHarness({ backend: 'fake', workshops: [{ name: 'w', capacity: 6, reserved: 0 }] })
   const res = await fetch(`${h.url}/workshops/catalog/environments/`, {
     headers: { authorization: `Bearer ${await h.token()}` },
   })
@@ -96,5 +96,40 @@ describe('dashboard sign-in (OAuth code flow)', () => {
     })
     expect(after.status).toBe(302)
     expect(after.headers.get('location')).toMatch(/\/oauth2\/authorize\?/)
+  })
+
+  it('a browser that came by another name for the portal host still ends on its dashboard', async () => {
+    const res = await fetch(
+      `${h.url}/workshops/environment/${env}/request/?user=eve&index_url=https://hub.test/`,
+      { headers: { authorization: `Bearer ${await h.token()}` } },
+    )
+    const { name, url } = (await res.json()) as { name: string; url: string }
+    // A browser keeps cookies per host: `localhost` and `127.0.0.1` share none.
+    const jars = new Map<string, Map<string, string>>()
+    const get = async (target: string) => {
+      const host = new URL(target).host
+      const jar = jars.get(host) ?? new Map<string, string>()
+      jars.set(host, jar)
+      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
+      const r = await fetch(target, { redirect: 'manual', headers: cookie ? { cookie } : {} })
+      for (const c of r.headers.getSetCookie()) {
+        const [pair] = c.split(';')
+        const i = pair!.indexOf('=')
+        jar.set(pair!.slice(0, i), pair!.slice(i + 1))
+      }
+      return r
+    }
+    const alias = h.url.replace('127.0.0.1', 'localhost')
+    expect(alias).not.toBe(h.url)
+    let at = `${alias}${url}`
+    let r = await get(at)
+    const first = new URL(r.headers.get('location')!, at)
+    expect(first.host).toBe(new URL(h.url).host) // sent to the portal's own host, token unused
+    for (let i = 0; i < 10 && (r.status === 302 || r.status === 303); i++) {
+      at = new URL(r.headers.get('location')!, at).toString()
+      r = await get(at)
+    }
+    expect(r.status).toBe(200)
+    expect(new URL(at).pathname).toBe(`/sessions/${name}/`)
   })
 })

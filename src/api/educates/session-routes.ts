@@ -15,6 +15,7 @@ import { endpoint, type EndpointSpec } from '../endpoint.js'
 import { checkIndexUrl, withNotification } from '../index-url.js'
 import { queryOne } from '../query.js'
 import { iso } from './present.js'
+import { canonicalRedirect } from '../canonical-host.js'
 
 const PREFIXES = ['/workshops/session', '/session']
 
@@ -98,6 +99,10 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     methods: ['GET'],
     access: 'public',
     handler: async (req, reply, actor) => {
+      // The sign-in cookies this sets must be on the portal's own host, where the dashboard's sign-in
+      // looks for them: a browser that came by another name for it goes there first (token unused).
+      const canonical = canonicalRedirect(req, ctx.portalUrl)
+      if (canonical) return reply.redirect(canonical, 302)
       const name = (req.params as { name: string }).name
       const token = queryOne(req, 'token')
       if (!token) throw badRequest('Missing activation token')
