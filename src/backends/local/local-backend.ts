@@ -16,7 +16,9 @@ import {
   removeSessionFiles,
   sessionDir,
 } from './session-files.js'
-import { INFO_FD, spawnSandbox } from './spawn-sandbox.js'
+import { HelperLauncher } from './launcher/helper-launcher.js'
+import type { ExitStatus, LaunchedProcess, ProcessLauncher } from './launcher/launcher.js'
+import { INFO_FD } from './spawn-sandbox.js'
 
 /** Options of {@link LocalBackend}; only `dataDir` is required. */
 export interface LocalBackendOptions {
@@ -41,6 +43,11 @@ export interface LocalBackendOptions {
   stopTimeoutMs?: number
   /** Parent cgroup v2 directory for session cgroups (default: detected from labgate's own cgroup). */
   cgroupParent?: string
+  /**
+   * What starts sandboxes and terminal shells (default: a {@link HelperLauncher}, a helper process started
+   * now, so that no fork blocks labgate's event loop). {@link close} closes it.
+   */
+  launcher?: ProcessLauncher
   log?: (msg: string) => void
 }
 
@@ -85,8 +92,9 @@ export class LocalBackend implements SessionBackend {
   readonly #log: (msg: string) => void
   readonly #rootEntries: RootEntry[]
   readonly #cgroups: SandboxCgroups
-  /** bwrap processes this instance spawned, by sandbox pid 1, so `stop` can wait until they are reaped. */
-  readonly #spawned = new Map<number, ChildProcess>()
+  readonly #launcher: ProcessLauncher
+  /** bwrap processes this instance started, by sandbox pid 1, so `stop` can wait until they are reaped. */
+  readonly #spawned = new Map<number, Promise<ExitStatus | null>>()
   #closed = false
 
   constructor(opts: LocalBackendOptions) {
@@ -114,6 +122,12 @@ export class LocalBackend implements SessionBackend {
     prepareDataDir(this.#dataDir, this.#ids.uid, this.#ids.gid, this.#log)
     this.#rootEntries = hostRootEntries()
     this.#cgroups = new SandboxCgroups({ log: this.#log, parent: opts.cgroupParent })
+    if (opts.launcher) this.#launcher = opts.launcher
+    else {
+      const launcher = new HelperLauncher()
+      launcher.start()
+      this.#launcher = launcher
+    }
   }
 
   /**
@@ -143,16 +157,16 @@ export class LocalBackend implements SessionBackend {
     let spawned
     let stats
     try {
-      spawned = await spawnSandbox({
+      spawned = await this.#launcher.startSandbox({
         bwrapPath: this.#bwrapPath,
         args,
         command: HOLDER_COMMAND,
         ids: this.#asRoot ? this.#ids : undefined,
         logFile: join(dir, 'bwrap.log'),
         timeoutMs: this.#startTimeoutMs,
-        onSpawn: (pid) => cgroup.path && void this.#cgroups.attach(cgroup.path, [pid]),
+        ...(cgroup.path ? { cgroup: cgroup.path } : {}),
       })
-      stats = await Promise.all([readProcStat(spawned.child.pid as number), readProcStat(spawned.childPid)])
+      stats = await Promise.all([readProcStat(spawned.pid), readProcStat(spawned.childPid)])
       if (!stats[0] || !stats[1]) {
         throw new LabgateError('backend_failed', `sandbox of ${spec.session} exited right after it started`)
       }
@@ -161,17 +175,19 @@ export class LocalBackend implements SessionBackend {
       if (!existed) await removeSessionFiles(this.#dataDir, spec.session)
       throw err
     }
-    const { child, childPid } = spawned
+    const { pid, childPid, exit } = spawned
     const [outer, inner] = stats as [ProcStat, ProcStat]
     if (cgroup.path) {
       await this.#cgroups.attach(cgroup.path, [childPid, ...(await childPids(childPid))])
     }
-    this.#spawned.set(childPid, child)
-    child.once('exit', () => this.#spawned.delete(childPid))
+    this.#spawned.set(childPid, exit)
+    void exit.then(() => {
+      if (this.#spawned.get(childPid) === exit) this.#spawned.delete(childPid)
+    })
     const handle: LocalHandle = {
       backend: 'local',
       session: spec.session,
-      pid: child.pid as number,
+      pid,
       pidStartTime: outer.startTime,
       childPid,
       startTime: inner.startTime,
@@ -259,16 +275,34 @@ export class LocalBackend implements SessionBackend {
     }
   }
 
-  /** Stops accepting `start`. Sandboxes keep running; observe, stop and exec keep working. */
-  async close(): Promise<void> {
-    this.#closed = true
+  /**
+   * Starts `cmd` (from {@link execCommand}) through the backend's launcher, with the pty slave at `tty` as
+   * its stdin, stdout, stderr and controlling terminal, and puts it into the sandbox's cgroup. Rejects with
+   * `backend_failed` when it cannot be started.
+   */
+  async launchOnTerminal(cmd: LocalExecCommand, tty: string): Promise<LaunchedProcess> {
+    const launched = await this.#launcher.spawnOnTerminal({
+      file: cmd.file,
+      args: cmd.args,
+      env: cmd.env,
+      tty,
+    })
+    cmd.adopt(launched.pid)
+    return launched
   }
 
-  /** Resolves when the bwrap this instance spawned for `childPid` has been reaped (at once if there is none). */
-  #exitOf(childPid: number): Promise<void> {
-    const child = this.#spawned.get(childPid)
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-    return new Promise((resolve) => child.once('exit', () => resolve()))
+  /**
+   * Stops accepting `start` and closes the launcher. Sandboxes keep running; observe, stop and exec keep
+   * working (the launcher starts again when a terminal needs it).
+   */
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.#launcher.close()
+  }
+
+  /** Resolves when the bwrap this instance started for `childPid` has been reaped (at once if there is none). */
+  async #exitOf(childPid: number): Promise<void> {
+    await this.#spawned.get(childPid)
   }
 }
 

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, constants, openSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { LabgateError } from '../../../errors.js'
+import { spawnSandbox } from '../spawn-sandbox.js'
+import type {
+  ExitStatus,
+  LaunchedProcess,
+  ProcessLauncher,
+  SandboxLaunch,
+  TerminalLaunch,
+} from './launcher.js'
+
+/** util-linux's `setsid`; `-c` makes the new session's controlling terminal its stdin. */
+export const DEFAULT_SETSID = '/usr/bin/setsid'
+
+/**
+ * The {@link ProcessLauncher} that spawns from the calling process itself. labgate runs it inside its
+ * launcher helper process (see `HelperLauncher`); used directly, every spawn blocks the caller's event
+ * loop for as long as the fork takes.
+ */
+export class DirectLauncher implements ProcessLauncher {
+  readonly #setsidPath: string
+
+  constructor(opts: { setsidPath?: string } = {}) {
+    this.#setsidPath = opts.setsidPath ?? DEFAULT_SETSID
+  }
+
+  async startSandbox(opts: SandboxLaunch): Promise<LaunchedProcess & { childPid: number }> {
+    const { cgroup, ...spawnOpts } = opts
+    const { child, childPid } = await spawnSandbox({
+      ...spawnOpts,
+      onSpawn: (pid) => cgroup && joinCgroup(cgroup, pid),
+    })
+    return { pid: child.pid as number, childPid, exit: exitOf(child) }
+  }
+
+  async spawnOnTerminal(opts: TerminalLaunch): Promise<LaunchedProcess> {
+    let tty: number
+    try {
+      // O_NOCTTY: the tty must become the child's controlling terminal, never this process's.
+      tty = openSync(opts.tty, constants.O_RDWR | constants.O_NOCTTY)
+    } catch (err) {
+      throw new LabgateError(
+        'backend_failed',
+        `cannot open the terminal ${opts.tty}: ${(err as Error).message}`,
+      )
+    }
+    let child: ChildProcess
+    try {
+      child = spawn(this.#setsidPath, ['-c', opts.file, ...opts.args], {
+        cwd: '/',
+        env: opts.env,
+        stdio: [tty, tty, tty],
+      })
+    } finally {
+      closeSync(tty)
+    }
+    const exit = exitOf(child)
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve)
+      child.once('error', (err) =>
+        reject(new LabgateError('backend_failed', `cannot run ${opts.file}: ${err.message}`)),
+      )
+    })
+    if (opts.cgroup) joinCgroup(opts.cgroup, child.pid as number)
+    return { pid: child.pid as number, exit }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Writes `pid` into the cgroup; a failure only means the limits do not apply (the backend warned already). */
+function joinCgroup(cgroup: string, pid: number): void {
+  try {
+    writeFileSync(join(cgroup, 'cgroup.procs'), String(pid))
+  } catch {
+    // The backend attaches again once the process is running, and reports limits it cannot apply.
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<ExitStatus> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+  }
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+    child.once('error', () => resolve({ code: null, signal: null }))
+  })
+}

@@ -1,0 +1,56 @@
+import type { SpawnSandboxOptions } from '../spawn-sandbox.js'
+
+/** How a launched process ended: its exit code, or the signal that killed it. */
+export interface ExitStatus {
+  code: number | null
+  signal: string | null
+}
+
+/** What {@link ProcessLauncher.startSandbox} needs: bwrap's options, plus the cgroup to put bwrap in. */
+export interface SandboxLaunch extends Omit<SpawnSandboxOptions, 'onSpawn'> {
+  /** A cgroup v2 directory; bwrap's pid is written to its `cgroup.procs` right after the spawn. */
+  cgroup?: string
+}
+
+/** What {@link ProcessLauncher.spawnOnTerminal} needs. */
+export interface TerminalLaunch {
+  /** Absolute path of the program (nsenter); run with exactly `env` and cwd `/`. */
+  file: string
+  args: string[]
+  env: Record<string, string>
+  /** Path of a pty's slave side (`/dev/pts/N`): the process's stdin, stdout, stderr and controlling terminal. */
+  tty: string
+  /** A cgroup v2 directory to put the process in right after the spawn. */
+  cgroup?: string
+}
+
+/** A process a launcher started. `exit` settles once it has been reaped (never rejects). */
+export interface LaunchedProcess {
+  pid: number
+  /** The exit status, or null when the launcher lost track of it (its helper process died). */
+  exit: Promise<ExitStatus | null>
+}
+
+/**
+ * Starts the host processes of the local backend: sandboxes (bubblewrap) and terminal shells (nsenter on a
+ * pty). It exists so that process creation can leave labgate's event loop: forking a large Node process
+ * blocks it for milliseconds (tens of them on some virtual machines), and a helper process keeps that off
+ * every request. Implementations share the conformance suite in `launcher.conformance.ts`.
+ *
+ * Every process gets exactly the file descriptors its request names: nothing else of labgate's leaks into
+ * a sandbox.
+ */
+export interface ProcessLauncher {
+  /**
+   * Starts bwrap as {@link spawnSandbox} does and resolves once the sandbox is ready. Rejects with
+   * `backend_failed` (quoting bwrap's stderr) when it is not; nothing it started is left running then.
+   */
+  startSandbox(opts: SandboxLaunch): Promise<LaunchedProcess & { childPid: number }>
+  /**
+   * Runs `file` in a new session whose controlling terminal is the pty slave `tty`. Resolves once the
+   * process exists; rejects with `backend_failed` when it cannot be started (missing program, bad tty).
+   */
+  spawnOnTerminal(opts: TerminalLaunch): Promise<LaunchedProcess>
+  /** Releases the launcher's resources; processes it started keep running. Idempotent. */
+  close(): Promise<void>
+}

@@ -1,0 +1,102 @@
+import { closeSync } from 'node:fs'
+import { constants } from 'node:os'
+import tty from 'node:tty'
+import * as nodePty from 'node-pty'
+import type { LaunchedProcess } from '../backends/local/launcher/launcher.js'
+import type { PtyLike } from './terminal-manager.js'
+import type { TerminalSize } from './protocol.js'
+
+/** The parts of node-pty's native module used here: `openpty(3)` and `TIOCSWINSZ`. No fork. */
+interface NativePty {
+  open(cols: number, rows: number): { master: number; slave: number; pty: string }
+  resize(fd: number, cols: number, rows: number): void
+}
+const native = (nodePty as unknown as { native: NativePty }).native
+
+/** How long output may still drain after the shell exited, before its exit is reported anyway. */
+const DRAIN_MS = 200
+
+/** What {@link openHostPty} needs besides the size. */
+export interface HostPtyOptions {
+  /** Starts the shell with the pty slave at this path as its controlling terminal. */
+  launch(tty: string): Promise<LaunchedProcess>
+  /** Sends `signal` to what the launched process `pid` runs (its shell). Must not throw. */
+  kill(pid: number, signal: string): void
+}
+
+/**
+ * A terminal whose pty is opened in this process while its shell is started elsewhere (by a launcher, off
+ * this event loop). The master side stays here: output, input and resizes never leave this process. The
+ * slave side is closed here once the shell holds it. Returned at once; input typed before the shell runs
+ * waits in the pty. When the launch fails, the reason is shown in the terminal and it exits with status 1.
+ * Exit is reported once the shell has been reaped and its output drained (at most {@link DRAIN_MS} later).
+ */
+export function openHostPty(size: TerminalSize, opts: HostPtyOptions): PtyLike {
+  const pair = native.open(size.cols, size.rows)
+  const master = new tty.ReadStream(pair.master)
+  const dataListeners: ((data: Buffer) => void)[] = []
+  const exitListeners: ((e: { exitCode: number; signal?: number }) => void)[] = []
+  let pid = -1
+  let pendingSignal: string | null = null
+  let closed = false
+  let exitReported = false
+
+  const drained = new Promise<void>((resolve) => master.once('close', () => resolve()))
+  master.on('data', (data: Buffer) => dataListeners.forEach((l) => l(data)))
+  // EIO: every holder of the slave side is gone. The stream closes after it.
+  master.on('error', () => undefined)
+
+  const closeMaster = () => {
+    if (closed) return
+    closed = true
+    master.destroy()
+  }
+  const reportExit = (exitCode: number, signal?: string | null) => {
+    if (exitReported) return
+    exitReported = true
+    closeMaster()
+    const number = signal ? (constants.signals as Record<string, number>)[signal] : undefined
+    exitListeners.forEach((l) => l({ exitCode, ...(number !== undefined ? { signal: number } : {}) }))
+  }
+
+  void opts.launch(pair.pty).then(
+    (launched) => {
+      closeSync(pair.slave)
+      pid = launched.pid
+      if (pendingSignal) opts.kill(pid, pendingSignal)
+      void launched.exit.then(async (status) => {
+        // Lost track of the shell (its launcher died): the pty tells once every holder is gone.
+        if (status) await Promise.race([drained, new Promise((r) => setTimeout(r, DRAIN_MS))])
+        else await drained
+        reportExit(status?.code ?? 0, status?.signal)
+      })
+    },
+    (err: Error) => {
+      closeSync(pair.slave)
+      const message = Buffer.from(`\r\nlabgate: cannot start the shell: ${err.message}\r\n`)
+      dataListeners.forEach((l) => l(message))
+      reportExit(1)
+    },
+  )
+
+  return {
+    get pid() {
+      return pid
+    },
+    onData: (listener) => dataListeners.push(listener),
+    onExit: (listener) => exitListeners.push(listener),
+    write: (data) => {
+      if (!closed) master.write(data)
+    },
+    resize: (cols, rows) => {
+      // Once closed, the descriptor's number may belong to another file.
+      if (!closed) native.resize(pair.master, cols, rows)
+    },
+    pause: () => master.pause(),
+    resume: () => master.resume(),
+    kill: (signal = 'SIGHUP') => {
+      if (pid > 0) opts.kill(pid, signal)
+      else pendingSignal = signal
+    },
+  }
+}
