@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, constants, openSync, writeFileSync } from 'node:fs'
+import { accessSync, closeSync, constants, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LabgateError } from '../../../errors.js'
 import { spawnSandbox } from '../spawn-sandbox.js'
@@ -36,6 +36,11 @@ export class DirectLauncher implements ProcessLauncher {
   }
 
   async spawnOnTerminal(opts: TerminalLaunch): Promise<LaunchedProcess> {
+    try {
+      accessSync(opts.file, constants.X_OK)
+    } catch {
+      throw new LabgateError('backend_failed', `cannot run ${opts.file}: not an executable`)
+    }
     let tty: number
     try {
       // O_NOCTTY: the tty must become the child's controlling terminal, never this process's.

@@ -1,0 +1,159 @@
+import { chmodSync, closeSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import tty from 'node:tty'
+import * as nodePty from 'node-pty'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { READY_LINE } from '../bwrap-args.js'
+import type { ProcessLauncher } from './launcher.js'
+
+interface PtyPair {
+  master: number
+  slave: number
+  pty: string
+}
+const native = (nodePty as unknown as { native: { open(cols: number, rows: number): PtyPair } }).native
+
+/** Opens a pty pair in this process (test helper); `output()` is everything read from the master so far. */
+export function openTestPty(): PtyPair & { output(): string; write(s: string): void; close(): void } {
+  const pair = native.open(80, 24)
+  const master = new tty.ReadStream(pair.master)
+  let out = ''
+  master.setEncoding('utf8').on('data', (d: string) => (out += d))
+  master.on('error', () => undefined)
+  return {
+    ...pair,
+    output: () => out,
+    write: (s) => master.write(s),
+    close: () => {
+      master.destroy()
+      try {
+        closeSync(pair.slave)
+      } catch {
+        // Closed already.
+      }
+    },
+  }
+}
+
+/** Resolves once `check` returns true, polling; rejects after `ms`. */
+export async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/**
+ * The behaviour every {@link ProcessLauncher} shares. Sandboxes are started with a stand-in for bwrap (a
+ * shell script that speaks bwrap's info-fd and ready-line protocol); the local backend's own suites start
+ * real ones through the default launcher.
+ */
+export function launcherConformance(name: string, make: () => ProcessLauncher): void {
+  describe(`ProcessLauncher conformance: ${name}`, () => {
+    let launcher: ProcessLauncher
+    let dir: string
+    const fakeBwrap = (script: string) => {
+      const file = join(dir, `fake-bwrap-${Math.random().toString(36).slice(2)}`)
+      writeFileSync(file, `#!/bin/sh\n${script}\n`)
+      chmodSync(file, 0o755)
+      return file
+    }
+    const sandbox = (bwrapPath: string) =>
+      launcher.startSandbox({
+        bwrapPath,
+        args: ['--unshare-all'],
+        command: ['/bin/sleep', 'infinity'],
+        logFile: join(dir, `bwrap-${Math.random().toString(36).slice(2)}.log`),
+        timeoutMs: 5000,
+      })
+
+    beforeAll(() => {
+      launcher = make()
+      dir = mkdtempSync(join(tmpdir(), 'labgate-launcher-'))
+    })
+    afterAll(async () => {
+      await launcher.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    it('starts a sandbox, reports its pid and its pid 1, and later its exit', async () => {
+      const bwrap = fakeBwrap(`sleep 30 & echo "{\\"child-pid\\": $!}" >&3; echo ${READY_LINE}; wait; exit 5`)
+      const started = await sandbox(bwrap)
+      expect(readFileSync(`/proc/${started.pid}/cmdline`, 'utf8')).toContain(bwrap)
+      expect(readFileSync(`/proc/${started.childPid}/cmdline`, 'utf8')).toBe('sleep\x0030\x00')
+      process.kill(started.childPid, 'SIGKILL')
+      expect(await started.exit).toEqual({ code: 5, signal: null })
+    })
+
+    it('rejects with backend_failed, quoting stderr, when the sandbox exits before it is ready', async () => {
+      const bwrap = fakeBwrap('echo "bwrap: no permission" >&2; exit 1')
+      await expect(sandbox(bwrap)).rejects.toMatchObject({
+        code: 'backend_failed',
+        message: expect.stringContaining('bwrap: no permission'),
+      })
+    })
+
+    it('runs a program in a new session whose controlling terminal is the pty, and reports its exit', async () => {
+      const pty = openTestPty()
+      try {
+        const launched = await launcher.spawnOnTerminal({
+          file: '/bin/sh',
+          args: ['-c', 'echo "tty=$(tty)"; read line; echo "got=$line"; exit 7'],
+          env: { PATH: '/usr/bin:/bin' },
+          tty: pty.pty,
+        })
+        closeSync(pty.slave)
+        // Once the program runs, whatever set up its session and terminal has finished.
+        await until(() => readFileSync(`/proc/${launched.pid}/cmdline`, 'utf8').startsWith('/bin/sh\0'))
+        const stat = readFileSync(`/proc/${launched.pid}/stat`, 'utf8')
+        const [, , , session, ttyNr] = stat
+          .slice(stat.lastIndexOf(')') + 2)
+          .split(' ')
+          .map(Number)
+        expect(session).toBe(launched.pid)
+        expect(ttyNr).not.toBe(0)
+        await until(() => pty.output().includes('tty='))
+        expect(pty.output()).toContain(`tty=${pty.pty}`)
+        pty.write('hello\r')
+        expect(await launched.exit).toEqual({ code: 7, signal: null })
+        expect(pty.output()).toContain('got=hello')
+      } finally {
+        pty.close()
+      }
+    })
+
+    it('passes exactly the environment it is given', async () => {
+      const pty = openTestPty()
+      try {
+        const launched = await launcher.spawnOnTerminal({
+          file: '/usr/bin/env',
+          args: [],
+          env: { ONLY: 'this' },
+          tty: pty.pty,
+        })
+        closeSync(pty.slave)
+        await launched.exit
+        await until(() => pty.output().includes('ONLY=this'))
+        expect(pty.output().trim().split(/\r?\n/)).toEqual(['ONLY=this'])
+      } finally {
+        pty.close()
+      }
+    })
+
+    it('rejects with backend_failed for a missing program or terminal', async () => {
+      const pty = openTestPty()
+      try {
+        await expect(
+          launcher.spawnOnTerminal({ file: join(dir, 'missing'), args: [], env: {}, tty: pty.pty }),
+        ).rejects.toMatchObject({ code: 'backend_failed' })
+        await expect(
+          launcher.spawnOnTerminal({ file: '/bin/true', args: [], env: {}, tty: join(dir, 'no-tty') }),
+        ).rejects.toMatchObject({ code: 'backend_failed' })
+      } finally {
+        pty.close()
+      }
+    })
+  })
+}

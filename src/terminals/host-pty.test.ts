@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import { DirectLauncher } from '../backends/local/launcher/direct-launcher.js'
+import { until } from '../backends/local/launcher/launcher.conformance.js'
+import { openHostPty } from './host-pty.js'
+
+const launcher = new DirectLauncher()
+const size = { cols: 100, rows: 30 }
+const signal = (pid: number, sig: string) => process.kill(pid, sig)
+
+function collect(pty: ReturnType<typeof openHostPty>) {
+  let out = ''
+  const exits: { exitCode: number; signal?: number }[] = []
+  pty.onData((d) => (out += d.toString()))
+  pty.onExit((e) => exits.push(e))
+  return { output: () => out, exits }
+}
+
+describe('openHostPty', () => {
+  it('runs the launched shell on its pty: output, input, size, exit status', async () => {
+    const pty = openHostPty(size, {
+      launch: (tty) =>
+        launcher.spawnOnTerminal({
+          file: '/bin/sh',
+          args: ['-c', 'stty size; read line; echo "got=$line"; exit 3'],
+          env: { PATH: '/usr/bin:/bin' },
+          tty,
+        }),
+      kill: signal,
+    })
+    const seen = collect(pty)
+    pty.write('typed early\r')
+    await until(() => seen.exits.length > 0)
+    expect(seen.output()).toContain('30 100')
+    expect(seen.output()).toContain('got=typed early')
+    expect(seen.exits).toEqual([{ exitCode: 3 }])
+    expect(pty.pid).toBeGreaterThan(1)
+  })
+
+  it('applies a kill that came before the shell started, and reports the signal', async () => {
+    const pty = openHostPty(size, {
+      launch: (tty) => launcher.spawnOnTerminal({ file: '/bin/sleep', args: ['30'], env: {}, tty }),
+      kill: signal,
+    })
+    const seen = collect(pty)
+    pty.kill('SIGTERM')
+    await until(() => seen.exits.length > 0)
+    expect(seen.exits).toEqual([{ exitCode: 0, signal: 15 }])
+    // Closed: input and resizes are ignored, never sent to a reused descriptor.
+    pty.write('x')
+    pty.resize(10, 10)
+  })
+
+  it('shows why the shell could not start and exits with status 1', async () => {
+    const pty = openHostPty(size, {
+      launch: () => Promise.reject(new Error('the sandbox is not running')),
+      kill: signal,
+    })
+    const seen = collect(pty)
+    await until(() => seen.exits.length > 0)
+    expect(seen.output()).toContain('labgate: cannot start the shell: the sandbox is not running')
+    expect(seen.exits).toEqual([{ exitCode: 1 }])
+  })
+})
