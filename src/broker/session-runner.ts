@@ -22,6 +22,7 @@ export class SessionRunner {
   private readonly warned = new Set<string>()
   private readonly stopping = new Set<Promise<void>>()
   private readonly beforeStopHooks: ((s: Session) => Promise<void>)[] = []
+  private readonly startedHooks: ((s: Session) => void)[] = []
 
   constructor(private readonly deps: Omit<BrokerDeps, 'runner'>) {}
 
@@ -104,6 +105,7 @@ export class SessionRunner {
       return row
     })
     publish.forEach((p) => p())
+    if (up) this.started(up)
     if (!up) {
       // Stopped (terminated, evicted, timed out) while starting: the sandbox must go too.
       const now = await store.getSession(s.name)
@@ -188,6 +190,24 @@ export class SessionRunner {
    */
   onBeforeStop(hook: (s: Session) => Promise<void>): void {
     this.beforeStopHooks.push(hook)
+  }
+
+  /**
+   * Registers `hook` to run once a session's sandbox is up and its row is WAITING (a reserve) or RUNNING
+   * (committed), e.g. to start its first terminal ahead of the learner. A throwing hook is logged.
+   */
+  onStarted(hook: (s: Session) => void): void {
+    this.startedHooks.push(hook)
+  }
+
+  private started(s: Session): void {
+    for (const hook of this.startedHooks) {
+      try {
+        hook(s)
+      } catch (e) {
+        this.deps.log(`session ${s.name}: after-start hook failed: ${(e as Error).message}`)
+      }
+    }
   }
 
   private async markStopped(s: Session, reason: StopReason, at: number): Promise<void> {

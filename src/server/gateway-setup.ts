@@ -43,6 +43,16 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
           onActivity: (session) => activity.touch(session, 'keystroke'),
         })
       : null
+  // A reserve's first terminal starts with its sandbox: the learner who takes it finds a prompt waiting.
+  deps.runner.onStarted((s) => {
+    if (!terminals || s.owner || !s.handle) return
+    const handle = s.handle
+    void deps.store.getEnvironment(s.environment).then(
+      (env) =>
+        env && terminals.prestart(s.name, '1', handle, sessionEnvironment(s, env.settings, deps.secrets)),
+      (err: Error) => deps.log(`session ${s.name}: could not start its terminal ahead: ${err.message}`),
+    )
+  })
   deps.runner.onBeforeStop(async (s) => {
     await terminals?.closeSession(s.name, SESSION_ENDED)
     await appProxy.stopSession(s.name)

@@ -98,6 +98,42 @@ describe('TerminalManager', () => {
     expect(ptys).toHaveLength(1)
   })
 
+  it('hands a terminal started ahead to its first client: its prompt, resized to the client', () => {
+    const { manager, ptys } = setup()
+    manager.prestart('s1', '1', handle, { B: '2', A: '1' })
+    expect(ptys).toHaveLength(1)
+    ptys[0]!.emit('$ ')
+    const client = new Client()
+    // Same environment, another order of keys.
+    const a = manager.attach('s1', '1', handle, { A: '1', B: '2' }, client, { cols: 120, rows: 40 })
+    expect(a.created).toBe(true)
+    expect(client.out).toBe('$ ')
+    expect(ptys[0]!.calls).toContain('resize 120x40')
+    expect(ptys).toHaveLength(1)
+    // Only the first attach takes over; later ones reattach as usual, and prestart leaves it alone.
+    manager.prestart('s1', '1', handle, {})
+    expect(manager.attach('s1', '1', handle, {}, new Client()).created).toBe(false)
+    expect(ptys).toHaveLength(1)
+  })
+
+  it('replaces a terminal started ahead when the session’s environment changed since', async () => {
+    const { manager, ptys } = setup()
+    manager.prestart('s1', '1', handle, { A: '1' })
+    ptys[0]!.emit('old$ ')
+    const client = new Client()
+    const a = manager.attach('s1', '1', handle, { A: '1', PARAM: 'x' }, client)
+    expect(a.created).toBe(true)
+    expect(ptys).toHaveLength(2)
+    expect(ptys[0]!.calls).toContain('SIGHUP')
+    expect(client.out).toBe('')
+    ptys[1]!.emit('new$ ')
+    expect(client.out).toBe('new$ ')
+    await new Promise((r) => setTimeout(r, 10))
+    // The old shell's exit does not end the new terminal.
+    expect(manager.list('s1')).toEqual(['1'])
+    expect(client.closedWith).toBeNull()
+  })
+
   it('keys terminals by session and id, and validates ids', () => {
     const { manager, ptys } = setup()
     manager.attach('s1', 'editor', handle, {}, new Client())

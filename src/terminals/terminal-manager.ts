@@ -79,6 +79,13 @@ interface Terminal {
   /** Clients that are backed up; the pty is paused while there is one. */
   blocked: Set<TerminalClient>
   exited: Promise<void>
+  /** Set while a terminal started by {@link TerminalManager.prestart} waits for its first client: its env. */
+  prestarted?: string
+}
+
+/** A stable key of an environment, to tell whether a pre-started shell has the environment asked for. */
+function envKey(env: Record<string, string>): string {
+  return JSON.stringify(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 /**
@@ -111,7 +118,21 @@ export class TerminalManager {
     if (!TERMINAL_ID.test(id))
       throw new LabgateError('bad_request', `invalid terminal id ${JSON.stringify(id)}`)
     let terminal = this.#terminals.get(session)?.get(id)
-    const created = !terminal
+    let created = !terminal
+    if (terminal?.prestarted !== undefined) {
+      const stale = terminal.prestarted !== envKey(env)
+      terminal.prestarted = undefined
+      created = true
+      if (stale) {
+        // The session got parameters since: its shell must see them.
+        this.#forget(terminal)
+        void this.#close(terminal, '')
+        terminal = undefined
+      } else {
+        const { cols, rows } = clampSize(size.cols, size.rows)
+        terminal.pty.resize(cols, rows)
+      }
+    }
     if (!terminal) terminal = this.#start(session, id, handle, env, clampSize(size.cols, size.rows))
     else if (terminal.clients.size >= (this.#o.maxClientsPerTerminal ?? 8)) {
       throw new LabgateError('conflict', `terminal ${id} has too many viewers`)
@@ -144,6 +165,28 @@ export class TerminalManager {
         t.clients.delete(client)
         if (t.blocked.delete(client) && t.blocked.size === 0) t.pty.resume()
       },
+    }
+  }
+
+  /**
+   * Starts terminal `id` of `session` ahead of its first client, so that the learner finds a prompt
+   * waiting. The first {@link attach} takes it over when `env` is still the environment it asks for, and
+   * replaces it otherwise. Does nothing when the terminal exists; never throws (a failure is logged, and the
+   * first attach starts the shell as usual).
+   */
+  prestart(
+    session: string,
+    id: string,
+    handle: SandboxHandle,
+    env: Record<string, string>,
+    size: TerminalSize = { cols: 80, rows: 24 },
+  ): void {
+    if (this.#terminals.get(session)?.has(id)) return
+    try {
+      const terminal = this.#start(session, id, handle, env, clampSize(size.cols, size.rows))
+      terminal.prestarted = envKey(env)
+    } catch (err) {
+      this.#o.log?.(`terminal ${session}/${id}: could not start ahead: ${(err as Error).message}`)
     }
   }
 
@@ -198,13 +241,7 @@ export class TerminalManager {
     })
     pty.onExit(({ exitCode, signal }) => {
       exited()
-      const current = this.#terminals.get(session)
-      if (current?.get(id) !== terminal) return
-      current.delete(id)
-      if (current.size === 0) {
-        this.#terminals.delete(session)
-        this.#lastActivity.delete(session)
-      }
+      if (!this.#forget(terminal)) return
       const how = signal ? `killed by signal ${signal}` : `exited with status ${exitCode}`
       this.#o.log?.(`terminal ${session}/${id}: shell ${how}`)
       this.#disconnect(terminal, signal ? null : exitCode, `The shell ${how}.`)
@@ -213,6 +250,18 @@ export class TerminalManager {
     terminals.set(id, terminal)
     this.#terminals.set(session, terminals)
     return terminal
+  }
+
+  /** Removes `terminal` from the live ones; false when it was not (or no longer) there. */
+  #forget(terminal: Terminal): boolean {
+    const current = this.#terminals.get(terminal.session)
+    if (current?.get(terminal.id) !== terminal) return false
+    current.delete(terminal.id)
+    if (current.size === 0) {
+      this.#terminals.delete(terminal.session)
+      this.#lastActivity.delete(terminal.session)
+    }
+    return true
   }
 
   async #close(terminal: Terminal, message: string): Promise<void> {
