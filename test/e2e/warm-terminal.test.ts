@@ -40,7 +40,7 @@ describe('a reserve’s terminal', () => {
       const [s] = await h.lg.deps.store.listSessions({ environment: 'lab-w01', states: ['WAITING'] })
       return s?.handle ? s : null
     })
-    const root = (reserve.handle as { childPid: number }).childPid
+    const root = (reserve.handle as unknown as { childPid: number }).childPid
     const [shell] = await eventually('a shell in the reserve', async () => {
       const found = bashesUnder(root)
       return found.length > 0 ? found : null
