@@ -60,6 +60,45 @@ describe('sessions and grants', () => {
   })
 })
 
+describe('startGrant', () => {
+  const count = async (
+    table: 'auth_user_sessions' | 'auth_client_sessions' | 'auth_grants' | 'auth_tokens',
+  ) =>
+    Number(
+      (
+        await f.kysely
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
+
+  it('creates a session, a grant and a token of it at once', async () => {
+    const { sessionKey, grant, token } = await f.grants.startGrant(
+      { userId, clientId },
+      { scope: ['openid'] },
+      'authorization_code',
+    )
+    expect((await f.grants.getSessionInfo(sessionKey))?.grantId).toBe(grant.id)
+    expect((await f.grants.grantTokens(grant.id)).map((t) => t.id)).toEqual([token.id])
+    const found = await f.grants.findToken(token.value)
+    expect(found?.token.id).toBe(token.id)
+    expect(await f.grants.tokenStatus(found!)).toBe('active')
+  })
+
+  it('writes nothing when any part fails', async () => {
+    await expect(
+      f.grants.startGrant({ userId: 'nobody', clientId }, { scope: ['openid'] }, 'authorization_code'),
+    ).rejects.toMatchObject({ code: 'not_found' })
+    // An expired grant cannot mint: the session and the grant inserted before the refusal are rolled back.
+    await expect(
+      f.grants.startGrant({ userId, clientId }, { scope: ['openid'], expiresIn: -1 }, 'authorization_code'),
+    ).rejects.toBeInstanceOf(MintingNotAllowed)
+    for (const table of ['auth_user_sessions', 'auth_client_sessions', 'auth_grants', 'auth_tokens'] as const)
+      expect(await count(table)).toBe(0)
+  })
+})
+
 describe('tokens', () => {
   it('applies the default usage rules per class', async () => {
     const { grant } = await newGrant()

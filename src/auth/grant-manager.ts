@@ -161,6 +161,29 @@ export class GrantManager {
   }
 
   /**
+   * {@link createSession}, {@link addGrant} and {@link mintToken} (from the grant) in one transaction, so
+   * in one commit: what an authorization endpoint does to issue a code. Same errors as the three; on any
+   * error nothing is written.
+   */
+  async startGrant(
+    session: CreateSessionInput,
+    grant: AddGrantInput,
+    cls: TokenClass,
+    opts: TokenOptions = {},
+  ): Promise<{ sessionKey: string; grant: GrantRecord; token: MintedToken }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const ctx = { ...this.#ctx(), db: trx }
+      const added = await insertGrant(ctx, await insertSession(ctx, session), grant)
+      const tree = await loadGrantContext(trx, added.grant.id)
+      if (!tree) throw notFound(`grant ${added.grant.id} vanished inside its transaction`)
+      if (grantStatus(tree, ctx.now) !== 'active')
+        throw new MintingNotAllowed('inactive', 'the grant is not active')
+      const token = await insertToken(trx, tree, cls, null, opts, ctx.now)
+      return { ...added, token }
+    })
+  }
+
+  /**
    * Atomically uses token `tokenId` once and mints each of `mints` from it (a code exchanged for tokens, a
    * refresh token rotated); a mint's `children` are minted from it in turn. Returns every minted token,
    * depth first. Of two concurrent redemptions of a single-use token exactly one succeeds. Throws

@@ -67,6 +67,14 @@ export class SessionSignIn {
       .redirect(`${ctx.portalUrl}/oauth2/authorize?${query}`, 302)
   }
 
+  /**
+   * Registers session `name`'s client ahead of its first sign-in (which otherwise registers it), so that
+   * the learner's sign-in does not wait for that write.
+   */
+  async prepare(name: string): Promise<void> {
+    await this.deps.clients.ensure(name, this.#callbackUrl(name))
+  }
+
   /** Registers the callback route. */
   routes(app: FastifyInstance): void {
     app.get(`/sessions/:name/${CALLBACK}`, async (req, reply) => this.#callback(req, reply))

@@ -138,30 +138,28 @@ export class Authorizer {
   ): Promise<string> {
     const { grants } = this.deps
     const { client } = check
-    const key = await grants.createSession({
-      userId,
-      clientId: client.id,
-      authnEvent: { method: 'portal', at: authTime * 1000 },
-      sub: subjectId(client.subjectType, {
-        userId,
-        salt: this.deps.pairwiseSalt,
-        sectorIdentifier: sectorOf(client),
-      }),
-      subType: client.subjectType,
-      ...(userSessionId !== undefined ? { userSessionId } : {}),
-    })
     const claims: CodeRequest = {
       redirectUri: check.redirectUri,
       codeChallenge: check.params.code_challenge ?? null,
       nonce: check.params.nonce ?? null,
       authTime,
     }
-    const { grant } = await grants.addGrant(key, {
-      scope: check.scope,
-      claims: { ...claims },
-      usageRules: CODE_FLOW_USAGE_RULES,
-    })
-    const code = await grants.mintToken(grant.id, 'authorization_code')
+    const { token: code } = await grants.startGrant(
+      {
+        userId,
+        clientId: client.id,
+        authnEvent: { method: 'portal', at: authTime * 1000 },
+        sub: subjectId(client.subjectType, {
+          userId,
+          salt: this.deps.pairwiseSalt,
+          sectorIdentifier: sectorOf(client),
+        }),
+        subType: client.subjectType,
+        ...(userSessionId !== undefined ? { userSessionId } : {}),
+      },
+      { scope: check.scope, claims: { ...claims }, usageRules: CODE_FLOW_USAGE_RULES },
+      'authorization_code',
+    )
     return redirectWith(check.redirectUri, { code: code.value, state: check.params.state })
   }
 }

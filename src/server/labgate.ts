@@ -135,6 +135,10 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     clients: new SessionClients({ db: db.kysely, clock }),
     redeem: (body) => oauth.tokens.authorizationCode(undefined, body),
   })
+  // Registering a session's dashboard client is a commit: do it while the sandbox is new, not at sign-in.
+  deps.runner.onStarted(
+    (s) => void signIn.prepare(s.name).catch((e: Error) => log(`session ${s.name}: ${e.message}`)),
+  )
   const app = await buildHttpApp({
     ctx,
     portalInfo,
