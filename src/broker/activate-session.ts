@@ -33,26 +33,34 @@ export async function activateSession(
   if (s.expiresAt !== null && s.expiresAt <= now)
     throw badRequest('The activation window of this session has passed')
   const env = await deps.store.getEnvironment(s.environment)
-  const activated = await deps.store.updateSession(
-    s.name,
-    {
-      activatedAt: now,
-      startedAt: now,
-      expiresAt: activatedExpiry(now, env!.settings),
-      lastActivityAt: now,
-      lastViewAt: now,
-    },
-    ['STARTING', 'RUNNING'],
-    s.version,
-  )
-  if (!activated) throw badRequest('This activation link has already been used')
-  await deps.events.emit({
-    name: 'Session/Started',
-    user: s.owner,
-    session: s.name,
-    environment: s.environment,
-    workshop: s.workshop,
-    analyticsUrl: s.analyticsUrl,
+  // The activation and its audit event land in one commit.
+  let publish = () => {}
+  const activated = await deps.store.transaction(async (tx) => {
+    const row = await tx.updateSession(
+      s.name,
+      {
+        activatedAt: now,
+        startedAt: now,
+        expiresAt: activatedExpiry(now, env!.settings),
+        lastActivityAt: now,
+        lastViewAt: now,
+      },
+      ['STARTING', 'RUNNING'],
+      s.version,
+    )
+    if (row) {
+      publish = await deps.events.record(tx, {
+        name: 'Session/Started',
+        user: s.owner,
+        session: s.name,
+        environment: s.environment,
+        workshop: s.workshop,
+        analyticsUrl: s.analyticsUrl,
+      })
+    }
+    return row
   })
+  if (!activated) throw badRequest('This activation link has already been used')
+  publish()
   return { kind: 'activated', session: activated }
 }

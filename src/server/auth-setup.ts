@@ -57,14 +57,13 @@ export async function setUpAuth(o: {
       return who && (await clientKind(who.clientId)) === 'robot' ? { userId: who.userId } : null
     },
     async browserLogin(userId, ttlSeconds) {
-      const sessionKey = await grants.createSession({
-        userId,
-        clientId: PORTAL_CLIENT_ID,
-        authnEvent: { method: 'activation' },
-        expiresIn: ttlSeconds,
-      })
-      const { grant } = await grants.addGrant(sessionKey, { scope: ['portal'], expiresIn: ttlSeconds })
-      return (await grants.mintToken(grant.id, 'access_token', { expiresIn: ttlSeconds })).value
+      const { token } = await grants.startGrant(
+        { userId, clientId: PORTAL_CLIENT_ID, authnEvent: { method: 'activation' }, expiresIn: ttlSeconds },
+        { scope: ['portal'], expiresIn: ttlSeconds },
+        'access_token',
+        { expiresIn: ttlSeconds },
+      )
+      return token.value
     },
     async browserSession(cookie) {
       const who = await cache.authenticateBearer(cookie)
