@@ -1,75 +1,99 @@
 import { closeSync, readFileSync, readdirSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HelperLauncher } from './helper-launcher.js'
+import { spawnerAvailable } from './native-spawner.js'
 import { launcherConformance, openTestPty } from './launcher.conformance.js'
 
-launcherConformance('HelperLauncher', () => new HelperLauncher())
+const KINDS = [
+  { kind: 'native', command: 'labgate-spawner' },
+  { kind: 'node', command: 'helper-main' },
+] as const
 
-/** The launcher helpers this test process has forked (their command line names helper-main). */
-function helperPids(): number[] {
+it('runs the native spawner by default (npm run build compiles it)', () => {
+  expect(spawnerAvailable()).toBe(true)
+  expect(new HelperLauncher().kind).toBe('native')
+})
+
+for (const { kind, command } of KINDS) {
+  launcherConformance(`HelperLauncher (${kind})`, () => new HelperLauncher({ helper: kind }))
+  helperSuite(kind, command)
+}
+
+/** The launcher helpers this test process has started (their command line names `command`). */
+function helperPids(command: string): number[] {
   return readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
     .split(' ')
     .filter(Boolean)
     .map(Number)
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('helper-main')
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(command)
       } catch {
         return false
       }
     })
 }
 
-describe('HelperLauncher', () => {
-  const opened: { close(): void }[] = []
-  afterEach(() => opened.splice(0).forEach((p) => p.close()))
+function helperSuite(kind: 'native' | 'node', command: string): void {
+  describe(`HelperLauncher (${kind})`, () => {
+    const opened: { close(): void }[] = []
+    afterEach(() => opened.splice(0).forEach((p) => p.close()))
 
-  it("gives a process only its stdio, even with labgate's ptys open before and after the helper started", async () => {
-    // node-pty opens ptys without close-on-exec: the helper inherits the first one and must drop it.
-    const before = openTestPty()
-    opened.push(before)
-    const launcher = new HelperLauncher()
-    launcher.start()
-    const pty = openTestPty()
-    opened.push(pty)
-    try {
-      const launched = await launcher.spawnOnTerminal({
-        file: '/bin/sleep',
-        args: ['5'],
-        env: {},
-        tty: pty.pty,
-      })
-      closeSync(pty.slave)
-      expect(readdirSync(`/proc/${launched.pid}/fd`).sort()).toEqual(['0', '1', '2'])
-      process.kill(launched.pid, 'SIGKILL')
-      expect(await launched.exit).toEqual({ code: null, signal: 'SIGKILL' })
-    } finally {
-      await launcher.close()
-    }
-  })
+    it("gives a process only its stdio, even with labgate's ptys open before and after the helper started", async () => {
+      // node-pty opens ptys without close-on-exec: the helper inherits the first one and must drop it.
+      const before = openTestPty()
+      opened.push(before)
+      const launcher = new HelperLauncher({ helper: kind })
+      launcher.start()
+      const pty = openTestPty()
+      opened.push(pty)
+      try {
+        const launched = await launcher.spawnOnTerminal({
+          file: '/bin/sleep',
+          args: ['5'],
+          env: {},
+          tty: pty.pty,
+        })
+        closeSync(pty.slave)
+        expect(readdirSync(`/proc/${launched.pid}/fd`).sort()).toEqual(['0', '1', '2'])
+        process.kill(launched.pid, 'SIGKILL')
+        expect(await launched.exit).toEqual({ code: null, signal: 'SIGKILL' })
+      } finally {
+        await launcher.close()
+      }
+    })
 
-  it('settles exits with null when its helper dies, and starts a new helper for the next request', async () => {
-    const launcher = new HelperLauncher()
-    const pty = openTestPty()
-    opened.push(pty)
-    try {
-      const known = new Set(helperPids())
-      const first = await launcher.spawnOnTerminal({
-        file: '/bin/sleep',
-        args: ['30'],
-        env: {},
-        tty: pty.pty,
-      })
-      const helper = helperPids().filter((pid) => !known.has(pid))
-      expect(helper).toHaveLength(1)
-      process.kill(helper[0] as number, 'SIGKILL')
-      expect(await first.exit).toBeNull()
-      const second = await launcher.spawnOnTerminal({ file: '/bin/true', args: [], env: {}, tty: pty.pty })
-      expect(await second.exit).toEqual({ code: 0, signal: null })
-      expect(helperPids().filter((pid) => !known.has(pid) && pid !== helper[0])).toHaveLength(1)
-      process.kill(first.pid, 'SIGKILL')
-    } finally {
-      await launcher.close()
-    }
+    it('settles exits with null when its helper dies, and starts a new helper for the next request', async () => {
+      const launcher = new HelperLauncher({ helper: kind })
+      const pty = openTestPty()
+      opened.push(pty)
+      try {
+        const known = new Set(helperPids(command))
+        const first = await launcher.spawnOnTerminal({
+          file: '/bin/sleep',
+          args: ['30'],
+          env: {},
+          tty: pty.pty,
+        })
+        const helper = helperPids(command).filter((pid) => !known.has(pid))
+        expect(helper).toHaveLength(1)
+        process.kill(helper[0] as number, 'SIGKILL')
+        expect(await first.exit).toBeNull()
+        // (A fresh pty: the first is still the controlling terminal of the orphaned sleep.)
+        const other = openTestPty()
+        opened.push(other)
+        const second = await launcher.spawnOnTerminal({
+          file: '/bin/true',
+          args: [],
+          env: {},
+          tty: other.pty,
+        })
+        expect(await second.exit).toEqual({ code: 0, signal: null })
+        expect(helperPids(command).filter((pid) => !known.has(pid) && pid !== helper[0])).toHaveLength(1)
+        process.kill(first.pid, 'SIGKILL')
+      } finally {
+        await launcher.close()
+      }
+    })
   })
-})
+}

@@ -1,7 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { LabgateError, type ErrorCode } from '../../../errors.js'
+import type { HelperChannel, HelperFactory } from './helper-channel.js'
 import type {
   ExitStatus,
   LaunchedProcess,
@@ -9,12 +7,9 @@ import type {
   SandboxLaunch,
   TerminalLaunch,
 } from './launcher.js'
+import { nativeSpawner, spawnerAvailable } from './native-spawner.js'
+import { nodeHelper } from './node-helper.js'
 import type { HelperReply, HelperRequest } from './protocol.js'
-
-const HERE = fileURLToPath(import.meta.url)
-/** From sources (tests, `tsx`) the helper is TypeScript too, and needs tsx's loader. */
-const FROM_SOURCE = HERE.endsWith('.ts')
-const HELPER = join(dirname(HERE), FROM_SOURCE ? 'helper-main.ts' : 'helper-main.js')
 
 interface Pending {
   resolve: (launched: LaunchedProcess & { childPid?: number }) => void
@@ -23,25 +18,28 @@ interface Pending {
 
 /** One helper process and what is waiting on it. */
 interface Helper {
-  child: ChildProcess
+  channel: HelperChannel
   pending: Map<number, Pending>
   exits: Map<number, (status: ExitStatus | null) => void>
 }
 
 /**
- * The {@link ProcessLauncher} labgate uses: a small helper process (`helper-main.ts`), forked once, does the
- * spawning, so labgate's event loop never waits for a fork. Requests and exit news travel over the IPC
- * channel as JSON. When the helper dies, requests in flight reject with `backend_failed`, exit promises
- * settle with null, and the next request starts a new helper. The helper exits when labgate does;
- * processes it started keep running.
+ * The {@link ProcessLauncher} labgate uses: a helper process, started once, does the spawning, so
+ * labgate's event loop never waits for a fork. The helper is the native spawner (`spawner.c`) when it has
+ * been built, else the Node helper (`helper-main.ts`). When the helper dies, requests in flight reject
+ * with `backend_failed`, exit promises settle with null, and the next request starts a new helper. The
+ * helper exits when labgate does; processes it started keep running.
  */
 export class HelperLauncher implements ProcessLauncher {
-  readonly #setsidPath: string | undefined
+  readonly #factory: HelperFactory
+  /** Which helper this launcher runs: `native` or `node`. */
+  readonly kind: 'native' | 'node'
   #helper: Helper | null = null
   #nextId = 1
 
-  constructor(opts: { setsidPath?: string } = {}) {
-    this.#setsidPath = opts.setsidPath
+  constructor(opts: { helper?: 'native' | 'node' } = {}) {
+    this.kind = opts.helper ?? (spawnerAvailable() ? 'native' : 'node')
+    this.#factory = this.kind === 'native' ? nativeSpawner() : nodeHelper()
   }
 
   /** Starts the helper now rather than on the first request (a fork of this process: do it at boot). */
@@ -62,9 +60,9 @@ export class HelperLauncher implements ProcessLauncher {
     const helper = this.#helper
     if (!helper) return
     this.#helper = null
-    const { child } = helper
+    const { child } = helper.channel
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    if (child.connected) child.disconnect()
+    helper.channel.close()
     await Promise.race([gone, new Promise((r) => setTimeout(r, 2000).unref())])
   }
 
@@ -74,31 +72,26 @@ export class HelperLauncher implements ProcessLauncher {
     return new Promise((resolve, reject) => {
       helper.pending.set(id, { resolve, reject })
       // Keep this process alive while an answer is due; the idle helper never holds labgate up.
-      if (helper.pending.size === 1) helper.child.channel?.ref()
-      helper.child.send({ ...req, id } as HelperRequest, (err) => {
-        if (err)
-          settle(helper, id)?.reject(new LabgateError('backend_failed', `launcher helper: ${err.message}`))
-      })
+      if (helper.pending.size === 1) helper.channel.hold(true)
+      // A helper that died meanwhile rejects this request when its exit is seen.
+      helper.channel.send({ ...req, id } as HelperRequest)
     })
   }
 
   #current(): Helper {
     if (this.#helper) return this.#helper
-    const child = fork(HELPER, [], {
-      execArgv: [...(FROM_SOURCE ? ['--import', 'tsx'] : []), '--max-old-space-size=64'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, LABGATE_SETSID: this.#setsidPath ?? '' },
-      serialization: 'json',
-    })
-    const helper: Helper = { child, pending: new Map(), exits: new Map() }
-    child.on('message', (reply: HelperReply) => onReply(helper, reply))
-    child.on('error', () => undefined)
-    child.once('exit', (code, signal) => {
+    // (Replies arrive only after this returns, so `helper` is set by then.)
+    const helper: Helper = {
+      channel: this.#factory((reply) => onReply(helper, reply)),
+      pending: new Map(),
+      exits: new Map(),
+    }
+    const { channel } = helper
+    channel.child.on('error', () => undefined)
+    channel.child.once('exit', (code, signal) => {
       if (this.#helper === helper) this.#helper = null
       onHelperExit(helper, signal ?? `code ${code}`)
     })
-    child.unref()
-    child.channel?.unref()
     this.#helper = helper
     return helper
   }
@@ -107,7 +100,7 @@ export class HelperLauncher implements ProcessLauncher {
 function settle(helper: Helper, id: number): Pending | undefined {
   const pending = helper.pending.get(id)
   helper.pending.delete(id)
-  if (helper.pending.size === 0) helper.child.channel?.unref()
+  if (helper.pending.size === 0) helper.channel.hold(false)
   return pending
 }
 

@@ -1,0 +1,21 @@
+// Compiles the native launcher helper (src/backends/local/launcher/spawner.c) into dist/bin/. Without a
+// C compiler labgate still works: it then starts sandboxes and shells through its Node helper, whose
+// forks are slower. Part of `npm run build` (and so of `npm ci`).
+import { spawnSync } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const source = join(root, 'src/backends/local/launcher/spawner.c')
+const target = join(root, 'dist/bin/labgate-spawner')
+if (process.platform !== 'linux') process.exit(0)
+mkdirSync(dirname(target), { recursive: true })
+const cc = process.env.CC || 'cc'
+const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', target, source], { stdio: 'inherit' })
+if (r.status !== 0) {
+  console.warn(
+    `labgate: could not build the native spawner with ${cc} (${r.error?.message ?? `exit ${r.status}`}); ` +
+      'sandboxes and shells will start through the slower Node helper. Install a C compiler (apt-get install gcc) and run npm run build.',
+  )
+}

@@ -1,0 +1,457 @@
+/*
+ * labgate-spawner: starts sandboxes (bubblewrap) and terminal shells for labgate, the way
+ * direct-launcher.ts does, from a process small enough that fork() costs a fraction of a millisecond
+ * (forking labgate's Node process costs milliseconds, tens of them on some virtual machines).
+ *
+ * It reads requests on stdin and writes replies on stdout. A message is a list of byte strings: a
+ * little-endian u32 count, then for each string a little-endian u32 length and its bytes.
+ *
+ *   ["S", id, bwrap, log file, cgroup, uid, gid, timeout ms, args blob, command...]
+ *       starts `bwrap --args 4 command...` in a new session, as uid/gid when given, stdout a pipe, stderr
+ *       the log file, fd 3 bwrap's info pipe, fd 4 the args blob; replies once the command printed its
+ *       ready line and bwrap reported its child's pid.
+ *   ["T", id, file, tty, cgroup, n, env 1..n, arg 1...]
+ *       runs file in a new session whose controlling terminal is the tty, on stdin/stdout/stderr.
+ *
+ *   ["ok", id, pid, child pid]   ["err", id, message]   ["exit", pid, code, signal]
+ *
+ * Every descriptor it opens is close-on-exec, so a child gets only the ones named above. It exits when
+ * stdin closes; what it started keeps running.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/close_range.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READY_LINE "ready\n"
+#define MAX_FIELDS 4096
+#define MAX_MESSAGE (16u << 20)
+#define MAX_PENDING 2048
+
+typedef struct {
+  uint32_t n;
+  char *v[MAX_FIELDS];
+  uint32_t len[MAX_FIELDS];
+} Message;
+
+typedef struct {
+  int used;
+  char id[32];
+  pid_t pid;
+  long child_pid;
+  int out_fd, info_fd;
+  char out[64];
+  size_t out_len;
+  char info[512];
+  size_t info_len;
+  int ready;
+  double deadline;
+  long timeout_ms;
+  char log_file[4096];
+} Pending;
+
+static Pending pending[MAX_PENDING];
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int read_full(int fd, void *buf, size_t n) {
+  char *p = buf;
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+static void write_full(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) exit(0); /* labgate is gone */
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+static void reply(int n, const char **fields) {
+  char buf[8192];
+  size_t at = 0;
+  uint32_t count = (uint32_t)n;
+  memcpy(buf, &count, 4);
+  at = 4;
+  for (int i = 0; i < n; i++) {
+    uint32_t len = (uint32_t)strlen(fields[i]);
+    if (at + 4 + len > sizeof buf) len = (uint32_t)(sizeof buf - at - 4);
+    memcpy(buf + at, &len, 4);
+    memcpy(buf + at + 4, fields[i], len);
+    at += 4 + len;
+  }
+  write_full(1, buf, at);
+}
+
+static void reply_err(const char *id, const char *message) {
+  const char *f[] = {"err", id, message};
+  reply(3, f);
+}
+
+/* Reads one message; -1 when stdin is closed or the message is malformed. Fields are NUL-terminated. */
+static int read_message(Message *m) {
+  uint32_t n;
+  if (read_full(0, &n, 4) < 0 || n == 0 || n > MAX_FIELDS) return -1;
+  m->n = n;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t len;
+    if (read_full(0, &len, 4) < 0 || len > MAX_MESSAGE) return -1;
+    m->v[i] = malloc(len + 1);
+    if (!m->v[i] || read_full(0, m->v[i], len) < 0) return -1;
+    m->v[i][len] = 0;
+    m->len[i] = len;
+  }
+  return 0;
+}
+
+static void free_message(Message *m) {
+  for (uint32_t i = 0; i < m->n; i++) free(m->v[i]);
+  m->n = 0;
+}
+
+static void join_cgroup(const char *cgroup, pid_t pid) {
+  if (!cgroup[0]) return;
+  char path[4200], text[32];
+  snprintf(path, sizeof path, "%s/cgroup.procs", cgroup);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return; /* the backend attaches again and reports limits it cannot apply */
+  int n = snprintf(text, sizeof text, "%d", (int)pid);
+  if (write(fd, text, (size_t)n) < 0) { /* as above */ }
+  close(fd);
+}
+
+/* In a child, before exec: default signal mask and dispositions. */
+static void reset_signals(void) {
+  sigset_t none;
+  sigemptyset(&none);
+  signal(SIGPIPE, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void start_sandbox(Message *m) {
+  const char *id = m->v[1];
+  if (m->n < 10) return reply_err(id, "malformed sandbox request");
+  const char *bwrap = m->v[2], *log_file = m->v[3], *cgroup = m->v[4];
+  int slot = -1;
+  for (int i = 0; i < MAX_PENDING; i++)
+    if (!pending[i].used) {
+      slot = i;
+      break;
+    }
+  if (slot < 0) return reply_err(id, "too many sandboxes starting at once");
+  int log_fd = open(log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (log_fd < 0) {
+    char msg[4200];
+    snprintf(msg, sizeof msg, "cannot open %s: %s", log_file, strerror(errno));
+    return reply_err(id, msg);
+  }
+  int out[2], info[2], args[2];
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(info, O_CLOEXEC) < 0 || pipe2(args, O_CLOEXEC) < 0) {
+    close(log_fd);
+    return reply_err(id, "cannot create pipes");
+  }
+  /* The blob is written before bwrap reads it: the pipe must hold all of it. */
+  uint32_t blob_len = m->len[8];
+  if (blob_len > 65536 && fcntl(args[1], F_SETPIPE_SZ, (int)blob_len) < (int)blob_len) {
+    close(log_fd);
+    close(out[0]), close(out[1]), close(info[0]), close(info[1]), close(args[0]), close(args[1]);
+    return reply_err(id, "sandbox arguments too large");
+  }
+  char *argv[MAX_FIELDS + 4];
+  int a = 0;
+  argv[a++] = (char *)bwrap;
+  argv[a++] = "--args";
+  argv[a++] = "4";
+  for (uint32_t i = 9; i < m->n; i++) argv[a++] = m->v[i];
+  argv[a] = NULL;
+  char *envp[] = {NULL};
+  int with_ids = m->v[5][0] != 0;
+  uid_t uid = (uid_t)strtoul(m->v[5], NULL, 10);
+  gid_t gid = (gid_t)strtoul(m->v[6], NULL, 10);
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    reset_signals();
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(log_fd, 2) < 0 ||
+        dup2(info[1], 3) < 0 || dup2(args[0], 4) < 0)
+      _exit(126);
+    if (setsid() < 0) _exit(126);
+    if (with_ids && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) _exit(126);
+    if (chdir("/") < 0) _exit(126);
+    execve(bwrap, argv, envp);
+    dprintf(2, "cannot run %s: %s\n", bwrap, strerror(errno));
+    _exit(127);
+  }
+  close(log_fd);
+  close(out[1]), close(info[1]), close(args[0]);
+  if (pid < 0) {
+    close(out[0]), close(info[0]), close(args[1]);
+    return reply_err(id, "fork failed");
+  }
+  join_cgroup(cgroup, pid);
+  if (blob_len > 0 && write(args[1], m->v[8], blob_len) < 0) { /* bwrap exited: reported below */ }
+  close(args[1]);
+  Pending *p = &pending[slot];
+  memset(p, 0, sizeof *p);
+  p->used = 1;
+  snprintf(p->id, sizeof p->id, "%s", id);
+  snprintf(p->log_file, sizeof p->log_file, "%s", log_file);
+  p->pid = pid;
+  p->child_pid = -1;
+  p->out_fd = out[0];
+  p->info_fd = info[0];
+  p->timeout_ms = strtol(m->v[7], NULL, 10);
+  p->deadline = now_ms() + (double)p->timeout_ms;
+}
+
+static void close_pending(Pending *p) {
+  if (p->out_fd >= 0) close(p->out_fd);
+  if (p->info_fd >= 0) close(p->info_fd);
+  p->used = 0;
+}
+
+/* Fails a start: kills what runs (pid is ours and unreaped unless `reaped`), quotes bwrap's stderr. */
+static void fail_pending(Pending *p, const char *why, int reaped) {
+  if (!reaped) {
+    if (p->child_pid > 0) kill((pid_t)p->child_pid, SIGKILL);
+    kill(p->pid, SIGKILL);
+  }
+  char err[2048] = "";
+  int fd = open(p->log_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0) {
+    ssize_t r = read(fd, err, sizeof err - 1);
+    err[r > 0 ? r : 0] = 0;
+    close(fd);
+  }
+  size_t n = strlen(err);
+  while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' ')) err[--n] = 0;
+  char msg[4096];
+  snprintf(msg, sizeof msg, "%s%s%s", why, n ? ": " : "", err);
+  reply_err(p->id, msg);
+  close_pending(p);
+}
+
+static void check_ready(Pending *p) {
+  if (p->child_pid < 0) {
+    char *at = strstr(p->info, "\"child-pid\"");
+    if (at) {
+      at = strchr(at, ':');
+      if (at) {
+        char *end;
+        long v = strtol(at + 1, &end, 10);
+        if (end != at + 1 && v > 0) p->child_pid = v;
+      }
+    }
+  }
+  if (!p->ready && strstr(p->out, READY_LINE)) p->ready = 1;
+  if (p->ready && p->child_pid > 0) {
+    char pid[16], child[24];
+    snprintf(pid, sizeof pid, "%d", (int)p->pid);
+    snprintf(child, sizeof child, "%ld", p->child_pid);
+    const char *f[] = {"ok", p->id, pid, child};
+    reply(4, f);
+    close_pending(p);
+  }
+}
+
+/* Keeps the last bytes read from `fd` in buf (NUL-terminated); returns 0 at end of file. */
+static int drain(int fd, char *buf, size_t *len, size_t cap) {
+  char chunk[512];
+  ssize_t r = read(fd, chunk, sizeof chunk);
+  if (r < 0) return errno == EINTR || errno == EAGAIN ? 1 : 0;
+  if (r == 0) return 0;
+  for (ssize_t i = 0; i < r; i++) {
+    if (*len + 1 >= cap) {
+      memmove(buf, buf + cap / 2, *len - cap / 2);
+      *len -= cap / 2;
+    }
+    buf[(*len)++] = chunk[i];
+  }
+  buf[*len] = 0;
+  return 1;
+}
+
+static void start_terminal(Message *m) {
+  const char *id = m->v[1];
+  if (m->n < 6) return reply_err(id, "malformed terminal request");
+  const char *file = m->v[2], *tty = m->v[3], *cgroup = m->v[4];
+  unsigned long n_env = strtoul(m->v[5], NULL, 10);
+  if (n_env > m->n - 6) return reply_err(id, "malformed terminal request");
+  char msg[4400];
+  if (access(file, X_OK) < 0) {
+    snprintf(msg, sizeof msg, "cannot run %s: not an executable", file);
+    return reply_err(id, msg);
+  }
+  int tty_fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (tty_fd < 0) {
+    snprintf(msg, sizeof msg, "cannot open the terminal %s: %s", tty, strerror(errno));
+    return reply_err(id, msg);
+  }
+  char *envp[MAX_FIELDS + 1], *argv[MAX_FIELDS + 2];
+  for (unsigned long i = 0; i < n_env; i++) envp[i] = m->v[6 + i];
+  envp[n_env] = NULL;
+  int a = 0;
+  argv[a++] = (char *)file;
+  for (uint32_t i = 6 + (uint32_t)n_env; i < m->n; i++) argv[a++] = m->v[i];
+  argv[a] = NULL;
+  int errpipe[2];
+  if (pipe2(errpipe, O_CLOEXEC) < 0) {
+    close(tty_fd);
+    return reply_err(id, "cannot create a pipe");
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    reset_signals();
+    int err = 0;
+    if (setsid() < 0 || dup2(tty_fd, 0) < 0 || dup2(tty_fd, 1) < 0 || dup2(tty_fd, 2) < 0 ||
+        ioctl(0, TIOCSCTTY, 0) < 0 || chdir("/") < 0)
+      err = errno;
+    else {
+      execve(file, argv, envp);
+      err = errno;
+    }
+    if (write(errpipe[1], &err, sizeof err) < 0) { /* the parent sees end of file and an exit */ }
+    _exit(127);
+  }
+  close(tty_fd);
+  close(errpipe[1]);
+  if (pid < 0) {
+    close(errpipe[0]);
+    return reply_err(id, "fork failed");
+  }
+  int err = 0;
+  ssize_t r;
+  do r = read(errpipe[0], &err, sizeof err);
+  while (r < 0 && errno == EINTR);
+  close(errpipe[0]);
+  if (r == sizeof err) {
+    snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(err));
+    return reply_err(id, msg);
+  }
+  join_cgroup(cgroup, pid);
+  char pid_text[16];
+  snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
+  const char *f[] = {"ok", id, pid_text, "0"};
+  reply(4, f);
+}
+
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    char code[16] = "", sig[32] = "", pid_text[16];
+    if (WIFEXITED(status)) snprintf(code, sizeof code, "%d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status)) {
+      const char *abbrev = sigabbrev_np(WTERMSIG(status));
+      snprintf(sig, sizeof sig, "SIG%s", abbrev ? abbrev : "UNKNOWN");
+    } else continue;
+    for (int i = 0; i < MAX_PENDING; i++) {
+      if (!pending[i].used || pending[i].pid != pid) continue;
+      char full[128];
+      snprintf(full, sizeof full, "bwrap exited (%s%s) before the sandbox was ready", code[0] ? "code " : "",
+               code[0] ? code : sig);
+      fail_pending(&pending[i], full, 1);
+    }
+    snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
+    const char *f[] = {"exit", pid_text, code, sig};
+    reply(4, f);
+  }
+}
+
+/* Closes everything inherited beyond stdio (labgate's ptys, say): it would reach every sandbox. */
+static void close_inherited(void) {
+  if (close_range(3, ~0U, 0) == 0) return;
+  long max = sysconf(_SC_OPEN_MAX);
+  for (long fd = 3; fd < (max > 0 ? max : 65536); fd++) close((int)fd);
+}
+
+int main(void) {
+  close_inherited();
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) return 1;
+  fcntl(0, F_SETFD, FD_CLOEXEC);
+  fcntl(1, F_SETFD, FD_CLOEXEC);
+  static struct pollfd fds[2 + 2 * MAX_PENDING];
+  static Pending *owner[2 + 2 * MAX_PENDING];
+  Message m = {0};
+  for (;;) {
+    int n = 0;
+    fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    double next = -1, now = now_ms();
+    for (int i = 0; i < MAX_PENDING; i++) {
+      Pending *p = &pending[i];
+      if (!p->used) continue;
+      if (p->out_fd >= 0) owner[n] = p, fds[n++] = (struct pollfd){.fd = p->out_fd, .events = POLLIN};
+      if (p->info_fd >= 0) owner[n] = p, fds[n++] = (struct pollfd){.fd = p->info_fd, .events = POLLIN};
+      if (next < 0 || p->deadline < next) next = p->deadline;
+    }
+    int timeout = next < 0 ? -1 : (int)(next > now ? next - now + 1 : 0);
+    if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) return 1;
+    if (fds[1].revents) {
+      struct signalfd_siginfo info;
+      while (read(sfd, &info, sizeof info) > 0) {
+      }
+      reap();
+    }
+    for (int i = 2; i < n; i++) {
+      Pending *p = owner[i];
+      if (!fds[i].revents || !p->used) continue;
+      if (fds[i].fd == p->out_fd) {
+        if (!drain(p->out_fd, p->out, &p->out_len, sizeof p->out)) close(p->out_fd), p->out_fd = -1;
+      } else if (fds[i].fd == p->info_fd) {
+        if (!drain(p->info_fd, p->info, &p->info_len, sizeof p->info)) close(p->info_fd), p->info_fd = -1;
+      }
+      check_ready(p);
+    }
+    now = now_ms();
+    for (int i = 0; i < MAX_PENDING; i++) {
+      Pending *p = &pending[i];
+      if (!p->used || p->deadline > now) continue;
+      char why[96];
+      snprintf(why, sizeof why, "sandbox not ready after %ld ms", p->timeout_ms);
+      fail_pending(p, why, 0);
+    }
+    if (fds[0].revents) {
+      if (read_message(&m) < 0) return 0; /* labgate is gone */
+      const char *op = m.v[0];
+      if (m.n < 2) reply_err("", "malformed request");
+      else if (!strcmp(op, "S")) start_sandbox(&m);
+      else if (!strcmp(op, "T")) start_terminal(&m);
+      else reply_err(m.v[1], "unknown request");
+      free_message(&m);
+    }
+  }
+}
