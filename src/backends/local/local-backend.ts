@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { LabgateError } from '../../errors.js'
 import type { SandboxHandle, SandboxInfo, SandboxSpec, SandboxStatus, SessionBackend } from '../backend.js'
@@ -19,6 +20,7 @@ import {
 import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, LaunchedProcess, ProcessLauncher } from './launcher/launcher.js'
 import { INFO_FD } from './spawn-sandbox.js'
+import { StartSlots } from './start-slots.js'
 
 /** Options of {@link LocalBackend}; only `dataDir` is required. */
 export interface LocalBackendOptions {
@@ -48,6 +50,11 @@ export interface LocalBackendOptions {
    * now, so that no fork blocks labgate's event loop). {@link close} closes it.
    */
   launcher?: ProcessLauncher
+  /**
+   * How many sandboxes may be set up at once (default: twice the CPUs); further starts wait
+   * their turn. Setup is CPU-bound kernel work: more at once only slows everything, labgate included.
+   */
+  maxConcurrentStarts?: number
   log?: (msg: string) => void
 }
 
@@ -93,6 +100,7 @@ export class LocalBackend implements SessionBackend {
   readonly #rootEntries: RootEntry[]
   readonly #cgroups: SandboxCgroups
   readonly #launcher: ProcessLauncher
+  readonly #startSlots: StartSlots
   /** bwrap processes this instance started, by sandbox pid 1, so `stop` can wait until they are reaped. */
   readonly #spawned = new Map<number, Promise<ExitStatus | null>>()
   #closed = false
@@ -122,6 +130,7 @@ export class LocalBackend implements SessionBackend {
     prepareDataDir(this.#dataDir, this.#ids.uid, this.#ids.gid, this.#log)
     this.#rootEntries = hostRootEntries()
     this.#cgroups = new SandboxCgroups({ log: this.#log, parent: opts.cgroupParent })
+    this.#startSlots = new StartSlots(opts.maxConcurrentStarts ?? 2 * availableParallelism())
     if (opts.launcher) this.#launcher = opts.launcher
     else {
       const launcher = new HelperLauncher()
@@ -157,7 +166,7 @@ export class LocalBackend implements SessionBackend {
     let spawned
     let stats
     try {
-      spawned = await this.#launcher.startSandbox({
+      const launch = {
         bwrapPath: this.#bwrapPath,
         args,
         command: HOLDER_COMMAND,
@@ -165,7 +174,8 @@ export class LocalBackend implements SessionBackend {
         logFile: join(dir, 'bwrap.log'),
         timeoutMs: this.#startTimeoutMs,
         ...(cgroup.path ? { cgroup: cgroup.path } : {}),
-      })
+      }
+      spawned = await this.#startSlots.run(() => this.#launcher.startSandbox(launch))
       stats = await Promise.all([readProcStat(spawned.pid), readProcStat(spawned.childPid)])
       if (!stats[0] || !stats[1]) {
         throw new LabgateError('backend_failed', `sandbox of ${spec.session} exited right after it started`)
