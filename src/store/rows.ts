@@ -70,13 +70,39 @@ export function toUser(r: UsersTable): User {
   }
 }
 
+/** Parsed settings by environment name, with the text they came from. */
+const settingsCache = new Map<string, { text: string; settings: PortalWorkshop }>()
+const SETTINGS_CACHE_MAX = 1000
+
+/**
+ * An environment's settings, parsed once: its settings text is written when it is created and never
+ * changed, yet is read on every request. The text is compared on every hit, so a different text (another
+ * database in the same process) is parsed anew. The result is deeply frozen, since it is shared.
+ */
+function parseSettings(name: string, text: string): PortalWorkshop {
+  const hit = settingsCache.get(name)
+  if (hit && hit.text === text) return hit.settings
+  const settings = deepFreeze(JSON.parse(text) as PortalWorkshop)
+  if (settingsCache.size >= SETTINGS_CACHE_MAX) settingsCache.clear()
+  settingsCache.set(name, { text, settings })
+  return settings
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v)
+    for (const child of Object.values(v)) deepFreeze(child)
+  }
+  return v
+}
+
 export function toEnvironment(r: EnvironmentsTable): Environment {
   return {
     name: r.name,
     portal: r.portal,
     workshop: r.workshop,
     state: r.state as EnvironmentState,
-    settings: JSON.parse(r.settings) as PortalWorkshop,
+    settings: parseSettings(r.name, r.settings),
     definitionHash: r.definition_hash,
     createdAt: Number(r.created_at),
     stoppedAt: num(r.stopped_at),
