@@ -61,6 +61,35 @@ export function runStoreSuite(f: StoreFactory): void {
       expect((await store.createSession(newSession(e1.name))).name).toBe('lab-w01-s003')
     })
 
+    it("reads an environment's settings, never one that a rolled-back transaction created", async () => {
+      const e = await env()
+      expect(await store.getEnvironmentSettings(e.name)).toEqual(e.settings)
+      expect(await store.getEnvironmentSettings(e.name)).toEqual(e.settings)
+      expect(await store.getEnvironmentSettings('lab-w99')).toBeNull()
+      await expect(
+        store.transaction(async (tx) => {
+          const doomed = await tx.createEnvironment({
+            portal: 'lab',
+            workshop: 'doomed',
+            settings: buildPortalWorkshop({ name: 'doomed' }),
+            state: 'RUNNING',
+            at: 2,
+          })
+          expect((await tx.getEnvironmentSettings(doomed.name))?.workshop.name).toBe('doomed')
+          throw new Error('boom')
+        }),
+      ).rejects.toThrow('boom')
+      // the counter rolled back too, so the next environment gets the doomed one's name
+      const next = await store.createEnvironment({
+        portal: 'lab',
+        workshop: 'kept',
+        settings: buildPortalWorkshop({ name: 'kept' }),
+        state: 'RUNNING',
+        at: 3,
+      })
+      expect((await store.getEnvironmentSettings(next.name))?.workshop.name).toBe('kept')
+    })
+
     it('keeps a user id exactly as given and refuses duplicates', async () => {
       const u = await store.createUser({ id: 'Ext:User/42 ü', kind: 'anonymous', email: 'a@b.c', at: 5 })
       expect((await store.getUser('Ext:User/42 ü'))?.email).toBe('a@b.c')

@@ -32,8 +32,8 @@ export async function sessionSchedule(
   deps: BrokerDeps,
   s: Session,
 ): Promise<ScheduleView & { status: string }> {
-  const env = await deps.store.getEnvironment(s.environment)
-  return { status: s.state, ...scheduleOf(s, env!.settings, deps.clock.now()) }
+  const settings = await deps.store.getEnvironmentSettings(s.environment)
+  return { status: s.state, ...scheduleOf(s, settings!, deps.clock.now()) }
 }
 
 /**
@@ -44,14 +44,14 @@ export async function extendSession(
   deps: BrokerDeps,
   s: Session,
 ): Promise<ScheduleView & { status: string; extended: boolean }> {
-  const env = await deps.store.getEnvironment(s.environment)
+  const settings = (await deps.store.getEnvironmentSettings(s.environment))!
   const now = deps.clock.now()
   let current = s
   let extended = false
   // Optimistic: another write (an activity flush, a second click) may land between read and update; then
   // read again and decide again, so an extension is neither lost nor applied twice.
   for (let attempt = 0; attempt < 3 && !extended; attempt++) {
-    const next = extendedExpiry(current, env!.settings, now)
+    const next = extendedExpiry(current, settings, now)
     if (next === null) break
     const updated = await deps.store.updateSession(s.name, { expiresAt: next }, ['RUNNING'], current.version)
     if (!updated) {
@@ -72,7 +72,7 @@ export async function extendSession(
       data: { expires: new Date(next).toISOString() },
     })
   }
-  return { status: current.state, ...scheduleOf(current, env!.settings, now), extended }
+  return { status: current.state, ...scheduleOf(current, settings, now), extended }
 }
 
 /** Terminates a session (it goes STOPPING, then STOPPED). Idempotent. Returns its times. */

@@ -1,14 +1,23 @@
-import { type Kysely, type Transaction, sql } from 'kysely'
+import { type Compilable, type Kysely, type Transaction, sql } from 'kysely'
 import { conflict } from '../errors.js'
+import type { PortalWorkshop } from '../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import { toEnvironment, toSession, toUser, sessionColumns, type Session } from './rows.js'
 import { GroupCommit } from './group-commit.js'
+import { CompiledQueries, placeholders, type Arg } from './compiled-queries.js'
 import type { Database } from './schema.js'
 import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
 
 const groups = new WeakMap<Kysely<Database>, GroupCommit<Database, Store>>()
 
+/** Committed environments' settings by name, per database (settings never change; see `Store`). */
+const settingsByDb = new WeakMap<Kysely<Database>, Map<string, PortalWorkshop>>()
+const SETTINGS_KEPT = 1000
+
 const LIVE: SessionState[] = ['STARTING', 'WAITING', 'RUNNING']
+
+/** The hot queries, compiled once per dialect (see `CompiledQueries`). */
+const compiled = { sqlite: new CompiledQueries(), postgres: new CompiledQueries() }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')
 
@@ -50,6 +59,11 @@ export class KyselyStore implements Store {
       .execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, this.dialect, true)))
   }
 
+  /** Runs the hot query `key` (one shape of query per key) with `args`; see `CompiledQueries.run`. */
+  #run<R>(key: string, args: readonly unknown[], build: (a: Arg) => Compilable<R>): Promise<R[]> {
+    return compiled[this.dialect].run(this.db, key, args, build)
+  }
+
   async lockPortal(portal: string) {
     if (this.dialect !== 'postgres') return
     if (!this.inTransaction) throw new Error('lockPortal must be called inside a transaction')
@@ -57,7 +71,9 @@ export class KyselyStore implements Store {
   }
 
   async getUser(id: string) {
-    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    const [r] = await this.#run('getUser', [id], (a) =>
+      this.db.selectFrom('users').selectAll().where('id', '=', a<string>(0)),
+    )
     return r ? toUser(r) : null
   }
 
@@ -91,7 +107,9 @@ export class KyselyStore implements Store {
       updated_at: u.at,
     }
     try {
-      await this.db.insertInto('users').values(row).execute()
+      await this.#run('createUser', Object.values(row), (a) =>
+        this.db.insertInto('users').values(placeholders(row, a)),
+      )
     } catch (e) {
       if (isUniqueViolation(e)) throw conflict(`user ${u.id} already exists`)
       throw e
@@ -127,14 +145,31 @@ export class KyselyStore implements Store {
   }
 
   async getEnvironment(name: string) {
-    const r = await this.db.selectFrom('environments').selectAll().where('name', '=', name).executeTakeFirst()
+    const [r] = await this.#run('getEnvironment', [name], (a) =>
+      this.db.selectFrom('environments').selectAll().where('name', '=', a<string>(0)),
+    )
     return r ? toEnvironment(r) : null
+  }
+
+  async getEnvironmentSettings(name: string) {
+    // Only what was read outside a transaction is kept: a transaction's read may still be rolled back.
+    let kept = this.inTransaction ? undefined : settingsByDb.get(this.db)
+    const hit = kept?.get(name)
+    if (hit) return hit
+    const env = await this.getEnvironment(name)
+    if (!env) return null
+    if (!this.inTransaction) {
+      if (!kept) settingsByDb.set(this.db, (kept = new Map()))
+      if (kept.size >= SETTINGS_KEPT) kept.clear()
+      kept.set(name, env.settings)
+    }
+    return env.settings
   }
 
   async createEnvironment(e: {
     portal: string
     workshop: string
-    settings: import('../config/types.js').PortalWorkshop
+    settings: PortalWorkshop
     state: EnvironmentState
     at: number
   }) {
@@ -162,7 +197,9 @@ export class KyselyStore implements Store {
   }
 
   async getSession(name: string) {
-    const r = await this.db.selectFrom('sessions').selectAll().where('name', '=', name).executeTakeFirst()
+    const [r] = await this.#run('getSession', [name], (a) =>
+      this.db.selectFrom('sessions').selectAll().where('name', '=', a<string>(0)),
+    )
     return r ? toSession(r) : null
   }
 
@@ -207,68 +244,92 @@ export class KyselyStore implements Store {
       stop_reason: null,
       version: 0,
     }
-    await this.db.insertInto('sessions').values(row).execute()
+    await this.#run('createSession', Object.values(row), (a) =>
+      this.db.insertInto('sessions').values(placeholders(row, a)),
+    )
     return toSession(row)
   }
 
   async takeReserve(environment: string, patch: Partial<Session> & { owner: string }) {
-    const oldest = this.db
-      .selectFrom('sessions')
-      .select('name')
-      .where('environment', '=', environment)
-      .where('state', '=', 'WAITING')
-      .where('owner', 'is', null)
-      .orderBy('created_at')
-      .orderBy('name')
-      .limit(1)
-    const r = await this.db
-      .updateTable('sessions')
-      .set({ ...sessionColumns({ ...patch, state: 'RUNNING' }), version: sql`version + 1` })
-      .where('name', '=', (eb) => eb.selectFrom(oldest.as('o')).select('o.name'))
-      .where('state', '=', 'WAITING')
-      .where('owner', 'is', null)
-      .returningAll()
-      .executeTakeFirst()
+    const set = sessionColumns({ ...patch, state: 'RUNNING' })
+    const n = Object.keys(set).length
+    const [r] = await this.#run(
+      `takeReserve:${Object.keys(set).join()}`,
+      [...Object.values(set), environment],
+      (a) => {
+        const oldest = this.db
+          .selectFrom('sessions')
+          .select('name')
+          .where('environment', '=', a<string>(n))
+          .where('state', '=', 'WAITING')
+          .where('owner', 'is', null)
+          .orderBy('created_at')
+          .orderBy('name')
+          .limit(1)
+        return this.db
+          .updateTable('sessions')
+          .set({ ...placeholders(set, a), version: sql`version + 1` })
+          .where('name', '=', (eb) => eb.selectFrom(oldest.as('o')).select('o.name'))
+          .where('state', '=', 'WAITING')
+          .where('owner', 'is', null)
+          .returningAll()
+      },
+    )
     return r ? toSession(r) : null
   }
 
   async updateSession(name: string, patch: Partial<Session>, states?: SessionState[], version?: number) {
-    let q = this.db
-      .updateTable('sessions')
-      .set({ ...sessionColumns(patch), version: sql`version + 1` })
-      .where('name', '=', name)
-    if (states?.length) q = q.where('state', 'in', states)
-    if (version !== undefined) q = q.where('version', '=', version)
-    const r = await q.returningAll().executeTakeFirst()
+    const set = sessionColumns(patch)
+    const n = Object.keys(set).length
+    const inStates = states ?? []
+    const args = [...Object.values(set), name, ...inStates, version]
+    const key = `updateSession:${Object.keys(set).join()}:${inStates.length}:${version !== undefined}`
+    const [r] = await this.#run(key, args, (a) => {
+      let q = this.db
+        .updateTable('sessions')
+        .set({ ...placeholders(set, a), version: sql`version + 1` })
+        .where('name', '=', a<string>(n))
+      if (inStates.length)
+        q = q.where(
+          'state',
+          'in',
+          inStates.map((_, i) => a<SessionState>(n + 1 + i)),
+        )
+      if (version !== undefined) q = q.where('version', '=', a<number>(n + 1 + inStates.length))
+      return q.returningAll()
+    })
     return r ? toSession(r) : null
   }
 
   async findLiveSession(owner: string, environment: string) {
-    const r = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('owner', '=', owner)
-      .where('environment', '=', environment)
-      .where('state', 'in', LIVE)
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst()
+    const [r] = await this.#run('findLiveSession', [owner, environment], (a) =>
+      this.db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('owner', '=', a<string>(0))
+        .where('environment', '=', a<string>(1))
+        .where('state', 'in', LIVE)
+        .orderBy('created_at', 'desc')
+        .limit(1),
+    )
     return r ? toSession(r) : null
   }
 
   async countSessions(portal: string): Promise<SessionCounts> {
     // Answered from the covering index sessions_live_counts, without reading rows.
-    const rows = await this.db
-      .selectFrom('sessions')
-      .select([
-        'environment',
-        'state',
-        sql<number>`sum(case when owner is null then 1 else 0 end)`.as('free'),
-        sql<number>`count(*)`.as('n'),
-      ])
-      .where('portal', '=', portal)
-      .where('state', 'in', LIVE)
-      .groupBy(['environment', 'state'])
-      .execute()
+    const rows = await this.#run('countSessions', [portal], (a) =>
+      this.db
+        .selectFrom('sessions')
+        .select([
+          'environment',
+          'state',
+          sql<number>`sum(case when owner is null then 1 else 0 end)`.as('free'),
+          sql<number>`count(*)`.as('n'),
+        ])
+        .where('portal', '=', a<string>(0))
+        .where('state', 'in', LIVE)
+        .groupBy(['environment', 'state']),
+    )
     const environments: SessionCounts['environments'] = new Map()
     let portalLive = 0
     for (const r of rows) {
@@ -286,14 +347,15 @@ export class KyselyStore implements Store {
   }
 
   async countUserSessions(portal: string, owner: string) {
-    const r = await this.db
-      .selectFrom('sessions')
-      .select(sql<number>`count(*)`.as('n'))
-      .where('portal', '=', portal)
-      .where('owner', '=', owner)
-      .where('state', 'in', LIVE)
-      .executeTakeFirstOrThrow()
-    return Number(r.n)
+    const [r] = await this.#run('countUserSessions', [portal, owner], (a) =>
+      this.db
+        .selectFrom('sessions')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('portal', '=', a<string>(0))
+        .where('owner', '=', a<string>(1))
+        .where('state', 'in', LIVE),
+    )
+    return Number(r!.n)
   }
 
   async oldestReserve(portal: string, exceptEnvironment?: string) {
@@ -318,18 +380,18 @@ export class KyselyStore implements Store {
   }
 
   async appendEvent(e: AppEvent) {
-    await this.db
-      .insertInto('events')
-      .values({
-        at: e.at,
-        name: e.name,
-        user_id: e.userId ?? null,
-        session: e.session ?? null,
-        environment: e.environment ?? null,
-        workshop: e.workshop ?? null,
-        data: JSON.stringify(e.data ?? {}),
-      })
-      .execute()
+    const row = {
+      at: e.at,
+      name: e.name,
+      user_id: e.userId ?? null,
+      session: e.session ?? null,
+      environment: e.environment ?? null,
+      workshop: e.workshop ?? null,
+      data: JSON.stringify(e.data ?? {}),
+    }
+    await this.#run('appendEvent', Object.values(row), (a) =>
+      this.db.insertInto('events').values(placeholders(row, a)),
+    )
   }
 
   async listEvents(filter: { session?: string; name?: string; limit?: number } = {}) {
@@ -375,13 +437,14 @@ export class KyselyStore implements Store {
   }
 
   private async nextSequence(name: string): Promise<number> {
-    const r = await this.db
-      .insertInto('sequences')
-      .values({ name, value: 1 })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`sequences.value + 1` }))
-      .returning('value')
-      .executeTakeFirstOrThrow()
-    return Number(r.value)
+    const [r] = await this.#run('nextSequence', [name], (a) =>
+      this.db
+        .insertInto('sequences')
+        .values({ name: a<string>(0), value: 1 })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`sequences.value + 1` }))
+        .returning('value'),
+    )
+    return Number(r!.value)
   }
 }
 

@@ -75,6 +75,12 @@ export interface Store {
 
   listEnvironments(filter?: { portal?: string; states?: EnvironmentState[] }): Promise<Environment[]>
   getEnvironment(name: string): Promise<Environment | null>
+  /**
+   * The settings of an environment, or null when there is none of that name. An environment's settings
+   * never change after it is created and its name is never reused, so implementations may keep them in
+   * memory (read outside a transaction, they are committed); the object is shared and frozen.
+   */
+  getEnvironmentSettings(name: string): Promise<PortalWorkshop | null>
   /** Creates an environment with the next never-used name `<portal>-wNN`. */
   createEnvironment(e: {
     portal: string
