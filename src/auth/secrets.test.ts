@@ -10,6 +10,13 @@ describe('secrets', () => {
     expect(() => randomToken(8)).toThrow(RangeError)
   })
 
+  it('random tokens stay distinct across many batches of random bytes, whatever their sizes', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 3000; i++) seen.add(randomToken(16 + (i % 40)))
+    expect(seen.size).toBe(3000)
+    expect(randomToken(5000)).toMatch(/^[A-Za-z0-9_-]{6667}$/)
+  })
+
   it('hashes tokens with sha256 hex', () => {
     expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
   })

@@ -1,5 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto'
-import { constantTimeEqual } from '../auth/secrets.js'
+import { createHmac } from 'node:crypto'
+import { constantTimeEqual, randomToken } from '../auth/secrets.js'
 
 /**
  * Derives a session's activation token and config password from a server key and the session's random
@@ -11,7 +11,7 @@ export class SessionSecrets {
 
   /** A fresh random nonce for a new session (128 bits). */
   static nonce(): string {
-    return randomBytes(16).toString('base64url')
+    return randomToken(16)
   }
 
   activationToken(s: { name: string; secretNonce: string }): string {
