@@ -90,6 +90,48 @@ export function runStoreSuite(f: StoreFactory): void {
       expect((await store.getEnvironmentSettings(next.name))?.workshop.name).toBe('kept')
     })
 
+    it('reads every committed session write back, whichever way it was made', async () => {
+      const e = await env()
+      const s = await store.createSession(newSession(e.name))
+      expect((await store.getSession(s.name))?.state).toBe('WAITING')
+      expect((await store.getSession(s.name))?.state).toBe('WAITING')
+      await store.updateSession(s.name, { expiresAt: 50 })
+      expect((await store.getSession(s.name))?.expiresAt).toBe(50)
+      await store.transaction(async (tx) => {
+        await tx.updateSession(s.name, { expiresAt: 60 })
+      })
+      expect((await store.getSession(s.name))?.expiresAt).toBe(60)
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.updateSession(s.name, { expiresAt: 70 })
+          expect((await tx.getSession(s.name))?.expiresAt).toBe(70)
+          throw new Error('boom')
+        }),
+      ).rejects.toThrow('boom')
+      expect((await store.getSession(s.name))?.expiresAt).toBe(60)
+      await store.createUser({ id: 'u1', kind: 'anonymous', at: 1 })
+      const taken = await store.takeReserve(e.name, { owner: 'u1', allocatedAt: 5 })
+      expect(taken?.name).toBe(s.name)
+      expect(await store.getSession(s.name)).toMatchObject({ state: 'RUNNING', owner: 'u1' })
+      await store.updateSession(s.name, { state: 'STOPPED', stoppedAt: 5 })
+      expect(await store.purgeStopped(10)).toBe(1)
+      expect(await store.getSession(s.name)).toBeNull()
+    })
+
+    it('never keeps a session read that raced with a write to it', async () => {
+      const e = await env()
+      const s = await store.createSession(newSession(e.name))
+      for (let i = 1; i <= 20; i++) {
+        const racing = [
+          store.getSession(s.name),
+          store.updateSession(s.name, { expiresAt: i }),
+          store.getSession(s.name),
+        ]
+        await Promise.all(racing)
+        expect((await store.getSession(s.name))?.expiresAt).toBe(i)
+      }
+    })
+
     it('keeps a user id exactly as given and refuses duplicates', async () => {
       const u = await store.createUser({ id: 'Ext:User/42 ü', kind: 'anonymous', email: 'a@b.c', at: 5 })
       expect((await store.getUser('Ext:User/42 ü'))?.email).toBe('a@b.c')

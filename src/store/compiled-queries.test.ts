@@ -11,7 +11,7 @@ describe('CompiledQueries', () => {
       ['a', 'one'],
       ['b', 'two'],
       ['c', 'three'],
-    ])
+    ] as const)
       await db.kysely.insertInto('settings').values({ key, value }).execute()
   })
   afterEach(async () => db.close())

@@ -5,10 +5,14 @@ import type { EnvironmentState, SessionState, UserKind } from '../domain/types.j
 import { toEnvironment, toSession, toUser, sessionColumns, type Session } from './rows.js'
 import { GroupCommit } from './group-commit.js'
 import { CompiledQueries, placeholders, type Arg } from './compiled-queries.js'
+import { SessionCache } from './session-cache.js'
 import type { Database } from './schema.js'
 import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
 
 const groups = new WeakMap<Kysely<Database>, GroupCommit<Database, Store>>()
+
+/** Committed session rows, per SQLite database (see `SessionCache` for why only SQLite). */
+const sessionCaches = new WeakMap<Kysely<Database>, SessionCache>()
 
 /** Committed environments' settings by name, per database (settings never change; see `Store`). */
 const settingsByDb = new WeakMap<Kysely<Database>, Map<string, PortalWorkshop>>()
@@ -39,13 +43,28 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
     private readonly inTransaction = false,
+    /** A transaction's store gets its database's session cache (null: none); otherwise found by `db`. */
+    private readonly sessionCache?: SessionCache | null,
   ) {}
+
+  /** The session cache to keep current (null for PostgreSQL, where other replicas write too). */
+  #sessions(): SessionCache | null {
+    if (this.sessionCache !== undefined) return this.sessionCache
+    if (this.dialect !== 'sqlite') return null
+    let c = sessionCaches.get(this.db)
+    if (!c) sessionCaches.set(this.db, (c = new SessionCache()))
+    return c
+  }
 
   /** SQLite transactions share commits (see `GroupCommit`); one committer per database. */
   #group(): GroupCommit<Database, Store> {
     let g = groups.get(this.db)
     if (!g) {
-      g = new GroupCommit<Database, Store>(this.db, (trx) => new KyselyStore(trx, this.dialect, true))
+      const sessions = this.#sessions()
+      g = new GroupCommit<Database, Store>(
+        this.db,
+        (trx) => new KyselyStore(trx, this.dialect, true, sessions),
+      )
       groups.set(this.db, g)
     }
     return g
@@ -56,12 +75,35 @@ export class KyselyStore implements Store {
     if (this.dialect === 'sqlite') return this.#group().run(fn)
     return this.db
       .transaction()
-      .execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, this.dialect, true)))
+      .execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, this.dialect, true, this.#sessions())))
   }
 
   /** Runs the hot query `key` (one shape of query per key) with `args`; see `CompiledQueries.run`. */
   #run<R>(key: string, args: readonly unknown[], build: (a: Arg) => Compilable<R>): Promise<R[]> {
     return compiled[this.dialect].run(this.db, key, args, build)
+  }
+
+  /**
+   * Runs `write`, a statement that changes sessions, then drops from the session cache the session it
+   * changed: `which` names it, or finds it in the result (null there: none changed), or is null for
+   * "any number of them" (every kept session is dropped, as after a failed statement of that kind).
+   * Dropping after the statement also discards whatever a read that ran just before it kept.
+   */
+  async #writeSessions<T>(
+    which: string | null | ((result: T) => string | null),
+    write: () => Promise<T>,
+  ): Promise<T> {
+    const cache = this.#sessions()
+    let changed: string | null = typeof which === 'function' ? null : which
+    try {
+      const result = await write()
+      // '' names no session: the cache then only refuses the fills of reads that ran before
+      if (typeof which === 'function') changed = which(result) ?? ''
+      return result
+    } finally {
+      if (changed === null) cache?.clear()
+      else cache?.invalidate(changed)
+    }
   }
 
   async lockPortal(portal: string) {
@@ -197,10 +239,16 @@ export class KyselyStore implements Store {
   }
 
   async getSession(name: string) {
+    // Outside a transaction the read is of committed data, which the cache may keep.
+    const cache = this.inTransaction ? null : this.#sessions()
+    const hit = cache?.get(name)
+    if (hit) return hit
+    const generation = cache?.begin() ?? 0
     const [r] = await this.#run('getSession', [name], (a) =>
       this.db.selectFrom('sessions').selectAll().where('name', '=', a<string>(0)),
     )
-    return r ? toSession(r) : null
+    if (!r) return null
+    return cache ? cache.fill(generation, toSession(r)) : toSession(r)
   }
 
   async listSessions(
@@ -244,8 +292,10 @@ export class KyselyStore implements Store {
       stop_reason: null,
       version: 0,
     }
-    await this.#run('createSession', Object.values(row), (a) =>
-      this.db.insertInto('sessions').values(placeholders(row, a)),
+    await this.#writeSessions(row.name, () =>
+      this.#run('createSession', Object.values(row), (a) =>
+        this.db.insertInto('sessions').values(placeholders(row, a)),
+      ),
     )
     return toSession(row)
   }
@@ -253,27 +303,27 @@ export class KyselyStore implements Store {
   async takeReserve(environment: string, patch: Partial<Session> & { owner: string }) {
     const set = sessionColumns({ ...patch, state: 'RUNNING' })
     const n = Object.keys(set).length
-    const [r] = await this.#run(
-      `takeReserve:${Object.keys(set).join()}`,
-      [...Object.values(set), environment],
-      (a) => {
-        const oldest = this.db
-          .selectFrom('sessions')
-          .select('name')
-          .where('environment', '=', a<string>(n))
-          .where('state', '=', 'WAITING')
-          .where('owner', 'is', null)
-          .orderBy('created_at')
-          .orderBy('name')
-          .limit(1)
-        return this.db
-          .updateTable('sessions')
-          .set({ ...placeholders(set, a), version: sql`version + 1` })
-          .where('name', '=', (eb) => eb.selectFrom(oldest.as('o')).select('o.name'))
-          .where('state', '=', 'WAITING')
-          .where('owner', 'is', null)
-          .returningAll()
-      },
+    const [r] = await this.#writeSessions(
+      (rows) => rows[0]?.name ?? null,
+      () =>
+        this.#run(`takeReserve:${Object.keys(set).join()}`, [...Object.values(set), environment], (a) => {
+          const oldest = this.db
+            .selectFrom('sessions')
+            .select('name')
+            .where('environment', '=', a<string>(n))
+            .where('state', '=', 'WAITING')
+            .where('owner', 'is', null)
+            .orderBy('created_at')
+            .orderBy('name')
+            .limit(1)
+          return this.db
+            .updateTable('sessions')
+            .set({ ...placeholders(set, a), version: sql`version + 1` })
+            .where('name', '=', (eb) => eb.selectFrom(oldest.as('o')).select('o.name'))
+            .where('state', '=', 'WAITING')
+            .where('owner', 'is', null)
+            .returningAll()
+        }),
     )
     return r ? toSession(r) : null
   }
@@ -284,20 +334,22 @@ export class KyselyStore implements Store {
     const inStates = states ?? []
     const args = [...Object.values(set), name, ...inStates, version]
     const key = `updateSession:${Object.keys(set).join()}:${inStates.length}:${version !== undefined}`
-    const [r] = await this.#run(key, args, (a) => {
-      let q = this.db
-        .updateTable('sessions')
-        .set({ ...placeholders(set, a), version: sql`version + 1` })
-        .where('name', '=', a<string>(n))
-      if (inStates.length)
-        q = q.where(
-          'state',
-          'in',
-          inStates.map((_, i) => a<SessionState>(n + 1 + i)),
-        )
-      if (version !== undefined) q = q.where('version', '=', a<number>(n + 1 + inStates.length))
-      return q.returningAll()
-    })
+    const [r] = await this.#writeSessions(name, () =>
+      this.#run(key, args, (a) => {
+        let q = this.db
+          .updateTable('sessions')
+          .set({ ...placeholders(set, a), version: sql`version + 1` })
+          .where('name', '=', a<string>(n))
+        if (inStates.length)
+          q = q.where(
+            'state',
+            'in',
+            inStates.map((_, i) => a<SessionState>(n + 1 + i)),
+          )
+        if (version !== undefined) q = q.where('version', '=', a<number>(n + 1 + inStates.length))
+        return q.returningAll()
+      }),
+    )
     return r ? toSession(r) : null
   }
 
@@ -371,11 +423,13 @@ export class KyselyStore implements Store {
   }
 
   async purgeStopped(before: number) {
-    const r = await this.db
-      .deleteFrom('sessions')
-      .where('state', '=', 'STOPPED')
-      .where('stopped_at', '<', before)
-      .executeTakeFirst()
+    const r = await this.#writeSessions(null, () =>
+      this.db
+        .deleteFrom('sessions')
+        .where('state', '=', 'STOPPED')
+        .where('stopped_at', '<', before)
+        .executeTakeFirst(),
+    )
     return Number(r.numDeletedRows)
   }
 
