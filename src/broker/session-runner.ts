@@ -211,21 +211,35 @@ export class SessionRunner {
   }
 
   private async markStopped(s: Session, reason: StopReason, at: number): Promise<void> {
-    const done = await this.deps.store.updateSession(
-      s.name,
-      { state: 'STOPPED', stoppedAt: at, stopReason: s.stopReason ?? reason, stoppingAt: s.stoppingAt ?? at },
-      ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
-    )
+    // The row and its audit event land in one commit.
+    const { store, events } = this.deps
+    let publish = () => {}
+    const done = await store.transaction(async (tx) => {
+      const row = await tx.updateSession(
+        s.name,
+        {
+          state: 'STOPPED',
+          stoppedAt: at,
+          stopReason: s.stopReason ?? reason,
+          stoppingAt: s.stoppingAt ?? at,
+        },
+        ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
+      )
+      if (row) {
+        publish = await events.record(tx, {
+          name: 'Session/Deleted',
+          user: s.owner,
+          session: s.name,
+          environment: s.environment,
+          workshop: s.workshop,
+          analyticsUrl: s.analyticsUrl,
+          data: { reason: row.stopReason },
+        })
+      }
+      return row
+    })
     if (done) {
-      await this.deps.events.emit({
-        name: 'Session/Deleted',
-        user: s.owner,
-        session: s.name,
-        environment: s.environment,
-        workshop: s.workshop,
-        analyticsUrl: s.analyticsUrl,
-        data: { reason: done.stopReason },
-      })
+      publish()
       this.deps.nudge()
     }
   }

@@ -190,24 +190,27 @@ export class Reconciler {
         portalLive,
       })
       for (let i = 0; i < n; i++) {
-        const s = await store.createSession({
-          environment: env.name,
-          portal: env.portal,
-          workshop: env.workshop,
-          state: 'STARTING',
-          owner: null,
-          reserved: true,
-          viaApi: false,
-          createdAt: clock.now(),
-          allocatedAt: null,
-          startedAt: null,
-          expiresAt: null,
-          secretNonce: SessionSecrets.nonce(),
-          indexUrl: null,
-          analyticsUrl: null,
-          params: {},
-          backend: this.deps.backend.name,
-        })
+        // One commit for the session's name and its row (outside a transaction, each is its own fsync).
+        const s = await store.transaction((tx) =>
+          tx.createSession({
+            environment: env.name,
+            portal: env.portal,
+            workshop: env.workshop,
+            state: 'STARTING',
+            owner: null,
+            reserved: true,
+            viaApi: false,
+            createdAt: clock.now(),
+            allocatedAt: null,
+            startedAt: null,
+            expiresAt: null,
+            secretNonce: SessionSecrets.nonce(),
+            indexUrl: null,
+            analyticsUrl: null,
+            params: {},
+            backend: this.deps.backend.name,
+          }),
+        )
         portalLive++
         runner.launch(s)
       }
