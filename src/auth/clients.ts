@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
 import { conflict } from '../errors.js'
 import type { Database } from '../store/schema.js'
+import { sharedCommit } from '../store/shared-commit.js'
 import type { ClientKind, ClientRecord } from './records.js'
 import { toClient } from './rows.js'
 import { hashPassword, randomToken } from './secrets.js'
@@ -49,7 +50,9 @@ export async function registerClient(
     disabled_at: null,
     created_at: clock.now(),
   }
-  await db.insertInto('oauth_clients').values(row).execute()
+  // Clients are registered while allocations run (a session's dashboard client as its sandbox starts):
+  // the insert shares their durable commit.
+  await sharedCommit(db, (trx) => trx.insertInto('oauth_clients').values(row).execute())
   return toClient(row)
 }
 

@@ -1,15 +1,13 @@
-import { type Compilable, type Kysely, type Transaction, sql } from 'kysely'
+import { type Compilable, type Kysely, sql } from 'kysely'
 import { conflict } from '../errors.js'
 import type { PortalWorkshop } from '../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import { toEnvironment, toSession, toUser, sessionColumns, type Session } from './rows.js'
-import { GroupCommit } from './group-commit.js'
+import { sharedCommit } from './shared-commit.js'
 import { CompiledQueries, placeholders, type Arg } from './compiled-queries.js'
 import { SessionCache } from './session-cache.js'
 import type { Database } from './schema.js'
 import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
-
-const groups = new WeakMap<Kysely<Database>, GroupCommit<Database, Store>>()
 
 /** Committed session rows, per SQLite database (see `SessionCache` for why only SQLite). */
 const sessionCaches = new WeakMap<Kysely<Database>, SessionCache>()
@@ -56,26 +54,11 @@ export class KyselyStore implements Store {
     return c
   }
 
-  /** SQLite transactions share commits (see `GroupCommit`); one committer per database. */
-  #group(): GroupCommit<Database, Store> {
-    let g = groups.get(this.db)
-    if (!g) {
-      const sessions = this.#sessions()
-      g = new GroupCommit<Database, Store>(
-        this.db,
-        (trx) => new KyselyStore(trx, this.dialect, true, sessions),
-      )
-      groups.set(this.db, g)
-    }
-    return g
-  }
-
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
-    if (this.dialect === 'sqlite') return this.#group().run(fn)
-    return this.db
-      .transaction()
-      .execute((trx: Transaction<Database>) => fn(new KyselyStore(trx, this.dialect, true, this.#sessions())))
+    // SQLite: in the database's group commit (`sharedCommit`)
+    const sessions = this.#sessions()
+    return sharedCommit(this.db, (trx) => fn(new KyselyStore(trx, this.dialect, true, sessions)))
   }
 
   /** Runs the hot query `key` (one shape of query per key) with `args`; see `CompiledQueries.run`. */
