@@ -7,7 +7,7 @@
  * gets its own error, the others commit. No caller's promise settles before the commit that holds its
  * writes is durable (or has failed, which fails every function of the group).
  */
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 
 interface Job<S> {
   fn: (tx: S) => Promise<unknown>
@@ -16,6 +16,11 @@ interface Job<S> {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+// Built once: each member of a group runs all three.
+const SAVEPOINT = CompiledQuery.raw('savepoint group_member')
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint group_member')
+const RELEASE = CompiledQuery.raw('release savepoint group_member')
 
 /** The most transactions committed together (bounds how long one group holds the writer). */
 export const MAX_GROUP = 64
@@ -83,14 +88,14 @@ export class GroupCommit<DB, S> {
           return
         }
         for (const job of group) {
-          await sql`savepoint group_member`.execute(trx)
+          await trx.executeQuery(SAVEPOINT)
           try {
             outcomes.push({ ok: true, value: await job.fn(tx) })
           } catch (error) {
-            await sql`rollback to savepoint group_member`.execute(trx)
+            await trx.executeQuery(ROLLBACK_TO)
             outcomes.push({ ok: false, error })
           }
-          await sql`release savepoint group_member`.execute(trx)
+          await trx.executeQuery(RELEASE)
         }
       })
     } catch (error) {
