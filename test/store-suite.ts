@@ -90,6 +90,24 @@ export function runStoreSuite(f: StoreFactory): void {
       expect((await store.getEnvironmentSettings(next.name))?.workshop.name).toBe('kept')
     })
 
+    it("reads an environment's committed state changes back, never a rolled-back one", async () => {
+      const e = await env()
+      expect((await store.getEnvironment(e.name))?.state).toBe('RUNNING')
+      await store.setEnvironmentState(e.name, 'STOPPING', 5)
+      expect((await store.getEnvironment(e.name))?.state).toBe('STOPPING')
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.setEnvironmentState(e.name, 'STOPPED', 6)
+          expect((await tx.getEnvironment(e.name))?.state).toBe('STOPPED')
+          throw new Error('boom')
+        }),
+      ).rejects.toThrow('boom')
+      expect(await store.getEnvironment(e.name)).toMatchObject({ state: 'STOPPING', stoppedAt: null })
+      await store.transaction((tx) => tx.setEnvironmentState(e.name, 'STOPPED', 7))
+      expect(await store.getEnvironment(e.name)).toMatchObject({ state: 'STOPPED', stoppedAt: 7 })
+      expect(await store.getEnvironment('lab-w99')).toBeNull()
+    })
+
     it('reads every committed session write back, whichever way it was made', async () => {
       const e = await env()
       const s = await store.createSession(newSession(e.name))

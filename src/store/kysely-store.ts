@@ -2,15 +2,19 @@ import { type Compilable, type Kysely, sql } from 'kysely'
 import { conflict } from '../errors.js'
 import type { PortalWorkshop } from '../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
-import { toEnvironment, toSession, toUser, sessionColumns, type Session } from './rows.js'
+import { toEnvironment, toSession, toUser, sessionColumns, type Environment, type Session } from './rows.js'
 import { sharedCommit } from './shared-commit.js'
 import { CompiledQueries, placeholders, type Arg } from './compiled-queries.js'
-import { SessionCache } from './session-cache.js'
+import { RowCache } from './row-cache.js'
 import type { Database } from './schema.js'
 import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
 
-/** Committed session rows, per SQLite database (see `SessionCache` for why only SQLite). */
-const sessionCaches = new WeakMap<Kysely<Database>, SessionCache>()
+/** Committed rows of one SQLite database kept in memory (see `RowCache` for why only SQLite). */
+interface RowCaches {
+  sessions: RowCache<Session>
+  environments: RowCache<Environment>
+}
+const rowCaches = new WeakMap<Kysely<Database>, RowCaches>()
 
 /** Committed environments' settings by name, per database (settings never change; see `Store`). */
 const settingsByDb = new WeakMap<Kysely<Database>, Map<string, PortalWorkshop>>()
@@ -41,24 +45,28 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
     private readonly inTransaction = false,
-    /** A transaction's store gets its database's session cache (null: none); otherwise found by `db`. */
-    private readonly sessionCache?: SessionCache | null,
+    /** A transaction's store gets its database's row caches (null: none); otherwise found by `db`. */
+    private readonly caches?: RowCaches | null,
   ) {}
 
-  /** The session cache to keep current (null for PostgreSQL, where other replicas write too). */
-  #sessions(): SessionCache | null {
-    if (this.sessionCache !== undefined) return this.sessionCache
+  /** The row caches to keep current (null for PostgreSQL, where other replicas write too). */
+  #caches(): RowCaches | null {
+    if (this.caches !== undefined) return this.caches
     if (this.dialect !== 'sqlite') return null
-    let c = sessionCaches.get(this.db)
-    if (!c) sessionCaches.set(this.db, (c = new SessionCache()))
+    let c = rowCaches.get(this.db)
+    if (!c) rowCaches.set(this.db, (c = { sessions: new RowCache(), environments: new RowCache() }))
     return c
+  }
+
+  #sessions(): RowCache<Session> | null {
+    return this.#caches()?.sessions ?? null
   }
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
     // SQLite: in the database's group commit (`sharedCommit`)
-    const sessions = this.#sessions()
-    return sharedCommit(this.db, (trx) => fn(new KyselyStore(trx, this.dialect, true, sessions)))
+    const caches = this.#caches()
+    return sharedCommit(this.db, (trx) => fn(new KyselyStore(trx, this.dialect, true, caches)))
   }
 
   /** Runs the hot query `key` (one shape of query per key) with `args`; see `CompiledQueries.run`. */
@@ -67,16 +75,35 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Runs `write`, a statement that changes sessions, then drops from the session cache the session it
+   * Row `name`, mapped by `map` from what `read` returns (undefined: no such row). Outside a transaction
+   * the read is of committed data, which `cache` answers from or keeps; inside one it reads straight.
+   */
+  async #readThrough<R extends { name: string }, Row>(
+    cache: RowCache<R> | null | undefined,
+    name: string,
+    map: (row: Row) => R,
+    read: () => Promise<Row | undefined>,
+  ): Promise<R | null> {
+    const c = this.inTransaction ? null : cache
+    const hit = c?.get(name)
+    if (hit) return hit
+    const generation = c?.begin() ?? 0
+    const row = await read()
+    if (!row) return null
+    return c ? c.fill(generation, map(row)) : map(row)
+  }
+
+  /**
+   * Runs `write`, a statement that changes rows of `cache`'s table, then drops from the cache the row it
    * changed: `which` names it, or finds it in the result (null there: none changed), or is null for
    * "any number of them" (every kept session is dropped, as after a failed statement of that kind).
    * Dropping after the statement also discards whatever a read that ran just before it kept.
    */
-  async #writeSessions<T>(
+  async #write<T, R extends { name: string }>(
+    cache: RowCache<R> | null | undefined,
     which: string | null | ((result: T) => string | null),
     write: () => Promise<T>,
   ): Promise<T> {
-    const cache = this.#sessions()
     let changed: string | null = typeof which === 'function' ? null : which
     try {
       const result = await write()
@@ -170,10 +197,12 @@ export class KyselyStore implements Store {
   }
 
   async getEnvironment(name: string) {
-    const [r] = await this.#run('getEnvironment', [name], (a) =>
-      this.db.selectFrom('environments').selectAll().where('name', '=', a<string>(0)),
-    )
-    return r ? toEnvironment(r) : null
+    return this.#readThrough(this.#caches()?.environments, name, toEnvironment, async () => {
+      const [r] = await this.#run('getEnvironment', [name], (a) =>
+        this.db.selectFrom('environments').selectAll().where('name', '=', a<string>(0)),
+      )
+      return r
+    })
   }
 
   async getEnvironmentSettings(name: string) {
@@ -209,29 +238,29 @@ export class KyselyStore implements Store {
       created_at: e.at,
       stopped_at: null,
     }
-    await this.db.insertInto('environments').values(row).execute()
+    await this.#write(this.#caches()?.environments, row.name, () =>
+      this.db.insertInto('environments').values(row).execute(),
+    )
     return toEnvironment(row)
   }
 
   async setEnvironmentState(name: string, state: EnvironmentState, at: number) {
-    await this.db
-      .updateTable('environments')
-      .set({ state, stopped_at: state === 'STOPPED' ? at : null })
-      .where('name', '=', name)
-      .execute()
+    await this.#write(this.#caches()?.environments, name, () =>
+      this.db
+        .updateTable('environments')
+        .set({ state, stopped_at: state === 'STOPPED' ? at : null })
+        .where('name', '=', name)
+        .execute(),
+    )
   }
 
   async getSession(name: string) {
-    // Outside a transaction the read is of committed data, which the cache may keep.
-    const cache = this.inTransaction ? null : this.#sessions()
-    const hit = cache?.get(name)
-    if (hit) return hit
-    const generation = cache?.begin() ?? 0
-    const [r] = await this.#run('getSession', [name], (a) =>
-      this.db.selectFrom('sessions').selectAll().where('name', '=', a<string>(0)),
-    )
-    if (!r) return null
-    return cache ? cache.fill(generation, toSession(r)) : toSession(r)
+    return this.#readThrough(this.#sessions(), name, toSession, async () => {
+      const [r] = await this.#run('getSession', [name], (a) =>
+        this.db.selectFrom('sessions').selectAll().where('name', '=', a<string>(0)),
+      )
+      return r
+    })
   }
 
   async listSessions(
@@ -275,7 +304,7 @@ export class KyselyStore implements Store {
       stop_reason: null,
       version: 0,
     }
-    await this.#writeSessions(row.name, () =>
+    await this.#write(this.#sessions(), row.name, () =>
       this.#run('createSession', Object.values(row), (a) =>
         this.db.insertInto('sessions').values(placeholders(row, a)),
       ),
@@ -286,7 +315,8 @@ export class KyselyStore implements Store {
   async takeReserve(environment: string, patch: Partial<Session> & { owner: string }) {
     const set = sessionColumns({ ...patch, state: 'RUNNING' })
     const n = Object.keys(set).length
-    const [r] = await this.#writeSessions(
+    const [r] = await this.#write(
+      this.#sessions(),
       (rows) => rows[0]?.name ?? null,
       () =>
         this.#run(`takeReserve:${Object.keys(set).join()}`, [...Object.values(set), environment], (a) => {
@@ -317,7 +347,7 @@ export class KyselyStore implements Store {
     const inStates = states ?? []
     const args = [...Object.values(set), name, ...inStates, version]
     const key = `updateSession:${Object.keys(set).join()}:${inStates.length}:${version !== undefined}`
-    const [r] = await this.#writeSessions(name, () =>
+    const [r] = await this.#write(this.#sessions(), name, () =>
       this.#run(key, args, (a) => {
         let q = this.db
           .updateTable('sessions')
@@ -406,7 +436,7 @@ export class KyselyStore implements Store {
   }
 
   async purgeStopped(before: number) {
-    const r = await this.#writeSessions(null, () =>
+    const r = await this.#write(this.#sessions(), null, () =>
       this.db
         .deleteFrom('sessions')
         .where('state', '=', 'STOPPED')
