@@ -150,6 +150,22 @@ export function runStoreSuite(f: StoreFactory): void {
       }
     })
 
+    it("finds a user's newest live session of an environment and counts their live sessions per portal", async () => {
+      const e = await env()
+      await store.createUser({ id: 'u1', kind: 'anonymous', at: 1 })
+      const mine = { owner: 'u1', state: 'RUNNING' as const, reserved: false }
+      await store.createSession(newSession(e.name, { ...mine, createdAt: 1000 }))
+      const newest = await store.createSession(newSession(e.name, { ...mine, createdAt: 3000 }))
+      await store.createSession(newSession(e.name, { ...mine, createdAt: 2000 }))
+      await store.createSession(newSession(e.name, { ...mine, createdAt: 4000, state: 'STOPPING' }))
+      await store.createSession(newSession(e.name, { ...mine, createdAt: 500, portal: 'other' }))
+      expect((await store.findLiveSession('u1', e.name))?.name).toBe(newest.name)
+      expect(await store.findLiveSession('u1', 'lab-w99')).toBeNull()
+      expect(await store.countUserSessions('lab', 'u1')).toBe(3)
+      expect(await store.countUserSessions('other', 'u1')).toBe(1)
+      expect(await store.countUserSessions('lab', 'nobody')).toBe(0)
+    })
+
     it('keeps a user id exactly as given and refuses duplicates', async () => {
       const u = await store.createUser({ id: 'Ext:User/42 ü', kind: 'anonymous', email: 'a@b.c', at: 5 })
       expect((await store.getUser('Ext:User/42 ü'))?.email).toBe('a@b.c')
