@@ -3,7 +3,9 @@ import { accessSync, closeSync, constants, openSync, writeFileSync } from 'node:
 import { join } from 'node:path'
 import { LabgateError } from '../../../errors.js'
 import { spawnSandbox } from '../spawn-sandbox.js'
+import { isAliveSync } from '../proc.js'
 import type {
+  DaemonLaunch,
   ExitStatus,
   LaunchedProcess,
   ProcessLauncher,
@@ -69,6 +71,42 @@ export class DirectLauncher implements ProcessLauncher {
       )
     })
     if (opts.cgroup) joinCgroup(opts.cgroup, child.pid as number)
+    return { pid: child.pid as number, exit }
+  }
+
+  async spawnDaemon(opts: DaemonLaunch): Promise<LaunchedProcess> {
+    const opened: number[] = []
+    let child: ChildProcess
+    try {
+      try {
+        for (const file of opts.files) opened.push(openSync(file, constants.O_RDONLY))
+      } catch (err) {
+        throw new LabgateError(
+          'backend_failed',
+          `cannot open ${(err as NodeJS.ErrnoException).path}: ${(err as Error).message}`,
+        )
+      }
+      if (opts.owner && !isAliveSync(opts.owner.pid, opts.owner.startTime)) {
+        throw new LabgateError('backend_failed', `process ${opts.owner.pid} is gone`)
+      }
+      const stderr = openSync(opts.stderrFile, 'w', 0o600)
+      opened.push(stderr)
+      child = spawn(opts.file, opts.args, {
+        cwd: opts.cwd,
+        env: opts.env,
+        stdio: ['ignore', 'ignore', stderr, ...opened.slice(0, -1)],
+        detached: true,
+      })
+    } finally {
+      for (const fd of opened) closeSync(fd)
+    }
+    const exit = exitOf(child)
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve)
+      child.once('error', (err) =>
+        reject(new LabgateError('backend_failed', `cannot run ${opts.file}: ${err.message}`)),
+      )
+    })
     return { pid: child.pid as number, exit }
   }
 

@@ -1,4 +1,6 @@
-import { closeSync, readFileSync, readdirSync } from 'node:fs'
+import { closeSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HelperLauncher } from './helper-launcher.js'
 import { spawnerAvailable } from './native-spawner.js'
@@ -60,6 +62,30 @@ function helperSuite(kind: 'native' | 'node', command: string): void {
         expect(await launched.exit).toEqual({ code: null, signal: 'SIGKILL' })
       } finally {
         await launcher.close()
+      }
+    })
+
+    it('gives a daemon only /dev/null, its stderr file and the files named, whatever labgate has open', async () => {
+      const launcher = new HelperLauncher({ helper: kind })
+      opened.push(openTestPty())
+      const dir = mkdtempSync(join(tmpdir(), 'labgate-daemon-'))
+      try {
+        const launched = await launcher.spawnDaemon({
+          file: '/bin/sleep',
+          args: ['30'],
+          env: {},
+          cwd: dir,
+          stderrFile: join(dir, 'err.log'),
+          files: ['/proc/self/ns/net'],
+        })
+        expect(readdirSync(`/proc/${launched.pid}/fd`).sort()).toEqual(['0', '1', '2', '3'])
+        expect(readlinkSync(`/proc/${launched.pid}/fd/0`)).toBe('/dev/null')
+        expect(readlinkSync(`/proc/${launched.pid}/fd/3`)).toBe(readlinkSync('/proc/self/ns/net'))
+        process.kill(launched.pid, 'SIGKILL')
+        await launched.exit
+      } finally {
+        await launcher.close()
+        rmSync(dir, { recursive: true, force: true })
       }
     })
 

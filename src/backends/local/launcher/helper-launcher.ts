@@ -1,6 +1,7 @@
 import { LabgateError, type ErrorCode } from '../../../errors.js'
 import type { HelperChannel, HelperFactory } from './helper-channel.js'
 import type {
+  DaemonLaunch,
   ExitStatus,
   LaunchedProcess,
   ProcessLauncher,
@@ -54,6 +55,10 @@ export class HelperLauncher implements ProcessLauncher {
 
   spawnOnTerminal(opts: TerminalLaunch): Promise<LaunchedProcess> {
     return this.#request({ op: 'terminal', opts })
+  }
+
+  spawnDaemon(opts: DaemonLaunch): Promise<LaunchedProcess> {
+    return this.#request({ op: 'daemon', opts })
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,7 @@ async function handle(launcher: DirectLauncher, req: HelperRequest): Promise<voi
     let launched: LaunchedProcess & { childPid?: number }
     if (req.op === 'sandbox') launched = await launcher.startSandbox(req.opts)
     else if (req.op === 'terminal') launched = await launcher.spawnOnTerminal(req.opts)
+    else if (req.op === 'daemon') launched = await launcher.spawnDaemon(req.opts)
     else throw new LabgateError('backend_failed', `unknown launcher request ${JSON.stringify(req)}`)
     reply({ id: req.id, ok: true, pid: launched.pid, childPid: launched.childPid })
     void launched.exit.then((status) =>

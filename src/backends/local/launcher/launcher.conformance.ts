@@ -36,6 +36,12 @@ export function openTestPty(): PtyPair & { output(): string; write(s: string): v
   }
 }
 
+/** Field 22 of /proc/<pid>/stat: when the process started (test helper). */
+function startTimeOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+}
+
 /** Resolves once `check` returns true, polling; rejects after `ms`. */
 export async function until(check: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms
@@ -119,7 +125,7 @@ export function launcherConformance(name: string, make: () => ProcessLauncher): 
         expect(pty.output()).toContain(`tty=${pty.pty}`)
         pty.write('hello\r')
         expect(await launched.exit).toEqual({ code: 7, signal: null })
-        expect(pty.output()).toContain('got=hello')
+        await until(() => pty.output().includes('got=hello'))
       } finally {
         pty.close()
       }
@@ -141,6 +147,51 @@ export function launcherConformance(name: string, make: () => ProcessLauncher): 
       } finally {
         pty.close()
       }
+    })
+
+    it('runs a daemon in its own session with /dev/null, its stderr file and exactly the files named', async () => {
+      const a = join(dir, 'a.txt')
+      const b = join(dir, 'b.txt')
+      writeFileSync(a, 'first')
+      writeFileSync(b, 'second')
+      const stderrFile = join(dir, `daemon-${Math.random().toString(36).slice(2)}.log`)
+      const launched = await launcher.spawnDaemon({
+        file: '/bin/sh',
+        args: [
+          '-c',
+          'cat <&3 >&2; cat <&4 >&2; echo " cwd=$(pwd) fds=$(ls /proc/$$/fd | sort -n | tr "\\n" ,)" >&2; sleep 30',
+        ],
+        env: { PATH: '/usr/bin:/bin' },
+        cwd: dir,
+        stderrFile,
+        files: [a, b],
+        owner: { pid: process.pid, startTime: startTimeOf(process.pid) },
+      })
+      const stat = readFileSync(`/proc/${launched.pid}/stat`, 'utf8')
+      const [, , pgrp, session] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number)
+      await until(() => readFileSync(stderrFile, 'utf8').includes('fds='))
+      expect([pgrp, session]).toEqual([launched.pid, launched.pid])
+      // (Exactly these where the caller holds no inheritable descriptors: see the helper's own tests.)
+      expect(readFileSync(stderrFile, 'utf8')).toMatch(new RegExp(`^firstsecond cwd=${dir} fds=0,1,2,3,4,`))
+      process.kill(-launched.pid, 'SIGKILL')
+      expect(await launched.exit).toEqual({ code: null, signal: 'SIGKILL' })
+    })
+
+    it('refuses a daemon whose owner is gone, or whose files or program are missing', async () => {
+      const base = { args: [], env: {}, cwd: dir, stderrFile: join(dir, 'refused.log') }
+      const owner = { pid: process.pid, startTime: startTimeOf(process.pid) + 1 }
+      await expect(
+        launcher.spawnDaemon({ ...base, file: '/bin/true', files: [`/proc/${process.pid}/ns/net`], owner }),
+      ).rejects.toMatchObject({ code: 'backend_failed', message: expect.stringContaining('is gone') })
+      await expect(
+        launcher.spawnDaemon({ ...base, file: '/bin/true', files: [join(dir, 'missing')] }),
+      ).rejects.toMatchObject({ code: 'backend_failed' })
+      await expect(
+        launcher.spawnDaemon({ ...base, file: join(dir, 'missing'), files: [] }),
+      ).rejects.toMatchObject({ code: 'backend_failed' })
     })
 
     it('rejects with backend_failed for a missing program or terminal', async () => {

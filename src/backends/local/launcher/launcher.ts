@@ -24,6 +24,24 @@ export interface TerminalLaunch {
   cgroup?: string
 }
 
+/** What {@link ProcessLauncher.spawnDaemon} needs. */
+export interface DaemonLaunch {
+  /** Absolute path of the program; run with exactly `env`, in `cwd`. */
+  file: string
+  args: string[]
+  env: Record<string, string>
+  cwd: string
+  /** Receives the process's stderr (created 0600, or truncated); stdin and stdout are /dev/null. */
+  stderrFile: string
+  /** Opened read-only by the launcher and given to the process as descriptors 3, 4, ... in this order. */
+  files: string[]
+  /**
+   * When set, `files` are used only if this process (same pid, same start time) still runs once they are
+   * open, so that paths under `/proc/<pid>/` of a pid reused meanwhile are refused.
+   */
+  owner?: { pid: number; startTime: number }
+}
+
 /** A process a launcher started. `exit` settles once it has been reaped (never rejects). */
 export interface LaunchedProcess {
   pid: number
@@ -51,6 +69,12 @@ export interface ProcessLauncher {
    * process exists; rejects with `backend_failed` when it cannot be started (missing program, bad tty).
    */
   spawnOnTerminal(opts: TerminalLaunch): Promise<LaunchedProcess>
+  /**
+   * Runs `file` in a new session (its own process group, so it can be signalled as a group) with the
+   * descriptors `opts` names. Resolves once the process exists; rejects with `backend_failed` when it
+   * cannot be started or the owner is gone.
+   */
+  spawnDaemon(opts: DaemonLaunch): Promise<LaunchedProcess>
   /** Releases the launcher's resources; processes it started keep running. Idempotent. */
   close(): Promise<void>
 }

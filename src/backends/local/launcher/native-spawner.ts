@@ -77,9 +77,27 @@ export function requestFields(req: HelperRequest): string[] {
       ...o.command,
     ]
   }
+  if (req.op === 'terminal') {
+    const o = req.opts
+    const env = Object.entries(o.env).map(([k, v]) => `${k}=${v}`)
+    return ['T', id, o.file, o.tty, o.cgroup ?? '', String(env.length), ...env, ...o.args]
+  }
   const o = req.opts
   const env = Object.entries(o.env).map(([k, v]) => `${k}=${v}`)
-  return ['T', id, o.file, o.tty, o.cgroup ?? '', String(env.length), ...env, ...o.args]
+  return [
+    'D',
+    id,
+    o.file,
+    o.cwd,
+    o.stderrFile,
+    o.owner ? String(o.owner.pid) : '',
+    o.owner ? String(o.owner.startTime) : '',
+    String(o.files.length),
+    ...o.files,
+    String(env.length),
+    ...env,
+    ...o.args,
+  ]
 }
 
 /** A reply of the spawner as a {@link HelperReply}; null for one it does not know. */

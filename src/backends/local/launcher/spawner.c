@@ -12,6 +12,10 @@
  *       ready line and bwrap reported its child's pid.
  *   ["T", id, file, tty, cgroup, n, env 1..n, arg 1...]
  *       runs file in a new session whose controlling terminal is the tty, on stdin/stdout/stderr.
+ *   ["D", id, file, cwd, stderr file, owner pid, owner start time, n, file 1..n, m, env 1..m, arg 1...]
+ *       runs file in a new session, in cwd, stdin and stdout /dev/null, stderr the file, and the n files
+ *       opened read-only as descriptors 3...; with an owner, only while that process still runs once
+ *       they are open (its start time, field 22 of /proc/<pid>/stat, unchanged).
  *
  *   ["ok", id, pid, child pid]   ["err", id, message]   ["exit", pid, code, signal]
  *
@@ -205,7 +209,7 @@ static void start_sandbox(Message *m) {
   pid_t pid = fork();
   if (pid == 0) {
     reset_signals();
-    int null_fd = open("/dev/null", O_RDONLY);
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(log_fd, 2) < 0 ||
         dup2(info[1], 3) < 0 || dup2(args[0], 4) < 0)
       _exit(126);
@@ -386,6 +390,116 @@ static void start_terminal(Message *m) {
   reply(4, f);
 }
 
+/* Field 22 (start time) of /proc/<pid>/stat, or -1 when the process is gone. */
+static long long start_time_of(long pid) {
+  char path[64], stat[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t r = read(fd, stat, sizeof stat - 1);
+  close(fd);
+  if (r <= 0) return -1;
+  stat[r] = 0;
+  char *p = strrchr(stat, ')');
+  if (!p) return -1;
+  /* After ") " come fields 3 (state), 4, ... : field 22 is the 20th from there. */
+  p += 2;
+  if (*p == 'Z' || *p == 'X') return -1;
+  for (int field = 3; field < 22 && p; field++) p = strchr(p, ' '), p = p ? p + 1 : NULL;
+  return p ? strtoll(p, NULL, 10) : -1;
+}
+
+static void start_daemon(Message *m) {
+  const char *id = m->v[1];
+  char msg[4400];
+  if (m->n < 9) return reply_err(id, "malformed daemon request");
+  const char *file = m->v[2], *cwd = m->v[3], *err_file = m->v[4];
+  unsigned long n_files = strtoul(m->v[7], NULL, 10);
+  if (n_files > 64 || 8 + n_files >= m->n) return reply_err(id, "malformed daemon request");
+  unsigned long n_env = strtoul(m->v[8 + n_files], NULL, 10);
+  if (n_env > m->n - 9 - n_files) return reply_err(id, "malformed daemon request");
+  if (access(file, X_OK) < 0) {
+    snprintf(msg, sizeof msg, "cannot run %s: not an executable", file);
+    return reply_err(id, msg);
+  }
+  int fds[64], opened = 0, err_fd = -1;
+  for (unsigned long i = 0; i < n_files; i++, opened++) {
+    fds[i] = open(m->v[8 + i], O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) {
+      snprintf(msg, sizeof msg, "cannot open %s: %s", m->v[8 + i], strerror(errno));
+      goto fail;
+    }
+  }
+  if (m->v[5][0]) {
+    long owner = strtol(m->v[5], NULL, 10);
+    if (start_time_of(owner) != strtoll(m->v[6], NULL, 10)) {
+      snprintf(msg, sizeof msg, "process %ld is gone", owner);
+      goto fail;
+    }
+  }
+  err_fd = open(err_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (err_fd < 0) {
+    snprintf(msg, sizeof msg, "cannot open %s: %s", err_file, strerror(errno));
+    goto fail;
+  }
+  char *envp[MAX_FIELDS + 1], *argv[MAX_FIELDS + 2];
+  for (unsigned long i = 0; i < n_env; i++) envp[i] = m->v[9 + n_files + i];
+  envp[n_env] = NULL;
+  int a = 0;
+  argv[a++] = (char *)file;
+  for (uint32_t i = 9 + (uint32_t)(n_files + n_env); i < m->n; i++) argv[a++] = m->v[i];
+  argv[a] = NULL;
+  int errpipe[2];
+  if (pipe2(errpipe, O_CLOEXEC) < 0) {
+    snprintf(msg, sizeof msg, "cannot create a pipe");
+    goto fail;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    reset_signals();
+    int e = 0, null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    /* Move the files above every target number first, so that no dup2 clobbers one not yet placed. */
+    int high[64];
+    for (int i = 0; i < opened; i++) high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 100);
+    if (null_fd < 0 || setsid() < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+      e = errno;
+    for (int i = 0; !e && i < opened; i++)
+      if (high[i] < 0 || dup2(high[i], 3 + i) < 0) e = errno ? errno : EBADF;
+    if (!e && chdir(cwd) < 0) e = errno;
+    if (!e) {
+      execve(file, argv, envp);
+      e = errno;
+    }
+    if (write(errpipe[1], &e, sizeof e) < 0) { /* the parent sees end of file and an exit */ }
+    _exit(127);
+  }
+  close(errpipe[1]);
+  for (int i = 0; i < opened; i++) close(fds[i]);
+  close(err_fd);
+  if (pid < 0) {
+    close(errpipe[0]);
+    return reply_err(id, "fork failed");
+  }
+  int e = 0;
+  ssize_t r;
+  do r = read(errpipe[0], &e, sizeof e);
+  while (r < 0 && errno == EINTR);
+  close(errpipe[0]);
+  if (r == sizeof e) {
+    snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(e));
+    return reply_err(id, msg);
+  }
+  char pid_text[16];
+  snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
+  const char *f[] = {"ok", id, pid_text, "0"};
+  reply(4, f);
+  return;
+fail:
+  for (int i = 0; i < opened; i++) close(fds[i]);
+  if (err_fd >= 0) close(err_fd);
+  reply_err(id, msg);
+}
+
 static void reap(void) {
   int status;
   pid_t pid;
@@ -474,6 +588,7 @@ int main(void) {
       if (m.n < 2) reply_err("", "malformed request");
       else if (!strcmp(op, "S")) start_sandbox(&m);
       else if (!strcmp(op, "T")) start_terminal(&m);
+      else if (!strcmp(op, "D")) start_daemon(&m);
       else reply_err(m.v[1], "unknown request");
       free_message(&m);
     }
