@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { constants, statSync } from 'node:fs'
-import { chmod, lstat, mkdir, open, rm, unlink, type FileHandle } from 'node:fs/promises'
+import { chmod, lstat, mkdir, open, readFile, rm, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LocalHandle } from '../backends/local/handle.js'
+import { DirectLauncher } from '../backends/local/launcher/direct-launcher.js'
+import type { LaunchedProcess, ProcessLauncher } from '../backends/local/launcher/launcher.js'
 import { isAlive } from '../backends/local/proc.js'
 
 /** Options of {@link SandboxForwarders}; only `runDir` is required. */
@@ -26,6 +27,11 @@ export interface SandboxForwardersOptions {
   idleMs?: number
   /** How often idle forwarders and those of vanished sandboxes are swept (default 60 s). */
   sweepIntervalMs?: number
+  /**
+   * What starts the forwarders: the local backend's launcher, so that no fork blocks labgate's event loop
+   * and a forwarder gets only its own descriptors. Default: a `DirectLauncher` (spawns from this process).
+   */
+  launcher?: ProcessLauncher
   log?: (msg: string) => void
 }
 
@@ -43,7 +49,7 @@ interface Forwarder {
   holder: { pid: number; startTime: number }
   socketPath: string
   ready: Promise<void>
-  child: ChildProcess | null
+  child: LaunchedProcess | null
   exited: boolean
   lastUsed: number
 }
@@ -97,11 +103,13 @@ export class SandboxForwarders {
   readonly #o: SandboxForwardersOptions
   readonly #asRoot = process.getuid?.() === 0
   readonly #forwarders = new Map<string, Forwarder>()
+  readonly #launcher: ProcessLauncher
   readonly #sweeper: NodeJS.Timeout
   #closed = false
 
   constructor(o: SandboxForwardersOptions) {
     this.#o = o
+    this.#launcher = o.launcher ?? new DirectLauncher()
     this.#sweeper = setInterval(() => void this.#sweep(), o.sweepIntervalMs ?? 60_000)
     this.#sweeper.unref()
   }
@@ -118,11 +126,11 @@ export class SandboxForwarders {
   }
 
   /**
-   * The socket that reaches `127.0.0.1:<port>` in the sandbox of `h`, starting its forwarder in `netns`
-   * (opened with {@link openSandboxNetns}; the caller closes it afterwards) if none runs for that holder.
-   * Concurrent calls share one start. Throws an Error when the forwarder cannot start.
+   * The socket that reaches `127.0.0.1:<port>` in the sandbox of `h`, starting its forwarder in the
+   * sandbox's network namespace if none runs for that holder. Concurrent calls share one start. Throws
+   * {@link SandboxGoneError} when the holder is gone, an Error when the forwarder cannot start.
    */
-  async socketFor(h: LocalHandle, port: number, netns: SandboxNetns): Promise<string> {
+  async socketFor(h: LocalHandle, port: number): Promise<string> {
     if (this.#closed) throw new Error('the app forwarders are closed')
     const key = keyOf(h.session, port)
     for (let current = this.#forwarders.get(key); current; current = this.#forwarders.get(key)) {
@@ -147,7 +155,7 @@ export class SandboxForwarders {
       exited: false,
       lastUsed: Date.now(),
     }
-    f.ready = this.#start(f, h, netns)
+    f.ready = this.#start(f, h)
     this.#forwarders.set(key, f)
     try {
       await f.ready
@@ -182,49 +190,43 @@ export class SandboxForwarders {
     await Promise.all([...sessions].map((s) => this.stopSession(s)))
   }
 
-  async #start(f: Forwarder, h: LocalHandle, netns: SandboxNetns): Promise<void> {
+  async #start(f: Forwarder, h: LocalHandle): Promise<void> {
     const dir = join(this.#o.runDir, f.session)
     await privateDir(this.#o.runDir, true)
     await privateDir(dir, false)
     await unlink(f.socketPath).catch(() => undefined)
-    // Without root, the sandbox's user namespace (which labgate's uid owns) grants the right to enter.
-    const user = this.#asRoot ? null : await open(`/proc/${h.childPid}/ns/user`, constants.O_RDONLY)
-    let child: ChildProcess
+    const stderrFile = join(dir, `${f.port}.log`)
+    // The launcher opens the namespaces itself and refuses them once the holder is not that process any
+    // more (a reused pid). Without root, the sandbox's user namespace (which labgate's uid owns) grants
+    // the right to enter its network namespace.
+    const files = [`/proc/${h.childPid}/ns/net`, ...(this.#asRoot ? [] : [`/proc/${h.childPid}/ns/user`])]
+    let child: LaunchedProcess
     try {
-      child = spawn(this.#o.nsenterPath ?? '/usr/bin/nsenter', this.#args(f.port, user !== null), {
-        cwd: dir,
-        stdio: ['ignore', 'ignore', 'pipe', netns.file.fd, ...(user ? [user.fd] : [])],
-        detached: true,
+      child = await this.#launcher.spawnDaemon({
+        file: this.#o.nsenterPath ?? '/usr/bin/nsenter',
+        args: this.#args(f.port, !this.#asRoot),
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+        cwd: dir,
+        stderrFile,
+        files,
+        owner: { pid: h.childPid, startTime: h.startTime },
       })
-    } finally {
-      await user?.close()
+    } catch (e) {
+      if (!(await isAlive(h.childPid, h.startTime))) throw new SandboxGoneError(h.session)
+      throw new Error(`forwarder for ${f.session} port ${f.port} did not start: ${(e as Error).message}`)
     }
     f.child = child
-    let stderr = ''
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < 4096) stderr += d
-    })
-    const exited = new Promise<void>((resolve) => {
-      child.once('error', (e) => {
-        stderr += e.message
-        f.exited = true
-        resolve()
-      })
-      child.once('exit', () => {
-        f.exited = true
-        resolve()
-      })
+    const exited = child.exit.then(() => {
+      f.exited = true
     })
     void exited.then(() => {
       if (this.#forwarders.get(keyOf(f.session, f.port)) === f)
         this.#forwarders.delete(keyOf(f.session, f.port))
     })
     if (!(await waitForSocket(f.socketPath, exited, 5000))) {
-      killGroup(child, 'SIGKILL')
-      throw new Error(
-        `forwarder for ${f.session} port ${f.port} did not start${stderr ? `: ${stderr.trim()}` : ''}`,
-      )
+      killGroup(child.pid, 'SIGKILL')
+      const stderr = (await readFile(stderrFile, 'utf8').catch(() => '')).slice(0, 4096).trim()
+      throw new Error(`forwarder for ${f.session} port ${f.port} did not start${stderr ? `: ${stderr}` : ''}`)
     }
   }
 
@@ -255,13 +257,12 @@ export class SandboxForwarders {
     await f.ready.catch(() => undefined)
     const child = f.child
     if (child && !f.exited) {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-      killGroup(child, 'SIGTERM')
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 2000)
-      await gone
+      killGroup(child.pid, 'SIGTERM')
+      const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2000)
+      await child.exit
       clearTimeout(timer)
       // Forked connection processes share the listener's process group: take any that linger with it.
-      killGroup(child, 'SIGKILL')
+      killGroup(child.pid, 'SIGKILL')
     }
     await unlink(f.socketPath).catch(() => undefined)
   }
@@ -286,10 +287,9 @@ const keyOf = (session: string, port: number) => `${session}\0${port}`
 const sameHolder = (f: Forwarder, h: LocalHandle) =>
   f.holder.pid === h.childPid && f.holder.startTime === h.startTime
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return
+function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-child.pid, signal)
+    process.kill(-pid, signal)
   } catch {
     // Already gone.
   }

@@ -109,7 +109,8 @@ beforeAll(async () => {
   writeFileSync(join(config, 'portal.yaml'), PORTAL)
   await h.restart({ config })
   backend = h.lg.deps.backend as LocalBackend
-  proxy = new AppProxy({ runDir: join(h.data, 'run'), maxBodyBytes: 1024 * 1024 })
+  // The backend's launcher starts the forwarders, as in labgate.
+  proxy = new AppProxy({ runDir: join(h.data, 'run'), maxBodyBytes: 1024 * 1024, launcher: backend.launcher })
   g = await startGatewayApp(h, (app, ctx) => {
     appRoutes(app, ctx, proxy)
     app.server.on('upgrade', appUpgradeHandler(ctx, proxy))

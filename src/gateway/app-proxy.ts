@@ -105,8 +105,10 @@ export class AppProxy {
     }
     try {
       if (ns.shared) return { host: '127.0.0.1', port }
-      return { socketPath: await this.forwarders.socketFor(h, port, ns) }
+      return { socketPath: await this.forwarders.socketFor(h, port) }
     } catch (e) {
+      if (e instanceof SandboxGoneError)
+        throw new AppUnavailableError(503, "This session's sandbox is not running")
       this.#log(`app proxy: ${s.name} port ${port}: ${(e as Error).message}`)
       throw new AppUnavailableError(502, "Could not reach the session's network: try again in a moment")
     } finally {

@@ -34,7 +34,11 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
   const { deps } = ctx
   const activity = new ActivityTracker({ store: deps.store, clock: deps.clock, log: deps.log })
   const sshKeys = new SessionSshKeys({ keysDir: (s) => join(dataDir, 'sessions', s, 'ssh') })
-  const appProxy = new AppProxy({ runDir: join(dataDir, 'run'), log: deps.log })
+  const appProxy = new AppProxy({
+    runDir: join(dataDir, 'run'),
+    log: deps.log,
+    ...(backend instanceof LocalBackend ? { launcher: backend.launcher } : {}),
+  })
   const terminals =
     backend instanceof LocalBackend
       ? new TerminalManager({

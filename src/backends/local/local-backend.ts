@@ -285,6 +285,11 @@ export class LocalBackend implements SessionBackend {
     }
   }
 
+  /** What starts this backend's sandboxes and shells (for other host processes of sessions, too). */
+  get launcher(): ProcessLauncher {
+    return this.#launcher
+  }
+
   /**
    * Starts `cmd` (from {@link execCommand}) through the backend's launcher, with the pty slave at `tty` as
    * its stdin, stdout, stderr and controlling terminal, and puts it into the sandbox's cgroup. Rejects with
