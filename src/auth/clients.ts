@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
 import { conflict } from '../errors.js'
 import type { Database } from '../store/schema.js'
+import { compiledQueriesOf, placeholders } from '../store/compiled-queries.js'
 import { sharedCommit } from '../store/shared-commit.js'
 import type { ClientKind, ClientRecord } from './records.js'
 import { toClient } from './rows.js'
@@ -34,7 +35,11 @@ export async function registerClient(
   input: RegisterClientInput,
 ): Promise<ClientRecord> {
   const id = input.id ?? randomToken(24)
-  const taken = await db.selectFrom('oauth_clients').select('id').where('id', '=', id).executeTakeFirst()
+  // A session's dashboard client is registered as each sandbox starts: both queries are compiled once.
+  const queries = compiledQueriesOf(db)
+  const [taken] = await queries.run(db, 'clientTaken', [id], (a) =>
+    db.selectFrom('oauth_clients').select('id').where('id', '=', a<string>(0)),
+  )
   if (taken) throw conflict(`OAuth client ${id} already exists`)
   const row = {
     id,
@@ -50,9 +55,12 @@ export async function registerClient(
     disabled_at: null,
     created_at: clock.now(),
   }
-  // Clients are registered while allocations run (a session's dashboard client as its sandbox starts):
-  // the insert shares their durable commit.
-  await sharedCommit(db, (trx) => trx.insertInto('oauth_clients').values(row).execute())
+  // The insert shares the durable commit of the allocations that run meanwhile.
+  await sharedCommit(db, (trx) =>
+    queries.run(trx, 'insertClient', Object.values(row), (a) =>
+      trx.insertInto('oauth_clients').values(placeholders(row, a)),
+    ),
+  )
   return toClient(row)
 }
 

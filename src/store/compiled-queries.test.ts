@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CompiledQueries, QueryTemplateError, placeholders } from './compiled-queries.js'
+import { CompiledQueries, QueryTemplateError, compiledQueriesOf, placeholders } from './compiled-queries.js'
 import { openSqlite, type Db } from './open.js'
 
 describe('CompiledQueries', () => {
@@ -54,6 +54,18 @@ describe('CompiledQueries', () => {
       { key: 'd', value: 'four' },
       { key: 'e', value: 'five' },
     ])
+  })
+
+  it('shares one set of compiled queries between handles of one dialect', async () => {
+    const other = await openSqlite(':memory:')
+    try {
+      expect(compiledQueriesOf(other.kysely)).toBe(compiledQueriesOf(db.kysely))
+      await db.kysely.transaction().execute(async (trx) => {
+        expect(compiledQueriesOf(trx)).toBe(compiledQueriesOf(db.kysely))
+      })
+    } finally {
+      await other.close()
+    }
   })
 
   it('refuses a query whose argument ends up in its SQL text', async () => {

@@ -71,6 +71,19 @@ function compileTemplate(q: CompiledQuery<unknown>, key: string): Template {
   return { sql: q.sql, slots }
 }
 
+const byDialect = new WeakMap<object, CompiledQueries>()
+
+/**
+ * The compiled queries shared by every handle of `db`'s SQL dialect (the SQL Kysely builds depends on
+ * the dialect only): for code outside the store that runs hot queries on a Kysely handle.
+ */
+export function compiledQueriesOf(db: { getExecutor(): { readonly adapter: object } }): CompiledQueries {
+  const dialect = db.getExecutor().adapter.constructor
+  let q = byDialect.get(dialect)
+  if (!q) byDialect.set(dialect, (q = new CompiledQueries()))
+  return q
+}
+
 /** `row` with each value replaced by its argument's placeholder, in order: pass `Object.values(row)` as the arguments. */
 export function placeholders<T extends object>(row: T, a: Arg, offset = 0): T {
   return Object.fromEntries(Object.keys(row).map((k, i) => [k, a(offset + i)])) as T

@@ -4,7 +4,7 @@ import type { PortalWorkshop } from '../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import { toEnvironment, toSession, toUser, sessionColumns, type Environment, type Session } from './rows.js'
 import { sharedCommit } from './shared-commit.js'
-import { CompiledQueries, placeholders, type Arg } from './compiled-queries.js'
+import { compiledQueriesOf, placeholders, type Arg } from './compiled-queries.js'
 import { RowCache } from './row-cache.js'
 import type { Database } from './schema.js'
 import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
@@ -21,9 +21,6 @@ const settingsByDb = new WeakMap<Kysely<Database>, Map<string, PortalWorkshop>>(
 const SETTINGS_KEPT = 1000
 
 const LIVE: SessionState[] = ['STARTING', 'WAITING', 'RUNNING']
-
-/** The hot queries, compiled once per dialect (see `CompiledQueries`). */
-const compiled = { sqlite: new CompiledQueries(), postgres: new CompiledQueries() }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')
 
@@ -71,7 +68,7 @@ export class KyselyStore implements Store {
 
   /** Runs the hot query `key` (one shape of query per key) with `args`; see `CompiledQueries.run`. */
   #run<R>(key: string, args: readonly unknown[], build: (a: Arg) => Compilable<R>): Promise<R[]> {
-    return compiled[this.dialect].run(this.db, key, args, build)
+    return compiledQueriesOf(this.db).run(this.db, key, args, build)
   }
 
   /**
