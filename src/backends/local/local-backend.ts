@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { LabgateError } from '../../errors.js'
@@ -150,7 +150,10 @@ export class LocalBackend implements SessionBackend {
       throw new LabgateError('backend_failed', `invalid session name ${JSON.stringify(spec.session)}`)
     }
     const env = sandboxEnv(spec)
-    const existed = existsSync(sessionDir(this.#dataDir, spec.session))
+    const existed = await stat(sessionDir(this.#dataDir, spec.session)).then(
+      () => true,
+      () => false,
+    )
     const { dir, home } = await createSessionFiles(this.#dataDir, spec.session, this.#ids.uid, this.#ids.gid)
     const cgroup = await this.#cgroups.create(spec.session, spec.limits)
     const args = bwrapArgs({
