@@ -33,9 +33,13 @@ export async function activateSession(
   if (s.expiresAt !== null && s.expiresAt <= now)
     throw badRequest('The activation window of this session has passed')
   const env = await deps.store.getEnvironment(s.environment)
-  // The activation and its audit event land in one commit.
+  // The activation and its audit event land in one commit. The row is read again inside the transaction:
+  // the sandbox coming up (STARTING → RUNNING) between the read above and this update is no reason to
+  // refuse; only another activation is.
   let publish = () => {}
   const activated = await deps.store.transaction(async (tx) => {
+    const current = await tx.getSession(s.name)
+    if (!current || current.activatedAt !== null) return null
     const row = await tx.updateSession(
       s.name,
       {
@@ -46,7 +50,7 @@ export async function activateSession(
         lastViewAt: now,
       },
       ['STARTING', 'RUNNING'],
-      s.version,
+      current.version,
     )
     if (row) {
       publish = await deps.events.record(tx, {

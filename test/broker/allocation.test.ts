@@ -187,6 +187,30 @@ describe('session timeouts and expiry', () => {
     expect(await h.deps.store.getSession(r.session.name)).toBeNull()
   })
 
+  it('activates a session whose row changed meanwhile (its sandbox came up); a second activation is refused', async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }))
+    const r = await ask('lab-w01', 'racer')
+    const store = h.deps.store
+    // Between activation's first read and its write, another write bumps the row's version.
+    const racing = new Proxy(store, {
+      get: (target, prop) => {
+        if (prop === 'getEnvironment')
+          return async (name: string) => {
+            await target.updateSession(r.session.name, { lastActivityAt: h.clock.now() })
+            return target.getEnvironment(name)
+          }
+        const value = Reflect.get(target, prop) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const result = await activateSession({ ...h.deps, store: racing }, r.session.name, r.token, null)
+    expect(result.kind).toBe('activated')
+    expect((await store.getSession(r.session.name))!.activatedAt).toBe(h.clock.now())
+    expect(await code(activateSession(h.deps, r.session.name, r.token, null))).toBe(
+      'bad_request: This activation link has already been used',
+    )
+  })
+
   it('marks a session whose sandbox fails to start as stopped (failed)', async () => {
     h = await startBroker(
       buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }),
