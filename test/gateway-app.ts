@@ -74,9 +74,15 @@ export async function startGatewayApp(
 }
 
 /** Requests a session of `environment` for `user` through the robot API; returns its name. */
-export async function requestSession(h: Harness, environment: string, user: string): Promise<string> {
+export async function requestSession(
+  h: Harness,
+  environment: string,
+  user: string,
+  /** More query parameters, e.g. `&timeout=0` (activation window: the workshop's expiry). */
+  extra = '',
+): Promise<string> {
   const res = await fetch(
-    `${h.url}/workshops/environment/${environment}/request/?index_url=https://hub.test/&user=${user}`,
+    `${h.url}/workshops/environment/${environment}/request/?index_url=https://hub.test/&user=${user}${extra}`,
     { headers: { authorization: `Bearer ${await h.token()}` } },
   )
   if (res.status !== 200) throw new Error(`request: ${res.status} ${await res.text()}`)

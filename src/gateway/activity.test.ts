@@ -118,7 +118,9 @@ describe('activity routes', () => {
     )
     tracker = new ActivityTracker({ store: h.lg.deps.store, clock, flushIntervalMs: 60_000 })
     g = await startGatewayApp(h, (app, ctx) => activityRoutes(app, ctx, tracker))
-    name = await requestSession(h, 'lab-w01', 'learner')
+    // Never activated, and the tests move the clock by more than the default 60 s activation window:
+    // without timeout=0 the reconciler may expire the session between two tests.
+    name = await requestSession(h, 'lab-w01', 'learner', '&timeout=0')
     owner = await g.cookieFor('learner', name)
     staff = `Bearer ${await h.passwordToken('admin@lab', 'admin-password-123456')}`
   })
