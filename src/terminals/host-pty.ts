@@ -41,7 +41,14 @@ export function openHostPty(size: TerminalSize, opts: HostPtyOptions): PtyLike {
   let closed = false
   let exitReported = false
 
-  const drained = new Promise<void>((resolve) => master.once('close', () => resolve()))
+  // Closed by itself once every holder of the slave side is gone (EIO): from then on the descriptor's
+  // number may belong to another file, so nothing may use it.
+  const drained = new Promise<void>((resolve) =>
+    master.once('close', () => {
+      closed = true
+      resolve()
+    }),
+  )
   master.on('data', (data: Buffer) => dataListeners.forEach((l) => l(data)))
   // EIO: every holder of the slave side is gone. The stream closes after it.
   master.on('error', () => undefined)
