@@ -190,9 +190,23 @@ export class Reconciler {
         portalLive,
       })
       for (let i = 0; i < n; i++) {
-        // One commit for the session's name and its row (outside a transaction, each is its own fsync).
-        const s = await store.transaction((tx) =>
-          tx.createSession({
+        // Counted again under the portal's lock, in the transaction that creates the reserve: allocations
+        // that ran since the count above may have filled the environment or the portal. One commit for
+        // the session's name and its row.
+        const s = await store.transaction(async (tx) => {
+          await tx.lockPortal(portal.name)
+          const now = await tx.countSessions(portal.name)
+          const e = now.environments.get(env.name) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
+          const room = reservesToStart({
+            capacity: settings.capacity,
+            reserved: target,
+            envLive: e.live,
+            envUnallocated: e.unallocated,
+            portalMaximum: portal.maximum,
+            portalLive: now.portalLive,
+          })
+          if (room < 1) return null
+          return tx.createSession({
             environment: env.name,
             portal: env.portal,
             workshop: env.workshop,
@@ -209,8 +223,9 @@ export class Reconciler {
             analyticsUrl: null,
             params: {},
             backend: this.deps.backend.name,
-          }),
-        )
+          })
+        })
+        if (!s) break
         portalLive++
         runner.launch(s)
       }
