@@ -104,20 +104,6 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
     expect(missing.code).toBe(127)
   })
 
-  it('runs a ready sandbox at niceness 0, whatever its setup ran at', async () => {
-    const { handle } = await start()
-    const niceOf = (pid: number) => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
-    }
-    const holder = readFileSync(`/proc/${handle.childPid}/task/${handle.childPid}/children`, 'utf8')
-      .split(' ')
-      .filter(Boolean)
-      .map(Number)
-    expect(holder.length).toBeGreaterThan(0)
-    for (const pid of [handle.pid, handle.childPid, ...holder]) expect(niceOf(pid)).toBe(0)
-  })
-
   it('exec refuses a sandbox that is gone', async () => {
     const { handle } = await start()
     await backend.stop(handle)

@@ -68,7 +68,10 @@ export class HelperLauncher implements ProcessLauncher {
     const { child } = helper.channel
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     helper.channel.close()
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 2000).unref())])
+    // (A ref'd timer: the caller's shutdown goes on once the helper is gone, or after 2 s at most.)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 2000)))])
+    clearTimeout(timer)
   }
 
   #request(req: Omit<HelperRequest, 'id'>): Promise<LaunchedProcess & { childPid?: number }> {

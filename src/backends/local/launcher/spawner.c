@@ -34,7 +34,6 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,12 +43,6 @@
 #define MAX_FIELDS 4096
 #define MAX_MESSAGE (16u << 20)
 #define MAX_PENDING 2048
-/*
- * Sandbox setup (namespaces, mounts) is CPU-bound kernel work. As root, bwrap sets up at this niceness and
- * is put back to 0 once the sandbox is ready, so that a burst of starts yields to labgate's requests
- * instead of starving them. (Without root a process cannot lower its niceness again: no change then.)
- */
-#define SETUP_NICE 10
 
 typedef struct {
   uint32_t n;
@@ -214,7 +207,6 @@ static void start_sandbox(Message *m) {
         dup2(info[1], 3) < 0 || dup2(args[0], 4) < 0)
       _exit(126);
     if (setsid() < 0) _exit(126);
-    if (geteuid() == 0 && setpriority(PRIO_PROCESS, 0, SETUP_NICE) < 0) _exit(126);
     if (with_ids && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) _exit(126);
     if (chdir("/") < 0) _exit(126);
     execve(bwrap, argv, envp);
@@ -270,21 +262,6 @@ static void fail_pending(Pending *p, const char *why, int reaped) {
   close_pending(p);
 }
 
-/* Puts a ready sandbox's processes (bwrap, its pid 1, the holder) back to niceness 0. */
-static void restore_priority(Pending *p) {
-  setpriority(PRIO_PROCESS, (id_t)p->pid, 0);
-  setpriority(PRIO_PROCESS, (id_t)p->child_pid, 0);
-  char path[64], list[256];
-  snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", p->child_pid, p->child_pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ssize_t r = read(fd, list, sizeof list - 1);
-  close(fd);
-  list[r > 0 ? r : 0] = 0;
-  for (char *tok = strtok(list, " \n"); tok; tok = strtok(NULL, " \n"))
-    setpriority(PRIO_PROCESS, (id_t)strtol(tok, NULL, 10), 0);
-}
-
 static void check_ready(Pending *p) {
   if (p->child_pid < 0) {
     char *at = strstr(p->info, "\"child-pid\"");
@@ -299,7 +276,6 @@ static void check_ready(Pending *p) {
   }
   if (!p->ready && strstr(p->out, READY_LINE)) p->ready = 1;
   if (p->ready && p->child_pid > 0) {
-    if (geteuid() == 0) restore_priority(p);
     char pid[16], child[24];
     snprintf(pid, sizeof pid, "%d", (int)p->pid);
     snprintf(child, sizeof child, "%ld", p->child_pid);
