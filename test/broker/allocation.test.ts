@@ -211,6 +211,40 @@ describe('session timeouts and expiry', () => {
     )
   })
 
+  it('never starts a reserve beyond capacity when allocations fill the environment during a pass', async () => {
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 1 })] }),
+    )
+    await h.settle()
+    await ask('lab-w01', 'first') // takes the reserve: the pass below wants to replace it
+    const store = h.deps.store
+    let raced = false
+    // The pass counts (live: 1 of 2); before it creates the replacement, another user takes the last place.
+    h.deps.store = new Proxy(store, {
+      get: (target, prop) => {
+        if (prop === 'countSessions')
+          return async (portal: string) => {
+            const counted = await target.countSessions(portal)
+            if (!raced) {
+              raced = true
+              await ask('lab-w01', 'second')
+            }
+            return counted
+          }
+        const value = Reflect.get(target, prop) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    await h.reconciler.runPass()
+    h.deps.store = store
+    expect(raced).toBe(true)
+    const live = await store.listSessions({
+      environment: 'lab-w01',
+      states: ['STARTING', 'WAITING', 'RUNNING'],
+    })
+    expect(live.map((s) => s.owner).sort()).toEqual(['first', 'second'])
+  })
+
   it('marks a session whose sandbox fails to start as stopped (failed)', async () => {
     h = await startBroker(
       buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }),
