@@ -1,9 +1,14 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { DirectLauncher } from '../backends/local/launcher/direct-launcher.js'
+import { HelperLauncher } from '../backends/local/launcher/helper-launcher.js'
 import { until } from '../backends/local/launcher/launcher.conformance.js'
 import { openHostPty } from './host-pty.js'
 
 const launcher = new DirectLauncher()
+const after: (() => Promise<void>)[] = []
+afterAll(async () => {
+  for (const f of after) await f()
+})
 const size = { cols: 100, rows: 30 }
 const signal = (pid: number, sig: string) => process.kill(pid, sig)
 
@@ -48,6 +53,25 @@ describe('openHostPty', () => {
     // Closed: input and resizes are ignored, never sent to a reused descriptor.
     pty.write('x')
     pty.resize(10, 10)
+  })
+
+  it('hangs up on SIGKILL even when the shell escaped the signal, and reports the exit', async () => {
+    // The launched process ignores the signal's target (kill does nothing) and keeps the slave open. (The
+    // helper starts it: a process this one spawned would inherit the pty's master and never be hung up.)
+    const helper = new HelperLauncher()
+    after.push(() => helper.close())
+    const pty = openHostPty(size, {
+      launch: (tty) => helper.spawnOnTerminal({ file: '/bin/sleep', args: ['30'], env: {}, tty }),
+      kill: () => undefined,
+    })
+    const seen = collect(pty)
+    await until(() => pty.pid > 0)
+    const sleeper = pty.pid
+    pty.kill('SIGKILL')
+    // Hanging up the terminal ends the sleeping session leader (SIGHUP), and the exit is reported.
+    await until(() => seen.exits.length > 0)
+    expect(seen.exits[0]!.signal).toBe(1)
+    expect(() => process.kill(sleeper, 0)).toThrow()
   })
 
   it('shows why the shell could not start and exits with status 1', async () => {

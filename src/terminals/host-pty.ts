@@ -104,6 +104,9 @@ export function openHostPty(size: TerminalSize, opts: HostPtyOptions): PtyLike {
     kill: (signal = 'SIGHUP') => {
       if (pid > 0) opts.kill(pid, signal)
       else pendingSignal = signal
+      // SIGKILL is the last word: also hang the terminal up, so that a shell the signal missed (one that
+      // nsenter had not forked yet when it was signalled) loses it too, and nothing holds this process up.
+      if (signal === 'SIGKILL') closeMaster()
     },
   }
 }
