@@ -64,12 +64,7 @@ export class DirectLauncher implements ProcessLauncher {
       closeSync(tty)
     }
     const exit = exitOf(child)
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve)
-      child.once('error', (err) =>
-        reject(new LabgateError('backend_failed', `cannot run ${opts.file}: ${err.message}`)),
-      )
-    })
+    await spawned(child, opts.file)
     if (opts.cgroup) joinCgroup(opts.cgroup, child.pid as number)
     return { pid: child.pid as number, exit }
   }
@@ -101,12 +96,7 @@ export class DirectLauncher implements ProcessLauncher {
       for (const fd of opened) closeSync(fd)
     }
     const exit = exitOf(child)
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve)
-      child.once('error', (err) =>
-        reject(new LabgateError('backend_failed', `cannot run ${opts.file}: ${err.message}`)),
-      )
-    })
+    await spawned(child, opts.file)
     return { pid: child.pid as number, exit }
   }
 
@@ -120,6 +110,16 @@ function joinCgroup(cgroup: string, pid: number): void {
   } catch {
     // The backend attaches again once the process is running, and reports limits it cannot apply.
   }
+}
+
+/** Resolves once `child` runs; rejects with `backend_failed` when `file` could not be started. */
+function spawned(child: ChildProcess, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('spawn', resolve)
+    child.once('error', (err) =>
+      reject(new LabgateError('backend_failed', `cannot run ${file}: ${err.message}`)),
+    )
+  })
 }
 
 function exitOf(child: ChildProcess): Promise<ExitStatus> {

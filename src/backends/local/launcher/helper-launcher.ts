@@ -66,6 +66,7 @@ export class HelperLauncher implements ProcessLauncher {
     if (!helper) return
     this.#helper = null
     const { child } = helper.channel
+    if (child.exitCode !== null || child.signalCode !== null) return
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     helper.channel.close()
     // (A ref'd timer: the caller's shutdown goes on once the helper is gone, or after 2 s at most.)

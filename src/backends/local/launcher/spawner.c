@@ -302,6 +302,19 @@ static int drain(int fd, char *buf, size_t *len, size_t cap) {
   return 1;
 }
 
+/*
+ * Waits until a child forked with a close-on-exec error pipe has exec'd (end of file: 0) or failed (the errno
+ * it wrote); closes the pipe.
+ */
+static int exec_error(int fd) {
+  int err = 0;
+  ssize_t r;
+  do r = read(fd, &err, sizeof err);
+  while (r < 0 && errno == EINTR);
+  close(fd);
+  return r == sizeof err ? err : 0;
+}
+
 static void start_terminal(Message *m) {
   const char *id = m->v[1];
   if (m->n < 6) return reply_err(id, "malformed terminal request");
@@ -350,12 +363,8 @@ static void start_terminal(Message *m) {
     close(errpipe[0]);
     return reply_err(id, "fork failed");
   }
-  int err = 0;
-  ssize_t r;
-  do r = read(errpipe[0], &err, sizeof err);
-  while (r < 0 && errno == EINTR);
-  close(errpipe[0]);
-  if (r == sizeof err) {
+  int err = exec_error(errpipe[0]);
+  if (err) {
     snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(err));
     return reply_err(id, msg);
   }
@@ -456,12 +465,8 @@ static void start_daemon(Message *m) {
     close(errpipe[0]);
     return reply_err(id, "fork failed");
   }
-  int e = 0;
-  ssize_t r;
-  do r = read(errpipe[0], &e, sizeof e);
-  while (r < 0 && errno == EINTR);
-  close(errpipe[0]);
-  if (r == sizeof e) {
+  int e = exec_error(errpipe[0]);
+  if (e) {
     snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(e));
     return reply_err(id, msg);
   }
