@@ -21,6 +21,16 @@ for (const { kind, command } of KINDS) {
   helperSuite(kind, command)
 }
 
+/**
+ * The descriptors `pid` holds, once it has settled. The launcher replies as soon as the child has exec'd,
+ * when the program's dynamic loader may still hold a library open for a moment (fd 3 on libc.so.6, seen on a
+ * busy machine). A leaked descriptor stays, so polling briefly still catches one.
+ */
+function fdsOf(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).sort()
+}
+const POLL = { timeout: 2000, interval: 20 }
+
 /** The launcher helpers this test process has started (their command line names `command`). */
 function helperPids(command: string): number[] {
   return readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
@@ -57,7 +67,7 @@ function helperSuite(kind: 'native' | 'node', command: string): void {
           tty: pty.pty,
         })
         closeSync(pty.slave)
-        expect(readdirSync(`/proc/${launched.pid}/fd`).sort()).toEqual(['0', '1', '2'])
+        await expect.poll(() => fdsOf(launched.pid), POLL).toEqual(['0', '1', '2'])
         process.kill(launched.pid, 'SIGKILL')
         expect(await launched.exit).toEqual({ code: null, signal: 'SIGKILL' })
       } finally {
@@ -78,7 +88,7 @@ function helperSuite(kind: 'native' | 'node', command: string): void {
           stderrFile: join(dir, 'err.log'),
           files: ['/proc/self/ns/net'],
         })
-        expect(readdirSync(`/proc/${launched.pid}/fd`).sort()).toEqual(['0', '1', '2', '3'])
+        await expect.poll(() => fdsOf(launched.pid), POLL).toEqual(['0', '1', '2', '3'])
         expect(readlinkSync(`/proc/${launched.pid}/fd/0`)).toBe('/dev/null')
         expect(readlinkSync(`/proc/${launched.pid}/fd/3`)).toBe(readlinkSync('/proc/self/ns/net'))
         process.kill(launched.pid, 'SIGKILL')
