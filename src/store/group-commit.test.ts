@@ -73,4 +73,13 @@ describe('GroupCommit', () => {
     expect(await keys()).toEqual([])
     expect(await group.run(async () => 'still works')).toBe('still works')
   })
+
+  it('fails what is waiting when no transaction can begin (a closed database), and stays usable', async () => {
+    const other = await openSqlite(join(dir, 'other.db'))
+    const group = new GroupCommit<Database, Transaction<Database>>(other.kysely, (trx) => trx)
+    await other.close()
+    const runs = Array.from({ length: 3 }, (_, i) => group.run(async (trx) => put(trx, `k${i}`)))
+    for (const r of runs) await expect(r).rejects.toThrow(/destroyed/)
+    await expect(group.run(async () => 'later')).rejects.toThrow(/destroyed/)
+  })
 })

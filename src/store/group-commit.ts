@@ -100,7 +100,10 @@ export class GroupCommit<DB, S> {
       })
     } catch (error) {
       // A lone function's own error comes through here (its transaction rolled back); otherwise the
-      // commit itself, or a savepoint statement, failed and nothing of the group is durable.
+      // commit itself, or a savepoint statement, failed and nothing of the group is durable. When not even
+      // the transaction began (a closed database), the waiting functions get its error: left queued, they
+      // would be retried at once, forever.
+      if (group.length === 0) group = this.#queue.splice(0, MAX_GROUP)
       return { group, outcomes: group.map(() => ({ ok: false as const, error })) }
     }
     if (group.length === 1) this.stats.solo++
