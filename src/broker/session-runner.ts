@@ -22,7 +22,9 @@ export class SessionRunner {
   private readonly warned = new Set<string>()
   private readonly stopping = new Set<Promise<void>>()
   private readonly beforeStopHooks: ((s: Session) => Promise<void>)[] = []
-  private readonly startedHooks: ((s: Session) => void)[] = []
+  private readonly startedHooks: ((s: Session) => void | Promise<void>)[] = []
+  /** What after-start hooks are still doing (shutdown waits for it: it may write to the store). */
+  private readonly afterStart = new Set<Promise<void>>()
 
   constructor(private readonly deps: Omit<BrokerDeps, 'runner'>) {}
 
@@ -40,10 +42,10 @@ export class SessionRunner {
     await this.inFlight.get(name)
   }
 
-  /** Resolves when every start and stop under way has finished (for shutdown). */
+  /** Resolves when every start and stop under way, and every after-start hook, has finished (for shutdown). */
   async drain(): Promise<void> {
-    while (this.inFlight.size > 0 || this.stopping.size > 0) {
-      await Promise.all([...this.inFlight.values(), ...this.stopping])
+    while (this.inFlight.size > 0 || this.stopping.size > 0 || this.afterStart.size > 0) {
+      await Promise.all([...this.inFlight.values(), ...this.stopping, ...this.afterStart])
     }
   }
 
@@ -194,18 +196,24 @@ export class SessionRunner {
 
   /**
    * Registers `hook` to run once a session's sandbox is up and its row is WAITING (a reserve) or RUNNING
-   * (committed), e.g. to start its first terminal ahead of the learner. A throwing hook is logged.
+   * (committed), e.g. to start its first terminal ahead of the learner. A hook's promise is not waited for
+   * by the start, only by {@link drain}; a hook that throws or rejects is logged.
    */
-  onStarted(hook: (s: Session) => void): void {
+  onStarted(hook: (s: Session) => void | Promise<void>): void {
     this.startedHooks.push(hook)
   }
 
   private started(s: Session): void {
+    const failed = (e: unknown) =>
+      this.deps.log(`session ${s.name}: after-start hook failed: ${(e as Error).message}`)
     for (const hook of this.startedHooks) {
       try {
-        hook(s)
+        const pending = hook(s)
+        if (!pending) continue
+        const tracked = pending.catch(failed).finally(() => this.afterStart.delete(tracked))
+        this.afterStart.add(tracked)
       } catch (e) {
-        this.deps.log(`session ${s.name}: after-start hook failed: ${(e as Error).message}`)
+        failed(e)
       }
     }
   }

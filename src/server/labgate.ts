@@ -136,9 +136,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     redeem: (body) => oauth.tokens.authorizationCode(undefined, body),
   })
   // Registering a session's dashboard client is a commit: do it while the sandbox is new, not at sign-in.
-  deps.runner.onStarted(
-    (s) => void signIn.prepare(s.name).catch((e: Error) => log(`session ${s.name}: ${e.message}`)),
-  )
+  deps.runner.onStarted((s) => signIn.prepare(s.name))
   const app = await buildHttpApp({
     ctx,
     portalInfo,

@@ -59,6 +59,30 @@ describe('allocation', () => {
     expect((await h.deps.store.getSession(a.session.name))!.state).toBe('RUNNING')
   })
 
+  it("runs after-start hooks once a sandbox is up; drain waits for a hook's promise and logs its failure", async () => {
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 0 })] }),
+    )
+    const started: string[] = []
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    h.deps.runner.onStarted(async (s) => {
+      started.push(`${s.name} ${s.state}`)
+      await held
+      throw new Error('hook gave up')
+    })
+    const a = await ask('lab-w01', 'a')
+    await h.deps.runner.whenSettled(a.session.name)
+    expect(started).toEqual([`${a.session.name} RUNNING`])
+    let drained = false
+    const draining = h.deps.runner.drain().then(() => (drained = true))
+    await new Promise((r) => setTimeout(r, 20))
+    expect(drained).toBe(false)
+    release()
+    await draining
+    expect(h.logs).toContain(`session ${a.session.name}: after-start hook failed: hook gave up`)
+  })
+
   it('is idempotent per user and environment, refreshing a pending window with the same token', async () => {
     h = await startBroker(
       buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 2, reserved: 0 })] }),

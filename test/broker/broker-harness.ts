@@ -22,6 +22,8 @@ export interface BrokerHarness {
   backend: SessionBackend
   reconciler: Reconciler
   db: Db
+  /** What the broker logged, in order. */
+  logs: string[]
   /** Runs reconciler passes until the sandboxes being started have settled. */
   settle(): Promise<void>
   close(): Promise<void>
@@ -42,6 +44,7 @@ export async function startBroker(
     portal: () => ({ name: portal.name, uid: 'uid', generation: 1, url: 'http://portal.test' }),
   })
   let seed = 0
+  const logs: string[] = []
   const { deps, runner, reconciler } = composeBroker(
     {
       store,
@@ -50,7 +53,7 @@ export async function startBroker(
       events,
       portal,
       secrets: new SessionSecrets(Buffer.alloc(32, 7)),
-      log: () => {},
+      log: (m) => logs.push(m),
       random: (n: number) => seed++ % n,
     },
     { intervalMs: 3_600_000 },
@@ -62,6 +65,7 @@ export async function startBroker(
     backend,
     reconciler,
     db,
+    logs,
     async settle() {
       for (let i = 0; i < 20; i++) {
         await reconciler.runPass()
