@@ -210,6 +210,21 @@ describe('TerminalManager', () => {
     expect(manager.list('s2')).toEqual([])
   })
 
+  it('starts no shell once closeAll was called: prestart does nothing, attach is unavailable', async () => {
+    const { manager, ptys } = setup()
+    manager.attach('s1', '1', handle, {}, new Client())
+    const closing = manager.closeAll()
+    // A sandbox whose start finishes during shutdown: its terminal must not start (its pty would keep the
+    // process alive after everything else closed).
+    manager.prestart('s2', '1', handle, {})
+    expect(() => manager.attach('s3', '1', handle, {}, new Client())).toThrow(
+      expect.objectContaining({ code: 'unavailable' }),
+    )
+    await closing
+    expect(ptys).toHaveLength(1)
+    expect(manager.list('s2')).toEqual([])
+  })
+
   it('drives a real local shell (no sandbox): output, input, SIGHUP on close', async () => {
     const manager = new TerminalManager({
       spawnShell: (_s, _h, env, size) =>

@@ -97,6 +97,7 @@ export class TerminalManager {
   readonly #o: TerminalManagerOptions
   readonly #terminals = new Map<string, Map<string, Terminal>>()
   readonly #lastActivity = new Map<string, number>()
+  #closed = false
 
   constructor(opts: TerminalManagerOptions) {
     this.#o = opts
@@ -105,7 +106,8 @@ export class TerminalManager {
   /**
    * Attaches `client` to terminal `id` of `session`, starting its shell (at `size`) when there is none. The
    * client first receives the scrollback, then live output. Throws `bad_request` for an id that does not
-   * match {@link TERMINAL_ID}, `conflict` over the terminal or client limits, and whatever the spawner throws.
+   * match {@link TERMINAL_ID}, `conflict` over the terminal or client limits, `unavailable` once
+   * {@link closeAll} was called, and whatever the spawner throws.
    */
   attach(
     session: string,
@@ -117,6 +119,7 @@ export class TerminalManager {
   ): TerminalAttachment {
     if (!TERMINAL_ID.test(id))
       throw new LabgateError('bad_request', `invalid terminal id ${JSON.stringify(id)}`)
+    if (this.#closed) throw new LabgateError('unavailable', 'labgate is shutting down')
     let terminal = this.#terminals.get(session)?.get(id)
     let created = !terminal
     if (terminal?.prestarted !== undefined) {
@@ -171,8 +174,8 @@ export class TerminalManager {
   /**
    * Starts terminal `id` of `session` ahead of its first client, so that the learner finds a prompt
    * waiting. The first {@link attach} takes it over when `env` is still the environment it asks for, and
-   * replaces it otherwise. Does nothing when the terminal exists; never throws (a failure is logged, and the
-   * first attach starts the shell as usual).
+   * replaces it otherwise. Does nothing when the terminal exists or after {@link closeAll}; never throws (a
+   * failure is logged, and the first attach starts the shell as usual).
    */
   prestart(
     session: string,
@@ -181,7 +184,7 @@ export class TerminalManager {
     env: Record<string, string>,
     size: TerminalSize = { cols: 80, rows: 24 },
   ): void {
-    if (this.#terminals.get(session)?.has(id)) return
+    if (this.#closed || this.#terminals.get(session)?.has(id)) return
     try {
       const terminal = this.#start(session, id, handle, env, clampSize(size.cols, size.rows))
       terminal.prestarted = envKey(env)
@@ -207,8 +210,13 @@ export class TerminalManager {
     await Promise.all(terminals.map((t) => this.#close(t, message)))
   }
 
-  /** Closes every terminal of every session (for shutdown), as {@link closeSession} does. */
+  /**
+   * Closes every terminal of every session (for shutdown), as {@link closeSession} does, and starts no shell
+   * from then on: a sandbox whose start finishes during shutdown gets no pre-started terminal, whose pty
+   * would keep this process alive.
+   */
   async closeAll(message = 'labgate is shutting down'): Promise<void> {
+    this.#closed = true
     await Promise.all([...this.#terminals.keys()].map((session) => this.closeSession(session, message)))
   }
 
