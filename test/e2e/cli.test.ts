@@ -1,5 +1,5 @@
 /** The `labgate` command as an operator runs it (needs `npm run build`; `scripts/test.sh` does it). */
-import { spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +20,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 })
+
+/** Sends SIGTERM and resolves with the exit code; after `ms`, SIGKILLs the process and resolves with null. */
+function stop(child: ChildProcess, ms: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      resolve(null)
+    }, ms)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve(code)
+    })
+    child.kill('SIGTERM')
+  })
+}
 
 describe('labgate CLI', () => {
   it('prints usage and fails on unknown commands and bad flags', () => {
@@ -149,8 +164,10 @@ describe('labgate CLI', () => {
       expect(out).toMatch(/robot client: +\S+ +secret: \S{16,}/)
       expect((await fetch(`${url}/healthz`)).status).toBe(200)
     } finally {
-      child.kill('SIGTERM')
-      await new Promise((r) => child.on('exit', r))
+      // A clean shutdown is part of the contract: SIGTERM must end the process, promptly.
+      const exited = child.exitCode !== null || child.signalCode !== null
+      const code = exited ? child.exitCode : await stop(child, 15_000)
+      expect(code, `labgate did not exit within 15 s of SIGTERM; its output:\n${out}`).toBe(0)
     }
     // The sandboxes outlive labgate by design (the next start re-adopts them); this test stops them.
     const db = await openSqlite(join(data, 'labgate.db'))
@@ -161,5 +178,5 @@ describe('labgate CLI', () => {
     const backend = new LocalBackend({ dataDir: data })
     for (const s of sessions) if (s.handle) await backend.stop(s.handle, { purge: true })
     await db.close()
-  })
+  }, 60_000)
 })
