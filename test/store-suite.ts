@@ -215,6 +215,54 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.oldestReserve('lab', a.name)).toBeNull()
     })
 
+    it('keeps the counts right through state and owner changes, rollbacks and purges', async () => {
+      const a = await env()
+      const b = await env()
+      await store.createUser({ id: 'u', kind: 'anonymous', at: 1 })
+      const truth = async () => {
+        const live = await store.listSessions({ states: ['STARTING', 'WAITING', 'RUNNING'] })
+        const byEnv = new Map<
+          string,
+          { live: number; waiting: number; unallocated: number; allocated: number }
+        >()
+        for (const s of live) {
+          const c = byEnv.get(s.environment) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
+          c.live++
+          if (s.owner) c.allocated++
+          else {
+            c.unallocated++
+            if (s.state === 'WAITING') c.waiting++
+          }
+          byEnv.set(s.environment, c)
+        }
+        return { portalLive: live.length, environments: byEnv }
+      }
+      const s1 = await store.createSession(newSession(a.name, { state: 'STARTING' }))
+      const s2 = await store.createSession(newSession(a.name))
+      const s3 = await store.createSession(newSession(b.name))
+      await store.updateSession(s1.name, { state: 'WAITING' })
+      await store.updateSession(s2.name, { owner: 'u', state: 'RUNNING' })
+      await store.updateSession(s3.name, { expiresAt: 5 }) // no count changes
+      expect(await store.countSessions('lab')).toEqual(await truth())
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.updateSession(s1.name, { owner: 'u', state: 'RUNNING' })
+          await tx.createSession(newSession(b.name))
+          throw new Error('undo')
+        }),
+      ).rejects.toThrow('undo')
+      expect(await store.countSessions('lab')).toEqual(await truth())
+      await store.updateSession(s2.name, { state: 'STOPPING' })
+      await store.updateSession(s2.name, { state: 'STOPPED', stoppedAt: 10 })
+      await store.updateSession(s3.name, { state: 'STOPPED', stoppedAt: 10 })
+      expect(await store.purgeStopped(100)).toBe(2)
+      const c = await store.countSessions('lab')
+      expect(c).toEqual(await truth())
+      expect(c.portalLive).toBe(1)
+      expect(c.environments.get(a.name)).toEqual({ live: 1, waiting: 1, unallocated: 1, allocated: 0 })
+      expect(c.environments.get(b.name)).toBeUndefined()
+    })
+
     it('serialises count-then-create allocations under the portal lock', async () => {
       const e = await env()
       const capacity = 3

@@ -92,6 +92,16 @@ export interface SettingsTable {
   value: string
 }
 
+/** Live sessions per (portal, environment, state, owned), kept by triggers on `sessions` (migration 005). */
+export interface LiveCountsTable {
+  portal: string
+  environment: string
+  state: string
+  /** 1 when the sessions counted have an owner. */
+  owned: number
+  n: number
+}
+
 export interface CoreTables {
   users: UsersTable
   environments: EnvironmentsTable
@@ -99,6 +109,7 @@ export interface CoreTables {
   events: EventsTable
   sequences: SequencesTable
   settings: SettingsTable
+  live_counts: LiveCountsTable
 }
 
 export interface Database extends CoreTables, AuthTables {}

@@ -36,6 +36,7 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
       '002-auth',
       '003-live-counts-index',
       '004-subjects-consent',
+      '005-live-counts-table',
     ])
     await again.close()
   } finally {

@@ -3,6 +3,7 @@ import * as core from './001-core.js'
 import * as auth from './002-auth.js'
 import * as liveCounts from './003-live-counts-index.js'
 import * as subjectsConsent from './004-subjects-consent.js'
+import * as liveCountsTable from './005-live-counts-table.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '002-auth': auth,
   '003-live-counts-index': liveCounts,
   '004-subjects-consent': subjectsConsent,
+  '005-live-counts-table': liveCountsTable,
 }
