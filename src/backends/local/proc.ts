@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 
 /** The few fields of `/proc/<pid>/stat` the local backend needs. */
@@ -26,13 +25,14 @@ export function parseProcStat(text: string): ProcStat | null {
   return { state, ppid, startTime }
 }
 
-/** Reads `/proc/<pid>/stat`; null when the process does not exist (or cannot be read). Never throws. */
+/**
+ * Reads `/proc/<pid>/stat`; null when the process does not exist (or cannot be read). Never throws.
+ * Reads synchronously: procfs is generated in memory and never waits for a disk, and one read costs about
+ * 10 µs of CPU here against 140 µs through the thread pool (open, fstat, read, close: four hops back to the
+ * event loop), which a burst of sandbox starts paid on labgate's event loop.
+ */
 export async function readProcStat(pid: number): Promise<ProcStat | null> {
-  try {
-    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return null
-  }
+  return readProcStatSync(pid)
 }
 
 /** Synchronous {@link readProcStat}, for code paths that must not yield. Never throws. */
@@ -64,7 +64,7 @@ function statIsAlive(stat: ProcStat | null, startTime: number): boolean {
 /** The direct children of `pid` (from `/proc/<pid>/task/<pid>/children`); empty when it is gone. */
 export async function childPids(pid: number): Promise<number[]> {
   try {
-    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8') // procfs: see readProcStat
     return text.split(' ').filter(Boolean).map(Number)
   } catch {
     return []
