@@ -8,7 +8,18 @@ export interface ReconcilerOptions {
   intervalMs?: number
   /** Every how many passes running sandboxes are observed for having vanished. */
   observeEvery?: number
+  /** How long a `nudge()` waits before its light pass, ms (default {@link NUDGE_DELAY_MS}). */
+  nudgeDelayMs?: number
 }
+
+/**
+ * A nudge's light pass waits this long. Its work (starting the reserve that replaces a taken one, with its
+ * first terminal) is background work: started at once, it competes on a small machine for the CPU with the
+ * learner's own next steps, the activation redirect and the dashboard's sign-in that follow a request
+ * within milliseconds (warm p50 20 → 13 ms here when it waits). Meanwhile the nudges of a burst coalesce
+ * into one pass.
+ */
+export const NUDGE_DELAY_MS = 150
 
 /**
  * Makes the observed world match the desired one. `start()` runs one full pass first (re-adopting live
@@ -47,15 +58,15 @@ export class Reconciler {
   }
 
   /**
-   * Asks for a light pass soon (within a few ms): reserves topped up, drained environments closed. Many
-   * nudges make one pass. Timeouts, expiry and vanished sandboxes are the periodic full pass's job.
+   * Asks for a light pass soon (after {@link NUDGE_DELAY_MS}): reserves topped up, drained environments
+   * closed. Many nudges make one pass. Timeouts, expiry and vanished sandboxes are the periodic full pass's job.
    */
   nudge(): void {
     if (this.stopped || this.soon) return
     this.soon = setTimeout(() => {
       this.soon = null
       void this.runPass('light')
-    }, 5)
+    }, this.opts.nudgeDelayMs ?? NUDGE_DELAY_MS)
   }
 
   /** Runs a pass now (or after the one under way). `full` (the default) also checks every live session. */

@@ -5,6 +5,7 @@ import { activateSession } from '../../src/broker/activate-session.js'
 import { extendSession } from '../../src/broker/session-ops.js'
 import { requestSession, type SessionRequest } from '../../src/broker/request-session.js'
 import { LabgateError } from '../../src/errors.js'
+import { NUDGE_DELAY_MS } from '../../src/reconciler/reconciler.js'
 import { buildPortal, buildPortalWorkshop, startBroker, type BrokerHarness } from './broker-harness.js'
 
 let h: BrokerHarness
@@ -44,6 +45,26 @@ describe('allocation', () => {
     const waiting = await h.deps.store.listSessions({ states: ['WAITING'] })
     expect(waiting).toHaveLength(1)
     expect(waiting[0]!.name).not.toBe(reserve!.name)
+  })
+
+  it('replaces a taken reserve after the nudge delay, not while the learner signs in', async () => {
+    h = await startBroker(
+      buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', capacity: 3, reserved: 1 })] }),
+    )
+    await h.settle()
+    await h.reconciler.start() // the harness runs passes by hand; nudges need it started
+    const live = () => h.deps.store.listSessions({ states: ['STARTING', 'WAITING', 'RUNNING'] })
+    expect(await live()).toHaveLength(1)
+    const taken = Date.now()
+    await ask('lab-w01', 'u1')
+    await new Promise((r) => setTimeout(r, 30))
+    if (Date.now() - taken < NUDGE_DELAY_MS) expect(await live()).toHaveLength(1)
+    let replaced = false
+    for (let i = 0; i < 100 && !replaced; i++) {
+      await new Promise((r) => setTimeout(r, 20))
+      replaced = (await live()).length === 2
+    }
+    expect(replaced).toBe(true)
   })
 
   it('creates on demand when no reserve is waiting, within capacity', async () => {
