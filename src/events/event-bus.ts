@@ -26,6 +26,8 @@ export interface EmitInput {
  * webhooks. `emit` resolves once the audit row is written; webhook delivery never delays it.
  */
 export class EventBus {
+  readonly #listeners: ((e: EmitInput) => void)[] = []
+
   constructor(
     private readonly deps: {
       store: Store
@@ -37,6 +39,14 @@ export class EventBus {
     },
   ) {}
 
+  /**
+   * Calls `listener` with every event once it is committed and published (in this process; after the
+   * webhooks are queued). A listener must not throw; what it starts is its own business.
+   */
+  onPublished(listener: (e: EmitInput) => void): void {
+    this.#listeners.push(listener)
+  }
+
   /** Records `e` in its own commit and publishes it to the webhooks. */
   async emit(e: EmitInput): Promise<void> {
     const publish = await this.record(this.deps.store, e)
@@ -45,8 +55,8 @@ export class EventBus {
 
   /**
    * Writes the audit row of `e` through `store` (typically a transaction) and returns the function that
-   * publishes it to the webhooks: call it once the transaction has committed, so a rolled-back change
-   * is never announced.
+   * publishes it to the webhooks and the {@link onPublished} listeners: call it once the transaction has
+   * committed, so a rolled-back change is never announced.
    */
   async record(store: Store, e: EmitInput): Promise<() => void> {
     const at = this.deps.clock.now()
@@ -59,7 +69,8 @@ export class EventBus {
       workshop: e.workshop ?? null,
       data: e.data ?? {},
     })
-    if (!this.deps.globalWebhook && !e.analyticsUrl) return () => {}
+    const tell = () => this.#listeners.forEach((l) => l(e))
+    if (!this.deps.globalWebhook && !e.analyticsUrl) return tell
     const envelope: WebhookEnvelope = {
       portal: this.deps.portal(),
       event: {
@@ -72,6 +83,9 @@ export class EventBus {
         data: e.data ?? {},
       },
     }
-    return () => this.deps.webhooks.send([this.deps.globalWebhook, e.analyticsUrl], envelope)
+    return () => {
+      this.deps.webhooks.send([this.deps.globalWebhook, e.analyticsUrl], envelope)
+      tell()
+    }
   }
 }

@@ -47,14 +47,27 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
           onActivity: (session) => activity.touch(session, 'keystroke'),
         })
       : null
-  // A reserve's first terminal starts with its sandbox: the learner who takes it finds a prompt waiting.
-  deps.runner.onStarted((s) => {
-    if (!terminals || s.owner || !s.handle) return
+  // A session's first terminal starts ahead of the learner: a reserve's with its sandbox (whoever takes it
+  // finds a prompt waiting), and a session started on request once it is both up and activated (its
+  // learner's browser is on the way to the dashboard). Sessions nobody has activated get no shell: a burst
+  // of API requests would otherwise start as many shells as sandboxes.
+  const startFirstTerminal = (s: Session) => {
     const handle = s.handle
+    if (!terminals || !handle) return
     void deps.store.getEnvironment(s.environment).then(
       (env) =>
         env && terminals.prestart(s.name, '1', handle, sessionEnvironment(s, env.settings, deps.secrets)),
       (err: Error) => deps.log(`session ${s.name}: could not start its terminal ahead: ${err.message}`),
+    )
+  }
+  deps.runner.onStarted((s) => {
+    if (!s.owner || s.activatedAt !== null) startFirstTerminal(s)
+  })
+  deps.events.onPublished((e) => {
+    if (e.name !== 'Session/Started' || !e.session || !terminals) return
+    void deps.store.getSession(e.session).then(
+      (s) => s?.state === 'RUNNING' && startFirstTerminal(s),
+      (err: Error) => deps.log(`session ${e.session}: could not start its terminal ahead: ${err.message}`),
     )
   })
   deps.runner.onBeforeStop(async (s) => {
