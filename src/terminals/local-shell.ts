@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { SANDBOX_HOME } from '../backends/local/bwrap-args.js'
 import type { LocalBackend } from '../backends/local/index.js'
 import { openHostPty } from './host-pty.js'
 import type { ShellSpawner } from './terminal-manager.js'
 
-/** Prefers a bash login shell, falls back to sh; starts in the home whatever nsenter chose. */
-const SHELL_SCRIPT = `cd ${SANDBOX_HOME} 2>/dev/null; [ -x /bin/bash ] && exec /bin/bash -l; exec /bin/sh -l`
+/**
+ * A bash login shell, or sh where the host has no bash (the sandbox's /bin is the host's, read-only). It
+ * starts in the home: nsenter takes the holder's working directory, and bwrap started the holder there.
+ * bash is run directly, not through `sh -c` (one exec less before the prompt).
+ */
+const SHELL_ARGV = existsSync('/bin/bash') ? ['/bin/bash', '-l'] : ['/bin/sh', '-l']
 
 /**
  * The real {@link ShellSpawner} of the local backend: a pty opened in labgate, whose process is the nsenter
@@ -16,7 +20,7 @@ const SHELL_SCRIPT = `cd ${SANDBOX_HOME} 2>/dev/null; [ -x /bin/bash ] && exec /
  */
 export function localShellSpawner(backend: LocalBackend): ShellSpawner {
   return (_session, handle, env, size) => {
-    const cmd = backend.execCommand(handle, ['/bin/sh', '-c', SHELL_SCRIPT], {
+    const cmd = backend.execCommand(handle, SHELL_ARGV, {
       env: { ...env, TERM: 'xterm-256color', HOME: SANDBOX_HOME },
     })
     const pty = openHostPty(size, {
