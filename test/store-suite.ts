@@ -108,6 +108,32 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.getEnvironment('lab-w99')).toBeNull()
     })
 
+    it('lists environments by portal and states, in creation order, whatever the order of the states', async () => {
+      const a = await env()
+      const b = await env()
+      const c = await store.createEnvironment({
+        portal: 'other',
+        workshop: 'w',
+        settings: buildPortalWorkshop({ name: 'w' }),
+        state: 'STARTING',
+        at: 2,
+      })
+      await store.setEnvironmentState(b.name, 'STOPPING', 3)
+      const names = async (f: Parameters<Store['listEnvironments']>[0]) =>
+        (await store.listEnvironments(f)).map((e) => e.name)
+      expect(await names({})).toEqual([a.name, b.name, c.name])
+      expect(await names({ portal: 'lab' })).toEqual([a.name, b.name])
+      expect(await names({ portal: 'other' })).toEqual([c.name])
+      expect(await names({ states: ['STOPPING', 'STARTING'] })).toEqual([b.name, c.name])
+      expect(await names({ portal: 'lab', states: ['RUNNING'] })).toEqual([a.name])
+      expect(await names({ portal: 'lab', states: ['STOPPING', 'RUNNING', 'STOPPING'] })).toEqual([
+        a.name,
+        b.name,
+      ])
+      expect(await names({ portal: 'lab', states: ['RUNNING', 'STOPPING'] })).toEqual([a.name, b.name])
+      expect(await names({ portal: 'lab', states: [] })).toEqual([a.name, b.name])
+    })
+
     it('reads every committed session write back, whichever way it was made', async () => {
       const e = await env()
       const s = await store.createSession(newSession(e.name))

@@ -186,10 +186,17 @@ export class KyselyStore implements Store {
   }
 
   async listEnvironments(filter: { portal?: string; states?: EnvironmentState[] } = {}) {
-    let q = this.db.selectFrom('environments').selectAll()
-    if (filter.portal) q = q.where('portal', '=', filter.portal)
-    if (filter.states?.length) q = q.where('state', 'in', filter.states)
-    const rows = await q.orderBy('created_at').orderBy('name').execute()
+    // One compiled shape per (portal or not, set of states): the states, a few of a fixed set, are part of
+    // the key and of the SQL; sorted and without repeats, at most 2 × 16 shapes.
+    const states = [...new Set(filter.states ?? [])].sort()
+    const portal = filter.portal
+    const key = `listEnvironments:${portal ? 'portal' : 'any'}:${states.join(',')}`
+    const rows = await this.#run(key, portal ? [portal] : [], (a) => {
+      let q = this.db.selectFrom('environments').selectAll()
+      if (portal) q = q.where('portal', '=', a<string>(0))
+      if (states.length) q = q.where('state', 'in', states)
+      return q.orderBy('created_at').orderBy('name')
+    })
     return rows.map(toEnvironment)
   }
 
