@@ -42,7 +42,7 @@ export class SessionRunner {
     await this.inFlight.get(name)
   }
 
-  /** Resolves when every start and stop under way, and every after-start hook, has finished (for shutdown). */
+  /** Resolves when every start and stop under way, and every after-start hook, has finished (shutdown). */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0 || this.stopping.size > 0 || this.afterStart.size > 0) {
       await Promise.all([...this.inFlight.values(), ...this.stopping, ...this.afterStart])

@@ -16,8 +16,8 @@ export interface ReconcilerOptions {
  * A nudge's light pass waits this long. Its work (starting the reserve that replaces a taken one, with its
  * first terminal) is background work: started at once, it competes on a small machine for the CPU with the
  * learner's own next steps, the activation redirect and the dashboard's sign-in that follow a request
- * within milliseconds (warm p50 15 → 11 ms in docs/benchmarks.md, round 3). Meanwhile the nudges of a burst coalesce
- * into one pass.
+ * within milliseconds (warm p50 15 → 11 ms in docs/benchmarks.md, round 3). Meanwhile the nudges of a
+ * burst coalesce into one pass.
  */
 export const NUDGE_DELAY_MS = 150
 
@@ -59,7 +59,8 @@ export class Reconciler {
 
   /**
    * Asks for a light pass soon (after {@link NUDGE_DELAY_MS}): reserves topped up, drained environments
-   * closed. Many nudges make one pass. Timeouts, expiry and vanished sandboxes are the periodic full pass's job.
+   * closed. Many nudges make one pass. Timeouts, expiry and vanished sandboxes are the periodic full
+   * pass's job.
    */
   nudge(): void {
     if (this.stopped || this.soon) return

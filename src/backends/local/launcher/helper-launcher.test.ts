@@ -23,8 +23,8 @@ for (const { kind, command } of KINDS) {
 
 /**
  * The descriptors `pid` holds, once it has settled. The launcher replies as soon as the child has exec'd,
- * when the program's dynamic loader may still hold a library open for a moment (fd 3 on libc.so.6, seen on a
- * busy machine). A leaked descriptor stays, so polling briefly still catches one.
+ * when the program's dynamic loader may still hold a library open for a moment (fd 3 on libc.so.6, seen
+ * on a busy machine). A leaked descriptor stays, so polling briefly still catches one.
  */
 function fdsOf(pid: number): string[] {
   return readdirSync(`/proc/${pid}/fd`).sort()
