@@ -22,6 +22,26 @@ async function sandboxProcesses(childPid: number): Promise<number[]> {
 
 const hostUidLine = (pid: number) => /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
 
+/**
+ * The one child of `nsenterPid` once it runs `command`: nsenter forks it, then it drops to the sandbox's
+ * uid and execs, so before the exec it may still be root for a moment.
+ */
+async function execedChild(nsenterPid: number, command: string): Promise<number> {
+  let child = 0
+  await expect
+    .poll(async () => {
+      const [pid] = await childPids(nsenterPid)
+      child = pid ?? 0
+      try {
+        return pid ? readFileSync(`/proc/${pid}/comm`, 'utf8').trim() : ''
+      } catch {
+        return ''
+      }
+    })
+    .toBe(command)
+  return child
+}
+
 for (const devpts of isRoot ? [true, false] : [false]) {
   describe.skipIf(!prerequisites.ok)(`local sandbox isolation (devpts: ${devpts})`, () => {
     let dataDir: string
@@ -98,8 +118,8 @@ for (const devpts of isRoot ? [true, false] : [false]) {
       const probe = backend.exec(a, ['sleep', '30'])
       try {
         // The exec'd command is nsenter's child: inside the sandbox's namespaces, outside its process tree.
-        await expect.poll(async () => (await childPids(probe.pid as number)).length).toBe(1)
-        const pids = [...(await sandboxProcesses(a.childPid)), ...(await childPids(probe.pid as number))]
+        const sleeper = await execedChild(probe.pid as number, 'sleep')
+        const pids = [...(await sandboxProcesses(a.childPid)), sleeper]
         expect(pids.length).toBeGreaterThanOrEqual(3)
         for (const pid of pids) {
           const uids = hostUidLine(pid)?.split(/\s+/).map(Number)
@@ -113,8 +133,7 @@ for (const devpts of isRoot ? [true, false] : [false]) {
     it("cannot see B's processes", async () => {
       const marker = backend.exec(b, ['sleep', '4242'])
       try {
-        await expect.poll(async () => (await childPids(marker.pid as number)).length).toBe(1)
-        const [markerHostPid] = await childPids(marker.pid as number)
+        const markerHostPid = await execedChild(marker.pid as number, 'sleep')
         const r = await runIn(
           backend,
           a,
