@@ -2,6 +2,7 @@ import { isOrphaned, isPending, reservesToStart } from '../domain/index.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import { SessionSecrets } from '../broker/session-secrets.js'
 import type { Environment } from '../store/rows.js'
+import type { SessionCounts } from '../store/store.js'
 
 export interface ReconcilerOptions {
   /** Mean time between periodic passes, ms (jittered ±20 %). */
@@ -187,20 +188,24 @@ export class Reconciler {
     const counts = await store.countSessions(portal.name)
     let portalLive = counts.portalLive
     for (const env of envs) {
-      const c = counts.environments.get(env.name) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
-      if (c.allocated > 0) this.requested.add(env.name)
       const settings = env.settings
+      if ((counts.environments.get(env.name)?.allocated ?? 0) > 0) this.requested.add(env.name)
       const target = this.requested.has(env.name)
         ? settings.reserved
         : Math.min(settings.reserved, settings.initial)
-      const n = reservesToStart({
-        capacity: settings.capacity,
-        reserved: target,
-        envLive: c.live,
-        envUnallocated: c.unallocated,
-        portalMaximum: portal.maximum,
-        portalLive,
-      })
+      /** Reserves `env` may still start, by `k`'s counts (with `live` sessions across the portal). */
+      const room = (k: SessionCounts, live: number) => {
+        const e = k.environments.get(env.name)
+        return reservesToStart({
+          capacity: settings.capacity,
+          reserved: target,
+          envLive: e?.live ?? 0,
+          envUnallocated: e?.unallocated ?? 0,
+          portalMaximum: portal.maximum,
+          portalLive: live,
+        })
+      }
+      const n = room(counts, portalLive)
       for (let i = 0; i < n; i++) {
         // Counted again under the portal's lock, in the transaction that creates the reserve: allocations
         // that ran since the count above may have filled the environment or the portal. One commit for
@@ -208,16 +213,7 @@ export class Reconciler {
         const s = await store.transaction(async (tx) => {
           await tx.lockPortal(portal.name)
           const now = await tx.countSessions(portal.name)
-          const e = now.environments.get(env.name) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
-          const room = reservesToStart({
-            capacity: settings.capacity,
-            reserved: target,
-            envLive: e.live,
-            envUnallocated: e.unallocated,
-            portalMaximum: portal.maximum,
-            portalLive: now.portalLive,
-          })
-          if (room < 1) return null
+          if (room(now, now.portalLive) < 1) return null
           return tx.createSession({
             environment: env.name,
             portal: env.portal,
