@@ -40,13 +40,14 @@ export function runStoreSuite(f: StoreFactory): void {
     })
     afterEach(async () => close())
 
-    const env = () =>
+    const env = (o: Partial<Parameters<Store['createEnvironment']>[0]> = {}) =>
       store.createEnvironment({
         portal: 'lab',
         workshop: 'w',
         settings: buildPortalWorkshop({ name: 'w' }),
         state: 'RUNNING',
         at: 1,
+        ...o,
       })
 
     it('names environments and sessions from never-reused counters', async () => {
@@ -111,13 +112,7 @@ export function runStoreSuite(f: StoreFactory): void {
     it('lists environments by portal and states, in creation order, whatever the order of the states', async () => {
       const a = await env()
       const b = await env()
-      const c = await store.createEnvironment({
-        portal: 'other',
-        workshop: 'w',
-        settings: buildPortalWorkshop({ name: 'w' }),
-        state: 'STARTING',
-        at: 2,
-      })
+      const c = await env({ portal: 'other', state: 'STARTING', at: 2 })
       await store.setEnvironmentState(b.name, 'STOPPING', 3)
       const names = async (f: Parameters<Store['listEnvironments']>[0]) =>
         (await store.listEnvironments(f)).map((e) => e.name)
