@@ -150,7 +150,7 @@ function machine() {
   }
   let distBuiltAt: string | null = null
   try {
-    distBuiltAt = statSync(join(ROOT, 'dist/cli/main.js')).mtime.toISOString()
+    distBuiltAt = statSync(join(ROOT, 'dist/main/cli/main.js')).mtime.toISOString()
   } catch {
     // not built
   }

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
+const main = fileURLToPath(new URL('../dist/main/cli/main.js', import.meta.url))
 if (!existsSync(main)) {
   console.error('labgate is not built yet: run `npm ci` (or `npm run build`) in the labgate directory first.')
   process.exit(1)

@@ -8,7 +8,7 @@ import type { ApiContext } from '../src/api/context.js'
 import { errorHandler } from '../src/api/http-errors.js'
 import { GATEWAY_COOKIE } from '../src/gateway/access.js'
 import { SessionClients } from '../src/gateway/session-client.js'
-import { setUpAuth } from '../src/server/auth-setup.js'
+import { setUpAuth } from '../src/main/auth-setup.js'
 import type { Harness } from './harness.js'
 
 export interface GatewayApp {

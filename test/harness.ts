@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:f
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startLabgate, type Labgate, type LabgateOptions } from '../src/server/labgate.js'
+import { startLabgate, type Labgate, type LabgateOptions } from '../src/main/labgate.js'
 
 export interface WorkshopSpec {
   name: string

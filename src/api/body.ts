@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { badRequest, payloadTooLarge } from '../errors.js'
+import { badRequest, payloadTooLarge } from '../domain/errors.js'
 
 /**
  * The request body as text, for any method: Fastify leaves GET bodies unread, and one Educates client

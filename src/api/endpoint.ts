@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { Actor } from '../broker/actor.js'
-import { forbidden, methodNotAllowed } from '../errors.js'
+import { forbidden, methodNotAllowed } from '../domain/errors.js'
 import { actorOf, type ApiContext } from './context.js'
 
 const ALL: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']

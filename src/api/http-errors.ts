@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { LabgateError, type ErrorCode } from '../errors.js'
+import { LabgateError, type ErrorCode } from '../domain/errors.js'
 
 /** The one table from error codes to HTTP statuses. */
 export const STATUS: Record<ErrorCode, number> = {
@@ -9,6 +9,7 @@ export const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  illegal_transition: 409,
   payload_too_large: 413,
   unavailable: 503,
   config_invalid: 500,

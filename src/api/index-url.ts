@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js'
+import { badRequest } from '../domain/errors.js'
 
 /**
  * Checks an `index_url` from a request: it must be an absolute http(s) URL (no `javascript:`, `data:`,

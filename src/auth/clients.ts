@@ -1,7 +1,7 @@
 /** OAuth clients: registering them and reading them back. Secrets are stored as scrypt hashes. */
 import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
-import { conflict } from '../errors.js'
+import { conflict } from '../domain/errors.js'
 import type { Database } from '../store/schema.js'
 import { compiledQueriesOf, placeholders } from '../store/compiled-queries.js'
 import { sharedCommit } from '../store/shared-commit.js'

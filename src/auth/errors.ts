@@ -1,5 +1,5 @@
 /** Errors of the grant/token model (wire-level OAuth errors live in `oauth-errors.ts`). */
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 
 /** Why a mint was refused. */
 export type MintRefusal = 'inactive' | 'used_up' | 'class_not_allowed' | 'scope_too_broad' | 'wrong_grant'

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
-import { notFound } from '../errors.js'
+import { notFound } from '../domain/errors.js'
 import type { Database } from '../store/schema.js'
 import { MintingNotAllowed } from './errors.js'
 import { subtreeIds } from './lineage.js'

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { Clock } from '../domain/clock.js'
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 import type { Database } from '../store/schema.js'
 import { hashPassword, randomToken, verifyPassword } from './secrets.js'
 

@@ -12,7 +12,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
-import { badRequest, notFound } from '../errors.js'
+import { badRequest, notFound } from '../domain/errors.js'
 import type { Database } from '../store/schema.js'
 import { MintingNotAllowed } from './errors.js'
 import type { GrantManager, RedeemMint } from './grant-manager.js'

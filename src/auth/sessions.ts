@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { badRequest, forbidden, notFound } from '../errors.js'
+import { badRequest, forbidden, notFound } from '../domain/errors.js'
 import type { Database } from '../store/schema.js'
 import type { AuthnEvent, ClientSessionRecord, GrantRecord, UserSessionRecord } from './records.js'
 import { toClientSession, toGrant, toUserSession } from './rows.js'

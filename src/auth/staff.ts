@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 import type { Database } from '../store/schema.js'
 import { hashPassword, verifyPassword } from './secrets.js'
 

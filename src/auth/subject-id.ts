@@ -4,7 +4,7 @@
  * is random every time.
  */
 import { createHmac, randomBytes } from 'node:crypto'
-import { badRequest } from '../errors.js'
+import { badRequest } from '../domain/errors.js'
 
 export type SubjectType = 'public' | 'pairwise' | 'ephemeral'
 

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely'
 import { checkUserDetails } from '../broker/users.js'
 import type { Clock } from '../domain/clock.js'
 import type { UserKind } from '../domain/types.js'
-import { badRequest, conflict } from '../errors.js'
+import { badRequest, conflict } from '../domain/errors.js'
 import type { Database } from '../store/schema.js'
 import { hashPassword, randomToken, verifyPassword } from './secrets.js'
 

@@ -1,4 +1,4 @@
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 import type { SessionBackend } from './backend.js'
 import { FakeBackend } from './fake/index.js'
 import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js'
+import { badRequest } from '../domain/errors.js'
 import { activatedExpiry, isSafeName } from '../domain/index.js'
 import type { Session } from '../store/rows.js'
 import type { BrokerDeps } from './deps.js'

@@ -1,4 +1,4 @@
-import { forbidden } from '../errors.js'
+import { forbidden } from '../domain/errors.js'
 import type { UserKind } from '../domain/types.js'
 import type { Session } from '../store/rows.js'
 

@@ -1,4 +1,4 @@
-import { LabgateError, forbidden } from '../errors.js'
+import { LabgateError, forbidden } from '../domain/errors.js'
 import { activationWindowEnd, planAllocation } from '../domain/index.js'
 import type { Environment, Session, User } from '../store/rows.js'
 import type { Store } from '../store/store.js'

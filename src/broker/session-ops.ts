@@ -1,4 +1,4 @@
-import { badRequest, forbidden, notFound } from '../errors.js'
+import { badRequest, forbidden, notFound } from '../domain/errors.js'
 import { extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
 import type { Session } from '../store/rows.js'
 import type { Actor } from './actor.js'

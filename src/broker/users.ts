@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { badRequest } from '../errors.js'
+import { badRequest } from '../domain/errors.js'
 import type { User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 import type { BrokerDeps } from './deps.js'

@@ -1,4 +1,4 @@
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 
 /**
  * Thrown by `loadConfig` when the definitions cannot be used. `problems` holds every error found, one line

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 import { ConfigError, loadConfig } from './load-config.js'
 
 /** Writes `files` (relative path → text) into a fresh temporary directory and returns it. */

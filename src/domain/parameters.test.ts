@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RequestParameterDef } from '../config/types.js'
-import { LabgateError } from '../errors.js'
+import { LabgateError } from './errors.js'
 import { generateFromPattern, resolveParameters } from './parameters.js'
 
 /** A deterministic random(n): a small LCG, seeded. */

@@ -1,5 +1,5 @@
 import type { RequestParameterDef } from '../config/types.js'
-import { badRequest } from '../errors.js'
+import { badRequest } from './errors.js'
 
 /** Longest value a request parameter may have, in UTF-16 code units; also the longest generated value. */
 export const MAX_PARAMETER_LENGTH = 4096

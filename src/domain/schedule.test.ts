@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LabgateError } from '../errors.js'
+import { LabgateError } from './errors.js'
 import {
   activatedExpiry,
   activationWindowEnd,

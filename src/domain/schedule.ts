@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js'
+import { badRequest } from './errors.js'
 import type { SessionState } from './types.js'
 
 /** The workshop settings the schedule depends on, in seconds; `expires` 0 = never expires. */

@@ -3,7 +3,7 @@ import type { ApiContext } from '../api/context.js'
 import { AUTH_COOKIE, cookieFrom } from '../api/context.js'
 import { isSafeName } from '../domain/index.js'
 import type { UserKind } from '../domain/types.js'
-import { forbidden, notFound } from '../errors.js'
+import { forbidden, notFound } from '../domain/errors.js'
 import type { Session } from '../store/rows.js'
 
 /** The cookie that holds a session-scoped gateway credential (one per session: path- or host-scoped). */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { parseJsonBody } from '../api/body.js'
 import type { ApiContext } from '../api/context.js'
-import { badRequest, forbidden } from '../errors.js'
+import { badRequest, forbidden } from '../domain/errors.js'
 import { gatewayAccess } from './access.js'
 import { ACTIVITY_KINDS, activityView, type ActivityKind, type ActivityTracker } from './activity.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 import { renderInstructions, renderPage, renderToc } from './render.js'
 import { expectSafeHtml, startTags } from './testing.js'
 

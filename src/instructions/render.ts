@@ -1,4 +1,4 @@
-import { notFound } from '../errors.js'
+import { notFound } from '../domain/errors.js'
 import { escapeHtml } from '../web/html.js'
 import type { WorkshopContent } from './load-content.js'
 import { renderMarkdown } from './markdown.js'

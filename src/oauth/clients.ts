@@ -6,7 +6,7 @@ import { toClient } from '../auth/rows.js'
 import { randomToken } from '../auth/secrets.js'
 import { SUBJECT_TYPES, type SubjectType } from '../auth/subject-id.js'
 import type { Clock } from '../domain/clock.js'
-import { badRequest, notFound } from '../errors.js'
+import { badRequest, notFound } from '../domain/errors.js'
 import type { Database } from '../store/schema.js'
 
 /** The RFC 8693 grant type. */

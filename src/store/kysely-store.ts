@@ -1,5 +1,5 @@
 import { type Compilable, type Kysely, sql } from 'kysely'
-import { conflict } from '../errors.js'
+import { conflict } from '../domain/errors.js'
 import type { PortalWorkshop } from '../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import { toEnvironment, toSession, toUser, sessionColumns, type Environment, type Session } from './rows.js'

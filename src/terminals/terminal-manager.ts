@@ -1,4 +1,4 @@
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 import type { SandboxHandle } from '../backends/backend.js'
 import { clampSize, type TerminalSize } from './protocol.js'
 import { ByteRing } from './scrollback.js'

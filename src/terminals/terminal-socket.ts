@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../domain/errors.js'
 import type { Session } from '../store/rows.js'
 import { CLOSE, MAX_FRAME_BYTES, PONG, exitFrame, parseClientFrame, type TerminalSize } from './protocol.js'
 import {

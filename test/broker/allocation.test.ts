@@ -4,7 +4,7 @@ import { CrashingFakeBackend, FakeBackend } from '../../src/backends/fake/index.
 import { activateSession } from '../../src/broker/activate-session.js'
 import { extendSession } from '../../src/broker/session-ops.js'
 import { requestSession, type SessionRequest } from '../../src/broker/request-session.js'
-import { LabgateError } from '../../src/errors.js'
+import { LabgateError } from '../../src/domain/errors.js'
 import { NUDGE_DELAY_MS } from '../../src/reconciler/reconciler.js'
 import { buildPortal, buildPortalWorkshop, startBroker, type BrokerHarness } from './broker-harness.js'
 

@@ -5,7 +5,7 @@
 import type { SessionBackend } from '../../src/backends/backend.js'
 import { FakeBackend } from '../../src/backends/fake/index.js'
 import type { BrokerDeps } from '../../src/broker/deps.js'
-import { composeBroker } from '../../src/broker/compose.js'
+import { composeBroker } from '../../src/main/compose-broker.js'
 import { SessionSecrets } from '../../src/broker/session-secrets.js'
 import { syncEnvironments } from '../../src/broker/environments.js'
 import type { PortalDefinition } from '../../src/config/types.js'

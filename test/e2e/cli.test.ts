@@ -11,7 +11,7 @@ import { openSqlite } from '../../src/store/open.js'
 const bin = join(import.meta.dirname, '../../bin/labgate.js')
 let dir: string
 beforeAll(() => {
-  if (!existsSync(join(import.meta.dirname, '../../dist/cli/main.js')))
+  if (!existsSync(join(import.meta.dirname, '../../dist/main/cli/main.js')))
     throw new Error('run `npm run build` first')
   dir = mkdtempSync(join(tmpdir(), 'labgate-cli-'))
   chmodSync(dir, 0o711)

@@ -8,7 +8,7 @@ import { buildUser } from '../../src/auth/testing.js'
 import { systemClock } from '../../src/domain/clock.js'
 import { disableOAuthClient, registerOAuthClient } from '../../src/oauth/clients.js'
 import { SigningKeys } from '../../src/oauth/signing-keys.js'
-import { PORTAL_CLIENT_ID } from '../../src/server/auth-setup.js'
+import { PORTAL_CLIENT_ID } from '../../src/main/auth-setup.js'
 import { startHarness, type Harness } from '../harness.js'
 
 const REDIRECT = 'http://127.0.0.1:9/callback'

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { listCatalog } from '../../broker/catalog.js'
 import type { EnvironmentState } from '../../domain/types.js'
-import { forbidden } from '../../errors.js'
+import { forbidden } from '../../domain/errors.js'
 import type { ApiContext } from '../context.js'
 import { endpoint } from '../endpoint.js'
 import { queryAll, queryFlag, queryLabels } from '../query.js'

@@ -8,7 +8,7 @@ import {
   terminateSession,
 } from '../../broker/session-ops.js'
 import { isSafeName } from '../../domain/index.js'
-import { badRequest, notFound } from '../../errors.js'
+import { badRequest, notFound } from '../../domain/errors.js'
 import { parseJsonBody, readBodyText } from '../body.js'
 import { AUTH_COOKIE, type ApiContext } from '../context.js'
 import { endpoint, type EndpointSpec } from '../endpoint.js'

@@ -1,4 +1,4 @@
-import { LabgateError } from '../../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 import { FakeBackend, sleep, type FakeBackendOptions } from './fake-backend.js'
 import type { FakeSandbox } from './fake-world.js'
 

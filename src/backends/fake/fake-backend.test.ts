@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { runBackendSuite } from '../../../test/backend-suite.js'
-import { LabgateError } from '../../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 import type { SandboxSpec } from '../backend.js'
 import {
   CrashingFakeBackend,

@@ -1,4 +1,4 @@
-import { LabgateError } from '../../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 import type { SandboxHandle, SandboxInfo, SandboxSpec, SandboxStatus, SessionBackend } from '../backend.js'
 import { FakeWorld, type FakeSandbox } from './fake-world.js'
 

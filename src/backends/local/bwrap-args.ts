@@ -1,5 +1,5 @@
 import { lstatSync, readlinkSync } from 'node:fs'
-import { LabgateError } from '../../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 import type { SandboxSpec } from '../backend.js'
 
 /** Where the session's home is mounted inside every sandbox. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { LabgateError } from '../../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 import { HOLDER_COMMAND, SANDBOX_INNER_ID, sandboxEnv } from './bwrap-args.js'
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
-import { LabgateError } from '../../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 import { hostRootEntries, systemDirArgs } from './bwrap-args.js'
 
 export const DEFAULT_BWRAP = '/usr/bin/bwrap'

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { chmod, chown, mkdir, readdir, rm } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { LabgateError } from '../../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 
 /** `<dataDir>/sessions/<session>`: root-owned, holds the home and bwrap's log; never visible in a sandbox. */
 export const sessionDir = (dataDir: string, session: string) => join(dataDir, 'sessions', session)

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { open, readFile } from 'node:fs/promises'
 import type { Readable, Writable } from 'node:stream'
-import { LabgateError } from '../../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 import { READY_LINE } from './bwrap-args.js'
 
 /** fd numbers in bwrap's process: 3 carries `--info-fd` output, 4 carries the NUL-separated `--args`. */

@@ -3,7 +3,7 @@ import { extendSession, sessionSchedule, terminateSession } from '../../broker/s
 import type { ApiContext } from '../../api/context.js'
 import { iso } from '../../api/educates/present.js'
 import { withNotification } from '../../api/index-url.js'
-import { forbidden } from '../../errors.js'
+import { forbidden } from '../../domain/errors.js'
 import { gatewayAccess } from '../../gateway/access.js'
 import type { InstructionsService } from './instructions-service.js'
 

@@ -1,5 +1,5 @@
 import type { ApiContext } from '../../api/context.js'
-import { notFound } from '../../errors.js'
+import { notFound } from '../../domain/errors.js'
 import { loadWorkshopContent } from '../../instructions/load-content.js'
 import { renderInstructions } from '../../instructions/render.js'
 import { instructionVariables } from '../../instructions/variables.js'

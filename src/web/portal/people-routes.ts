@@ -13,8 +13,8 @@ import {
   registerUser,
 } from '../../auth/users.js'
 import type { PortalDefinition } from '../../config/types.js'
-import { LabgateError } from '../../errors.js'
-import { PORTAL_CLIENT_ID } from '../../server/auth-setup.js'
+import { LabgateError } from '../../domain/errors.js'
+import { PORTAL_CLIENT_ID } from '../../main/auth-setup.js'
 import type { Database } from '../../store/schema.js'
 import { csrfOk, issueCsrfToken } from './csrf.js'
 import { anonymousPage, messagePage, registerPage, signInPage, signOutPage } from './people-pages.js'

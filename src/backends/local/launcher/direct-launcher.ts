@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, closeSync, constants, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { LabgateError } from '../../../errors.js'
+import { LabgateError } from '../../../domain/errors.js'
 import { spawnSandbox } from '../spawn-sandbox.js'
 import { isAliveSync } from '../proc.js'
 import type {

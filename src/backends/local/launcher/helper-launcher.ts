@@ -1,4 +1,4 @@
-import { LabgateError, type ErrorCode } from '../../../errors.js'
+import { LabgateError, type ErrorCode } from '../../../domain/errors.js'
 import type { HelperChannel, HelperFactory } from './helper-channel.js'
 import type {
   DaemonLaunch,

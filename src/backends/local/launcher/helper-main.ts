@@ -4,7 +4,7 @@
  * speaks {@link HelperRequest}/{@link HelperReply} over its IPC channel and exits when labgate goes.
  */
 import { closeSync, readFileSync, readdirSync } from 'node:fs'
-import { LabgateError } from '../../../errors.js'
+import { LabgateError } from '../../../domain/errors.js'
 import { DirectLauncher } from './direct-launcher.js'
 import type { LaunchedProcess } from './launcher.js'
 import type { HelperReply, HelperRequest } from './protocol.js'

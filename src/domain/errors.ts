@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'illegal_transition'
   | 'unavailable'
   | 'payload_too_large'
   | 'config_invalid'

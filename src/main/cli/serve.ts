@@ -1,4 +1,4 @@
-import { startLabgate } from '../server/labgate.js'
+import { startLabgate } from '../labgate.js'
 
 export interface ServeArgs {
   config: string

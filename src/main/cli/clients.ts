@@ -5,16 +5,16 @@
  */
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
-import type { SubjectType } from '../auth/subject-id.js'
-import { systemClock } from '../domain/clock.js'
-import { badRequest } from '../errors.js'
+import type { SubjectType } from '../../auth/subject-id.js'
+import { systemClock } from '../../domain/clock.js'
+import { badRequest } from '../../domain/errors.js'
 import {
   disableOAuthClient,
   listOAuthClients,
   registerOAuthClient,
   type OAuthClientSummary,
-} from '../oauth/clients.js'
-import { openSqlite } from '../store/open.js'
+} from '../../oauth/clients.js'
+import { openSqlite } from '../../store/open.js'
 
 export const CLIENTS_USAGE = `  labgate clients add --data <dir> --name <name> [--public] [--redirect-uri <uri>]...
                       [--grant-type <type>]... [--scope "<scopes>"] [--subject-type public|pairwise|ephemeral]

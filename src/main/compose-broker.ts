@@ -1,6 +1,6 @@
 import { Reconciler, type ReconcilerOptions } from '../reconciler/reconciler.js'
-import type { BrokerDeps } from './deps.js'
-import { SessionRunner } from './session-runner.js'
+import type { BrokerDeps } from '../broker/deps.js'
+import { SessionRunner } from '../broker/session-runner.js'
 
 /**
  * Wires the broker's stateful parts to each other: the session runner, and the reconciler that every

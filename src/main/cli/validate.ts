@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load-config.js'
+import { loadConfig } from '../../config/load-config.js'
 
 /** `labgate validate`: prints warnings and a summary; errors propagate as `ConfigError`. */
 export async function validate(path: string): Promise<number> {

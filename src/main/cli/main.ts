@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { LabgateError } from '../errors.js'
+import { LabgateError } from '../../domain/errors.js'
 import { clients, CLIENTS_USAGE } from './clients.js'
 import { serve } from './serve.js'
 import { validate } from './validate.js'
