@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: starts labgate as a child process on a temporary portal, measures the figures of
- * docs performance.md over its REST API, prints one table against the targets and the peer, and writes the
+ * docs/performance.md over its REST API, prints one table against the targets and the peer, and writes the
  * results to bench/results/<timestamp>.json. After labgate's figures (never beside them) it measures the
  * peer, JupyterHub, where it is installed (bench/peer/). A benchmark reports; it asserts nothing. Exits 0
  * unless labgate could not be started. See bench/README.md.
@@ -41,7 +41,7 @@ const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>]
                      .join(', ')})
   --duration <s>   how long the schedule load test runs (default 10 s, 3 s with --quick), and the peer's
   --no-peer        do not measure the peer (JupyterHub) even where it is installed: the table shows
-                   performance.md's figures for it`
+                   docs/performance.md's figures for it`
 
 const FULL: Record<FigureId, Settings> = {
   reserve: { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
@@ -345,7 +345,7 @@ async function main(): Promise<number> {
   const peerSettings = { ...(opts.quick ? PEER_QUICK : PEER_FULL), durationS: opts.durationS }
   let peer: PeerReport
   if (!opts.peer) {
-    log("peer: not measured (--no-peer); showing performance.md's figures")
+    log("peer: not measured (--no-peer); showing docs/performance.md's figures")
     peer = { status: 'skipped', reason: '--no-peer', settings: peerSettings, figures: [], elapsedS: 0 }
   } else if (interrupted) {
     peer = { status: 'skipped', reason: 'interrupted', settings: peerSettings, figures: [], elapsedS: 0 }
@@ -371,8 +371,8 @@ async function main(): Promise<number> {
       'medians over runs. Rows whose target is "a part of" another row are steps of that row and are not judged.',
       Object.keys(measuredPeer).length
         ? 'JupyterHub figures marked "(measured)" were measured in this run, after labgate\'s (never at the same time);' +
-          '\nthe ratios and the targets stated as ratios use them. Others are quoted from performance.md.'
-        : `The JupyterHub figures are quoted from performance.md, not measured in this run (peer ${peer.status}` +
+          '\nthe ratios and the targets stated as ratios use them. Others are quoted from docs/performance.md.'
+        : `The JupyterHub figures are quoted from docs/performance.md, not measured in this run (peer ${peer.status}` +
           `${peer.reason ? `: ${peer.reason}` : ''}).`,
     ].join('\n'),
   )

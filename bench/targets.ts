@@ -1,11 +1,11 @@
 /**
- * The targets and the peer's figures, in the words of docs performance.md ("Targets" and "The peer"),
+ * The targets and the peer's figures, in the words of docs/performance.md ("Targets" and "The peer"),
  * and how each measured figure is judged against them. The one place to update when the doc changes.
  */
 import type { FigureId, FigureResult } from './figures.js'
 import { ms } from './stats.js'
 
-/** JupyterHub 3.0.0 as measured in performance.md. */
+/** JupyterHub 3.0.0 as measured in docs/performance.md. */
 export const PEER = {
   oneSession: { text: '5.5 s (one session, request until ready)', ms: 5500 },
   tenAtOnce: { text: '10.8 s, p50 7.2 s (10 sessions at once, until all ready)', s: 10.8 },
@@ -22,7 +22,7 @@ export type PeerKey = keyof typeof PEER
  */
 export type PeerMeasured = Partial<Record<PeerKey, { value: number; text: string }>>
 
-/** performance.md's figure for each peer key, in the unit the ratios use. */
+/** docs/performance.md's figure for each peer key, in the unit the ratios use. */
 const PEER_DOC: Record<PeerKey, number> = {
   oneSession: PEER.oneSession.ms,
   tenAtOnce: PEER.tenAtOnce.s,
@@ -42,13 +42,13 @@ export interface Row {
 interface Measured {
   figure: string
   target: string
-  /** performance.md's words for the peer's figure ('–' when there is none). */
+  /** docs/performance.md's words for the peer's figure ('–' when there is none). */
   peer: string
   /** The peer's figure this row compares with: the measured one when this run measured it. */
   peerOf?: PeerKey
   /**
    * Whether the target is met; null when the figure has no target of its own. `peer` is the peer's figure
-   * (see `peerOf`) in its ratio unit: measured in this run, else performance.md's.
+   * (see `peerOf`) in its ratio unit: measured in this run, else docs/performance.md's.
    */
   met(r: FigureResult, peer: number): boolean | null
   ratio(r: FigureResult, peer: number): string
@@ -240,7 +240,7 @@ export const TABLE_ORDER: readonly FigureId[] = [
 
 /**
  * The peer's cell of a row and the figure its ratio uses: the one measured in this run (marked so) when
- * there is one, else performance.md's (marked so); rows without a peer figure keep their '–'.
+ * there is one, else docs/performance.md's (marked so); rows without a peer figure keep their '–'.
  */
 function peerCell(m: Measured, measured: PeerMeasured): { text: string; value: number } {
   if (!m.peerOf) return { text: m.peer, value: NaN }
@@ -252,7 +252,7 @@ function peerCell(m: Measured, measured: PeerMeasured): { text: string; value: n
 /**
  * The table's rows: the measured figures among `ran`, in {@link TABLE_ORDER} (failed ones say so), then the
  * targets not measured. `peer` holds the peer's figures measured in this run, if any: the peer column and
- * the ratios (and the targets stated as ratios) use them instead of performance.md's.
+ * the ratios (and the targets stated as ratios) use them instead of docs/performance.md's.
  */
 export function rows(results: FigureResult[], ran: readonly FigureId[], peer: PeerMeasured = {}): Row[] {
   const out: Row[] = []
