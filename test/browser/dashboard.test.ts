@@ -79,6 +79,21 @@ describe('session dashboard in Chromium', () => {
     await page.goto(`${h.url}${url}`)
     expect(new URL(page.url()).pathname).toBe(`/sessions/${name}/`)
 
+    // The modules are all preloaded: none is requested only once another has arrived (no waterfall).
+    const modules = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => /\/_labgate\/static\/[\w-]+\.js$/.test(e.name) && !/xterm|addon-fit/.test(e.name))
+        .map((e) => ({
+          name: e.name,
+          start: e.startTime,
+          end: (e as unknown as { responseEnd: number }).responseEnd,
+        })),
+    )
+    expect(modules.length).toBeGreaterThan(5)
+    const firstArrival = Math.min(...modules.map((m) => m.end))
+    for (const m of modules) expect(m.start, m.name).toBeLessThan(firstArrival)
+
     // Instructions, with variables interpolated and raw HTML inert.
     await expect(page.locator('#lg-page h1').innerText()).resolves.toBe('Welcome to the shell')
     await expect(page.locator('#lg-page').innerText()).resolves.toContain(`Your session is ${name}.`)
