@@ -21,6 +21,8 @@ fi
 status=0
 npm run --silent build || status=1
 npx tsc -p tsconfig.json --noEmit || status=1
+# The dashboard's browser modules: their own project (DOM, no Node types).
+npx tsc -p tsconfig.web.json || status=1
 npm run --silent lint || status=1
 rm -f .vitest-results.json
 npx vitest run "$@" || status=1

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_INPUT_BYTES, clampSize, exitFrame, parseClientFrame } from './protocol.js'
+import { PING, parseServerFrame, splitInput } from './protocol-shared.js'
+import {
+  MAX_INPUT_BYTES,
+  PONG,
+  clampSize,
+  exitFrame,
+  inputFrame,
+  parseClientFrame,
+  resizeFrame,
+} from './protocol.js'
 
 const parse = (text: string) => parseClientFrame(Buffer.from(text), false)
 
@@ -39,5 +48,36 @@ describe('terminal protocol', () => {
 
   it('encodes exit frames', () => {
     expect(JSON.parse(exitFrame(null, 'bye'))).toEqual({ t: 'x', code: null, message: 'bye' })
+  })
+
+  it('decodes what the browser encodes', () => {
+    expect(parse(inputFrame('ls\r'))).toEqual({ t: 'i', d: 'ls\r' })
+    expect(parse(resizeFrame(120, 40))).toEqual({ t: 'r', size: { cols: 120, rows: 40 } })
+    expect(parse(PING)).toEqual({ t: 'p' })
+  })
+
+  it('lets the browser decode what the server encodes', () => {
+    expect(parseServerFrame(PONG)).toEqual({ t: 'p' })
+    expect(parseServerFrame(exitFrame(null, 'This session has ended.'))).toEqual({
+      t: 'x',
+      code: null,
+      message: 'This session has ended.',
+    })
+    expect(parseServerFrame(exitFrame(2, 'The shell exited with status 2.'))).toMatchObject({ code: 2 })
+    expect(parseServerFrame('{"t":"later"}')).toEqual({ t: 'unknown' })
+    for (const bad of ['', 'nope', 'null', '[]', '{"t":1}']) expect(parseServerFrame(bad)).toBeNull()
+  })
+
+  it('splits a long paste into input frames the server accepts, whole characters each', () => {
+    const paste = `${'a'.repeat(MAX_INPUT_BYTES)}${'é😀'.repeat(MAX_INPUT_BYTES / 4)}`
+    const pieces = splitInput(paste)
+    expect(pieces.length).toBeGreaterThan(1)
+    expect(pieces.join('')).toBe(paste)
+    for (const piece of pieces) {
+      expect(parse(inputFrame(piece))).toEqual({ t: 'i', d: piece })
+      expect(piece).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/)
+    }
+    expect(splitInput('')).toEqual([])
+    expect(splitInput('ls\r')).toEqual(['ls\r'])
   })
 })

@@ -1,5 +1,7 @@
 /**
- * The terminal WebSocket wire protocol (see README.md beside this file).
+ * The terminal WebSocket wire protocol (see README.md beside this file). Its vocabulary (frame types,
+ * close codes, limits, encoders) is `protocol-shared.js`, which the dashboard's browser code loads too;
+ * this module adds what only the server does: decoding client frames.
  *
  * Client → server: text frames, one JSON object each:
  * - `{"t":"i","d":"<text>"}` input for the shell (at most {@link MAX_INPUT_BYTES} UTF-8 bytes; split pastes);
@@ -11,22 +13,19 @@
  * are JSON control messages: `{"t":"p"}` pong; `{"t":"x","code":<n|null>,"message":"..."}` the terminal is
  * gone (the shell exited with `code`, or labgate closed it: `code` null), followed by the socket's close.
  */
+import { FRAME, MAX_INPUT_BYTES, MAX_SIZE } from './protocol-shared.js'
 
-/** Largest input in one `i` frame, in UTF-8 bytes; a bigger one closes the socket with 1009. */
-export const MAX_INPUT_BYTES = 64 * 1024
-/** The WebSocket `maxPayload`: room for a full input frame with every character JSON-escaped. */
-export const MAX_FRAME_BYTES = 8 * MAX_INPUT_BYTES
-/** Close codes the server uses besides 1000 (normal). */
-export const CLOSE = {
-  /** Policy violation: a malformed frame. */
-  malformed: 1008,
-  /** An input frame over {@link MAX_INPUT_BYTES}. */
-  tooBig: 1009,
-  /** The terminal could not be opened (sandbox gone, too many terminals). */
-  failed: 1011,
-  /** The client fell too far behind the output (it may reconnect: the scrollback bridges the gap). */
-  tooSlow: 1013,
-} as const
+export {
+  CLOSE,
+  FRAME,
+  MAX_FRAME_BYTES,
+  MAX_INPUT_BYTES,
+  MAX_SIZE,
+  PONG,
+  exitFrame,
+  inputFrame,
+  resizeFrame,
+} from './protocol-shared.js'
 
 /** A terminal size in character cells. */
 export interface TerminalSize {
@@ -36,16 +35,16 @@ export interface TerminalSize {
 
 /** A decoded client frame. */
 export type ClientFrame =
-  | { t: 'i'; d: string }
-  | { t: 'r'; size: TerminalSize }
-  | { t: 'p' }
+  | { t: typeof FRAME.input; d: string }
+  | { t: typeof FRAME.resize; size: TerminalSize }
+  | { t: typeof FRAME.ping }
   /** A well-formed frame of a type this server does not know: ignored, for forward compatibility. */
   | { t: 'unknown' }
 
-/** Clamps a size to 1..1000 columns and 1..500 rows (integers). */
+/** Clamps a size to 1..{@link MAX_SIZE} columns and rows (integers). */
 export function clampSize(cols: number, rows: number): TerminalSize {
   const clamp = (n: number, max: number) => Math.min(max, Math.max(1, Math.trunc(n)))
-  return { cols: clamp(cols, 1000), rows: clamp(rows, 500) }
+  return { cols: clamp(cols, MAX_SIZE.cols), rows: clamp(rows, MAX_SIZE.rows) }
 }
 
 /**
@@ -63,23 +62,15 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame |
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return 'malformed'
   const f = frame as Record<string, unknown>
   switch (f.t) {
-    case 'i':
+    case FRAME.input:
       if (typeof f.d !== 'string') return 'malformed'
-      return Buffer.byteLength(f.d) > MAX_INPUT_BYTES ? 'tooBig' : { t: 'i', d: f.d }
-    case 'r':
+      return Buffer.byteLength(f.d) > MAX_INPUT_BYTES ? 'tooBig' : { t: FRAME.input, d: f.d }
+    case FRAME.resize:
       if (!Number.isFinite(f.c) || !Number.isFinite(f.r)) return 'malformed'
-      return { t: 'r', size: clampSize(f.c as number, f.r as number) }
-    case 'p':
-      return { t: 'p' }
+      return { t: FRAME.resize, size: clampSize(f.c as number, f.r as number) }
+    case FRAME.ping:
+      return { t: FRAME.ping }
     default:
       return typeof f.t === 'string' ? { t: 'unknown' } : 'malformed'
   }
-}
-
-/** The pong text frame. */
-export const PONG = JSON.stringify({ t: 'p' })
-
-/** The text frame that announces the end of a terminal: `code` is the shell's exit status, null when closed. */
-export function exitFrame(code: number | null, message: string): string {
-  return JSON.stringify({ t: 'x', code, message })
 }

@@ -1,9 +1,10 @@
 /**
  * The learner's dashboard in real Chromium: activate a session from the robot API, read the
  * instructions, run a `terminal:execute` block, type, reload into the same shell, open a second
- * terminal, extend, finish. A screenshot of the dashboard is saved to `test-artifacts/dashboard.png`.
+ * terminal, extend, finish; and a session ended elsewhere shows as ended on its open dashboard. A
+ * screenshot of the dashboard is saved to `test-artifacts/dashboard.png`.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -57,21 +58,41 @@ const waitForText = async (page: Page, text: string | RegExp, terminal = '1', ms
   }
 }
 
+/** Requests a session for `user` from the robot API: its activation URL and name. */
+const requestSession = async (user: string, index: string) => {
+  const r = await fetch(
+    `${h.url}/workshops/environment/lab-w01/request/?index_url=${encodeURIComponent(index)}&user=${user}`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  )
+  expect(r.status).toBe(200)
+  return (await r.json()) as { url: string; name: string }
+}
+
 describe('session dashboard in Chromium', () => {
   it('runs the whole learner journey', async () => {
     const index = `${h.url}/healthz?from=lab`
-    const r = await fetch(
-      `${h.url}/workshops/environment/lab-w01/request/?index_url=${encodeURIComponent(index)}&user=learner-1`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-      },
-    )
-    expect(r.status).toBe(200)
-    const { url, name } = (await r.json()) as { url: string; name: string }
+    const { url, name } = await requestSession('learner-1', index)
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
     const page = await context.newPage()
     await page.goto(`${h.url}${url}`)
     expect(new URL(page.url()).pathname).toBe(`/sessions/${name}/`)
+
+    // The modules are all preloaded: none is requested only once another has arrived (no waterfall).
+    const modules = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => /\/_labgate\/static\/[\w-]+\.js$/.test(e.name) && !/xterm|addon-fit/.test(e.name))
+        .map((e) => ({
+          name: e.name,
+          start: e.startTime,
+          end: (e as unknown as { responseEnd: number }).responseEnd,
+        })),
+    )
+    expect(modules.length).toBeGreaterThan(5)
+    const firstArrival = Math.min(...modules.map((m) => m.end))
+    for (const m of modules) expect(m.start, m.name).toBeLessThan(firstArrival)
 
     // Instructions, with variables interpolated and raw HTML inert.
     await expect(page.locator('#lg-page h1').innerText()).resolves.toBe('Welcome to the shell')
@@ -129,5 +150,32 @@ describe('session dashboard in Chromium', () => {
     expect(finished.searchParams.get('notification')).toBe('session-deleted')
     expect(finished.searchParams.get('from')).toBe('lab')
     await context.close()
+  })
+
+  it('shows the end of a session ended elsewhere from its terminal, not from the schedule poll', async () => {
+    const { url, name } = await requestSession('learner-2', `${h.url}/healthz`)
+    const page = await browser.newPage()
+    // The schedule poll made hourly: the end can only come from the terminal's socket.
+    const statusModule = readFileSync(
+      join(import.meta.dirname, '../../web-static/dashboard/session-status.js'),
+      'utf8',
+    )
+    const hourly = statusModule.replace(/export const POLL_MS = [\d_]+/, 'export const POLL_MS = 3_600_000')
+    expect(hourly).not.toBe(statusModule)
+    await page.route('**/_labgate/static/session-status.js', (route) =>
+      route.fulfill({ contentType: 'text/javascript; charset=utf-8', body: hourly }),
+    )
+    await page.goto(`${h.url}${url}`)
+    await waitForText(page, '$')
+    expect(await page.locator('#lg-ended').isVisible()).toBe(false)
+
+    const r = await fetch(`${h.url}/workshops/session/${name}/terminate/`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(r.status).toBe(200)
+    await page.locator('#lg-ended').waitFor({ state: 'visible', timeout: 10_000 })
+    await expect(page.locator('#lg-ended').innerText()).resolves.toContain('This session has ended.')
+    await waitForText(page, 'This session has ended.')
+    await page.close()
   })
 })

@@ -1,5 +1,7 @@
 import { html, raw } from '../html.js'
+import { CLASS, ID } from './dashboard-ids.js'
 import type { InstructionsPage } from './instructions-service.js'
+import { dashboardModules } from './static-files.js'
 
 export interface DashboardView {
   sessionName: string
@@ -19,8 +21,10 @@ export interface DashboardView {
 /**
  * The learner's dashboard: instructions on the left (table of contents, previous/next), terminals and
  * web-app tabs on the right, a countdown with an extend button, and "finish workshop". Everything dynamic
- * is done by `web-static/dashboard.js`; this is the server-rendered first paint. Every interpolated value
- * is escaped; the instructions HTML comes from the sanitizing renderer.
+ * is done by the ES modules of `web-static/dashboard/` (entry point `main.js`, all preloaded, so the
+ * module graph costs no round trip after the page); this is the server-rendered first paint. Element ids
+ * and shared class names come from `dashboard-ids.js`, which the browser code uses too. Every
+ * interpolated value is escaped; the instructions HTML comes from the sanitizing renderer.
  */
 export function dashboardPage(v: DashboardView): string {
   const s = `${v.base}_labgate/static/`
@@ -33,7 +37,10 @@ export function dashboardPage(v: DashboardView): string {
     )
     .join('')
   const appTabs = v.apps
-    .map((a) => html`<button class="lg-tab" data-app="${a.name}" role="tab">${a.name}</button>`)
+    .map((a) => html`<button class="${CLASS.tab}" data-app="${a.name}" role="tab">${a.name}</button>`)
+    .join('')
+  const preload = dashboardModules()
+    .map((m) => html`<link rel="modulepreload" href="${s}${m}" />`)
     .join('')
   return html`<!doctype html>
     <html lang="en">
@@ -43,10 +50,11 @@ export function dashboardPage(v: DashboardView): string {
         <title>${v.workshopTitle} · ${v.sessionName}</title>
         <link rel="stylesheet" href="${s}xterm.css" />
         <link rel="stylesheet" href="${s}dashboard.css" />
+        ${raw(preload)}
       </head>
       <body>
         <div
-          id="lg-dashboard"
+          id="${ID.root}"
           data-name="${v.sessionName}"
           data-base="${v.base}"
           data-finish="${v.finishUrl}"
@@ -58,51 +66,56 @@ export function dashboardPage(v: DashboardView): string {
               <strong>${v.workshopTitle}</strong> <span class="lg-muted">${v.sessionName}</span>
             </div>
             <div class="lg-controls">
-              <span class="lg-state" id="lg-state">${v.state}</span>
-              <span class="lg-countdown" id="lg-countdown" data-expires="${v.expires ?? ''}" title="Time left"
+              <span class="lg-state" id="${ID.state}">${v.state}</span>
+              <span
+                class="lg-countdown"
+                id="${ID.countdown}"
+                data-expires="${v.expires ?? ''}"
+                title="Time left"
                 >–</span
               >
-              <button id="lg-extend" class="lg-button" ${raw(v.extendable ? '' : 'hidden')}>Extend</button>
-              <button id="lg-finish" class="lg-button lg-danger">Finish workshop</button>
+              <button id="${ID.extend}" class="lg-button" ${raw(v.extendable ? '' : 'hidden')}>Extend</button>
+              <button id="${ID.finish}" class="lg-button lg-danger">Finish workshop</button>
             </div>
           </header>
           <main class="lg-main">
             <section class="lg-instructions" aria-label="Instructions">
               <nav class="lg-nav">
-                <button id="lg-prev" class="lg-button" ${raw(v.instructions.prev ? '' : 'disabled')}>
+                <button id="${ID.prev}" class="lg-button" ${raw(v.instructions.prev ? '' : 'disabled')}>
                   ← Previous
                 </button>
-                <select id="lg-toc" aria-label="Table of contents">
+                <select id="${ID.toc}" aria-label="Table of contents">
                   ${raw(toc)}
                 </select>
-                <button id="lg-next" class="lg-button" ${raw(v.instructions.next ? '' : 'disabled')}>
+                <button id="${ID.next}" class="lg-button" ${raw(v.instructions.next ? '' : 'disabled')}>
                   Next →
                 </button>
               </nav>
-              <article id="lg-page" class="lg-page">${raw(v.instructions.html)}</article>
+              <article id="${ID.page}" class="lg-page">${raw(v.instructions.html)}</article>
             </section>
             <section class="lg-workarea" aria-label="Terminals">
-              <div class="lg-tabs" role="tablist" id="lg-tabs">
-                <span id="lg-term-tabs"></span
-                ><button id="lg-new-term" class="lg-tab lg-add" title="Open another terminal">+</button
+              <div class="lg-tabs" role="tablist" id="${ID.tabs}">
+                <span id="${ID.terminalTabs}"></span
+                ><button id="${ID.newTerminal}" class="${CLASS.tab} lg-add" title="Open another terminal">
+                  +</button
                 >${raw(appTabs)}
               </div>
-              <div id="lg-panes" class="lg-panes"></div>
-              <div id="lg-starting" class="lg-overlay" ${raw(v.state === 'STARTING' ? '' : 'hidden')}>
+              <div id="${ID.panes}" class="lg-panes"></div>
+              <div id="${ID.starting}" class="lg-overlay" ${raw(v.state === 'STARTING' ? '' : 'hidden')}>
                 <div class="lg-spinner"></div>
                 <p>Starting your lab session…</p>
-                <p class="lg-muted" id="lg-starting-detail">This takes a moment.</p>
+                <p class="lg-muted" id="${ID.startingDetail}">This takes a moment.</p>
               </div>
-              <div id="lg-ended" class="lg-overlay" hidden>
+              <div id="${ID.ended}" class="lg-overlay" hidden>
                 <p>This session has ended.</p>
-                <p><a id="lg-ended-link" href="${v.finishUrl}">Return to the workshop list</a></p>
+                <p><a id="${ID.endedLink}" href="${v.finishUrl}">Return to the workshop list</a></p>
               </div>
             </section>
           </main>
         </div>
         <script src="${s}xterm.js"></script>
         <script src="${s}addon-fit.js"></script>
-        <script src="${s}dashboard.js"></script>
+        <script type="module" src="${s}main.js"></script>
       </body>
     </html>`
 }

@@ -1,0 +1,1 @@
+../../src/web/dashboard/dashboard-ids.js

@@ -1,0 +1,1 @@
+../../src/terminals/protocol-shared.js
