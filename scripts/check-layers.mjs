@@ -138,7 +138,7 @@ export function check() {
   }
   const show = (f) => relative(ROOT, f)
 
-  for (const file of files(SRC, ['.ts'])) {
+  for (const file of files(SRC, ['.ts', '.js'])) {
     edge(fileGraph, file)
     const from = layerOf(file)
     if (!(from in LAYERS)) problems.push(`${show(file)}: folder src/${from}/ is not a known layer`)
