@@ -57,6 +57,7 @@ export function runStoreSuite(f: StoreFactory): void {
       const s1 = await store.createSession(newSession(e1.name))
       const s2 = await store.createSession(newSession(e1.name))
       expect([s1.name, s2.name]).toEqual(['lab-w01-s001', 'lab-w01-s002'])
+      await store.updateSession(s2.name, { state: 'STOPPING' })
       await store.updateSession(s2.name, { state: 'STOPPED', stoppedAt: 5 })
       expect(await store.purgeStopped(10)).toBe(1)
       expect((await store.createSession(newSession(e1.name))).name).toBe('lab-w01-s003')
@@ -152,6 +153,7 @@ export function runStoreSuite(f: StoreFactory): void {
       const taken = await store.takeReserve(e.name, { owner: 'u1', allocatedAt: 5 })
       expect(taken?.name).toBe(s.name)
       expect(await store.getSession(s.name)).toMatchObject({ state: 'RUNNING', owner: 'u1' })
+      await store.updateSession(s.name, { state: 'STOPPING' })
       await store.updateSession(s.name, { state: 'STOPPED', stoppedAt: 5 })
       expect(await store.purgeStopped(10)).toBe(1)
       expect(await store.getSession(s.name)).toBeNull()
@@ -219,6 +221,22 @@ export function runStoreSuite(f: StoreFactory): void {
       expect((await store.updateSession(s.name, { expiresAt: 10 }, undefined, v.version))?.expiresAt).toBe(10)
     })
 
+    it('changes a state only as the transition table allows', async () => {
+      const e = await env()
+      const s = await store.createSession(newSession(e.name, { state: 'RUNNING' }))
+      // Named states the table forbids going from: a bug, refused before anything is written.
+      await expect(store.updateSession(s.name, { state: 'STOPPED' }, ['RUNNING'])).rejects.toMatchObject({
+        code: 'illegal_transition',
+      })
+      // No states named: the table is the condition, so RUNNING does not go straight to STOPPED.
+      expect(await store.updateSession(s.name, { state: 'STOPPED', stoppedAt: 5 })).toBeNull()
+      expect(await store.getSession(s.name)).toMatchObject({ state: 'RUNNING', version: s.version })
+      expect(await store.updateSession(s.name, { state: 'STOPPING' })).toMatchObject({ state: 'STOPPING' })
+      expect(await store.updateSession(s.name, { state: 'STOPPED', stoppedAt: 5 })).toMatchObject({
+        state: 'STOPPED',
+      })
+    })
+
     it('counts live sessions per environment and portal', async () => {
       const a = await env()
       const b = await env()
@@ -275,6 +293,7 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.countSessions('lab')).toEqual(await truth())
       await store.updateSession(s2.name, { state: 'STOPPING' })
       await store.updateSession(s2.name, { state: 'STOPPED', stoppedAt: 10 })
+      await store.updateSession(s3.name, { state: 'STOPPING' })
       await store.updateSession(s3.name, { state: 'STOPPED', stoppedAt: 10 })
       expect(await store.purgeStopped(100)).toBe(2)
       const c = await store.countSessions('lab')

@@ -1,8 +1,9 @@
 import { LabgateError, forbidden } from '../domain/errors.js'
-import { activationWindowEnd, planAllocation } from '../domain/index.js'
+import { ALLOCATED, activationWindowEnd, planAllocation } from '../domain/index.js'
 import type { Environment, Session, User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 import type { EmitInput } from '../events/event-bus.js'
+import { sessionEvent } from '../events/session-event.js'
 import type { BrokerDeps } from './deps.js'
 import { SessionSecrets } from './session-secrets.js'
 import { checkUserDetails, type UserDetails } from '../domain/user-details.js'
@@ -100,15 +101,8 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
         backend: deps.backend.name,
       })
     }
-    const base = {
-      user: user.id,
-      session: session.name,
-      environment: session.environment,
-      workshop: session.workshop,
-      analyticsUrl: session.analyticsUrl,
-    }
-    if (fresh) await record(tx, { ...base, name: 'Session/Created' })
-    await record(tx, { ...base, name: 'Session/Pending' })
+    if (fresh) await record(tx, sessionEvent(session, 'Session/Created'))
+    await record(tx, sessionEvent(session, 'Session/Pending'))
     return { user, session, fresh }
   })
   if (evicted) deps.runner.afterStopping(evicted, outbox)
@@ -152,7 +146,7 @@ async function plan_(deps: BrokerDeps, tx: Store, environment: Environment, user
 /** A still-pending session gets a fresh activation window; an activated one is returned as it is. */
 async function refreshPending(store: Store, s: Session, window: number | null): Promise<Session> {
   if (!s.owner || s.activatedAt !== null) return s
-  return (await store.updateSession(s.name, { expiresAt: window }, ['STARTING', 'RUNNING'])) ?? s
+  return (await store.updateSession(s.name, { expiresAt: window }, ALLOCATED)) ?? s
 }
 
 async function reacquire(
@@ -162,7 +156,7 @@ async function reacquire(
   req: SessionRequest,
 ): Promise<RequestedSession> {
   const s = await deps.store.getSession(req.reacquire!)
-  const live = s && s.environment === environment.name && ['STARTING', 'RUNNING'].includes(s.state) && s.owner
+  const live = s && s.environment === environment.name && ALLOCATED.includes(s.state) && s.owner
   if (!s || !live) throw noSessionAvailable()
   if (!s.viaApi)
     throw new LabgateError('unavailable', 'Cannot be reacquired', { error: 'Cannot be reacquired' })

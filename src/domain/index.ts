@@ -1,5 +1,6 @@
 export * from './allocation.js'
 export * from './clock.js'
+export * from './environment-states.js'
 export * from './naming.js'
 export * from './orphan.js'
 export * from './parameters.js'

@@ -1,5 +1,6 @@
 import { type Compilable, type Kysely, sql } from 'kysely'
 import { conflict } from '../domain/errors.js'
+import { HOLDS_CAPACITY, RESERVE, transitionSources } from '../domain/session-states.js'
 import type { PortalWorkshop } from '../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import { toEnvironment, toSession, toUser, sessionColumns, type Environment, type Session } from './rows.js'
@@ -19,8 +20,6 @@ const rowCaches = new WeakMap<Kysely<Database>, RowCaches>()
 /** Committed environments' settings by name, per database (settings never change; see `Store`). */
 const settingsByDb = new WeakMap<Kysely<Database>, Map<string, PortalWorkshop>>()
 const SETTINGS_KEPT = 1000
-
-const LIVE: SessionState[] = ['STARTING', 'WAITING', 'RUNNING']
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')
 
@@ -268,13 +267,13 @@ export class KyselyStore implements Store {
   }
 
   async listSessions(
-    filter: { environment?: string; owner?: string; portal?: string; states?: SessionState[] } = {},
+    filter: { environment?: string; owner?: string; portal?: string; states?: readonly SessionState[] } = {},
   ) {
     let q = this.db.selectFrom('sessions').selectAll()
     if (filter.environment) q = q.where('environment', '=', filter.environment)
     if (filter.owner) q = q.where('owner', '=', filter.owner)
     if (filter.portal) q = q.where('portal', '=', filter.portal)
-    if (filter.states?.length) q = q.where('state', 'in', filter.states)
+    if (filter.states?.length) q = q.where('state', 'in', [...filter.states])
     const rows = await q.orderBy('created_at').orderBy('name').execute()
     return rows.map(toSession)
   }
@@ -345,10 +344,16 @@ export class KyselyStore implements Store {
     return r ? toSession(r) : null
   }
 
-  async updateSession(name: string, patch: Partial<Session>, states?: SessionState[], version?: number) {
+  async updateSession(
+    name: string,
+    patch: Partial<Session>,
+    states?: readonly SessionState[],
+    version?: number,
+  ) {
     const set = sessionColumns(patch)
     const n = Object.keys(set).length
-    const inStates = states ?? []
+    // A state change may only come from the states the transition table allows.
+    const inStates = patch.state ? transitionSources(name, patch.state, states) : (states ?? [])
     const args = [...Object.values(set), name, ...inStates, version]
     const key = `updateSession:${Object.keys(set).join()}:${inStates.length}:${version !== undefined}`
     const [r] = await this.#write(this.#sessions(), name, () =>
@@ -379,7 +384,7 @@ export class KyselyStore implements Store {
         .selectAll()
         .where('owner', '=', a<string>(0))
         .where('environment', '=', a<string>(1))
-        .where('state', 'in', LIVE),
+        .where('state', 'in', [...HOLDS_CAPACITY]),
     )
     let newest = rows[0]
     for (const r of rows) if (Number(r.created_at) > Number(newest!.created_at)) newest = r
@@ -421,7 +426,7 @@ export class KyselyStore implements Store {
         .selectFrom('sessions')
         .select('portal')
         .where('owner', '=', a<string>(0))
-        .where('state', 'in', LIVE),
+        .where('state', 'in', [...HOLDS_CAPACITY]),
     )
     return rows.filter((r) => r.portal === portal).length
   }
@@ -432,7 +437,7 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('portal', '=', portal)
       .where('owner', 'is', null)
-      .where('state', 'in', ['WAITING', 'STARTING'])
+      .where('state', 'in', [...RESERVE])
     if (exceptEnvironment) q = q.where('environment', '!=', exceptEnvironment)
     const r = await q.orderBy('created_at').orderBy('name').limit(1).executeTakeFirst()
     return r ? toSession(r) : null
@@ -517,5 +522,3 @@ export class KyselyStore implements Store {
     return Number(r!.value)
   }
 }
-
-export { LIVE as LIVE_STATES }

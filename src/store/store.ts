@@ -96,7 +96,7 @@ export interface Store {
     environment?: string
     owner?: string
     portal?: string
-    states?: SessionState[]
+    states?: readonly SessionState[]
   }): Promise<Session[]>
   /** Creates a session with the next never-used name `<environment>-sNNN`. */
   createSession(s: NewSession): Promise<Session>
@@ -112,7 +112,7 @@ export interface Store {
   updateSession(
     name: string,
     patch: Partial<Session>,
-    states?: SessionState[],
+    states?: readonly SessionState[],
     version?: number,
   ): Promise<Session | null>
   /** The user's live (not STOPPING/STOPPED) session in the environment, if any. */
