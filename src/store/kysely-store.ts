@@ -8,7 +8,8 @@ import { sharedCommit } from './shared-commit.js'
 import { compiledQueriesOf, placeholders, type Arg } from './compiled-queries.js'
 import { RowCache } from './row-cache.js'
 import type { Database } from './schema.js'
-import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
+import type { SessionCounts } from '../domain/allocation.js'
+import type { AppEvent, NewSession, Store } from './store.js'
 
 /** Committed rows of one SQLite database kept in memory (see `RowCache` for why only SQLite). */
 interface RowCaches {
@@ -33,8 +34,8 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 /**
- * The `Store` over Kysely, for SQLite and PostgreSQL alike. "Live" in counts means STARTING, WAITING or
- * RUNNING: a STOPPING session no longer holds capacity (its sandbox is going away).
+ * The `Store` over Kysely, for SQLite and PostgreSQL alike. Counts are of sessions holding capacity
+ * (STARTING, WAITING or RUNNING): a STOPPING session no longer does (its sandbox is going away).
  */
 export class KyselyStore implements Store {
   constructor(
@@ -375,10 +376,10 @@ export class KyselyStore implements Store {
     return r ? toSession(r) : null
   }
 
-  async findLiveSession(owner: string, environment: string) {
-    // A user has few live sessions: the newest is picked here, since sorting them in SQLite (a temporary
+  async findHoldingSession(owner: string, environment: string) {
+    // A user has few such sessions: the newest is picked here, since sorting them in SQLite (a temporary
     // b-tree) cost ten times the indexed lookup.
-    const rows = await this.#run('findLiveSession', [owner, environment], (a) =>
+    const rows = await this.#run('findHoldingSession', [owner, environment], (a) =>
       this.db
         .selectFrom('sessions')
         .selectAll()
@@ -402,25 +403,25 @@ export class KyselyStore implements Store {
         .where('n', '>', 0),
     )
     const environments: SessionCounts['environments'] = new Map()
-    let portalLive = 0
+    let portalHolding = 0
     for (const r of rows) {
       const n = Number(r.n)
-      const c = environments.get(r.environment) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
-      c.live += n
+      const c = environments.get(r.environment) ?? { holding: 0, waiting: 0, unallocated: 0, allocated: 0 }
+      c.holding += n
       if (Number(r.owned)) c.allocated += n
       else {
         c.unallocated += n
         if (r.state === 'WAITING') c.waiting += n
       }
       environments.set(r.environment, c)
-      portalLive += n
+      portalHolding += n
     }
-    return { portalLive, environments }
+    return { portalHolding, environments }
   }
 
   async countUserSessions(portal: string, owner: string) {
-    // The owner's few live sessions are counted here: with the portal in the condition, SQLite counts
-    // through the portal's live-count index, every live session of the portal, not the owner's few.
+    // The owner's few sessions are counted here: with the portal in the condition, SQLite counts through
+    // the portal's live-count index, every session of the portal holding capacity, not the owner's few.
     const rows = await this.#run('countUserSessions', [owner], (a) =>
       this.db
         .selectFrom('sessions')
