@@ -1,5 +1,5 @@
 import { LabgateError, forbidden } from '../domain/errors.js'
-import { ALLOCATED, NO_SESSIONS, activationWindowEnd, planAllocation } from '../domain/index.js'
+import { ALLOCATED, NO_SESSIONS, activationWindowEnd, isPending, planAllocation } from '../domain/index.js'
 import type { Environment, Session, User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 import type { EmitInput } from '../events/event-bus.js'
@@ -140,7 +140,7 @@ async function plan_(deps: BrokerDeps, tx: Store, environment: Environment, user
 
 /** A still-pending session gets a fresh activation window; an activated one is returned as it is. */
 async function refreshPending(store: Store, s: Session, window: number | null): Promise<Session> {
-  if (!s.owner || s.activatedAt !== null) return s
+  if (!isPending(s)) return s
   return (await store.updateSession(s.name, { expiresAt: window }, ALLOCATED)) ?? s
 }
 

@@ -131,9 +131,9 @@ export class SessionRunner {
   }
 
   /**
-   * Stops a live session: the row goes STOPPING at once (so it stops counting against capacity), then
-   * the sandbox is stopped and the row goes STOPPED. Returns the STOPPING row, or null when the session
-   * was not live (already stopping or stopped: nothing changes).
+   * Stops a session that holds capacity: the row goes STOPPING at once (so it stops counting against
+   * capacity), then the sandbox is stopped and the row goes STOPPED. Returns the STOPPING row, or null
+   * when the session had ended already (stopping or stopped: nothing changes).
    */
   async stop(name: string, reason: StopReason): Promise<Session | null> {
     const publish: (() => void)[] = []
@@ -145,7 +145,7 @@ export class SessionRunner {
   /**
    * The first half of `stop`, inside the caller's transaction: marks the session STOPPING and records the
    * stop events, queuing their webhooks in `publish`. Once the transaction has committed, call
-   * `afterStopping` with the row. Returns null (and does nothing) when the session was not live.
+   * `afterStopping` with the row. Returns null (and does nothing) when the session had ended already.
    */
   async markStopping(
     tx: Store,

@@ -11,7 +11,6 @@ import {
   assertTransition,
   canTransition,
   hasEnded,
-  holdsCapacity,
   isPending,
   statesBefore,
   transitionSources,
@@ -82,7 +81,6 @@ describe('named sets', () => {
     '%s: capacity %s, visible %s, ended %s, allocated %s, up %s, reserve %s',
     (state, cap, vis, end, alloc, up, reserve) => {
       expect(HOLDS_CAPACITY.includes(state)).toBe(cap)
-      expect(holdsCapacity(state)).toBe(cap)
       expect(VISIBLE.includes(state)).toBe(vis)
       expect(ENDED.includes(state)).toBe(end)
       expect(hasEnded(state)).toBe(end)

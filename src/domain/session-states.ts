@@ -48,9 +48,6 @@ export const RESERVE: readonly SessionState[] = Object.freeze(['STARTING', 'WAIT
 /** States whose sandbox is up, so that `observe` can tell whether it vanished. */
 export const SANDBOX_UP: readonly SessionState[] = Object.freeze(['WAITING', 'RUNNING'])
 
-/** True for STARTING, WAITING and RUNNING: the session counts against caps. */
-export const holdsCapacity = (state: SessionState): boolean => HOLDS_CAPACITY.includes(state)
-
 /** True for STOPPING and STOPPED. */
 export const hasEnded = (state: SessionState): boolean => ENDED.includes(state)
 

@@ -32,7 +32,7 @@ export interface ReconcilerOptions {
 export const NUDGE_DELAY_MS = 150
 
 /**
- * Makes the observed world match the desired one. `start()` runs one full pass first (re-adopting live
+ * Makes the observed world match the desired one. `start()` runs one full pass first (re-adopting running
  * sandboxes, reaping dead ones), then passes run on `nudge()` (debounced) and on a jittered interval.
  * Passes never overlap; a failing pass is logged and the next one runs as usual.
  */
@@ -80,7 +80,7 @@ export class Reconciler {
     }, this.opts.nudgeDelayMs ?? NUDGE_DELAY_MS)
   }
 
-  /** Runs a pass now (or after the one under way). `full` (the default) also checks every live session. */
+  /** Runs a pass now (or after the one under way). `full` (the default) also checks every visible session. */
   async runPass(kind: 'full' | 'light' = 'full'): Promise<void> {
     if (kind === 'full' || this.pending === 'none') this.pending = kind
     if (this.running) return this.running
