@@ -57,6 +57,7 @@ export function runStoreSuite(f: StoreFactory): void {
       const s1 = await store.createSession(newSession(e1.name))
       const s2 = await store.createSession(newSession(e1.name))
       expect([s1.name, s2.name]).toEqual(['lab-w01-s001', 'lab-w01-s002'])
+      await store.updateSession(s2.name, { state: 'STOPPING' })
       await store.updateSession(s2.name, { state: 'STOPPED', stoppedAt: 5 })
       expect(await store.purgeStopped(10)).toBe(1)
       expect((await store.createSession(newSession(e1.name))).name).toBe('lab-w01-s003')
@@ -152,6 +153,7 @@ export function runStoreSuite(f: StoreFactory): void {
       const taken = await store.takeReserve(e.name, { owner: 'u1', allocatedAt: 5 })
       expect(taken?.name).toBe(s.name)
       expect(await store.getSession(s.name)).toMatchObject({ state: 'RUNNING', owner: 'u1' })
+      await store.updateSession(s.name, { state: 'STOPPING' })
       await store.updateSession(s.name, { state: 'STOPPED', stoppedAt: 5 })
       expect(await store.purgeStopped(10)).toBe(1)
       expect(await store.getSession(s.name)).toBeNull()
@@ -171,7 +173,7 @@ export function runStoreSuite(f: StoreFactory): void {
       }
     })
 
-    it("finds a user's newest live session of an environment and counts their live sessions per portal", async () => {
+    it("finds a user's newest session holding capacity in an environment and counts theirs per portal", async () => {
       const e = await env()
       await store.createUser({ id: 'u1', kind: 'anonymous', at: 1 })
       const mine = { owner: 'u1', state: 'RUNNING' as const, reserved: false }
@@ -180,8 +182,8 @@ export function runStoreSuite(f: StoreFactory): void {
       await store.createSession(newSession(e.name, { ...mine, createdAt: 2000 }))
       await store.createSession(newSession(e.name, { ...mine, createdAt: 4000, state: 'STOPPING' }))
       await store.createSession(newSession(e.name, { ...mine, createdAt: 500, portal: 'other' }))
-      expect((await store.findLiveSession('u1', e.name))?.name).toBe(newest.name)
-      expect(await store.findLiveSession('u1', 'lab-w99')).toBeNull()
+      expect((await store.findHoldingSession('u1', e.name))?.name).toBe(newest.name)
+      expect(await store.findHoldingSession('u1', 'lab-w99')).toBeNull()
       expect(await store.countUserSessions('lab', 'u1')).toBe(3)
       expect(await store.countUserSessions('other', 'u1')).toBe(1)
       expect(await store.countUserSessions('lab', 'nobody')).toBe(0)
@@ -219,7 +221,23 @@ export function runStoreSuite(f: StoreFactory): void {
       expect((await store.updateSession(s.name, { expiresAt: 10 }, undefined, v.version))?.expiresAt).toBe(10)
     })
 
-    it('counts live sessions per environment and portal', async () => {
+    it('changes a state only as the transition table allows', async () => {
+      const e = await env()
+      const s = await store.createSession(newSession(e.name, { state: 'RUNNING' }))
+      // Named states the table forbids going from: a bug, refused before anything is written.
+      await expect(store.updateSession(s.name, { state: 'STOPPED' }, ['RUNNING'])).rejects.toMatchObject({
+        code: 'illegal_transition',
+      })
+      // No states named: the table is the condition, so RUNNING does not go straight to STOPPED.
+      expect(await store.updateSession(s.name, { state: 'STOPPED', stoppedAt: 5 })).toBeNull()
+      expect(await store.getSession(s.name)).toMatchObject({ state: 'RUNNING', version: s.version })
+      expect(await store.updateSession(s.name, { state: 'STOPPING' })).toMatchObject({ state: 'STOPPING' })
+      expect(await store.updateSession(s.name, { state: 'STOPPED', stoppedAt: 5 })).toMatchObject({
+        state: 'STOPPED',
+      })
+    })
+
+    it('counts sessions holding capacity per environment and portal', async () => {
       const a = await env()
       const b = await env()
       await store.createUser({ id: 'u', kind: 'anonymous', at: 1 })
@@ -228,8 +246,8 @@ export function runStoreSuite(f: StoreFactory): void {
       await store.createSession(newSession(a.name, { state: 'RUNNING', owner: 'u' }))
       await store.createSession(newSession(b.name, { state: 'STOPPING', owner: 'u' }))
       const c = await store.countSessions('lab')
-      expect(c.portalLive).toBe(3)
-      expect(c.environments.get(a.name)).toEqual({ live: 3, waiting: 1, unallocated: 2, allocated: 1 })
+      expect(c.portalHolding).toBe(3)
+      expect(c.environments.get(a.name)).toEqual({ holding: 3, waiting: 1, unallocated: 2, allocated: 1 })
       expect(c.environments.get(b.name)).toBeUndefined()
       expect(await store.countUserSessions('lab', 'u')).toBe(1)
       expect((await store.oldestReserve('lab'))?.environment).toBe(a.name)
@@ -241,14 +259,14 @@ export function runStoreSuite(f: StoreFactory): void {
       const b = await env()
       await store.createUser({ id: 'u', kind: 'anonymous', at: 1 })
       const truth = async () => {
-        const live = await store.listSessions({ states: ['STARTING', 'WAITING', 'RUNNING'] })
+        const holding = await store.listSessions({ states: ['STARTING', 'WAITING', 'RUNNING'] })
         const byEnv = new Map<
           string,
-          { live: number; waiting: number; unallocated: number; allocated: number }
+          { holding: number; waiting: number; unallocated: number; allocated: number }
         >()
-        for (const s of live) {
-          const c = byEnv.get(s.environment) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
-          c.live++
+        for (const s of holding) {
+          const c = byEnv.get(s.environment) ?? { holding: 0, waiting: 0, unallocated: 0, allocated: 0 }
+          c.holding++
           if (s.owner) c.allocated++
           else {
             c.unallocated++
@@ -256,7 +274,7 @@ export function runStoreSuite(f: StoreFactory): void {
           }
           byEnv.set(s.environment, c)
         }
-        return { portalLive: live.length, environments: byEnv }
+        return { portalHolding: holding.length, environments: byEnv }
       }
       const s1 = await store.createSession(newSession(a.name, { state: 'STARTING' }))
       const s2 = await store.createSession(newSession(a.name))
@@ -275,12 +293,13 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.countSessions('lab')).toEqual(await truth())
       await store.updateSession(s2.name, { state: 'STOPPING' })
       await store.updateSession(s2.name, { state: 'STOPPED', stoppedAt: 10 })
+      await store.updateSession(s3.name, { state: 'STOPPING' })
       await store.updateSession(s3.name, { state: 'STOPPED', stoppedAt: 10 })
       expect(await store.purgeStopped(100)).toBe(2)
       const c = await store.countSessions('lab')
       expect(c).toEqual(await truth())
-      expect(c.portalLive).toBe(1)
-      expect(c.environments.get(a.name)).toEqual({ live: 1, waiting: 1, unallocated: 1, allocated: 0 })
+      expect(c.portalHolding).toBe(1)
+      expect(c.environments.get(a.name)).toEqual({ holding: 1, waiting: 1, unallocated: 1, allocated: 0 })
       expect(c.environments.get(b.name)).toBeUndefined()
     })
 
@@ -290,13 +309,13 @@ export function runStoreSuite(f: StoreFactory): void {
       const attempt = () =>
         store.transaction(async (tx) => {
           await tx.lockPortal('lab')
-          const live = (await tx.countSessions('lab')).portalLive
-          if (live >= capacity) return null
+          const holding = (await tx.countSessions('lab')).portalHolding
+          if (holding >= capacity) return null
           return tx.createSession(newSession(e.name))
         })
       const made = await Promise.all(Array.from({ length: 12 }, attempt))
       expect(made.filter(Boolean)).toHaveLength(capacity)
-      expect((await store.countSessions('lab')).portalLive).toBe(capacity)
+      expect((await store.countSessions('lab')).portalHolding).toBe(capacity)
     })
 
     it('rolls a failed transaction back completely', async () => {

@@ -1,5 +1,6 @@
 import { badRequest } from '../domain/errors.js'
-import { activatedExpiry, isSafeName } from '../domain/index.js'
+import { ALLOCATED, activatedExpiry, hasEnded, isSafeName } from '../domain/index.js'
+import { sessionEvent } from '../events/session-event.js'
 import type { Session } from '../store/rows.js'
 import type { BrokerDeps } from './deps.js'
 
@@ -23,7 +24,7 @@ export async function activateSession(
   if (!isSafeName(name)) throw badRequest('Invalid session name')
   const s = await deps.store.getSession(name)
   if (!s || s.portal !== deps.portal.name || !s.owner) throw badRequest('Invalid session or activation token')
-  if (s.state === 'STOPPING' || s.state === 'STOPPED') return { kind: 'ended', session: s }
+  if (hasEnded(s.state)) return { kind: 'ended', session: s }
   if (!deps.secrets.checkActivationToken(s, token)) throw badRequest('Invalid session or activation token')
   if (s.activatedAt !== null) {
     if (currentUser === s.owner) return { kind: 'activated', session: s }
@@ -49,18 +50,11 @@ export async function activateSession(
         lastActivityAt: now,
         lastViewAt: now,
       },
-      ['STARTING', 'RUNNING'],
+      ALLOCATED,
       current.version,
     )
     if (row) {
-      publish = await deps.events.record(tx, {
-        name: 'Session/Started',
-        user: s.owner,
-        session: s.name,
-        environment: s.environment,
-        workshop: s.workshop,
-        analyticsUrl: s.analyticsUrl,
-      })
+      publish = await deps.events.record(tx, sessionEvent(s, 'Session/Started'))
     }
     return row
   })

@@ -1,4 +1,5 @@
-import type { EnvironmentState, SessionState } from '../domain/types.js'
+import { VISIBLE } from '../domain/session-states.js'
+import type { EnvironmentState } from '../domain/types.js'
 import type { Environment, Session } from '../store/rows.js'
 import type { BrokerDeps } from './deps.js'
 
@@ -22,8 +23,6 @@ export interface Catalog {
   allocated: number
 }
 
-const SHOWN_SESSION_STATES: SessionState[] = ['STARTING', 'WAITING', 'RUNNING', 'STOPPING']
-
 /**
  * The portal's environments with their counts, filtered by state (default RUNNING), workshop name and
  * labels (all must match); with each environment's allocated sessions when asked. One query for the
@@ -42,9 +41,7 @@ export async function listCatalog(deps: BrokerDeps, f: CatalogFilter): Promise<C
         ([k, v]) => e.settings.labels[k] === v || e.settings.workshop.labels[k] === v,
       ),
   )
-  const sessions = f.withSessions
-    ? await store.listSessions({ portal: portal.name, states: SHOWN_SESSION_STATES })
-    : []
+  const sessions = f.withSessions ? await store.listSessions({ portal: portal.name, states: VISIBLE }) : []
   let allocated = 0
   for (const c of counts.environments.values()) allocated += c.allocated
   const entries = chosen.map((environment) => {

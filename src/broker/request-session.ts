@@ -1,11 +1,13 @@
 import { LabgateError, forbidden } from '../domain/errors.js'
-import { activationWindowEnd, planAllocation } from '../domain/index.js'
+import { ALLOCATED, NO_SESSIONS, activationWindowEnd, isPending, planAllocation } from '../domain/index.js'
 import type { Environment, Session, User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 import type { EmitInput } from '../events/event-bus.js'
+import { sessionEvent } from '../events/session-event.js'
 import type { BrokerDeps } from './deps.js'
 import { SessionSecrets } from './session-secrets.js'
-import { checkUserDetails, resolveApiUser, type UserDetails } from './users.js'
+import { checkUserDetails, type UserDetails } from '../domain/user-details.js'
+import { resolveApiUser } from './users.js'
 
 export interface SessionRequest {
   environment: string
@@ -36,8 +38,8 @@ export const noSessionAvailable = () =>
 
 /**
  * Allocates a session of an environment to a user, as a robot asks through the REST API.
- * - Same user and environment: the same live session comes back (a pending one keeps its token and gets
- *   a fresh activation window).
+ * - Same user and environment: the same session comes back while it holds capacity (a pending one keeps
+ *   its token and gets a fresh activation window).
  * - Otherwise a WAITING reserve is taken atomically, or a session is created on demand within the
  *   environment's capacity, the portal maximum (evicting the oldest unallocated reserve) and the user's cap.
  * Throws forbidden (unknown environment), bad_request (staff/robot target, bad details) or
@@ -65,7 +67,7 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
 
     const now = clock.now()
     const window = activationWindowEnd(now, req.timeout, environment.settings)
-    const existing = await tx.findLiveSession(user.id, environment.name)
+    const existing = await tx.findHoldingSession(user.id, environment.name)
     if (existing) return { user, session: await refreshPending(tx, existing, window), fresh: false }
 
     const plan = await plan_(deps, tx, environment, user)
@@ -99,15 +101,8 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
         backend: deps.backend.name,
       })
     }
-    const base = {
-      user: user.id,
-      session: session.name,
-      environment: session.environment,
-      workshop: session.workshop,
-      analyticsUrl: session.analyticsUrl,
-    }
-    if (fresh) await record(tx, { ...base, name: 'Session/Created' })
-    await record(tx, { ...base, name: 'Session/Pending' })
+    if (fresh) await record(tx, sessionEvent(session, 'Session/Created'))
+    await record(tx, sessionEvent(session, 'Session/Pending'))
     return { user, session, fresh }
   })
   if (evicted) deps.runner.afterStopping(evicted, outbox)
@@ -127,31 +122,26 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
 async function plan_(deps: BrokerDeps, tx: Store, environment: Environment, user: User) {
   const portal = deps.portal
   const counts = await tx.countSessions(portal.name)
-  const env = counts.environments.get(environment.name) ?? {
-    live: 0,
-    waiting: 0,
-    unallocated: 0,
-    allocated: 0,
-  }
-  const full = portal.maximum > 0 && counts.portalLive >= portal.maximum
+  const env = counts.environments.get(environment.name) ?? NO_SESSIONS
+  const full = portal.maximum > 0 && counts.portalHolding >= portal.maximum
   const oldest = full && env.waiting === 0 ? await tx.oldestReserve(portal.name) : null
   return planAllocation({
     capacity: environment.settings.capacity,
-    envLive: env.live,
+    envHolding: env.holding,
     envWaiting: env.waiting,
     portalMaximum: portal.maximum,
-    portalLive: counts.portalLive,
+    portalHolding: counts.portalHolding,
     oldestEvictableReserve: oldest?.name ?? null,
     userKind: user.kind,
     userCap: user.kind === 'registered' ? portal.registered : portal.anonymous,
-    userActive: await tx.countUserSessions(portal.name, user.id),
+    userHolding: await tx.countUserSessions(portal.name, user.id),
   })
 }
 
 /** A still-pending session gets a fresh activation window; an activated one is returned as it is. */
 async function refreshPending(store: Store, s: Session, window: number | null): Promise<Session> {
-  if (!s.owner || s.activatedAt !== null) return s
-  return (await store.updateSession(s.name, { expiresAt: window }, ['STARTING', 'RUNNING'])) ?? s
+  if (!isPending(s)) return s
+  return (await store.updateSession(s.name, { expiresAt: window }, ALLOCATED)) ?? s
 }
 
 async function reacquire(
@@ -161,8 +151,8 @@ async function reacquire(
   req: SessionRequest,
 ): Promise<RequestedSession> {
   const s = await deps.store.getSession(req.reacquire!)
-  const live = s && s.environment === environment.name && ['STARTING', 'RUNNING'].includes(s.state) && s.owner
-  if (!s || !live) throw noSessionAvailable()
+  const allocated = s && s.environment === environment.name && ALLOCATED.includes(s.state) && s.owner
+  if (!s || !allocated) throw noSessionAvailable()
   if (!s.viaApi)
     throw new LabgateError('unavailable', 'Cannot be reacquired', { error: 'Cannot be reacquired' })
   if (user && s.owner !== user.id) throw noSessionAvailable()

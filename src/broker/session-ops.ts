@@ -1,11 +1,10 @@
 import { badRequest, forbidden, notFound } from '../domain/errors.js'
-import { extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
+import { VISIBLE, extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
+import { sessionEvent } from '../events/session-event.js'
 import type { Session } from '../store/rows.js'
 import type { Actor } from './actor.js'
 import { assertSessionAccess } from './actor.js'
 import type { BrokerDeps } from './deps.js'
-
-const VISIBLE = ['STARTING', 'WAITING', 'RUNNING', 'STOPPING']
 
 /**
  * Loads a session for one of the session endpoints and checks the caller may use it. Throws not_found
@@ -62,15 +61,7 @@ export async function extendSession(
     }
     current = updated
     extended = true
-    await deps.events.emit({
-      name: 'Session/Extended',
-      user: s.owner,
-      session: s.name,
-      environment: s.environment,
-      workshop: s.workshop,
-      analyticsUrl: s.analyticsUrl,
-      data: { expires: new Date(next).toISOString() },
-    })
+    await deps.events.emit(sessionEvent(s, 'Session/Extended', { expires: new Date(next).toISOString() }))
   }
   return { status: current.state, ...scheduleOf(current, settings, now), extended }
 }
@@ -94,13 +85,5 @@ export async function recordClientEvent(deps: BrokerDeps, s: Session, body: unkn
   }
   const data = event.data ?? {}
   if (typeof data !== 'object' || Array.isArray(data)) throw badRequest('event.data must be an object')
-  await deps.events.emit({
-    name: event.name,
-    user: s.owner,
-    session: s.name,
-    environment: s.environment,
-    workshop: s.workshop,
-    analyticsUrl: s.analyticsUrl,
-    data: data as Record<string, unknown>,
-  })
+  await deps.events.emit(sessionEvent(s, event.name, data as Record<string, unknown>))
 }

@@ -1,16 +1,33 @@
-import type { SandboxSpec } from '../backends/backend.js'
+import type { SandboxSpec, SessionBackend } from '../backends/backend.js'
+import type { PortalDefinition } from '../config/types.js'
+import type { Clock } from '../domain/clock.js'
+import { hasEnded, statesBefore } from '../domain/session-states.js'
 import type { StopReason } from '../domain/types.js'
+import type { EventBus } from '../events/event-bus.js'
+import { sessionEvent } from '../events/session-event.js'
 import type { Session } from '../store/rows.js'
 import type { Store } from '../store/store.js'
-import type { BrokerDeps } from './deps.js'
 import { sessionEnvironment } from './session-env.js'
-import { LIVE_STATES } from '../store/kysely-store.js'
+import type { SessionSecrets } from './session-secrets.js'
 
 /** Educates' event name for each stop reason, sent beside `Session/Stopping`. */
 const STOP_EVENTS: Partial<Record<StopReason, string>> = {
   terminated: 'Session/Terminate',
   expired: 'Session/Expired',
   orphaned: 'Session/Orphaned',
+}
+
+/** What the runner needs: the broker's dependencies but the runner itself (see `BrokerDeps`). */
+export interface RunnerDeps {
+  store: Store
+  clock: Clock
+  backend: SessionBackend
+  events: EventBus
+  portal: PortalDefinition
+  secrets: SessionSecrets
+  log: (msg: string) => void
+  /** Called after anything that may need the reconciler's attention. */
+  nudge: () => void
 }
 
 /**
@@ -26,7 +43,7 @@ export class SessionRunner {
   /** What after-start hooks are still doing (shutdown waits for it: it may write to the store). */
   private readonly afterStart = new Set<Promise<void>>()
 
-  constructor(private readonly deps: Omit<BrokerDeps, 'runner'>) {}
+  constructor(private readonly deps: RunnerDeps) {}
 
   /** Starts `s`'s sandbox in the background. The row goes WAITING (no owner) or RUNNING once it is up. */
   launch(s: Session): void {
@@ -67,7 +84,7 @@ export class SessionRunner {
   }
 
   private async start(s: Session): Promise<void> {
-    const { backend, store, clock, portal, secrets, log } = this.deps
+    const { backend, store, portal, secrets, log } = this.deps
     const env = await store.getEnvironment(s.environment)
     if (!env) return
     const spec: SandboxSpec = {
@@ -87,23 +104,19 @@ export class SessionRunner {
       for (const w of info.warnings) this.warnOnce(w)
     } catch (e) {
       log(`session ${s.name}: sandbox failed to start: ${(e as Error).message}`)
-      await this.markStopped(s, 'failed', clock.now())
+      await this.failStart(s.name)
       return
     }
     // The handle and the new state land in one commit (with the reserve's audit event).
     const publish: (() => void)[] = []
     const up = await store.transaction(async (tx) => {
-      const row = await tx.updateSession(s.name, { handle, state: s.owner ? 'RUNNING' : 'WAITING' }, [
-        'STARTING',
-      ])
+      const to = s.owner ? 'RUNNING' : 'WAITING'
+      const row = await tx.updateSession(s.name, { handle, state: to }, statesBefore(to))
       if (!row) {
         await tx.updateSession(s.name, { handle })
         return null
       }
-      if (!row.owner) {
-        const base = { session: s.name, environment: s.environment, workshop: s.workshop }
-        publish.push(await this.deps.events.record(tx, { ...base, name: 'Session/Created' }))
-      }
+      if (!row.owner) publish.push(await this.deps.events.record(tx, sessionEvent(row, 'Session/Created')))
       return row
     })
     publish.forEach((p) => p())
@@ -111,17 +124,16 @@ export class SessionRunner {
     if (!up) {
       // Stopped (terminated, evicted, timed out) while starting: the sandbox must go too.
       const now = await store.getSession(s.name)
-      if (now && (now.state === 'STOPPING' || now.state === 'STOPPED'))
-        await this.finishStop({ ...now, handle })
+      if (now && hasEnded(now.state)) await this.finishStop({ ...now, handle })
       return
     }
     this.deps.nudge()
   }
 
   /**
-   * Stops a live session: the row goes STOPPING at once (so it stops counting against capacity), then
-   * the sandbox is stopped and the row goes STOPPED. Returns the STOPPING row, or null when the session
-   * was not live (already stopping or stopped: nothing changes).
+   * Stops a session that holds capacity: the row goes STOPPING at once (so it stops counting against
+   * capacity), then the sandbox is stopped and the row goes STOPPED. Returns the STOPPING row, or null
+   * when the session had ended already (stopping or stopped: nothing changes).
    */
   async stop(name: string, reason: StopReason): Promise<Session | null> {
     const publish: (() => void)[] = []
@@ -133,7 +145,7 @@ export class SessionRunner {
   /**
    * The first half of `stop`, inside the caller's transaction: marks the session STOPPING and records the
    * stop events, queuing their webhooks in `publish`. Once the transaction has committed, call
-   * `afterStopping` with the row. Returns null (and does nothing) when the session was not live.
+   * `afterStopping` with the row. Returns null (and does nothing) when the session had ended already.
    */
   async markStopping(
     tx: Store,
@@ -144,19 +156,13 @@ export class SessionRunner {
     const s = await tx.updateSession(
       name,
       { state: 'STOPPING', stoppingAt: this.deps.clock.now(), stopReason: reason },
-      LIVE_STATES,
+      statesBefore('STOPPING'),
     )
     if (!s) return null
-    const base = {
-      user: s.owner,
-      session: s.name,
-      environment: s.environment,
-      workshop: s.workshop,
-      analyticsUrl: s.analyticsUrl,
-    }
-    publish.push(await this.deps.events.record(tx, { ...base, name: 'Session/Stopping', data: { reason } }))
+    const { events } = this.deps
+    publish.push(await events.record(tx, sessionEvent(s, 'Session/Stopping', { reason })))
     const specific = STOP_EVENTS[reason]
-    if (specific) publish.push(await this.deps.events.record(tx, { ...base, name: specific }))
+    if (specific) publish.push(await events.record(tx, sessionEvent(s, specific)))
     return s
   }
 
@@ -174,7 +180,7 @@ export class SessionRunner {
   async finishStop(s: Session): Promise<void> {
     if (!s.handle) {
       if (this.inFlight.has(s.name)) return // start() sees STOPPING and comes back here with the handle
-      await this.markStopped(s, s.stopReason ?? 'failed', this.deps.clock.now())
+      await this.markStopped(s, 'failed')
       return
     }
     for (const hook of this.beforeStopHooks) {
@@ -183,7 +189,7 @@ export class SessionRunner {
       )
     }
     await this.deps.backend.stop(s.handle, { purge: true })
-    await this.markStopped(s, s.stopReason ?? 'terminated', this.deps.clock.now())
+    await this.markStopped(s, 'terminated')
   }
 
   /**
@@ -218,37 +224,56 @@ export class SessionRunner {
     }
   }
 
-  private async markStopped(s: Session, reason: StopReason, at: number): Promise<void> {
-    // The row and its audit event land in one commit.
-    const { store, events } = this.deps
-    let publish = () => {}
-    const done = await store.transaction(async (tx) => {
-      const row = await tx.updateSession(
-        s.name,
-        {
-          state: 'STOPPED',
-          stoppedAt: at,
-          stopReason: s.stopReason ?? reason,
-          stoppingAt: s.stoppingAt ?? at,
-        },
-        ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
-      )
-      if (row) {
-        publish = await events.record(tx, {
-          name: 'Session/Deleted',
-          user: s.owner,
-          session: s.name,
-          environment: s.environment,
-          workshop: s.workshop,
-          analyticsUrl: s.analyticsUrl,
-          data: { reason: row.stopReason },
-        })
-      }
-      return row
+  /** Marks a STOPPING session STOPPED (keeping its stop reason, else `reason`) in its own commit. */
+  private async markStopped(s: Session, reason: StopReason): Promise<void> {
+    const publish: (() => void)[] = []
+    const done = await this.deps.store.transaction((tx) => this.recordStopped(tx, s, reason, publish))
+    if (done) this.published(publish)
+  }
+
+  /**
+   * A sandbox that failed to start leaves nothing to take down: the session goes STOPPING (reason `failed`)
+   * and STOPPED in one commit, with `Session/Deleted` as its only event. A session stopped meanwhile (it is
+   * STOPPING already) keeps its own reason.
+   */
+  private async failStart(name: string): Promise<void> {
+    const publish: (() => void)[] = []
+    const done = await this.deps.store.transaction(async (tx) => {
+      const at = this.deps.clock.now()
+      const patch = { state: 'STOPPING', stoppingAt: at, stopReason: 'failed' } as const
+      const stopping =
+        (await tx.updateSession(name, patch, statesBefore('STOPPING'))) ?? (await tx.getSession(name))
+      return stopping ? this.recordStopped(tx, stopping, 'failed', publish) : null
     })
-    if (done) {
-      publish()
-      this.deps.nudge()
+    if (done) this.published(publish)
+  }
+
+  /**
+   * Inside `tx`: moves STOPPING session `s` to STOPPED, keeping its stop reason (else `reason`) and the time
+   * it went STOPPING, and records `Session/Deleted`. Null (nothing written) when the row is not STOPPING.
+   */
+  private async recordStopped(
+    tx: Store,
+    s: Session,
+    reason: StopReason,
+    publish: (() => void)[],
+  ): Promise<Session | null> {
+    const at = this.deps.clock.now()
+    const row = await tx.updateSession(
+      s.name,
+      { state: 'STOPPED', stoppedAt: at, stopReason: s.stopReason ?? reason, stoppingAt: s.stoppingAt ?? at },
+      statesBefore('STOPPED'),
+    )
+    if (row) {
+      const deleted = sessionEvent(s, 'Session/Deleted', { reason: row.stopReason })
+      publish.push(await this.deps.events.record(tx, deleted))
     }
+    return row
+  }
+
+  /** After a stop's commit: its webhooks go out and the reconciler looks again. */
+  private published(publish: (() => void)[]): void {
+    publish.forEach((p) => p())
+    this.deps.nudge()
   }
 }

@@ -1,9 +1,8 @@
 import type { ConfigNode } from './config-node.js'
-import { generateFromPattern } from '../domain/parameters.js'
+import { generateFromPattern, type RequestParameterDef } from '../domain/parameters.js'
 import { describeValue } from './describe-value.js'
 import { isEnvName } from './names.js'
 import { readEnum, readRequiredString, readText } from './read-values.js'
-import type { RequestParameterDef } from './types.js'
 
 /**
  * Reads a Workshop's `spec.request.parameters`: each `{name, value}` (a default) or `{name, generate:

@@ -3,15 +3,7 @@
  * TrainingPortal and Workshop YAML. Every default and clamp of `compat-educates.md` is already applied:
  * consumers never look at raw YAML. Durations are whole seconds; 0 means "never"/"unlimited" as noted.
  */
-
-/** A request parameter a workshop declares (`spec.request.parameters[]`). */
-export interface RequestParameterDef {
-  name: string
-  /** Default value when the request does not supply one (`value`). */
-  value?: string
-  /** When set, a missing value is generated: `generate: expression` with `from:` a simple pattern. */
-  generate?: { from: string }
-}
+import type { RequestParameterDef } from '../domain/parameters.js'
 
 /** A Workshop resource. */
 export interface WorkshopDefinition {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { RequestParameterDef } from '../config/types.js'
 import { LabgateError } from './errors.js'
-import { generateFromPattern, resolveParameters } from './parameters.js'
+import { generateFromPattern, resolveParameters, type RequestParameterDef } from './parameters.js'
 
 /** A deterministic random(n): a small LCG, seeded. */
 function seeded(seed: number): (n: number) => number {

@@ -1,5 +1,13 @@
-import type { RequestParameterDef } from '../config/types.js'
 import { badRequest } from './errors.js'
+
+/** A request parameter a workshop declares (`spec.request.parameters[]`). */
+export interface RequestParameterDef {
+  name: string
+  /** Default value when the request does not supply one (`value`). */
+  value?: string
+  /** When set, a missing value is generated: `generate: expression` with `from:` a simple pattern. */
+  generate?: { from: string }
+}
 
 /** Longest value a request parameter may have, in UTF-16 code units; also the longest generated value. */
 export const MAX_PARAMETER_LENGTH = 4096

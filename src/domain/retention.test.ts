@@ -1,22 +1,30 @@
 import { describe, expect, it } from 'vitest'
-import { isPurgeable } from './retention.js'
+import { ManualClock } from './clock.js'
+import { purgeCutoff } from './retention.js'
 
-const T = Date.UTC(2026, 0, 1)
+describe('purgeCutoff', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1))
+  const stoppedAt = clock.now()
+  // A row is purged when it stopped before the cutoff (the store deletes `stoppedAt < cutoff`).
+  const purged = (retention: number) => stoppedAt < purgeCutoff(retention, clock.now())
 
-describe('isPurgeable', () => {
-  it('purges a STOPPED row once the retention has passed, boundary included', () => {
-    const s = { state: 'STOPPED' as const, stoppedAt: T }
-    expect(isPurgeable(s, 3600, T + 3600_000 - 1)).toBe(false)
-    expect(isPurgeable(s, 3600, T + 3600_000)).toBe(true)
-    expect(isPurgeable(s, 3600, T + 7200_000)).toBe(true)
+  it.each([
+    // retention (s), ms since the row stopped, purged
+    [3600, 0, false],
+    [3600, 3600_000 - 1, false],
+    [3600, 3600_000, false],
+    [3600, 3600_000 + 1, true],
+    [3600, 7200_000, true],
+    [0, 0, false],
+    [0, 1, true],
+    [86_400, 86_400_000 + 1, true],
+  ])('retention %ss, %sms after stopping: purged %s', (retention, since, expected) => {
+    clock.set(stoppedAt + since)
+    expect(purged(retention)).toBe(expected)
   })
-  it('with retention 0 purges at once', () => {
-    expect(isPurgeable({ state: 'STOPPED', stoppedAt: T }, 0, T)).toBe(true)
-  })
-  it('never purges rows that are not STOPPED or have no stop time', () => {
-    for (const state of ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'] as const) {
-      expect(isPurgeable({ state, stoppedAt: T }, 0, T + 1e9)).toBe(false)
-    }
-    expect(isPurgeable({ state: 'STOPPED', stoppedAt: null }, 0, T + 1e9)).toBe(false)
+
+  it('is the pass time less the retention', () => {
+    expect(purgeCutoff(60, 1_000_000)).toBe(940_000)
+    expect(purgeCutoff(0, 1_000_000)).toBe(1_000_000)
   })
 })

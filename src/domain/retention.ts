@@ -1,14 +1,7 @@
-import type { SessionState } from './types.js'
-
 /**
- * Whether a STOPPED session's row may be purged: it stopped at least `retentionSeconds` ago (so 0 purges at
- * once). Any other state, or a STOPPED row without `stoppedAt`, is never purgeable.
+ * The purge cutoff of a pass at `now`: STOPPED session rows that stopped before it are deleted, so a row
+ * is kept for `retentionSeconds` after it stopped (0: it goes at the next pass).
  */
-export function isPurgeable(
-  s: { state: SessionState; stoppedAt: number | null },
-  retentionSeconds: number,
-  now: number,
-): boolean {
-  if (s.state !== 'STOPPED' || s.stoppedAt == null) return false
-  return now - s.stoppedAt >= retentionSeconds * 1000
+export function purgeCutoff(retentionSeconds: number, now: number): number {
+  return now - retentionSeconds * 1000
 }

@@ -4,15 +4,16 @@ import {
   ALLOCATED,
   ENDED,
   HOLDS_CAPACITY,
+  RESERVE,
   SANDBOX_UP,
   SESSION_STATES,
   VISIBLE,
   assertTransition,
   canTransition,
   hasEnded,
-  holdsCapacity,
   isPending,
   statesBefore,
+  transitionSources,
 } from './session-states.js'
 import type { SessionState } from './types.js'
 
@@ -48,6 +49,17 @@ describe('assertTransition', () => {
     expect((err as LabgateError).code).toBe('illegal_transition')
     expect((err as LabgateError).message).toBe('session s1 cannot go from STARTING to STOPPED')
   })
+  it('transitionSources is the table when no states are named, and refuses a forbidden one', () => {
+    for (const to of STATES) expect(transitionSources('s1', to)).toEqual(statesBefore(to))
+    expect(transitionSources('s1', 'STOPPING', ['RUNNING'])).toEqual(['RUNNING'])
+    expect(() => transitionSources('s1', 'STOPPED', ['RUNNING', 'STOPPING'])).toThrow(
+      expect.objectContaining({
+        code: 'illegal_transition',
+        message: 'session s1 cannot go from RUNNING to STOPPED',
+      }),
+    )
+    expect(() => transitionSources('s1', 'RUNNING', ['RUNNING'])).toThrow(LabgateError)
+  })
   it('statesBefore is the inverse of the table', () => {
     for (const to of STATES)
       expect(statesBefore(to)).toEqual(STATES.filter((from) => ALLOWED.has(`${from}>${to}`)))
@@ -59,22 +71,22 @@ describe('named sets', () => {
     expect(SESSION_STATES).toEqual(STATES)
   })
   it.each([
-    // state, holds capacity, visible, ended, allocated, sandbox up
-    ['STARTING', true, true, false, true, false],
-    ['WAITING', true, true, false, false, true],
-    ['RUNNING', true, true, false, true, true],
-    ['STOPPING', false, true, true, false, false],
-    ['STOPPED', false, false, true, false, false],
+    // state, holds capacity, visible, ended, allocated, sandbox up, reserve
+    ['STARTING', true, true, false, true, false, true],
+    ['WAITING', true, true, false, false, true, true],
+    ['RUNNING', true, true, false, true, true, false],
+    ['STOPPING', false, true, true, false, false, false],
+    ['STOPPED', false, false, true, false, false, false],
   ] as const)(
-    '%s: capacity %s, visible %s, ended %s, allocated %s, up %s',
-    (state, cap, vis, end, alloc, up) => {
+    '%s: capacity %s, visible %s, ended %s, allocated %s, up %s, reserve %s',
+    (state, cap, vis, end, alloc, up, reserve) => {
       expect(HOLDS_CAPACITY.includes(state)).toBe(cap)
-      expect(holdsCapacity(state)).toBe(cap)
       expect(VISIBLE.includes(state)).toBe(vis)
       expect(ENDED.includes(state)).toBe(end)
       expect(hasEnded(state)).toBe(end)
       expect(ALLOCATED.includes(state)).toBe(alloc)
       expect(SANDBOX_UP.includes(state)).toBe(up)
+      expect(RESERVE.includes(state)).toBe(reserve)
     },
   )
   it('are frozen', () => {

@@ -39,11 +39,14 @@ export const ENDED: readonly SessionState[] = Object.freeze(['STOPPING', 'STOPPE
  */
 export const ALLOCATED: readonly SessionState[] = Object.freeze(['STARTING', 'RUNNING'])
 
+/**
+ * States an unallocated reserve holds its place in: STARTING until its sandbox is up, WAITING after.
+ * (Whether a session is a reserve is its owner's business: a STARTING session may be allocated.)
+ */
+export const RESERVE: readonly SessionState[] = Object.freeze(['STARTING', 'WAITING'])
+
 /** States whose sandbox is up, so that `observe` can tell whether it vanished. */
 export const SANDBOX_UP: readonly SessionState[] = Object.freeze(['WAITING', 'RUNNING'])
-
-/** True for STARTING, WAITING and RUNNING: the session counts against caps. */
-export const holdsCapacity = (state: SessionState): boolean => HOLDS_CAPACITY.includes(state)
 
 /** True for STOPPING and STOPPED. */
 export const hasEnded = (state: SessionState): boolean => ENDED.includes(state)
@@ -73,6 +76,22 @@ export function statesBefore(to: SessionState): SessionState[] {
 export function assertTransition(session: string, from: SessionState, to: SessionState): void {
   if (!canTransition(from, to))
     throw new LabgateError('illegal_transition', `session ${session} cannot go from ${from} to ${to}`)
+}
+
+/**
+ * The condition of a conditional write that moves `session` to `to`: the states it may be in for the
+ * write to apply. Those are `from` when the caller names them, else every state the table lets enter
+ * `to` ({@link statesBefore}). Throws `illegal_transition` when `from` names a state the table forbids
+ * going to `to` from: such a write is a bug, not a race.
+ */
+export function transitionSources(
+  session: string,
+  to: SessionState,
+  from?: readonly SessionState[],
+): SessionState[] {
+  if (!from) return statesBefore(to)
+  for (const state of from) assertTransition(session, state, to)
+  return [...from]
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ApiContext } from '../api/context.js'
 import { AUTH_COOKIE, cookieFrom } from '../api/context.js'
-import { isSafeName } from '../domain/index.js'
+import { VISIBLE, hasEnded, isSafeName } from '../domain/index.js'
 import type { UserKind } from '../domain/types.js'
 import { forbidden, notFound } from '../domain/errors.js'
 import type { Session } from '../store/rows.js'
@@ -35,8 +35,8 @@ export async function gatewayAccess(
   const live =
     session &&
     session.portal === ctx.deps.portal.name &&
-    session.state !== 'STOPPED' &&
-    (opts.allowStopping || session.state !== 'STOPPING')
+    VISIBLE.includes(session.state) &&
+    (opts.allowStopping || !hasEnded(session.state))
   if (!session || !live) throw notFound('Session does not exist')
   if (who.kind !== 'staff' && session.owner !== who.userId) throw forbidden()
   return { session, userId: who.userId, kind: who.kind }

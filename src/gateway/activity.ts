@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js'
+import { ALLOCATED } from '../domain/session-states.js'
 import type { Session } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 
@@ -26,7 +27,7 @@ interface Pending {
 }
 
 /** Only sessions someone can be active in are written; a stopping or stopped row is left alone. */
-const WRITABLE: Session['state'][] = ['STARTING', 'RUNNING']
+const WRITABLE = ALLOCATED
 
 /**
  * Records learner activity cheaply and writes it to the store in batches: `touch` only updates a map entry

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiContext } from '../api/context.js'
 import { queryOne } from '../api/query.js'
 import { sessionEnvironment } from '../broker/session-env.js'
-import { isSafeName } from '../domain/index.js'
+import { hasEnded, isSafeName } from '../domain/index.js'
 import { forbidden, notFound } from '../domain/errors.js'
 import { instructionVariables } from '../instructions/variables.js'
 import type { Environment, Session } from '../store/rows.js'
@@ -17,8 +17,6 @@ export const NO_KUBECONFIG = 'This session has no Kubernetes cluster (the local 
 
 /** Any config password labgate issues has this shape; anything else is refused before the store is read. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/
-
-const LIVE = new Set(['STARTING', 'WAITING', 'RUNNING'])
 
 /**
  * The session config endpoints, `GET /sessions/<name>/config/<type>?token=<config password>` and the same
@@ -58,7 +56,7 @@ async function authorizedSession(ctx: ApiContext, name: string, token: string | 
   const s = isSafeName(name) ? await ctx.deps.store.getSession(name) : null
   if (!s || s.portal !== ctx.deps.portal.name) throw notFound('Session does not exist')
   if (!ctx.deps.secrets.checkConfigPassword(s, token)) throw forbidden()
-  if (!LIVE.has(s.state)) throw notFound('Session does not exist')
+  if (hasEnded(s.state)) throw notFound('Session does not exist')
   return s
 }
 

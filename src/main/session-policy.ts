@@ -1,4 +1,5 @@
 import type { BrokerDeps } from '../broker/deps.js'
+import { hasEnded } from '../domain/session-states.js'
 import { sessionOfClient } from '../gateway/session-client.js'
 
 /**
@@ -8,7 +9,7 @@ import { sessionOfClient } from '../gateway/session-client.js'
 export async function mayUseSession(deps: BrokerDeps, clientId: string, userId: string): Promise<boolean> {
   const name = sessionOfClient(clientId)
   const s = name === null ? null : await deps.store.getSession(name)
-  if (!s || s.portal !== deps.portal.name || s.state === 'STOPPED' || s.state === 'STOPPING') return false
+  if (!s || s.portal !== deps.portal.name || hasEnded(s.state)) return false
   if (s.owner === userId) return true
   return (await deps.store.getUser(userId))?.kind === 'staff'
 }

@@ -1,8 +1,18 @@
-import { isOrphaned, isPending, reservesToStart } from '../domain/index.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import { SessionSecrets } from '../broker/session-secrets.js'
-import type { Environment } from '../store/rows.js'
-import type { SessionCounts } from '../store/store.js'
+import {
+  VISIBLE,
+  adoptionVerdict,
+  isDrained,
+  isObservable,
+  purgeCutoff,
+  reserveRoom,
+  reserveTarget,
+  sandboxVerdict,
+  sessionVerdict,
+  type SessionVerdict,
+} from '../domain/index.js'
+import type { Environment, Session } from '../store/rows.js'
 
 export interface ReconcilerOptions {
   /** Mean time between periodic passes, ms (jittered ±20 %). */
@@ -15,15 +25,14 @@ export interface ReconcilerOptions {
 
 /**
  * A nudge's light pass waits this long. Its work (starting the reserve that replaces a taken one, with its
- * first terminal) is background work: started at once, it competes on a small machine for the CPU with the
- * learner's own next steps, the activation redirect and the dashboard's sign-in that follow a request
- * within milliseconds (warm p50 15 → 11 ms in docs/benchmarks.md, round 3). Meanwhile the nudges of a
- * burst coalesce into one pass.
+ * first terminal) is background work: started at once, it would compete on a small machine for the CPU
+ * with what the learner does next (the activation redirect and the dashboard's sign-in follow a request
+ * within milliseconds). Meanwhile the nudges of a burst coalesce into one pass.
  */
 export const NUDGE_DELAY_MS = 150
 
 /**
- * Makes the observed world match the desired one. `start()` runs one full pass first (re-adopting live
+ * Makes the observed world match the desired one. `start()` runs one full pass first (re-adopting running
  * sandboxes, reaping dead ones), then passes run on `nudge()` (debounced) and on a jittered interval.
  * Passes never overlap; a failing pass is logged and the next one runs as usual.
  */
@@ -71,7 +80,7 @@ export class Reconciler {
     }, this.opts.nudgeDelayMs ?? NUDGE_DELAY_MS)
   }
 
-  /** Runs a pass now (or after the one under way). `full` (the default) also checks every live session. */
+  /** Runs a pass now (or after the one under way). `full` (the default) also checks every visible session. */
   async runPass(kind: 'full' | 'light' = 'full'): Promise<void> {
     if (kind === 'full' || this.pending === 'none') this.pending = kind
     if (this.running) return this.running
@@ -99,36 +108,33 @@ export class Reconciler {
     this.timer.unref()
   }
 
-  /** Start-up: every stored live session is re-attached to its sandbox, restarted, or reaped. */
+  /** Start-up: every stored visible session is re-attached to its sandbox, restarted, or reaped. */
   private async adopt(): Promise<void> {
     const { store, backend, runner, log } = this.deps
-    const live = await store.listSessions({
-      portal: this.deps.portal.name,
-      states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
-    })
+    const visible = await store.listSessions({ portal: this.deps.portal.name, states: VISIBLE })
     let adopted = 0
     let reaped = 0
-    for (const s of live) {
-      if (s.state === 'STOPPING') {
-        await runner.finishStop(s)
-        continue
-      }
-      if (!s.handle) {
-        // The start was cut off by the restart. Allocated sessions are started again; reserves are dropped
-        // and replaced by the pass that follows.
-        if (s.owner) runner.launch(s)
-        else await runner.stop(s.name, 'failed')
-        continue
-      }
-      const status = await backend.observe(s.handle)
-      if (status.state === 'gone') {
-        reaped++
-        await runner.stop(s.name, 'vanished')
-      } else {
-        adopted++
+    for (const s of visible) {
+      const verdict = adoptionVerdict(s)
+      switch (verdict.kind) {
+        case 'finish-stop':
+          await runner.finishStop(s)
+          break
+        case 'relaunch':
+          runner.launch(s)
+          break
+        case 'stop':
+          await runner.stop(s.name, verdict.reason)
+          break
+        case 'observe': {
+          const gone = (await backend.observe(s.handle!)).state === 'gone'
+          if (gone) reaped++
+          else adopted++
+          await this.apply(s, sandboxVerdict(gone))
+        }
       }
     }
-    if (live.length > 0) log(`reconciler: ${adopted} sandboxes re-adopted, ${reaped} vanished and reaped`)
+    if (visible.length > 0) log(`reconciler: ${adopted} sandboxes re-adopted, ${reaped} vanished and reaped`)
   }
 
   private async pass(full: boolean): Promise<void> {
@@ -138,82 +144,53 @@ export class Reconciler {
     if (full) await this.checkSessions(envs, now)
     await this.topUpReserves(envs.filter((e) => e.state === 'RUNNING'))
     await this.finishDrained(envs.filter((e) => e.state === 'STOPPING'))
-    if (full) await store.purgeStopped(now - portal.labgate.retention * 1000)
+    if (full) await store.purgeStopped(purgeCutoff(portal.labgate.retention, now))
   }
 
-  /** Timeouts, expiry, orphans, overdue starts, draining reserves and (every few passes) vanished sandboxes. */
+  /** Asks every visible session's verdict (and, every few passes, its sandbox's) and applies it. */
   private async checkSessions(envs: Environment[], now: number): Promise<void> {
     const { store, portal, runner, backend } = this.deps
     this.passes++
     const envByName = new Map(envs.map((e) => [e.name, e]))
-    const live = await store.listSessions({
-      portal: portal.name,
-      states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
-    })
+    const visible = await store.listSessions({ portal: portal.name, states: VISIBLE })
     const observe = this.passes % (this.opts.observeEvery ?? 5) === 0
 
-    for (const s of live) {
-      const env = envByName.get(s.environment)
-      if (s.state === 'STOPPING') {
-        if (s.stoppingAt !== null && now - s.stoppingAt > 30_000 && !runner.isStarting(s.name))
-          await runner.finishStop(s)
-        continue
-      }
-      if (!env) continue
-      const settings = env.settings
-      if (isPending(s)) {
-        if (s.expiresAt !== null && s.expiresAt <= now) await runner.stop(s.name, 'activation-timeout')
-      } else if (s.activatedAt !== null) {
-        if (s.expiresAt !== null && s.expiresAt <= now) await runner.stop(s.name, 'expired')
-        else if (isOrphaned(s, settings.orphaned, now)) await runner.stop(s.name, 'orphaned')
-      } else if (env.state === 'STOPPING' && !s.owner) {
-        await runner.stop(s.name, 'drained')
-      } else if (
-        s.state === 'STARTING' &&
-        settings.overdue > 0 &&
-        now - s.createdAt > settings.overdue * 1000
-      ) {
-        await runner.stop(s.name, 'failed')
-      }
-      if (observe && s.handle && (s.state === 'WAITING' || s.state === 'RUNNING')) {
-        const status = await backend.observe(s.handle)
-        if (status.state === 'gone') await runner.stop(s.name, 'vanished')
+    for (const s of visible) {
+      const verdict = sessionVerdict(s, envByName.get(s.environment) ?? null, now, runner.isStarting(s.name))
+      if (verdict.kind !== 'keep') await this.apply(s, verdict)
+      else if (observe && envByName.has(s.environment) && isObservable(s)) {
+        const gone = (await backend.observe(s.handle!)).state === 'gone'
+        await this.apply(s, sandboxVerdict(gone))
       }
     }
+  }
+
+  /** Carries out a verdict on `s`. */
+  private async apply(s: Session, verdict: SessionVerdict): Promise<void> {
+    if (verdict.kind === 'stop') await this.deps.runner.stop(s.name, verdict.reason)
+    else if (verdict.kind === 'finish-stop') await this.deps.runner.finishStop(s)
   }
 
   private async topUpReserves(envs: Environment[]): Promise<void> {
     const { store, clock, portal, runner } = this.deps
     if (envs.length === 0) return
     const counts = await store.countSessions(portal.name)
-    let portalLive = counts.portalLive
     for (const env of envs) {
       const settings = env.settings
       if ((counts.environments.get(env.name)?.allocated ?? 0) > 0) this.requested.add(env.name)
-      const target = this.requested.has(env.name)
-        ? settings.reserved
-        : Math.min(settings.reserved, settings.initial)
-      /** Reserves `env` may still start, by `k`'s counts (with `live` sessions across the portal). */
-      const room = (k: SessionCounts, live: number) => {
-        const e = k.environments.get(env.name)
-        return reservesToStart({
-          capacity: settings.capacity,
-          reserved: target,
-          envLive: e?.live ?? 0,
-          envUnallocated: e?.unallocated ?? 0,
-          portalMaximum: portal.maximum,
-          portalLive: live,
-        })
+      const limits = {
+        capacity: settings.capacity,
+        target: reserveTarget(settings, this.requested.has(env.name)),
+        portalMaximum: portal.maximum,
       }
-      const n = room(counts, portalLive)
+      const n = reserveRoom(env.name, limits, counts)
       for (let i = 0; i < n; i++) {
         // Counted again under the portal's lock, in the transaction that creates the reserve: allocations
         // that ran since the count above may have filled the environment or the portal. One commit for
         // the session's name and its row.
         const s = await store.transaction(async (tx) => {
           await tx.lockPortal(portal.name)
-          const now = await tx.countSessions(portal.name)
-          if (room(now, now.portalLive) < 1) return null
+          if (reserveRoom(env.name, limits, await tx.countSessions(portal.name)) < 1) return null
           return tx.createSession({
             environment: env.name,
             portal: env.portal,
@@ -234,7 +211,8 @@ export class Reconciler {
           })
         })
         if (!s) break
-        portalLive++
+        // The next environments' estimates see the portal's new session.
+        counts.portalHolding++
         runner.launch(s)
       }
     }
@@ -243,11 +221,8 @@ export class Reconciler {
   private async finishDrained(envs: Environment[]): Promise<void> {
     const { store, clock, events } = this.deps
     for (const env of envs) {
-      const left = await store.listSessions({
-        environment: env.name,
-        states: ['STARTING', 'WAITING', 'RUNNING', 'STOPPING'],
-      })
-      if (left.length > 0) continue
+      const left = await store.listSessions({ environment: env.name, states: VISIBLE })
+      if (!isDrained(env, left.length)) continue
       await store.setEnvironmentState(env.name, 'STOPPED', clock.now())
       await events.emit({ name: 'Environment/Deleted', environment: env.name, workshop: env.workshop })
     }

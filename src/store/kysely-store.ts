@@ -1,5 +1,6 @@
 import { type Compilable, type Kysely, sql } from 'kysely'
 import { conflict } from '../domain/errors.js'
+import { HOLDS_CAPACITY, RESERVE, transitionSources } from '../domain/session-states.js'
 import type { PortalWorkshop } from '../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import { toEnvironment, toSession, toUser, sessionColumns, type Environment, type Session } from './rows.js'
@@ -7,7 +8,8 @@ import { sharedCommit } from './shared-commit.js'
 import { compiledQueriesOf, placeholders, type Arg } from './compiled-queries.js'
 import { RowCache } from './row-cache.js'
 import type { Database } from './schema.js'
-import type { AppEvent, NewSession, SessionCounts, Store } from './store.js'
+import type { SessionCounts } from '../domain/allocation.js'
+import type { AppEvent, NewSession, Store } from './store.js'
 
 /** Committed rows of one SQLite database kept in memory (see `RowCache` for why only SQLite). */
 interface RowCaches {
@@ -19,8 +21,6 @@ const rowCaches = new WeakMap<Kysely<Database>, RowCaches>()
 /** Committed environments' settings by name, per database (settings never change; see `Store`). */
 const settingsByDb = new WeakMap<Kysely<Database>, Map<string, PortalWorkshop>>()
 const SETTINGS_KEPT = 1000
-
-const LIVE: SessionState[] = ['STARTING', 'WAITING', 'RUNNING']
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')
 
@@ -34,8 +34,8 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 /**
- * The `Store` over Kysely, for SQLite and PostgreSQL alike. "Live" in counts means STARTING, WAITING or
- * RUNNING: a STOPPING session no longer holds capacity (its sandbox is going away).
+ * The `Store` over Kysely, for SQLite and PostgreSQL alike. Counts are of sessions holding capacity
+ * (STARTING, WAITING or RUNNING): a STOPPING session no longer does (its sandbox is going away).
  */
 export class KyselyStore implements Store {
   constructor(
@@ -268,13 +268,13 @@ export class KyselyStore implements Store {
   }
 
   async listSessions(
-    filter: { environment?: string; owner?: string; portal?: string; states?: SessionState[] } = {},
+    filter: { environment?: string; owner?: string; portal?: string; states?: readonly SessionState[] } = {},
   ) {
     let q = this.db.selectFrom('sessions').selectAll()
     if (filter.environment) q = q.where('environment', '=', filter.environment)
     if (filter.owner) q = q.where('owner', '=', filter.owner)
     if (filter.portal) q = q.where('portal', '=', filter.portal)
-    if (filter.states?.length) q = q.where('state', 'in', filter.states)
+    if (filter.states?.length) q = q.where('state', 'in', [...filter.states])
     const rows = await q.orderBy('created_at').orderBy('name').execute()
     return rows.map(toSession)
   }
@@ -345,10 +345,16 @@ export class KyselyStore implements Store {
     return r ? toSession(r) : null
   }
 
-  async updateSession(name: string, patch: Partial<Session>, states?: SessionState[], version?: number) {
+  async updateSession(
+    name: string,
+    patch: Partial<Session>,
+    states?: readonly SessionState[],
+    version?: number,
+  ) {
     const set = sessionColumns(patch)
     const n = Object.keys(set).length
-    const inStates = states ?? []
+    // A state change may only come from the states the transition table allows.
+    const inStates = patch.state ? transitionSources(name, patch.state, states) : (states ?? [])
     const args = [...Object.values(set), name, ...inStates, version]
     const key = `updateSession:${Object.keys(set).join()}:${inStates.length}:${version !== undefined}`
     const [r] = await this.#write(this.#sessions(), name, () =>
@@ -370,16 +376,16 @@ export class KyselyStore implements Store {
     return r ? toSession(r) : null
   }
 
-  async findLiveSession(owner: string, environment: string) {
-    // A user has few live sessions: the newest is picked here, since sorting them in SQLite (a temporary
+  async findHoldingSession(owner: string, environment: string) {
+    // A user has few such sessions: the newest is picked here, since sorting them in SQLite (a temporary
     // b-tree) cost ten times the indexed lookup.
-    const rows = await this.#run('findLiveSession', [owner, environment], (a) =>
+    const rows = await this.#run('findHoldingSession', [owner, environment], (a) =>
       this.db
         .selectFrom('sessions')
         .selectAll()
         .where('owner', '=', a<string>(0))
         .where('environment', '=', a<string>(1))
-        .where('state', 'in', LIVE),
+        .where('state', 'in', [...HOLDS_CAPACITY]),
     )
     let newest = rows[0]
     for (const r of rows) if (Number(r.created_at) > Number(newest!.created_at)) newest = r
@@ -397,31 +403,31 @@ export class KyselyStore implements Store {
         .where('n', '>', 0),
     )
     const environments: SessionCounts['environments'] = new Map()
-    let portalLive = 0
+    let portalHolding = 0
     for (const r of rows) {
       const n = Number(r.n)
-      const c = environments.get(r.environment) ?? { live: 0, waiting: 0, unallocated: 0, allocated: 0 }
-      c.live += n
+      const c = environments.get(r.environment) ?? { holding: 0, waiting: 0, unallocated: 0, allocated: 0 }
+      c.holding += n
       if (Number(r.owned)) c.allocated += n
       else {
         c.unallocated += n
         if (r.state === 'WAITING') c.waiting += n
       }
       environments.set(r.environment, c)
-      portalLive += n
+      portalHolding += n
     }
-    return { portalLive, environments }
+    return { portalHolding, environments }
   }
 
   async countUserSessions(portal: string, owner: string) {
-    // The owner's few live sessions are counted here: with the portal in the condition, SQLite counts
-    // through the portal's live-count index, every live session of the portal, not the owner's few.
+    // The owner's few sessions are counted here: with the portal in the condition, SQLite counts through
+    // the portal's live-count index, every session of the portal holding capacity, not the owner's few.
     const rows = await this.#run('countUserSessions', [owner], (a) =>
       this.db
         .selectFrom('sessions')
         .select('portal')
         .where('owner', '=', a<string>(0))
-        .where('state', 'in', LIVE),
+        .where('state', 'in', [...HOLDS_CAPACITY]),
     )
     return rows.filter((r) => r.portal === portal).length
   }
@@ -432,7 +438,7 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('portal', '=', portal)
       .where('owner', 'is', null)
-      .where('state', 'in', ['WAITING', 'STARTING'])
+      .where('state', 'in', [...RESERVE])
     if (exceptEnvironment) q = q.where('environment', '!=', exceptEnvironment)
     const r = await q.orderBy('created_at').orderBy('name').limit(1).executeTakeFirst()
     return r ? toSession(r) : null
@@ -517,5 +523,3 @@ export class KyselyStore implements Store {
     return Number(r!.value)
   }
 }
-
-export { LIVE as LIVE_STATES }

@@ -4,6 +4,7 @@
  * nothing and return null when their condition does not hold, so races resolve in the database.
  */
 import type { PortalWorkshop } from '../config/types.js'
+import type { SessionCounts } from '../domain/allocation.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import type { Environment, Session, User } from './rows.js'
 
@@ -24,14 +25,6 @@ export interface NewSession {
   analyticsUrl: string | null
   params: Record<string, string>
   backend: string
-}
-
-/** Live-session counts of one portal, for allocation and reserve decisions. */
-export interface SessionCounts {
-  /** Sessions not STOPPING or STOPPED, across the portal. */
-  portalLive: number
-  /** Per environment: live sessions, unallocated WAITING ones, unallocated (WAITING or STARTING) ones. */
-  environments: Map<string, { live: number; waiting: number; unallocated: number; allocated: number }>
 }
 
 export interface AppEvent {
@@ -96,7 +89,7 @@ export interface Store {
     environment?: string
     owner?: string
     portal?: string
-    states?: SessionState[]
+    states?: readonly SessionState[]
   }): Promise<Session[]>
   /** Creates a session with the next never-used name `<environment>-sNNN`. */
   createSession(s: NewSession): Promise<Session>
@@ -108,21 +101,25 @@ export interface Store {
   /**
    * Conditional: applies `patch` if the session's state is one of `states` (any, when omitted) and, when
    * `version` is given, the row is still at that version (optimistic concurrency). Bumps the version.
+   * A patch that changes the state obeys the transition table (`transitionSources`): without `states` it
+   * applies only from a state the table lets enter the new one; `states` that name a state the table
+   * forbids leaving for it throw `illegal_transition` and change nothing.
    */
   updateSession(
     name: string,
     patch: Partial<Session>,
-    states?: SessionState[],
+    states?: readonly SessionState[],
     version?: number,
   ): Promise<Session | null>
-  /** The user's live (not STOPPING/STOPPED) session in the environment, if any. */
-  findLiveSession(owner: string, environment: string): Promise<Session | null>
+  /** The user's newest session in the environment that holds capacity (not STOPPING/STOPPED), if any. */
+  findHoldingSession(owner: string, environment: string): Promise<Session | null>
+  /** The portal's sessions holding capacity, counted per environment and state. */
   countSessions(portal: string): Promise<SessionCounts>
-  /** Live sessions of the user across the portal. */
+  /** The user's sessions holding capacity across the portal. */
   countUserSessions(portal: string, owner: string): Promise<number>
   /** The oldest unallocated reserve (WAITING or STARTING) of the portal outside `exceptEnvironment`. */
   oldestReserve(portal: string, exceptEnvironment?: string): Promise<Session | null>
-  /** Deletes STOPPED sessions stopped before `before`; returns how many. */
+  /** Deletes STOPPED sessions stopped before `before` (see `purgeCutoff`); returns how many. */
   purgeStopped(before: number): Promise<number>
 
   appendEvent(e: AppEvent): Promise<void>

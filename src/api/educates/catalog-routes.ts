@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { listCatalog } from '../../broker/catalog.js'
+import { ENVIRONMENT_STATES } from '../../domain/environment-states.js'
 import type { EnvironmentState } from '../../domain/types.js'
 import { forbidden } from '../../domain/errors.js'
 import type { ApiContext } from '../context.js'
 import { endpoint } from '../endpoint.js'
 import { queryAll, queryFlag, queryLabels } from '../query.js'
 import { presentEnvironment, presentPortal, type PortalInfo } from './present.js'
-
-const STATES: EnvironmentState[] = ['STARTING', 'RUNNING', 'STOPPING', 'STOPPED']
 
 /**
  * `GET /workshops/catalog/environments/` and `GET /workshops/catalog/workshops/`. Robots may filter by
@@ -27,7 +26,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ApiContext, portalInfo:
       const states = robot ? queryAll(req, 'state').map((s) => s.toUpperCase()) : []
       const filter = {
         states: (states.length
-          ? states.filter((s): s is EnvironmentState => STATES.includes(s as EnvironmentState))
+          ? states.filter((s): s is EnvironmentState => ENVIRONMENT_STATES.includes(s as EnvironmentState))
           : ['RUNNING']) as EnvironmentState[],
         names: robot ? queryAll(req, 'name') : [],
         labels: robot ? queryLabels(req) : {},

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { listCatalog } from '../../broker/catalog.js'
 import { requestSession } from '../../broker/request-session.js'
-import { isSafeName, parseTimeoutParam, resolveParameters } from '../../domain/index.js'
+import { ENVIRONMENT_STATES, isSafeName, parseTimeoutParam, resolveParameters } from '../../domain/index.js'
 import { badRequest, forbidden } from '../../domain/errors.js'
 import { parseJsonBody, readBodyText } from '../body.js'
 import type { ApiContext } from '../context.js'
@@ -28,7 +28,7 @@ export function environmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const name = envParam(req.params)
       const withSessions = queryFlag(req, 'sessions')
       const catalog = await listCatalog(deps, {
-        states: ['STARTING', 'RUNNING', 'STOPPING', 'STOPPED'],
+        states: [...ENVIRONMENT_STATES],
         names: [],
         labels: {},
         withSessions,

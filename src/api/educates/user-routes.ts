@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { ALLOCATED } from '../../domain/session-states.js'
 import type { ApiContext } from '../context.js'
 import { endpoint } from '../endpoint.js'
 import { presentUserSession } from './present.js'
@@ -15,7 +16,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const sessions = await deps.store.listSessions({
         owner: user,
         portal: deps.portal.name,
-        states: ['STARTING', 'RUNNING'],
+        states: ALLOCATED,
       })
       const envs = new Map(
         (await deps.store.listEnvironments({ portal: deps.portal.name })).map((e) => [e.name, e]),

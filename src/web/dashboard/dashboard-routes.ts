@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { actorOf, type ApiContext } from '../../api/context.js'
 import { withNotification } from '../../api/index-url.js'
 import { sessionSchedule } from '../../broker/session-ops.js'
-import { isSafeName } from '../../domain/index.js'
+import { hasEnded, isSafeName } from '../../domain/index.js'
 import { LabgateError } from '../../domain/errors.js'
 import { gatewayAccess } from '../../gateway/access.js'
 import type { SessionSignIn } from '../../gateway/sign-in.js'
@@ -48,7 +48,7 @@ export function dashboardRoutes(
     const name = (req.params as { name: string }).name
     const row = isSafeName(name) ? await deps.store.getSession(name) : null
     const index = row?.indexUrl ?? deps.portal.index ?? null
-    if (row && (row.state === 'STOPPING' || row.state === 'STOPPED')) {
+    if (row && hasEnded(row.state)) {
       return index
         ? reply.redirect(withNotification(index, 'session-deleted'), 302)
         : messagePage(reply, 410, 'Session ended', 'This session has ended.')
@@ -118,7 +118,7 @@ export function dashboardRoutes(
         'This workshop session does not exist, or it is not yours.',
       )
     const index = s.indexUrl ?? deps.portal.index ?? null
-    if (s.state === 'STOPPING' || s.state === 'STOPPED') {
+    if (hasEnded(s.state)) {
       return index
         ? reply.redirect(withNotification(index, 'session-deleted'), 302)
         : messagePage(reply, 410, 'Session ended', 'This session has ended.')

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { actorOf, type ApiContext } from '../../api/context.js'
+import { ALLOCATED } from '../../domain/session-states.js'
 import { html, raw } from '../html.js'
 
 /**
@@ -20,7 +21,7 @@ export function homeRoute(app: FastifyInstance, ctx: ApiContext): void {
       ? await deps.store.listSessions({
           owner: actor.userId,
           portal: portal.name,
-          states: ['STARTING', 'RUNNING'],
+          states: ALLOCATED,
         })
       : []
     const workshops = envs
