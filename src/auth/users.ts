@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
-import { checkUserDetails } from '../broker/users.js'
+import { checkUserDetails } from './user-details.js'
 import type { Clock } from '../domain/clock.js'
 import type { UserKind } from '../domain/types.js'
 import { badRequest, conflict } from '../domain/errors.js'

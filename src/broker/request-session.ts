@@ -5,7 +5,8 @@ import type { Store } from '../store/store.js'
 import type { EmitInput } from '../events/event-bus.js'
 import type { BrokerDeps } from './deps.js'
 import { SessionSecrets } from './session-secrets.js'
-import { checkUserDetails, resolveApiUser, type UserDetails } from './users.js'
+import { checkUserDetails, type UserDetails } from '../auth/user-details.js'
+import { resolveApiUser } from './users.js'
 
 export interface SessionRequest {
   environment: string

@@ -1,10 +1,10 @@
 import type { SandboxSpec } from '../backends/backend.js'
 import type { StopReason } from '../domain/types.js'
+import { HOLDS_CAPACITY } from '../domain/session-states.js'
 import type { Session } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 import type { BrokerDeps } from './deps.js'
 import { sessionEnvironment } from './session-env.js'
-import { LIVE_STATES } from '../store/kysely-store.js'
 
 /** Educates' event name for each stop reason, sent beside `Session/Stopping`. */
 const STOP_EVENTS: Partial<Record<StopReason, string>> = {
@@ -144,7 +144,7 @@ export class SessionRunner {
     const s = await tx.updateSession(
       name,
       { state: 'STOPPING', stoppingAt: this.deps.clock.now(), stopReason: reason },
-      LIVE_STATES,
+      [...HOLDS_CAPACITY],
     )
     if (!s) return null
     const base = {

@@ -1,29 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { checkUserDetails, type UserDetails } from '../auth/user-details.js'
 import { badRequest } from '../domain/errors.js'
 import type { User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 import type { BrokerDeps } from './deps.js'
-
-export interface UserDetails {
-  email?: string
-  firstName?: string
-  lastName?: string
-}
-
-const EMAIL =
-  /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
-
-/** Validates user details from a request; throws `bad_request` saying which value is wrong. */
-export function checkUserDetails(d: UserDetails): void {
-  if (d.email !== undefined && (d.email.length > 254 || !EMAIL.test(d.email)))
-    throw badRequest('Invalid email address')
-  for (const [k, v] of [
-    ['first_name', d.firstName],
-    ['last_name', d.lastName],
-  ] as const) {
-    if (v !== undefined && v.length > 150) throw badRequest(`${k} is longer than 150 characters`)
-  }
-}
 
 /**
  * The user a robot's request is for: the user with the given id (created as an anonymous user with

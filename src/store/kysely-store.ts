@@ -1,5 +1,6 @@
 import { type Compilable, type Kysely, sql } from 'kysely'
 import { conflict } from '../domain/errors.js'
+import { HOLDS_CAPACITY } from '../domain/session-states.js'
 import type { PortalWorkshop } from '../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
 import { toEnvironment, toSession, toUser, sessionColumns, type Environment, type Session } from './rows.js'
@@ -20,7 +21,7 @@ const rowCaches = new WeakMap<Kysely<Database>, RowCaches>()
 const settingsByDb = new WeakMap<Kysely<Database>, Map<string, PortalWorkshop>>()
 const SETTINGS_KEPT = 1000
 
-const LIVE: SessionState[] = ['STARTING', 'WAITING', 'RUNNING']
+const LIVE: SessionState[] = [...HOLDS_CAPACITY]
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')
 
@@ -517,5 +518,3 @@ export class KyselyStore implements Store {
     return Number(r!.value)
   }
 }
-
-export { LIVE as LIVE_STATES }

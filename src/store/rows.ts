@@ -2,9 +2,8 @@
  * Domain views of stored rows: camelCase records the broker works with, and their mapping to and from
  * table rows. JSON columns are parsed here and nowhere else.
  */
-import type { SandboxHandle } from '../backends/backend.js'
 import type { PortalWorkshop } from '../config/types.js'
-import type { EnvironmentState, SessionState, StopReason, UserKind } from '../domain/types.js'
+import type { EnvironmentState, SandboxHandle, SessionState, StopReason, UserKind } from '../domain/types.js'
 import type { EnvironmentsTable, SessionsTable, UsersTable } from './schema.js'
 
 export interface User {
