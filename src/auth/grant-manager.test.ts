@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MintingNotAllowed } from './errors.js'
 import { authFixture, buildClient, buildUser, type AuthFixture } from './testing.js'
 import { DEFAULT_USAGE_RULES } from './token-class.js'
+import { sqlOf } from '../store/kysely/testing.js'
 
 let f: AuthFixture
 let userId: string
@@ -9,13 +10,13 @@ let clientId: string
 
 beforeEach(async () => {
   f = await authFixture()
-  userId = await buildUser(f.kysely, { username: 'diana' })
-  clientId = await buildClient(f.kysely, { id: 'client_1' })
+  userId = await buildUser(f.auth, { username: 'diana' })
+  clientId = await buildClient(f.auth, { id: 'client_1' })
 })
 afterEach(() => f.close())
 
 async function newGrant(scope = ['openid', 'phoe']) {
-  const key = await f.grants.createSession({ userId, clientId, authnEvent: { method: 'password' } })
+  const key = await f.grants.openSignIn({ userId, clientId, authnEvent: { method: 'password' } })
   return f.grants.addGrant(key, { scope })
 }
 
@@ -28,33 +29,33 @@ describe('sessions and grants', () => {
   })
 
   it('seals session keys: the same path gives a different key, and the key opens to the path', async () => {
-    const key = await f.grants.createSession({ userId, clientId })
-    const { grant, sessionKey } = await f.grants.addGrant(key, { scope: ['openid'] })
+    const key = await f.grants.openSignIn({ userId, clientId })
+    const { grant, signInKey } = await f.grants.addGrant(key, { scope: ['openid'] })
     const again = await f.grants.addGrant(key, { scope: ['openid'] })
-    expect(sessionKey).not.toBe(again.sessionKey)
-    expect(sessionKey).not.toContain(userId)
-    const info = await f.grants.getSessionInfo(sessionKey)
+    expect(signInKey).not.toBe(again.signInKey)
+    expect(signInKey).not.toContain(userId)
+    const info = await f.grants.getSignIn(signInKey)
     expect(info).toMatchObject({ userId, clientId, grantId: grant.id })
     expect(info?.grant?.id).toBe(grant.id)
-    expect(info?.userSession.authnEvent.method).toBe('unspecified')
-    expect(await f.grants.getSessionInfo(sessionKey.slice(0, -2) + 'AA')).toBeNull()
+    expect(info?.userSignIn.authnEvent.method).toBe('unspecified')
+    expect(await f.grants.getSignIn(signInKey.slice(0, -2) + 'AA')).toBeNull()
   })
 
   it('a user with two clients has both under one user session', async () => {
-    const other = await buildClient(f.kysely, { id: 'client_2' })
-    const k1 = await f.grants.createSession({ userId, clientId })
-    const k2 = await f.grants.createSession({ userId, clientId: other, userSessionOf: k1 })
-    const [i1, i2] = [await f.grants.getSessionInfo(k1), await f.grants.getSessionInfo(k2)]
-    expect(i1?.userSessionId).toBe(i2?.userSessionId)
-    expect(i1?.clientSessionId).not.toBe(i2?.clientSessionId)
+    const other = await buildClient(f.auth, { id: 'client_2' })
+    const k1 = await f.grants.openSignIn({ userId, clientId })
+    const k2 = await f.grants.openSignIn({ userId, clientId: other, userSignInOf: k1 })
+    const [i1, i2] = [await f.grants.getSignIn(k1), await f.grants.getSignIn(k2)]
+    expect(i1?.userSignInId).toBe(i2?.userSignInId)
+    expect(i1?.clientSignInId).not.toBe(i2?.clientSignInId)
     expect(i2?.clientId).toBe(other)
   })
 
   it('rejects unknown users and clients', async () => {
-    await expect(f.grants.createSession({ userId: 'nobody', clientId })).rejects.toMatchObject({
+    await expect(f.grants.openSignIn({ userId: 'nobody', clientId })).rejects.toMatchObject({
       code: 'not_found',
     })
-    await expect(f.grants.createSession({ userId, clientId: 'nope' })).rejects.toMatchObject({
+    await expect(f.grants.openSignIn({ userId, clientId: 'nope' })).rejects.toMatchObject({
       code: 'not_found',
     })
   })
@@ -66,7 +67,7 @@ describe('startGrant', () => {
   ) =>
     Number(
       (
-        await f.kysely
+        await sqlOf(f.stores)
           .selectFrom(table)
           .select((eb) => eb.fn.countAll().as('n'))
           .executeTakeFirstOrThrow()
@@ -74,12 +75,12 @@ describe('startGrant', () => {
     )
 
   it('creates a session, a grant and a token of it at once', async () => {
-    const { sessionKey, grant, token } = await f.grants.startGrant(
+    const { signInKey, grant, token } = await f.grants.startGrant(
       { userId, clientId },
       { scope: ['openid'] },
       'authorization_code',
     )
-    expect((await f.grants.getSessionInfo(sessionKey))?.grantId).toBe(grant.id)
+    expect((await f.grants.getSignIn(signInKey))?.grantId).toBe(grant.id)
     expect((await f.grants.grantTokens(grant.id)).map((t) => t.id)).toEqual([token.id])
     const found = await f.grants.findToken(token.value)
     expect(found?.token.id).toBe(token.id)
@@ -136,8 +137,8 @@ describe('tokens', () => {
   })
 
   it('client rules override the defaults and grant rules override both', async () => {
-    const strict = await buildClient(f.kysely, { usageRules: { access_token: { expiresIn: 60 } } })
-    const key = await f.grants.createSession({ userId, clientId: strict })
+    const strict = await buildClient(f.auth, { usageRules: { access_token: { expiresIn: 60 } } })
+    const key = await f.grants.openSignIn({ userId, clientId: strict })
     const { grant } = await f.grants.addGrant(key, {
       scope: ['a'],
       usageRules: { access_token: { expiresIn: 600 }, refresh_token: { maxUsage: 1 } },
@@ -217,7 +218,7 @@ describe('tokens', () => {
   })
 
   it('tokens never outlive their grant', async () => {
-    const key = await f.grants.createSession({ userId, clientId })
+    const key = await f.grants.openSignIn({ userId, clientId })
     const { grant } = await f.grants.addGrant(key, { scope: ['a'], expiresIn: 10 })
     const access = await f.grants.mintToken(grant.id, 'access_token', { expiresIn: 3600 })
     expect(access.expiresAt).toBe(f.clock.now() + 10_000)
@@ -267,10 +268,10 @@ describe('tokens', () => {
       { class: 'refresh_token' },
     ])
     const dump = JSON.stringify([
-      await f.kysely.selectFrom('auth_tokens').selectAll().execute(),
-      await f.kysely.selectFrom('auth_grants').selectAll().execute(),
-      await f.kysely.selectFrom('auth_client_sessions').selectAll().execute(),
-      await f.kysely.selectFrom('auth_user_sessions').selectAll().execute(),
+      await sqlOf(f.stores).selectFrom('auth_tokens').selectAll().execute(),
+      await sqlOf(f.stores).selectFrom('auth_grants').selectAll().execute(),
+      await sqlOf(f.stores).selectFrom('auth_client_sessions').selectAll().execute(),
+      await sqlOf(f.stores).selectFrom('auth_user_sessions').selectAll().execute(),
     ])
     for (const v of [code.value, access!.value, refresh!.value]) {
       expect(v.length).toBeGreaterThanOrEqual(43)
@@ -339,22 +340,22 @@ describe('revocation', () => {
   })
 
   it('revoking a client session or a user session deactivates their grants', async () => {
-    const key = await f.grants.createSession({ userId, clientId })
+    const key = await f.grants.openSignIn({ userId, clientId })
     const a = await f.grants.addGrant(key, { scope: ['a'] })
     const b = await f.grants.addGrant(key, { scope: ['b'] })
     const ta = await f.grants.mintToken(a.grant.id, 'access_token')
-    const info = await f.grants.getSessionInfo(key)
-    expect(await f.grants.revokeClientSession(info!.clientSessionId)).toBe(true)
+    const info = await f.grants.getSignIn(key)
+    expect(await f.grants.revokeClientSignIn(info!.clientSignInId)).toBe(true)
     expect(await active(ta.value)).toBe(false)
     expect(await f.grants.isGrantActive(b.grant.id)).toBe(false)
     await expect(f.grants.addGrant(key, { scope: ['c'] })).rejects.toMatchObject({ code: 'forbidden' })
 
-    const key2 = await f.grants.createSession({ userId, clientId })
+    const key2 = await f.grants.openSignIn({ userId, clientId })
     const c = await f.grants.addGrant(key2, { scope: ['c'] })
     const tc = await f.grants.mintToken(c.grant.id, 'access_token')
-    expect(await f.grants.revokeUserSession((await f.grants.getSessionInfo(key2))!.userSessionId)).toBe(true)
+    expect(await f.grants.revokeUserSignIn((await f.grants.getSignIn(key2))!.userSignInId)).toBe(true)
     expect(await active(tc.value)).toBe(false)
-    expect(await f.grants.revokeUserSession('unknown')).toBe(false)
+    expect(await f.grants.revokeUserSignIn('unknown')).toBe(false)
   })
 
   it('tells listeners what it revoked', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { checkUserDetails, type UserDetails } from '../auth/user-details.js'
+import type { UserDetails } from '../auth/user-details.js'
 import { badRequest } from '../domain/errors.js'
 import type { User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
