@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MintingNotAllowed } from './errors.js'
 import { authFixture, buildClient, buildUser, type AuthFixture } from './testing.js'
 import { DEFAULT_USAGE_RULES } from './token-class.js'
+import { pairwiseSub, subjectId } from './subject-id.js'
 import { sqlOf } from '../store/kysely/testing.js'
 
 let f: AuthFixture
@@ -20,7 +21,7 @@ async function newGrant(scope = ['openid', 'phoe']) {
   return f.grants.addGrant(key, { scope })
 }
 
-describe('sessions and grants', () => {
+describe('sign-ins and grants', () => {
   it('a new grant has no tokens and is active', async () => {
     const { grant } = await newGrant()
     expect(await f.grants.grantTokens(grant.id)).toEqual([])
@@ -28,7 +29,7 @@ describe('sessions and grants', () => {
     expect(grant.sub).toBe(userId)
   })
 
-  it('seals session keys: the same path gives a different key, and the key opens to the path', async () => {
+  it('seals sign-in keys: the same path gives a different key, and the key opens to the path', async () => {
     const key = await f.grants.openSignIn({ userId, clientId })
     const { grant, signInKey } = await f.grants.addGrant(key, { scope: ['openid'] })
     const again = await f.grants.addGrant(key, { scope: ['openid'] })
@@ -41,7 +42,7 @@ describe('sessions and grants', () => {
     expect(await f.grants.getSignIn(signInKey.slice(0, -2) + 'AA')).toBeNull()
   })
 
-  it('a user with two clients has both under one user session', async () => {
+  it('a user with two clients has both under one user sign-in', async () => {
     const other = await buildClient(f.auth, { id: 'client_2' })
     const k1 = await f.grants.openSignIn({ userId, clientId })
     const k2 = await f.grants.openSignIn({ userId, clientId: other, userSignInOf: k1 })
@@ -74,7 +75,7 @@ describe('startGrant', () => {
       ).n,
     )
 
-  it('creates a session, a grant and a token of it at once', async () => {
+  it('opens a sign-in, a grant and a token of it at once', async () => {
     const { signInKey, grant, token } = await f.grants.startGrant(
       { userId, clientId },
       { scope: ['openid'] },
@@ -339,7 +340,7 @@ describe('revocation', () => {
     expect(await f.grants.revokeGrant('unknown')).toBe(false)
   })
 
-  it('revoking a client session or a user session deactivates their grants', async () => {
+  it('revoking a client sign-in or a user sign-in deactivates their grants', async () => {
     const key = await f.grants.openSignIn({ userId, clientId })
     const a = await f.grants.addGrant(key, { scope: ['a'] })
     const b = await f.grants.addGrant(key, { scope: ['b'] })
@@ -374,5 +375,83 @@ describe('revocation', () => {
 
   it('revoking an unknown value is a no-op', async () => {
     expect(await f.grants.revokeToken('nothing', { recursive: true })).toBe(false)
+  })
+})
+
+describe('subject identifiers', () => {
+  const SALT = 'pairwise-salt'
+
+  it('a public sub is the user id for every client', async () => {
+    const other = await buildClient(f.auth, { id: 'client_2' })
+    for (const c of [clientId, other]) {
+      const key = await f.grants.openSignIn({
+        userId,
+        clientId: c,
+        sub: subjectId('public', { userId, salt: SALT }),
+      })
+      expect((await f.grants.addGrant(key, { scope: ['openid'] })).grant.sub).toBe(userId)
+    }
+  })
+
+  it('a pairwise sub is equal within a sector, differs across sectors, and is carried onto grants', async () => {
+    const subOf = async (c: string, sector: string) => {
+      const sub = subjectId('pairwise', { userId, salt: SALT, sectorIdentifier: sector })
+      const key = await f.grants.openSignIn({ userId, clientId: c, sub, subType: 'pairwise' })
+      return (await f.grants.addGrant(key, { scope: ['openid'] })).grant.sub
+    }
+    const other = await buildClient(f.auth, { id: 'client_2' })
+    const a = await subOf(clientId, 'https://example.com/sid')
+    expect(a).toBe(pairwiseSub(SALT, 'https://example.com/sid', userId))
+    expect(await subOf(other, 'https://example.com/sid')).toBe(a)
+    expect(await subOf(other, 'https://other.example')).not.toBe(a)
+    expect(a).not.toBe(userId)
+  })
+
+  it('an ephemeral sub differs per grant, even within one client sign-in', async () => {
+    const key = await f.grants.openSignIn({ userId, clientId, subType: 'ephemeral' })
+    const g1 = await f.grants.addGrant(key, { scope: ['openid'] })
+    const g2 = await f.grants.addGrant(key, { scope: ['openid'] })
+    const other = await f.grants.addGrant(
+      await f.grants.openSignIn({ userId, clientId, subType: 'ephemeral' }),
+      {
+        scope: ['openid'],
+      },
+    )
+    expect(new Set([g1.grant.sub, g2.grant.sub, other.grant.sub, userId]).size).toBe(4)
+    expect((await f.grants.getSignIn(key))?.clientSignIn.subType).toBe('ephemeral')
+  })
+})
+
+describe('exchanged grants', () => {
+  /** A grant made by token exchange from `subject` (as the token endpoint makes it), and a token of it. */
+  async function exchange(subjectTokenId: string) {
+    const key = await f.grants.openSignIn({ userId, clientId, authnEvent: { method: 'token_exchange' } })
+    const { grant } = await f.grants.addGrant(key, {
+      scope: ['openid'],
+      resources: ['https://api.example'],
+      claims: { exchangedFrom: subjectTokenId },
+    })
+    return f.grants.mintToken(grant.id, 'access_token')
+  }
+
+  it('an exchanged token is active only while its subject token is', async () => {
+    const { grant } = await newGrant(['openid'])
+    const subject = await f.grants.mintToken(grant.id, 'access_token')
+    const exchanged = await exchange(subject.id)
+    const found = await f.grants.findToken(exchanged.value)
+    expect(found?.token.resources).toEqual(['https://api.example'])
+    expect(await f.grants.isActive(found!)).toBe(true)
+    await f.grants.revokeToken(subject.value)
+    expect(await f.grants.tokenStatus((await f.grants.findToken(exchanged.value))!)).toBe('revoked')
+  })
+
+  it('an exchanged token expires with its subject token, and one of an unknown subject is revoked', async () => {
+    const { grant } = await newGrant(['openid'])
+    const subject = await f.grants.mintToken(grant.id, 'access_token', { expiresIn: 60 })
+    const exchanged = await exchange(subject.id)
+    f.clock.advance(61_000)
+    expect(await f.grants.tokenStatus((await f.grants.findToken(exchanged.value))!)).toBe('expired')
+    const orphan = await exchange('no-such-token')
+    expect(await f.grants.tokenStatus((await f.grants.findToken(orphan.value))!)).toBe('revoked')
   })
 })
