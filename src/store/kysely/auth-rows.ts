@@ -185,7 +185,7 @@ const fromGrants = (db: Executor) =>
     .innerJoin('oauth_clients as c', 'c.id', 'cs.client_id')
     .innerJoin('users as u', 'u.id', 'us.user_id')
 
-/** Reads a grant joined with its client session, user session, client and user. Null when unknown. */
+/** Reads a grant joined with its client sign-in, user sign-in, client and user. Null when unknown. */
 export async function loadGrantContext(db: Executor, grantId: string): Promise<GrantContext | null> {
   const row = (await fromGrants(db)
     .select(select(['g', 'cs', 'us', 'c', 'u']))
@@ -195,7 +195,7 @@ export async function loadGrantContext(db: Executor, grantId: string): Promise<G
 }
 
 /**
- * Reads one token (by id or by value hash) joined with its grant, client session, user session, client
+ * Reads one token (by id or by value hash) joined with its grant, client sign-in, user sign-in, client
  * and user, in one query. Null when no token matches.
  */
 export async function loadTokenContext(
