@@ -30,13 +30,12 @@ export async function startGatewayApp(
   const deps = h.lg.deps
   const key = Buffer.from((await deps.store.getSetting('server.key'))!, 'base64')
   const auth = await setUpAuth({
-    db: h.lg.db.kysely,
-    store: deps.store,
+    auth: h.lg.db.auth,
     clock: deps.clock,
     key,
     portal: deps.portal,
   })
-  const clients = new SessionClients({ db: h.lg.db.kysely, clock: deps.clock })
+  const clients = new SessionClients({ auth: h.lg.db.auth, clock: deps.clock })
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, routerOptions: { maxParamLength: 300 } })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
@@ -61,7 +60,7 @@ export async function startGatewayApp(
         session,
         `${ctx.portalUrl}/sessions/${session}/_labgate/oauth_callback`,
       )
-      const key = await auth.grants.createSession({ userId, clientId, authnEvent: { method: 'test' } })
+      const key = await auth.grants.openSignIn({ userId, clientId, authnEvent: { method: 'test' } })
       const { grant } = await auth.grants.addGrant(key, { scope: ['session'] })
       const access = await auth.grants.mintToken(grant.id, 'access_token', { expiresIn: 3600 })
       return `${GATEWAY_COOKIE}=${encodeURIComponent(access.value)}`

@@ -53,17 +53,17 @@ describe('authenticateClient', () => {
   afterEach(() => f.close())
 
   it('accepts the right secret and rejects everything else', async () => {
-    await buildClient(f.kysely, { id: 'conf', secret: 's3cret' })
-    await buildClient(f.kysely, { id: 'pub' })
-    expect((await authenticateClient(f.kysely, { clientId: 'conf', clientSecret: 's3cret' })).id).toBe('conf')
+    await buildClient(f.auth, { id: 'conf', secret: 's3cret' })
+    await buildClient(f.auth, { id: 'pub' })
+    expect((await authenticateClient(f.auth, { clientId: 'conf', clientSecret: 's3cret' })).id).toBe('conf')
     for (const creds of [
       { clientId: 'conf', clientSecret: 'wrong' },
       { clientId: 'conf', clientSecret: null },
       { clientId: 'nobody', clientSecret: 's3cret' },
       { clientId: 'pub', clientSecret: 'anything' },
     ])
-      await expect(authenticateClient(f.kysely, creds)).rejects.toBeInstanceOf(InvalidClient)
-    expect((await authenticateClient(f.kysely, { clientId: 'pub', clientSecret: null })).confidential).toBe(
+      await expect(authenticateClient(f.auth, creds)).rejects.toBeInstanceOf(InvalidClient)
+    expect((await authenticateClient(f.auth, { clientId: 'pub', clientSecret: null })).confidential).toBe(
       false,
     )
   })

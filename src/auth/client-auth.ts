@@ -2,12 +2,10 @@
  * Client authentication at the token and revocation endpoints (RFC 6749 §2.3.1): HTTP Basic or
  * `client_id`/`client_secret` in the form body, secrets checked against their stored scrypt hash.
  */
-import type { Kysely } from 'kysely'
-import type { Database } from '../store/schema.js'
 import { formParam } from './form-params.js'
 import { InvalidClient, InvalidRequest } from './oauth-errors.js'
-import type { ClientRecord } from './records.js'
-import { toClient } from './rows.js'
+import type { ClientRecord } from '../store/auth-records.js'
+import type { AuthStore } from '../store/auth-store.js'
 import { verifyPassword } from './secrets.js'
 
 /** Credentials a client presented. `clientSecret` is null when none was given (public clients). */
@@ -67,25 +65,21 @@ export function parseClientCredentials(
  * otherwise (and for a disabled client), taking about as long for an unknown client as for a wrong secret.
  */
 export async function authenticateClient(
-  db: Kysely<Database>,
+  auth: AuthStore,
   creds: Pick<ClientCredentials, 'clientId' | 'clientSecret'>,
 ): Promise<ClientRecord> {
-  const row = await db
-    .selectFrom('oauth_clients')
-    .selectAll()
-    .where('id', '=', creds.clientId)
-    .executeTakeFirst()
+  const found = await auth.getClientWithSecret(creds.clientId)
   const fail = () => new InvalidClient('Client authentication failed')
-  if (row?.disabled_at != null) {
+  if (found?.client.disabled) {
     if (creds.clientSecret !== null) await verifyPassword(creds.clientSecret, null)
     throw fail()
   }
-  if (!row || row.secret_hash === null) {
+  if (!found || found.secretHash === null) {
     if (creds.clientSecret !== null) await verifyPassword(creds.clientSecret, null)
-    if (!row || creds.clientSecret !== null) throw fail()
-    return toClient(row)
+    if (!found || creds.clientSecret !== null) throw fail()
+    return found.client
   }
-  if (creds.clientSecret === null || !(await verifyPassword(creds.clientSecret, row.secret_hash)))
+  if (creds.clientSecret === null || !(await verifyPassword(creds.clientSecret, found.secretHash)))
     throw fail()
-  return toClient(row)
+  return found.client
 }

@@ -1,12 +1,7 @@
 /** OAuth clients: registering them and reading them back. Secrets are stored as scrypt hashes. */
-import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
-import { conflict } from '../domain/errors.js'
-import type { Database } from '../store/schema.js'
-import { compiledQueriesOf, placeholders } from '../store/compiled-queries.js'
-import { sharedCommit } from '../store/shared-commit.js'
-import type { ClientKind, ClientRecord } from './records.js'
-import { toClient } from './rows.js'
+import type { ClientKind, ClientRecord } from '../store/auth-records.js'
+import type { AuthStore } from '../store/auth-store.js'
 import { hashPassword, randomToken } from './secrets.js'
 import type { SubjectType } from './subject-id.js'
 import type { UsageRules } from './token-class.js'
@@ -30,44 +25,23 @@ export interface RegisterClientInput {
 
 /** Creates a client. Not idempotent: throws conflict when the id is taken. */
 export async function registerClient(
-  db: Kysely<Database>,
+  auth: AuthStore,
   clock: Clock,
   input: RegisterClientInput,
 ): Promise<ClientRecord> {
-  const id = input.id ?? randomToken(24)
-  // A session's dashboard client is registered as each sandbox starts: both queries are compiled once.
-  const queries = compiledQueriesOf(db)
-  const [taken] = await queries.run(db, 'clientTaken', [id], (a) =>
-    db.selectFrom('oauth_clients').select('id').where('id', '=', a<string>(0)),
-  )
-  if (taken) throw conflict(`OAuth client ${id} already exists`)
-  const row = {
-    id,
-    secret_hash: input.secret === undefined ? null : await hashPassword(input.secret),
+  return auth.createClient({
+    id: input.id ?? randomToken(24),
+    secretHash: input.secret === undefined ? null : await hashPassword(input.secret),
     name: input.name,
     kind: input.kind,
-    grant_types: JSON.stringify(input.grantTypes),
-    scopes: JSON.stringify(input.scopes),
-    redirect_uris: JSON.stringify(input.redirectUris ?? []),
-    usage_rules: input.usageRules ? JSON.stringify(input.usageRules) : null,
-    subject_type: input.subjectType ?? 'public',
-    sector_identifier: input.sectorIdentifier ?? null,
-    disabled_at: null,
-    created_at: clock.now(),
-  }
-  // The insert shares the durable commit of the allocations that run meanwhile.
-  await sharedCommit(db, (trx) =>
-    queries.run(trx, 'insertClient', Object.values(row), (a) =>
-      trx.insertInto('oauth_clients').values(placeholders(row, a)),
-    ),
-  )
-  return toClient(row)
-}
-
-/** The client with this id, or null. */
-export async function getClient(db: Kysely<Database>, id: string): Promise<ClientRecord | null> {
-  const row = await db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst()
-  return row ? toClient(row) : null
+    grantTypes: input.grantTypes,
+    scopes: input.scopes,
+    redirectUris: input.redirectUris ?? [],
+    usageRules: input.usageRules ?? null,
+    subjectType: input.subjectType ?? 'public',
+    sectorIdentifier: input.sectorIdentifier ?? null,
+    createdAt: clock.now(),
+  })
 }
 
 /** The sector a client's pairwise subs are computed for: its sector identifier, else its id. */

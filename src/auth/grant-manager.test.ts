@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MintingNotAllowed } from './errors.js'
 import { authFixture, buildClient, buildUser, type AuthFixture } from './testing.js'
 import { DEFAULT_USAGE_RULES } from './token-class.js'
+import { pairwiseSub, subjectId } from './subject-id.js'
+import { sqlOf } from '../store/kysely/testing.js'
 
 let f: AuthFixture
 let userId: string
@@ -9,17 +11,17 @@ let clientId: string
 
 beforeEach(async () => {
   f = await authFixture()
-  userId = await buildUser(f.kysely, { username: 'diana' })
-  clientId = await buildClient(f.kysely, { id: 'client_1' })
+  userId = await buildUser(f.auth, { username: 'diana' })
+  clientId = await buildClient(f.auth, { id: 'client_1' })
 })
 afterEach(() => f.close())
 
 async function newGrant(scope = ['openid', 'phoe']) {
-  const key = await f.grants.createSession({ userId, clientId, authnEvent: { method: 'password' } })
+  const key = await f.grants.openSignIn({ userId, clientId, authnEvent: { method: 'password' } })
   return f.grants.addGrant(key, { scope })
 }
 
-describe('sessions and grants', () => {
+describe('sign-ins and grants', () => {
   it('a new grant has no tokens and is active', async () => {
     const { grant } = await newGrant()
     expect(await f.grants.grantTokens(grant.id)).toEqual([])
@@ -27,34 +29,34 @@ describe('sessions and grants', () => {
     expect(grant.sub).toBe(userId)
   })
 
-  it('seals session keys: the same path gives a different key, and the key opens to the path', async () => {
-    const key = await f.grants.createSession({ userId, clientId })
-    const { grant, sessionKey } = await f.grants.addGrant(key, { scope: ['openid'] })
+  it('seals sign-in keys: the same path gives a different key, and the key opens to the path', async () => {
+    const key = await f.grants.openSignIn({ userId, clientId })
+    const { grant, signInKey } = await f.grants.addGrant(key, { scope: ['openid'] })
     const again = await f.grants.addGrant(key, { scope: ['openid'] })
-    expect(sessionKey).not.toBe(again.sessionKey)
-    expect(sessionKey).not.toContain(userId)
-    const info = await f.grants.getSessionInfo(sessionKey)
+    expect(signInKey).not.toBe(again.signInKey)
+    expect(signInKey).not.toContain(userId)
+    const info = await f.grants.getSignIn(signInKey)
     expect(info).toMatchObject({ userId, clientId, grantId: grant.id })
     expect(info?.grant?.id).toBe(grant.id)
-    expect(info?.userSession.authnEvent.method).toBe('unspecified')
-    expect(await f.grants.getSessionInfo(sessionKey.slice(0, -2) + 'AA')).toBeNull()
+    expect(info?.userSignIn.authnEvent.method).toBe('unspecified')
+    expect(await f.grants.getSignIn(signInKey.slice(0, -2) + 'AA')).toBeNull()
   })
 
-  it('a user with two clients has both under one user session', async () => {
-    const other = await buildClient(f.kysely, { id: 'client_2' })
-    const k1 = await f.grants.createSession({ userId, clientId })
-    const k2 = await f.grants.createSession({ userId, clientId: other, userSessionOf: k1 })
-    const [i1, i2] = [await f.grants.getSessionInfo(k1), await f.grants.getSessionInfo(k2)]
-    expect(i1?.userSessionId).toBe(i2?.userSessionId)
-    expect(i1?.clientSessionId).not.toBe(i2?.clientSessionId)
+  it('a user with two clients has both under one user sign-in', async () => {
+    const other = await buildClient(f.auth, { id: 'client_2' })
+    const k1 = await f.grants.openSignIn({ userId, clientId })
+    const k2 = await f.grants.openSignIn({ userId, clientId: other, userSignInOf: k1 })
+    const [i1, i2] = [await f.grants.getSignIn(k1), await f.grants.getSignIn(k2)]
+    expect(i1?.userSignInId).toBe(i2?.userSignInId)
+    expect(i1?.clientSignInId).not.toBe(i2?.clientSignInId)
     expect(i2?.clientId).toBe(other)
   })
 
   it('rejects unknown users and clients', async () => {
-    await expect(f.grants.createSession({ userId: 'nobody', clientId })).rejects.toMatchObject({
+    await expect(f.grants.openSignIn({ userId: 'nobody', clientId })).rejects.toMatchObject({
       code: 'not_found',
     })
-    await expect(f.grants.createSession({ userId, clientId: 'nope' })).rejects.toMatchObject({
+    await expect(f.grants.openSignIn({ userId, clientId: 'nope' })).rejects.toMatchObject({
       code: 'not_found',
     })
   })
@@ -66,20 +68,20 @@ describe('startGrant', () => {
   ) =>
     Number(
       (
-        await f.kysely
+        await sqlOf(f.stores)
           .selectFrom(table)
           .select((eb) => eb.fn.countAll().as('n'))
           .executeTakeFirstOrThrow()
       ).n,
     )
 
-  it('creates a session, a grant and a token of it at once', async () => {
-    const { sessionKey, grant, token } = await f.grants.startGrant(
+  it('opens a sign-in, a grant and a token of it at once', async () => {
+    const { signInKey, grant, token } = await f.grants.startGrant(
       { userId, clientId },
       { scope: ['openid'] },
       'authorization_code',
     )
-    expect((await f.grants.getSessionInfo(sessionKey))?.grantId).toBe(grant.id)
+    expect((await f.grants.getSignIn(signInKey))?.grantId).toBe(grant.id)
     expect((await f.grants.grantTokens(grant.id)).map((t) => t.id)).toEqual([token.id])
     const found = await f.grants.findToken(token.value)
     expect(found?.token.id).toBe(token.id)
@@ -136,8 +138,8 @@ describe('tokens', () => {
   })
 
   it('client rules override the defaults and grant rules override both', async () => {
-    const strict = await buildClient(f.kysely, { usageRules: { access_token: { expiresIn: 60 } } })
-    const key = await f.grants.createSession({ userId, clientId: strict })
+    const strict = await buildClient(f.auth, { usageRules: { access_token: { expiresIn: 60 } } })
+    const key = await f.grants.openSignIn({ userId, clientId: strict })
     const { grant } = await f.grants.addGrant(key, {
       scope: ['a'],
       usageRules: { access_token: { expiresIn: 600 }, refresh_token: { maxUsage: 1 } },
@@ -217,7 +219,7 @@ describe('tokens', () => {
   })
 
   it('tokens never outlive their grant', async () => {
-    const key = await f.grants.createSession({ userId, clientId })
+    const key = await f.grants.openSignIn({ userId, clientId })
     const { grant } = await f.grants.addGrant(key, { scope: ['a'], expiresIn: 10 })
     const access = await f.grants.mintToken(grant.id, 'access_token', { expiresIn: 3600 })
     expect(access.expiresAt).toBe(f.clock.now() + 10_000)
@@ -267,10 +269,10 @@ describe('tokens', () => {
       { class: 'refresh_token' },
     ])
     const dump = JSON.stringify([
-      await f.kysely.selectFrom('auth_tokens').selectAll().execute(),
-      await f.kysely.selectFrom('auth_grants').selectAll().execute(),
-      await f.kysely.selectFrom('auth_client_sessions').selectAll().execute(),
-      await f.kysely.selectFrom('auth_user_sessions').selectAll().execute(),
+      await sqlOf(f.stores).selectFrom('auth_tokens').selectAll().execute(),
+      await sqlOf(f.stores).selectFrom('auth_grants').selectAll().execute(),
+      await sqlOf(f.stores).selectFrom('auth_client_sessions').selectAll().execute(),
+      await sqlOf(f.stores).selectFrom('auth_user_sessions').selectAll().execute(),
     ])
     for (const v of [code.value, access!.value, refresh!.value]) {
       expect(v.length).toBeGreaterThanOrEqual(43)
@@ -338,23 +340,23 @@ describe('revocation', () => {
     expect(await f.grants.revokeGrant('unknown')).toBe(false)
   })
 
-  it('revoking a client session or a user session deactivates their grants', async () => {
-    const key = await f.grants.createSession({ userId, clientId })
+  it('revoking a client sign-in or a user sign-in deactivates their grants', async () => {
+    const key = await f.grants.openSignIn({ userId, clientId })
     const a = await f.grants.addGrant(key, { scope: ['a'] })
     const b = await f.grants.addGrant(key, { scope: ['b'] })
     const ta = await f.grants.mintToken(a.grant.id, 'access_token')
-    const info = await f.grants.getSessionInfo(key)
-    expect(await f.grants.revokeClientSession(info!.clientSessionId)).toBe(true)
+    const info = await f.grants.getSignIn(key)
+    expect(await f.grants.revokeClientSignIn(info!.clientSignInId)).toBe(true)
     expect(await active(ta.value)).toBe(false)
     expect(await f.grants.isGrantActive(b.grant.id)).toBe(false)
     await expect(f.grants.addGrant(key, { scope: ['c'] })).rejects.toMatchObject({ code: 'forbidden' })
 
-    const key2 = await f.grants.createSession({ userId, clientId })
+    const key2 = await f.grants.openSignIn({ userId, clientId })
     const c = await f.grants.addGrant(key2, { scope: ['c'] })
     const tc = await f.grants.mintToken(c.grant.id, 'access_token')
-    expect(await f.grants.revokeUserSession((await f.grants.getSessionInfo(key2))!.userSessionId)).toBe(true)
+    expect(await f.grants.revokeUserSignIn((await f.grants.getSignIn(key2))!.userSignInId)).toBe(true)
     expect(await active(tc.value)).toBe(false)
-    expect(await f.grants.revokeUserSession('unknown')).toBe(false)
+    expect(await f.grants.revokeUserSignIn('unknown')).toBe(false)
   })
 
   it('tells listeners what it revoked', async () => {
@@ -373,5 +375,83 @@ describe('revocation', () => {
 
   it('revoking an unknown value is a no-op', async () => {
     expect(await f.grants.revokeToken('nothing', { recursive: true })).toBe(false)
+  })
+})
+
+describe('subject identifiers', () => {
+  const SALT = 'pairwise-salt'
+
+  it('a public sub is the user id for every client', async () => {
+    const other = await buildClient(f.auth, { id: 'client_2' })
+    for (const c of [clientId, other]) {
+      const key = await f.grants.openSignIn({
+        userId,
+        clientId: c,
+        sub: subjectId('public', { userId, salt: SALT }),
+      })
+      expect((await f.grants.addGrant(key, { scope: ['openid'] })).grant.sub).toBe(userId)
+    }
+  })
+
+  it('a pairwise sub is equal within a sector, differs across sectors, and is carried onto grants', async () => {
+    const subOf = async (c: string, sector: string) => {
+      const sub = subjectId('pairwise', { userId, salt: SALT, sectorIdentifier: sector })
+      const key = await f.grants.openSignIn({ userId, clientId: c, sub, subType: 'pairwise' })
+      return (await f.grants.addGrant(key, { scope: ['openid'] })).grant.sub
+    }
+    const other = await buildClient(f.auth, { id: 'client_2' })
+    const a = await subOf(clientId, 'https://example.com/sid')
+    expect(a).toBe(pairwiseSub(SALT, 'https://example.com/sid', userId))
+    expect(await subOf(other, 'https://example.com/sid')).toBe(a)
+    expect(await subOf(other, 'https://other.example')).not.toBe(a)
+    expect(a).not.toBe(userId)
+  })
+
+  it('an ephemeral sub differs per grant, even within one client sign-in', async () => {
+    const key = await f.grants.openSignIn({ userId, clientId, subType: 'ephemeral' })
+    const g1 = await f.grants.addGrant(key, { scope: ['openid'] })
+    const g2 = await f.grants.addGrant(key, { scope: ['openid'] })
+    const other = await f.grants.addGrant(
+      await f.grants.openSignIn({ userId, clientId, subType: 'ephemeral' }),
+      {
+        scope: ['openid'],
+      },
+    )
+    expect(new Set([g1.grant.sub, g2.grant.sub, other.grant.sub, userId]).size).toBe(4)
+    expect((await f.grants.getSignIn(key))?.clientSignIn.subType).toBe('ephemeral')
+  })
+})
+
+describe('exchanged grants', () => {
+  /** A grant made by token exchange from `subject` (as the token endpoint makes it), and a token of it. */
+  async function exchange(subjectTokenId: string) {
+    const key = await f.grants.openSignIn({ userId, clientId, authnEvent: { method: 'token_exchange' } })
+    const { grant } = await f.grants.addGrant(key, {
+      scope: ['openid'],
+      resources: ['https://api.example'],
+      claims: { exchangedFrom: subjectTokenId },
+    })
+    return f.grants.mintToken(grant.id, 'access_token')
+  }
+
+  it('an exchanged token is active only while its subject token is', async () => {
+    const { grant } = await newGrant(['openid'])
+    const subject = await f.grants.mintToken(grant.id, 'access_token')
+    const exchanged = await exchange(subject.id)
+    const found = await f.grants.findToken(exchanged.value)
+    expect(found?.token.resources).toEqual(['https://api.example'])
+    expect(await f.grants.isActive(found!)).toBe(true)
+    await f.grants.revokeToken(subject.value)
+    expect(await f.grants.tokenStatus((await f.grants.findToken(exchanged.value))!)).toBe('revoked')
+  })
+
+  it('an exchanged token expires with its subject token, and one of an unknown subject is revoked', async () => {
+    const { grant } = await newGrant(['openid'])
+    const subject = await f.grants.mintToken(grant.id, 'access_token', { expiresIn: 60 })
+    const exchanged = await exchange(subject.id)
+    f.clock.advance(61_000)
+    expect(await f.grants.tokenStatus((await f.grants.findToken(exchanged.value))!)).toBe('expired')
+    const orphan = await exchange('no-such-token')
+    expect(await f.grants.tokenStatus((await f.grants.findToken(orphan.value))!)).toBe('revoked')
   })
 })

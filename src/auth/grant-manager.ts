@@ -1,40 +1,31 @@
 /**
- * The session manager of seed 002: user session → client session → grant → tokens with lineage. Every
- * credential labgate issues is a token minted here; only hashes of token values are stored.
+ * The grant/token model: user sign-in → client sign-in → grant → tokens with lineage. Every credential
+ * labgate issues is a token minted here; only hashes of token values are stored (through `AuthStore`).
  */
-import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
 import { notFound } from '../domain/errors.js'
-import type { Database } from '../store/schema.js'
+import type { GrantRecord, RevocationEvent, TokenContext, TokenRecord } from '../store/auth-records.js'
+import type { AuthStore } from '../store/auth-store.js'
 import { MintingNotAllowed } from './errors.js'
-import { subtreeIds } from './lineage.js'
-import { assertMayMint, claimUse, insertToken, type TokenOptions } from './minting.js'
-import type { GrantRecord, MintedToken, TokenContext, TokenRecord, TokenStatus } from './records.js'
-import {
-  markTokensRevoked,
-  revokeClientSessions,
-  revokeGrants,
-  revokeSubtrees,
-  type RevocationEvent,
-} from './revocation.js'
-import { type Executor, loadGrantContext, loadToken, loadTokenContext, toGrant, toToken } from './rows.js'
+import { assertMayMint, insertToken, type MintedToken, type TokenOptions } from './minting.js'
 import { hashToken } from './secrets.js'
-import { SessionKeys } from './session-key.js'
+import { SignInKeys } from './sign-in-key.js'
 import {
-  insertGrant,
-  insertSession,
-  readSessionInfo,
+  addGrant,
+  openSignIn,
+  readSignIn,
   type AddGrantInput,
-  type CreateSessionInput,
-  type SessionCtx,
-  type SessionInfo,
-} from './sessions.js'
+  type OpenSignInInput,
+  type SignInCtx,
+  type SignInInfo,
+} from './sign-ins.js'
 import type { TokenClass } from './token-class.js'
-import { grantStatus, tokenStatus } from './token-status.js'
+import { grantStatus, tokenStatus, type TokenStatus } from './token-status.js'
 
-export type { RevocationEvent } from './revocation.js'
-export type { TokenOptions } from './minting.js'
-export type { AddGrantInput, CreateSessionInput, SessionInfo } from './sessions.js'
+export type { RevocationEvent } from '../store/auth-records.js'
+export type { MintedToken, TokenOptions } from './minting.js'
+export type { AddGrantInput, OpenSignInInput, SignInInfo } from './sign-ins.js'
+export type { TokenStatus } from './token-status.js'
 
 /** `TokenOptions` plus the token to mint from (same grant). */
 export interface MintOptions extends TokenOptions {
@@ -49,23 +40,23 @@ export interface RedeemMint extends TokenOptions {
 }
 
 export interface GrantManagerDeps {
-  db: Kysely<Database>
+  auth: AuthStore
   clock: Clock
-  /** Server secret that session keys are sealed with (≥ 16 bytes). */
+  /** Server secret that sign-in keys are sealed with (≥ 16 bytes). */
   secret: string | Uint8Array
 }
 
-/** Creates sessions and grants, mints, finds and revokes tokens. One per process; safe to share. */
+/** Opens sign-ins and grants, mints, finds and revokes tokens. One per process; safe to share. */
 export class GrantManager {
-  readonly #db: Kysely<Database>
+  readonly #auth: AuthStore
   readonly #clock: Clock
-  readonly #keys: SessionKeys
+  readonly #keys: SignInKeys
   readonly #listeners = new Set<(e: RevocationEvent) => void>()
 
   constructor(deps: GrantManagerDeps) {
-    this.#db = deps.db
+    this.#auth = deps.auth
     this.#clock = deps.clock
-    this.#keys = new SessionKeys(deps.secret)
+    this.#keys = new SignInKeys(deps.secret)
   }
 
   /**
@@ -78,60 +69,48 @@ export class GrantManager {
   }
 
   /**
-   * Starts a client session for a user (and a new user session unless `userSessionOf` names one) and
-   * returns its sealed session key. Not idempotent: every call creates a new client session. Throws
-   * not_found for an unknown user or client, bad_request for an invalid `userSessionOf` key, forbidden
-   * when that user session is inactive or belongs to another user.
+   * Opens a client sign-in for a user (and a new user sign-in unless `userSignInOf` or `userSignInId`
+   * names one) and returns its sealed sign-in key. Not idempotent: every call opens a new client sign-in.
+   * Throws not_found for an unknown user or client, bad_request for an invalid `userSignInOf` key,
+   * forbidden when that user sign-in is inactive or belongs to another user.
    */
-  async createSession(input: CreateSessionInput): Promise<string> {
-    return insertSession(this.#ctx(), input)
+  async openSignIn(input: OpenSignInInput): Promise<string> {
+    return openSignIn(this.#ctx(), input)
   }
 
   /**
-   * Everything `sessionKey` points at, or null when the key is invalid or its rows are gone. Revoked
-   * sessions are returned too (check their `revoked` flags).
+   * Everything `signInKey` points at, or null when the key is invalid or its rows are gone. Revoked
+   * sign-ins are returned too (check their `revoked` flags).
    */
-  async getSessionInfo(sessionKey: string): Promise<SessionInfo | null> {
-    return readSessionInfo(this.#ctx(), sessionKey)
+  async getSignIn(signInKey: string): Promise<SignInInfo | null> {
+    return readSignIn(this.#ctx(), signInKey)
   }
 
   /**
-   * Adds a grant to the client session of `sessionKey`; returns it with a new session key that also names
-   * the grant. Not idempotent. Throws bad_request for an invalid key, forbidden when the session is not
+   * Adds a grant to the client sign-in of `signInKey`; returns it with a new sign-in key that also names
+   * the grant. Not idempotent. Throws bad_request for an invalid key, forbidden when the sign-in is not
    * active.
    */
   async addGrant(
-    sessionKey: string,
+    signInKey: string,
     input: AddGrantInput,
-  ): Promise<{ grant: GrantRecord; sessionKey: string }> {
-    return insertGrant(this.#ctx(), sessionKey, input)
+  ): Promise<{ grant: GrantRecord; signInKey: string }> {
+    return addGrant(this.#ctx(), signInKey, input)
   }
 
   /** The grant with id `grantId`, or null. */
   async getGrant(grantId: string): Promise<GrantRecord | null> {
-    const row = await this.#db
-      .selectFrom('auth_grants')
-      .selectAll()
-      .where('id', '=', grantId)
-      .executeTakeFirst()
-    return row ? toGrant(row) : null
+    return this.#auth.getGrant(grantId)
   }
 
   /** Every token of a grant, active or not, oldest first; [] for an unknown grant. */
   async grantTokens(grantId: string): Promise<TokenRecord[]> {
-    const rows = await this.#db
-      .selectFrom('auth_tokens')
-      .selectAll()
-      .where('grant_id', '=', grantId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute()
-    return rows.map(toToken)
+    return this.#auth.grantTokens(grantId)
   }
 
-  /** True when the grant and both sessions above it are unrevoked and unexpired; false for unknown grants. */
+  /** True when the grant and both sign-ins above it are unrevoked and unexpired; false for unknown grants. */
   async isGrantActive(grantId: string): Promise<boolean> {
-    const tree = await loadGrantContext(this.#db, grantId)
+    const tree = await this.#auth.grantContext(grantId)
     return tree !== null && grantStatus(tree, this.#clock.now()) === 'active'
   }
 
@@ -142,43 +121,43 @@ export class GrantManager {
    * not mint `cls`, or the scope is broader than the parent's (or grant's).
    */
   async mintToken(grantId: string, cls: TokenClass, opts: MintOptions = {}): Promise<MintedToken> {
-    return this.#db.transaction().execute(async (trx) => {
-      const tree = await loadGrantContext(trx, grantId)
+    return this.#auth.transaction(async (tx) => {
+      const tree = await tx.grantContext(grantId)
       if (!tree) throw notFound(`grant ${grantId} does not exist`)
       const now = this.#clock.now()
       if (grantStatus(tree, now) !== 'active')
         throw new MintingNotAllowed('inactive', 'the grant is not active')
       let parent: TokenRecord | null = null
       if (opts.basedOn !== undefined) {
-        parent = await loadToken(trx, opts.basedOn)
+        parent = await tx.getToken(opts.basedOn)
         if (!parent || parent.grantId !== grantId)
           throw new MintingNotAllowed('wrong_grant', 'the parent token is not in this grant')
-        await assertActive(tokenStatus(trx, parent, tree, now))
+        await assertActive(tokenStatus(tx, parent, tree, now))
         assertMayMint(tree, parent, cls)
       }
-      return insertToken(trx, tree, cls, parent, opts, now)
+      return insertToken(tx, tree, cls, parent, opts, now)
     })
   }
 
   /**
-   * {@link createSession}, {@link addGrant} and {@link mintToken} (from the grant) in one transaction, so
+   * {@link openSignIn}, {@link addGrant} and {@link mintToken} (from the grant) in one transaction, so
    * in one commit: what an authorization endpoint does to issue a code. Same errors as the three; on any
    * error nothing is written.
    */
   async startGrant(
-    session: CreateSessionInput,
+    signIn: OpenSignInInput,
     grant: AddGrantInput,
     cls: TokenClass,
     opts: TokenOptions = {},
-  ): Promise<{ sessionKey: string; grant: GrantRecord; token: MintedToken }> {
-    return this.#db.transaction().execute(async (trx) => {
-      const ctx = { ...this.#ctx(), db: trx }
-      const added = await insertGrant(ctx, await insertSession(ctx, session), grant)
-      const tree = await loadGrantContext(trx, added.grant.id)
+  ): Promise<{ signInKey: string; grant: GrantRecord; token: MintedToken }> {
+    return this.#auth.transaction(async (tx) => {
+      const ctx = { ...this.#ctx(), auth: tx }
+      const added = await addGrant(ctx, await openSignIn(ctx, signIn), grant)
+      const tree = await tx.grantContext(added.grant.id)
       if (!tree) throw notFound(`grant ${added.grant.id} vanished inside its transaction`)
       if (grantStatus(tree, ctx.now) !== 'active')
         throw new MintingNotAllowed('inactive', 'the grant is not active')
-      const token = await insertToken(trx, tree, cls, null, opts, ctx.now)
+      const token = await insertToken(tx, tree, cls, null, opts, ctx.now)
       return { ...added, token }
     })
   }
@@ -191,21 +170,21 @@ export class GrantManager {
    * `mintToken`; on any error nothing is used or minted.
    */
   async redeemToken(tokenId: string, mints: RedeemMint[]): Promise<MintedToken[]> {
-    return this.#db.transaction().execute(async (trx) => {
-      const parent = await loadToken(trx, tokenId)
+    return this.#auth.transaction(async (tx) => {
+      const parent = await tx.getToken(tokenId)
       if (!parent) throw notFound(`token ${tokenId} does not exist`)
-      const tree = await loadGrantContext(trx, parent.grantId)
+      const tree = await tx.grantContext(parent.grantId)
       if (!tree) throw notFound(`grant ${parent.grantId} does not exist`)
       const now = this.#clock.now()
-      await assertActive(tokenStatus(trx, parent, tree, now))
-      if (!(await claimUse(trx, tokenId))) throw new MintingNotAllowed('used_up', 'the token has been used')
+      await assertActive(tokenStatus(tx, parent, tree, now))
+      if (!(await tx.useToken(tokenId))) throw new MintingNotAllowed('used_up', 'the token has been used')
       const out: MintedToken[] = []
       const mintAll = async (from: TokenRecord, list: RedeemMint[]): Promise<void> => {
         for (const { class: cls, children, ...opts } of list) {
           assertMayMint(tree, from, cls)
-          const minted = await insertToken(trx, tree, cls, from, opts, now)
+          const minted = await insertToken(tx, tree, cls, from, opts, now)
           out.push(minted)
-          if (children?.length) await mintAll(await loadRequired(trx, minted.id), children)
+          if (children?.length) await mintAll(await loadRequired(tx, minted.id), children)
         }
       }
       await mintAll(parent, mints)
@@ -218,15 +197,15 @@ export class GrantManager {
    * use left. Does not check expiry or the tree: check `tokenStatus` first.
    */
   async useToken(tokenId: string): Promise<boolean> {
-    return claimUse(this.#db, tokenId)
+    return this.#auth.useToken(tokenId)
   }
 
   /**
-   * The token whose value is `value`, with its grant, sessions, client and user; null when unknown.
-   * Inactive tokens are found too: ask `tokenStatus`/`isActive`.
+   * The token whose value is `value`, with its grant, sign-ins, client and user; null when unknown.
+   * Inactive tokens are found too: ask `tokenStatus`/`isActive`. One query.
    */
   async findToken(value: string): Promise<TokenContext | null> {
-    return loadTokenContext(this.#db, { valueHash: hashToken(value) })
+    return this.#auth.tokenContext({ valueHash: hashToken(value) })
   }
 
   /**
@@ -235,9 +214,9 @@ export class GrantManager {
    * token no longer exists).
    */
   async tokenStatus(token: TokenRecord | TokenContext): Promise<TokenStatus> {
-    const ctx = 'grant' in token ? token : await loadTokenContext(this.#db, { id: token.id })
+    const ctx = 'grant' in token ? token : await this.#auth.tokenContext({ id: token.id })
     if (!ctx) return 'revoked'
-    return tokenStatus(this.#db, ctx.token, ctx, this.#clock.now())
+    return tokenStatus(this.#auth, ctx.token, ctx, this.#clock.now())
   }
 
   /** True when `tokenStatus(token)` is `active`. */
@@ -251,17 +230,14 @@ export class GrantManager {
    * when no token has that value.
    */
   async revokeToken(value: string, opts: { recursive?: boolean } = {}): Promise<boolean> {
-    const row = await this.#db
-      .selectFrom('auth_tokens')
-      .select('id')
-      .where('value_hash', '=', hashToken(value))
-      .executeTakeFirst()
-    if (!row) return false
-    if (opts.recursive) this.#emit(await revokeSubtrees(this.#db, [row.id]))
+    const found = await this.#auth.tokenContext({ valueHash: hashToken(value) })
+    if (!found) return false
+    const id = found.token.id
+    if (opts.recursive) this.#emit({ tokenIds: await this.#auth.revokeTokenTrees([id]), grantIds: [] })
     else {
-      await markTokensRevoked(this.#db, [row.id])
+      await this.#auth.revokeTokens([id])
       // descendants are inactive through their revoked ancestor: report them too, for caches
-      this.#emit({ tokenIds: await subtreeIds(this.#db, [row.id]), grantIds: [] })
+      this.#emit({ tokenIds: await this.#auth.tokenTreeIds([id]), grantIds: [] })
     }
     return true
   }
@@ -271,60 +247,37 @@ export class GrantManager {
    * the token itself stays as it is. Idempotent; returns how many tokens it revoked (0 for an unknown id).
    */
   async revokeChildren(tokenId: string, cls?: TokenClass): Promise<number> {
-    const children = await this.#db
-      .selectFrom('auth_tokens')
-      .select('id')
-      .where('parent_id', '=', tokenId)
-      .$if(cls !== undefined, (q) => q.where('class', '=', cls as TokenClass))
-      .execute()
-    const event = await revokeSubtrees(
-      this.#db,
-      children.map((c) => c.id),
-    )
-    this.#emit(event)
-    return event.tokenIds.length
+    const ids = await this.#auth.revokeTokenTrees(await this.#auth.childTokenIds(tokenId, cls))
+    this.#emit({ tokenIds: ids, grantIds: [] })
+    return ids.length
   }
 
   /** Revokes a grant and all its tokens. Idempotent; returns false for an unknown grant. */
   async revokeGrant(grantId: string): Promise<boolean> {
-    const event = await this.#db.transaction().execute((trx) => revokeGrants(trx, [grantId]))
-    this.#emit(event)
-    return event.grantIds.length > 0
+    const grantIds = await this.#auth.revokeGrants([grantId])
+    this.#emit({ tokenIds: [], grantIds })
+    return grantIds.length > 0
   }
 
-  /** Revokes a client session, its grants and their tokens. Idempotent; false for an unknown id. */
-  async revokeClientSession(clientSessionId: string): Promise<boolean> {
-    const event = await revokeClientSessions(this.#db, [clientSessionId])
+  /** Revokes a client sign-in, its grants and their tokens. Idempotent; false for an unknown id. */
+  async revokeClientSignIn(clientSignInId: string): Promise<boolean> {
+    const event = await this.#auth.revokeClientSignIns([clientSignInId])
     if (event) this.#emit(event)
     return event !== null
   }
 
   /**
-   * Revokes a user session (a sign-out) and, through it, every client session, grant and token under it.
+   * Revokes a user sign-in (a sign-out) and, through it, every client sign-in, grant and token under it.
    * Idempotent; false for an unknown id.
    */
-  async revokeUserSession(userSessionId: string): Promise<boolean> {
-    const res = await this.#db
-      .updateTable('auth_user_sessions')
-      .set({ revoked: 1 })
-      .where('id', '=', userSessionId)
-      .executeTakeFirst()
-    if (Number(res.numUpdatedRows) === 0) return false
-    const sessions = await this.#db
-      .selectFrom('auth_client_sessions')
-      .select('id')
-      .where('user_session_id', '=', userSessionId)
-      .execute()
-    const event = await revokeClientSessions(
-      this.#db,
-      sessions.map((s) => s.id),
-    )
+  async revokeUserSignIn(userSignInId: string): Promise<boolean> {
+    const event = await this.#auth.revokeUserSignIn(userSignInId)
     if (event) this.#emit(event)
-    return true
+    return event !== null
   }
 
-  #ctx(): SessionCtx {
-    return { db: this.#db, keys: this.#keys, now: this.#clock.now() }
+  #ctx(): SignInCtx {
+    return { auth: this.#auth, keys: this.#keys, now: this.#clock.now() }
   }
 
   #emit(event: RevocationEvent): void {
@@ -333,8 +286,8 @@ export class GrantManager {
   }
 }
 
-async function loadRequired(db: Executor, id: string): Promise<TokenRecord> {
-  const token = await loadToken(db, id)
+async function loadRequired(auth: AuthStore, id: string): Promise<TokenRecord> {
+  const token = await auth.getToken(id)
   if (!token) throw new Error(`token ${id} vanished inside its transaction`)
   return token
 }

@@ -1,11 +1,20 @@
 /** Creating token rows: resolving class rules, scope, resources and expiry, and storing only the hash. */
 import { randomUUID } from 'node:crypto'
 import { MintingNotAllowed } from './errors.js'
-import type { GrantContext, MintedToken, TokenRecord } from './records.js'
-import type { Executor } from './rows.js'
-import { formatScope, isScopeSubset } from './scope.js'
+import type { GrantContext, TokenRecord } from '../store/auth-records.js'
+import type { AuthStore } from '../store/auth-store.js'
+import { isScopeSubset } from './scope.js'
 import { hashToken, randomToken } from './secrets.js'
 import { resolveUsageRule, type TokenClass } from './token-class.js'
+
+/** What minting hands out. `value` exists only here: the store keeps its hash. */
+export interface MintedToken {
+  id: string
+  class: TokenClass
+  value: string
+  scope: string[]
+  expiresAt: number | null
+}
 
 /** Per-token choices; each absent one comes from the class's usage rule or is inherited. */
 export interface TokenOptions {
@@ -37,7 +46,7 @@ const earliest = (...times: (number | null)[]): number | null => {
  * `MintingNotAllowed('scope_too_broad')` when the requested scope or resources exceed what is inherited.
  */
 export async function insertToken(
-  db: Executor,
+  auth: AuthStore,
   tree: GrantContext,
   cls: TokenClass,
   parent: TokenRecord | null,
@@ -57,41 +66,21 @@ export async function insertToken(
   const expiresAt = earliest(
     expiresIn === null ? null : now + expiresIn * 1000,
     tree.grant.expiresAt,
-    tree.userSession.expiresAt,
+    tree.userSignIn.expiresAt,
   )
   const value = randomToken(32)
   const id = randomUUID()
-  await db
-    .insertInto('auth_tokens')
-    .values({
-      id,
-      grant_id: tree.grant.id,
-      class: cls,
-      parent_id: parent?.id ?? null,
-      value_hash: hashToken(value),
-      scope: formatScope(scope),
-      resources: JSON.stringify(resources),
-      used: 0,
-      max_usage: opts.maxUsage !== undefined ? opts.maxUsage : rule.maxUsage,
-      created_at: now,
-      expires_at: expiresAt,
-      revoked: 0,
-    })
-    .execute()
+  await auth.createToken({
+    id,
+    grantId: tree.grant.id,
+    class: cls,
+    parentId: parent?.id ?? null,
+    valueHash: hashToken(value),
+    scope,
+    resources,
+    maxUsage: opts.maxUsage !== undefined ? opts.maxUsage : rule.maxUsage,
+    createdAt: now,
+    expiresAt,
+  })
   return { id, class: cls, value, scope: [...scope], expiresAt }
-}
-
-/**
- * Uses token `tokenId` once, atomically: increments `used` only while it is unrevoked and under its max
- * usage. True when a use was taken; false (nothing changed) otherwise.
- */
-export async function claimUse(db: Executor, tokenId: string): Promise<boolean> {
-  const res = await db
-    .updateTable('auth_tokens')
-    .set((eb) => ({ used: eb('used', '+', 1) }))
-    .where('id', '=', tokenId)
-    .where('revoked', '=', 0)
-    .where((eb) => eb.or([eb('max_usage', 'is', null), eb('used', '<', eb.ref('max_usage'))]))
-    .executeTakeFirst()
-  return Number(res.numUpdatedRows) > 0
 }

@@ -27,11 +27,11 @@ let start: number
 
 beforeAll(async () => {
   f = await authFixture()
-  await ensureRobot({ db: f.kysely, clock: f.clock, ...ROBOT })
-  await buildUser(f.kysely, { kind: 'staff', username: 'alice', password: 'alice-pw' })
-  await buildUser(f.kysely, { kind: 'registered', username: 'learner', password: 'learner-pw' })
-  await buildClient(f.kysely, { id: 'no-password', secret: 'np-secret', grantTypes: ['refresh_token'] })
-  oauth = new RobotOAuth({ db: f.kysely, grants: f.grants, clock: f.clock })
+  await ensureRobot({ auth: f.auth, clock: f.clock, ...ROBOT })
+  await buildUser(f.auth, { kind: 'staff', username: 'alice', password: 'alice-pw' })
+  await buildUser(f.auth, { kind: 'registered', username: 'learner', password: 'learner-pw' })
+  await buildClient(f.auth, { id: 'no-password', secret: 'np-secret', grantTypes: ['refresh_token'] })
+  oauth = new RobotOAuth({ auth: f.auth, grants: f.grants, clock: f.clock })
   cache = new TokenCache({ grants: f.grants, clock: f.clock })
   start = f.clock.now()
 })
@@ -140,7 +140,7 @@ describe('refresh grant', () => {
       InvalidGrant,
     )
     await expect(oauth.refreshGrant({ ...client, refreshToken: 'nope' })).rejects.toBeInstanceOf(InvalidGrant)
-    await buildClient(f.kysely, { id: 'other', secret: 'o', grantTypes: ['refresh_token'] }).catch(
+    await buildClient(f.auth, { id: 'other', secret: 'o', grantTypes: ['refresh_token'] }).catch(
       () => undefined,
     )
     await expect(
@@ -198,7 +198,7 @@ describe('revocation (RFC 7009)', () => {
   it('succeeds for unknown tokens and leaves other clients’ tokens alone', async () => {
     const r = await login()
     await expect(oauth.revoke({ ...client, token: 'unknown' })).resolves.toBeUndefined()
-    await buildClient(f.kysely, { id: 'intruder', secret: 'i' })
+    await buildClient(f.auth, { id: 'intruder', secret: 'i' })
     await oauth.revoke({ clientId: 'intruder', clientSecret: 'i', token: r.access_token })
     expect(await cache.authenticateBearer(r.access_token)).not.toBeNull()
     await expect(

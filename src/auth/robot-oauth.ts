@@ -4,14 +4,13 @@
  * reuse detection, and RFC 7009 revocation. Routes parse the form, call `tokenRequest`/`revokeRequest`,
  * and render errors with `oauthErrorResponse` (successful token responses need `Cache-Control: no-store`).
  */
-import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
 import type { UserKind } from '../domain/types.js'
-import type { Database } from '../store/schema.js'
+import type { AuthStore } from '../store/auth-store.js'
 import { authenticateClient, parseClientCredentials } from './client-auth.js'
 import { MintingNotAllowed } from './errors.js'
 import { formParam } from './form-params.js'
-import type { GrantManager } from './grant-manager.js'
+import type { GrantManager, MintedToken } from './grant-manager.js'
 import {
   InvalidGrant,
   InvalidRequest,
@@ -20,7 +19,7 @@ import {
   UnsupportedGrantType,
   UnsupportedTokenType,
 } from './oauth-errors.js'
-import type { ClientRecord, MintedToken } from './records.js'
+import type { ClientRecord } from '../store/auth-records.js'
 import { formatScope, isScopeSubset, parseScope } from './scope.js'
 import { verifyPassword } from './secrets.js'
 import type { UsageRules } from './token-class.js'
@@ -76,7 +75,7 @@ export interface RevokeInput extends ClientAuth {
 }
 
 export interface RobotOAuthDeps {
-  db: Kysely<Database>
+  auth: AuthStore
   grants: GrantManager
   clock: Clock
 }
@@ -93,21 +92,17 @@ export class RobotOAuth {
    */
   async passwordGrant(input: PasswordGrantInput): Promise<TokenResponse> {
     const client = await this.#client(input, 'password')
-    const user = await this.deps.db
-      .selectFrom('users')
-      .select(['id', 'kind', 'password_hash'])
-      .where('username', '=', input.username)
-      .executeTakeFirst()
-    if (!(await verifyPassword(input.password, user?.password_hash ?? null)) || !user)
+    const user = await this.deps.auth.findUserByUsername(input.username)
+    if (!(await verifyPassword(input.password, user?.passwordHash ?? null)) || !user)
       throw new InvalidGrant('Invalid credentials given.')
-    if (!PASSWORD_GRANT_USER_KINDS.includes(user.kind as UserKind))
+    if (!PASSWORD_GRANT_USER_KINDS.includes(user.kind))
       throw new InvalidGrant('This user may not use the password grant.')
     const requested = parseScope(input.scope)
     if (!isScopeSubset(requested, client.scopes))
       throw new InvalidScope('The requested scope is not allowed.')
     const scope = requested.length ? requested : client.scopes
     const { grants } = this.deps
-    const key = await grants.createSession({
+    const key = await grants.openSignIn({
       userId: user.id,
       clientId: client.id,
       authnEvent: { method: 'password' },
@@ -209,7 +204,7 @@ export class RobotOAuth {
   }
 
   async #authenticate(input: ClientAuth): Promise<ClientRecord> {
-    return authenticateClient(this.deps.db, {
+    return authenticateClient(this.deps.auth, {
       clientId: input.clientId,
       clientSecret: input.clientSecret ?? null,
     })

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
 import type { Clock } from '../domain/clock.js'
 import { LabgateError } from '../domain/errors.js'
-import type { Database } from '../store/schema.js'
+import type { AuthStore } from '../store/auth-store.js'
 import { hashPassword, verifyPassword } from './secrets.js'
 
 /**
@@ -12,17 +11,13 @@ import { hashPassword, verifyPassword } from './secrets.js'
  * (a robot, or someone who registered that name). Returns the id.
  */
 export async function ensureStaffUser(
-  db: Kysely<Database>,
+  auth: AuthStore,
   clock: Clock,
   username: string,
   password: string,
 ): Promise<string> {
   const now = clock.now()
-  const existing = await db
-    .selectFrom('users')
-    .select(['id', 'kind', 'password_hash'])
-    .where('username', '=', username)
-    .executeTakeFirst()
+  const existing = await auth.findUserByUsername(username)
   // Never promote an account someone else made (a registered user who picked this name) to staff.
   if (existing && existing.kind !== 'staff') {
     throw new LabgateError(
@@ -31,32 +26,15 @@ export async function ensureStaffUser(
     )
   }
   if (existing) {
-    const same = await verifyPassword(password, existing.password_hash)
-    await db
-      .updateTable('users')
-      .set({
-        kind: 'staff',
-        updated_at: now,
-        ...(same ? {} : { password_hash: await hashPassword(password) }),
-      })
-      .where('id', '=', existing.id)
-      .execute()
+    const same = await verifyPassword(password, existing.passwordHash)
+    await auth.updateUserCredentials(
+      existing.id,
+      { kind: 'staff', ...(same ? {} : { passwordHash: await hashPassword(password) }) },
+      now,
+    )
     return existing.id
   }
   const id = randomUUID()
-  await db
-    .insertInto('users')
-    .values({
-      id,
-      username,
-      kind: 'staff',
-      email: null,
-      first_name: null,
-      last_name: null,
-      password_hash: await hashPassword(password),
-      created_at: now,
-      updated_at: now,
-    })
-    .execute()
+  await auth.createUser({ id, username, kind: 'staff', passwordHash: await hashPassword(password), at: now })
   return id
 }

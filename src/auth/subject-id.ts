@@ -6,9 +6,9 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { badRequest } from '../domain/errors.js'
 
-export type SubjectType = 'public' | 'pairwise' | 'ephemeral'
+import { SUBJECT_TYPES, type SubjectType } from '../store/auth-records.js'
 
-export const SUBJECT_TYPES: readonly SubjectType[] = ['public', 'pairwise', 'ephemeral']
+export { SUBJECT_TYPES, type SubjectType }
 
 /** The public subject identifier: the user id itself. */
 export function publicSub(userId: string): string {

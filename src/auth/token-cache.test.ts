@@ -8,9 +8,9 @@ let grantId: string
 
 beforeEach(async () => {
   f = await authFixture()
-  const userId = await buildUser(f.kysely, { kind: 'robot', username: 'robot' })
-  const clientId = await buildClient(f.kysely)
-  const key = await f.grants.createSession({ userId, clientId })
+  const userId = await buildUser(f.auth, { kind: 'robot', username: 'robot' })
+  const clientId = await buildClient(f.auth)
+  const key = await f.grants.openSignIn({ userId, clientId })
   grantId = (await f.grants.addGrant(key, { scope: ['user:info'] })).grant.id
   cache = new TokenCache({ grants: f.grants, clock: f.clock, ttlMs: 5000, maxEntries: 3 })
 })
@@ -26,7 +26,7 @@ describe('TokenCache', () => {
     expect(first).toMatchObject({ grantId, tokenId: t.id, userKind: 'robot', scope: ['user:info'] })
     const find = vi.spyOn(f.grants, 'findToken')
     const status = vi.spyOn(f.grants, 'tokenStatus')
-    await f.db.close() // any store access would now fail
+    await f.stores.close() // any store access would now fail
     expect(await cache.authenticateBearer(t.value)).toBe(first)
     expect(find).not.toHaveBeenCalled()
     expect(status).not.toHaveBeenCalled()

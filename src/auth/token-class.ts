@@ -3,8 +3,9 @@
  * be used and which classes may be minted from it. Precedence: defaults < grant < client.
  */
 
-/** The kinds of token labgate issues. */
-export type TokenClass = 'authorization_code' | 'access_token' | 'refresh_token' | 'id_token'
+import type { TokenClass, UsageRule, UsageRules } from '../store/auth-records.js'
+
+export type { TokenClass, UsageRule, UsageRules }
 
 export const TOKEN_CLASSES: readonly TokenClass[] = [
   'authorization_code',
@@ -12,19 +13,6 @@ export const TOKEN_CLASSES: readonly TokenClass[] = [
   'refresh_token',
   'id_token',
 ]
-
-/** The rule for one token class. Absent fields fall through to the next lower level. */
-export interface UsageRule {
-  /** Lifetime in seconds; null = as long as the grant. */
-  expiresIn?: number | null
-  /** Uses allowed (a code redeemed, a refresh token rotated); null = unlimited. */
-  maxUsage?: number | null
-  /** Classes that may be minted from a token of this class. */
-  supportsMinting?: TokenClass[]
-}
-
-/** Rules per class, as stored on grants and clients. */
-export type UsageRules = Partial<Record<TokenClass, UsageRule>>
 
 /** A fully resolved rule: every field decided. */
 export type ResolvedUsageRule = Required<UsageRule>

@@ -3,12 +3,11 @@
  * registration and the admin generated on first start. Passwords are stored only as scrypt hashes.
  */
 import { randomUUID } from 'node:crypto'
-import { sql, type Kysely } from 'kysely'
-import { checkUserDetails } from '../domain/user-details.js'
 import type { Clock } from '../domain/clock.js'
 import type { UserKind } from '../domain/types.js'
-import { badRequest, conflict } from '../domain/errors.js'
-import type { Database } from '../store/schema.js'
+import { badRequest, conflict, LabgateError } from '../domain/errors.js'
+import type { AuthStore } from '../store/auth-store.js'
+import { checkUserDetails } from '../domain/user-details.js'
 import { hashPassword, randomToken, verifyPassword } from './secrets.js'
 
 /** Shortest password accepted at registration. */
@@ -33,23 +32,13 @@ export interface SignInCandidate {
  * The account `identifier` names: the user with that username, else the only registered or staff user
  * with that email address (case-insensitive). Null when none (or several) match. No password check.
  */
-export async function findSignInUser(
-  db: Kysely<Database>,
-  identifier: string,
-): Promise<SignInCandidate | null> {
-  const cols = ['id', 'kind', 'password_hash'] as const
-  let row = await db.selectFrom('users').select(cols).where('username', '=', identifier).executeTakeFirst()
-  if (!row && identifier.includes('@')) {
-    const rows = await db
-      .selectFrom('users')
-      .select(cols)
-      .where(sql<string>`lower(email)`, '=', identifier.toLowerCase())
-      .where('kind', 'in', SIGN_IN_KINDS)
-      .limit(2)
-      .execute()
-    if (rows.length === 1) row = rows[0]
+export async function findSignInUser(auth: AuthStore, identifier: string): Promise<SignInCandidate | null> {
+  let user = await auth.findUserByUsername(identifier)
+  if (!user && identifier.includes('@')) {
+    const found = await auth.findUsersByEmail(identifier, SIGN_IN_KINDS, 2)
+    if (found.length === 1) user = found[0]!
   }
-  return row ? { id: row.id, kind: row.kind as UserKind, passwordHash: row.password_hash } : null
+  return user ? { id: user.id, kind: user.kind, passwordHash: user.passwordHash } : null
 }
 
 /**
@@ -75,7 +64,7 @@ export interface Registration {
  * (invalid or reserved username, invalid email, password shorter than 12 characters or not confirmed)
  * and `conflict` (username, or email address, already in use; compared case-insensitively).
  */
-export async function registerUser(db: Kysely<Database>, clock: Clock, r: Registration): Promise<string> {
+export async function registerUser(auth: AuthStore, clock: Clock, r: Registration): Promise<string> {
   const username = r.username.trim()
   const email = r.email?.trim() || undefined
   if (!USERNAME.test(username))
@@ -91,42 +80,23 @@ export async function registerUser(db: Kysely<Database>, clock: Clock, r: Regist
   if (r.password !== r.confirm) throw badRequest('The two passwords differ.')
   if (r.password === username) throw badRequest('The password must differ from the username.')
 
-  const taken = await db
-    .selectFrom('users')
-    .select('id')
-    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
-    .executeTakeFirst()
-  if (taken) throw conflict('That username is taken: choose another.')
-  if (email) {
-    const used = await db
-      .selectFrom('users')
-      .select('id')
-      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-      .where('kind', 'in', SIGN_IN_KINDS)
-      .executeTakeFirst()
-    if (used) throw conflict('An account with that email address exists: sign in instead.')
-  }
+  if (await auth.isUsernameTaken(username)) throw conflict('That username is taken: choose another.')
+  if (email && (await auth.isEmailTaken(email, SIGN_IN_KINDS)))
+    throw conflict('An account with that email address exists: sign in instead.')
   const id = randomUUID()
-  const now = clock.now()
-  const password_hash = await hashPassword(r.password)
+  const passwordHash = await hashPassword(r.password)
   try {
-    await db
-      .insertInto('users')
-      .values({
-        id,
-        username,
-        kind: 'registered',
-        email: email ?? null,
-        first_name: null,
-        last_name: null,
-        password_hash,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute()
+    await auth.createUser({
+      id,
+      username,
+      kind: 'registered',
+      email: email ?? null,
+      passwordHash,
+      at: clock.now(),
+    })
   } catch (e) {
     // A concurrent registration won the unique username.
-    if (await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst())
+    if (e instanceof LabgateError && e.code === 'conflict')
       throw conflict('That username is taken: choose another.')
     throw e
   }
@@ -140,33 +110,17 @@ export async function registerUser(db: Kysely<Database>, clock: Clock, r: Regist
  * function's from an earlier start) or when `admin` is taken by a non-staff user.
  */
 export async function ensureFirstAdmin(
-  db: Kysely<Database>,
+  auth: AuthStore,
   clock: Clock,
 ): Promise<{ username: string; password: string } | null> {
-  const staff = await db.selectFrom('users').select('id').where('kind', '=', 'staff').executeTakeFirst()
-  if (staff) return null
+  if (await auth.hasUserOfKind('staff')) return null
   const password = randomToken(18)
-  const now = clock.now()
-  const password_hash = await hashPassword(password)
-  await db
-    .insertInto('users')
-    .values({
-      id: randomUUID(),
-      username: GENERATED_ADMIN,
-      kind: 'staff',
-      email: null,
-      first_name: null,
-      last_name: null,
-      password_hash,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('username').doNothing())
-    .execute()
-  const row = await db
-    .selectFrom('users')
-    .select('password_hash')
-    .where('username', '=', GENERATED_ADMIN)
-    .executeTakeFirst()
-  return row?.password_hash === password_hash ? { username: GENERATED_ADMIN, password } : null
+  const created = await auth.createUserIfAbsent({
+    id: randomUUID(),
+    username: GENERATED_ADMIN,
+    kind: 'staff',
+    passwordHash: await hashPassword(password),
+    at: clock.now(),
+  })
+  return created ? { username: GENERATED_ADMIN, password } : null
 }

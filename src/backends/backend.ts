@@ -2,6 +2,7 @@
  * Where a session's sandbox runs. Implementations: `local` (bubblewrap), `fake` (tests); later
  * `kubernetes` and `remote`. Every implementation passes `test/backend-suite.ts`.
  */
+import type { SandboxHandle } from '../domain/types.js'
 
 /** What the broker asks a backend to start. */
 export interface SandboxSpec {
@@ -17,11 +18,8 @@ export interface SandboxSpec {
   network?: 'none' | 'host'
 }
 
-/**
- * The persisted handle of a started sandbox: a small JSON object the backend needs to re-attach after a
- * labgate restart. Stored verbatim in the session row; the backend owns its shape.
- */
-export type SandboxHandle = Record<string, unknown> & { backend: string }
+/** The persisted handle of a started sandbox (see `domain/types.ts`); the backend owns its shape. */
+export type { SandboxHandle }
 
 /** What `observe` sees. `gone` covers "never existed", "exited" and "reaped". */
 export type SandboxStatus = { state: 'starting' } | { state: 'running' } | { state: 'gone'; reason?: string }

@@ -13,3 +13,9 @@ export type UserKind = 'anonymous' | 'registered' | 'robot' | 'staff'
 /** Why a session was stopped; recorded on the row and sent with the `Session/*` analytics events. */
 export type StopReason =
   'terminated' | 'expired' | 'orphaned' | 'activation-timeout' | 'evicted' | 'failed' | 'drained' | 'vanished'
+
+/**
+ * The persisted handle of a started sandbox: a small JSON object the backend needs to re-attach after a
+ * labgate restart, naming the backend that made it. Stored verbatim in the session row.
+ */
+export type SandboxHandle = Record<string, unknown> & { backend: string }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../domain/clock.js'
-import { KyselyStore } from '../store/kysely-store.js'
-import { openSqlite, type Db } from '../store/open.js'
+import { openStore, type OpenStore } from '../store/open-store.js'
+import type { Store } from '../store/store.js'
 import { EventBus, type EmitInput } from './event-bus.js'
 import { WebhookSender, type WebhookEnvelope } from './webhooks.js'
 
@@ -13,11 +13,11 @@ class RecordingWebhookSender extends WebhookSender {
   }
 }
 
-let db: Db
-let store: KyselyStore
+let db: OpenStore
+let store: Store
 beforeEach(async () => {
-  db = await openSqlite(':memory:')
-  store = new KyselyStore(db.kysely)
+  db = await openStore({ sqlite: ':memory:' })
+  store = db.store
 })
 afterEach(async () => db.close())
 

@@ -3,10 +3,9 @@
  * a public client, id `labgate-session.<session>`, allowed only the code flow with PKCE, whose one
  * redirect URI is the session's own `_labgate/oauth_callback`. Registered on first use.
  */
-import type { Kysely } from 'kysely'
 import { registerClient } from '../auth/clients.js'
 import type { Clock } from '../domain/clock.js'
-import type { Database } from '../store/schema.js'
+import type { AuthStore } from '../store/auth-store.js'
 
 /** Prefix of the session clients' ids. */
 export const SESSION_CLIENT_PREFIX = 'labgate-session.'
@@ -28,7 +27,7 @@ export class SessionClients {
   /** `name` → the redirect URI registered for it (so a known client costs no query). */
   readonly #known = new Map<string, string>()
 
-  constructor(private readonly deps: { db: Kysely<Database>; clock: Clock }) {}
+  constructor(private readonly deps: { auth: AuthStore; clock: Clock }) {}
 
   /**
    * Makes sure session `name` has its client with exactly `redirectUri` (the portal's public URL may have
@@ -37,17 +36,12 @@ export class SessionClients {
   async ensure(name: string, redirectUri: string): Promise<string> {
     const id = sessionClientId(name)
     if (this.#known.get(name) === redirectUri) return id
-    const { db, clock } = this.deps
-    const row = await db
-      .selectFrom('oauth_clients')
-      .select('redirect_uris')
-      .where('id', '=', id)
-      .executeTakeFirst()
-    const uris = JSON.stringify([redirectUri])
-    let current = row?.redirect_uris
-    if (!row) {
+    const { auth, clock } = this.deps
+    const client = await auth.getClient(id)
+    let current = client?.redirectUris
+    if (!client) {
       try {
-        await registerClient(db, clock, {
+        await registerClient(auth, clock, {
           id,
           name: `labgate session ${name} (dashboard)`,
           kind: 'session',
@@ -56,19 +50,14 @@ export class SessionClients {
           redirectUris: [redirectUri],
           usageRules: { access_token: { expiresIn: SESSION_SIGN_IN_TTL } },
         })
-        current = uris
+        current = [redirectUri]
       } catch (e) {
         // registered meanwhile by a concurrent request (its URI is set just below); anything else throws
-        const again = await db
-          .selectFrom('oauth_clients')
-          .select('id')
-          .where('id', '=', id)
-          .executeTakeFirst()
-        if (!again) throw e
+        if (!(await auth.getClient(id))) throw e
       }
     }
-    if (current !== uris)
-      await db.updateTable('oauth_clients').set({ redirect_uris: uris }).where('id', '=', id).execute()
+    if (current?.length !== 1 || current[0] !== redirectUri)
+      await auth.updateClient(id, { redirectUris: [redirectUri] })
     if (this.#known.size >= 10_000) this.#known.clear()
     this.#known.set(name, redirectUri)
     return id

@@ -1,15 +1,13 @@
-import type { Kysely } from 'kysely'
 import type { Authenticator } from '../api/authenticator.js'
-import { getClient, registerClient } from '../auth/clients.js'
+import { registerClient } from '../auth/clients.js'
 import { GrantManager } from '../auth/grant-manager.js'
 import { ensureRobot, type RobotCredentials } from '../auth/provision.js'
 import { ensureStaffUser } from '../auth/staff.js'
 import { TokenCache } from '../auth/token-cache.js'
 import type { PortalDefinition } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
-import type { Database } from '../store/schema.js'
 import { sessionClientId } from '../gateway/session-client.js'
-import type { Store } from '../store/store.js'
+import type { AuthStore } from '../store/auth-store.js'
 
 export type { RobotCredentials }
 
@@ -21,19 +19,14 @@ export const PORTAL_CLIENT_ID = 'labgate-portal'
  * own browser client, and returns the `Authenticator` the routes use
  * (`/oauth2/token/`, `/oauth2/revoke-token/`).
  */
-export async function setUpAuth(o: {
-  db: Kysely<Database>
-  store: Store
-  clock: Clock
-  key: Buffer
-  portal: PortalDefinition
-}) {
-  const grants = new GrantManager({ db: o.db, clock: o.clock, secret: o.key })
-  const robot = await ensureRobot({ db: o.db, clock: o.clock, ...definedOnly(o.portal.robot) })
+export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer; portal: PortalDefinition }) {
+  const grants = new GrantManager({ auth: o.auth, clock: o.clock, secret: o.key })
+  const robot = await ensureRobot({ auth: o.auth, clock: o.clock, ...definedOnly(o.portal.robot) })
   const admin = o.portal.admin
-  if (admin?.username && admin.password) await ensureStaffUser(o.db, o.clock, admin.username, admin.password)
-  if (!(await getClient(o.db, PORTAL_CLIENT_ID))) {
-    await registerClient(o.db, o.clock, {
+  if (admin?.username && admin.password)
+    await ensureStaffUser(o.auth, o.clock, admin.username, admin.password)
+  if (!(await o.auth.getClient(PORTAL_CLIENT_ID))) {
+    await registerClient(o.auth, o.clock, {
       id: PORTAL_CLIENT_ID,
       name: 'labgate portal (browser sign-in)',
       kind: 'session',
@@ -44,7 +37,7 @@ export async function setUpAuth(o: {
   const cache = new TokenCache({ grants, clock: o.clock })
   const kinds = new Map<string, string | null>()
   const clientKind = async (id: string) => {
-    if (!kinds.has(id)) kinds.set(id, (await getClient(o.db, id))?.kind ?? null)
+    if (!kinds.has(id)) kinds.set(id, (await o.auth.getClient(id))?.kind ?? null)
     return kinds.get(id)
   }
 

@@ -14,8 +14,8 @@ import { systemClock, type Clock } from '../domain/clock.js'
 import { EventBus } from '../events/event-bus.js'
 import { WebhookSender } from '../events/webhooks.js'
 import type { Reconciler } from '../reconciler/reconciler.js'
-import { KyselyStore } from '../store/kysely-store.js'
-import { openSqlite, type Db } from '../store/open.js'
+import { openStore, type OpenStore } from '../store/open-store.js'
+import type { Store } from '../store/store.js'
 import { buildHttpApp } from './http-app.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
@@ -49,7 +49,8 @@ export interface Labgate {
   app: FastifyInstance
   deps: BrokerDeps
   reconciler: Reconciler
-  db: Db
+  /** The open database: both store ports. */
+  db: OpenStore
   url: string
   robot: RobotCredentials
   /** The admin generated on this start (no staff user existed): its only plain-text password. */
@@ -73,8 +74,8 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
   const dataDir = resolve(o.data)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const db = await openSqlite(join(dataDir, 'labgate.db'))
-  const store = new KyselyStore(db.kysely, db.dialect)
+  const db = await openStore({ sqlite: join(dataDir, 'labgate.db') })
+  const { store } = db
 
   const key = Buffer.from(
     await store.setSettingIfAbsent('server.key', randomBytes(32).toString('base64')),
@@ -109,7 +110,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     { intervalMs: o.reconcileIntervalMs },
   )
 
-  const auth = await setUpAuth({ db: db.kysely, store, clock, key, portal })
+  const auth = await setUpAuth({ auth: db.auth, clock, key, portal })
   let ready = false
   let closed = false
   const ctx = {
@@ -119,10 +120,10 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     bodyLimit: o.bodyLimit ?? 64 * 1024,
   }
   const gateway = setUpGateway(ctx, backend, dataDir)
-  const people = await setUpPeople({ ctx, db: db.kysely, grants: auth.grants, portal })
+  const people = await setUpPeople({ ctx, auth: db.auth, grants: auth.grants, portal })
   // the authorization server also serves the robot's /oauth2/token/ and /oauth2/revoke-token/
   const oauth = setUpOAuthServer({
-    db: db.kysely,
+    auth: db.auth,
     store,
     clock,
     grants: auth.grants,
@@ -132,7 +133,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   })
   const signIn = new SessionSignIn({
     ctx,
-    clients: new SessionClients({ db: db.kysely, clock }),
+    clients: new SessionClients({ auth: db.auth, clock }),
     redeem: (body) => oauth.tokens.authorizationCode(undefined, body),
   })
   // Registering a session's dashboard client is a commit: do it while the sandbox is new, not at sign-in.
@@ -185,7 +186,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 }
 
 /** The portal's generation: bumped whenever the loaded definitions differ from the last start's. */
-async function portalGeneration(store: KyselyStore, config: LoadedConfig): Promise<number> {
+async function portalGeneration(store: Store, config: LoadedConfig): Promise<number> {
   const hash =
     config.portal.workshops.map((w) => w.definitionHash).join(',') +
     `|${config.portal.maximum},${config.portal.registered},${config.portal.anonymous}`

@@ -3,14 +3,13 @@
  * remembered consent per user + client (`oauth_consents`), and issuing the code. Rendering and cookies
  * are the routes'.
  */
-import type { Kysely } from 'kysely'
-import { getClient, sectorOf } from '../auth/clients.js'
+import { sectorOf } from '../auth/clients.js'
 import type { GrantManager } from '../auth/grant-manager.js'
-import type { ClientRecord } from '../auth/records.js'
-import { formatScope, isScopeSubset, parseScope } from '../auth/scope.js'
+import type { ClientRecord } from '../store/auth-records.js'
+import { isScopeSubset, parseScope } from '../auth/scope.js'
 import { subjectId } from '../auth/subject-id.js'
 import type { Clock } from '../domain/clock.js'
-import type { Database } from '../store/schema.js'
+import type { AuthStore } from '../store/auth-store.js'
 import { S256_CHALLENGE } from './pkce.js'
 import { CODE_FLOW_USAGE_RULES, type CodeRequest } from './token-endpoint.js'
 
@@ -44,7 +43,7 @@ export function redirectWith(redirectUri: string, params: Record<string, string 
 }
 
 export interface AuthorizeDeps {
-  db: Kysely<Database>
+  auth: AuthStore
   grants: GrantManager
   clock: Clock
   /** Salt of pairwise subject identifiers (derived from the server secret; stable across restarts). */
@@ -63,7 +62,7 @@ export class Authorizer {
    * redirect to the client.
    */
   async check(params: AuthorizeParams): Promise<AuthorizeCheck> {
-    const client = params.client_id ? await getClient(this.deps.db, params.client_id) : null
+    const client = params.client_id ? await this.deps.auth.getClient(params.client_id) : null
     if (
       !client ||
       client.disabled ||
@@ -102,29 +101,16 @@ export class Authorizer {
   /** Remembers consent to `scope` (added to what was given before). */
   async rememberConsent(userId: string, clientId: string, scope: string[]): Promise<void> {
     const before = (await this.#consent(userId, clientId)) ?? []
-    const merged = formatScope([...new Set([...before, ...scope])])
-    const now = this.deps.clock.now()
-    await this.deps.db
-      .insertInto('oauth_consents')
-      .values({ user_id: userId, client_id: clientId, scope: merged, updated_at: now })
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'client_id']).doUpdateSet({ scope: merged, updated_at: now }),
-      )
-      .execute()
+    const merged = [...new Set([...before, ...scope])]
+    await this.deps.auth.saveConsent(userId, clientId, merged, this.deps.clock.now())
   }
 
   async #consent(userId: string, clientId: string): Promise<string[] | null> {
-    const row = await this.deps.db
-      .selectFrom('oauth_consents')
-      .select('scope')
-      .where('user_id', '=', userId)
-      .where('client_id', '=', clientId)
-      .executeTakeFirst()
-    return row ? parseScope(row.scope) : null
+    return this.deps.auth.getConsent(userId, clientId)
   }
 
   /**
-   * Issues a code (in a new grant of a new client session, under `userSessionId` when given, so that
+   * Issues a code (in a new grant of a new client sign-in, under `userSignInId` when given, so that
    * signing out there ends it) and returns the client's redirect URL. The grant's subject identifier
    * follows the client's subject type: the user id (`public`), an HMAC of the client's sector and the
    * user (`pairwise`), or a random one per grant (`ephemeral`).
@@ -133,8 +119,8 @@ export class Authorizer {
     check: Extract<AuthorizeCheck, { ok: true }>,
     userId: string,
     authTime: number,
-    /** The user session of the browser's portal sign-in: the new client session joins it. */
-    userSessionId?: string,
+    /** The user sign-in of the browser's portal sign-in: the new client sign-in joins it. */
+    userSignInId?: string,
   ): Promise<string> {
     const { grants } = this.deps
     const { client } = check
@@ -155,7 +141,7 @@ export class Authorizer {
           sectorIdentifier: sectorOf(client),
         }),
         subType: client.subjectType,
-        ...(userSessionId !== undefined ? { userSessionId } : {}),
+        ...(userSignInId !== undefined ? { userSignInId } : {}),
       },
       { scope: check.scope, claims: { ...claims }, usageRules: CODE_FLOW_USAGE_RULES },
       'authorization_code',

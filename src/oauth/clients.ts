@@ -1,13 +1,10 @@
 /** Clients an admin registers for the authorization server (confidential or public). */
-import type { Kysely } from 'kysely'
 import { registerClient } from '../auth/clients.js'
-import { revokeClientSessionsIn } from '../auth/revocation.js'
-import { toClient } from '../auth/rows.js'
 import { randomToken } from '../auth/secrets.js'
 import { SUBJECT_TYPES, type SubjectType } from '../auth/subject-id.js'
 import type { Clock } from '../domain/clock.js'
 import { badRequest, notFound } from '../domain/errors.js'
-import type { Database } from '../store/schema.js'
+import type { AuthStore } from '../store/auth-store.js'
 
 /** The RFC 8693 grant type. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -47,7 +44,7 @@ export interface RegisterOAuthClientInput {
  * unknown subject type, or a sector identifier on a client that is not pairwise.
  */
 export async function registerOAuthClient(
-  deps: { db: Kysely<Database>; clock: Clock },
+  deps: { auth: AuthStore; clock: Clock },
   input: RegisterOAuthClientInput,
 ): Promise<{ clientId: string; clientSecret: string | null }> {
   const grantTypes = input.grantTypes ?? ['authorization_code', 'refresh_token']
@@ -72,7 +69,7 @@ export async function registerOAuthClient(
       ? undefined
       : (input.sectorIdentifier ?? (hosts.size === 1 ? [...hosts][0] : undefined))
   const secret = input.confidential ? randomToken(32) : undefined
-  const client = await registerClient(deps.db, deps.clock, {
+  const client = await registerClient(deps.auth, deps.clock, {
     name: input.name,
     kind: 'registered',
     secret,
@@ -100,15 +97,8 @@ export interface OAuthClientSummary {
 }
 
 /** Every client an admin registered, oldest first (labgate's own robot and session clients are not listed). */
-export async function listOAuthClients(db: Kysely<Database>): Promise<OAuthClientSummary[]> {
-  const rows = await db
-    .selectFrom('oauth_clients')
-    .selectAll()
-    .where('kind', '=', 'registered')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute()
-  return rows.map(toClient).map((c) => ({
+export async function listOAuthClients(auth: AuthStore): Promise<OAuthClientSummary[]> {
+  return (await auth.listClients('registered')).map((c) => ({
     clientId: c.id,
     name: c.name,
     confidential: c.confidential,
@@ -124,39 +114,20 @@ export async function listOAuthClients(db: Kysely<Database>): Promise<OAuthClien
 
 /**
  * Disables a registered client: it can no longer authenticate or send users to the authorization
- * endpoint, every token it holds becomes inactive (its client sessions are revoked too, so re-enabling
+ * endpoint, every token it holds becomes inactive (its client sign-ins are revoked too, so re-enabling
  * is not possible), and the consent users gave it is forgotten. Idempotent. Throws not_found for an
  * unknown id or one of labgate's own clients.
  */
 export async function disableOAuthClient(
-  deps: { db: Kysely<Database>; clock: Clock },
+  deps: { auth: AuthStore; clock: Clock },
   clientId: string,
 ): Promise<void> {
-  const { db, clock } = deps
-  await db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('oauth_clients')
-      .select(['kind', 'disabled_at'])
-      .where('id', '=', clientId)
-      .executeTakeFirst()
-    if (!row || row.kind !== 'registered') throw notFound(`no registered OAuth client ${clientId}`)
-    if (row.disabled_at === null)
-      await trx
-        .updateTable('oauth_clients')
-        .set({ disabled_at: clock.now() })
-        .where('id', '=', clientId)
-        .execute()
-    const sessions = await trx
-      .selectFrom('auth_client_sessions')
-      .select('id')
-      .where('client_id', '=', clientId)
-      .where('revoked', '=', 0)
-      .execute()
-    if (sessions.length > 0)
-      await revokeClientSessionsIn(
-        trx,
-        sessions.map((s) => s.id),
-      )
-    await trx.deleteFrom('oauth_consents').where('client_id', '=', clientId).execute()
+  const { auth, clock } = deps
+  await auth.transaction(async (tx) => {
+    const client = await tx.getClient(clientId)
+    if (!client || client.kind !== 'registered') throw notFound(`no registered OAuth client ${clientId}`)
+    await tx.disableClient(clientId, clock.now())
+    await tx.revokeClientSignInsOf(clientId)
+    await tx.forgetConsents(clientId)
   })
 }

@@ -5,7 +5,6 @@
  */
 import { hkdfSync } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Kysely } from 'kysely'
 import { parseFormBody } from '../api/body.js'
 import { actorOf, AUTH_COOKIE, readCookie, type ApiContext } from '../api/context.js'
 import { CSRF_FIELD, csrfOk, issueCsrfToken } from '../web/portal/csrf.js'
@@ -15,8 +14,9 @@ import { RobotOAuth } from '../auth/robot-oauth.js'
 import type { Clock } from '../domain/clock.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
 import { InvalidGrant } from '../auth/oauth-errors.js'
-import type { ClientRecord } from '../auth/records.js'
-import type { Database } from '../store/schema.js'
+import type { ClientRecord } from '../store/auth-records.js'
+import type { AuthStore } from '../store/auth-store.js'
+import type { Store } from '../store/store.js'
 import { AuthorizePageError, Authorizer, redirectWith, type AuthorizeParams } from './authorize.js'
 import { discoveryDocument } from './discovery.js'
 import { consentPage, errorPage } from './pages.js'
@@ -24,8 +24,9 @@ import { SigningKeys, type SettingsStore } from './signing-keys.js'
 import { TokenEndpoint } from './token-endpoint.js'
 
 export interface OAuthServerDeps {
-  db: Kysely<Database>
-  store: SettingsStore
+  auth: AuthStore
+  /** Where signing keys are kept and users' profiles read. */
+  store: SettingsStore & Pick<Store, 'getUser'>
   clock: Clock
   grants: GrantManager
   /** The server secret; signing keys are encrypted under a key derived from it. */
@@ -75,14 +76,14 @@ const PAGE_HEADERS = {
  * `rotateSigningKey()` rotates the ID token signing key.
  */
 export function setUpOAuthServer(deps: OAuthServerDeps) {
-  const { db, grants, clock, ctx } = deps
+  const { auth, grants, clock, ctx } = deps
   const issuer = () => ctx.portalUrl
   const keys = new SigningKeys({ store: deps.store, clock, secret: deps.key })
-  const robot = new RobotOAuth({ db, grants, clock })
-  const tokens = new TokenEndpoint({ db, grants, robot, keys, clock, issuer })
+  const robot = new RobotOAuth({ auth, grants, clock })
+  const tokens = new TokenEndpoint({ auth, users: deps.store, grants, robot, keys, clock, issuer })
   const passwordLimits = new SignInLimiter(clock)
   const pairwiseSalt = new Uint8Array(hkdfSync('sha256', deps.key, '', 'labgate pairwise sub', 32))
-  const authorizer = new Authorizer({ db, grants, clock, pairwiseSalt })
+  const authorizer = new Authorizer({ auth, grants, clock, pairwiseSalt })
 
   const fail = (reply: FastifyReply, e: unknown) => {
     if (!(e instanceof OAuthError)) throw e
@@ -108,14 +109,14 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     if (!check.ok) return reply.redirect(check.redirect, 303)
     const actor = await actorOf(ctx, req)
     const cookie = readCookie(req, AUTH_COOKIE)
-    const session = actor?.via === 'cookie' && cookie ? await grants.findToken(cookie) : null
-    if (!actor || actor.via !== 'cookie' || !session) {
+    const signIn = actor?.via === 'cookie' && cookie ? await grants.findToken(cookie) : null
+    if (!actor || actor.via !== 'cookie' || !signIn) {
       const here = `/oauth2/authorize?${new URLSearchParams(
         Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string'),
       )}`
       return reply.redirect(`/login/?next=${encodeURIComponent(here)}`, 303)
     }
-    const authTime = Math.floor(session.userSession.authnEvent.at / 1000)
+    const authTime = Math.floor(signIn.userSignIn.authnEvent.at / 1000)
     if (check.client.kind === 'session') {
       if (!(await deps.firstParty?.(check.client, actor.userId)))
         return reply.redirect(
@@ -127,7 +128,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
           303,
         )
       return reply.redirect(
-        await authorizer.issueCode(check, actor.userId, authTime, session.userSession.id),
+        await authorizer.issueCode(check, actor.userId, authTime, signIn.userSignIn.id),
         303,
       )
     }
@@ -140,7 +141,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
         .send(consentPage({ clientName: check.client.name, scope: check.scope, fields }))
     }
     return reply.redirect(
-      await authorizer.issueCode(check, actor.userId, authTime, session.userSession.id),
+      await authorizer.issueCode(check, actor.userId, authTime, signIn.userSignIn.id),
       303,
     )
   }

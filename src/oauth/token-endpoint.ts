@@ -4,11 +4,10 @@
  * tokens. The password and refresh grants and revocation are `RobotOAuth`'s (one way to do each).
  * Access tokens stay opaque; ID tokens are JWTs signed by `SigningKeys`.
  */
-import type { Kysely } from 'kysely'
 import { authenticateClient, parseClientCredentials } from '../auth/client-auth.js'
 import { MintingNotAllowed } from '../auth/errors.js'
 import { formParam } from '../auth/form-params.js'
-import type { GrantManager } from '../auth/grant-manager.js'
+import type { GrantManager, MintedToken } from '../auth/grant-manager.js'
 import {
   InvalidGrant,
   InvalidRequest,
@@ -17,12 +16,13 @@ import {
   UnauthorizedClient,
   UnsupportedGrantType,
 } from '../auth/oauth-errors.js'
-import type { ClientRecord, GrantContext, MintedToken, TokenContext } from '../auth/records.js'
+import type { ClientRecord, GrantContext, TokenContext } from '../store/auth-records.js'
 import type { RobotOAuth } from '../auth/robot-oauth.js'
 import { formatScope, isScopeSubset, parseScope } from '../auth/scope.js'
 import type { UsageRules } from '../auth/token-class.js'
 import type { Clock } from '../domain/clock.js'
-import type { Database } from '../store/schema.js'
+import type { AuthStore } from '../store/auth-store.js'
+import type { Store } from '../store/store.js'
 import { TOKEN_EXCHANGE_GRANT } from './clients.js'
 import { verifyS256 } from './pkce.js'
 import type { SigningKeys } from './signing-keys.js'
@@ -60,7 +60,9 @@ export interface OAuthTokenResponse {
 }
 
 export interface TokenEndpointDeps {
-  db: Kysely<Database>
+  auth: AuthStore
+  /** Where the user's profile (the `profile` and `email` claims) is read. */
+  users: Pick<Store, 'getUser'>
   grants: GrantManager
   robot: RobotOAuth
   keys: SigningKeys
@@ -167,7 +169,7 @@ export class TokenEndpoint {
     const allowed = client.scopes.filter((s) => s !== 'openid')
     if (!isScopeSubset(requested, allowed)) throw new InvalidScope('The requested scope is not allowed.')
     const userId = await this.#clientUser(client)
-    const key = await this.deps.grants.createSession({
+    const key = await this.deps.grants.openSignIn({
       userId,
       clientId: client.id,
       authnEvent: { method: 'client_credentials' },
@@ -206,7 +208,7 @@ export class TokenEndpoint {
     const requested = parseScope(formParam(body, 'scope'))
     if (!isScopeSubset(requested, subject.token.scope))
       throw new InvalidScope('The requested scope exceeds the subject token.')
-    const key = await grants.createSession({
+    const key = await grants.openSignIn({
       userId: subject.user.id,
       clientId: client.id,
       authnEvent: { method: 'token_exchange', subjectTokenId: subject.token.id },
@@ -233,7 +235,7 @@ export class TokenEndpoint {
    */
   async introspect(authorization: string | undefined, body: Record<string, unknown>) {
     const token = required(body, 'token')
-    const caller = await authenticateClient(this.deps.db, parseClientCredentials(authorization, body))
+    const caller = await authenticateClient(this.deps.auth, parseClientCredentials(authorization, body))
     const ctx = await this.deps.grants.findToken(token)
     const inactive = { active: false as const }
     if (!ctx || (ctx.token.class !== 'access_token' && ctx.token.class !== 'refresh_token')) return inactive
@@ -283,58 +285,40 @@ export class TokenEndpoint {
     const scope = 'token' in ctx ? ctx.token.scope : ctx.grant.scope
     const out: Record<string, unknown> = { sub: ctx.grant.sub }
     if (!scope.includes('profile') && !scope.includes('email')) return out
-    const user = await this.deps.db
-      .selectFrom('users')
-      .select(['username', 'email', 'first_name', 'last_name'])
-      .where('id', '=', ctx.user.id)
-      .executeTakeFirst()
+    const user = await this.deps.users.getUser(ctx.user.id)
     if (!user) return out
     if (scope.includes('profile')) {
       if (user.username) out.preferred_username = user.username
-      const name = [user.first_name, user.last_name].filter(Boolean).join(' ')
+      const name = [user.firstName, user.lastName].filter(Boolean).join(' ')
       if (name) out.name = name
-      if (user.first_name) out.given_name = user.first_name
-      if (user.last_name) out.family_name = user.last_name
+      if (user.firstName) out.given_name = user.firstName
+      if (user.lastName) out.family_name = user.lastName
     }
     if (scope.includes('email') && user.email) out.email = user.email
     return out
   }
 
   async #client(authorization: string | undefined, body: Record<string, unknown>, grantType: string) {
-    const client = await authenticateClient(this.deps.db, parseClientCredentials(authorization, body))
+    const client = await authenticateClient(this.deps.auth, parseClientCredentials(authorization, body))
     if (!client.grantTypes.includes(grantType))
       throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`)
     return client
   }
 
   async #clientExists(id: string): Promise<boolean> {
-    const row = await this.deps.db
-      .selectFrom('oauth_clients')
-      .select('id')
-      .where('id', '=', id)
-      .executeTakeFirst()
-    return row !== undefined
+    return (await this.deps.auth.getClient(id)) !== null
   }
 
-  /** The user row a client's own (client_credentials) tokens hang off: kind `anonymous`, no password. */
+  /** The user a client's own (client_credentials) tokens hang off: kind `anonymous`, no password. */
   async #clientUser(client: ClientRecord): Promise<string> {
     const id = `oauth-client:${client.id}`
-    const now = this.deps.clock.now()
-    await this.deps.db
-      .insertInto('users')
-      .values({
-        id,
-        username: null,
-        kind: 'anonymous',
-        email: null,
-        first_name: null,
-        last_name: null,
-        password_hash: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute()
+    await this.deps.auth.createUserIfAbsent({
+      id,
+      username: null,
+      kind: 'anonymous',
+      passwordHash: null,
+      at: this.deps.clock.now(),
+    })
     return id
   }
 

@@ -1,7 +1,8 @@
 /**
- * The durable state of labgate, behind one interface. `KyselyStore` implements it for SQLite and
- * PostgreSQL; every implementation passes `test/store-suite.ts`. Methods that say "conditional" change
- * nothing and return null when their condition does not hold, so races resolve in the database.
+ * The durable state of labgate's lab sessions, behind one interface (the grant/token model is
+ * `AuthStore`'s). `KyselyStore` implements it for SQLite and PostgreSQL; every implementation passes
+ * `test/conformance/store.suite.ts`. Methods that say "conditional" change nothing and return null when
+ * their condition does not hold, so races resolve in the database.
  */
 import type { PortalWorkshop } from '../config/types.js'
 import type { SessionCounts } from '../domain/allocation.js'

@@ -13,15 +13,14 @@ import { ManualClock } from '../../src/domain/clock.js'
 import { EventBus } from '../../src/events/event-bus.js'
 import { WebhookSender } from '../../src/events/webhooks.js'
 import type { Reconciler } from '../../src/reconciler/reconciler.js'
-import { KyselyStore } from '../../src/store/kysely-store.js'
-import { openSqlite, type Db } from '../../src/store/open.js'
+import { openStore, type OpenStore } from '../../src/store/open-store.js'
 
 export interface BrokerHarness {
   deps: BrokerDeps
   clock: ManualClock
   backend: SessionBackend
   reconciler: Reconciler
-  db: Db
+  db: OpenStore
   /** What the broker logged, in order. */
   logs: string[]
   /** Runs reconciler passes until the sandboxes being started have settled. */
@@ -33,8 +32,8 @@ export async function startBroker(
   portal: PortalDefinition,
   backend: SessionBackend = new FakeBackend(),
 ): Promise<BrokerHarness> {
-  const db = await openSqlite(':memory:')
-  const store = new KyselyStore(db.kysely)
+  const db = await openStore({ sqlite: ':memory:' })
+  const { store } = db
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12))
   const webhooks = new WebhookSender()
   const events = new EventBus({

@@ -1,6 +1,7 @@
 /** Bad input gets its documented error and changes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, rawRequest, startHarness, type Harness } from '../harness.js'
+import { sqlOf } from '../../src/store/kysely/testing.js'
 
 let h: Harness
 let token: string
@@ -22,7 +23,7 @@ const snapshot = async () => {
   const s = h.lg.deps.store
   return JSON.stringify({
     sessions: (await s.listSessions()).map((x) => [x.name, x.state, x.owner, x.expiresAt]),
-    users: await h.lg.db.kysely.selectFrom('users').select(['id', 'email']).orderBy('id').execute(),
+    users: await sqlOf(h.lg.db).selectFrom('users').select(['id', 'email']).orderBy('id').execute(),
   })
 }
 
@@ -63,7 +64,7 @@ describe('bad input', () => {
   })
 
   it('rejects each bad request with its error and changes nothing', async () => {
-    const robot = await h.lg.db.kysely
+    const robot = await sqlOf(h.lg.db)
       .selectFrom('users')
       .select('id')
       .where('kind', '=', 'robot')

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalBackend } from '../../src/backends/local/index.js'
-import { KyselyStore } from '../../src/store/kysely-store.js'
-import { openSqlite } from '../../src/store/open.js'
+import { openStore } from '../../src/store/open-store.js'
 
 const bin = join(import.meta.dirname, '../../bin/labgate.js')
 let dir: string
@@ -170,8 +169,8 @@ describe('labgate CLI', () => {
       expect(code, `labgate did not exit within 15 s of SIGTERM; its output:\n${out}`).toBe(0)
     }
     // The sandboxes outlive labgate by design (the next start re-adopts them); this test stops them.
-    const db = await openSqlite(join(data, 'labgate.db'))
-    const sessions = await new KyselyStore(db.kysely).listSessions({
+    const db = await openStore({ sqlite: join(data, 'labgate.db') })
+    const sessions = await db.store.listSessions({
       states: ['STARTING', 'WAITING', 'RUNNING'],
     })
     expect(sessions.length).toBeGreaterThan(0)

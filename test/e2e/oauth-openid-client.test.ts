@@ -89,7 +89,7 @@ const discover = async (clientId: string, auth: oidc.ClientAuth) =>
 
 beforeAll(async () => {
   h = await startHarness({ backend: 'fake', workshops: [{ name: 'w' }] })
-  const deps = { db: h.lg.db.kysely, clock: systemClock }
+  const deps = { auth: h.lg.db.auth, clock: systemClock }
   const app = await registerOAuthClient(deps, {
     name: 'Relying party',
     confidential: true,
@@ -113,7 +113,7 @@ beforeAll(async () => {
   })
   resourceServerId = rs.clientId
   resourceServer = await discover(rs.clientId, oidc.ClientSecretBasic(rs.clientSecret!))
-  await buildUser(h.lg.db.kysely, { username: 'grace', password: 'correct horse battery staple' })
+  await buildUser(h.lg.db.auth, { username: 'grace', password: 'correct horse battery staple' })
 })
 afterAll(async () => h?.close())
 

@@ -7,6 +7,7 @@ import { randomToken } from '../../src/auth/secrets.js'
 import { buildUser } from '../../src/auth/testing.js'
 import { systemClock } from '../../src/domain/clock.js'
 import { disableOAuthClient, registerOAuthClient } from '../../src/oauth/clients.js'
+import { sqlOf } from '../../src/store/kysely/testing.js'
 import { SigningKeys } from '../../src/oauth/signing-keys.js'
 import { PORTAL_CLIENT_ID } from '../../src/main/auth-setup.js'
 import { startHarness, type Harness } from '../harness.js'
@@ -45,8 +46,8 @@ const json = async (res: Response) => (await res.json()) as Record<string, unkno
 
 /** Signs a browser in the way the portal's sign-in does (a token of the portal's own client). */
 async function browserCookie(userId: string): Promise<string> {
-  const grants = new GrantManager({ db: h.lg.db.kysely, clock: systemClock, secret: serverKey })
-  const key = await grants.createSession({
+  const grants = new GrantManager({ auth: h.lg.db.auth, clock: systemClock, secret: serverKey })
+  const key = await grants.openSignIn({
     userId,
     clientId: PORTAL_CLIENT_ID,
     authnEvent: { method: 'test' },
@@ -135,7 +136,7 @@ const introspect = async (token: string, as = service) =>
 beforeAll(async () => {
   h = await startHarness({ backend: 'fake', workshops: [{ name: 'w' }] })
   serverKey = Buffer.from((await h.lg.deps.store.getSetting('server.key'))!, 'base64')
-  const deps = { db: h.lg.db.kysely, clock: systemClock }
+  const deps = { auth: h.lg.db.auth, clock: systemClock }
   web = (await registerOAuthClient(deps, {
     name: 'Web app',
     confidential: true,
@@ -160,8 +161,8 @@ beforeAll(async () => {
     grantTypes: ['client_credentials'],
     scopes: [],
   })) as typeof api
-  const userId = await buildUser(h.lg.db.kysely, { username: 'ada' })
-  await h.lg.db.kysely
+  const userId = await buildUser(h.lg.db.auth, { username: 'ada' })
+  await sqlOf(h.lg.db)
     .updateTable('users')
     .set({ email: 'ada@example.test', first_name: 'Ada', last_name: 'Lovelace' })
     .where('id', '=', userId)
@@ -341,7 +342,7 @@ describe('authorization code flow', () => {
   it('refuses a consent form without the CSRF cookie; a denial redirects with access_denied', async () => {
     const { challenge } = pkce()
     const fresh = await registerOAuthClient(
-      { db: h.lg.db.kysely, clock: systemClock },
+      { auth: h.lg.db.auth, clock: systemClock },
       { name: 'Not yet consented', confidential: true, redirectUris: [REDIRECT], scopes: ['email'] },
     )
     const params = {
@@ -384,7 +385,7 @@ describe('authorization code flow', () => {
 
   it('an expired code is invalid_grant', async () => {
     const { code, verifier } = await codeFor(spa.clientId)
-    await h.lg.db.kysely
+    await sqlOf(h.lg.db)
       .updateTable('auth_tokens')
       .set({ expires_at: Date.now() - 1000 })
       .where('class', '=', 'authorization_code')
@@ -499,12 +500,12 @@ describe('client credentials, password grant, introspection, revocation', () => 
     expect(revoked.status).toBe(200)
     expect(await introspect(a.access_token as string)).toEqual({ active: false })
     const b = await issue()
-    const row = await h.lg.db.kysely
+    const row = await sqlOf(h.lg.db)
       .selectFrom('auth_tokens')
       .select('id')
       .orderBy('created_at', 'desc')
       .executeTakeFirstOrThrow()
-    await h.lg.db.kysely
+    await sqlOf(h.lg.db)
       .updateTable('auth_tokens')
       .set({ expires_at: Date.now() - 1000 })
       .where('id', '=', row.id)
@@ -653,7 +654,7 @@ describe('token exchange (RFC 8693)', () => {
 
 describe('disabling a client', () => {
   it('ends its tokens, refuses its authentication and its authorization requests', async () => {
-    const deps = { db: h.lg.db.kysely, clock: systemClock }
+    const deps = { auth: h.lg.db.auth, clock: systemClock }
     const app = (await registerOAuthClient(deps, {
       name: 'Short-lived app',
       confidential: true,
@@ -681,7 +682,7 @@ describe('disabling a client', () => {
       headers: { authorization: `Bearer ${user.access_token as string}` },
     })
     expect(userinfo.status).toBe(401)
-    const grants = new GrantManager({ db: h.lg.db.kysely, clock: systemClock, secret: serverKey })
+    const grants = new GrantManager({ auth: h.lg.db.auth, clock: systemClock, secret: serverKey })
     expect(await grants.tokenStatus((await grants.findToken(own.access_token as string))!)).toBe('revoked')
     const again = await post(
       '/oauth2/token',
@@ -707,7 +708,7 @@ describe('disabling a client', () => {
 describe('subject identifiers', () => {
   const register = (name: string, subjectType: 'pairwise' | 'ephemeral', sector?: string) =>
     registerOAuthClient(
-      { db: h.lg.db.kysely, clock: systemClock },
+      { auth: h.lg.db.auth, clock: systemClock },
       {
         name,
         confidential: false,
@@ -747,7 +748,7 @@ describe('subject identifiers', () => {
   })
 
   it('refuses a sector identifier for a client that is not pairwise, and unknown subject types', async () => {
-    const deps = { db: h.lg.db.kysely, clock: systemClock }
+    const deps = { auth: h.lg.db.auth, clock: systemClock }
     await expect(
       registerOAuthClient(deps, { name: 'x', confidential: false, sectorIdentifier: 's.example.test' }),
     ).rejects.toThrow(/only for pairwise/)
@@ -792,13 +793,13 @@ describe('behind https', () => {
       const doc = await json(await fetch(`${local}/.well-known/openid-configuration`))
       expect(doc.issuer).toBe('https://portal.test')
       const key = Buffer.from((await tls.lg.deps.store.getSetting('server.key'))!, 'base64')
-      const grants = new GrantManager({ db: tls.lg.db.kysely, clock: systemClock, secret: key })
-      const userId = await buildUser(tls.lg.db.kysely, { username: 'tls' })
-      const sk = await grants.createSession({ userId, clientId: PORTAL_CLIENT_ID, expiresIn: 600 })
+      const grants = new GrantManager({ auth: tls.lg.db.auth, clock: systemClock, secret: key })
+      const userId = await buildUser(tls.lg.db.auth, { username: 'tls' })
+      const sk = await grants.openSignIn({ userId, clientId: PORTAL_CLIENT_ID, expiresIn: 600 })
       const { grant } = await grants.addGrant(sk, { scope: ['portal'], expiresIn: 600 })
       const signedIn = (await grants.mintToken(grant.id, 'access_token')).value
       const client = await registerOAuthClient(
-        { db: tls.lg.db.kysely, clock: systemClock },
+        { auth: tls.lg.db.auth, clock: systemClock },
         { name: 'TLS client', confidential: true, redirectUris: [REDIRECT], scopes: ['openid'] },
       )
       const res = await fetch(

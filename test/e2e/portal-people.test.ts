@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness, type PortalSpec } from '../harness.js'
+import { sqlOf } from '../../src/store/kysely/testing.js'
 
 /** A browser: keeps cookies, never follows redirects, posts forms with the page's CSRF token. */
 class Browser {
@@ -96,7 +97,7 @@ describe('one-step registration and sign-in', () => {
     expect(auth).not.toMatch(/Secure/)
     expect(await b.api(CATALOG)).toBe(200)
 
-    const row = await h.lg.db.kysely
+    const row = await sqlOf(h.lg.db)
       .selectFrom('users')
       .selectAll()
       .where('username', '=', 'alice')
@@ -235,14 +236,14 @@ describe('one-step registration and sign-in', () => {
     const admin = h.lg.generatedAdmin!
     expect(admin.username).toBe('admin')
     expect(admin.password.length).toBeGreaterThanOrEqual(20)
-    const row = await h.lg.db.kysely
+    const row = await sqlOf(h.lg.db)
       .selectFrom('users')
       .selectAll()
       .where('username', '=', 'admin')
       .executeTakeFirstOrThrow()
     expect(row.kind).toBe('staff')
     expect(row.password_hash).toMatch(/^scrypt\$/)
-    const settings = await h.lg.db.kysely.selectFrom('settings').select('value').execute()
+    const settings = await sqlOf(h.lg.db).selectFrom('settings').select('value').execute()
     expect(settings.some((s) => s.value.includes(admin.password))).toBe(false)
 
     const b = new Browser(h.url)
@@ -280,7 +281,7 @@ describe('anonymous registration and a configured admin', () => {
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe('/workshops/catalog/workshops/')
     expect(await b.api(CATALOG)).toBe(200)
-    const anonymous = await h.lg.db.kysely
+    const anonymous = await sqlOf(h.lg.db)
       .selectFrom('users')
       .selectAll()
       .where('kind', '=', 'anonymous')

@@ -1,6 +1,7 @@
 /** The portal admin (staff) from spec.portal.credentials.admin: sees every session, is not a robot. */
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startHarness, type Harness } from '../harness.js'
+import { sqlOf } from '../../src/store/kysely/testing.js'
 
 let h: Harness
 beforeAll(async () => {
@@ -31,7 +32,7 @@ it('lets staff read and manage any session but not request sessions like a robot
       })
     ).status,
   ).toBe(403)
-  const admin = await h.lg.db.kysely
+  const admin = await sqlOf(h.lg.db)
     .selectFrom('users')
     .select(['id', 'kind', 'password_hash'])
     .where('username', '=', 'admin@lab')

@@ -14,7 +14,7 @@ import {
   registerOAuthClient,
   type OAuthClientSummary,
 } from '../../oauth/clients.js'
-import { openSqlite } from '../../store/open.js'
+import { openStore } from '../../store/open-store.js'
 
 export const CLIENTS_USAGE = `  labgate clients add --data <dir> --name <name> [--public] [--redirect-uri <uri>]...
                       [--grant-type <type>]... [--scope "<scopes>"] [--subject-type public|pairwise|ephemeral]
@@ -43,8 +43,8 @@ export async function clients(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
   const [sub, ...rest] = positionals
   if (!values.data) throw badRequest('clients needs --data <dir> (the directory `labgate serve` uses)')
-  const db = await openSqlite(join(values.data, 'labgate.db'))
-  const deps = { db: db.kysely, clock: systemClock }
+  const db = await openStore({ sqlite: join(values.data, 'labgate.db') })
+  const deps = { auth: db.auth, clock: systemClock }
   try {
     if (sub === 'add') {
       if (!values.name) throw badRequest('clients add needs --name <name>')
@@ -67,7 +67,7 @@ export async function clients(argv: string[]): Promise<number> {
       return 0
     }
     if (sub === 'list') {
-      const list = await listOAuthClients(db.kysely)
+      const list = await listOAuthClients(db.auth)
       if (values.json) console.log(JSON.stringify(list, null, 2))
       else if (list.length === 0) console.log('no clients registered')
       else for (const c of list) console.log(describe(c))

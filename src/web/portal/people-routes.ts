@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Kysely } from 'kysely'
 import { parseFormBody } from '../../api/body.js'
 import { actorOf, AUTH_COOKIE, readCookie, type ApiContext } from '../../api/context.js'
 import type { GrantManager } from '../../auth/grant-manager.js'
@@ -15,7 +14,7 @@ import {
 import type { PortalDefinition } from '../../config/types.js'
 import { LabgateError } from '../../domain/errors.js'
 import { PORTAL_CLIENT_ID } from '../../main/auth-setup.js'
-import type { Database } from '../../store/schema.js'
+import type { AuthStore } from '../../store/auth-store.js'
 import { csrfOk, issueCsrfToken } from './csrf.js'
 import { anonymousPage, messagePage, registerPage, signInPage, signOutPage } from './people-pages.js'
 import {
@@ -33,7 +32,7 @@ const SIGN_UPS = { max: 30, windowMs: 3600_000 }
 
 export interface PeopleOptions {
   ctx: ApiContext
-  db: Kysely<Database>
+  auth: AuthStore
   grants: GrantManager
   portal: PortalDefinition
   limits?: SignInLimits
@@ -46,7 +45,7 @@ export interface PeopleOptions {
  */
 export async function setUpPeople(o: PeopleOptions) {
   const configured = Boolean(o.portal.admin?.username && o.portal.admin.password)
-  const generatedAdmin = configured ? null : await ensureFirstAdmin(o.db, o.ctx.deps.clock)
+  const generatedAdmin = configured ? null : await ensureFirstAdmin(o.auth, o.ctx.deps.clock)
   // Prepares the dummy hash unknown users are checked against, so the first one takes no longer.
   void verifyPassword('', null)
   const routes = (app: FastifyInstance) => peopleRoutes(app, o)
@@ -62,7 +61,7 @@ const PAGE_HEADERS = {
 }
 
 function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
-  const { ctx, db } = o
+  const { ctx, auth } = o
   const clock = ctx.deps.clock
   const limiter = new SignInLimiter(clock, o.limits ?? DEFAULT_SIGN_IN_LIMITS)
   const signUps = new WindowCounter(clock, SIGN_UPS)
@@ -146,7 +145,7 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     const again = (status: number, message: string) =>
       send(reply, status, signInPage({ csrf: form.csrf!, next, message, username, registerUrl }))
     if (!username || !password) return again(400, 'Enter your username (or email) and your password.')
-    const user = await findSignInUser(db, username)
+    const user = await findSignInUser(auth, username)
     // Counted per account when the name is one, so that username and email share a counter.
     const key = user ? `id:${user.id}` : `name:${username.toLowerCase()}`
     const address = req.ip
@@ -212,7 +211,7 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
       confirm: form.confirm ?? '',
     }
     try {
-      const id = await registerUser(db, clock, fields)
+      const id = await registerUser(auth, clock, fields)
       signUps.add(req.ip)
       return await signIn(reply, id, next)
     } catch (e) {
@@ -247,9 +246,8 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     if (cookie) {
       const found = await o.grants.findToken(cookie)
       // Only the portal's own sign-in tokens: a cookie holding some other credential is just dropped.
-      // Its whole user session ends: the sign-ins made through it (dashboards, apps) end with it.
-      if (found && found.client.id === PORTAL_CLIENT_ID)
-        await o.grants.revokeUserSession(found.userSession.id)
+      // Its whole user sign-in ends: the client sign-ins made through it (dashboards, apps) end with it.
+      if (found && found.client.id === PORTAL_CLIENT_ID) await o.grants.revokeUserSignIn(found.userSignIn.id)
     }
     return reply
       .header(

@@ -3,15 +3,11 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely'
 import pg from 'pg'
+import { Db } from './db.js'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
-/** An open database: the Kysely handle plus what the store needs to know about its dialect. */
-export interface Db {
-  kysely: Kysely<Database>
-  dialect: 'sqlite' | 'postgres'
-  close(): Promise<void>
-}
+export { Db }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
 
@@ -31,7 +27,7 @@ export async function openSqlite(file: string): Promise<Db> {
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   })
   await migrate(kysely)
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
+  return new Db(kysely, 'sqlite')
 }
 
 /**
@@ -64,7 +60,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   pool.on('error', () => {}) // an idle client's connection dropped: the pool replaces it
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   await migrate(kysely)
-  return { kysely, dialect: 'postgres', close: () => kysely.destroy() }
+  return new Db(kysely, 'postgres')
 }
 
 // bigint (int8) columns hold epoch milliseconds, well within Number's exact range.

@@ -3,8 +3,8 @@
  * runs it through `runStoreSuite({ name, make })`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Store } from '../src/store/store.js'
-import { buildPortalWorkshop } from './factories.js'
+import type { Store } from '../../src/store/store.js'
+import { buildPortalWorkshop } from '../factories.js'
 
 export interface StoreFactory {
   name: string

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CompiledQueries, QueryTemplateError, compiledQueriesOf, placeholders } from './compiled-queries.js'
+import { CompiledQueries, QueryTemplateError, placeholders } from './compiled-queries.js'
 import { openSqlite, type Db } from './open.js'
 
 describe('CompiledQueries', () => {
@@ -56,13 +56,15 @@ describe('CompiledQueries', () => {
     ])
   })
 
-  it('shares one set of compiled queries between handles of one dialect', async () => {
+  it('keeps compiled queries per open database, not per process', async () => {
     const other = await openSqlite(':memory:')
     try {
-      expect(compiledQueriesOf(other.kysely)).toBe(compiledQueriesOf(db.kysely))
-      await db.kysely.transaction().execute(async (trx) => {
-        expect(compiledQueriesOf(trx)).toBe(compiledQueriesOf(db.kysely))
-      })
+      expect(other.queries).not.toBe(db.queries)
+      await other.queries.run(other.kysely, 'get', ['a'], (a) =>
+        other.kysely.selectFrom('settings').select('value').where('key', '=', a<string>(0)),
+      )
+      expect(other.queries.size).toBe(1)
+      expect(db.queries.size).toBe(0)
     } finally {
       await other.close()
     }

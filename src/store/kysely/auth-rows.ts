@@ -1,31 +1,32 @@
 /**
- * Mapping between `auth_*` rows and records, and the joined read of a token with its tree. Integers are
- * passed through `Number` because PostgreSQL drivers hand `bigint` columns back as strings.
+ * Mapping between the auth tables' rows and the `AuthStore` records, and the joined read of a token with
+ * its tree. Integers go through `Number` because PostgreSQL hands `bigint` columns back as strings.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
-import type { UserKind } from '../domain/types.js'
-import type { Database } from '../store/schema.js'
+import type { UserKind } from '../../domain/types.js'
+import {
+  SUBJECT_TYPES,
+  type AuthnEvent,
+  type ClientKind,
+  type ClientRecord,
+  type ClientSignInRecord,
+  type GrantContext,
+  type GrantRecord,
+  type SubjectType,
+  type TokenClass,
+  type TokenContext,
+  type TokenRecord,
+  type UsageRules,
+  type UserSignInRecord,
+} from '../auth-records.js'
+import type { Database } from './schema.js'
 import type {
   AuthClientSessionsTable,
   AuthGrantsTable,
   AuthTokensTable,
   AuthUserSessionsTable,
   OAuthClientsTable,
-} from '../store/schema-auth.js'
-import type {
-  AuthnEvent,
-  ClientKind,
-  ClientRecord,
-  ClientSessionRecord,
-  GrantContext,
-  GrantRecord,
-  TokenContext,
-  TokenRecord,
-  UserSessionRecord,
-} from './records.js'
-import { parseScope } from './scope.js'
-import { SUBJECT_TYPES, type SubjectType } from './subject-id.js'
-import type { TokenClass, UsageRules } from './token-class.js'
+} from './schema-auth.js'
 
 /** A database handle or an open transaction. */
 export type Executor = Kysely<Database> | Transaction<Database>
@@ -33,6 +34,9 @@ export type Executor = Kysely<Database> | Transaction<Database>
 const num = (v: unknown): number => Number(v)
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 const json = <T>(v: string | null, fallback: T): T => (v ? (JSON.parse(v) as T) : fallback)
+
+/** A stored space-separated scope as distinct values, in first-seen order. */
+export const scopeOf = (v: string): string[] => [...new Set(v.split(/\s+/).filter(Boolean))]
 
 export function toClient(r: Selectable<OAuthClientsTable>): ClientRecord {
   return {
@@ -51,7 +55,7 @@ export function toClient(r: Selectable<OAuthClientsTable>): ClientRecord {
   }
 }
 
-export function toUserSession(r: Selectable<AuthUserSessionsTable>): UserSessionRecord {
+export function toUserSignIn(r: Selectable<AuthUserSessionsTable>): UserSignInRecord {
   return {
     id: r.id,
     userId: r.user_id,
@@ -62,10 +66,10 @@ export function toUserSession(r: Selectable<AuthUserSessionsTable>): UserSession
   }
 }
 
-export function toClientSession(r: Selectable<AuthClientSessionsTable>): ClientSessionRecord {
+export function toClientSignIn(r: Selectable<AuthClientSessionsTable>): ClientSignInRecord {
   return {
     id: r.id,
-    userSessionId: r.user_session_id,
+    userSignInId: r.user_session_id,
     clientId: r.client_id,
     sub: r.sub,
     subType: subjectType(r.sub_type),
@@ -77,8 +81,8 @@ export function toClientSession(r: Selectable<AuthClientSessionsTable>): ClientS
 export function toGrant(r: Selectable<AuthGrantsTable>): GrantRecord {
   return {
     id: r.id,
-    clientSessionId: r.client_session_id,
-    scope: parseScope(r.scope),
+    clientSignInId: r.client_session_id,
+    scope: scopeOf(r.scope),
     claims: json<Record<string, unknown>>(r.claims, {}),
     resources: json<string[]>(r.resources, []),
     sub: r.sub,
@@ -95,7 +99,7 @@ export function toToken(r: Selectable<AuthTokensTable>): TokenRecord {
     grantId: r.grant_id,
     class: r.class as TokenClass,
     parentId: r.parent_id,
-    scope: parseScope(r.scope),
+    scope: scopeOf(r.scope),
     resources: json<string[]>(r.resources, []),
     used: num(r.used),
     maxUsage: numOrNull(r.max_usage),
@@ -166,8 +170,8 @@ function toTree(row: Record<string, unknown>): GrantContext {
   const user = pick<{ id: string; kind: string; username: string | null }>(row, 'u')
   return {
     grant: toGrant(pick(row, 'g')),
-    clientSession: toClientSession(pick(row, 'cs')),
-    userSession: toUserSession(pick(row, 'us')),
+    clientSignIn: toClientSignIn(pick(row, 'cs')),
+    userSignIn: toUserSignIn(pick(row, 'us')),
     client: toClient(pick(row, 'c')),
     user: { id: user.id, kind: user.kind as UserKind, username: user.username },
   }
@@ -181,7 +185,7 @@ const fromGrants = (db: Executor) =>
     .innerJoin('oauth_clients as c', 'c.id', 'cs.client_id')
     .innerJoin('users as u', 'u.id', 'us.user_id')
 
-/** Reads a grant joined with its client session, user session, client and user. Null when unknown. */
+/** Reads a grant joined with its client sign-in, user sign-in, client and user. Null when unknown. */
 export async function loadGrantContext(db: Executor, grantId: string): Promise<GrantContext | null> {
   const row = (await fromGrants(db)
     .select(select(['g', 'cs', 'us', 'c', 'u']))
@@ -191,7 +195,7 @@ export async function loadGrantContext(db: Executor, grantId: string): Promise<G
 }
 
 /**
- * Reads one token (by id or by value hash) joined with its grant, client session, user session, client
+ * Reads one token (by id or by value hash) joined with its grant, client sign-in, user sign-in, client
  * and user, in one query. Null when no token matches.
  */
 export async function loadTokenContext(

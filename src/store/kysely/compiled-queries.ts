@@ -28,7 +28,7 @@ export class QueryTemplateError extends Error {
   readonly code = 'query_template'
 }
 
-/** Compiled hot queries of one SQL dialect, by name. One instance per dialect, shared by its stores. */
+/** Compiled hot queries by name. One instance per open database (`Db.queries`), shared by its stores. */
 export class CompiledQueries {
   readonly #templates = new Map<string, Template>()
 
@@ -69,19 +69,6 @@ function compileTemplate(q: CompiledQuery<unknown>, key: string): Template {
     return { value: p }
   })
   return { sql: q.sql, slots }
-}
-
-const byDialect = new WeakMap<object, CompiledQueries>()
-
-/**
- * The compiled queries shared by every handle of `db`'s SQL dialect (the SQL Kysely builds depends on
- * the dialect only): for code outside the store that runs hot queries on a Kysely handle.
- */
-export function compiledQueriesOf(db: { getExecutor(): { readonly adapter: object } }): CompiledQueries {
-  const dialect = db.getExecutor().adapter.constructor
-  let q = byDialect.get(dialect)
-  if (!q) byDialect.set(dialect, (q = new CompiledQueries()))
-  return q
 }
 
 /** `row` with each value replaced by its argument's placeholder, in order: pass `Object.values(row)` as the arguments. */

@@ -1,6 +1,7 @@
 /**
  * Tables of the grant/token model (`src/auth/`), created by `migrations/002-auth.ts`. The tree is
- * user session → client session → grant → tokens (with lineage through `parent_id`). Same conventions as
+ * user sign-in → client sign-in → grant → tokens (with lineage through `parent_id`); the tables
+ * `auth_user_sessions` and `auth_client_sessions` keep their older names. Same conventions as
  * `schema.ts`: times are integer ms since the epoch, booleans 0/1, JSON as text, ids random text.
  */
 import type { Generated } from 'kysely'
@@ -30,7 +31,7 @@ export interface OAuthClientsTable {
   disabled_at: number | null
 }
 
-/** One authentication of a user (a sign-in), shared by every client session it starts. */
+/** One authentication of a user (a user sign-in), shared by every client sign-in it starts. */
 export interface AuthUserSessionsTable {
   id: string
   user_id: string
@@ -42,20 +43,20 @@ export interface AuthUserSessionsTable {
   revoked: number
 }
 
-/** A user session as seen by one client. */
+/** A user sign-in as seen by one client (a client sign-in). */
 export interface AuthClientSessionsTable {
   id: string
   user_session_id: string
   client_id: string
   /** The subject identifier this client sees for the user. */
   sub: string
-  /** `public` | `pairwise` | `ephemeral`; an ephemeral client session gives each grant a new sub. */
+  /** `public` | `pairwise` | `ephemeral`; an ephemeral client sign-in gives each grant a new sub. */
   sub_type: Generated<string>
   created_at: number
   revoked: number
 }
 
-/** What a client session was granted: scope, claims, resources, and the usage rules of its tokens. */
+/** What a client sign-in was granted: scope, claims, resources, and the usage rules of its tokens. */
 export interface AuthGrantsTable {
   id: string
   client_session_id: string

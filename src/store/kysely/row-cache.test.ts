@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Session } from './rows.js'
+import type { Session } from '../rows.js'
 import { RowCache } from './row-cache.js'
 
 const row = (name: string, expiresAt: number) =>

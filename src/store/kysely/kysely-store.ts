@@ -1,30 +1,21 @@
 import { type Compilable, type Kysely, sql } from 'kysely'
-import { conflict } from '../domain/errors.js'
-import { HOLDS_CAPACITY, RESERVE, transitionSources } from '../domain/session-states.js'
-import type { PortalWorkshop } from '../config/types.js'
-import type { EnvironmentState, SessionState, UserKind } from '../domain/types.js'
-import { toEnvironment, toSession, toUser, sessionColumns, type Environment, type Session } from './rows.js'
-import { sharedCommit } from './shared-commit.js'
-import { compiledQueriesOf, placeholders, type Arg } from './compiled-queries.js'
-import { RowCache } from './row-cache.js'
+import { conflict } from '../../domain/errors.js'
+import { HOLDS_CAPACITY, RESERVE, transitionSources } from '../../domain/session-states.js'
+import type { SessionCounts } from '../../domain/allocation.js'
+import type { PortalWorkshop } from '../../config/types.js'
+import type { EnvironmentState, SessionState, UserKind } from '../../domain/types.js'
+import type { Session } from '../rows.js'
+import type { AppEvent, NewSession, Store } from '../store.js'
+import { placeholders, type Arg } from './compiled-queries.js'
+import type { Db, RowCaches } from './db.js'
+import type { RowCache } from './row-cache.js'
+import { sessionColumns, toEnvironment, toSession, toUser } from './row-mapping.js'
 import type { Database } from './schema.js'
-import type { SessionCounts } from '../domain/allocation.js'
-import type { AppEvent, NewSession, Store } from './store.js'
-
-/** Committed rows of one SQLite database kept in memory (see `RowCache` for why only SQLite). */
-interface RowCaches {
-  sessions: RowCache<Session>
-  environments: RowCache<Environment>
-}
-const rowCaches = new WeakMap<Kysely<Database>, RowCaches>()
-
-/** Committed environments' settings by name, per database (settings never change; see `Store`). */
-const settingsByDb = new WeakMap<Kysely<Database>, Map<string, PortalWorkshop>>()
-const SETTINGS_KEPT = 1000
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')
 
-function isUniqueViolation(e: unknown): boolean {
+/** True when `e` is a database's unique-constraint violation (SQLite or PostgreSQL). */
+export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string }
   return (
     err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
@@ -34,25 +25,21 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 /**
- * The `Store` over Kysely, for SQLite and PostgreSQL alike. Counts are of sessions holding capacity
- * (STARTING, WAITING or RUNNING): a STOPPING session no longer does (its sandbox is going away).
+ * The `Store` over Kysely, for SQLite and PostgreSQL alike. Built by `openStore`; every store of one
+ * database shares its `Db` (caches, compiled queries, group commit). Counts are of sessions holding capacity
+ * (STARTING, WAITING or RUNNING): a STOPPING session no longer holds capacity (its sandbox is going away).
  */
 export class KyselyStore implements Store {
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
+    private readonly base: Db,
+    /** The handle queries run on: the database's, or the open transaction's. */
+    private readonly db: Kysely<Database> = base.kysely,
     private readonly inTransaction = false,
-    /** A transaction's store gets its database's row caches (null: none); otherwise found by `db`. */
-    private readonly caches?: RowCaches | null,
   ) {}
 
   /** The row caches to keep current (null for PostgreSQL, where other replicas write too). */
   #caches(): RowCaches | null {
-    if (this.caches !== undefined) return this.caches
-    if (this.dialect !== 'sqlite') return null
-    let c = rowCaches.get(this.db)
-    if (!c) rowCaches.set(this.db, (c = { sessions: new RowCache(), environments: new RowCache() }))
-    return c
+    return this.base.rowCaches
   }
 
   #sessions(): RowCache<Session> | null {
@@ -61,14 +48,13 @@ export class KyselyStore implements Store {
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
-    // SQLite: in the database's group commit (`sharedCommit`)
-    const caches = this.#caches()
-    return sharedCommit(this.db, (trx) => fn(new KyselyStore(trx, this.dialect, true, caches)))
+    // SQLite: in the database's group commit
+    return this.base.commit((trx) => fn(new KyselyStore(this.base, trx, true)))
   }
 
   /** Runs the hot query `key` (one shape of query per key) with `args`; see `CompiledQueries.run`. */
   #run<R>(key: string, args: readonly unknown[], build: (a: Arg) => Compilable<R>): Promise<R[]> {
-    return compiledQueriesOf(this.db).run(this.db, key, args, build)
+    return this.base.queries.run(this.db, key, args, build)
   }
 
   /**
@@ -114,7 +100,7 @@ export class KyselyStore implements Store {
   }
 
   async lockPortal(portal: string) {
-    if (this.dialect !== 'postgres') return
+    if (this.base.dialect !== 'postgres') return
     if (!this.inTransaction) throw new Error('lockPortal must be called inside a transaction')
     await sql`select pg_advisory_xact_lock(hashtext(${`labgate:portal:${portal}`}))`.execute(this.db)
   }
@@ -197,30 +183,30 @@ export class KyselyStore implements Store {
       if (states.length) q = q.where('state', 'in', states)
       return q.orderBy('created_at').orderBy('name')
     })
-    return rows.map(toEnvironment)
+    return rows.map((r) => toEnvironment(r, this.base))
   }
 
   async getEnvironment(name: string) {
-    return this.#readThrough(this.#caches()?.environments, name, toEnvironment, async () => {
-      const [r] = await this.#run('getEnvironment', [name], (a) =>
-        this.db.selectFrom('environments').selectAll().where('name', '=', a<string>(0)),
-      )
-      return r
-    })
+    return this.#readThrough(
+      this.#caches()?.environments,
+      name,
+      (r) => toEnvironment(r, this.base),
+      async () => {
+        const [r] = await this.#run('getEnvironment', [name], (a) =>
+          this.db.selectFrom('environments').selectAll().where('name', '=', a<string>(0)),
+        )
+        return r
+      },
+    )
   }
 
   async getEnvironmentSettings(name: string) {
     // Only what was read outside a transaction is kept: a transaction's read may still be rolled back.
-    let kept = this.inTransaction ? undefined : settingsByDb.get(this.db)
-    const hit = kept?.get(name)
+    const hit = this.inTransaction ? undefined : this.base.keptSettings(name)
     if (hit) return hit
     const env = await this.getEnvironment(name)
     if (!env) return null
-    if (!this.inTransaction) {
-      if (!kept) settingsByDb.set(this.db, (kept = new Map()))
-      if (kept.size >= SETTINGS_KEPT) kept.clear()
-      kept.set(name, env.settings)
-    }
+    if (!this.inTransaction) this.base.keepSettings(name, env.settings)
     return env.settings
   }
 
@@ -245,7 +231,7 @@ export class KyselyStore implements Store {
     await this.#write(this.#caches()?.environments, row.name, () =>
       this.db.insertInto('environments').values(row).execute(),
     )
-    return toEnvironment(row)
+    return toEnvironment(row, this.base)
   }
 
   async setEnvironmentState(name: string, state: EnvironmentState, at: number) {

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { afterAll, describe, it } from 'vitest'
+import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
+import { runStoreSuite } from '../../../test/conformance/store.suite.js'
+import { openStore } from '../open-store.js'
+
+/**
+ * Both conformance suites against PostgreSQL, each test in a fresh database. `LABGATE_TEST_PG_URL` points
+ * at a server whose user may create databases (`.ci/run` sets it). Without it the suites are skipped
+ * locally, but in CI (`CI=true`) a missing server is a failure, never a silent skip.
+ */
+const admin = process.env.LABGATE_TEST_PG_URL
+const created: string[] = []
+
+async function make() {
+  const name = `labgate_test_${randomBytes(6).toString('hex')}`
+  const client = new pg.Client({ connectionString: admin })
+  await client.connect()
+  await client.query(`create database ${name}`)
+  await client.end()
+  created.push(name)
+  const url = new URL(admin!)
+  url.pathname = `/${name}`
+  return openStore({ postgres: url.toString(), maxConnections: 4 })
+}
+
+if (admin) {
+  runStoreSuite({ name: 'PostgreSQL', make })
+  runAuthStoreSuite({ name: 'PostgreSQL', make })
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: admin })
+    await client.connect()
+    for (const name of created) await client.query(`drop database if exists ${name}`)
+    await client.end()
+  })
+} else {
+  describe('Store conformance: PostgreSQL', () => {
+    it.skipIf(!process.env.CI)('needs LABGATE_TEST_PG_URL (set by .ci/run)', () => {
+      throw new Error('LABGATE_TEST_PG_URL is not set: CI must run the PostgreSQL store suites')
+    })
+  })
+}

@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { expect, it } from 'vitest'
+import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
+import { runStoreSuite } from '../../../test/conformance/store.suite.js'
+import { openStore } from '../open-store.js'
+import { sqlOf } from './testing.js'
+
+/** Both conformance suites against SQLite, each test in a fresh in-memory database. */
+const make = () => openStore({ sqlite: ':memory:' })
+runStoreSuite({ name: 'SQLite (in memory)', make })
+runAuthStoreSuite({ name: 'SQLite (in memory)', make })
+
+it('opens a SQLite file in WAL mode with durable commits and migrates it once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'labgate-store-'))
+  try {
+    const file = join(dir, 'x.db')
+    const db = await openStore({ sqlite: file })
+    const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(sqlOf(db))
+    const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(sqlOf(db))
+    expect(mode.rows[0]?.journal_mode).toBe('wal')
+    expect(sync.rows[0]?.synchronous).toBe(2) // FULL
+    await db.store.setSetting('k', 'v')
+    await db.close()
+    const again = await openStore({ sqlite: file })
+    expect(await again.store.getSetting('k')).toBe('v')
+    const migrations = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+      sqlOf(again),
+    )
+    expect(migrations.rows.map((r) => r.name)).toEqual([
+      '001-core',
+      '002-auth',
+      '003-live-counts-index',
+      '004-subjects-consent',
+      '005-live-counts-table',
+    ])
+    await again.close()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -1,0 +1,51 @@
+/**
+ * The one way to durable state from outside `src/store/`: opens a database and returns both ports over
+ * it. The implementation (Kysely over SQLite or PostgreSQL, in `kysely/`) is private to this folder.
+ */
+import type { AuthStore } from './auth-store.js'
+import { KyselyAuthStore } from './kysely/kysely-auth-store.js'
+import { KyselyStore } from './kysely/kysely-store.js'
+import { openPostgres, openSqlite, type Db } from './kysely/open.js'
+import type { Store } from './store.js'
+
+/** Where the state lives: a SQLite file (`:memory:` for a private in-memory database) or a PostgreSQL URL. */
+export type StoreLocation = { sqlite: string } | { postgres: string; maxConnections?: number }
+
+/** Both ports over one open database. */
+export interface OpenStore {
+  /** Lab sessions, environments, users, events, settings. */
+  store: Store
+  /** Clients, sign-ins, grants, tokens, consents and credentials. */
+  auth: AuthStore
+  dialect: 'sqlite' | 'postgres'
+  /** Closes the database; the ports must not be used afterwards. */
+  close(): Promise<void>
+}
+
+/** What `openStore` returns for the Kysely implementation (its `db` is for that implementation's tests). */
+export class KyselyStores implements OpenStore {
+  readonly store: Store
+  readonly auth: AuthStore
+
+  constructor(readonly db: Db) {
+    this.store = new KyselyStore(db)
+    this.auth = new KyselyAuthStore(db)
+  }
+
+  get dialect() {
+    return this.db.dialect
+  }
+
+  readonly close = (): Promise<void> => this.db.close()
+}
+
+/**
+ * Opens (creating if needed) the database at `at` and runs its pending migrations. SQLite runs in WAL
+ * mode with durable commits; PostgreSQL through a pool of `maxConnections` (default 10). Throws with the
+ * migration's name when one fails; the database is left at the last good version.
+ */
+export async function openStore(at: StoreLocation): Promise<OpenStore> {
+  const db =
+    'sqlite' in at ? await openSqlite(at.sqlite) : await openPostgres(at.postgres, { max: at.maxConnections })
+  return new KyselyStores(db)
+}
