@@ -1,6 +1,6 @@
 /**
  * Where a session's sandbox runs. Implementations: `local` (bubblewrap), `fake` (tests); later
- * `kubernetes` and `remote`. Every implementation passes `test/backend-suite.ts`.
+ * `kubernetes` and `remote`. Every implementation passes `test/conformance/backend.suite.ts`.
  */
 
 /** What the broker asks a backend to start. */

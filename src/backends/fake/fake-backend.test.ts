@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { runBackendSuite } from '../../../test/backend-suite.js'
+import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import { LabgateError } from '../../domain/errors.js'
 import type { SandboxSpec } from '../backend.js'
 import {

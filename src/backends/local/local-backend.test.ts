@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runBackendSuite } from '../../../test/backend-suite.js'
+import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import type { SandboxHandle, SandboxSpec } from '../backend.js'
 import type { LocalHandle } from './handle.js'
 import { LocalBackend, checkLocalBackendPrerequisites, type LocalBackendOptions } from './index.js'

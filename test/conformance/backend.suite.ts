@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { SandboxHandle, SandboxSpec, SessionBackend } from '../src/backends/backend.js'
+import type { SandboxHandle, SandboxSpec, SessionBackend } from '../../src/backends/backend.js'
 
 /** What `make` returns: a fresh backend, and how to clean up after it (temporary files, worlds). */
 export interface BackendFixture {
