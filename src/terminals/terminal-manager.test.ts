@@ -1,6 +1,7 @@
 import { spawn } from 'node-pty'
 import { describe, expect, it } from 'vitest'
-import type { PtyLike, ShellSpawner, TerminalClient } from './terminal-manager.js'
+import type { ExecBackend, PtyLike } from '../backends/backend.js'
+import type { TerminalClient } from './terminal-manager.js'
 import { TerminalManager } from './terminal-manager.js'
 
 const handle = { backend: 'fake' }
@@ -61,13 +62,15 @@ class Client implements TerminalClient {
 function setup(opts: { ignoreHup?: boolean; now?: () => number } = {}) {
   const ptys: FakePty[] = []
   const activity: string[] = []
-  const spawnShell: ShellSpawner = () => {
-    const pty = new FakePty(opts.ignoreHup)
-    ptys.push(pty)
-    return pty
+  const backend: ExecBackend = {
+    exec: () => {
+      const pty = new FakePty(opts.ignoreHup)
+      ptys.push(pty)
+      return pty
+    },
   }
   const manager = new TerminalManager({
-    spawnShell,
+    backend,
     scrollbackBytes: 8,
     maxTerminalsPerSession: 2,
     maxClientsPerTerminal: 2,
@@ -227,8 +230,10 @@ describe('TerminalManager', () => {
 
   it('drives a real local shell (no sandbox): output, input, SIGHUP on close', async () => {
     const manager = new TerminalManager({
-      spawnShell: (_s, _h, env, size) =>
-        spawn('/bin/sh', [], { ...size, env: { PATH: '/usr/bin:/bin', PS1: '$ ', ...env }, encoding: null }),
+      backend: {
+        exec: (_h, { env, pty }) =>
+          spawn('/bin/sh', [], { ...pty, env: { PATH: '/usr/bin:/bin', PS1: '$ ', ...env }, encoding: null }),
+      },
       killGraceMs: 300,
     })
     const client = new Client()

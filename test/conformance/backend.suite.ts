@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto'
+import { connect as dialNet } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { SandboxHandle, SandboxSpec, SessionBackend } from '../../src/backends/backend.js'
+import type {
+  PtyLike,
+  SandboxEndpoint,
+  SandboxHandle,
+  SandboxSpec,
+  SessionBackend,
+} from '../../src/backends/backend.js'
 
 /** What `make` returns: a fresh backend, and how to clean up after it (temporary files, worlds). */
 export interface BackendFixture {
@@ -18,6 +25,12 @@ export interface BackendSuiteOptions<F extends BackendFixture> {
    * labgate gets after a restart. Without it, the re-attach tests are skipped.
    */
   remake?: (fixture: F) => Promise<SessionBackend>
+  /**
+   * Starts, inside the running sandbox of `handle`, a TCP server on `port` of its loopback that answers
+   * every connection with the line `hello <port>` and closes it. It may resolve before the server listens.
+   * Without it, the test that `connect` reaches a server is skipped.
+   */
+  serve?: (fixture: F, handle: SandboxHandle, port: number) => Promise<void>
   /** How many sandboxes the concurrency test starts at once (default 20). */
   concurrency?: number
   /** Skip the whole suite (e.g. the machine lacks what the backend needs); say why in `name`. */
@@ -26,8 +39,10 @@ export interface BackendSuiteOptions<F extends BackendFixture> {
 
 /**
  * The conformance suite every `SessionBackend` passes (Hono's `runTest({ newRouter })` pattern): start,
- * observe, stop, idempotence, made-up handles, re-attach after a restart, concurrent starts. Every sandbox
- * a test starts is stopped after it, even when it fails.
+ * observe, stop, idempotence, made-up handles, re-attach after a restart, concurrent starts; and, for a
+ * backend that implements them, `exec` (input and output through the pty, resize, kill and exit, a gone
+ * sandbox) and `connect` (a listening port, a closed one, a gone sandbox). Every sandbox a test starts is
+ * stopped after it, even when it fails.
  */
 export function runBackendSuite<F extends BackendFixture>(opts: BackendSuiteOptions<F>): void {
   describe.skipIf(opts.skip)(`SessionBackend conformance: ${opts.name}`, () => {
@@ -142,6 +157,124 @@ export function runBackendSuite<F extends BackendFixture>(opts: BackendSuiteOpti
       expect(after.every((s) => s.state === 'gone')).toBe(true)
     })
 
+    describe('exec', () => {
+      const size = { cols: 100, rows: 30 }
+      /** A fixture whose backend implements exec, or null (the test then skips). */
+      const setupExec = async () => {
+        const f = await setup()
+        return f.backend.exec ? { ...f, exec: f.backend.exec.bind(f.backend) } : null
+      }
+
+      it('runs a process on a pty: what is written reaches it and its output comes back', async (t) => {
+        const f = await setupExec()
+        if (!f) return t.skip()
+        const { handle } = await start(f.backend)
+        const pty = watch(f.exec(handle, { env: { GREETING: 'hi' }, pty: size }))
+        pty.write('echo conformance-marker\r')
+        await pty.waitFor(/conformance-marker/)
+        pty.kill('SIGKILL')
+        await pty.exited
+      })
+
+      it('starts at the size asked for and applies resizes', async (t) => {
+        const f = await setupExec()
+        if (!f) return t.skip()
+        const { handle } = await start(f.backend)
+        const pty = watch(f.exec(handle, { env: {}, pty: size }))
+        let from = pty.output().length
+        pty.write('stty size\r')
+        expect((await pty.waitFor(/(\d+) (\d+)\r\n/, from)).slice(1)).toEqual(['30', '100'])
+        pty.resize(123, 45)
+        from = pty.output().length
+        pty.write('stty size\r')
+        expect((await pty.waitFor(/(\d+) (\d+)\r\n/, from)).slice(1)).toEqual(['45', '123'])
+        pty.kill('SIGKILL')
+        await pty.exited
+      })
+
+      it('kill ends the process, which reports its exit once; a dead pty ignores input', async (t) => {
+        const f = await setupExec()
+        if (!f) return t.skip()
+        const { handle } = await start(f.backend)
+        const pty = watch(f.exec(handle, { env: {}, pty: size }))
+        pty.kill('SIGHUP')
+        const exit = await pty.exited
+        expect(typeof exit.exitCode).toBe('number')
+        pty.write('ignored\r')
+        pty.resize(10, 10)
+        pty.kill('SIGKILL')
+        await new Promise((r) => setTimeout(r, 50))
+        expect(pty.exits()).toBe(1)
+      })
+
+      it('stopping the sandbox ends its processes', async (t) => {
+        const f = await setupExec()
+        if (!f) return t.skip()
+        const { handle } = await start(f.backend)
+        const pty = watch(f.exec(handle, { env: {}, pty: size }))
+        pty.write('echo up\r')
+        await pty.waitFor(/up/)
+        await f.backend.stop(handle)
+        await pty.exited
+      })
+
+      it('throws unavailable for a gone sandbox and for made-up handles', async (t) => {
+        const f = await setupExec()
+        if (!f) return t.skip()
+        const { handle } = await start(f.backend)
+        await f.backend.stop(handle)
+        const unavailable = expect.objectContaining({ code: 'unavailable' })
+        expect(() => f.exec(handle, { env: {}, pty: size })).toThrow(unavailable)
+        for (const made of [{ backend: f.backend.name }, { backend: 'some-other-backend', id: 'x' }]) {
+          expect(() => f.exec(made, { env: {}, pty: size })).toThrow(unavailable)
+        }
+      })
+    })
+
+    describe('connect', () => {
+      const setupConnect = async () => {
+        const f = await setup()
+        return f.backend.connect ? { ...f, connect: f.backend.connect.bind(f.backend) } : null
+      }
+
+      it.skipIf(!opts.serve)('reaches what listens on a port inside the sandbox', async () => {
+        const f = await setupConnect()
+        if (!f) return
+        const { handle } = await start(f.backend)
+        await opts.serve!(f, handle, 8000)
+        await until(
+          async () => (await dial(await f.connect(handle, 8000)).catch(() => '')) === 'hello 8000\n',
+        )
+        // Again: a second connection to the same port.
+        expect(await dial(await f.connect(handle, 8000))).toBe('hello 8000\n')
+      })
+
+      it('fails as a closed port does where nothing listens, whatever listens in another sandbox', async (t) => {
+        const f = await setupConnect()
+        if (!f) return t.skip()
+        const a = await start(f.backend)
+        const b = await start(f.backend)
+        if (opts.serve) {
+          await opts.serve(f, a.handle, 8000)
+          await until(async () => (await dial(await f.connect(a.handle, 8000)).catch(() => '')) !== '')
+        }
+        expect(await dial(await f.connect(b.handle, 8000)).catch(() => '')).toBe('')
+        expect(await dial(await f.connect(a.handle, 8001)).catch(() => '')).toBe('')
+      })
+
+      it('rejects with unavailable for a gone sandbox and for made-up handles', async (t) => {
+        const f = await setupConnect()
+        if (!f) return t.skip()
+        const { handle } = await start(f.backend)
+        await f.connect(handle, 8000)
+        await f.backend.stop(handle)
+        await expect(f.connect(handle, 8000)).rejects.toMatchObject({ code: 'unavailable' })
+        for (const made of [{ backend: f.backend.name }, { backend: 'some-other-backend', id: 'x' }]) {
+          await expect(f.connect(made, 8000)).rejects.toMatchObject({ code: 'unavailable' })
+        }
+      })
+    })
+
     describe.skipIf(!opts.remake)('after a restart (a fresh backend instance)', () => {
       it('re-attaches: observes and stops sandboxes the previous instance started', async () => {
         const first = await setup()
@@ -168,4 +301,77 @@ export function runBackendSuite<F extends BackendFixture>(opts: BackendSuiteOpti
       })
     })
   })
+}
+
+/** A pty under test: its output so far, and a promise of its exit. */
+function watch(pty: PtyLike) {
+  let out = ''
+  let exits = 0
+  const waiters = new Set<() => void>()
+  pty.onData((d) => {
+    out += d.toString()
+    for (const w of waiters) w()
+  })
+  const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) =>
+    pty.onExit((e) => {
+      exits += 1
+      resolve(e)
+    }),
+  )
+  return {
+    write: (d: string) => pty.write(d),
+    resize: (c: number, r: number) => pty.resize(c, r),
+    kill: (s: string) => pty.kill(s),
+    output: () => out,
+    exits: () => exits,
+    exited: withTimeout(exited, 10_000, 'the process to exit'),
+    /** Resolves with the first match of `pattern` in the output after `from`. */
+    waitFor: (pattern: RegExp, from = 0) =>
+      withTimeout(
+        new Promise<RegExpMatchArray>((resolve) => {
+          const check = () => {
+            const m = out.slice(from).match(pattern)
+            if (!m) return
+            waiters.delete(check)
+            resolve(m)
+          }
+          waiters.add(check)
+          check()
+        }),
+        10_000,
+        `${pattern} in ${JSON.stringify(out.slice(from, from + 2000))}`,
+      ),
+  }
+}
+
+/** Dials `endpoint` and resolves with everything it sent before closing; rejects when it cannot connect. */
+function dial(endpoint: SandboxEndpoint): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket =
+      'socketPath' in endpoint ? dialNet(endpoint.socketPath) : dialNet(endpoint.port, endpoint.host)
+    let data = ''
+    socket.setEncoding('utf8')
+    socket.setTimeout(5000, () => socket.destroy())
+    socket.on('data', (d: string) => (data += d))
+    socket.on('error', reject)
+    socket.on('close', () => resolve(data))
+  })
+}
+
+/** Resolves once `check` does, polling; rejects after 10 s. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)
+  })
+  void promise.finally(() => clearTimeout(timer)).catch(() => undefined)
+  return Promise.race([promise, timeout])
 }
