@@ -84,8 +84,9 @@ export interface SessionBackend {
   /** Reports the sandbox's state. Never throws for "not found": that is `{state: 'gone'}`. */
   observe(handle: SandboxHandle): Promise<SandboxStatus>
   /**
-   * Stops the sandbox and everything running in it; resolves when it is gone. Idempotent: stopping a
-   * sandbox that is already gone resolves. `purge` also deletes the session's files.
+   * Stops the sandbox and everything running in it (what `exec` started, what `connect` set up); resolves
+   * when it is gone. Idempotent: stopping a sandbox that is already gone resolves. `purge` also deletes
+   * the session's files.
    */
   stop(handle: SandboxHandle, opts?: { purge?: boolean }): Promise<void>
   /**
@@ -104,10 +105,10 @@ export interface SessionBackend {
   /**
    * Makes TCP port `port` on the sandbox's loopback reachable from labgate and resolves with where to dial
    * it. An address, not a connected socket: the app proxy keeps idle connections per address in an HTTP
-   * agent and reuses them, so a request on a kept connection costs no backend call, no new connection and
-   * no new process; the backend is asked again for every request only to learn whether the sandbox still
-   * runs. A backend that reaches ports through a stream of its own (an API server's port-forward) serves
-   * that stream on a unix socket and returns its path.
+   * agent and reuses them, so a request costs one `connect` call (once set up, a lookup and a check that
+   * the sandbox still runs) and, on a kept connection, no new connection and no new process. A backend
+   * that reaches ports through a stream of its own (an API server's port-forward) serves that stream on a
+   * unix socket and returns its path. Call it again for every request: it is what notices a gone sandbox.
    *
    * Dialing a port nothing listens on fails as a closed port does (the connection is refused, or closed
    * before any answer): `connect` itself need not know. Rejects with `LabgateError('unavailable')` when
