@@ -258,20 +258,22 @@ export class LocalBackend implements SessionBackend {
 
   /**
    * SIGKILLs the sandbox's pid 1 (the kernel then kills every process in its pid namespace) and the outer
-   * bwrap, and resolves once they are gone (and reaped, when this instance spawned them); the session's
-   * port forwarders go first. Idempotent; a
+   * bwrap, and resolves once they are gone (and reaped, when this instance spawned them), with the
+   * session's port forwarders. Idempotent; a
    * malformed handle resolves at once. `purge` then deletes `<dataDir>/sessions/<session>`. Rejects with
    * `backend_failed` if the sandbox is still there after `stopTimeoutMs`.
    */
   async stop(handle: SandboxHandle, opts: { purge?: boolean } = {}): Promise<void> {
     const h = parseLocalHandle(handle)
     if (!h) return
-    await this.#forwarders.stopSession(h.session)
     const exited = this.#exitOf(h.childPid)
     if (await isAlive(h.childPid, h.startTime)) signal(h.childPid)
     if (!(await waitGone(h.childPid, h.startTime, this.#stopTimeoutMs))) {
       throw new LabgateError('backend_failed', `sandbox of ${h.session} (pid ${h.childPid}) survived SIGKILL`)
     }
+    // The forwarders go once the sandbox has: their connections died with it, and stopping them first
+    // would delay its end.
+    await this.#forwarders.stopSession(h.session)
     // bwrap exits by itself once its child is dead; kill it only if it lingers.
     if (!(await waitGone(h.pid, h.pidStartTime, 50))) {
       signal(h.pid)
