@@ -1,6 +1,7 @@
 /**
- * Where a session's sandbox runs. Implementations: `local` (bubblewrap), `fake` (tests); later
- * `kubernetes` and `remote`. Every implementation passes `test/backend-suite.ts`.
+ * Where a session's sandbox runs, and the only way into it. Implementations: `local` (bubblewrap), `fake`
+ * (tests); later `kubernetes` and `remote`. Every implementation passes `test/conformance/backend.suite.ts`;
+ * `README.md` beside this file states the contract as a whole.
  */
 import type { SandboxHandle } from '../domain/types.js'
 
@@ -30,6 +31,46 @@ export interface SandboxInfo {
   warnings: string[]
 }
 
+/** A terminal's size in character cells. */
+export interface PtySize {
+  cols: number
+  rows: number
+}
+
+/**
+ * A process running on a pseudo-terminal inside a sandbox, as {@link SessionBackend.exec} returns it: the
+ * part of a node-pty `IPty` a terminal drives. Output is bytes (a string only from test doubles that have
+ * no bytes to give). Every method is safe to call after the process exited: it then does nothing.
+ */
+export interface PtyLike {
+  onData(listener: (data: Buffer | string) => void): unknown
+  /** Called once, after the process ended and its output was delivered. `signal` is a signal number. */
+  onExit(listener: (e: { exitCode: number; signal?: number }) => void): unknown
+  write(data: string): void
+  resize(cols: number, rows: number): void
+  /** Signals the process (and whatever stands between labgate and it). Must not throw when it is gone. */
+  kill(signal?: string): void
+  /** Stops delivering output until {@link resume} (the process blocks once the pty's buffer is full). */
+  pause(): void
+  resume(): void
+}
+
+/** What {@link SessionBackend.exec} runs. */
+export interface ExecOptions {
+  /** The command; default: the sandbox's login shell (the backend picks it, e.g. `bash -l`, else `sh -l`). */
+  argv?: string[]
+  /** Added to (and overriding) the sandbox's environment. The backend sets `TERM` and `HOME` itself. */
+  env: Record<string, string>
+  /** The pty's initial size. */
+  pty: PtySize
+}
+
+/**
+ * Where labgate dials a port inside a sandbox: a unix socket, or a TCP address. Either goes straight into
+ * an `http.request`'s options.
+ */
+export type SandboxEndpoint = { socketPath: string } | { host: string; port: number }
+
 export interface SessionBackend {
   /** The backend's name as used in config and in handles (`local`, `fake`, ...). */
   readonly name: string
@@ -41,10 +82,53 @@ export interface SessionBackend {
   /** Reports the sandbox's state. Never throws for "not found": that is `{state: 'gone'}`. */
   observe(handle: SandboxHandle): Promise<SandboxStatus>
   /**
-   * Stops the sandbox and everything running in it; resolves when it is gone. Idempotent: stopping a
-   * sandbox that is already gone resolves. `purge` also deletes the session's files.
+   * Stops the sandbox and everything running in it (what `exec` started, what `connect` set up); resolves
+   * when it is gone. Idempotent: stopping a sandbox that is already gone resolves. `purge` also deletes
+   * the session's files.
    */
   stop(handle: SandboxHandle, opts?: { purge?: boolean }): Promise<void>
-  /** Releases resources the backend holds in labgate's process (watchers, timers). Sandboxes keep running. */
+  /**
+   * Runs `opts.argv` (default: a login shell) on a new pty inside the running sandbox, as the sandbox's
+   * unprivileged user, in its home, with the sandbox's environment plus `opts.env`, `TERM=xterm-256color`
+   * and `HOME` set to the home. Returns at once: input written before the process runs waits in the pty.
+   *
+   * Throws `LabgateError('unavailable')` when `handle` names no running sandbox of this backend (stopped,
+   * crashed, malformed, another backend's). A failure found only once the process is being started (the
+   * sandbox went meanwhile) is shown in the pty and reported as an exit with status 1.
+   *
+   * The caller owns the returned process: it ends it with `kill` (SIGHUP, then SIGKILL). Stopping the
+   * sandbox ends it too, and it then reports its exit. Optional: a backend without it has no terminals.
+   */
+  exec?(handle: SandboxHandle, opts: ExecOptions): PtyLike
+  /**
+   * Makes TCP port `port` on the sandbox's loopback reachable from labgate and resolves with where to dial
+   * it. An address, not a connected socket: the app proxy keeps idle connections per address in an HTTP
+   * agent and reuses them, so a request costs one `connect` call (once set up, a lookup and a check that
+   * the sandbox still runs) and, on a kept connection, no new connection and no new process. A backend
+   * that reaches ports through a stream of its own (an API server's port-forward) serves that stream on a
+   * unix socket and returns its path. Call it again for every request: it is what notices a gone sandbox.
+   *
+   * Dialing a port nothing listens on fails as a closed port does (the connection is refused, or closed
+   * before any answer): `connect` itself need not know. Rejects with `LabgateError('unavailable')` when
+   * `handle` names no running sandbox of this backend, and with `backend_failed` when the sandbox runs but
+   * its network cannot be reached.
+   *
+   * The backend owns what it sets up for this (forwarders, sockets): it reuses it across calls and removes
+   * it when the sandbox stops, when it is left unused, and on {@link close}. Optional: a backend without it
+   * has no web apps.
+   */
+  connect?(handle: SandboxHandle, port: number): Promise<SandboxEndpoint>
+  /**
+   * Releases resources the backend holds in labgate's process (watchers, timers, forwarders). Sandboxes keep
+   * running.
+   */
   close?(): Promise<void>
+}
+
+/** A backend that runs processes in its sandboxes (what terminals need). */
+export type ExecBackend = Pick<Required<SessionBackend>, 'exec'>
+
+/** True when `backend` implements {@link SessionBackend.exec}. */
+export function canExec<B extends SessionBackend>(backend: B): backend is B & ExecBackend {
+  return typeof backend.exec === 'function'
 }

@@ -1,6 +1,7 @@
 /**
  * The app proxy end to end with the real local backend: web servers inside a bubblewrap sandbox with its
- * own network namespace, reached through the route, a forwarder socket and the sandbox's loopback.
+ * own network namespace, reached through the route, the backend's `connect` (a forwarder socket) and the
+ * sandbox's loopback.
  */
 import { request as httpRequest } from 'node:http'
 import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs'
@@ -8,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGatewayApp, requestSession, type GatewayApp } from '../../test/gateway-app.js'
 import { eventually, startHarness, type Harness } from '../../test/harness.js'
-import type { LocalBackend, LocalHandle } from '../backends/local/index.js'
+import { LocalBackend, type LocalHandle } from '../backends/local/index.js'
 import { killSandboxesUnder, runIn } from '../backends/local/testing.js'
 import type { Session } from '../store/rows.js'
 import { AppProxy, nothingListening } from './app-proxy.js'
@@ -109,8 +110,7 @@ beforeAll(async () => {
   writeFileSync(join(config, 'portal.yaml'), PORTAL)
   await h.restart({ config })
   backend = h.lg.deps.backend as LocalBackend
-  // The backend's launcher starts the forwarders, as in labgate.
-  proxy = new AppProxy({ runDir: join(h.data, 'run'), maxBodyBytes: 1024 * 1024, launcher: backend.launcher })
+  proxy = new AppProxy({ backend, maxBodyBytes: 1024 * 1024 })
   g = await startGatewayApp(h, (app, ctx) => {
     appRoutes(app, ctx, proxy)
     app.server.on('upgrade', appUpgradeHandler(ctx, proxy))
@@ -124,7 +124,7 @@ beforeAll(async () => {
   staff = `Bearer ${await h.passwordToken('admin@lab', 'admin-password-123456')}`
   const setup = await runIn(backend, session.handle!, 'mkdir -p site/sub && echo hello > site/hello.txt')
   expect(setup.code).toBe(0)
-  const serve = (argv: string[]) => backend.exec(session.handle!, argv, { stdio: 'ignore' }).unref()
+  const serve = (argv: string[]) => backend.spawn(session.handle!, argv, { stdio: 'ignore' }).unref()
   serve(['/bin/sh', '-c', 'cd site && exec python3 -m http.server 8000 --bind 127.0.0.1'])
   writeFileSync(join((session.handle as LocalHandle).home, 'echo.py'), ECHO_SERVER)
   serve(['python3', 'echo.py', '8002'])
@@ -148,7 +148,7 @@ const app = (ingress: string, path: string, init: RequestInit & { headers?: Reco
     headers: { cookie: owner, ...init.headers },
   })
 
-const forwarderPid = () => proxy.forwarders.pidOf(name, 8000)
+const forwarderPid = () => backend.forwarders.pidOf(name, 8000)
 const procStatus = (pid: number) => readFileSync(`/proc/${pid}/status`, 'utf8')
 
 describe('web apps inside a sandbox', () => {
@@ -317,7 +317,7 @@ ls '${join(h.data, 'run')}' 2>/dev/null && echo listed || echo unlisted`,
       req.end()
     })
     try {
-      const echoPid = proxy.forwarders.pidOf(name, 8002)!
+      const echoPid = backend.forwarders.pidOf(name, 8002)!
       const children = readFileSync(`/proc/${echoPid}/task/${echoPid}/children`, 'utf8')
         .split(' ')
         .filter(Boolean)
@@ -334,7 +334,7 @@ ls '${join(h.data, 'run')}' 2>/dev/null && echo listed || echo unlisted`,
 
   it('stops the forwarders of a session on stopSession, and starts them again on the next request', async () => {
     const pid = forwarderPid()!
-    await proxy.stopSession(name)
+    await backend.forwarders.stopSession(name)
     expect(() => statSync(`/proc/${pid}`)).toThrow()
     expect(() => statSync(join(h.data, 'run', name))).toThrow()
     expect(forwarderPid()).toBeUndefined()
@@ -378,11 +378,12 @@ describe('where an app is reached', () => {
 describe('a forwarder that cannot start', () => {
   it('is a 502 for the browser, with the details in the log only', async () => {
     const logged: string[] = []
-    const broken = new AppProxy({
-      runDir: join(h.data, 'run-broken'),
-      socatPath: '/nonexistent/socat',
-      log: (m) => logged.push(m),
+    const brokenBackend = new LocalBackend({
+      dataDir: h.data,
+      forwarders: { runDir: join(h.data, 'run-broken'), socatPath: '/nonexistent/socat' },
+      log: () => {},
     })
+    const broken = new AppProxy({ backend: brokenBackend, log: (m) => logged.push(m) })
     try {
       await expect(broken.upstream(session, 8000)).rejects.toMatchObject({
         status: 502,
@@ -392,18 +393,24 @@ describe('a forwarder that cannot start', () => {
       expect(logged[0]).toMatch(
         new RegExp(`^app proxy: ${name} port 8000: forwarder for ${name} port 8000 did not start`),
       )
-      expect(broken.forwarders.pidOf(name, 8000)).toBeUndefined()
+      expect(brokenBackend.forwarders.pidOf(name, 8000)).toBeUndefined()
     } finally {
       await broken.close()
+      await brokenBackend.close()
     }
   })
 })
 
 describe('forwarder upkeep', () => {
   it('stops idle forwarders, and those whose sandbox has gone (with their socket directory)', async () => {
-    const swept = new AppProxy({ runDir: join(h.data, 'run-swept'), sweepIntervalMs: 20, idleMs: 100 })
+    const sweeping = new LocalBackend({
+      dataDir: h.data,
+      forwarders: { runDir: join(h.data, 'run-swept'), sweepIntervalMs: 20, idleMs: 100 },
+      log: () => {},
+    })
+    const swept = new AppProxy({ backend: sweeping })
     try {
-      const pidOf = () => swept.forwarders.pidOf(name, 8000)
+      const pidOf = () => sweeping.forwarders.pidOf(name, 8000)
       expect(await swept.upstream(session, 8000)).toEqual({
         socketPath: join(h.data, 'run-swept', name, '8000.sock'),
       })
@@ -425,6 +432,7 @@ describe('forwarder upkeep', () => {
       await expect(swept.upstream(session, 8000)).rejects.toMatchObject({ status: 503 })
     } finally {
       await swept.close()
+      await sweeping.close()
     }
   })
 })

@@ -7,31 +7,25 @@ import {
 } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Transform } from 'node:stream'
-import { parseLocalHandle } from '../backends/local/handle.js'
-import { isAlive } from '../backends/local/proc.js'
+import type { SandboxEndpoint, SessionBackend } from '../backends/backend.js'
+import { LabgateError } from '../domain/errors.js'
 import type { Session } from '../store/rows.js'
-import {
-  SandboxForwarders,
-  SandboxGoneError,
-  openSandboxNetns,
-  type SandboxForwardersOptions,
-} from './app-forwarder.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from './proxy-headers.js'
 
-/** Where the app is reached: a forwarder's unix socket, or loopback directly (a sandbox on the host's network). */
-export type Upstream = { socketPath: string } | { host: string; port: number }
-
-/** Options of {@link AppProxy}: the forwarders' ones plus the proxy's limits. */
-export interface AppProxyOptions extends SandboxForwardersOptions {
+/** Options of {@link AppProxy}. */
+export interface AppProxyOptions {
+  /** The sessions' backend: its `connect` says where an app's port is dialed. */
+  backend: SessionBackend
   /** Largest request body forwarded to an app, bytes (default 10 MiB); larger ones get 413. */
   maxBodyBytes?: number
   /** An app that stays silent this long (ms) on a connection gets it closed: 504 (default 5 minutes). */
   timeoutMs?: number
+  log?: (msg: string) => void
 }
 
 /** One proxied request: where it goes and what the app is told. */
 export interface ProxyTarget {
-  upstream: Upstream
+  upstream: SandboxEndpoint
   /** The app's port in the sandbox. */
   port: number
   /** Path and query as the app sees them (the gateway's prefix removed), starting with `/`. */
@@ -59,60 +53,45 @@ export const nothingListening = (port: number) => `Nothing is listening on port 
 
 /**
  * Proxies HTTP requests and WebSocket upgrades to web apps listening on `127.0.0.1:<port>` inside session
- * sandboxes. A sandbox with its own network namespace (`network: none`) is reached through a
- * {@link SandboxForwarders} socket; one on the host's network directly. Bodies stream both ways; request
- * bodies are capped. Works with the local backend; other backends' sessions get a 502 saying so.
+ * sandboxes, at the address the backend's `connect` gives. Idle connections are kept per address and
+ * reused. Bodies stream both ways; request bodies are capped. Sessions of a backend without `connect` (or
+ * of another backend than this labgate's) get a 502 saying so.
  */
 export class AppProxy {
-  /** The forwarders into sandboxes (exposed for diagnostics and tests). */
-  readonly forwarders: SandboxForwarders
   /** See {@link AppProxyOptions.maxBodyBytes}. */
   readonly maxBodyBytes: number
+  readonly #backend: SessionBackend
   readonly #timeoutMs: number
   readonly #log: (msg: string) => void
   readonly #agent = new Agent({ keepAlive: true, maxFreeSockets: 4, timeout: 30_000 })
 
   constructor(o: AppProxyOptions) {
-    this.forwarders = new SandboxForwarders(o)
+    this.#backend = o.backend
     this.maxBodyBytes = o.maxBodyBytes ?? 10 * 1024 * 1024
     this.#timeoutMs = o.timeoutMs ?? 5 * 60_000
     this.#log = o.log ?? ((msg) => console.warn(msg))
   }
 
   /**
-   * Where port `port` of session `s`'s sandbox is reached, starting a forwarder when needed. Throws
-   * {@link AppUnavailableError}: 503 while the sandbox is not (or no longer) running, 502 for a backend
-   * without local sandboxes or a forwarder that cannot start.
+   * Where port `port` of session `s`'s sandbox is dialed (asking the backend on every call, so that a
+   * sandbox that went is noticed). Throws {@link AppUnavailableError}: 503 while the sandbox is not (or no
+   * longer) running, 502 for a backend without `connect` or one that cannot reach the sandbox's network.
    */
-  async upstream(s: Session, port: number): Promise<Upstream> {
+  async upstream(s: Session, port: number): Promise<SandboxEndpoint> {
     if (!s.handle) throw new AppUnavailableError(503, 'This session is still starting: try again in a moment')
-    const h = parseLocalHandle(s.handle)
-    if (!h) {
+    if (!this.#backend.connect || s.handle.backend !== this.#backend.name) {
       throw new AppUnavailableError(
         502,
         `Web apps in sessions are not available with the ${s.backend} backend`,
       )
     }
-    const running = this.forwarders.running(h, port)
-    if (running && (await isAlive(h.childPid, h.startTime))) return { socketPath: running }
-    let ns
     try {
-      ns = await openSandboxNetns(h)
+      return await this.#backend.connect(s.handle, port)
     } catch (e) {
-      if (e instanceof SandboxGoneError)
-        throw new AppUnavailableError(503, "This session's sandbox is not running")
-      throw e
-    }
-    try {
-      if (ns.shared) return { host: '127.0.0.1', port }
-      return { socketPath: await this.forwarders.socketFor(h, port) }
-    } catch (e) {
-      if (e instanceof SandboxGoneError)
+      if (e instanceof LabgateError && e.code === 'unavailable')
         throw new AppUnavailableError(503, "This session's sandbox is not running")
       this.#log(`app proxy: ${s.name} port ${port}: ${(e as Error).message}`)
       throw new AppUnavailableError(502, "Could not reach the session's network: try again in a moment")
-    } finally {
-      await ns.file.close()
     }
   }
 
@@ -225,15 +204,9 @@ export class AppProxy {
     upstream.end()
   }
 
-  /** Stops the session's forwarders (call when the session stops). Idempotent. */
-  stopSession(name: string): Promise<void> {
-    return this.forwarders.stopSession(name)
-  }
-
-  /** Stops every forwarder and drops idle connections (for shutdown). Idempotent. */
+  /** Drops idle connections (for shutdown). Idempotent. */
   async close(): Promise<void> {
     this.#agent.destroy()
-    await this.forwarders.close()
   }
 }
 

@@ -3,8 +3,7 @@ import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { ApiContext } from '../api/context.js'
-import type { SessionBackend } from '../backends/backend.js'
-import { LocalBackend } from '../backends/local/index.js'
+import { canExec, type SessionBackend } from '../backends/backend.js'
 import { sessionEnvironment } from '../broker/session-env.js'
 import { gatewayAccess } from '../gateway/access.js'
 import { ActivityTracker } from '../gateway/activity.js'
@@ -14,7 +13,6 @@ import { appRoutes, appUpgradeHandler } from '../gateway/app-routes.js'
 import { configRoutes } from '../gateway/config-routes.js'
 import { rewriteSessionHost } from '../gateway/session-url.js'
 import { SessionSshKeys } from '../gateway/ssh-keys.js'
-import { localShellSpawner } from '../terminals/local-shell.js'
 import { attachTerminalSockets } from '../terminals/terminal-socket.js'
 import { TerminalManager } from '../terminals/terminal-manager.js'
 import type { Session } from '../store/rows.js'
@@ -26,27 +24,22 @@ const TERMINAL_PATH = /^\/sessions\/[^/?#]+\/terminal\/[^/?#]+$/
 
 /**
  * The session gateway's parts: config endpoints and SSH keys, activity tracking, the proxy to web apps in
- * sandboxes, and terminals (local backend only: the shells run in its sandboxes). `routes` goes into the
- * HTTP app's plugins; `attach` wires the WebSocket upgrades once the app is built; stopping sessions
- * close their terminals and app forwarders first.
+ * sandboxes (through the backend's `connect`), and terminals (when the backend implements `exec`).
+ * `routes` goes into the HTTP app's plugins; `attach` wires the WebSocket upgrades once the app is built;
+ * stopping a session closes its terminals first (the backend's `stop` takes what `connect` set up).
  */
 export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: string) {
   const { deps } = ctx
   const activity = new ActivityTracker({ store: deps.store, clock: deps.clock, log: deps.log })
   const sshKeys = new SessionSshKeys({ keysDir: (s) => join(dataDir, 'sessions', s, 'ssh') })
-  const appProxy = new AppProxy({
-    runDir: join(dataDir, 'run'),
-    log: deps.log,
-    ...(backend instanceof LocalBackend ? { launcher: backend.launcher } : {}),
-  })
-  const terminals =
-    backend instanceof LocalBackend
-      ? new TerminalManager({
-          spawnShell: localShellSpawner(backend),
-          log: deps.log,
-          onActivity: (session) => activity.touch(session, 'keystroke'),
-        })
-      : null
+  const appProxy = new AppProxy({ backend, log: deps.log })
+  const terminals = canExec(backend)
+    ? new TerminalManager({
+        backend,
+        log: deps.log,
+        onActivity: (session) => activity.touch(session, 'keystroke'),
+      })
+    : null
   // A session's first terminal starts ahead of the learner: a reserve's with its sandbox (whoever takes it
   // finds a prompt waiting), and a session started on request once it is both up and activated (its
   // learner's browser is on the way to the dashboard). Sessions nobody has activated get no shell: a burst
@@ -72,7 +65,6 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
   })
   deps.runner.onBeforeStop(async (s) => {
     await terminals?.closeSession(s.name, SESSION_ENDED)
-    await appProxy.stopSession(s.name)
   })
   const rewrite = (req: IncomingMessage) =>
     rewriteSessionHost(deps.portal.labgate.sessionDomain, req.headers.host, req.url ?? '/')

@@ -1,14 +1,16 @@
 import { spawn } from 'node-pty'
 import { describe, expect, it } from 'vitest'
-import type { PtyLike, ShellSpawner, TerminalClient } from './terminal-manager.js'
+import type { ExecBackend, PtyLike } from '../backends/backend.js'
+import { FakeBackend } from '../backends/fake/index.js'
+import type { TerminalClient } from './terminal-manager.js'
 import { TerminalManager } from './terminal-manager.js'
 
 const handle = { backend: 'fake' }
 
 /** A pty double: records what the manager does to it; `emit` and `exit` play the shell. */
-class FakePty implements PtyLike {
+class RecordingPty implements PtyLike {
   static count = 0
-  readonly pid = 1000 + ++FakePty.count
+  readonly pid = 1000 + ++RecordingPty.count
   written: string[] = []
   calls: string[] = []
   #data: Array<(d: Buffer) => void> = []
@@ -59,15 +61,17 @@ class Client implements TerminalClient {
 }
 
 function setup(opts: { ignoreHup?: boolean; now?: () => number } = {}) {
-  const ptys: FakePty[] = []
+  const ptys: RecordingPty[] = []
   const activity: string[] = []
-  const spawnShell: ShellSpawner = () => {
-    const pty = new FakePty(opts.ignoreHup)
-    ptys.push(pty)
-    return pty
+  const backend: ExecBackend = {
+    exec: () => {
+      const pty = new RecordingPty(opts.ignoreHup)
+      ptys.push(pty)
+      return pty
+    },
   }
   const manager = new TerminalManager({
-    spawnShell,
+    backend,
     scrollbackBytes: 8,
     maxTerminalsPerSession: 2,
     maxClientsPerTerminal: 2,
@@ -227,8 +231,10 @@ describe('TerminalManager', () => {
 
   it('drives a real local shell (no sandbox): output, input, SIGHUP on close', async () => {
     const manager = new TerminalManager({
-      spawnShell: (_s, _h, env, size) =>
-        spawn('/bin/sh', [], { ...size, env: { PATH: '/usr/bin:/bin', PS1: '$ ', ...env }, encoding: null }),
+      backend: {
+        exec: (_h, { env, pty }) =>
+          spawn('/bin/sh', [], { ...pty, env: { PATH: '/usr/bin:/bin', PS1: '$ ', ...env }, encoding: null }),
+      },
       killGraceMs: 300,
     })
     const client = new Client()
@@ -241,5 +247,50 @@ describe('TerminalManager', () => {
     await manager.closeSession('s1', 'bye')
     expect(Date.now() - started).toBeGreaterThanOrEqual(280)
     expect(client.closedWith).toEqual([null, 'bye'])
+  })
+})
+
+describe('TerminalManager over the fake backend', () => {
+  const spec = (session: string) => ({ session, workshop: 'w', env: {} })
+  const ptysOf = (backend: FakeBackend, id: string) => [...backend.world.sandboxes.get(id)!.ptys]
+
+  it("runs each terminal's shell in its own session's sandbox, with its env and size", async () => {
+    const backend = new FakeBackend()
+    const manager = new TerminalManager({ backend })
+    const a = await backend.start(spec('s1'))
+    const b = await backend.start(spec('s2'))
+    const client = new Client()
+    const t = manager.attach('s1', '1', a.handle, { SESSION_NAME: 's1' }, client, { cols: 90, rows: 20 })
+    manager.attach('s2', '1', b.handle, { SESSION_NAME: 's2' }, new Client())
+    const pa = ptysOf(backend, 'fake-1')[0]!
+    const pb = ptysOf(backend, 'fake-2')[0]!
+    expect([pa.env, pa.size, pa.argv]).toEqual([{ SESSION_NAME: 's1' }, { cols: 90, rows: 20 }, undefined])
+    expect(pb.env).toEqual({ SESSION_NAME: 's2' })
+    t.input('stty size\r')
+    t.resize({ cols: 120, rows: 40 })
+    expect(pa.written).toEqual(['stty size\r'])
+    expect(pb.written).toEqual([])
+    expect(pa.size).toEqual({ cols: 120, rows: 40 })
+    await expect.poll(() => client.out).toContain('20 90\r\n$ ')
+    await manager.closeAll()
+  })
+
+  it("ends a terminal whose sandbox goes, telling its clients how; another session's keeps running", async () => {
+    const backend = new FakeBackend()
+    const manager = new TerminalManager({ backend })
+    const a = await backend.start(spec('s1'))
+    const b = await backend.start(spec('s2'))
+    const client = new Client()
+    manager.attach('s1', '1', a.handle, {}, client)
+    manager.attach('s2', '1', b.handle, {}, new Client())
+    backend.kill(a.handle)
+    await expect.poll(() => client.closedWith).toEqual([null, 'The shell killed by signal 9.'])
+    expect(manager.list('s1')).toEqual([])
+    expect(manager.list('s2')).toEqual(['1'])
+    expect(() => manager.attach('s1', '1', a.handle, {}, new Client())).toThrow(
+      expect.objectContaining({ code: 'unavailable' }),
+    )
+    await manager.closeAll()
+    expect(ptysOf(backend, 'fake-2')).toEqual([])
   })
 })

@@ -1,31 +1,7 @@
 import { LabgateError } from '../domain/errors.js'
-import type { SandboxHandle } from '../backends/backend.js'
+import type { ExecBackend, PtyLike, SandboxHandle } from '../backends/backend.js'
 import { clampSize, type TerminalSize } from './protocol.js'
 import { ByteRing } from './scrollback.js'
-
-/** The part of a node-pty `IPty` a terminal uses; spawned with `encoding: null`, so data is bytes. */
-export interface PtyLike {
-  readonly pid: number
-  onData(listener: (data: Buffer | string) => void): unknown
-  onExit(listener: (e: { exitCode: number; signal?: number }) => void): unknown
-  write(data: string): void
-  resize(cols: number, rows: number): void
-  /** Signals the shell (and whatever stands between labgate and it). Must not throw when it is gone. */
-  kill(signal?: string): void
-  pause(): void
-  resume(): void
-}
-
-/**
- * Starts a login shell for a terminal of `session` in its sandbox, with `env` added to the sandbox's
- * environment, at `size`. Throws (a `LabgateError`) when it cannot, e.g. the sandbox is gone.
- */
-export type ShellSpawner = (
-  session: string,
-  handle: SandboxHandle,
-  env: Record<string, string>,
-  size: TerminalSize,
-) => PtyLike
 
 /** One viewer of a terminal (a WebSocket). */
 export interface TerminalClient {
@@ -51,7 +27,8 @@ export interface TerminalAttachment {
 
 /** Dependencies and limits of a {@link TerminalManager}. */
 export interface TerminalManagerOptions {
-  spawnShell: ShellSpawner
+  /** Starts the shells: each terminal is the backend's `exec` of its login shell. */
+  backend: ExecBackend
   /** Bytes of recent output replayed to a (re)attaching client (default 256 KiB). */
   scrollbackBytes?: number
   /** Most terminals one session may have at once (default 16). */
@@ -107,7 +84,7 @@ export class TerminalManager {
    * Attaches `client` to terminal `id` of `session`, starting its shell (at `size`) when there is none. The
    * client first receives the scrollback, then live output. Throws `bad_request` for an id that does not
    * match {@link TERMINAL_ID}, `conflict` over the terminal or client limits, `unavailable` once
-   * {@link closeAll} was called, and whatever the spawner throws.
+   * {@link closeAll} was called, and what the backend's `exec` throws (`unavailable` for a gone sandbox).
    */
   attach(
     session: string,
@@ -231,7 +208,7 @@ export class TerminalManager {
     if (count >= (this.#o.maxTerminalsPerSession ?? 16)) {
       throw new LabgateError('conflict', `session ${session} has too many terminals`)
     }
-    const pty = this.#o.spawnShell(session, handle, env, size)
+    const pty = this.#o.backend.exec(handle, { env, pty: size })
     let exited!: () => void
     const terminal: Terminal = {
       session,

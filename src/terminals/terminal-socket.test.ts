@@ -8,7 +8,6 @@ import { LocalBackend, checkLocalBackendPrerequisites, type LocalHandle } from '
 import { killSandboxesUnder, runIn } from '../backends/local/testing.js'
 import { notFound } from '../domain/errors.js'
 import type { Session } from '../store/rows.js'
-import { localShellSpawner } from './local-shell.js'
 import { TerminalManager } from './terminal-manager.js'
 import { attachTerminalSockets, type TerminalSockets } from './terminal-socket.js'
 import { openTerminal, type TestTerminal } from './testing.js'
@@ -56,12 +55,11 @@ describe.skipIf(!prerequisites.ok)('terminal WebSockets into local sandboxes', (
   const activity: string[] = []
   const opened: TestTerminal[] = []
   const terminals = new TerminalManager({
-    spawnShell: (...args) => spawn(...args),
+    backend: { exec: (...args) => backend.exec(...args) },
     onActivity: (s) => activity.push(s),
     activityIntervalMs: 0,
     killGraceMs: 500,
   })
-  let spawn: ReturnType<typeof localShellSpawner>
   const [A, B, C] = ['term-w01-s001', 'term-w01-s002', 'term-w01-s003']
 
   const open = async (path: string, headers: Record<string, string> = {}) => {
@@ -79,7 +77,6 @@ describe.skipIf(!prerequisites.ok)('terminal WebSockets into local sandboxes', (
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'labgate-term-'))
     backend = new LocalBackend({ dataDir, log: () => {} })
-    spawn = localShellSpawner(backend)
     for (const name of [A, B, C]) {
       const { handle } = await backend.start({ session: name, workshop: 'w', env: {} })
       rows.set(name, sessionRow(name, handle as LocalHandle))

@@ -1,7 +1,8 @@
+import { createServer } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { runBackendSuite } from '../../../test/backend-suite.js'
+import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import { LabgateError } from '../../domain/errors.js'
-import type { SandboxSpec } from '../backend.js'
+import type { SandboxHandle, SandboxSpec } from '../backend.js'
 import {
   CrashingFakeBackend,
   FakeBackend,
@@ -10,6 +11,14 @@ import {
   SlowFakeBackend,
 } from './index.js'
 
+/** The suite's server: greets every connection with `hello <port>`. */
+const serve = ({ world }: { world: FakeWorld }, handle: SandboxHandle, port: number) =>
+  world.listen(
+    handle.session as string,
+    port,
+    createServer((socket) => socket.end(`hello ${port}\n`)),
+  )
+
 runBackendSuite({
   name: 'fake',
   make: async () => {
@@ -17,6 +26,7 @@ runBackendSuite({
     return { backend: new FakeBackend({ world }), world, cleanup: async () => {} }
   },
   remake: async ({ world }) => new FakeBackend({ world }),
+  serve,
 })
 
 runBackendSuite({
@@ -27,6 +37,7 @@ runBackendSuite({
     return { backend, world, cleanup: async () => {} }
   },
   remake: async ({ world }) => new SlowFakeBackend({ world, startDelayMs: 5 }),
+  serve,
 })
 
 const spec = (session = 'p-w01-s001'): SandboxSpec => ({ session, workshop: 'w', env: {} })

@@ -1,6 +1,20 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { LabgateError } from '../../domain/errors.js'
-import type { SandboxHandle, SandboxInfo, SandboxSpec, SandboxStatus, SessionBackend } from '../backend.js'
+import type {
+  ExecOptions,
+  SandboxEndpoint,
+  SandboxHandle,
+  SandboxInfo,
+  SandboxSpec,
+  SandboxStatus,
+  SessionBackend,
+} from '../backend.js'
+import { FakePty } from './fake-pty.js'
 import { FakeWorld, type FakeSandbox } from './fake-world.js'
+
+/** A unix socket path nothing ever creates: dialing it fails at once, as a closed port does. */
+const CLOSED = join(tmpdir(), 'labgate-fake-closed-ports')
 
 /** The handle of a fake sandbox: plain JSON. */
 export interface FakeHandle extends SandboxHandle {
@@ -22,7 +36,8 @@ export interface FakeBackendOptions {
 /**
  * An in-memory backend that works: `start` resolves after `startDelayMs` with a running sandbox. Sandboxes
  * live in a {@link FakeWorld}; tests assert on `world.running` / {@link FakeBackend.liveCount} and make
- * sandboxes vanish with {@link FakeBackend.kill}. Subclasses name failure modes.
+ * sandboxes vanish with {@link FakeBackend.kill}. `exec` gives a {@link FakePty}; `connect` reaches the
+ * servers a test put on a sandbox's ports with `world.listen`. Subclasses name failure modes.
  */
 export class FakeBackend implements SessionBackend {
   readonly name: string
@@ -92,6 +107,30 @@ export class FakeBackend implements SessionBackend {
     if (opts.purge && typeof handle.session === 'string') this.world.homes.delete(handle.session)
   }
 
+  /**
+   * A {@link FakePty} in the running sandbox, ended when the sandbox goes. Throws `unavailable` when the
+   * handle names no running sandbox of this backend.
+   */
+  exec(handle: SandboxHandle, opts: ExecOptions): FakePty {
+    const sandbox = this.#running(handle)
+    const pty = new FakePty(opts)
+    sandbox.ptys.add(pty)
+    pty.onExit(() => sandbox.ptys.delete(pty))
+    return pty
+  }
+
+  /**
+   * The loopback address of the server `world.listen` put on `port` of the running sandbox; for a port
+   * nothing listens on, a unix socket path that does not exist (dialing it fails at once). Rejects with
+   * `unavailable` when the handle names no running sandbox of this backend.
+   */
+  async connect(handle: SandboxHandle, port: number): Promise<SandboxEndpoint> {
+    const sandbox = this.#running(handle)
+    const local = this.world.portOf(sandbox.id, port)
+    if (local !== undefined) return { host: '127.0.0.1', port: local }
+    return { socketPath: join(CLOSED, sandbox.id, `${port}.sock`) }
+  }
+
   /** Makes a live sandbox vanish, as if it crashed or was killed behind labgate's back. False if it was gone. */
   kill(handle: SandboxHandle, reason = 'killed'): boolean {
     const sandbox = this.#find(handle)
@@ -113,6 +152,12 @@ export class FakeBackend implements SessionBackend {
 
   /** Called once a sandbox is running (failure modes schedule crashes here). */
   protected afterStart(_sandbox: FakeSandbox): void {}
+
+  #running(handle: SandboxHandle): FakeSandbox {
+    const sandbox = this.#find(handle)
+    if (sandbox?.state !== 'running') throw new LabgateError('unavailable', 'the sandbox is not running')
+    return sandbox
+  }
 
   #find(handle: SandboxHandle): FakeSandbox | undefined {
     if (handle.backend !== this.name || typeof handle.id !== 'string') return undefined

@@ -1,4 +1,6 @@
+import type { AddressInfo, Server } from 'node:net'
 import type { SandboxSpec } from '../backend.js'
+import type { FakePty } from './fake-pty.js'
 
 /** One simulated sandbox. */
 export interface FakeSandbox {
@@ -7,6 +9,10 @@ export interface FakeSandbox {
   state: 'starting' | 'running' | 'gone'
   /** Why it is gone (`stopped`, `killed`, `crashed`, ...). */
   reason?: string
+  /** The processes `exec` started in it that still run. */
+  ptys: Set<FakePty>
+  /** What listens on its ports: servers on this machine's loopback, by the sandbox port they stand for. */
+  ports: Map<number, Server>
 }
 
 /**
@@ -26,7 +32,13 @@ export class FakeWorld {
   /** Records a new sandbox in state `starting`. */
   add(spec: SandboxSpec): FakeSandbox {
     this.#next += 1
-    const sandbox: FakeSandbox = { id: `fake-${this.#next}`, spec, state: 'starting' }
+    const sandbox: FakeSandbox = {
+      id: `fake-${this.#next}`,
+      spec,
+      state: 'starting',
+      ptys: new Set(),
+      ports: new Map(),
+    }
     this.sandboxes.set(sandbox.id, sandbox)
     this.homes.add(spec.session)
     this.starts += 1
@@ -34,14 +46,18 @@ export class FakeWorld {
   }
 
   /**
-   * Makes a sandbox gone (stopped, killed, crashed) and wakes whoever waits on it. Returns false when it
-   * was already gone or never existed.
+   * Makes a sandbox gone (stopped, killed, crashed): its processes are killed, its servers closed, and
+   * whoever waits on it is woken. Returns false when it was already gone or never existed.
    */
   markGone(id: string, reason: string): boolean {
     const sandbox = this.sandboxes.get(id)
     if (!sandbox || sandbox.state === 'gone') return false
     sandbox.state = 'gone'
     sandbox.reason = reason
+    for (const pty of sandbox.ptys) pty.kill('SIGKILL')
+    sandbox.ptys.clear()
+    for (const server of sandbox.ports.values()) server.close()
+    sandbox.ports.clear()
     for (const wake of this.#waiters.get(id) ?? []) wake()
     this.#waiters.delete(id)
     return true
@@ -56,6 +72,38 @@ export class FakeWorld {
       list.push(resolve)
       this.#waiters.set(id, list)
     })
+  }
+
+  /**
+   * Makes `server` what listens on `port` inside the running sandbox of `session`: it is listened on a free
+   * port of this machine's loopback (unless it listens already), the fake backend's `connect` dials it, and
+   * it is closed when the sandbox goes. It does not keep the process alive. Throws when the session has no
+   * running sandbox.
+   */
+  async listen(session: string, port: number, server: Server): Promise<void> {
+    const sandbox = [...this.sandboxes.values()].find(
+      (s) => s.spec.session === session && s.state === 'running',
+    )
+    if (!sandbox) throw new Error(`no running fake sandbox of ${session}`)
+    if (!server.listening) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(0, '127.0.0.1', () => {
+          server.off('error', reject)
+          resolve()
+        })
+      })
+    }
+    server.unref()
+    sandbox.ports.get(port)?.close()
+    sandbox.ports.set(port, server)
+  }
+
+  /** The loopback port of what listens on `port` in sandbox `id`, if anything does. */
+  portOf(id: string, port: number): number | undefined {
+    const server = this.sandboxes.get(id)?.ports.get(port)
+    const address = server?.listening ? (server.address() as AddressInfo | null) : null
+    return address?.port
   }
 
   nextId(): string {

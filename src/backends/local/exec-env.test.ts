@@ -57,7 +57,7 @@ describe.skipIf(!prerequisites.ok)('exec environment on the host', () => {
     const { handle } = await backend.start({ session: 'envx-w01-s001', workshop: 'w', env: { LANG: 'C' } })
     try {
       const script = 'echo "$LD_LIBRARY_PATH|$LANG|$MY_PARAM"; read _'
-      const child = backend.exec(handle, ['/bin/sh', '-c', script], {
+      const child = backend.spawn(handle, ['/bin/sh', '-c', script], {
         env: { LD_LIBRARY_PATH: '/nowhere', MY_PARAM: 'p' },
       })
       let out = ''
@@ -94,7 +94,9 @@ describe.skipIf(!prerequisites.ok)('exec environment on the host', () => {
       } finally {
         closeSync(fd)
       }
-      const child = backend.exec(handle, ['/bin/sh', '-c', 'echo "[$LD_PRELOAD]"; read _'], { stdio: 'pipe' })
+      const child = backend.spawn(handle, ['/bin/sh', '-c', 'echo "[$LD_PRELOAD]"; read _'], {
+        stdio: 'pipe',
+      })
       let out = ''
       child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
       await expect.poll(() => out).toBe(`[${evil.slice('LD_PRELOAD='.length)}]\n`)

@@ -115,7 +115,7 @@ for (const devpts of isRoot ? [true, false] : [false]) {
     it('runs as a non-root uid inside and on the host', async () => {
       const inside = await runIn(backend, a, 'id -u; id -g')
       expect(inside.stdout).toBe('1000\n1000\n')
-      const probe = backend.exec(a, ['sleep', '30'])
+      const probe = backend.spawn(a, ['sleep', '30'])
       try {
         // The exec'd command is nsenter's child: inside the sandbox's namespaces, outside its process tree.
         const sleeper = await execedChild(probe.pid as number, 'sleep')
@@ -131,7 +131,7 @@ for (const devpts of isRoot ? [true, false] : [false]) {
     })
 
     it("cannot see B's processes", async () => {
-      const marker = backend.exec(b, ['sleep', '4242'])
+      const marker = backend.spawn(b, ['sleep', '4242'])
       try {
         const markerHostPid = await execedChild(marker.pid as number, 'sleep')
         const r = await runIn(

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runBackendSuite } from '../../../test/backend-suite.js'
+import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import type { SandboxHandle, SandboxSpec } from '../backend.js'
 import type { LocalHandle } from './handle.js'
 import { LocalBackend, checkLocalBackendPrerequisites, type LocalBackendOptions } from './index.js'
@@ -30,6 +30,19 @@ afterAll(() => {
   }
 })
 
+/** The suite's server: greets every connection with `hello <port>`. */
+const GREETER = `
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1])))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.sendall(('hello %s\\n' % sys.argv[1]).encode())
+    c.close()
+`
+
 for (const devpts of isRoot ? [true, false] : [false]) {
   runBackendSuite({
     name: `local (devpts: ${devpts})`,
@@ -39,6 +52,9 @@ for (const devpts of isRoot ? [true, false] : [false]) {
       return { backend: backendFor(dataDir, { devpts }), dataDir, cleanup: async () => {} }
     },
     remake: async ({ dataDir }) => backendFor(dataDir, { devpts }),
+    serve: async ({ backend }, handle, port) => {
+      backend.spawn(handle, ['python3', '-c', GREETER, String(port)], { stdio: 'ignore' }).unref()
+    },
   })
 }
 
@@ -79,7 +95,7 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
     expect(statSync(join(dataDir, 'sessions')).mode & 0o777).toBe(0o711)
   })
 
-  it('runs commands inside with exec: uid 1000, home as cwd, sandbox env plus extra env, hostname', async () => {
+  it('runs commands inside with spawn: uid 1000, home as cwd, sandbox env plus extra env, hostname', async () => {
     const { handle } = await start({ env: { GREETING: 'hi' } })
     const r = await runIn(
       backend,
@@ -104,10 +120,10 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
     expect(missing.code).toBe(127)
   })
 
-  it('exec refuses a sandbox that is gone', async () => {
+  it('spawn refuses a sandbox that is gone', async () => {
     const { handle } = await start()
     await backend.stop(handle)
-    expect(() => backend.exec(handle, ['true'])).toThrow(/not running/)
+    expect(() => backend.spawn(handle, ['true'])).toThrow(/not running/)
   })
 
   it('treats a reused pid as gone and never signals it', async () => {

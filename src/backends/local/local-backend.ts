@@ -3,8 +3,24 @@ import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { LabgateError } from '../../domain/errors.js'
-import type { SandboxHandle, SandboxInfo, SandboxSpec, SandboxStatus, SessionBackend } from '../backend.js'
-import { HOLDER_COMMAND, bwrapArgs, hostRootEntries, sandboxEnv, type RootEntry } from './bwrap-args.js'
+import type {
+  ExecOptions,
+  PtyLike,
+  SandboxEndpoint,
+  SandboxHandle,
+  SandboxInfo,
+  SandboxSpec,
+  SandboxStatus,
+  SessionBackend,
+} from '../backend.js'
+import {
+  HOLDER_COMMAND,
+  SANDBOX_HOME,
+  bwrapArgs,
+  hostRootEntries,
+  sandboxEnv,
+  type RootEntry,
+} from './bwrap-args.js'
 import { SandboxCgroups } from './cgroup.js'
 import { nsenterArgs, sandboxEnvOf, splitHostEnv } from './exec.js'
 import { isSafeSessionName, parseLocalHandle, type LocalHandle } from './handle.js'
@@ -18,7 +34,9 @@ import {
   sessionDir,
 } from './session-files.js'
 import { HelperLauncher } from './launcher/helper-launcher.js'
-import type { ExitStatus, LaunchedProcess, ProcessLauncher } from './launcher/launcher.js'
+import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
+import { PortForwarders, type PortForwardersOptions } from './port-forwarders.js'
+import { LOGIN_SHELL, openSandboxPty } from './sandbox-pty.js'
 import { INFO_FD } from './spawn-sandbox.js'
 import { StartSlots } from './start-slots.js'
 
@@ -55,10 +73,15 @@ export interface LocalBackendOptions {
    * their turn. Setup is CPU-bound kernel work: more at once only slows everything, labgate included.
    */
   maxConcurrentStarts?: number
+  /**
+   * How {@link LocalBackend.connect} forwards ports (see {@link PortForwarders}). Default `runDir`:
+   * `<dataDir>/run`; the tools default to `/usr/bin`'s.
+   */
+  forwarders?: Partial<Omit<PortForwardersOptions, 'launcher' | 'log' | 'nsenterPath'>>
   log?: (msg: string) => void
 }
 
-/** Options of {@link LocalBackend.exec}. */
+/** Options of {@link LocalBackend.spawn}. */
 export interface LocalExecOptions {
   /** Added to (and overriding) the sandbox's environment. */
   env?: Record<string, string>
@@ -68,8 +91,8 @@ export interface LocalExecOptions {
   stdio?: StdioOptions
 }
 
-/** What {@link LocalBackend.execCommand} returns: an nsenter command line and what to do once it runs. */
-export interface LocalExecCommand {
+/** An nsenter command line into a sandbox, and what to do once it runs. */
+interface LocalExecCommand {
   file: string
   args: string[]
   /** The whole environment to spawn `file` with (host-safe: see `splitHostEnv`). */
@@ -101,6 +124,7 @@ export class LocalBackend implements SessionBackend {
   readonly #cgroups: SandboxCgroups
   readonly #launcher: ProcessLauncher
   readonly #startSlots: StartSlots
+  readonly #forwarders: PortForwarders
   /** bwrap processes this instance started, by sandbox pid 1, so `stop` can wait until they are reaped. */
   readonly #spawned = new Map<number, Promise<ExitStatus | null>>()
   #closed = false
@@ -137,6 +161,13 @@ export class LocalBackend implements SessionBackend {
       launcher.start()
       this.#launcher = launcher
     }
+    this.#forwarders = new PortForwarders({
+      runDir: join(this.#dataDir, 'run'),
+      ...opts.forwarders,
+      nsenterPath: this.#nsenterPath,
+      launcher: this.#launcher,
+      log: this.#log,
+    })
   }
 
   /**
@@ -227,7 +258,8 @@ export class LocalBackend implements SessionBackend {
 
   /**
    * SIGKILLs the sandbox's pid 1 (the kernel then kills every process in its pid namespace) and the outer
-   * bwrap, and resolves once they are gone (and reaped, when this instance spawned them). Idempotent; a
+   * bwrap, and resolves once they are gone (and reaped, when this instance spawned them), with the
+   * session's port forwarders. Idempotent; a
    * malformed handle resolves at once. `purge` then deletes `<dataDir>/sessions/<session>`. Rejects with
    * `backend_failed` if the sandbox is still there after `stopTimeoutMs`.
    */
@@ -239,6 +271,9 @@ export class LocalBackend implements SessionBackend {
     if (!(await waitGone(h.childPid, h.startTime, this.#stopTimeoutMs))) {
       throw new LabgateError('backend_failed', `sandbox of ${h.session} (pid ${h.childPid}) survived SIGKILL`)
     }
+    // The forwarders go once the sandbox has: their connections died with it, and stopping them first
+    // would delay its end.
+    await this.#forwarders.stopSession(h.session)
     // bwrap exits by itself once its child is dead; kill it only if it lingers.
     if (!(await waitGone(h.pid, h.pidStartTime, 50))) {
       signal(h.pid)
@@ -250,29 +285,70 @@ export class LocalBackend implements SessionBackend {
   }
 
   /**
-   * Runs `argv` inside the running sandbox by joining its namespaces with nsenter, as the sandbox's
-   * unprivileged user (uid 1000 inside, the sandbox uid on the host; never host root), in the home (or
-   * `cwd`), with the sandbox's environment plus `opts.env`. The returned process is nsenter; it exits with
-   * the command's status. Throws `backend_failed` when the sandbox is gone or a variable name is invalid.
-   * Variables that steer the dynamic loader or libc (`LD_*`, locale, ...) are set inside the sandbox only,
-   * never on nsenter itself (the sandbox's environment is untrusted; see `splitHostEnv`).
+   * The port's {@link SessionBackend.exec}: a pty opened in labgate whose process is nsenter into the
+   * sandbox (see {@link spawn} for who runs it, where, and with which environment), started by the
+   * launcher. Runs `/bin/bash -l` (else `/bin/sh -l`) by default, with `TERM=xterm-256color` and
+   * `HOME=/home/lab`. `kill` signals what nsenter runs; nsenter exits with it. Throws `unavailable` when the
+   * sandbox is gone, `backend_failed` for an invalid variable name.
    */
-  exec(handle: SandboxHandle, argv: string[], opts: LocalExecOptions = {}): ChildProcess {
-    const cmd = this.execCommand(handle, argv, opts)
+  exec(handle: SandboxHandle, opts: ExecOptions): PtyLike {
+    const cmd = this.#command(handle, opts.argv ?? LOGIN_SHELL, {
+      env: { ...opts.env, TERM: 'xterm-256color', HOME: SANDBOX_HOME },
+    })
+    return openSandboxPty(opts.pty, {
+      launch: async (tty) => {
+        const { file, args, env } = cmd
+        const launched = await this.#launcher.spawnOnTerminal({ file, args, env, tty })
+        cmd.adopt(launched.pid)
+        return launched
+      },
+      adopt: cmd.adopt,
+    })
+  }
+
+  /**
+   * The port's {@link SessionBackend.connect}. A sandbox with its own network namespace is reached through
+   * a forwarder: `socat` in that namespace only, listening on `<runDir>/<session>/<port>.sock` (0600, in a
+   * 0700 directory outside every sandbox), started by the launcher on first use and reused; it goes when
+   * idle, when the sandbox stops or vanishes, and on {@link close}. A sandbox on the host's network is
+   * reached at `127.0.0.1:<port>` directly. Rejects with `unavailable` when the sandbox is gone (checked on
+   * every call), `backend_failed` when the forwarder cannot start.
+   */
+  async connect(handle: SandboxHandle, port: number): Promise<SandboxEndpoint> {
+    const h = parseLocalHandle(handle)
+    if (!h) throw new LabgateError('unavailable', 'the sandbox is not running')
+    return this.#forwarders.endpoint(h, port)
+  }
+
+  /** The forwarders behind {@link connect} (for diagnostics and tests). */
+  get forwarders(): PortForwarders {
+    return this.#forwarders
+  }
+
+  /**
+   * Runs `argv` inside the running sandbox, without a pty, by joining its namespaces with nsenter, as the
+   * sandbox's unprivileged user (uid 1000 inside, the sandbox uid on the host; never host root), in the home
+   * (or `cwd`), with the sandbox's environment plus `opts.env`. The returned process is nsenter, spawned from
+   * labgate's process; it exits with the command's status. Throws `unavailable` when the sandbox is gone,
+   * `backend_failed` when a variable name is invalid. Variables that steer the dynamic loader or libc
+   * (`LD_*`, locale, ...) are set inside the sandbox only, never on nsenter itself (the sandbox's
+   * environment is untrusted; see `splitHostEnv`).
+   */
+  spawn(handle: SandboxHandle, argv: string[], opts: LocalExecOptions = {}): ChildProcess {
+    const cmd = this.#command(handle, argv, opts)
     const child = spawn(cmd.file, cmd.args, { cwd: '/', env: cmd.env, stdio: opts.stdio ?? 'pipe' })
     if (child.pid !== undefined) cmd.adopt(child.pid)
     return child
   }
 
   /**
-   * The command line {@link exec} spawns, for callers that spawn it their own way (a pty): run `file` with
-   * `args` and exactly `env`, with cwd `/`, then call `adopt(pid)` so the process joins the sandbox's cgroup.
-   * Same semantics and errors as {@link exec}; `opts.stdio` is ignored.
+   * The nsenter command line of {@link spawn} and {@link exec}: run `file` with `args` and exactly `env`,
+   * with cwd `/`, then call `adopt(pid)` so the process joins the sandbox's cgroup.
    */
-  execCommand(handle: SandboxHandle, argv: string[], opts: LocalExecOptions = {}): LocalExecCommand {
+  #command(handle: SandboxHandle, argv: string[], opts: LocalExecOptions): LocalExecCommand {
     const h = parseLocalHandle(handle)
     if (!h || !isAliveSync(h.childPid, h.startTime)) {
-      throw new LabgateError('backend_failed', 'the sandbox is not running')
+      throw new LabgateError('unavailable', 'the sandbox is not running')
     }
     if (argv.length === 0) throw new LabgateError('backend_failed', 'exec needs a command')
     const { host, inner } = splitHostEnv({ ...sandboxEnvOf(h.childPid, h.session), ...opts.env })
@@ -288,33 +364,14 @@ export class LocalBackend implements SessionBackend {
     }
   }
 
-  /** What starts this backend's sandboxes and shells (for other host processes of sessions, too). */
-  get launcher(): ProcessLauncher {
-    return this.#launcher
-  }
-
   /**
-   * Starts `cmd` (from {@link execCommand}) through the backend's launcher, with the pty slave at `tty` as
-   * its stdin, stdout, stderr and controlling terminal, and puts it into the sandbox's cgroup. Rejects with
-   * `backend_failed` when it cannot be started.
-   */
-  async launchOnTerminal(cmd: LocalExecCommand, tty: string): Promise<LaunchedProcess> {
-    const launched = await this.#launcher.spawnOnTerminal({
-      file: cmd.file,
-      args: cmd.args,
-      env: cmd.env,
-      tty,
-    })
-    cmd.adopt(launched.pid)
-    return launched
-  }
-
-  /**
-   * Stops accepting `start` and closes the launcher. Sandboxes keep running; observe, stop and exec keep
-   * working (the launcher starts again when a terminal needs it).
+   * Stops accepting `start`, stops every port forwarder and closes the launcher. Sandboxes keep running;
+   * observe, stop, exec and spawn keep working (the launcher starts again when a terminal needs it);
+   * connect rejects with `backend_failed`.
    */
   async close(): Promise<void> {
     this.#closed = true
+    await this.#forwarders.close()
     await this.#launcher.close()
   }
 

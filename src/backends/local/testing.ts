@@ -9,7 +9,7 @@ export function runIn(
   script: string,
   opts: LocalExecOptions = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = backend.exec(handle, ['/bin/sh', '-c', script], opts)
+  const child = backend.spawn(handle, ['/bin/sh', '-c', script], opts)
   let stdout = ''
   let stderr = ''
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d))

@@ -2,9 +2,8 @@ import { closeSync } from 'node:fs'
 import { constants } from 'node:os'
 import tty from 'node:tty'
 import * as nodePty from 'node-pty'
-import type { LaunchedProcess } from '../backends/local/launcher/launcher.js'
-import type { PtyLike } from './terminal-manager.js'
-import type { TerminalSize } from './protocol.js'
+import type { PtyLike, PtySize } from '../backend.js'
+import type { LaunchedProcess } from './launcher/launcher.js'
 
 /** The parts of node-pty's native module used here: `openpty(3)` and `TIOCSWINSZ`. No fork. */
 interface NativePty {
@@ -24,6 +23,11 @@ export interface HostPtyOptions {
   kill(pid: number, signal: string): void
 }
 
+/** A {@link PtyLike} with the pid of the launched process (-1 until it runs). */
+export interface HostPty extends PtyLike {
+  readonly pid: number
+}
+
 /**
  * A terminal whose pty is opened in this process while its shell is started elsewhere (by a launcher, off
  * this event loop). The master side stays here: output, input and resizes never leave this process. The
@@ -31,7 +35,7 @@ export interface HostPtyOptions {
  * waits in the pty. When the launch fails, the reason is shown in the terminal and it exits with status 1.
  * Exit is reported once the shell has been reaped and its output drained (at most {@link DRAIN_MS} later).
  */
-export function openHostPty(size: TerminalSize, opts: HostPtyOptions): PtyLike {
+export function openHostPty(size: PtySize, opts: HostPtyOptions): HostPty {
   const pair = native.open(size.cols, size.rows)
   const master = new tty.ReadStream(pair.master)
   const dataListeners: ((data: Buffer) => void)[] = []

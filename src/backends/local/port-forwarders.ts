@@ -1,13 +1,14 @@
 import { constants, statSync } from 'node:fs'
 import { chmod, lstat, mkdir, open, readFile, rm, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { LocalHandle } from '../backends/local/handle.js'
-import { DirectLauncher } from '../backends/local/launcher/direct-launcher.js'
-import type { LaunchedProcess, ProcessLauncher } from '../backends/local/launcher/launcher.js'
-import { isAlive } from '../backends/local/proc.js'
+import { LabgateError } from '../../domain/errors.js'
+import type { SandboxEndpoint } from '../backend.js'
+import type { LocalHandle } from './handle.js'
+import type { LaunchedProcess, ProcessLauncher } from './launcher/launcher.js'
+import { isAlive } from './proc.js'
 
-/** Options of {@link SandboxForwarders}; only `runDir` is required. */
-export interface SandboxForwardersOptions {
+/** Options of {@link PortForwarders}; `runDir` and `launcher` are required. */
+export interface PortForwardersOptions {
   /**
    * Where forwarder sockets live: `<runDir>/<session>/<port>.sock`. Created 0700 and owned by labgate; it
    * must not be visible in any sandbox (the local backend never mounts the data directory, so
@@ -29,9 +30,9 @@ export interface SandboxForwardersOptions {
   sweepIntervalMs?: number
   /**
    * What starts the forwarders: the local backend's launcher, so that no fork blocks labgate's event loop
-   * and a forwarder gets only its own descriptors. Default: a `DirectLauncher` (spawns from this process).
+   * and a forwarder gets only its own descriptors.
    */
-  launcher?: ProcessLauncher
+  launcher: ProcessLauncher
   log?: (msg: string) => void
 }
 
@@ -55,12 +56,8 @@ interface Forwarder {
 }
 
 /** Thrown when a sandbox's holder is gone (or its pid now belongs to another process). */
-export class SandboxGoneError extends Error {
-  constructor(session: string) {
-    super(`the sandbox of ${session} is not running`)
-    this.name = 'SandboxGoneError'
-  }
-}
+const sandboxGone = (session: string) =>
+  new LabgateError('unavailable', `the sandbox of ${session} is not running`)
 
 /** The longest path a unix socket address can hold on Linux (108 bytes with the terminating NUL). */
 const MAX_SOCKET_PATH = 107
@@ -70,18 +67,18 @@ const OWN_NETNS = statSync('/proc/self/ns/net')
 /**
  * Opens the network namespace of the sandbox whose holder is `h.childPid`, after checking that the pid is
  * still that holder (its start time matches `h.startTime`, checked again once the file is open, so a
- * reused pid is never entered). Throws {@link SandboxGoneError} when it is gone. The caller closes `file`.
+ * reused pid is never entered). Throws `LabgateError('unavailable')` when it is gone. The caller closes `file`.
  */
 export async function openSandboxNetns(h: LocalHandle): Promise<SandboxNetns> {
-  if (!(await isAlive(h.childPid, h.startTime))) throw new SandboxGoneError(h.session)
+  if (!(await isAlive(h.childPid, h.startTime))) throw sandboxGone(h.session)
   let file: FileHandle
   try {
     file = await open(`/proc/${h.childPid}/ns/net`, constants.O_RDONLY)
   } catch {
-    throw new SandboxGoneError(h.session)
+    throw sandboxGone(h.session)
   }
   try {
-    if (!(await isAlive(h.childPid, h.startTime))) throw new SandboxGoneError(h.session)
+    if (!(await isAlive(h.childPid, h.startTime))) throw sandboxGone(h.session)
     const st = await file.stat()
     return { file, shared: st.ino === OWN_NETNS.ino && st.dev === OWN_NETNS.dev }
   } catch (e) {
@@ -99,19 +96,37 @@ export async function openSandboxNetns(h: LocalHandle): Promise<SandboxNetns> {
  * use, stop with {@link stopSession}, when idle, or when their sandbox has gone, and die with labgate
  * (parent-death signal).
  */
-export class SandboxForwarders {
-  readonly #o: SandboxForwardersOptions
+export class PortForwarders {
+  readonly #o: PortForwardersOptions
   readonly #asRoot = process.getuid?.() === 0
   readonly #forwarders = new Map<string, Forwarder>()
   readonly #launcher: ProcessLauncher
   readonly #sweeper: NodeJS.Timeout
   #closed = false
 
-  constructor(o: SandboxForwardersOptions) {
+  constructor(o: PortForwardersOptions) {
     this.#o = o
-    this.#launcher = o.launcher ?? new DirectLauncher()
+    this.#launcher = o.launcher
     this.#sweeper = setInterval(() => void this.#sweep(), o.sweepIntervalMs ?? 60_000)
     this.#sweeper.unref()
+  }
+
+  /**
+   * Where `127.0.0.1:<port>` in the sandbox of `h` is dialed: that address itself for a sandbox on the
+   * host's network, else the socket of its forwarder, started when none runs. Checks on every call that
+   * the sandbox still runs. Throws `LabgateError('unavailable')` when it is gone, `backend_failed` when the
+   * forwarder cannot start.
+   */
+  async endpoint(h: LocalHandle, port: number): Promise<SandboxEndpoint> {
+    const running = this.running(h, port)
+    if (running && (await isAlive(h.childPid, h.startTime))) return { socketPath: running }
+    const ns = await openSandboxNetns(h)
+    try {
+      if (ns.shared) return { host: '127.0.0.1', port }
+      return { socketPath: await this.socketFor(h, port) }
+    } finally {
+      await ns.file.close()
+    }
   }
 
   /**
@@ -128,10 +143,10 @@ export class SandboxForwarders {
   /**
    * The socket that reaches `127.0.0.1:<port>` in the sandbox of `h`, starting its forwarder in the
    * sandbox's network namespace if none runs for that holder. Concurrent calls share one start. Throws
-   * {@link SandboxGoneError} when the holder is gone, an Error when the forwarder cannot start.
+   * `LabgateError('unavailable')` when the holder is gone, `backend_failed` when the forwarder cannot start.
    */
   async socketFor(h: LocalHandle, port: number): Promise<string> {
-    if (this.#closed) throw new Error('the app forwarders are closed')
+    if (this.#closed) throw new LabgateError('backend_failed', 'the port forwarders are closed')
     const key = keyOf(h.session, port)
     for (let current = this.#forwarders.get(key); current; current = this.#forwarders.get(key)) {
       if (!current.exited && sameHolder(current, h)) {
@@ -143,7 +158,10 @@ export class SandboxForwarders {
     }
     const socketPath = join(this.#o.runDir, h.session, `${port}.sock`)
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-      throw new Error(`forwarder socket path too long for a unix socket: ${socketPath}`)
+      throw new LabgateError(
+        'backend_failed',
+        `forwarder socket path too long for a unix socket: ${socketPath}`,
+      )
     }
     const f: Forwarder = {
       session: h.session,
@@ -212,8 +230,11 @@ export class SandboxForwarders {
         owner: { pid: h.childPid, startTime: h.startTime },
       })
     } catch (e) {
-      if (!(await isAlive(h.childPid, h.startTime))) throw new SandboxGoneError(h.session)
-      throw new Error(`forwarder for ${f.session} port ${f.port} did not start: ${(e as Error).message}`)
+      if (!(await isAlive(h.childPid, h.startTime))) throw sandboxGone(h.session)
+      throw new LabgateError(
+        'backend_failed',
+        `forwarder for ${f.session} port ${f.port} did not start: ${(e as Error).message}`,
+      )
     }
     f.child = child
     const exited = child.exit.then(() => {
@@ -226,7 +247,10 @@ export class SandboxForwarders {
     if (!(await waitForSocket(f.socketPath, exited, 5000))) {
       killGroup(child.pid, 'SIGKILL')
       const stderr = (await readFile(stderrFile, 'utf8').catch(() => '')).slice(0, 4096).trim()
-      throw new Error(`forwarder for ${f.session} port ${f.port} did not start${stderr ? `: ${stderr}` : ''}`)
+      throw new LabgateError(
+        'backend_failed',
+        `forwarder for ${f.session} port ${f.port} did not start${stderr ? `: ${stderr}` : ''}`,
+      )
     }
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { DirectLauncher } from '../backends/local/launcher/direct-launcher.js'
-import { HelperLauncher } from '../backends/local/launcher/helper-launcher.js'
-import { until } from '../backends/local/launcher/launcher.conformance.js'
+import { DirectLauncher } from './launcher/direct-launcher.js'
+import { HelperLauncher } from './launcher/helper-launcher.js'
+import { until } from './launcher/launcher.conformance.js'
 import { openHostPty } from './host-pty.js'
 
 const launcher = new DirectLauncher()
