@@ -10,7 +10,7 @@ import WebSocket from 'ws'
 import { SESSION_ENDED } from '../../src/main/gateway-setup.js'
 import type { Session } from '../../src/store/rows.js'
 import { PONG, exitFrame } from '../../src/terminals/protocol.js'
-import type { PtyLike } from '../../src/terminals/terminal-manager.js'
+import type { PtyLike } from '../../src/backends/backend.js'
 import { TerminalManager } from '../../src/terminals/terminal-manager.js'
 import { attachTerminalSockets, type TerminalSockets } from '../../src/terminals/terminal-socket.js'
 import {
@@ -148,10 +148,12 @@ describe('the dashboard terminal link, against the terminal socket server', () =
   const session = 'lab-w01-s001'
   const ptys: FakePty[] = []
   const terminals = new TerminalManager({
-    spawnShell: () => {
-      const pty = new FakePty()
-      ptys.push(pty)
-      return pty
+    backend: {
+      exec: () => {
+        const pty = new FakePty()
+        ptys.push(pty)
+        return pty
+      },
     },
     killGraceMs: 50,
   })
