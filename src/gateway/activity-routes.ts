@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { parseJsonBody } from '../api/body.js'
-import type { ApiContext } from '../api/context.js'
-import { badRequest, forbidden } from '../domain/errors.js'
+import { parseJsonBody } from '../http/body.js'
+import type { ApiContext } from '../http/context.js'
+import { badRequest } from '../domain/errors.js'
+import { requireXRequestedWith } from '../http/csrf.js'
 import { gatewayAccess } from './access.js'
 import { ACTIVITY_KINDS, activityView, type ActivityKind, type ActivityTracker } from './activity.js'
 
@@ -20,9 +21,7 @@ export function activityRoutes(app: FastifyInstance, ctx: ApiContext, tracker: A
     })
     app.post(path, async (req, reply) => {
       const access = await gatewayAccess(ctx, req.headers, nameOf(req))
-      if (!req.headers['x-requested-with']) {
-        throw forbidden('Requests from the browser must send an X-Requested-With header')
-      }
+      requireXRequestedWith(req)
       const kind = kindOf(req.body)
       if (access.session.owner === access.userId) tracker.touch(access.session.name, kind)
       return reply.status(204).send()

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Authenticator } from '../api/authenticator.js'
+import type { Authenticator } from '../http/authenticator.js'
 import { getClient, registerClient } from '../auth/clients.js'
 import { GrantManager } from '../auth/grant-manager.js'
 import { ensureRobot, type RobotCredentials } from '../auth/provision.js'
@@ -64,6 +64,11 @@ export async function setUpAuth(o: {
         { expiresIn: ttlSeconds },
       )
       return token.value
+    },
+    async browserLogout(cookie) {
+      const found = await grants.findToken(cookie)
+      // Only the portal's own sign-in tokens: a cookie holding some other credential is just dropped.
+      if (found && found.client.id === PORTAL_CLIENT_ID) await grants.revokeUserSession(found.userSession.id)
     },
     async browserSession(cookie) {
       const who = await cache.authenticateBearer(cookie)

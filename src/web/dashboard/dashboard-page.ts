@@ -1,4 +1,4 @@
-import { html, raw } from '../html.js'
+import { html, raw } from '../../http/html.js'
 import type { InstructionsPage } from './instructions-service.js'
 
 export interface DashboardView {
