@@ -15,6 +15,7 @@ import { AUTH_COOKIE, isSecure, serializeCookie } from '../../http/cookies.js'
 import { checkIndexUrl, sessionDeletedUrl } from '../../http/index-url.js'
 import { iso, presentSchedule } from '../../http/present-schedule.js'
 import { queryOne } from '../../http/query.js'
+import { sessionUrl } from '../../http/session-url.js'
 import { endpoint, type EndpointSpec } from '../endpoint.js'
 
 const PREFIXES = ['/workshops/session', '/session']
@@ -62,14 +63,12 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   })
 
+  // `url` is the session's own base URL, where `config/<type>?token=<password>` is served.
   op('config', {
     methods: ['GET'],
     run: async (req, _r, actor) => {
       const s = await load(req.params, actor)
-      return {
-        url: `${ctx.portalUrl}/workshops/session/${s.name}/`,
-        password: deps.secrets.configPassword(s),
-      }
+      return { url: sessionUrl(ctx, s.name), password: deps.secrets.configPassword(s) }
     },
   })
 
