@@ -24,6 +24,8 @@ npx tsc -p tsconfig.json --noEmit || status=1
 # The dashboard's browser modules: their own project (DOM, no Node types).
 npx tsc -p tsconfig.web.json || status=1
 npm run --silent lint || status=1
+# The layering: allowed import directions, adapters behind their ports, no cycles (docs/architecture.md).
+node scripts/check-layers.mjs || status=1
 rm -f .vitest-results.json
 npx vitest run "$@" || status=1
 node -e '

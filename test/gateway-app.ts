@@ -4,8 +4,8 @@
  * that the server does not wire yet. Same body handling and error rendering as the real server.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { ApiContext } from '../src/api/context.js'
-import { errorHandler } from '../src/api/http-errors.js'
+import type { ApiContext } from '../src/http/context.js'
+import { errorHandler } from '../src/http/errors.js'
 import { GATEWAY_COOKIE } from '../src/gateway/access.js'
 import { SessionClients } from '../src/gateway/session-client.js'
 import { setUpAuth } from '../src/main/auth-setup.js'

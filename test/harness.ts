@@ -37,6 +37,8 @@ export interface PortalSpec {
   ingressesFor?: Record<string, { name: string; port: number }[]>
   /** `spec.portal.registration`. */
   registration?: { type?: 'one-step' | 'anonymous'; enabled?: boolean }
+  /** `spec.labgate.gateway.domain`: host routing of sessions under this domain. */
+  sessionDomain?: string
 }
 
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
@@ -84,6 +86,7 @@ export function writePortal(dir: string, p: PortalSpec): string {
     '  labgate:',
     `    backend: ${p.backend ?? 'local'}`,
     ...(p.allowedOrigins ? ['    index:', `      allowedOrigins: ${JSON.stringify(p.allowedOrigins)}`] : []),
+    ...(p.sessionDomain ? ['    gateway:', `      domain: ${JSON.stringify(p.sessionDomain)}`] : []),
     '  workshops:',
   ]
   for (const w of p.workshops) {

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
-import type { Actor } from '../broker/actor.js'
+import { isRobot, type Actor } from '../broker/actor.js'
 import { forbidden, methodNotAllowed } from '../domain/errors.js'
-import { actorOf, type ApiContext } from './context.js'
+import { actorOf, type ApiContext } from '../http/context.js'
+import { requireXRequestedWith } from '../http/csrf.js'
+import { educatesSlashStatus, redirectToSlash } from '../http/trailing-slash.js'
 
 const ALL: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']
 
@@ -33,27 +35,17 @@ export function endpoint(app: FastifyInstance, ctx: ApiContext, spec: EndpointSp
         if (!spec.methods.includes(req.method as 'GET' | 'POST')) {
           throw methodNotAllowed(req.method)
         }
-        if (spec.changesState && actor?.via === 'cookie' && !req.headers['x-requested-with']) {
-          throw forbidden('Requests from the browser must send an X-Requested-With header')
-        }
+        if (spec.changesState && actor?.via === 'cookie') requireXRequestedWith(req)
         return spec.handler(req, reply, actor)
       },
     })
-    app.route({
-      method: ALL,
-      url: path.slice(0, -1),
-      handler: async (req, reply) => {
-        const q = req.url.indexOf('?')
-        const target = (q < 0 ? req.url : req.url.slice(0, q)) + '/' + (q < 0 ? '' : req.url.slice(q))
-        return reply.redirect(target, req.method === 'GET' || req.method === 'HEAD' ? 301 : 308)
-      },
-    })
+    redirectToSlash(app, path, { methods: ALL, status: educatesSlashStatus })
   }
 }
 
 async function requireActor(ctx: ApiContext, req: FastifyRequest, access: 'robot' | 'user'): Promise<Actor> {
   const actor = await actorOf(ctx, req)
   if (!actor) throw forbidden()
-  if (access === 'robot' && actor.kind !== 'robot') throw forbidden()
+  if (access === 'robot' && !isRobot(actor)) throw forbidden()
   return actor
 }

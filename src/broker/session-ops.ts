@@ -1,30 +1,8 @@
-import { badRequest, forbidden, notFound } from '../domain/errors.js'
-import { VISIBLE, extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
+import { badRequest } from '../domain/errors.js'
+import { extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
 import { sessionEvent } from '../events/session-event.js'
 import type { Session } from '../store/rows.js'
-import type { Actor } from './actor.js'
-import { assertSessionAccess } from './actor.js'
 import type { BrokerDeps } from './deps.js'
-
-/**
- * Loads a session for one of the session endpoints and checks the caller may use it. Throws not_found
- * for a session that does not exist or is STOPPED (Educates: 404), forbidden for anyone but the owner,
- * staff or a robot.
- */
-export async function loadSessionFor(deps: BrokerDeps, name: string, actor: Actor | null): Promise<Session> {
-  const s = await deps.store.getSession(name)
-  if (!s || !VISIBLE.includes(s.state) || s.portal !== deps.portal.name) {
-    assertAnyone(actor)
-    throw notFound('Session does not exist')
-  }
-  assertSessionAccess(actor, s)
-  return s
-}
-
-function assertAnyone(actor: Actor | null) {
-  // The auth check comes before the existence check: an anonymous caller learns nothing.
-  if (!actor) throw forbidden()
-}
 
 /** The schedule of a session as Educates shows it. */
 export async function sessionSchedule(

@@ -1,5 +1,5 @@
 /**
- * Typed errors with a code. Use cases throw these; one table (`src/api/http-errors.ts`) maps codes to HTTP.
+ * Typed errors with a code. Use cases throw these; one table (`src/http/errors.ts`) maps codes to HTTP.
  * Anything else that escapes a handler is a bug: it is logged and answered with a generic 500.
  */
 export type ErrorCode =

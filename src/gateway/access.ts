@@ -1,9 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { ApiContext } from '../api/context.js'
-import { AUTH_COOKIE, cookieFrom } from '../api/context.js'
-import { VISIBLE, hasEnded, isSafeName } from '../domain/index.js'
+import { loadSession } from '../broker/load-session.js'
+import { mayEnterSession } from '../broker/policies.js'
+import { HOLDS_CAPACITY, VISIBLE } from '../domain/session-states.js'
 import type { UserKind } from '../domain/types.js'
 import { forbidden, notFound } from '../domain/errors.js'
+import { bearerToken } from '../http/bearer.js'
+import type { ApiContext } from '../http/context.js'
+import { AUTH_COOKIE, cookieFrom } from '../http/cookies.js'
 import type { Session } from '../store/rows.js'
 
 /** The cookie that holds a session-scoped gateway credential (one per session: path- or host-scoped). */
@@ -16,12 +19,34 @@ export interface GatewayAccess {
   kind: UserKind
 }
 
+/** Why the gateway refused: no credential for this session (`forbidden`) or no such live session. */
+export type GatewayRefusal = 'forbidden' | 'not_found'
+
 /**
  * Decides whether a request (HTTP or a WebSocket upgrade: only its headers are needed) may use session
- * `name` through the gateway. Allowed: the owner with that session's own gateway cookie (a cookie for
- * another session never works), and staff signed in to the portal (cookie or bearer token).
- * Throws forbidden when there is no such credential, not_found when the session does not exist or has
- * stopped (STOPPED, or STOPPING unless `allowStopping`).
+ * `name` through the gateway. Allowed (see `mayEnterSession`): the owner with that session's own gateway
+ * cookie (a cookie for another session never works), and staff signed in to the portal (cookie or bearer
+ * token). Refused with `forbidden` when there is no such credential (checked first), `not_found` when the
+ * session does not exist here or has ended (STOPPED, or STOPPING unless `allowStopping`), `forbidden` for
+ * anyone else. Never throws for a refusal.
+ */
+export async function checkGatewayAccess(
+  ctx: ApiContext,
+  headers: IncomingHttpHeaders,
+  name: string,
+  opts: { allowStopping?: boolean } = {},
+): Promise<GatewayAccess | { refused: GatewayRefusal }> {
+  const who = await gatewayUser(ctx, headers, name)
+  if (!who) return { refused: 'forbidden' }
+  const session = await loadSession(ctx.deps, name, opts.allowStopping ? VISIBLE : HOLDS_CAPACITY)
+  if (!session) return { refused: 'not_found' }
+  if (!mayEnterSession(who, session)) return { refused: 'forbidden' }
+  return { session, userId: who.userId, kind: who.kind }
+}
+
+/**
+ * {@link checkGatewayAccess} for routes that let the error table answer: throws forbidden (a bare 403) or
+ * not_found (`Session does not exist`) instead of returning the refusal.
  */
 export async function gatewayAccess(
   ctx: ApiContext,
@@ -29,17 +54,10 @@ export async function gatewayAccess(
   name: string,
   opts: { allowStopping?: boolean } = {},
 ): Promise<GatewayAccess> {
-  const who = await gatewayUser(ctx, headers, name)
-  if (!who) throw forbidden()
-  const session = isSafeName(name) ? await ctx.deps.store.getSession(name) : null
-  const live =
-    session &&
-    session.portal === ctx.deps.portal.name &&
-    VISIBLE.includes(session.state) &&
-    (opts.allowStopping || !hasEnded(session.state))
-  if (!session || !live) throw notFound('Session does not exist')
-  if (who.kind !== 'staff' && session.owner !== who.userId) throw forbidden()
-  return { session, userId: who.userId, kind: who.kind }
+  const access = await checkGatewayAccess(ctx, headers, name, opts)
+  if ('refused' in access)
+    throw access.refused === 'forbidden' ? forbidden() : notFound('Session does not exist')
+  return access
 }
 
 async function gatewayUser(
@@ -54,7 +72,7 @@ async function gatewayUser(
       return { userId: who.userId, kind: (await ctx.deps.store.getUser(who.userId))?.kind ?? 'anonymous' }
   }
   // Staff need no session cookie: their portal sign-in (cookie or bearer) is enough.
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1]
+  const bearer = bearerToken(headers.authorization)
   const portal = bearer ? await ctx.auth.bearer(bearer) : await browser(ctx, headers)
   if (!portal) return null
   const user = await ctx.deps.store.getUser(portal.userId)

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { parseJsonBody } from '../api/body.js'
-import type { ApiContext } from '../api/context.js'
-import { badRequest, forbidden } from '../domain/errors.js'
+import { z } from 'zod'
+import { parseJsonBody } from '../http/body.js'
+import type { ApiContext } from '../http/context.js'
+import { requireXRequestedWith } from '../http/csrf.js'
+import { parseWith } from '../http/validate.js'
 import { gatewayAccess } from './access.js'
 import { ACTIVITY_KINDS, activityView, type ActivityKind, type ActivityTracker } from './activity.js'
 
@@ -20,9 +22,7 @@ export function activityRoutes(app: FastifyInstance, ctx: ApiContext, tracker: A
     })
     app.post(path, async (req, reply) => {
       const access = await gatewayAccess(ctx, req.headers, nameOf(req))
-      if (!req.headers['x-requested-with']) {
-        throw forbidden('Requests from the browser must send an X-Requested-With header')
-      }
+      requireXRequestedWith(req)
       const kind = kindOf(req.body)
       if (access.session.owner === access.userId) tracker.touch(access.session.name, kind)
       return reply.status(204).send()
@@ -32,11 +32,16 @@ export function activityRoutes(app: FastifyInstance, ctx: ApiContext, tracker: A
 
 const nameOf = (req: FastifyRequest) => (req.params as { name: string }).name
 
+/** The POST's body, `{"kind": "keystroke" | "view"}`, with one message for every other shape. */
+const ACTIVITY_BODY = (() => {
+  const message = `Expected a JSON body {"kind": ${ACTIVITY_KINDS.map((k) => `"${k}"`).join(' | ')}}`
+  const errorMap = () => ({ message })
+  return z.object(
+    { kind: z.enum(ACTIVITY_KINDS as [ActivityKind, ...ActivityKind[]], { errorMap }) },
+    { errorMap },
+  )
+})()
+
 function kindOf(body: unknown): ActivityKind {
-  const parsed = typeof body === 'string' ? parseJsonBody(body) : body
-  const kind = (parsed as { kind?: unknown } | undefined)?.kind
-  if (typeof kind === 'string' && (ACTIVITY_KINDS as readonly string[]).includes(kind)) {
-    return kind as ActivityKind
-  }
-  throw badRequest(`Expected a JSON body {"kind": ${ACTIVITY_KINDS.map((k) => `"${k}"`).join(' | ')}}`)
+  return parseWith(ACTIVITY_BODY, typeof body === 'string' ? parseJsonBody(body) : body).kind
 }

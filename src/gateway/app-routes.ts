@@ -1,14 +1,14 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ApiContext } from '../api/context.js'
-import { STATUS } from '../api/http-errors.js'
+import type { ApiContext } from '../http/context.js'
+import { STATUS } from '../http/errors.js'
 import { LabgateError, notFound, payloadTooLarge } from '../domain/errors.js'
 import { isSafeName } from '../domain/index.js'
 import type { Session } from '../store/rows.js'
 import { gatewayAccess, type GatewayAccess } from './access.js'
 import { AppUnavailableError, rejectUpgrade, type AppProxy, type ProxyTarget } from './app-proxy.js'
-import { rewriteSessionHost, sessionBasePath } from './session-url.js'
+import { rewriteSessionHost, sessionBasePath } from '../http/session-url.js'
 
 const INGRESS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 

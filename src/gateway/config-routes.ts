@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ApiContext } from '../api/context.js'
-import { queryOne } from '../api/query.js'
+import { environmentOf } from '../broker/environment-lookup.js'
+import { loadSession } from '../broker/load-session.js'
 import { sessionEnvironment } from '../broker/session-env.js'
-import { hasEnded, isSafeName } from '../domain/index.js'
 import { forbidden, notFound } from '../domain/errors.js'
-import { instructionVariables } from '../instructions/variables.js'
+import { HOLDS_CAPACITY } from '../domain/session-states.js'
+import { sessionVariables } from '../domain/session-variables.js'
+import type { ApiContext } from '../http/context.js'
+import { queryOne } from '../http/query.js'
+import { sessionUrl } from '../http/session-url.js'
 import type { Environment, Session } from '../store/rows.js'
-import { sessionUrl } from './session-url.js'
 import type { SessionSshKeys } from './ssh-keys.js'
 
 /** The config types a session serves, in Educates' names. */
@@ -33,9 +35,15 @@ export function configRoutes(app: FastifyInstance, ctx: ApiContext, o: { sshKeys
     void reply.header('cache-control', 'no-store')
     switch (type) {
       case 'environment':
-        return json(reply, sessionEnvironment(s, (await environmentOf(ctx, s)).settings, ctx.deps.secrets))
-      case 'variables':
-        return json(reply, await variablesOf(ctx, s))
+        return json(
+          reply,
+          sessionEnvironment(s, (await requireEnvironment(ctx, s)).settings, ctx.deps.secrets),
+        )
+      case 'variables': {
+        const { settings } = await requireEnvironment(ctx, s)
+        const password = ctx.deps.secrets.configPassword(s)
+        return json(reply, sessionVariables(s, settings, password, sessionUrl(ctx, s.name)))
+      }
       case 'kubeconfig':
         throw notFound(NO_KUBECONFIG)
       case 'id_rsa':
@@ -50,34 +58,23 @@ export function configRoutes(app: FastifyInstance, ctx: ApiContext, o: { sshKeys
   app.get('/sessions/:name/workshop/config/:type', handler)
 }
 
-/** Checks the token's shape, then the session, then the token itself; see {@link configRoutes}. */
+/**
+ * Checks the token's shape, then that the session exists here, then the token itself, then that the
+ * session still holds its place (a stopping session's config is gone); see {@link configRoutes}.
+ */
 async function authorizedSession(ctx: ApiContext, name: string, token: string | undefined): Promise<Session> {
   if (token === undefined || !TOKEN_SHAPE.test(token)) throw forbidden()
-  const s = isSafeName(name) ? await ctx.deps.store.getSession(name) : null
-  if (!s || s.portal !== ctx.deps.portal.name) throw notFound('Session does not exist')
+  const s = await loadSession(ctx.deps, name)
+  if (!s) throw notFound('Session does not exist')
   if (!ctx.deps.secrets.checkConfigPassword(s, token)) throw forbidden()
-  if (hasEnded(s.state)) throw notFound('Session does not exist')
+  if (!HOLDS_CAPACITY.includes(s.state)) throw notFound('Session does not exist')
   return s
 }
 
-async function environmentOf(ctx: ApiContext, s: Session): Promise<Environment> {
-  const env = await ctx.deps.store.getEnvironment(s.environment)
+async function requireEnvironment(ctx: ApiContext, s: Session): Promise<Environment> {
+  const env = await environmentOf(ctx.deps, s)
   if (!env) throw notFound('Session does not exist')
   return env
-}
-
-async function variablesOf(ctx: ApiContext, s: Session): Promise<Record<string, string>> {
-  const { settings } = await environmentOf(ctx, s)
-  return instructionVariables({
-    sessionName: s.name,
-    environmentName: s.environment,
-    workshopName: s.workshop,
-    portalName: s.portal,
-    configPassword: ctx.deps.secrets.configPassword(s),
-    sessionUrl: sessionUrl(ctx, s.name),
-    params: s.params,
-    workshopEnv: [...settings.workshop.env, ...settings.env],
-  })
 }
 
 const json = (reply: FastifyReply, body: Record<string, string>) =>

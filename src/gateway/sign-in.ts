@@ -8,15 +8,16 @@
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { canonicalRedirect } from '../api/canonical-host.js'
-import { readCookie, type ApiContext } from '../api/context.js'
+import { canonicalRedirect } from '../http/canonical-host.js'
+import type { ApiContext } from '../http/context.js'
+import { isSecure, readCookie, serializeCookie } from '../http/cookies.js'
 import { OAuthError } from '../auth/oauth-errors.js'
 import { constantTimeEqual, randomToken } from '../auth/secrets.js'
 import { isSafeName } from '../domain/index.js'
-import { messagePage } from '../web/message-page.js'
+import { messagePage } from '../http/message-page.js'
 import { GATEWAY_COOKIE } from './access.js'
 import { SESSION_SCOPE, sessionClientId, type SessionClients } from './session-client.js'
-import { sessionBasePath, sessionUrl } from './session-url.js'
+import { sessionBasePath, sessionUrl } from '../http/session-url.js'
 
 /** The short-lived cookie that carries `state` and the PKCE verifier from the start to the callback. */
 export const SIGN_IN_COOKIE = 'labgate_signin'
@@ -138,7 +139,11 @@ export class SessionSignIn {
 
   /** A `Set-Cookie` value scoped to the session's `path` (`Secure` behind https). */
   #cookie(name: string, value: string, path: string, maxAge: number): string {
-    const secure = this.deps.ctx.portalUrl.startsWith('https:') ? '; Secure' : ''
-    return `${name}=${value}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`
+    return serializeCookie(name, value, {
+      path,
+      sameSite: 'Lax',
+      maxAge,
+      secure: isSecure(this.deps.ctx.portalUrl),
+    })
   }
 }

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../web/html.js'
+import { escapeHtml } from '../escape-html.js'
 import { isMapping, parseYaml } from './parse-yaml.js'
 import { absoluteHttpUrl } from './safe-url.js'
 import { interpolate } from './variables.js'

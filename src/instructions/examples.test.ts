@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load-config.js'
 import { loadWorkshopContent } from './load-content.js'
 import { renderInstructions } from './render.js'
 import { expectSafeHtml, startTags } from './testing.js'
-import { instructionVariables } from './variables.js'
+import { instructionVariables } from '../domain/session-variables.js'
 
 const portalDir = fileURLToPath(new URL('../../examples/portal/', import.meta.url))
 

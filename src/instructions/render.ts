@@ -1,5 +1,5 @@
 import { notFound } from '../domain/errors.js'
-import { escapeHtml } from '../web/html.js'
+import { escapeHtml } from '../escape-html.js'
 import type { WorkshopContent } from './load-content.js'
 import { renderMarkdown } from './markdown.js'
 import { interpolate } from './variables.js'

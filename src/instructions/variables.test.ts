@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { hasVariableReference, instructionVariables, interpolate } from './variables.js'
+import { instructionVariables } from '../domain/session-variables.js'
+import { hasVariableReference, interpolate } from './variables.js'
 
 const input = {
   sessionName: 'labgate-sample-w01-s001',

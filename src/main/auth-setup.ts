@@ -1,4 +1,4 @@
-import type { Authenticator } from '../api/authenticator.js'
+import type { Authenticator } from '../http/authenticator.js'
 import { registerClient } from '../auth/clients.js'
 import { GrantManager } from '../auth/grant-manager.js'
 import { ensureRobot, type RobotCredentials } from '../auth/provision.js'
@@ -57,6 +57,12 @@ export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer;
         { expiresIn: ttlSeconds },
       )
       return token.value
+    },
+    async browserLogout(cookie) {
+      const found = await grants.findToken(cookie)
+      // Only the portal's own sign-in tokens: a cookie holding some other credential is just dropped.
+      // Its whole user sign-in ends: the client sign-ins made through it (dashboards, apps) end with it.
+      if (found && found.client.id === PORTAL_CLIENT_ID) await grants.revokeUserSignIn(found.userSignIn.id)
     },
     async browserSession(cookie) {
       const who = await cache.authenticateBearer(cookie)

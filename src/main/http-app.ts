@@ -1,15 +1,15 @@
 import cors from '@fastify/cors'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { ApiContext } from '../api/context.js'
+import type { ApiContext } from '../http/context.js'
 import { catalogRoutes } from '../api/educates/catalog-routes.js'
 import { environmentRoutes } from '../api/educates/environment-routes.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { sessionRoutes } from '../api/educates/session-routes.js'
 import { userRoutes } from '../api/educates/user-routes.js'
-import { errorHandler } from '../api/http-errors.js'
+import { errorHandler } from '../http/errors.js'
 import type { SessionSignIn } from '../gateway/sign-in.js'
 import { homeRoute } from '../web/portal/home.js'
-import { rewriteSessionHost } from '../gateway/session-url.js'
+import { rewriteSessionHost } from '../http/session-url.js'
 import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
 
 export interface HttpAppOptions {

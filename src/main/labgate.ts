@@ -19,11 +19,12 @@ import type { Store } from '../store/store.js'
 import { buildHttpApp } from './http-app.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
-import { mayUseSession } from './session-policy.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
+import { SignInLimiter } from '../auth/sign-in-limits.js'
+import { firstPartySignIn } from '../broker/first-party.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
-import { SessionClients } from '../gateway/session-client.js'
+import { SessionClients, sessionOfClient } from '../gateway/session-client.js'
 import { SessionSignIn } from '../gateway/sign-in.js'
 
 export interface LabgateOptions {
@@ -120,7 +121,9 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     bodyLimit: o.bodyLimit ?? 64 * 1024,
   }
   const gateway = setUpGateway(ctx, backend, dataDir)
-  const people = await setUpPeople({ ctx, auth: db.auth, grants: auth.grants, portal })
+  // One limiter: failed sign-ins at /login/ and through the password grant count together.
+  const signInLimiter = new SignInLimiter(clock)
+  const people = await setUpPeople({ ctx, auth: db.auth, portal, limiter: signInLimiter })
   // the authorization server also serves the robot's /oauth2/token/ and /oauth2/revoke-token/
   const oauth = setUpOAuthServer({
     auth: db.auth,
@@ -129,7 +132,8 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     grants: auth.grants,
     key,
     ctx,
-    firstParty: (client, userId) => mayUseSession(deps, client.id, userId),
+    firstParty: (client, userId) => firstPartySignIn(deps, sessionOfClient(client.id), userId),
+    signInLimiter,
   })
   const signIn = new SessionSignIn({
     ctx,

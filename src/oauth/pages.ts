@@ -1,5 +1,5 @@
 /** The authorization endpoint's HTML: the consent page and the error page (never a redirect). */
-import { html } from '../web/html.js'
+import { html } from '../http/html.js'
 
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>` +

@@ -5,19 +5,24 @@
  */
 import { hkdfSync } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { parseFormBody } from '../api/body.js'
-import { actorOf, AUTH_COOKIE, readCookie, type ApiContext } from '../api/context.js'
-import { CSRF_FIELD, csrfOk, issueCsrfToken } from '../web/portal/csrf.js'
+import { parseFormBody } from '../http/body.js'
+import { bearerToken } from '../http/bearer.js'
+import { actorOf, type ApiContext } from '../http/context.js'
+import { AUTH_COOKIE, isSecure, readCookie } from '../http/cookies.js'
+import { CSRF_FIELD, csrfOk, issueCsrfToken } from '../http/csrf.js'
 import type { GrantManager } from '../auth/grant-manager.js'
 import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
 import { RobotOAuth } from '../auth/robot-oauth.js'
 import type { Clock } from '../domain/clock.js'
-import { SignInLimiter } from '../auth/sign-in-limits.js'
+import type { SignInLimiter } from '../auth/sign-in-limits.js'
+import { findSignInUser } from '../auth/users.js'
+import { signInLimitKey } from '../broker/policies.js'
 import { InvalidGrant } from '../auth/oauth-errors.js'
 import type { ClientRecord } from '../store/auth-records.js'
 import type { AuthStore } from '../store/auth-store.js'
 import type { Store } from '../store/store.js'
-import { AuthorizePageError, Authorizer, redirectWith, type AuthorizeParams } from './authorize.js'
+import { Authorizer, type AuthorizeParams } from './authorize.js'
+import { authorizeRequest, type PortalSignIn } from './authorize-request.js'
 import { discoveryDocument } from './discovery.js'
 import { consentPage, errorPage } from './pages.js'
 import { SigningKeys, type SettingsStore } from './signing-keys.js'
@@ -39,6 +44,11 @@ export interface OAuthServerDeps {
    * Without it, no session client can be authorized.
    */
   firstParty?: (client: ClientRecord, userId: string) => Promise<boolean>
+  /**
+   * Failed password sign-ins, shared with the portal's `/login/` so that failures at either count
+   * together (keyed by `signInLimitKey`).
+   */
+  signInLimiter: SignInLimiter
 }
 
 const AUTHORIZE_PARAMS = [
@@ -81,7 +91,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
   const keys = new SigningKeys({ store: deps.store, clock, secret: deps.key })
   const robot = new RobotOAuth({ auth, grants, clock })
   const tokens = new TokenEndpoint({ auth, users: deps.store, grants, robot, keys, clock, issuer })
-  const passwordLimits = new SignInLimiter(clock)
+  const passwordLimits = deps.signInLimiter
   const pairwiseSalt = new Uint8Array(hkdfSync('sha256', deps.key, '', 'labgate pairwise sub', 32))
   const authorizer = new Authorizer({ auth, grants, clock, pairwiseSalt })
 
@@ -90,60 +100,54 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     const r = oauthErrorResponse(e)
     return reply.status(r.status).headers(r.headers).send(r.body)
   }
-  const secure = () => issuer().startsWith('https:')
+  const secure = () => isSecure(issuer())
 
-  /** Signs in check, consent check, code: shared by GET (first visit) and POST (consent given). */
+  /** The browser's portal sign-in (its cookie's token), or null. */
+  const portalSignIn = async (req: FastifyRequest): Promise<PortalSignIn | null> => {
+    const actor = await actorOf(ctx, req)
+    const cookie = readCookie(req, AUTH_COOKIE)
+    if (!actor || actor.via !== 'cookie' || !cookie) return null
+    const found = await grants.findToken(cookie)
+    if (!found) return null
+    return {
+      userId: actor.userId,
+      authTime: Math.floor(found.userSignIn.authnEvent.at / 1000),
+      userSessionId: found.userSignIn.id,
+    }
+  }
+
+  /** Parses nothing more: runs `authorizeRequest` and renders its decision. */
   const authorize = async (
     req: FastifyRequest,
     reply: FastifyReply,
     params: AuthorizeParams,
-    consented: boolean,
+    decision?: string,
   ) => {
-    let check
-    try {
-      check = await authorizer.check(params)
-    } catch (e) {
-      if (!(e instanceof AuthorizePageError)) throw e
-      return reply.status(400).headers(PAGE_HEADERS).send(errorPage(e.message))
-    }
-    if (!check.ok) return reply.redirect(check.redirect, 303)
-    const actor = await actorOf(ctx, req)
-    const cookie = readCookie(req, AUTH_COOKIE)
-    const signIn = actor?.via === 'cookie' && cookie ? await grants.findToken(cookie) : null
-    if (!actor || actor.via !== 'cookie' || !signIn) {
-      const here = `/oauth2/authorize?${new URLSearchParams(
-        Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string'),
-      )}`
-      return reply.redirect(`/login/?next=${encodeURIComponent(here)}`, 303)
-    }
-    const authTime = Math.floor(signIn.userSignIn.authnEvent.at / 1000)
-    if (check.client.kind === 'session') {
-      if (!(await deps.firstParty?.(check.client, actor.userId)))
-        return reply.redirect(
-          redirectWith(check.redirectUri, {
-            error: 'access_denied',
-            error_description: 'This user may not sign in to this client.',
-            state: params.state,
-          }),
-          303,
-        )
-      return reply.redirect(
-        await authorizer.issueCode(check, actor.userId, authTime, signIn.userSignIn.id),
-        303,
-      )
-    }
-    if (consented) await authorizer.rememberConsent(actor.userId, check.client.id, check.scope)
-    else if (!(await authorizer.hasConsent(actor.userId, check.client.id, check.scope))) {
-      const fields: Record<string, string> = { [CSRF_FIELD]: issueCsrfToken(req, reply, secure()) }
-      for (const k of AUTHORIZE_PARAMS) if (params[k] !== undefined) fields[k] = params[k]
-      return reply
-        .headers(PAGE_HEADERS)
-        .send(consentPage({ clientName: check.client.name, scope: check.scope, fields }))
-    }
-    return reply.redirect(
-      await authorizer.issueCode(check, actor.userId, authTime, signIn.userSignIn.id),
-      303,
+    const d = await authorizeRequest(
+      { authorizer, firstParty: deps.firstParty },
+      params,
+      () => portalSignIn(req),
+      decision,
     )
+    switch (d.kind) {
+      case 'error-page':
+        return reply.status(400).headers(PAGE_HEADERS).send(errorPage(d.message))
+      case 'redirect':
+        return reply.redirect(d.to, 303)
+      case 'sign-in': {
+        const here = `/oauth2/authorize?${new URLSearchParams(
+          Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string'),
+        )}`
+        return reply.redirect(`/login/?next=${encodeURIComponent(here)}`, 303)
+      }
+      case 'consent': {
+        const fields: Record<string, string> = { [CSRF_FIELD]: issueCsrfToken(req, reply, secure()) }
+        for (const k of AUTHORIZE_PARAMS) if (params[k] !== undefined) fields[k] = params[k]
+        return reply
+          .headers(PAGE_HEADERS)
+          .send(consentPage({ clientName: d.client.name, scope: d.scope, fields }))
+      }
+    }
   }
 
   const pick = (src: Record<string, unknown>): AuthorizeParams => {
@@ -163,7 +167,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     )
 
     app.get('/oauth2/authorize', async (req, reply) =>
-      authorize(req, reply, pick(req.query as Record<string, unknown>), false),
+      authorize(req, reply, pick(req.query as Record<string, unknown>)),
     )
     app.post('/oauth2/authorize', async (req, reply) => {
       const form = parseFormBody(typeof req.body === 'string' ? req.body : '')
@@ -172,21 +176,8 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
           .status(403)
           .headers(PAGE_HEADERS)
           .send(errorPage('The form has expired. Please try again.'))
-      const params = pick(form)
-      if (form.decision !== 'approve') {
-        try {
-          const check = await authorizer.check(params)
-          if (!check.ok) return reply.redirect(check.redirect, 303)
-          return reply.redirect(
-            redirectWith(check.redirectUri, { error: 'access_denied', state: params.state }),
-            303,
-          )
-        } catch (e) {
-          if (!(e instanceof AuthorizePageError)) throw e
-          return reply.status(400).headers(PAGE_HEADERS).send(errorPage(e.message))
-        }
-      }
-      return authorize(req, reply, params, true)
+      // A form without a decision is a refusal.
+      return authorize(req, reply, pick(form), form.decision ?? '')
     })
 
     for (const path of ['/oauth2/token', '/oauth2/token/']) {
@@ -201,7 +192,11 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
           // Password guessing through the password grant is limited like the sign-in form.
           const username =
             grantType === 'password' && typeof body.username === 'string' ? body.username : null
-          const wait = username === null ? 0 : passwordLimits.retryAfter(username, req.ip)
+          const key =
+            username === null
+              ? null
+              : signInLimitKey(username, (await findSignInUser(auth, username))?.id ?? null)
+          const wait = key === null ? 0 : passwordLimits.retryAfter(key, req.ip)
           if (wait > 0) {
             return reply
               .status(429)
@@ -213,10 +208,10 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
           }
           try {
             const issued = await tokens.tokenRequest(req.headers.authorization, body)
-            if (username !== null) passwordLimits.succeeded(username)
+            if (key !== null) passwordLimits.succeeded(key)
             return reply.headers(NO_STORE).send(issued)
           } catch (e) {
-            if (username !== null && e instanceof InvalidGrant) passwordLimits.failed(username, req.ip)
+            if (key !== null && e instanceof InvalidGrant) passwordLimits.failed(key, req.ip)
             throw e
           }
         } catch (e) {
@@ -246,8 +241,8 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
       }
     })
     const userinfo = async (req: FastifyRequest, reply: FastifyReply) => {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
-      const claims = m ? await tokens.userinfo(m[1]!) : null
+      const token = bearerToken(req.headers.authorization)
+      const claims = token ? await tokens.userinfo(token) : null
       if (!claims)
         return reply
           .status(401)

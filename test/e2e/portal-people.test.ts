@@ -342,3 +342,42 @@ describe('closed registration and rate limiting', () => {
     expect(blocked.headers.get('retry-after')).toBeTruthy()
   })
 })
+
+describe('one sign-in limiter for /login/ and the password grant', () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await start()
+  })
+  afterAll(async () => h?.close())
+
+  const grant = (username: string, password: string) =>
+    fetch(`${h.url}/oauth2/token/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username,
+        password,
+        client_id: h.lg.robot.clientId,
+        client_secret: h.lg.robot.clientSecret,
+      }),
+    })
+
+  it('locks the account once failures split across both endpoints reach the limit', async () => {
+    const admin = h.lg.generatedAdmin!
+    const b = new Browser(h.url)
+    for (let i = 0; i < 3; i++)
+      expect((await b.submit('/login/', { username: admin.username, password: `wrong-${i}` })).status).toBe(
+        401,
+      )
+    for (let i = 0; i < 2; i++) expect((await grant(admin.username, `wrong-grant-${i}`)).status).toBe(400)
+    // Five failures in all: the right password is refused at both.
+    const viaGrant = await grant(admin.username, admin.password)
+    expect(viaGrant.status).toBe(429)
+    expect(Number(viaGrant.headers.get('retry-after'))).toBeGreaterThan(0)
+    const viaForm = await b.submit('/login/', admin)
+    expect(viaForm.status).toBe(429)
+    expect(await viaForm.text()).toContain('Too many failed sign-ins')
+    expect(b.cookies.has('labgate_auth')).toBe(false)
+  })
+})

@@ -3,9 +3,9 @@ import { listCatalog } from '../../broker/catalog.js'
 import { ENVIRONMENT_STATES } from '../../domain/environment-states.js'
 import type { EnvironmentState } from '../../domain/types.js'
 import { forbidden } from '../../domain/errors.js'
-import type { ApiContext } from '../context.js'
+import type { ApiContext } from '../../http/context.js'
 import { endpoint } from '../endpoint.js'
-import { queryAll, queryFlag, queryLabels } from '../query.js'
+import { queryAll, queryFlag, queryLabels } from '../../http/query.js'
 import { presentEnvironment, presentPortal, type PortalInfo } from './present.js'
 
 /**

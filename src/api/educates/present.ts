@@ -4,9 +4,8 @@
 import type { CatalogEntry } from '../../broker/catalog.js'
 import type { PortalDefinition } from '../../config/types.js'
 import { scheduleOf } from '../../domain/index.js'
+import { iso } from '../../http/present-schedule.js'
 import type { Environment, Session } from '../../store/rows.js'
-
-export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
 export interface PortalInfo {
   name: string

@@ -1,29 +1,26 @@
 import type { FastifyInstance } from 'fastify'
 import { activateSession } from '../../broker/activate-session.js'
+import { loadSessionFor } from '../../broker/load-session.js'
 import {
   extendSession,
-  loadSessionFor,
   recordClientEvent,
   sessionSchedule,
   terminateSession,
 } from '../../broker/session-ops.js'
-import { isSafeName } from '../../domain/index.js'
 import { badRequest, notFound } from '../../domain/errors.js'
-import { parseJsonBody, readBodyText } from '../body.js'
-import { AUTH_COOKIE, type ApiContext } from '../context.js'
+import { parseJsonBody, readBodyText } from '../../http/body.js'
+import { canonicalRedirect } from '../../http/canonical-host.js'
+import type { ApiContext } from '../../http/context.js'
+import { AUTH_COOKIE, isSecure, serializeCookie } from '../../http/cookies.js'
+import { checkIndexUrl, sessionDeletedUrl } from '../../http/index-url.js'
+import { iso, presentSchedule } from '../../http/present-schedule.js'
+import { queryOne } from '../../http/query.js'
+import { sessionUrl } from '../../http/session-url.js'
 import { endpoint, type EndpointSpec } from '../endpoint.js'
-import { checkIndexUrl, withNotification } from '../index-url.js'
-import { queryOne } from '../query.js'
-import { iso } from './present.js'
-import { canonicalRedirect } from '../canonical-host.js'
 
 const PREFIXES = ['/workshops/session', '/session']
 
-function sessionName(params: unknown): string {
-  const name = (params as { name: string }).name
-  // An impossible name cannot exist: answer as for any missing session, after the auth check.
-  return isSafeName(name) ? name : '\0invalid'
-}
+const sessionName = (params: unknown): string => (params as { name: string }).name
 
 /**
  * The session endpoints (`schedule`, `extend`, `terminate`, `config`, `authorize`, `event`) under both
@@ -42,44 +39,43 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       access: 'user',
       handler: spec.run,
     })
+  const load = (params: unknown, actor: Parameters<typeof loadSessionFor>[2]) =>
+    loadSessionFor(deps, sessionName(params), actor)
 
   op('schedule', {
     methods: ['GET'],
     run: async (req, _r, actor) =>
-      present(await sessionSchedule(deps, await loadSessionFor(deps, sessionName(req.params), actor))),
+      presentSchedule(await sessionSchedule(deps, await load(req.params, actor))),
   })
 
   op('extend', {
     methods: ['GET', 'POST'],
     changesState: true,
-    run: async (req, _r, actor) =>
-      present(await extendSession(deps, await loadSessionFor(deps, sessionName(req.params), actor))),
+    run: async (req, _r, actor) => presentSchedule(await extendSession(deps, await load(req.params, actor))),
   })
 
   op('terminate', {
     methods: ['GET', 'POST'],
     changesState: true,
     run: async (req, _r, actor) => {
-      const t = await terminateSession(deps, await loadSessionFor(deps, sessionName(req.params), actor))
+      const t = await terminateSession(deps, await load(req.params, actor))
       return { started: iso(t.started), expires: iso(t.expires) }
     },
   })
 
+  // `url` is the session's own base URL, where `config/<type>?token=<password>` is served.
   op('config', {
     methods: ['GET'],
     run: async (req, _r, actor) => {
-      const s = await loadSessionFor(deps, sessionName(req.params), actor)
-      return {
-        url: `${ctx.portalUrl}/workshops/session/${s.name}/`,
-        password: deps.secrets.configPassword(s),
-      }
+      const s = await load(req.params, actor)
+      return { url: sessionUrl(ctx, s.name), password: deps.secrets.configPassword(s) }
     },
   })
 
   op('authorize', {
     methods: ['GET'],
     run: async (req, _r, actor) => {
-      const s = await loadSessionFor(deps, sessionName(req.params), actor)
+      const s = await load(req.params, actor)
       return { owner: s.owner, user: actor!.userId, staff: actor!.kind === 'staff' }
     },
   })
@@ -88,7 +84,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     methods: ['POST'],
     changesState: true,
     run: async (req, reply, actor) => {
-      const s = await loadSessionFor(deps, sessionName(req.params), actor)
+      const s = await load(req.params, actor)
       await recordClientEvent(deps, s, parseJsonBody(await readBodyText(req, ctx.bodyLimit)))
       return reply.status(200).send({})
     },
@@ -110,8 +106,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const result = await activateSession(deps, name, token, actor?.userId ?? null)
       const s = result.session
       if (result.kind === 'ended') {
-        const index = safeIndex(ctx, rawIndex ?? s.indexUrl ?? deps.portal.index)
-        if (index) return reply.redirect(withNotification(index, 'session-deleted'), 302)
+        const deleted = sessionDeletedUrl(safeIndex(ctx, rawIndex ?? s.indexUrl ?? deps.portal.index))
+        if (deleted) return reply.redirect(deleted, 302)
         throw notFound('This session has ended')
       }
       if (actor?.userId !== s.owner) {
@@ -119,10 +115,13 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
           ? Math.max(60, Math.ceil((s.expiresAt - deps.clock.now()) / 1000) + 3600)
           : 36_000
         const value = await ctx.auth.browserLogin(s.owner!, ttl)
-        const secure = ctx.portalUrl.startsWith('https:') ? '; Secure' : ''
         void reply.header(
           'set-cookie',
-          `${AUTH_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ttl}${secure}`,
+          serializeCookie(AUTH_COOKIE, encodeURIComponent(value), {
+            sameSite: 'Lax',
+            maxAge: ttl,
+            secure: isSecure(ctx.portalUrl),
+          }),
         )
       }
       return reply.redirect(`/workshops/session/${s.name}/`, 302)
@@ -137,8 +136,4 @@ function safeIndex(ctx: ApiContext, raw: string | undefined | null): string | nu
   } catch {
     return null
   }
-}
-
-function present<T extends { started: number | null; expires: number | null }>(v: T) {
-  return { ...v, started: iso(v.started), expires: iso(v.expires) }
 }

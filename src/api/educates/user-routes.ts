@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { ALLOCATED } from '../../domain/session-states.js'
-import type { ApiContext } from '../context.js'
+import { userSessions } from '../../broker/user-sessions.js'
+import type { ApiContext } from '../../http/context.js'
 import { endpoint } from '../endpoint.js'
 import { presentUserSession } from './present.js'
 
@@ -13,21 +13,12 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     access: 'robot',
     handler: async (req) => {
       const user = (req.params as { user: string }).user
-      const sessions = await deps.store.listSessions({
-        owner: user,
-        portal: deps.portal.name,
-        states: ALLOCATED,
-      })
-      const envs = new Map(
-        (await deps.store.listEnvironments({ portal: deps.portal.name })).map((e) => [e.name, e]),
-      )
       const now = deps.clock.now()
       return {
         user,
-        sessions: sessions.flatMap((s) => {
-          const e = envs.get(s.environment)
-          return e ? [presentUserSession(s, e, now)] : []
-        }),
+        sessions: (await userSessions(deps, user)).flatMap(({ session, environment }) =>
+          environment ? [presentUserSession(session, environment, now)] : [],
+        ),
       }
     },
   })

@@ -1,5 +1,5 @@
-import { html, raw } from '../html.js'
 import { CLASS, ID } from './dashboard-ids.js'
+import { html, raw } from '../../http/html.js'
 import type { InstructionsPage } from './instructions-service.js'
 import { dashboardModules } from './static-files.js'
 

@@ -1,14 +1,17 @@
-import type { FastifyInstance } from 'fastify'
-import { actorOf, type ApiContext } from '../../api/context.js'
-import { withNotification } from '../../api/index-url.js'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { environmentOf } from '../../broker/environment-lookup.js'
+import { loadSession } from '../../broker/load-session.js'
+import { mayEnterSession } from '../../broker/policies.js'
 import { sessionSchedule } from '../../broker/session-ops.js'
-import { hasEnded, isSafeName } from '../../domain/index.js'
-import { LabgateError } from '../../domain/errors.js'
-import { gatewayAccess } from '../../gateway/access.js'
+import { ENDED } from '../../domain/session-states.js'
+import { checkGatewayAccess } from '../../gateway/access.js'
 import type { SessionSignIn } from '../../gateway/sign-in.js'
-import { sessionBasePath, sessionUrl } from '../../gateway/session-url.js'
+import { actorOf, type ApiContext } from '../../http/context.js'
+import { sessionDeletedUrl } from '../../http/index-url.js'
+import { messagePage } from '../../http/message-page.js'
+import { sessionBasePath, sessionUrl } from '../../http/session-url.js'
+import { redirectToSlash } from '../../http/trailing-slash.js'
 import type { Session } from '../../store/rows.js'
-import { messagePage } from '../message-page.js'
 import { dashboardApi } from './dashboard-api.js'
 import { dashboardPage } from './dashboard-page.js'
 import { InstructionsService } from './instructions-service.js'
@@ -40,37 +43,25 @@ export function dashboardRoutes(
     return reply.header('cache-control', 'public, max-age=3600').type(f.type).send(f.body)
   })
 
-  app.get('/sessions/:name', async (req, reply) =>
-    reply.redirect(`/sessions/${(req.params as { name: string }).name}/`, 301),
-  )
+  // The query is dropped here, unlike the API's redirects.
+  redirectToSlash(app, '/sessions/:name/', {
+    target: (req) => `/sessions/${(req.params as { name: string }).name}/`,
+  })
 
   app.get('/sessions/:name/', async (req, reply) => {
     const name = (req.params as { name: string }).name
-    const row = isSafeName(name) ? await deps.store.getSession(name) : null
+    const row = await loadSession(deps, name)
     const index = row?.indexUrl ?? deps.portal.index ?? null
-    if (row && hasEnded(row.state)) {
-      return index
-        ? reply.redirect(withNotification(index, 'session-deleted'), 302)
-        : messagePage(reply, 410, 'Session ended', 'This session has ended.')
-    }
-    let access
-    try {
-      access = await gatewayAccess(ctx, req.headers, name)
-    } catch (e) {
-      if (!(e instanceof LabgateError)) throw e
-      if (e.code === 'not_found')
-        return messagePage(reply, 404, 'No such session', 'This workshop session does not exist.')
+    if (row && ENDED.includes(row.state)) return ended(reply, index)
+    const access = await checkGatewayAccess(ctx, req.headers, name)
+    if ('refused' in access) {
+      if (access.refused === 'not_found') return noSuchSession(reply)
       // No session cookie: the dashboard signs its learner in through the portal (OAuth code flow).
       if (row && signIn) return signIn.start(req, reply, name)
-      return messagePage(
-        reply,
-        403,
-        'Not signed in',
-        'Open this workshop through the link you were given: it signs you in to your session.',
-      )
+      return notSignedIn(reply)
     }
     const s = access.session
-    const env = await deps.store.getEnvironment(s.environment)
+    const env = await environmentOf(deps, s)
     const schedule = await sessionSchedule(deps, s)
     const first = await instructions.page(s)
     onView(s)
@@ -80,7 +71,7 @@ export function dashboardRoutes(
       state: s.state,
       owner: s.owner ?? '',
       base: sessionBasePath(ctx, s.name, req.headers.host ?? ''),
-      finishUrl: index ? withNotification(index, 'session-deleted') : `${ctx.portalUrl}/`,
+      finishUrl: sessionDeletedUrl(index) ?? `${ctx.portalUrl}/`,
       instructions: first,
       apps: env?.settings.workshop.ingresses ?? [],
       extendable: schedule.extendable,
@@ -101,32 +92,39 @@ export function dashboardRoutes(
   app.get('/workshops/session/:name/', async (req, reply) => {
     const name = (req.params as { name: string }).name
     const actor = await actorOf(ctx, req)
-    const s = isSafeName(name) ? await deps.store.getSession(name) : null
-    if (!actor)
-      return messagePage(
-        reply,
-        403,
-        'Not signed in',
-        'Open this workshop through the link you were given: it signs you in to your session.',
-      )
-    const visible = s && s.portal === deps.portal.name && (actor.kind === 'staff' || s.owner === actor.userId)
-    if (!visible)
+    const s = await loadSession(deps, name)
+    if (!actor) return notSignedIn(reply)
+    if (!s || !mayEnterSession(actor, s))
       return messagePage(
         reply,
         404,
         'No such session',
         'This workshop session does not exist, or it is not yours.',
       )
-    const index = s.indexUrl ?? deps.portal.index ?? null
-    if (hasEnded(s.state)) {
-      return index
-        ? reply.redirect(withNotification(index, 'session-deleted'), 302)
-        : messagePage(reply, 410, 'Session ended', 'This session has ended.')
-    }
+    if (ENDED.includes(s.state)) return ended(reply, s.indexUrl ?? deps.portal.index ?? null)
     // The dashboard signs the browser in through the code flow (the portal sign-in is already there).
     return reply.header('cache-control', 'no-store').redirect(sessionUrl(ctx, s.name), 302)
   })
-  app.get('/workshops/session/:name', async (req, reply) =>
-    reply.redirect(`/workshops/session/${(req.params as { name: string }).name}/`, 301),
-  )
+  redirectToSlash(app, '/workshops/session/:name/', {
+    target: (req) => `/workshops/session/${(req.params as { name: string }).name}/`,
+  })
 }
+
+/** A learner whose session has ended goes back to the index URL (`session-deleted`), else a 410 page. */
+function ended(reply: FastifyReply, index: string | null) {
+  const deleted = sessionDeletedUrl(index)
+  return deleted
+    ? reply.redirect(deleted, 302)
+    : messagePage(reply, 410, 'Session ended', 'This session has ended.')
+}
+
+const noSuchSession = (reply: FastifyReply) =>
+  messagePage(reply, 404, 'No such session', 'This workshop session does not exist.')
+
+const notSignedIn = (reply: FastifyReply) =>
+  messagePage(
+    reply,
+    403,
+    'Not signed in',
+    'Open this workshop through the link you were given: it signs you in to your session.',
+  )

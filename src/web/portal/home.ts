@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
-import { actorOf, type ApiContext } from '../../api/context.js'
-import { ALLOCATED } from '../../domain/session-states.js'
-import { html, raw } from '../html.js'
+import { runningEnvironments } from '../../broker/environment-lookup.js'
+import { userSessions } from '../../broker/user-sessions.js'
+import { actorOf, type ApiContext } from '../../http/context.js'
+import { html, raw } from '../../http/html.js'
 
 /**
  * `GET /`: the portal's front page: its workshops (when the catalog is public or the visitor is signed
@@ -14,16 +15,8 @@ export function homeRoute(app: FastifyInstance, ctx: ApiContext): void {
     const actor = await actorOf(ctx, req)
     const portal = deps.portal
     const showCatalog = actor !== null || portal.catalogVisibility === 'public'
-    const envs = showCatalog
-      ? await deps.store.listEnvironments({ portal: portal.name, states: ['RUNNING'] })
-      : []
-    const mine = actor
-      ? await deps.store.listSessions({
-          owner: actor.userId,
-          portal: portal.name,
-          states: ALLOCATED,
-        })
-      : []
+    const envs = showCatalog ? await runningEnvironments(deps) : []
+    const mine = actor ? (await userSessions(deps, actor.userId)).map((m) => m.session) : []
     const workshops = envs
       .map(
         (e) =>

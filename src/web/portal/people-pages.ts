@@ -1,6 +1,6 @@
 /** The HTML of the portal's people pages: sign-in, registration, sign-out. Every value is escaped. */
-import { html, raw } from '../html.js'
-import { CSRF_FIELD } from './csrf.js'
+import { html, raw } from '../../http/html.js'
+import { CSRF_FIELD } from '../../http/csrf.js'
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#222}
 label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=email],input[type=password]{width:100%;

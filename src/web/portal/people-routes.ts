@@ -1,8 +1,12 @@
-import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { parseFormBody } from '../../api/body.js'
-import { actorOf, AUTH_COOKIE, readCookie, type ApiContext } from '../../api/context.js'
-import type { GrantManager } from '../../auth/grant-manager.js'
+import { signInLimitKey, mayRegister } from '../../broker/policies.js'
+import { registerVisitor } from '../../broker/register-visitor.js'
+import { parseFormBody } from '../../http/body.js'
+import { actorOf, type ApiContext } from '../../http/context.js'
+import { AUTH_COOKIE, isSecure, readCookie, serializeCookie } from '../../http/cookies.js'
+import { csrfOk, issueCsrfToken } from '../../http/csrf.js'
+import { STATUS } from '../../http/errors.js'
+import { redirectToSlash } from '../../http/trailing-slash.js'
 import { verifyPassword } from '../../auth/secrets.js'
 import {
   checkSignInPassword,
@@ -13,16 +17,9 @@ import {
 } from '../../auth/users.js'
 import type { PortalDefinition } from '../../config/types.js'
 import { LabgateError } from '../../domain/errors.js'
-import { PORTAL_CLIENT_ID } from '../../main/auth-setup.js'
 import type { AuthStore } from '../../store/auth-store.js'
-import { csrfOk, issueCsrfToken } from './csrf.js'
 import { anonymousPage, messagePage, registerPage, signInPage, signOutPage } from './people-pages.js'
-import {
-  DEFAULT_SIGN_IN_LIMITS,
-  SignInLimiter,
-  WindowCounter,
-  type SignInLimits,
-} from '../../auth/sign-in-limits.js'
+import { WindowCounter, type SignInLimiter } from '../../auth/sign-in-limits.js'
 import { safeNext } from './safe-next.js'
 
 /** How long a portal sign-in lasts, seconds. */
@@ -33,9 +30,9 @@ const SIGN_UPS = { max: 30, windowMs: 3600_000 }
 export interface PeopleOptions {
   ctx: ApiContext
   auth: AuthStore
-  grants: GrantManager
   portal: PortalDefinition
-  limits?: SignInLimits
+  /** Failed sign-ins, shared with the token endpoint's password grant (see `signInLimitKey`). */
+  limiter: SignInLimiter
 }
 
 /**
@@ -63,10 +60,10 @@ const PAGE_HEADERS = {
 function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
   const { ctx, auth } = o
   const clock = ctx.deps.clock
-  const limiter = new SignInLimiter(clock, o.limits ?? DEFAULT_SIGN_IN_LIMITS)
+  const limiter = o.limiter
   const signUps = new WindowCounter(clock, SIGN_UPS)
   const registration = o.portal.registration
-  const secure = () => ctx.portalUrl.startsWith('https:')
+  const secure = () => isSecure(ctx.portalUrl)
 
   const send = (reply: FastifyReply, status: number, body: string) =>
     reply.status(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body)
@@ -98,7 +95,11 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     return reply
       .header(
         'set-cookie',
-        `${AUTH_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SIGN_IN_TTL}${secure() ? '; Secure' : ''}`,
+        serializeCookie(AUTH_COOKIE, encodeURIComponent(token), {
+          sameSite: 'Lax',
+          maxAge: SIGN_IN_TTL,
+          secure: secure(),
+        }),
       )
       .header('cache-control', 'no-store')
       .redirect(next, 303)
@@ -115,13 +116,9 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     const next = (req.query as { next?: unknown }).next
     return safeNext(typeof next === 'string' ? next : undefined)
   }
-  const registerUrl = registration.enabled ? '/register/' : undefined
+  const registerUrl = mayRegister(o.portal) ? '/register/' : undefined
 
-  for (const path of ['/login', '/register', '/logout'])
-    app.get(path, async (req, reply) => {
-      const query = req.url.indexOf('?')
-      return reply.redirect(`${path}/${query >= 0 ? req.url.slice(query) : ''}`, 301)
-    })
+  for (const path of ['/login/', '/register/', '/logout/']) redirectToSlash(app, path)
 
   app.get('/login/', async (req, reply) =>
     send(
@@ -147,7 +144,7 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     if (!username || !password) return again(400, 'Enter your username (or email) and your password.')
     const user = await findSignInUser(auth, username)
     // Counted per account when the name is one, so that username and email share a counter.
-    const key = user ? `id:${user.id}` : `name:${username.toLowerCase()}`
+    const key = signInLimitKey(username, user?.id ?? null)
     const address = req.ip
     const wait = limiter.retryAfter(key, address)
     if (wait > 0) {
@@ -169,7 +166,7 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     send(reply, 404, messagePage('Registration is closed', 'This portal does not take new registrations.'))
 
   app.get('/register/', async (req, reply) => {
-    if (!registration.enabled) return closed(reply)
+    if (!mayRegister(o.portal)) return closed(reply)
     const csrf = issueCsrfToken(req, reply, secure())
     const next = queryNext(req)
     return send(
@@ -182,7 +179,7 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
   })
 
   app.post('/register/', async (req, reply) => {
-    if (!registration.enabled) return closed(reply)
+    if (!mayRegister(o.portal)) return closed(reply)
     const form = readForm(req, reply)
     if (!form) return reply
     const next = safeNext(form.next)
@@ -199,11 +196,6 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
           : registerPage({ csrf, next, message, minPassword: MIN_PASSWORD_LENGTH }),
       )
     }
-    if (registration.type === 'anonymous') {
-      const user = await ctx.deps.store.createUser({ id: randomUUID(), kind: 'anonymous', at: clock.now() })
-      signUps.add(req.ip)
-      return signIn(reply, user.id, next)
-    }
     const fields = {
       username: form.username ?? '',
       email: form.email ?? '',
@@ -211,14 +203,14 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
       confirm: form.confirm ?? '',
     }
     try {
-      const id = await registerUser(auth, clock, fields)
+      const id = await registerVisitor(ctx.deps, fields, (r) => registerUser(auth, clock, r))
       signUps.add(req.ip)
       return await signIn(reply, id, next)
     } catch (e) {
       if (!(e instanceof LabgateError) || (e.code !== 'bad_request' && e.code !== 'conflict')) throw e
       return send(
         reply,
-        e.code === 'conflict' ? 409 : 400,
+        STATUS[e.code],
         registerPage({
           csrf,
           next,
@@ -243,16 +235,11 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     const form = readForm(req, reply)
     if (!form) return reply
     const cookie = readCookie(req, AUTH_COOKIE)
-    if (cookie) {
-      const found = await o.grants.findToken(cookie)
-      // Only the portal's own sign-in tokens: a cookie holding some other credential is just dropped.
-      // Its whole user sign-in ends: the client sign-ins made through it (dashboards, apps) end with it.
-      if (found && found.client.id === PORTAL_CLIENT_ID) await o.grants.revokeUserSignIn(found.userSignIn.id)
-    }
+    if (cookie) await ctx.auth.browserLogout(cookie)
     return reply
       .header(
         'set-cookie',
-        `${AUTH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure() ? '; Secure' : ''}`,
+        serializeCookie(AUTH_COOKIE, '', { sameSite: 'Lax', maxAge: 0, secure: secure() }),
       )
       .header('cache-control', 'no-store')
       .redirect('/', 303)

@@ -31,3 +31,11 @@ export function withNotification(indexUrl: string, code: Notification): string {
   url.searchParams.set('notification', code)
   return url.toString()
 }
+
+/**
+ * Where a learner is sent once their session has ended: `indexUrl` with `notification=session-deleted`,
+ * or null when there is no index URL (the caller then answers with its own page or error).
+ */
+export function sessionDeletedUrl(indexUrl: string | null | undefined): string | null {
+  return indexUrl ? withNotification(indexUrl, 'session-deleted') : null
+}

@@ -7,6 +7,12 @@ export interface Authenticator {
   bearer(token: string): Promise<{ userId: string } | null>
   /** Signs a browser in as `userId`: returns the cookie value (a fresh token) valid for `ttlSeconds`. */
   browserLogin(userId: string, ttlSeconds: number): Promise<string>
+  /**
+   * Signs a browser out: when `cookie` holds one of the portal's own sign-in tokens, its whole user
+   * session ends (the sign-ins made through it, dashboards and apps, end with it). Any other value is
+   * ignored. Idempotent.
+   */
+  browserLogout(cookie: string): Promise<void>
   /** The user behind a browser cookie, or null. */
   browserSession(cookie: string): Promise<{ userId: string } | null>
   /** The user behind a session-scoped gateway cookie, or null (unknown, expired, revoked, another session's). */

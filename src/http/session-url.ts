@@ -1,4 +1,4 @@
-import type { ApiContext } from '../api/context.js'
+import type { ApiContext } from './context.js'
 
 /**
  * Where a session lives. With a wildcard domain configured (`spec.labgate.gateway.domain`), at

@@ -1,6 +1,12 @@
 import type { FastifyRequest } from 'fastify'
+import { z } from 'zod'
 
 type Query = Record<string, string | string[] | undefined>
+
+const last = (v: string | string[] | undefined): string | undefined =>
+  Array.isArray(v) ? v[v.length - 1] : v
+
+const isTrue = (v: string | undefined): boolean => v !== undefined && ['true', '1'].includes(v.toLowerCase())
 
 /** All values of a repeatable query parameter. */
 export function queryAll(req: FastifyRequest, name: string): string[] {
@@ -10,14 +16,12 @@ export function queryAll(req: FastifyRequest, name: string): string[] {
 
 /** The single value of a query parameter (the last when repeated), or undefined. */
 export function queryOne(req: FastifyRequest, name: string): string | undefined {
-  const all = queryAll(req, name)
-  return all.length ? all[all.length - 1] : undefined
+  return last((req.query as Query)[name])
 }
 
 /** `true`/`1` (any case) → true; absent → false. */
 export function queryFlag(req: FastifyRequest, name: string): boolean {
-  const v = queryOne(req, name)
-  return v !== undefined && ['true', '1'].includes(v.toLowerCase())
+  return isTrue(queryOne(req, name))
 }
 
 /** `labels[key]=value` parameters as a map. */
@@ -25,7 +29,16 @@ export function queryLabels(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(req.query as Query)) {
     const m = /^labels\[(.+)\]$/.exec(k)
-    if (m && v !== undefined) out[m[1]!] = Array.isArray(v) ? v[v.length - 1]! : v
+    if (m && v !== undefined) out[m[1]!] = last(v)!
   }
   return out
 }
+
+/** Schema of one query parameter read as {@link queryOne} reads it: the last value, or undefined. */
+export const lastValue = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform(last)
+
+/** Schema of a query flag read as {@link queryFlag} reads it. */
+export const flag = lastValue.transform(isTrue)

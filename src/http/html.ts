@@ -1,10 +1,4 @@
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  )
-}
+import { escapeHtml } from '../escape-html.js'
 
 /** A tagged template that escapes every interpolated value unless it is wrapped in `raw()`. */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): string {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { cookieFrom } from '../../api/context.js'
-import { constantTimeEqual, randomToken } from '../../auth/secrets.js'
+import { forbidden } from '../domain/errors.js'
+import { cookieFrom, serializeCookie } from './cookies.js'
+import { constantTimeEqual, randomToken } from '../auth/secrets.js'
 
 /** The name of the form field that carries the CSRF token. */
 export const CSRF_FIELD = 'csrf'
@@ -22,10 +23,7 @@ export function issueCsrfToken(req: FastifyRequest, reply: FastifyReply, secure:
   const existing = cookieFrom(req.headers.cookie, name)
   if (existing && TOKEN.test(existing)) return existing
   const token = randomToken(32)
-  void reply.header(
-    'set-cookie',
-    `${name}=${token}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`,
-  )
+  void reply.header('set-cookie', serializeCookie(name, token, { sameSite: 'Strict', secure }))
   return token
 }
 
@@ -39,4 +37,14 @@ export function csrfOk(req: FastifyRequest, form: Record<string, string>, secure
   const field = form[CSRF_FIELD]
   if (!cookie || !field || !TOKEN.test(cookie)) return false
   return constantTimeEqual(cookie, field)
+}
+
+/**
+ * The CSRF check of script-driven requests: throws forbidden unless the request carries an
+ * `X-Requested-With` header, which no cross-site form can send (and a cross-site script only after a CORS
+ * preflight that labgate never grants with credentials).
+ */
+export function requireXRequestedWith(req: FastifyRequest): void {
+  if (!req.headers['x-requested-with'])
+    throw forbidden('Requests from the browser must send an X-Requested-With header')
 }

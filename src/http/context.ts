@@ -3,9 +3,8 @@ import type { Actor } from '../broker/actor.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import type { UserKind } from '../domain/types.js'
 import type { Authenticator } from './authenticator.js'
-
-/** The name of the browser's sign-in cookie. */
-export const AUTH_COOKIE = 'labgate_auth'
+import { bearerToken } from './bearer.js'
+import { AUTH_COOKIE, readCookie } from './cookies.js'
 
 /** What every route module gets. */
 export interface ApiContext {
@@ -31,30 +30,6 @@ async function kindOf(ctx: ApiContext, userId: string): Promise<UserKind | null>
   return user.kind
 }
 
-/** Reads one cookie from the request's Cookie header. */
-export function readCookie(req: FastifyRequest, name: string): string | null {
-  return cookieFrom(req.headers.cookie, name)
-}
-
-/**
- * One cookie's value from a Cookie header, or null. When several cookies share the name (path-scoped
- * cookies), the first is the most specific path's, as browsers order them.
- */
-export function cookieFrom(header: string | undefined, name: string): string | null {
-  if (!header) return null
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=')
-    if (i > 0 && part.slice(0, i).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(i + 1).trim())
-      } catch {
-        return null // malformed percent-encoding: no usable credential
-      }
-    }
-  }
-  return null
-}
-
 /**
  * Who is calling: a bearer token wins over the browser cookie. Null for anonymous callers and for
  * credentials that are unknown, expired or revoked (the caller then gets Educates' bare 403).
@@ -62,9 +37,10 @@ export function cookieFrom(header: string | undefined, name: string): string | n
 export async function actorOf(ctx: ApiContext, req: FastifyRequest): Promise<Actor | null> {
   const header = req.headers.authorization
   if (header !== undefined) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
-    if (!m) return null
-    const who = await ctx.auth.bearer(m[1]!)
+    // A malformed Authorization header is a bad credential, not a reason to try the cookie.
+    const token = bearerToken(header)
+    if (!token) return null
+    const who = await ctx.auth.bearer(token)
     if (!who) return null
     const kind = await kindOf(ctx, who.userId)
     return kind ? { userId: who.userId, kind, via: 'bearer' } : null
