@@ -5,7 +5,7 @@ import type { EventBus } from '../events/event-bus.js'
 import type { Store } from '../store/store.js'
 import type { SessionSecrets } from './session-secrets.js'
 
-/** Everything the use cases need, wired once in `src/server/app.ts`. */
+/** Everything the use cases need, wired once in `src/main/labgate.ts`. */
 export interface BrokerDeps {
   store: Store
   clock: Clock
