@@ -1,23 +1,12 @@
-import type { SessionBackend } from '../backends/backend.js'
-import type { PortalDefinition } from '../config/types.js'
-import type { Clock } from '../domain/clock.js'
-import type { EventBus } from '../events/event-bus.js'
-import type { Store } from '../store/store.js'
-import type { SessionSecrets } from './session-secrets.js'
+import type { RunnerDeps, SessionRunner } from './session-runner.js'
 
-/** Everything the use cases need, wired once in `src/main/labgate.ts`. */
-export interface BrokerDeps {
-  store: Store
-  clock: Clock
-  backend: SessionBackend
-  events: EventBus
-  portal: PortalDefinition
-  secrets: SessionSecrets
-  log: (msg: string) => void
+/**
+ * Everything the use cases need, wired once in `src/main/labgate.ts`: what the session runner needs,
+ * plus randomness and the runner itself.
+ */
+export interface BrokerDeps extends RunnerDeps {
   /** Returns an integer in [0, n); cryptographically random in production. */
   random: (n: number) => number
-  /** Called after anything that may need the reconciler's attention (a reserve taken, a session stopped). */
-  nudge: () => void
   /** Starts and stops sandboxes. */
-  runner: import('./session-runner.js').SessionRunner
+  runner: SessionRunner
 }

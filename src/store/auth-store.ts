@@ -80,17 +80,7 @@ export interface NewClientSignIn {
   createdAt: number
 }
 
-export interface NewGrant {
-  id: string
-  clientSignInId: string
-  scope: string[]
-  claims: Record<string, unknown>
-  resources: string[]
-  sub: string
-  usageRules: UsageRules
-  createdAt: number
-  expiresAt: number | null
-}
+export type NewGrant = Omit<GrantRecord, 'revoked'>
 
 export interface NewToken {
   id: string
