@@ -6,7 +6,7 @@ import { formParam } from './form-params.js'
 import { InvalidClient, InvalidRequest } from './oauth-errors.js'
 import type { ClientRecord } from '../store/auth-records.js'
 import type { AuthStore } from '../store/auth-store.js'
-import { verifyPassword } from './secrets.js'
+import { UNMETERED_CHECKS, type SecretChecker } from './secret-gate.js'
 
 /** Credentials a client presented. `clientSecret` is null when none was given (public clients). */
 export interface ClientCredentials {
@@ -63,23 +63,27 @@ export function parseClientCredentials(
  * The client these credentials authenticate. A confidential client must present its secret (checked in
  * constant time against the scrypt hash); a public client must present none. Throws `InvalidClient`
  * otherwise (and for a disabled client), taking about as long for an unknown client as for a wrong secret.
+ * Secrets are checked by `checks` (a request's `SecretGate` checker, which throws `TooManyHashes` over
+ * budget); the default runs scrypt unmetered.
  */
 export async function authenticateClient(
   auth: AuthStore,
   creds: Pick<ClientCredentials, 'clientId' | 'clientSecret'>,
+  checks: SecretChecker = UNMETERED_CHECKS,
 ): Promise<ClientRecord> {
   const found = await auth.getClientWithSecret(creds.clientId)
   const fail = () => new InvalidClient('Client authentication failed')
+  const { clientId, clientSecret } = creds
   if (found?.client.disabled) {
-    if (creds.clientSecret !== null) await verifyPassword(creds.clientSecret, null)
+    if (clientSecret !== null) await checks.clientSecret(clientId, clientSecret, null)
     throw fail()
   }
   if (!found || found.secretHash === null) {
-    if (creds.clientSecret !== null) await verifyPassword(creds.clientSecret, null)
-    if (!found || creds.clientSecret !== null) throw fail()
+    if (clientSecret !== null) await checks.clientSecret(clientId, clientSecret, null)
+    if (!found || clientSecret !== null) throw fail()
     return found.client
   }
-  if (creds.clientSecret === null || !(await verifyPassword(creds.clientSecret, found.secretHash)))
+  if (clientSecret === null || !(await checks.clientSecret(clientId, clientSecret, found.secretHash)))
     throw fail()
   return found.client
 }

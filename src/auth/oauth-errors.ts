@@ -64,7 +64,8 @@ export interface OAuthErrorResponse {
 
 /**
  * Renders any thrown value as an RFC 6749 error response: an `OAuthError` with its status and code
- * (`invalid_client` with `WWW-Authenticate: Basic realm="labgate"`), anything else as a 500
+ * (`invalid_client` with `WWW-Authenticate: Basic realm="labgate"`, `Retry-After` for an error with a
+ * numeric `retryAfter`), anything else as a 500
  * `server_error` without details (log the original). Never throws.
  */
 export function oauthErrorResponse(err: unknown): OAuthErrorResponse {
@@ -80,5 +81,7 @@ export function oauthErrorResponse(err: unknown): OAuthErrorResponse {
       body: { error: 'server_error', error_description: 'Internal server error' },
     }
   if (err instanceof InvalidClient) headers['www-authenticate'] = 'Basic realm="labgate"'
+  const retryAfter = (err as { retryAfter?: unknown }).retryAfter
+  if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter)
   return { status: err.status, headers, body: { error: err.error, error_description: err.error_description } }
 }

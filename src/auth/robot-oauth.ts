@@ -21,7 +21,7 @@ import {
 } from './oauth-errors.js'
 import type { ClientRecord } from '../store/auth-records.js'
 import { formatScope, isScopeSubset, parseScope } from './scope.js'
-import { verifyPassword } from './secrets.js'
+import { UNMETERED_CHECKS, type SecretChecker } from './secret-gate.js'
 import type { UsageRules } from './token-class.js'
 
 /** Educates' lifetimes: access tokens 10 h, refresh tokens 30 days (seconds). */
@@ -53,6 +53,8 @@ interface ClientAuth {
   clientId: string
   /** null or absent for public clients. */
   clientSecret?: string | null
+  /** How secrets and passwords are checked (a request's `SecretGate` checker); default unmetered. */
+  checks?: SecretChecker
 }
 
 export interface PasswordGrantInput extends ClientAuth {
@@ -93,7 +95,8 @@ export class RobotOAuth {
   async passwordGrant(input: PasswordGrantInput): Promise<TokenResponse> {
     const client = await this.#client(input, 'password')
     const user = await this.deps.auth.findUserByUsername(input.username)
-    if (!(await verifyPassword(input.password, user?.passwordHash ?? null)) || !user)
+    const checks = input.checks ?? UNMETERED_CHECKS
+    if (!(await checks.password(input.password, user?.passwordHash ?? null)) || !user)
       throw new InvalidGrant('Invalid credentials given.')
     if (!PASSWORD_GRANT_USER_KINDS.includes(user.kind))
       throw new InvalidGrant('This user may not use the password grant.')
@@ -174,6 +177,7 @@ export class RobotOAuth {
   async tokenRequest(
     authorization: string | undefined,
     body: Record<string, unknown>,
+    checks?: SecretChecker,
   ): Promise<TokenResponse> {
     const grantType = formParam(body, 'grant_type')
     if (grantType === undefined) throw new InvalidRequest('Missing grant_type parameter.')
@@ -185,29 +189,34 @@ export class RobotOAuth {
     if (grantType === 'password') {
       const [username, password] = [required('username'), required('password')]
       const creds = parseClientCredentials(authorization, body)
-      return this.passwordGrant({ ...creds, username, password, scope: formParam(body, 'scope') })
+      return this.passwordGrant({ ...creds, username, password, scope: formParam(body, 'scope'), checks })
     }
     if (grantType === 'refresh_token') {
       const refreshToken = required('refresh_token')
       const creds = parseClientCredentials(authorization, body)
-      return this.refreshGrant({ ...creds, refreshToken, scope: formParam(body, 'scope') })
+      return this.refreshGrant({ ...creds, refreshToken, scope: formParam(body, 'scope'), checks })
     }
     throw new UnsupportedGrantType(`Unsupported grant type: ${grantType}`)
   }
 
   /** `POST /oauth2/revoke-token/` from its parsed form body and `Authorization` header; as `revoke`. */
-  async revokeRequest(authorization: string | undefined, body: Record<string, unknown>): Promise<void> {
+  async revokeRequest(
+    authorization: string | undefined,
+    body: Record<string, unknown>,
+    checks?: SecretChecker,
+  ): Promise<void> {
     const token = formParam(body, 'token')
     if (token === undefined) throw new InvalidRequest('Missing token parameter.')
     const creds = parseClientCredentials(authorization, body)
-    return this.revoke({ ...creds, token, tokenTypeHint: formParam(body, 'token_type_hint') })
+    return this.revoke({ ...creds, token, tokenTypeHint: formParam(body, 'token_type_hint'), checks })
   }
 
   async #authenticate(input: ClientAuth): Promise<ClientRecord> {
-    return authenticateClient(this.deps.auth, {
-      clientId: input.clientId,
-      clientSecret: input.clientSecret ?? null,
-    })
+    return authenticateClient(
+      this.deps.auth,
+      { clientId: input.clientId, clientSecret: input.clientSecret ?? null },
+      input.checks,
+    )
   }
 
   async #client(input: ClientAuth, grantType: string): Promise<ClientRecord> {

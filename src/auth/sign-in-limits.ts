@@ -49,42 +49,91 @@ export class WindowCounter {
   }
 }
 
-/** Limits of failed sign-ins: per account (or typed name) and per client address. */
+/** Limits of failed sign-ins: a backoff per (account, client address), and a window per address. */
 export interface SignInLimits {
-  perUser: LimitRule
-  /** Higher than per user: a classroom often shares one address. */
+  /** Failures of one account from one address that cost nothing. */
+  freeFailures: number
+  /** The wait after the first failure beyond the free ones; it doubles with each further failure. */
+  baseDelayMs: number
+  /** The longest wait. */
+  maxDelayMs: number
+  /** A pair's failures are forgotten this long after its last one. */
+  forgetAfterMs: number
+  /** Failures from one address across every account. Higher than the backoff: a classroom often shares one address. */
   perAddress: LimitRule
 }
 
 export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = {
-  perUser: { max: 5, windowMs: 15 * 60_000 },
+  freeFailures: 4,
+  baseDelayMs: 5_000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 60 * 60_000,
   perAddress: { max: 20, windowMs: 15 * 60_000 },
 }
 
+interface PairFailures {
+  count: number
+  last: number
+}
+
 /**
- * Rate limiting of failed sign-ins. `retryAfter` before checking a password; `failed` after a wrong one;
- * `succeeded` resets the account's counter (not the address's).
+ * Rate limiting of failed sign-ins that slows the guesser, never the account: failures are counted per
+ * (account, client address) with an exponential backoff, so the right password from another address is
+ * never refused because of someone else's failures; and per address, across accounts, in a window.
+ * `retryAfter` before checking a password; `failed` after a wrong one; `succeeded` forgets the pair's
+ * failures (not the address's). In memory (one process), at most `maxKeys` pairs (the least recent go).
  */
 export class SignInLimiter {
-  readonly #users: WindowCounter
+  readonly #clock: Clock
+  readonly #limits: SignInLimits
+  readonly #maxKeys: number
+  readonly #pairs = new Map<string, PairFailures>()
   readonly #addresses: WindowCounter
 
-  constructor(clock: Clock, limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS) {
-    this.#users = new WindowCounter(clock, limits.perUser)
-    this.#addresses = new WindowCounter(clock, limits.perAddress)
+  constructor(clock: Clock, limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS, maxKeys = 100_000) {
+    this.#clock = clock
+    this.#limits = limits
+    this.#maxKeys = maxKeys
+    this.#addresses = new WindowCounter(clock, limits.perAddress, maxKeys)
   }
 
   /** Seconds to wait before `user` may try again from `address`; 0 when allowed now. */
   retryAfter(user: string, address: string): number {
-    return Math.max(this.#users.retryAfter(user), this.#addresses.retryAfter(address))
+    return Math.max(this.#pairWait(pairKey(user, address)), this.#addresses.retryAfter(address))
   }
 
+  /** Records a wrong password for `user` from `address`. */
   failed(user: string, address: string): void {
-    this.#users.add(user)
+    const key = pairKey(user, address)
+    const count = (this.#current(key)?.count ?? 0) + 1
+    this.#pairs.delete(key) // re-inserted last: the map stays ordered by latest failure
+    this.#pairs.set(key, { count, last: this.#clock.now() })
+    if (this.#pairs.size > this.#maxKeys) this.#pairs.delete(this.#pairs.keys().next().value!)
     this.#addresses.add(address)
   }
 
-  succeeded(user: string): void {
-    this.#users.reset(user)
+  /** Forgets the failures of `user` from `address`. */
+  succeeded(user: string, address: string): void {
+    this.#pairs.delete(pairKey(user, address))
+  }
+
+  #current(key: string): PairFailures | undefined {
+    const f = this.#pairs.get(key)
+    if (f && this.#clock.now() - f.last > this.#limits.forgetAfterMs) {
+      this.#pairs.delete(key)
+      return undefined
+    }
+    return f
+  }
+
+  #pairWait(key: string): number {
+    const f = this.#current(key)
+    const { freeFailures, baseDelayMs, maxDelayMs } = this.#limits
+    if (!f || f.count <= freeFailures) return 0
+    const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(f.count - freeFailures - 1, 30))
+    const left = f.last + delay - this.#clock.now()
+    return left > 0 ? Math.max(1, Math.ceil(left / 1000)) : 0
   }
 }
+
+const pairKey = (user: string, address: string) => `${user}\n${address}`

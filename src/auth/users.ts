@@ -8,7 +8,8 @@ import type { UserKind } from '../domain/types.js'
 import { badRequest, conflict, LabgateError } from '../domain/errors.js'
 import type { AuthStore } from '../store/auth-store.js'
 import { checkUserDetails } from '../domain/user-details.js'
-import { hashPassword, randomToken, verifyPassword } from './secrets.js'
+import { hashPassword, randomToken } from './secrets.js'
+import { UNMETERED_CHECKS, type SecretChecker } from './secret-gate.js'
 
 /** Shortest password accepted at registration. */
 export const MIN_PASSWORD_LENGTH = 12
@@ -44,11 +45,16 @@ export async function findSignInUser(auth: AuthStore, identifier: string): Promi
 /**
  * True when `password` is the password of `user`, a registered or staff user. Always runs exactly one
  * scrypt verification (against a dummy hash for unknown users and other kinds), so the time taken does
- * not tell whether the account exists.
+ * not tell whether the account exists. `checks` meters the hashing (see `SecretGate`); it may throw
+ * `TooManyHashes`.
  */
-export async function checkSignInPassword(user: SignInCandidate | null, password: string): Promise<boolean> {
+export async function checkSignInPassword(
+  user: SignInCandidate | null,
+  password: string,
+  checks: SecretChecker = UNMETERED_CHECKS,
+): Promise<boolean> {
   const allowed = user !== null && SIGN_IN_KINDS.includes(user.kind)
-  const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), allowed ? user.passwordHash : null)
+  const ok = await checks.password(password.slice(0, MAX_PASSWORD_LENGTH), allowed ? user.passwordHash : null)
   return allowed && ok && password.length <= MAX_PASSWORD_LENGTH
 }
 

@@ -17,10 +17,12 @@ import type { Reconciler } from '../reconciler/reconciler.js'
 import { openStore, type OpenStore } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import { buildHttpApp } from './http-app.js'
+import type { TrustProxy } from './trust-proxy.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
+import { SecretGate } from '../auth/secret-gate.js'
 import { firstPartySignIn } from '../broker/first-party.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
@@ -43,6 +45,13 @@ export interface LabgateOptions {
   /** Mean interval between reconciler passes, ms. */
   reconcileIntervalMs?: number
   bodyLimit?: number
+  /** The budget of password hashing (tests inject one to count or tighten it). */
+  secretGate?: SecretGate
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (Fastify's `trustProxy`): off by
+   * default, so the address is the TCP peer's.
+   */
+  trustProxy?: TrustProxy
 }
 
 /** A running labgate: its HTTP app, its parts (for tests and the CLI), and how to stop it. */
@@ -123,7 +132,9 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const gateway = setUpGateway(ctx, backend, dataDir)
   // One limiter: failed sign-ins at /login/ and through the password grant count together.
   const signInLimiter = new SignInLimiter(clock)
-  const people = await setUpPeople({ ctx, auth: db.auth, portal, limiter: signInLimiter })
+  // One budget of password hashing for every endpoint that checks a secret or a password.
+  const secretGate = o.secretGate ?? new SecretGate({ clock })
+  const people = await setUpPeople({ ctx, auth: db.auth, portal, limiter: signInLimiter, secretGate })
   // the authorization server also serves the robot's /oauth2/token/ and /oauth2/revoke-token/
   const oauth = setUpOAuthServer({
     auth: db.auth,
@@ -134,6 +145,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     ctx,
     firstParty: (client, userId) => firstPartySignIn(deps, sessionOfClient(client.id), userId),
     signInLimiter,
+    secretGate,
   })
   const signIn = new SessionSignIn({
     ctx,
@@ -148,6 +160,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     plugins: [oauth.routes, gateway.routes, people.routes],
     isReady: () => ready,
     log,
+    trustProxy: o.trustProxy,
     onView: gateway.onView,
     signIn,
   })

@@ -15,6 +15,7 @@ import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
 import { RobotOAuth } from '../auth/robot-oauth.js'
 import type { Clock } from '../domain/clock.js'
 import type { SignInLimiter } from '../auth/sign-in-limits.js'
+import type { SecretGate } from '../auth/secret-gate.js'
 import { findSignInUser } from '../auth/users.js'
 import { signInLimitKey } from '../broker/policies.js'
 import { InvalidGrant } from '../auth/oauth-errors.js'
@@ -49,6 +50,8 @@ export interface OAuthServerDeps {
    * together (keyed by `signInLimitKey`).
    */
   signInLimiter: SignInLimiter
+  /** The budget of password hashing, shared with `/login/`: every secret or password check goes through it. */
+  secretGate: SecretGate
 }
 
 const AUTHORIZE_PARAMS = [
@@ -92,6 +95,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
   const robot = new RobotOAuth({ auth, grants, clock })
   const tokens = new TokenEndpoint({ auth, users: deps.store, grants, robot, keys, clock, issuer })
   const passwordLimits = deps.signInLimiter
+  const gate = deps.secretGate
   const pairwiseSalt = new Uint8Array(hkdfSync('sha256', deps.key, '', 'labgate pairwise sub', 32))
   const authorizer = new Authorizer({ auth, grants, clock, pairwiseSalt })
 
@@ -207,8 +211,8 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
               })
           }
           try {
-            const issued = await tokens.tokenRequest(req.headers.authorization, body)
-            if (key !== null) passwordLimits.succeeded(key)
+            const issued = await tokens.tokenRequest(req.headers.authorization, body, gate.for(req.ip))
+            if (key !== null) passwordLimits.succeeded(key, req.ip)
             return reply.headers(NO_STORE).send(issued)
           } catch (e) {
             if (key !== null && e instanceof InvalidGrant) passwordLimits.failed(key, req.ip)
@@ -225,6 +229,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
           await robot.revokeRequest(
             req.headers.authorization,
             parseFormBody(typeof req.body === 'string' ? req.body : ''),
+            gate.for(req.ip),
           )
           return reply.status(200).send('')
         } catch (e) {
@@ -235,7 +240,9 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     app.post('/oauth2/introspect', async (req, reply) => {
       try {
         const body = parseFormBody(typeof req.body === 'string' ? req.body : '')
-        return reply.headers(NO_STORE).send(await tokens.introspect(req.headers.authorization, body))
+        return reply
+          .headers(NO_STORE)
+          .send(await tokens.introspect(req.headers.authorization, body, gate.for(req.ip)))
       } catch (e) {
         return fail(reply, e)
       }

@@ -21,6 +21,7 @@ import type { RobotOAuth } from '../auth/robot-oauth.js'
 import { formatScope, isScopeSubset, parseScope } from '../auth/scope.js'
 import type { UsageRules } from '../auth/token-class.js'
 import type { Clock } from '../domain/clock.js'
+import type { SecretChecker } from '../auth/secret-gate.js'
 import type { AuthStore } from '../store/auth-store.js'
 import type { Store } from '../store/store.js'
 import { TOKEN_EXCHANGE_GRANT } from './clients.js'
@@ -78,18 +79,25 @@ export class TokenEndpoint {
   constructor(private readonly deps: TokenEndpointDeps) {}
 
   /**
+   * Every method that authenticates a client takes `checks`, the request's `SecretGate` checker (default
+   * unmetered), and may throw its `TooManyHashes`.
+   *
    * `POST /oauth2/token`: dispatches on `grant_type`. `password` and `refresh_token` go to `RobotOAuth`
    * unchanged (Educates' behaviour); `authorization_code`, `client_credentials` and token exchange are
    * handled here. Throws `InvalidRequest` without a grant type, `UnsupportedGrantType` for others.
    */
-  async tokenRequest(authorization: string | undefined, body: Record<string, unknown>) {
+  async tokenRequest(
+    authorization: string | undefined,
+    body: Record<string, unknown>,
+    checks?: SecretChecker,
+  ) {
     const grantType = formParam(body, 'grant_type')
-    if (grantType === 'authorization_code') return this.authorizationCode(authorization, body)
-    if (grantType === 'client_credentials') return this.clientCredentials(authorization, body)
-    if (grantType === TOKEN_EXCHANGE_GRANT) return this.tokenExchange(authorization, body)
-    if (grantType === 'refresh_token') return this.refresh(authorization, body)
+    if (grantType === 'authorization_code') return this.authorizationCode(authorization, body, checks)
+    if (grantType === 'client_credentials') return this.clientCredentials(authorization, body, checks)
+    if (grantType === TOKEN_EXCHANGE_GRANT) return this.tokenExchange(authorization, body, checks)
+    if (grantType === 'refresh_token') return this.refresh(authorization, body, checks)
     if (grantType === undefined || grantType === 'password')
-      return this.deps.robot.tokenRequest(authorization, body)
+      return this.deps.robot.tokenRequest(authorization, body, checks)
     throw new UnsupportedGrantType(`Unsupported grant type: ${grantType}`)
   }
 
@@ -100,9 +108,13 @@ export class TokenEndpoint {
    * client's code, a redirect URI that differs from the authorization request's, a missing or wrong PKCE
    * verifier.
    */
-  async authorizationCode(authorization: string | undefined, body: Record<string, unknown>) {
+  async authorizationCode(
+    authorization: string | undefined,
+    body: Record<string, unknown>,
+    checks?: SecretChecker,
+  ) {
     const code = required(body, 'code')
-    const client = await this.#client(authorization, body, 'authorization_code')
+    const client = await this.#client(authorization, body, 'authorization_code', checks)
     const { grants } = this.deps
     const ctx = await grants.findToken(code)
     const invalid = (why = 'Invalid authorization code.') => new InvalidGrant(why)
@@ -147,8 +159,8 @@ export class TokenEndpoint {
    * plus a new ID token when the refreshed scope has `openid` and the grant came from the code flow (OIDC
    * Core §12.2: same `sub`, `aud` and `auth_time`, a new `iat`, no `nonce`).
    */
-  async refresh(authorization: string | undefined, body: Record<string, unknown>) {
-    const out: OAuthTokenResponse = await this.deps.robot.tokenRequest(authorization, body)
+  async refresh(authorization: string | undefined, body: Record<string, unknown>, checks?: SecretChecker) {
+    const out: OAuthTokenResponse = await this.deps.robot.tokenRequest(authorization, body, checks)
     if (!parseScope(out.scope).includes('openid')) return out
     const ctx = await this.deps.grants.findToken(out.access_token)
     const req = ctx?.grant.claims as Partial<CodeRequest> | undefined
@@ -162,8 +174,12 @@ export class TokenEndpoint {
    * subject the client. Throws `InvalidClient`, `UnauthorizedClient` (public client or grant not allowed),
    * `InvalidScope` (beyond the client's scopes; `openid` is not available without a user).
    */
-  async clientCredentials(authorization: string | undefined, body: Record<string, unknown>) {
-    const client = await this.#client(authorization, body, 'client_credentials')
+  async clientCredentials(
+    authorization: string | undefined,
+    body: Record<string, unknown>,
+    checks?: SecretChecker,
+  ) {
+    const client = await this.#client(authorization, body, 'client_credentials', checks)
     if (!client.confidential) throw new UnauthorizedClient('A public client cannot use this grant.')
     const requested = parseScope(formParam(body, 'scope'))
     const allowed = client.scopes.filter((s) => s !== 'openid')
@@ -186,8 +202,12 @@ export class TokenEndpoint {
    * and within its scope. Throws `InvalidRequest` for a missing or unsupported token type or an invalid
    * subject token, `InvalidTarget` for a missing or unacceptable target, `InvalidScope`.
    */
-  async tokenExchange(authorization: string | undefined, body: Record<string, unknown>) {
-    const client = await this.#client(authorization, body, TOKEN_EXCHANGE_GRANT)
+  async tokenExchange(
+    authorization: string | undefined,
+    body: Record<string, unknown>,
+    checks?: SecretChecker,
+  ) {
+    const client = await this.#client(authorization, body, TOKEN_EXCHANGE_GRANT, checks)
     const subjectToken = required(body, 'subject_token')
     if (required(body, 'subject_token_type') !== ACCESS_TOKEN_TYPE)
       throw new InvalidRequest('Unsupported subject token type.')
@@ -233,9 +253,13 @@ export class TokenEndpoint {
    * token issued to the caller, or an access token whose resources include the caller (a resource
    * server); `{active: false}` for everything else (unknown, revoked, expired, codes, other clients').
    */
-  async introspect(authorization: string | undefined, body: Record<string, unknown>) {
+  async introspect(authorization: string | undefined, body: Record<string, unknown>, checks?: SecretChecker) {
     const token = required(body, 'token')
-    const caller = await authenticateClient(this.deps.auth, parseClientCredentials(authorization, body))
+    const caller = await authenticateClient(
+      this.deps.auth,
+      parseClientCredentials(authorization, body),
+      checks,
+    )
     const ctx = await this.deps.grants.findToken(token)
     const inactive = { active: false as const }
     if (!ctx || (ctx.token.class !== 'access_token' && ctx.token.class !== 'refresh_token')) return inactive
@@ -298,8 +322,17 @@ export class TokenEndpoint {
     return out
   }
 
-  async #client(authorization: string | undefined, body: Record<string, unknown>, grantType: string) {
-    const client = await authenticateClient(this.deps.auth, parseClientCredentials(authorization, body))
+  async #client(
+    authorization: string | undefined,
+    body: Record<string, unknown>,
+    grantType: string,
+    checks?: SecretChecker,
+  ) {
+    const client = await authenticateClient(
+      this.deps.auth,
+      parseClientCredentials(authorization, body),
+      checks,
+    )
     if (!client.grantTypes.includes(grantType))
       throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`)
     return client

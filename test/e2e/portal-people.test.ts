@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness, type PortalSpec } from '../harness.js'
 import { sqlOf } from '../../src/store/kysely/testing.js'
+import { InjectBrowser } from '../security/inject-browser.js'
 
 /** A browser: keeps cookies, never follows redirects, posts forms with the page's CSRF token. */
 class Browser {
@@ -318,7 +319,7 @@ describe('closed registration and rate limiting', () => {
     expect(await h.lg.deps.store.getUserByUsername('dave')).toBeNull()
   })
 
-  it('blocks an account after 5 failures (429 with Retry-After), even with the right password', async () => {
+  it('slows an address after 5 failures for an account (429 with Retry-After), not the account', async () => {
     const admin = h.lg.generatedAdmin!
     const b = new Browser(h.url)
     for (let i = 0; i < 5; i++)
@@ -330,6 +331,9 @@ describe('closed registration and rate limiting', () => {
     expect(wait).toBeLessThanOrEqual(15 * 60)
     expect(await blocked.text()).toContain('Too many failed sign-ins')
     expect(b.cookies.has('labgate_auth')).toBe(false)
+    // The same account from another address is not refused.
+    const elsewhere = await new InjectBrowser(() => h.lg.app, '192.0.2.10').submit('/login/', admin)
+    expect(elsewhere.status).toBe(303)
   })
 
   it('blocks an address after 20 failures across usernames', async () => {
@@ -363,7 +367,7 @@ describe('one sign-in limiter for /login/ and the password grant', () => {
       }),
     })
 
-  it('locks the account once failures split across both endpoints reach the limit', async () => {
+  it('slows the account at this address once failures split across both endpoints', async () => {
     const admin = h.lg.generatedAdmin!
     const b = new Browser(h.url)
     for (let i = 0; i < 3; i++)

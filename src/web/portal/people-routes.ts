@@ -20,6 +20,7 @@ import { LabgateError } from '../../domain/errors.js'
 import type { AuthStore } from '../../store/auth-store.js'
 import { anonymousPage, messagePage, registerPage, signInPage, signOutPage } from './people-pages.js'
 import { WindowCounter, type SignInLimiter } from '../../auth/sign-in-limits.js'
+import { TooManyHashes, type SecretGate } from '../../auth/secret-gate.js'
 import { safeNext } from './safe-next.js'
 
 /** How long a portal sign-in lasts, seconds. */
@@ -33,6 +34,8 @@ export interface PeopleOptions {
   portal: PortalDefinition
   /** Failed sign-ins, shared with the token endpoint's password grant (see `signInLimitKey`). */
   limiter: SignInLimiter
+  /** The budget of password hashing, shared with the OAuth endpoints. */
+  secretGate: SecretGate
 }
 
 /**
@@ -154,11 +157,19 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
         `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute${wait > 60 ? 's' : ''}.`,
       )
     }
-    if (!(await checkSignInPassword(user, password))) {
+    let ok: boolean
+    try {
+      ok = await checkSignInPassword(user, password, o.secretGate.for(address))
+    } catch (e) {
+      if (!(e instanceof TooManyHashes)) throw e
+      void reply.header('retry-after', String(e.retryAfter))
+      return again(429, `Too many sign-ins right now. Try again in ${e.retryAfter} seconds.`)
+    }
+    if (!ok) {
       limiter.failed(key, address)
       return again(401, 'Wrong username or password.')
     }
-    limiter.succeeded(key)
+    limiter.succeeded(key, address)
     return signIn(reply, user!.id, next)
   })
 
