@@ -8,6 +8,7 @@ import { sessionRoutes } from '../api/educates/session-routes.js'
 import { userRoutes } from '../api/educates/user-routes.js'
 import { errorHandler } from '../http/errors.js'
 import type { SessionSignIn } from '../gateway/sign-in.js'
+import type { TrustProxy } from './trust-proxy.js'
 import { homeRoute } from '../web/portal/home.js'
 import { rewriteSessionHost } from '../http/session-url.js'
 import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
@@ -24,6 +25,8 @@ export interface HttpAppOptions {
   onView?: OnView
   /** The dashboards' sign-in (OAuth code flow against the portal); without it they refuse browsers. */
   signIn?: SessionSignIn
+  /** Whose `X-Forwarded-For` sets `req.ip` (see `parseTrustProxy`); default: nobody's. */
+  trustProxy?: TrustProxy
 }
 
 /**
@@ -37,6 +40,8 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     routerOptions: { maxParamLength: 300 },
     return503OnClosing: true,
     forceCloseConnections: true,
+    // A hop count n trusts the nearest n proxies (as proxy-addr counts them).
+    trustProxy: typeof o.trustProxy === 'number' ? trustHops(o.trustProxy) : (o.trustProxy ?? false),
     // Host routing: `<session>.<domain>/x` is served as `/sessions/<session>/x`.
     rewriteUrl: (req) =>
       rewriteSessionHost(o.ctx.deps.portal.labgate.sessionDomain, req.headers.host, req.url ?? '/'),
@@ -71,3 +76,8 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
   for (const plugin of o.plugins) plugin(app)
   return app
 }
+
+const trustHops =
+  (n: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < n

@@ -2,18 +2,22 @@ import { parseArgs } from 'node:util'
 import { LabgateError } from '../../domain/errors.js'
 import { clients, CLIENTS_USAGE } from './clients.js'
 import { serve } from './serve.js'
+import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
 
 const USAGE = `labgate: isolated lab sessions on demand, behind an Educates-compatible REST API
 
 Usage:
   labgate serve --config <file|dir> --data <dir> [--port <n>] [--host <addr>] [--public-url <url>]
+                [--trust-proxy <true|hops|addr,cidr,...>]
   labgate validate --config <file|dir>
 ${CLIENTS_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
            <data>/labgate.db, starts sandboxes, and serves the API (default port 8080, host 127.0.0.1).
+           --trust-proxy: whose X-Forwarded-For gives the client address (rate limits, sign-in backoff):
+           true (any peer), a hop count, or addresses/CIDR ranges of the proxies. Default: nobody's.
 validate   loads the definitions and reports every error and warning, without starting anything.
 clients    registers, lists and disables the OAuth clients of labgate's authorization server (apps that
            sign their users in with labgate through the code flow, services using client credentials).`
@@ -39,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         'public-url': { type: 'string' },
+        'trust-proxy': { type: 'string' },
       },
       strict: true,
     })
@@ -58,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
         port,
         host: values.host ?? '127.0.0.1',
         publicUrl: values['public-url'],
+        trustProxy: values['trust-proxy'] === undefined ? undefined : parseTrustProxy(values['trust-proxy']),
       })
     }
     return usage(`unknown command "${command}"`)

@@ -1,4 +1,5 @@
 import { startLabgate } from '../labgate.js'
+import type { TrustProxy } from '../trust-proxy.js'
 
 export interface ServeArgs {
   config: string
@@ -6,6 +7,8 @@ export interface ServeArgs {
   port: number
   host: string
   publicUrl?: string
+  /** Whose `X-Forwarded-For` to believe (`parseTrustProxy`); default nobody's. */
+  trustProxy?: TrustProxy
 }
 
 /**
@@ -20,6 +23,7 @@ export async function serve(a: ServeArgs): Promise<number> {
     port: a.port,
     host: a.host,
     publicUrl: a.publicUrl,
+    trustProxy: a.trustProxy,
     log,
   })
   const r = lg.robot
