@@ -1,5 +1,4 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { SessionBackend } from '../backends/backend.js'
@@ -17,6 +16,7 @@ import type { Reconciler } from '../reconciler/reconciler.js'
 import { openStore, type OpenStore } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import { buildHttpApp } from './http-app.js'
+import { restrictDataDir } from './data-dir.js'
 import type { TrustProxy } from './trust-proxy.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
@@ -83,7 +83,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const portal = config.portal
 
   const dataDir = resolve(o.data)
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  restrictDataDir(dataDir)
   const db = await openStore({ sqlite: join(dataDir, 'labgate.db') })
   const { store } = db
 

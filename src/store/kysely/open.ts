@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely'
 import pg from 'pg'
 import { Db } from './db.js'
+import { makeDatabasePrivate } from './private-files.js'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
@@ -12,14 +13,19 @@ export { Db }
 const provider: MigrationProvider = { getMigrations: async () => migrations }
 
 /**
- * Opens (creating if needed) the SQLite database at `file`, in WAL mode with durable commits
+ * Opens (creating if needed) the SQLite database at `file`, private to its owner (0600, with its `-wal`
+ * and `-shm`; see `makeDatabasePrivate`), in WAL mode with durable commits
  * (`synchronous=FULL`), and runs pending migrations. `:memory:` gives a private in-memory database.
  * Throws with the migration's name when one fails; the database is left at the last good version.
  */
 export async function openSqlite(file: string): Promise<Db> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true })
+    makeDatabasePrivate(file)
+  }
   const sqlite = new SQLite(file)
   sqlite.pragma('journal_mode = WAL')
+  if (file !== ':memory:') makeDatabasePrivate(file)
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
