@@ -172,7 +172,7 @@ export async function startHarness(portal: PortalSpec, opts: Partial<LabgateOpti
       h.lg = await startLabgate({ ...base, ...overrides })
     },
     async token() {
-      return h.passwordToken(h.lg.robot.username, h.lg.robot.password)
+      return h.passwordToken(h.lg.robot.username, h.lg.robot.password!)
     },
     async passwordToken(username, password) {
       const r = h.lg.robot
@@ -184,7 +184,7 @@ export async function startHarness(portal: PortalSpec, opts: Partial<LabgateOpti
           username,
           password,
           client_id: r.clientId,
-          client_secret: r.clientSecret,
+          client_secret: r.clientSecret!,
         }),
       })
       if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)

@@ -468,13 +468,13 @@ describe('client credentials, password grant, introspection, revocation', () => 
     const r = h.lg.robot
     const robot = await post(
       '/oauth2/token',
-      { grant_type: 'password', username: r.username, password: r.password },
-      basic(r.clientId, r.clientSecret),
+      { grant_type: 'password', username: r.username, password: r.password! },
+      basic(r.clientId, r.clientSecret!),
     )
     expect(robot.status).toBe(200)
     const other = await post(
       '/oauth2/token',
-      { grant_type: 'password', username: r.username, password: r.password },
+      { grant_type: 'password', username: r.username, password: r.password! },
       basic(web.clientId, web.clientSecret),
     )
     expect(other.status).toBe(400)

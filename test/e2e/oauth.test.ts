@@ -25,8 +25,8 @@ describe('OAuth2 for the robot', () => {
     const viaBasic = await fetch(
       `${h.url}/oauth2/token/`,
       form(
-        { grant_type: 'password', username: r.username, password: r.password },
-        basic(r.clientId, r.clientSecret),
+        { grant_type: 'password', username: r.username, password: r.password! },
+        basic(r.clientId, r.clientSecret!),
       ),
     )
     expect(viaBasic.status).toBe(200)
@@ -41,9 +41,9 @@ describe('OAuth2 for the robot', () => {
       form({
         grant_type: 'password',
         username: r.username,
-        password: r.password,
+        password: r.password!,
         client_id: r.clientId,
-        client_secret: r.clientSecret,
+        client_secret: r.clientSecret!,
       }),
     )
     expect(viaBody.status).toBe(200)
@@ -51,11 +51,11 @@ describe('OAuth2 for the robot', () => {
 
   it('refreshes with rotation and revokes', async () => {
     const r = h.lg.robot
-    const creds = { client_id: r.clientId, client_secret: r.clientSecret }
+    const creds = { client_id: r.clientId, client_secret: r.clientSecret! }
     const first = (await (
       await fetch(
         `${h.url}/oauth2/token/`,
-        form({ grant_type: 'password', username: r.username, password: r.password, ...creds }),
+        form({ grant_type: 'password', username: r.username, password: r.password!, ...creds }),
       )
     ).json()) as Record<string, string>
     const second = await fetch(
@@ -77,7 +77,10 @@ describe('OAuth2 for the robot', () => {
     const r = h.lg.robot
     const wrongSecret = await fetch(
       `${h.url}/oauth2/token/`,
-      form({ grant_type: 'password', username: r.username, password: r.password }, basic(r.clientId, 'nope')),
+      form(
+        { grant_type: 'password', username: r.username, password: r.password! },
+        basic(r.clientId, 'nope'),
+      ),
     )
     expect(wrongSecret.status).toBe(401)
     expect(wrongSecret.headers.get('www-authenticate')).toMatch(/^Basic/)
@@ -86,17 +89,17 @@ describe('OAuth2 for the robot', () => {
       `${h.url}/oauth2/token/`,
       form(
         { grant_type: 'password', username: r.username, password: 'nope' },
-        basic(r.clientId, r.clientSecret),
+        basic(r.clientId, r.clientSecret!),
       ),
     )
     expect(wrongPassword.status).toBe(400)
     expect(((await wrongPassword.json()) as { error: string }).error).toBe('invalid_grant')
     const unsupported = await fetch(
       `${h.url}/oauth2/token/`,
-      form({ grant_type: 'magic' }, basic(r.clientId, r.clientSecret)),
+      form({ grant_type: 'magic' }, basic(r.clientId, r.clientSecret!)),
     )
     expect(((await unsupported.json()) as { error: string }).error).toBe('unsupported_grant_type')
-    const missing = await fetch(`${h.url}/oauth2/token/`, form({}, basic(r.clientId, r.clientSecret)))
+    const missing = await fetch(`${h.url}/oauth2/token/`, form({}, basic(r.clientId, r.clientSecret!)))
     expect(((await missing.json()) as { error: string }).error).toBe('invalid_request')
   })
 
@@ -106,13 +109,13 @@ describe('OAuth2 for the robot', () => {
     const attempt = (password: string) =>
       fetch(
         `${h.url}/oauth2/token/`,
-        form({ grant_type: 'password', username: r.username, password }, basic(r.clientId, r.clientSecret)),
+        form({ grant_type: 'password', username: r.username, password }, basic(r.clientId, r.clientSecret!)),
       )
     // Five failures per account in 15 minutes (one happened in an earlier test), then 429.
     const statuses: number[] = []
     for (let i = 0; i < 5; i++) statuses.push((await attempt(`wrong-${i}`)).status)
     expect(statuses).toEqual([400, 400, 400, 400, 429])
-    const blocked = await attempt(r.password)
+    const blocked = await attempt(r.password!)
     expect(blocked.status).toBe(429)
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
   })

@@ -149,7 +149,7 @@ describe('one-step registration and sign-in', () => {
     // The robot is an API user: no portal sign-in even with its right password.
     const robot = await new Browser(h.url).submit('/login/', {
       username: h.lg.robot.username,
-      password: h.lg.robot.password,
+      password: h.lg.robot.password!,
     })
     expect(robot.status).toBe(401)
   })
@@ -363,7 +363,7 @@ describe('one sign-in limiter for /login/ and the password grant', () => {
         username,
         password,
         client_id: h.lg.robot.clientId,
-        client_secret: h.lg.robot.clientSecret,
+        client_secret: h.lg.robot.clientSecret!,
       }),
     })
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { LabgateError } from '../../domain/errors.js'
 import { clients, CLIENTS_USAGE } from './clients.js'
+import { credentials, CREDENTIALS_USAGE } from './credentials.js'
 import { serve } from './serve.js'
 import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
@@ -12,6 +13,7 @@ Usage:
                 [--trust-proxy <true|hops|addr,cidr,...>]
   labgate validate --config <file|dir>
 ${CLIENTS_USAGE}
+${CREDENTIALS_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
@@ -20,7 +22,9 @@ serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens th
            true (any peer), a hop count, or addresses/CIDR ranges of the proxies. Default: nobody's.
 validate   loads the definitions and reports every error and warning, without starting anything.
 clients    registers, lists and disables the OAuth clients of labgate's authorization server (apps that
-           sign their users in with labgate through the code flow, services using client credentials).`
+           sign their users in with labgate through the code flow, services using client credentials).
+credentials shows the Educates robot's username, client id and where its secrets come from; --rotate
+           makes new generated ones, prints them once, and revokes the tokens got with the old ones.`
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -35,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0
     }
     if (command === 'clients') return await clients(rest)
+    if (command === 'credentials') return await credentials(rest)
     const { values } = parseArgs({
       args: rest,
       options: {

@@ -1,4 +1,5 @@
 import { startLabgate } from '../labgate.js'
+import { startBanner } from './start-banner.js'
 import type { TrustProxy } from '../trust-proxy.js'
 
 export interface ServeArgs {
@@ -12,7 +13,8 @@ export interface ServeArgs {
 }
 
 /**
- * `labgate serve`: starts labgate, prints where it listens and the robot's credentials, and runs until
+ * `labgate serve`: starts labgate, prints where it listens and the robot's identity (a generated password
+ * or secret only on the start that made it; see `startBanner`), and runs until
  * SIGINT or SIGTERM, then shuts down cleanly (sandboxes keep running and are re-adopted on the next start).
  */
 export async function serve(a: ServeArgs): Promise<number> {
@@ -26,17 +28,14 @@ export async function serve(a: ServeArgs): Promise<number> {
     trustProxy: a.trustProxy,
     log,
   })
-  const r = lg.robot
   const envs = await lg.deps.store.listEnvironments({ portal: lg.deps.portal.name, states: ['RUNNING'] })
-  console.log(`
-labgate is running: portal ${lg.deps.portal.name} at ${lg.url}/
-  environments: ${envs.map((e) => `${e.name} (${e.workshop})`).join(', ') || 'none'}
-  robot user:   ${r.username}  password: ${r.password}
-  robot client: ${r.clientId}  secret: ${r.clientSecret}${lg.generatedAdmin ? `\n  admin user:   ${lg.generatedAdmin.username}  password: ${lg.generatedAdmin.password}  (shown once: only its hash is stored)` : ''}
-Get a token:
-  curl -s -u '${r.clientId}:${r.clientSecret}' -d grant_type=password -d 'username=${r.username}' -d 'password=${r.password}' ${lg.url}/oauth2/token/
-Press Ctrl-C to stop.
-`)
+  console.log(
+    startBanner(
+      lg,
+      envs.map((e) => `${e.name} (${e.workshop})`),
+      a.data,
+    ),
+  )
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop)
