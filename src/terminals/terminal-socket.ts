@@ -180,6 +180,11 @@ function serve(
 ): void {
   let stall: NodeJS.Timeout | undefined
   let attachment: TerminalAttachment
+  // A paused socket would not read the client's close frame: the handshake would wait for its timeout.
+  const end = (code: number, reason?: string) => {
+    ws.resume()
+    ws.close(code, reason)
+  }
   const onSent = () => {
     if (stall && ws.bufferedAmount < LOW_WATER) {
       clearTimeout(stall)
@@ -196,13 +201,13 @@ function serve(
         stall = setTimeout(() => {
           // Detach first: the close frame waits behind the backlog, and the others must not.
           attachment.detach()
-          ws.close(CLOSE.tooSlow, 'too slow')
+          end(CLOSE.tooSlow, 'too slow')
         }, o.stallTimeoutMs ?? 30_000)
         return false
       },
       close: (code, message) => {
         if (ws.readyState === ws.OPEN) ws.send(exitFrame(code, message))
-        ws.close(1000)
+        end(1000)
       },
       pauseInput: () => ws.pause(),
       resumeInput: () => ws.resume(),
@@ -224,11 +229,11 @@ function serve(
     if (!meters.every((m) => m.take(data.length))) {
       attachment.detach()
       ws.send(exitFrame(null, 'Input arrived too fast: this terminal was disconnected.'))
-      return ws.close(CLOSE.tooFast, 'input too fast')
+      return end(CLOSE.tooFast, 'input too fast')
     }
     const frame = parseClientFrame(data, isBinary)
-    if (frame === 'malformed') return ws.close(CLOSE.malformed, 'malformed frame')
-    if (frame === 'tooBig') return ws.close(CLOSE.tooBig, 'input frame too big')
+    if (frame === 'malformed') return end(CLOSE.malformed, 'malformed frame')
+    if (frame === 'tooBig') return end(CLOSE.tooBig, 'input frame too big')
     if (frame.t === 'i') attachment.input(frame.d)
     else if (frame.t === 'r') attachment.resize(frame.size)
     else if (frame.t === 'p') ws.send(PONG)
