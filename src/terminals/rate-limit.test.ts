@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { InputMeter, TokenBucket } from './rate-limit.js'
+import { TokenBucket } from '../domain/token-bucket.js'
+import { InputMeter } from './rate-limit.js'
 
 describe('TokenBucket', () => {
   it('allows a burst, then the steady rate', () => {
