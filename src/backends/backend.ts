@@ -53,6 +53,15 @@ export interface PtyLike {
   /** Stops delivering output until {@link resume} (the process blocks once the pty's buffer is full). */
   pause(): void
   resume(): void
+  /**
+   * Bytes given to {@link write} that the terminal has not taken yet (its program is not reading). Optional:
+   * without it, input counts as taken at once. A pty with it must bound what it keeps (dropping the excess).
+   */
+  pendingInput?(): number
+  /** Calls `listener` with {@link pendingInput} each time the terminal took some of the pending input. */
+  onInputTaken?(listener: (pending: number) => void): unknown
+  /** Drops the pending input (its program does not read it) and returns how many bytes that was. */
+  discardInput?(): number
 }
 
 /** What {@link SessionBackend.exec} runs. */

@@ -1,8 +1,13 @@
-import { badRequest } from '../domain/errors.js'
+import { badRequest, rateLimited } from '../domain/errors.js'
 import { extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
+import { clientEventName } from '../events/client-event.js'
 import { sessionEvent } from '../events/session-event.js'
 import type { Session } from '../store/rows.js'
+import { ClientEventLimiter } from './client-event-limit.js'
 import type { BrokerDeps } from './deps.js'
+
+/** One limiter per labgate instance (its deps), so that instances in one process (tests) do not share. */
+const limiters = new WeakMap<BrokerDeps, ClientEventLimiter>()
 
 /** The schedule of a session as Educates shows it. */
 export async function sessionSchedule(
@@ -53,8 +58,16 @@ export async function terminateSession(
   return { started: stopped.startedAt, expires: stopped.expiresAt }
 }
 
-/** Forwards a client event (`{event: {name, data}}`) to the audit log and webhooks. */
+/**
+ * Forwards a client event (`{event: {name, data}}`) to the audit log and webhooks, under the name
+ * {@link clientEventName} gives it (`Client/Session/Terminate` for a posted `Session/Terminate`). Throws
+ * `rate_limited` when the session posted more than its limit (a burst of 30, then one every 2 s), and
+ * `bad_request` for a malformed body.
+ */
 export async function recordClientEvent(deps: BrokerDeps, s: Session, body: unknown): Promise<void> {
+  let limiter = limiters.get(deps)
+  if (!limiter) limiters.set(deps, (limiter = new ClientEventLimiter(() => deps.clock.now())))
+  if (!limiter.take(s.name)) throw rateLimited('Too many events for this session: try again later')
   const event = (body as { event?: unknown } | null)?.event as { name?: unknown; data?: unknown } | undefined
   if (!event || typeof event !== 'object')
     throw badRequest('Body must be {"event": {"name": ..., "data": {...}}}')
@@ -63,5 +76,5 @@ export async function recordClientEvent(deps: BrokerDeps, s: Session, body: unkn
   }
   const data = event.data ?? {}
   if (typeof data !== 'object' || Array.isArray(data)) throw badRequest('event.data must be an object')
-  await deps.events.emit(sessionEvent(s, event.name, data as Record<string, unknown>))
+  await deps.events.emit(sessionEvent(s, clientEventName(event.name), data as Record<string, unknown>))
 }

@@ -10,11 +10,15 @@ const DEFAULT_RETENTION = 24 * 3600
  * Reads labgate's own block of the TrainingPortal (`spec.labgate`, ignored by Educates):
  * `backend: local|fake` (local), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
  * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 0 = unlimited), `sandbox.pids` (0 =
- * unlimited), `sessions.retention` (duration, 24h), `gateway.domain` (a DNS domain for host routing of
+ * unlimited), `sessions.retention` (duration, 24h), `events.retention` (duration, 90 days; rows of the
+ * events table older than it are purged), `gateway.domain` (a DNS domain for host routing of
  * sessions; absent = path routing). Absent or invalid values take the default.
  */
 export function readLabgateSettings(node: ConfigNode): LabgateSettings {
-  node.fields(['backend', 'index', 'sandbox', 'sessions', 'gateway'])
+  node.fields(['backend', 'index', 'sandbox', 'sessions', 'gateway', 'events'])
+  const events = node.get('events')
+  events.fields(['retention'])
+  const eventRetention = readDuration(events.get('retention'))
   const gateway = node.get('gateway')
   gateway.fields(['domain'])
   const index = node.get('index')
@@ -31,6 +35,7 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
     pidsLimit: readCount(sandbox.get('pids')) ?? 0,
     retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,
     sessionDomain: readDomain(gateway.get('domain')),
+    ...(eventRetention !== undefined ? { eventRetention } : {}),
   }
 }
 

@@ -80,6 +80,8 @@ export interface LabgateSettings {
   pidsLimit: number
   /** How long STOPPED session rows are kept before they are purged, seconds. */
   retention: number
+  /** `events.retention`: how long rows of the events table are kept, seconds (absent: 90 days). */
+  eventRetention?: number
   /**
    * `gateway.domain`: a wildcard DNS domain; sessions are then served at `<session>.<domain>`. Absent:
    * path routing at `/sessions/<session>/`.

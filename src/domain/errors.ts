@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'config_invalid'
   | 'backend_failed'
+  | 'rate_limited'
 
 export class LabgateError extends Error {
   constructor(
@@ -36,3 +37,5 @@ export const notFound = (msg: string) => new LabgateError('not_found', msg)
 export const unavailable = (msg: string) => new LabgateError('unavailable', msg)
 export const payloadTooLarge = (msg: string) => new LabgateError('payload_too_large', msg)
 export const conflict = (msg: string) => new LabgateError('conflict', msg)
+/** Too many requests of one kind in a short time (HTTP 429). */
+export const rateLimited = (msg: string) => new LabgateError('rate_limited', msg)

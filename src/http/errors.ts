@@ -14,6 +14,7 @@ export const STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
   config_invalid: 500,
   backend_failed: 503,
+  rate_limited: 429,
 }
 
 /** A rendered HTTP error: status, content type and body. */

@@ -1,6 +1,7 @@
 import type { BrokerDeps } from '../broker/deps.js'
 import { SessionSecrets } from '../broker/session-secrets.js'
 import {
+  DEFAULT_EVENT_RETENTION,
   VISIBLE,
   adoptionVerdict,
   isDrained,
@@ -145,6 +146,8 @@ export class Reconciler {
     await this.topUpReserves(envs.filter((e) => e.state === 'RUNNING'))
     await this.finishDrained(envs.filter((e) => e.state === 'STOPPING'))
     if (full) await store.purgeStopped(purgeCutoff(portal.labgate.retention, now))
+    if (full)
+      await store.purgeEvents(purgeCutoff(portal.labgate.eventRetention ?? DEFAULT_EVENT_RETENTION, now))
   }
 
   /** Asks every visible session's verdict (and, every few passes, its sandbox's) and applies it. */

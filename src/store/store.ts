@@ -129,6 +129,8 @@ export interface Store {
     name?: string
     limit?: number
   }): Promise<(AppEvent & { id: number })[]>
+  /** Deletes events recorded before `before` (epoch ms); returns how many. */
+  purgeEvents(before: number): Promise<number>
 
   getSetting(key: string): Promise<string | null>
   /** Stores `value` under `key` unless the key exists; returns the value now stored. */

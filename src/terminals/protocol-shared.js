@@ -35,6 +35,8 @@ export const CLOSE = /** @type {const} */ ({
   failed: 1011,
   /** The client fell too far behind the output (it may reconnect: the scrollback bridges the gap). */
   tooSlow: 1013,
+  /** The client sent frames faster than its connection's or its session's rate limit (after an `x` frame). */
+  tooFast: 4029,
 })
 
 /** The ping text frame (client → server). */

@@ -293,4 +293,103 @@ describe('TerminalManager over the fake backend', () => {
     await manager.closeAll()
     expect(ptysOf(backend, 'fake-2')).toEqual([])
   })
+
+  describe('input its program does not read', () => {
+    /** A pty whose program reads nothing until the test says so: input stays pending. */
+    class HoldingPty extends RecordingPty {
+      pending = 0
+      #taken: Array<(pending: number) => void> = []
+      override write(d: string) {
+        super.write(d)
+        this.pending += d.length
+      }
+      pendingInput() {
+        return this.pending
+      }
+      onInputTaken(l: (pending: number) => void) {
+        this.#taken.push(l)
+      }
+      discardInput() {
+        const n = this.pending
+        this.pending = 0
+        return n
+      }
+      read(n: number) {
+        this.pending -= n
+        for (const l of this.#taken) l(this.pending)
+      }
+    }
+    class FlowClient extends Client {
+      flow: string[] = []
+      pauseInput() {
+        this.flow.push('pause')
+      }
+      resumeInput() {
+        this.flow.push('resume')
+      }
+    }
+    const holding = (inputStallMs: number) => {
+      const ptys: HoldingPty[] = []
+      const manager = new TerminalManager({
+        backend: { exec: () => (ptys.push(new HoldingPty()), ptys.at(-1)!) },
+        maxPendingInputBytes: 100,
+        inputStallMs,
+        killGraceMs: 20,
+      })
+      return { manager, ptys }
+    }
+
+    it('pauses its clients over the cap and resumes them at half of it, new clients too', () => {
+      const { manager, ptys } = holding(60_000)
+      const one = new FlowClient()
+      const a = manager.attach('s1', '1', handle, {}, one)
+      a.input('x'.repeat(100))
+      expect(one.flow).toEqual([])
+      a.input('y')
+      expect(one.flow).toEqual(['pause'])
+      const two = new FlowClient()
+      manager.attach('s1', '1', handle, {}, two)
+      expect(two.flow).toEqual(['pause'])
+      ptys[0]!.read(40)
+      expect(one.flow).toEqual(['pause'])
+      ptys[0]!.read(20)
+      expect(one.flow).toEqual(['pause', 'resume'])
+      expect(two.flow).toEqual(['pause', 'resume'])
+      void manager.closeAll()
+    })
+
+    it('drops input left unread for the stall time, tells the viewers and resumes them', async () => {
+      const { manager, ptys } = holding(50)
+      const client = new FlowClient()
+      const a = manager.attach('s1', '1', handle, {}, client)
+      a.input('z'.repeat(300))
+      expect(client.flow).toEqual(['pause'])
+      await new Promise((r) => setTimeout(r, 120))
+      expect(ptys[0]!.pending).toBe(0)
+      expect(client.flow).toEqual(['pause', 'resume'])
+      expect(client.out).toMatch(/dropped 300 bytes of input/)
+      void manager.closeAll()
+    })
+
+    it('restarts the stall time whenever the program reads some', async () => {
+      const { manager, ptys } = holding(80)
+      const client = new FlowClient()
+      manager.attach('s1', '1', handle, {}, client).input('z'.repeat(50))
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 40))
+        ptys[0]!.read(1)
+      }
+      expect(ptys[0]!.pending).toBe(46)
+      await new Promise((r) => setTimeout(r, 150))
+      expect(ptys[0]!.pending).toBe(0)
+      void manager.closeAll()
+    })
+
+    it('drops pending input when the session closes', async () => {
+      const { manager, ptys } = holding(60_000)
+      manager.attach('s1', '1', handle, {}, new FlowClient()).input('q'.repeat(500))
+      await manager.closeSession('s1', 'bye')
+      expect(ptys[0]!.pending).toBe(0)
+    })
+  })
 })

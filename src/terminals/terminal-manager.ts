@@ -9,6 +9,10 @@ export interface TerminalClient {
   send(data: Buffer): boolean
   /** The terminal is gone: tell the viewer why and disconnect. `code` is the shell's exit status, or null. */
   close(code: number | null, message: string): void
+  /** Stop taking input from the viewer: the terminal holds more pending input than its cap. */
+  pauseInput?(): void
+  /** Take input again after {@link pauseInput}. */
+  resumeInput?(): void
 }
 
 /** What {@link TerminalManager.attach} gives a client to drive its terminal. Methods are no-ops once detached. */
@@ -38,6 +42,16 @@ export interface TerminalManagerOptions {
   /** Called on input, at most once per `activityIntervalMs` per session (default 5 s). */
   onActivity?: (session: string) => void
   activityIntervalMs?: number
+  /**
+   * Input bytes a terminal may hold that its program has not read yet; over it, its clients are paused
+   * until it is down to half (default 256 KiB). Applies to ptys that report {@link PtyLike.pendingInput}.
+   */
+  maxPendingInputBytes?: number
+  /**
+   * How long a terminal's program may leave pending input unread (taking none of it) before that input is
+   * dropped and the viewers are told (default 15 s).
+   */
+  inputStallMs?: number
   /** How long `closeSession` waits after SIGHUP before SIGKILL (default 2 s). */
   killGraceMs?: number
   log?: (msg: string) => void
@@ -56,6 +70,10 @@ interface Terminal {
   /** Clients that are backed up; the pty is paused while there is one. */
   blocked: Set<TerminalClient>
   exited: Promise<void>
+  /** True while its clients are told to stop sending input (too much of it pending). */
+  inputPaused: boolean
+  /** Runs while input is pending: fires when the program took none of it for `inputStallMs`. */
+  inputStall?: NodeJS.Timeout
   /** Set while a terminal started by {@link TerminalManager.prestart} waits for its first client: its env. */
   prestarted?: string
 }
@@ -120,6 +138,7 @@ export class TerminalManager {
     const scrollback = terminal.ring.snapshot()
     if (scrollback.length > 0 && !client.send(scrollback)) this.#block(terminal, client)
     terminal.clients.add(client)
+    if (terminal.inputPaused) client.pauseInput?.()
     const t = terminal
     const live = () => t.clients.has(client)
     return {
@@ -128,6 +147,7 @@ export class TerminalManager {
         if (!live()) return
         t.pty.write(data)
         this.#activity(session)
+        this.#checkInput(t)
       },
       resize: (s) => {
         if (!live()) return
@@ -217,6 +237,7 @@ export class TerminalManager {
       ring: new ByteRing(this.#o.scrollbackBytes ?? 256 * 1024),
       clients: new Set(),
       blocked: new Set(),
+      inputPaused: false,
       exited: new Promise((resolve) => (exited = resolve)),
     }
     pty.onData((data) => {
@@ -224,8 +245,14 @@ export class TerminalManager {
       terminal.ring.push(bytes)
       for (const client of terminal.clients) if (!client.send(bytes)) this.#block(terminal, client)
     })
+    pty.onInputTaken?.(() => {
+      // Progress: the program reads, so the stall starts over.
+      this.#stopStall(terminal)
+      this.#checkInput(terminal)
+    })
     pty.onExit(({ exitCode, signal }) => {
       exited()
+      this.#stopStall(terminal)
       if (!this.#forget(terminal)) return
       const how = signal ? `killed by signal ${signal}` : `exited with status ${exitCode}`
       this.#o.log?.(`terminal ${session}/${id}: shell ${how}`)
@@ -250,6 +277,8 @@ export class TerminalManager {
   }
 
   async #close(terminal: Terminal, message: string): Promise<void> {
+    this.#stopStall(terminal)
+    terminal.pty.discardInput?.()
     this.#disconnect(terminal, null, message)
     terminal.pty.resume()
     terminal.pty.kill('SIGHUP')
@@ -272,6 +301,43 @@ export class TerminalManager {
         this.#o.log?.(`terminal ${terminal.session}/${terminal.id}: closing a client failed: ${String(err)}`)
       }
     }
+  }
+
+  /** Pauses or resumes the clients' input by the pending input, and runs the stall timer while there is any. */
+  #checkInput(t: Terminal): void {
+    const pending = t.pty.pendingInput?.() ?? 0
+    const cap = this.#o.maxPendingInputBytes ?? 256 * 1024
+    if (pending === 0) this.#stopStall(t)
+    else if (!t.inputStall) {
+      t.inputStall = setTimeout(() => this.#dropInput(t), this.#o.inputStallMs ?? 15_000).unref()
+    }
+    if (!t.inputPaused && pending > cap) {
+      t.inputPaused = true
+      for (const client of t.clients) client.pauseInput?.()
+    } else if (t.inputPaused && pending <= cap / 2) {
+      t.inputPaused = false
+      for (const client of t.clients) client.resumeInput?.()
+    }
+  }
+
+  #stopStall(t: Terminal): void {
+    clearTimeout(t.inputStall)
+    t.inputStall = undefined
+  }
+
+  /** The program left its input unread for too long: drop it, tell the viewers, take input again. */
+  #dropInput(t: Terminal): void {
+    t.inputStall = undefined
+    const dropped = t.pty.discardInput?.() ?? 0
+    this.#checkInput(t)
+    if (dropped === 0) return
+    const seconds = Math.round((this.#o.inputStallMs ?? 15_000) / 1000)
+    this.#o.log?.(`terminal ${t.session}/${t.id}: dropped ${dropped} bytes of unread input`)
+    const notice = Buffer.from(
+      `\r\n\x1b[33mlabgate: dropped ${dropped} bytes of input: ` +
+        `the program in this terminal did not read any for ${seconds} s.\x1b[0m\r\n`,
+    )
+    for (const client of t.clients) if (!client.send(notice)) this.#block(t, client)
   }
 
   #block(terminal: Terminal, client: TerminalClient): void {

@@ -5,6 +5,12 @@ import { LabgateError } from '../domain/errors.js'
 import type { Session } from '../store/rows.js'
 import { CLOSE, MAX_FRAME_BYTES, PONG, exitFrame, parseClientFrame, type TerminalSize } from './protocol.js'
 import {
+  CONNECTION_INPUT_LIMITS,
+  InputMeter,
+  SESSION_INPUT_LIMITS,
+  type InputRateLimits,
+} from './rate-limit.js'
+import {
   TERMINAL_ID,
   type TerminalAttachment,
   type TerminalClient,
@@ -30,6 +36,16 @@ export interface TerminalSocketOptions {
   heartbeatMs?: number
   /** How long a client may stay backed up (output paused for everyone) before it is dropped (default 30 s). */
   stallTimeoutMs?: number
+  /** Most terminal sockets open at once for one session; more are refused with 429 (default 32). */
+  maxConnectionsPerSession?: number
+  /**
+   * Frames and bytes one socket may send (bursts and sustained rates); a socket over them is sent an `x`
+   * frame and closed with {@link CLOSE.tooFast} (default {@link CONNECTION_INPUT_LIMITS}).
+   */
+  connectionLimits?: InputRateLimits
+  /** The same across all of one session's sockets (default {@link SESSION_INPUT_LIMITS}). */
+  sessionLimits?: InputRateLimits
+  clock?: () => number
   log?: (msg: string) => void
 }
 
@@ -55,6 +71,24 @@ export function attachTerminalSockets(server: Server, o: TerminalSocketOptions):
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
   const log = o.log ?? ((msg: string) => console.warn(msg))
   const alive = new WeakSet<WebSocket>()
+  const sessions = new Map<string, { sockets: number; meter: InputMeter }>()
+  /** Counts a socket of `session`; null when the session has too many. Call the returned release once. */
+  const admit = (session: string): { meter: InputMeter; release: () => void } | null => {
+    const s = sessions.get(session) ?? {
+      sockets: 0,
+      meter: new InputMeter(o.sessionLimits ?? SESSION_INPUT_LIMITS, o.clock),
+    }
+    if (s.sockets >= (o.maxConnectionsPerSession ?? 32)) return null
+    s.sockets++
+    sessions.set(session, s)
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      if (--s.sockets === 0) sessions.delete(session)
+    }
+    return { meter: s.meter, release }
+  }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(o.rewriteUrl?.(req) ?? req.url ?? '/', 'http://x')
@@ -73,10 +107,15 @@ export function attachTerminalSockets(server: Server, o: TerminalSocketOptions):
     authorizeUpgrade(o, req, session, log)
       .then((access) => {
         if (typeof access === 'number') return refuse(socket, access)
+        const admitted = admit(session)
+        if (!admitted) return refuse(socket, 429)
+        socket.once('close', admitted.release)
         wss.handleUpgrade(req, socket, head, (ws) => {
           alive.add(ws)
           ws.on('pong', () => alive.add(ws))
-          serve(ws, o, log, { session, id, size, ...access })
+          ws.once('close', admitted.release)
+          const meter = new InputMeter(o.connectionLimits ?? CONNECTION_INPUT_LIMITS, o.clock)
+          serve(ws, o, log, { session, id, size, ...access }, [meter, admitted.meter])
         })
       })
       .catch((err: unknown) => {
@@ -88,6 +127,8 @@ export function attachTerminalSockets(server: Server, o: TerminalSocketOptions):
 
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
+      // A paused socket (its terminal holds too much unread input) reads no pong until it resumes.
+      if (ws.isPaused) continue
       if (!alive.delete(ws)) ws.terminate()
       else ws.ping()
     }
@@ -135,9 +176,15 @@ function serve(
     handle: NonNullable<Session['handle']>
     env: Record<string, string>
   },
+  meters: InputMeter[],
 ): void {
   let stall: NodeJS.Timeout | undefined
   let attachment: TerminalAttachment
+  // A paused socket would not read the client's close frame: the handshake would wait for its timeout.
+  const end = (code: number, reason?: string) => {
+    ws.resume()
+    ws.close(code, reason)
+  }
   const onSent = () => {
     if (stall && ws.bufferedAmount < LOW_WATER) {
       clearTimeout(stall)
@@ -154,14 +201,16 @@ function serve(
         stall = setTimeout(() => {
           // Detach first: the close frame waits behind the backlog, and the others must not.
           attachment.detach()
-          ws.close(CLOSE.tooSlow, 'too slow')
+          end(CLOSE.tooSlow, 'too slow')
         }, o.stallTimeoutMs ?? 30_000)
         return false
       },
       close: (code, message) => {
         if (ws.readyState === ws.OPEN) ws.send(exitFrame(code, message))
-        ws.close(1000)
+        end(1000)
       },
+      pauseInput: () => ws.pause(),
+      resumeInput: () => ws.resume(),
     }
     attachment = o.terminals.attach(t.session, t.id, t.handle, t.env, client, t.size)
   } catch (err) {
@@ -176,9 +225,15 @@ function serve(
     attachment.detach()
   })
   ws.on('message', (data: Buffer, isBinary) => {
+    if (ws.readyState !== ws.OPEN) return
+    if (!meters.every((m) => m.take(data.length))) {
+      attachment.detach()
+      ws.send(exitFrame(null, 'Input arrived too fast: this terminal was disconnected.'))
+      return end(CLOSE.tooFast, 'input too fast')
+    }
     const frame = parseClientFrame(data, isBinary)
-    if (frame === 'malformed') return ws.close(CLOSE.malformed, 'malformed frame')
-    if (frame === 'tooBig') return ws.close(CLOSE.tooBig, 'input frame too big')
+    if (frame === 'malformed') return end(CLOSE.malformed, 'malformed frame')
+    if (frame === 'tooBig') return end(CLOSE.tooBig, 'input frame too big')
     if (frame.t === 'i') attachment.input(frame.d)
     else if (frame.t === 'r') attachment.resize(frame.size)
     else if (frame.t === 'p') ws.send(PONG)
@@ -215,6 +270,7 @@ const REASONS: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
 }
 

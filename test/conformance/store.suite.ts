@@ -334,6 +334,9 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.listEvents({ session: 's' })).toMatchObject([
         { name: 'Session/Created', data: { a: 1 } },
       ])
+      await store.appendEvent({ at: 20, name: 'Session/Started', session: 's', data: {} })
+      expect(await store.purgeEvents(20)).toBe(1)
+      expect((await store.listEvents({ session: 's' })).map((e) => e.name)).toEqual(['Session/Started'])
       expect(await store.setSettingIfAbsent('k', 'one')).toBe('one')
       expect(await store.setSettingIfAbsent('k', 'two')).toBe('one')
       await store.setSetting('k', 'three')

@@ -84,4 +84,33 @@ describe('openHostPty', () => {
     expect(seen.output()).toContain('labgate: cannot start the shell: the sandbox is not running')
     expect(seen.exits).toEqual([{ exitCode: 1 }])
   })
+
+  it('keeps input a program does not read, bounded, without ever holding up the event loop', async () => {
+    const pty = openHostPty(size, {
+      launch: (tty) => launcher.spawnOnTerminal({ file: '/bin/sleep', args: ['30'], env: {}, tty }),
+      kill: signal,
+      maxPendingInputBytes: 256 * 1024,
+    })
+    const seen = collect(pty)
+    await until(() => pty.pid > 0)
+    // The loop's worst delay while 2 MB are typed into a terminal whose program never reads.
+    let worst = 0
+    let last = performance.now()
+    const probe = setInterval(() => {
+      const now = performance.now()
+      worst = Math.max(worst, now - last)
+      last = now
+    }, 10)
+    const line = 'y\n'.repeat(16 * 1024)
+    for (let i = 0; i < 64; i++) pty.write(line)
+    await new Promise((r) => setTimeout(r, 500))
+    clearInterval(probe)
+    expect(worst).toBeLessThan(400)
+    expect(pty.pendingInput!()).toBeGreaterThan(0)
+    expect(pty.pendingInput!()).toBeLessThanOrEqual(256 * 1024)
+    expect(pty.discardInput!()).toBeGreaterThan(0)
+    expect(pty.pendingInput!()).toBe(0)
+    pty.kill('SIGTERM')
+    await until(() => seen.exits.length > 0)
+  })
 })

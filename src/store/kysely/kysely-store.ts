@@ -456,6 +456,11 @@ export class KyselyStore implements Store {
     )
   }
 
+  async purgeEvents(before: number) {
+    const r = await this.db.deleteFrom('events').where('at', '<', before).executeTakeFirst()
+    return Number(r.numDeletedRows)
+  }
+
   async listEvents(filter: { session?: string; name?: string; limit?: number } = {}) {
     let q = this.db.selectFrom('events').selectAll()
     if (filter.session) q = q.where('session', '=', filter.session)
