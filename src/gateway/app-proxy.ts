@@ -177,7 +177,7 @@ export class AppProxy {
       const headers = clientResponseHeaders(answer.headers, {
         port: t.port,
         prefix: t.prefix,
-        isolate: false,
+        isolate: t.isolate,
       })
       headers.connection = 'Upgrade'
       if (answer.headers.upgrade) headers.upgrade = answer.headers.upgrade
@@ -195,7 +195,7 @@ export class AppProxy {
       const headers = clientResponseHeaders(answer.headers, {
         port: t.port,
         prefix: t.prefix,
-        isolate: false,
+        isolate: t.isolate,
       })
       headers.connection = 'close'
       socket.write(responseHead(answer.statusCode ?? 502, answer.statusMessage ?? '', headers))
