@@ -1,7 +1,8 @@
 /**
  * A learner's app that answers its worker script with `Service-Worker-Allowed: /` could register a service
  * worker for the whole portal origin (path routing), which outlives the session and sees every later
- * request of that browser, the next user's sign-in included. The gateway never passes that header on.
+ * request of that browser, the next user's sign-in included. The gateway never passes that header on, and
+ * signing out at the portal tells the browser to drop the site's cookies and storage (workers included).
  */
 import { createServer } from 'node:http'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -57,4 +58,21 @@ it("never lets an app widen its service worker's scope beyond its prefix", async
   expect(res.status).toBe(200)
   expect(res.headers.get('x-app')).toBe('kept')
   expect(res.headers.get('service-worker-allowed')).toBeNull()
+})
+
+it('clears cookies and storage (service workers included) when a user signs out at the portal', async () => {
+  const form = await fetch(`${h.url}/logout/`)
+  const csrf = form.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith('labgate_csrf='))!
+  const res = await fetch(`${h.url}/logout/`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: csrf, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf: csrf.slice('labgate_csrf='.length) }),
+  })
+  expect(res.status).toBe(303)
+  const cleared = (res.headers.get('clear-site-data') ?? '').split(',').map((t) => t.trim())
+  expect(cleared).toEqual(expect.arrayContaining(['"cookies"', '"storage"']))
 })
