@@ -53,8 +53,8 @@ export const nothingListening = (port: number) => `Nothing is listening on port 
 
 /**
  * Proxies HTTP requests and WebSocket upgrades to web apps listening on `127.0.0.1:<port>` inside session
- * sandboxes, at the address the backend's `connect` gives. Idle connections are kept per address and
- * reused. Bodies stream both ways; request bodies are capped. Sessions of a backend without `connect` (or
+ * sandboxes, at the address the backend's `connect` gives. Idle connections to a unix socket (one per
+ * session and port) are kept and reused; TCP ones are not. Bodies stream both ways; request bodies are capped. Sessions of a backend without `connect` (or
  * of another backend than this labgate's) get a 502 saying so.
  */
 export class AppProxy {
@@ -75,7 +75,8 @@ export class AppProxy {
   /**
    * Where port `port` of session `s`'s sandbox is dialed (asking the backend on every call, so that a
    * sandbox that went is noticed). Throws {@link AppUnavailableError}: 503 while the sandbox is not (or no
-   * longer) running, 502 for a backend without `connect` or one that cannot reach the sandbox's network.
+   * longer) running, 502 for a backend without `connect` or one that cannot reach the sandbox's network (with
+   * the backend's own message when it marks it `visible`, e.g. a port of the host held by another program).
    */
   async upstream(s: Session, port: number): Promise<SandboxEndpoint> {
     if (!s.handle) throw new AppUnavailableError(503, 'This session is still starting: try again in a moment')
@@ -90,6 +91,9 @@ export class AppProxy {
     } catch (e) {
       if (e instanceof LabgateError && e.code === 'unavailable')
         throw new AppUnavailableError(503, "This session's sandbox is not running")
+      // A refusal the backend words for the browser (say, a port held outside the sandbox).
+      if (e instanceof LabgateError && e.detail?.visible === true)
+        throw new AppUnavailableError(502, e.message)
       this.#log(`app proxy: ${s.name} port ${port}: ${(e as Error).message}`)
       throw new AppUnavailableError(502, "Could not reach the session's network: try again in a moment")
     }
@@ -108,7 +112,9 @@ export class AppProxy {
         remoteAddress: req.socket.remoteAddress,
         upgrade,
       }),
-      agent: upgrade ? false : this.#agent,
+      // A TCP address may be one port of the host's shared by sessions (`network: host`), so connections
+      // to it are never pooled: an idle one could still lead to the previous holder of that port.
+      agent: upgrade || !('socketPath' in t.upstream) ? false : this.#agent,
       timeout: this.#timeoutMs,
     })
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { LabgateError } from '../../domain/errors.js'
 import type { SandboxEndpoint } from '../backend.js'
 import type { LocalHandle } from './handle.js'
+import { checkHostListener } from './host-listener.js'
 import type { LaunchedProcess, ProcessLauncher } from './launcher/launcher.js'
 import { isAlive } from './proc.js'
 
@@ -113,16 +114,20 @@ export class PortForwarders {
 
   /**
    * Where `127.0.0.1:<port>` in the sandbox of `h` is dialed: that address itself for a sandbox on the
-   * host's network, else the socket of its forwarder, started when none runs. Checks on every call that
-   * the sandbox still runs. Throws `LabgateError('unavailable')` when it is gone, `backend_failed` when the
-   * forwarder cannot start.
+   * host's network (once `checkHostListener` found what listens there to be the sandbox's own), else the
+   * socket of its forwarder, started when none runs. Checks on every call that the sandbox still runs.
+   * Throws `LabgateError('unavailable')` when it is gone, `backend_failed` when the forwarder cannot start
+   * or the host's listener is another's.
    */
   async endpoint(h: LocalHandle, port: number): Promise<SandboxEndpoint> {
     const running = this.running(h, port)
     if (running && (await isAlive(h.childPid, h.startTime))) return { socketPath: running }
     const ns = await openSandboxNetns(h)
     try {
-      if (ns.shared) return { host: '127.0.0.1', port }
+      if (ns.shared) {
+        await checkHostListener(h, port)
+        return { host: '127.0.0.1', port }
+      }
       return { socketPath: await this.socketFor(h, port) }
     } finally {
       await ns.file.close()
