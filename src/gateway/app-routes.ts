@@ -133,6 +133,7 @@ async function targetOf(
   path: string,
 ): Promise<ProxyTarget> {
   return {
+    session: access.session.name,
     upstream: await proxy.upstream(access.session, port),
     port,
     path,

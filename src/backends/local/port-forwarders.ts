@@ -25,6 +25,11 @@ export interface PortForwardersOptions {
    * the listener, which accepts connections from labgate alone, keeps root.
    */
   connectionIds?: { uid: number; gid: number }
+  /**
+   * The most connections one forwarder carries at once (socat's `max-children`: one process each, in
+   * labgate's cgroup), default {@link DEFAULT_MAX_CONNECTIONS}; further ones wait in the socket's backlog.
+   */
+  maxConnections?: number
   /** A forwarder unused this long is stopped (default 10 minutes); the next request starts a new one. */
   idleMs?: number
   /** How often idle forwarders and those of vanished sandboxes are swept (default 60 s). */
@@ -55,6 +60,9 @@ interface Forwarder {
   exited: boolean
   lastUsed: number
 }
+
+/** Default of {@link PortForwardersOptions.maxConnections}: above the app proxy's cap per session. */
+export const DEFAULT_MAX_CONNECTIONS = 256
 
 /** Thrown when a sandbox's holder is gone (or its pid now belongs to another process). */
 const sandboxGone = (session: string) =>
@@ -91,8 +99,9 @@ export async function openSandboxNetns(h: LocalHandle): Promise<SandboxNetns> {
 /**
  * Per (session, port) forwarders from a unix socket on the host into a sandbox's own network namespace:
  * `nsenter --net` (only the network namespace: the forwarder sees the host's files, never the sandbox's)
- * running `socat UNIX-LISTEN:<runDir>/<session>/<port>.sock,fork TCP:127.0.0.1:<port>`. The socket is
- * mode 0600 in a 0700 directory labgate owns, outside every sandbox. As root, the listener drops its
+ * running `socat UNIX-LISTEN:<runDir>/<session>/<port>.sock,fork,max-children=<n> TCP:127.0.0.1:<port>`
+ * (one process per connection, at most `maxConnections`). The socket is mode 0600 in a 0700 directory
+ * labgate owns, outside every sandbox. As root, the listener drops its
  * supplementary groups and each forwarded connection runs as `connectionIds`. Forwarders start on first
  * use, stop with {@link stopSession}, when idle, or when their sandbox has gone, and die with labgate
  * (parent-death signal).
@@ -260,7 +269,15 @@ export class PortForwarders {
   }
 
   #args(port: number, joinUserns: boolean): string[] {
-    const listen = [`UNIX-LISTEN:${port}.sock`, 'fork', 'mode=600', 'unlink-early']
+    const children = Math.max(1, Math.floor(this.#o.maxConnections ?? DEFAULT_MAX_CONNECTIONS))
+    // socat forks a process per connection: bounded, so that a flood of connections is not one of processes.
+    const listen = [
+      `UNIX-LISTEN:${port}.sock`,
+      'fork',
+      `max-children=${children}`,
+      'mode=600',
+      'unlink-early',
+    ]
     if (this.#asRoot) {
       const ids = this.#o.connectionIds ?? { uid: 65534, gid: 65534 }
       listen.push(`setgid=${ids.gid}`, `setuid=${ids.uid}`)
