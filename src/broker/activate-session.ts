@@ -13,7 +13,8 @@ export type ActivationResult =
  * Activates a pending session with its single-use token: the session becomes the owner's, with the full
  * workshop duration from now. Visiting the URL again after activation is allowed only for a browser
  * already signed in as the owner (`currentUser`), which is sent to the dashboard. Throws bad_request for
- * an unknown session, a wrong or used token, or a window that has passed.
+ * an unknown session, a wrong or used token (checked before anything else, an ended session included), or
+ * a window that has passed. An ended session with its genuine token is `ended`.
  */
 export async function activateSession(
   deps: BrokerDeps,
@@ -24,8 +25,9 @@ export async function activateSession(
   if (!isSafeName(name)) throw badRequest('Invalid session name')
   const s = await deps.store.getSession(name)
   if (!s || s.portal !== deps.portal.name || !s.owner) throw badRequest('Invalid session or activation token')
-  if (hasEnded(s.state)) return { kind: 'ended', session: s }
+  // The token first: an ended session's answer (a redirect to its index URL) is for its own link only.
   if (!deps.secrets.checkActivationToken(s, token)) throw badRequest('Invalid session or activation token')
+  if (hasEnded(s.state)) return { kind: 'ended', session: s }
   if (s.activatedAt !== null) {
     if (currentUser === s.owner) return { kind: 'activated', session: s }
     throw badRequest('This activation link has already been used')

@@ -358,7 +358,10 @@ describe('loadConfig: formats and files', () => {
       ),
       'workshop.yaml': WORKSHOP,
     })
-    const { portal } = await loadConfig(dir)
+    const { portal, warnings } = await loadConfig(dir)
+    expect(warnings).toEqual([
+      expect.stringContaining("network: host shares the host's network and loopback with every session"),
+    ])
     expect(portal.labgate).toEqual({
       backend: 'fake',
       allowedIndexOrigins: ['https://hub.example', 'http://localhost:3000'],

@@ -1,6 +1,7 @@
 import type { ConfigNode } from './config-node.js'
 import { describeValue } from './describe-value.js'
 import { isHttpUrl, readCount, readDuration, readEnum, readMemorySize, readString } from './read-values.js'
+import { readNetwork } from './read-network.js'
 import type { LabgateSettings } from './types.js'
 
 /** Default for `spec.labgate.sessions.retention`: a day. */
@@ -30,7 +31,7 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
   return {
     backend: readEnum(node.get('backend'), ['local', 'fake'] as const) ?? 'local',
     allowedIndexOrigins: readOrigins(index.get('allowedOrigins')),
-    network: readEnum(sandbox.get('network'), ['none', 'host'] as const) ?? 'none',
+    network: readNetwork(sandbox.get('network')),
     memoryLimit: readMemorySize(sandbox.get('memory')) ?? 0,
     pidsLimit: readCount(sandbox.get('pids')) ?? 0,
     retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,

@@ -18,13 +18,27 @@ export interface AppProxyOptions {
   backend: SessionBackend
   /** Largest request body forwarded to an app, bytes (default 10 MiB); larger ones get 413. */
   maxBodyBytes?: number
+  /**
+   * Most requests in flight plus open WebSockets to one session's apps at once (default
+   * {@link DEFAULT_MAX_CONNECTIONS_PER_SESSION}); more get a 429 saying so.
+   */
+  maxConnectionsPerSession?: number
   /** An app that stays silent this long (ms) on a connection gets it closed: 504 (default 5 minutes). */
   timeoutMs?: number
   log?: (msg: string) => void
 }
 
+/** Default of {@link AppProxyOptions.maxConnectionsPerSession}. */
+export const DEFAULT_MAX_CONNECTIONS_PER_SESSION = 128
+
+/** The text of a 429 when a session's apps have `max` connections open already. */
+export const tooManyConnections = (max: number) =>
+  `Too many open connections to this session's web apps (at most ${max}): close some tabs or try again in a moment`
+
 /** One proxied request: where it goes and what the app is told. */
 export interface ProxyTarget {
+  /** The session whose app it is (connections are counted per session). */
+  session: string
   upstream: SandboxEndpoint
   /** The app's port in the sandbox. */
   port: number
@@ -53,8 +67,8 @@ export const nothingListening = (port: number) => `Nothing is listening on port 
 
 /**
  * Proxies HTTP requests and WebSocket upgrades to web apps listening on `127.0.0.1:<port>` inside session
- * sandboxes, at the address the backend's `connect` gives. Idle connections are kept per address and
- * reused. Bodies stream both ways; request bodies are capped. Sessions of a backend without `connect` (or
+ * sandboxes, at the address the backend's `connect` gives. Idle connections to a unix socket (one per
+ * session and port) are kept and reused; TCP ones are not. Bodies stream both ways; request bodies are capped. Sessions of a backend without `connect` (or
  * of another backend than this labgate's) get a 502 saying so.
  */
 export class AppProxy {
@@ -62,6 +76,8 @@ export class AppProxy {
   readonly maxBodyBytes: number
   readonly #backend: SessionBackend
   readonly #timeoutMs: number
+  readonly #maxPerSession: number
+  readonly #open = new Map<string, number>()
   readonly #log: (msg: string) => void
   readonly #agent = new Agent({ keepAlive: true, maxFreeSockets: 4, timeout: 30_000 })
 
@@ -69,13 +85,15 @@ export class AppProxy {
     this.#backend = o.backend
     this.maxBodyBytes = o.maxBodyBytes ?? 10 * 1024 * 1024
     this.#timeoutMs = o.timeoutMs ?? 5 * 60_000
+    this.#maxPerSession = o.maxConnectionsPerSession ?? DEFAULT_MAX_CONNECTIONS_PER_SESSION
     this.#log = o.log ?? ((msg) => console.warn(msg))
   }
 
   /**
    * Where port `port` of session `s`'s sandbox is dialed (asking the backend on every call, so that a
    * sandbox that went is noticed). Throws {@link AppUnavailableError}: 503 while the sandbox is not (or no
-   * longer) running, 502 for a backend without `connect` or one that cannot reach the sandbox's network.
+   * longer) running, 502 for a backend without `connect` or one that cannot reach the sandbox's network (with
+   * the backend's own message when it marks it `visible`, e.g. a port of the host held by another program).
    */
   async upstream(s: Session, port: number): Promise<SandboxEndpoint> {
     if (!s.handle) throw new AppUnavailableError(503, 'This session is still starting: try again in a moment')
@@ -90,6 +108,9 @@ export class AppProxy {
     } catch (e) {
       if (e instanceof LabgateError && e.code === 'unavailable')
         throw new AppUnavailableError(503, "This session's sandbox is not running")
+      // A refusal the backend words for the browser (say, a port held outside the sandbox).
+      if (e instanceof LabgateError && e.detail?.visible === true)
+        throw new AppUnavailableError(502, e.message)
       this.#log(`app proxy: ${s.name} port ${port}: ${(e as Error).message}`)
       throw new AppUnavailableError(502, "Could not reach the session's network: try again in a moment")
     }
@@ -108,17 +129,25 @@ export class AppProxy {
         remoteAddress: req.socket.remoteAddress,
         upgrade,
       }),
-      agent: upgrade ? false : this.#agent,
+      // A TCP address may be one port of the host's shared by sessions (`network: host`), so connections
+      // to it are never pooled: an idle one could still lead to the previous holder of that port.
+      agent: upgrade || !('socketPath' in t.upstream) ? false : this.#agent,
       timeout: this.#timeoutMs,
     })
   }
 
   /**
    * Forwards one HTTP request (`req`, whose body has not been read) to the app and streams its answer to
-   * `res`. Answers itself with 502 when the app does not answer (nothing listening, connection closed
+   * `res`; 429 when the session has `maxConnectionsPerSession` open already. Answers itself with 502 when the app does not answer (nothing listening, connection closed
    * before a response), 504 on timeout, 413 when the body passes the cap. Never throws.
    */
   forward(req: IncomingMessage, res: ServerResponse, t: ProxyTarget): void {
+    const release = this.#admit(t.session)
+    if (!release) {
+      req.resume()
+      return plain(res, 429, tooManyConnections(this.#maxPerSession), { connection: 'close' })
+    }
+    res.once('close', release)
     let failed: 'too-large' | 'timeout' | null = null
     const upstream = this.#upstreamRequest(req, t, false)
     upstream.on('timeout', () => {
@@ -164,9 +193,14 @@ export class AppProxy {
   /**
    * Forwards a WebSocket (or other) upgrade request to the app and, once it switches protocols, splices
    * the two connections. An app that answers without upgrading has its answer passed on; one that cannot be
-   * reached gets the client a 502. Never throws.
+   * reached gets the client a 502. Counted against the session's cap until the client's side closes (429
+   * past it). Never throws.
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, t: ProxyTarget): void {
+    const release = this.#admit(t.session)
+    if (!release) return rejectUpgrade(socket, 429, tooManyConnections(this.#maxPerSession))
+    if (socket.destroyed) return release()
+    socket.once('close', release)
     const upstream = this.#upstreamRequest(req, t, true)
     socket.on('error', () => upstream.destroy())
     upstream.on('timeout', () => upstream.destroy())
@@ -177,7 +211,7 @@ export class AppProxy {
       const headers = clientResponseHeaders(answer.headers, {
         port: t.port,
         prefix: t.prefix,
-        isolate: false,
+        isolate: t.isolate,
       })
       headers.connection = 'Upgrade'
       if (answer.headers.upgrade) headers.upgrade = answer.headers.upgrade
@@ -195,13 +229,33 @@ export class AppProxy {
       const headers = clientResponseHeaders(answer.headers, {
         port: t.port,
         prefix: t.prefix,
-        isolate: false,
+        isolate: t.isolate,
       })
       headers.connection = 'close'
       socket.write(responseHead(answer.statusCode ?? 502, answer.statusMessage ?? '', headers))
       answer.pipe(socket)
     })
     upstream.end()
+  }
+
+  /** Open connections to `session`'s apps (requests in flight and WebSockets), for tests and diagnostics. */
+  openConnections(session: string): number {
+    return this.#open.get(session) ?? 0
+  }
+
+  /** Counts one more connection of `session`: its release (idempotent), or null at the cap. */
+  #admit(session: string): (() => void) | null {
+    const n = this.#open.get(session) ?? 0
+    if (n >= this.#maxPerSession) return null
+    this.#open.set(session, n + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (this.#open.get(session) ?? 1) - 1
+      if (left > 0) this.#open.set(session, left)
+      else this.#open.delete(session)
+    }
   }
 
   /** Drops idle connections (for shutdown). Idempotent. */
@@ -227,6 +281,7 @@ export function rejectUpgrade(socket: Duplex, status: number, body: string): voi
     400: 'Bad Request',
     403: 'Forbidden',
     404: 'Not Found',
+    429: 'Too Many Requests',
     502: 'Bad Gateway',
     503: 'Service Unavailable',
   }

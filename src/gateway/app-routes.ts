@@ -3,12 +3,13 @@ import type { Duplex } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiContext } from '../http/context.js'
 import { STATUS } from '../http/errors.js'
-import { LabgateError, notFound, payloadTooLarge } from '../domain/errors.js'
+import { LabgateError, forbidden, notFound, payloadTooLarge } from '../domain/errors.js'
 import { isSafeName } from '../domain/index.js'
 import type { Session } from '../store/rows.js'
 import { gatewayAccess, type GatewayAccess } from './access.js'
 import { AppUnavailableError, rejectUpgrade, type AppProxy, type ProxyTarget } from './app-proxy.js'
 import { rewriteSessionHost, sessionBasePath } from '../http/session-url.js'
+import { onSessionHost, originMayUseSession, sessionHostTarget } from './session-host.js'
 
 const INGRESS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
@@ -18,7 +19,9 @@ const INGRESS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
  * removed and the query kept. For the owner and staff (`gatewayAccess`: 403, or 404 for a session that is
  * not live); 404 for an ingress the workshop does not declare; 413 past the body cap; 502 when nothing
  * listens; 503 while the sandbox is not running. `/sessions/<name>/apps/<ingress>` redirects to the
- * slashed form. Registered in its own scope, where request bodies are left unread to be streamed.
+ * slashed form. Under host routing the path form is only served on the session's own host: a GET or HEAD
+ * elsewhere (the portal's host) is redirected there (302), anything else refused (403), before any
+ * credential is looked at. Responses served off the session's own host are sandboxed (an opaque origin). Registered in its own scope, where request bodies are left unread to be streamed.
  */
 export function appRoutes(app: FastifyInstance, ctx: ApiContext, proxy: AppProxy): void {
   void app.register(async (scope) => {
@@ -31,15 +34,22 @@ export function appRoutes(app: FastifyInstance, ctx: ApiContext, proxy: AppProxy
       const target = `${browserPrefix(ctx, name, ingress, req.headers)}/${q < 0 ? '' : req.url.slice(q)}`
       return reply.redirect(target, req.method === 'GET' || req.method === 'HEAD' ? 301 : 308)
     })
-    scope.all('/sessions/:name/apps/:ingress/*', async (req, reply) => proxyHttp(ctx, proxy, req, reply))
+    scope.all('/sessions/:name/apps/:ingress/*', async (req, reply) => {
+      const { name } = req.params as { name: string }
+      const elsewhere = sessionHostTarget(ctx, name, req.headers, req.url)
+      if (elsewhere === null) return proxyHttp(ctx, proxy, req, reply)
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw forbidden()
+      return reply.header('cache-control', 'no-store').redirect(elsewhere, 302)
+    })
   })
 }
 
 /**
  * The handler for WebSocket upgrades of app URLs, for the HTTP server's `upgrade` event (Fastify routes do
  * not see upgrades): returns false, touching nothing, when the URL is not an app's (after host routing's
- * rewrite), so another handler can take it; otherwise takes the socket and answers it. An `Origin` from
- * another host is refused (403), as are callers `gatewayAccess` refuses.
+ * rewrite), so another handler can take it; otherwise takes the socket and answers it. An `Origin` that is
+ * not the session's own page (`originMayUseSession`) is refused (403), as are callers `gatewayAccess`
+ * refuses.
  */
 export function appUpgradeHandler(
   ctx: ApiContext,
@@ -98,8 +108,7 @@ async function upgrade(
   head: Buffer,
   u: { name: string; ingress: string; rest: string },
 ): Promise<void> {
-  const origin = req.headers.origin
-  if (origin !== undefined && hostOf(origin) !== req.headers.host?.toLowerCase()) {
+  if (!originMayUseSession(ctx, u.name, req.headers)) {
     return rejectUpgrade(socket, 403, 'Cross-origin WebSocket refused')
   }
   const access = await gatewayAccess(ctx, req.headers, u.name)
@@ -124,13 +133,15 @@ async function targetOf(
   path: string,
 ): Promise<ProxyTarget> {
   return {
+    session: access.session.name,
     upstream: await proxy.upstream(access.session, port),
     port,
     path,
     prefix: browserPrefix(ctx, access.session.name, ingress, headers),
     proto: ctx.portalUrl.startsWith('https:') ? 'https' : 'http',
-    // On the portal's own origin, a learner's app must not run scripts with a staff member's sign-in.
-    isolate: !ctx.deps.portal.labgate.sessionDomain && access.session.owner !== access.userId,
+    // Off the session's own host (path routing: the portal's origin), an app's scripts must not run with
+    // the sign-in of whoever opens it, the owner included: cookies and storage there are the portal's.
+    isolate: !onSessionHost(ctx, access.session.name, headers.host),
   }
 }
 
@@ -146,12 +157,4 @@ async function ingressPort(ctx: ApiContext, s: Session, name: string): Promise<n
 /** The app's path prefix as the browser sees it (no trailing slash). */
 function browserPrefix(ctx: ApiContext, name: string, ingress: string, headers: IncomingHttpHeaders): string {
   return `${sessionBasePath(ctx, name, headers.host ?? '')}apps/${ingress}`
-}
-
-function hostOf(origin: string): string | null {
-  try {
-    return new URL(origin).host.toLowerCase()
-  } catch {
-    return null
-  }
 }

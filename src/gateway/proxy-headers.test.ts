@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   clientResponseHeaders,
+  isAppCookie,
   rewriteLocation,
   upstreamRequestHeaders,
   withoutLabgateCookies,
@@ -116,5 +117,14 @@ describe('withoutLabgateCookies', () => {
     expect(withoutLabgateCookies('a=1;labgate_auth=2;  b=3')).toBe('a=1; b=3')
     expect(withoutLabgateCookies('labgate_auth=2')).toBeUndefined()
     expect(withoutLabgateCookies(undefined)).toBeUndefined()
+  })
+})
+
+describe('isAppCookie', () => {
+  it('keeps named cookies and refuses nameless ones and any a browser would send as a labgate cookie', () => {
+    expect(isAppCookie('theme=dark; Path=/')).toBe(true)
+    expect(isAppCookie('session=a=b; Path=/')).toBe(true)
+    for (const c of ['=labgate_csrf=x', ' = x', 'labgate_csrf', 'Labgate_auth=x', ' labgate=x', 'labgatex=1'])
+      expect({ c, kept: isAppCookie(c) }).toEqual({ c, kept: false })
   })
 })

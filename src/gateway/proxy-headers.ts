@@ -16,6 +16,25 @@ const HOP_BY_HOP = new Set([
 /** labgate's own cookies (`labgate_auth`, `labgate_session`, …): never shown to or set by a web app. */
 const isLabgateCookie = (name: string) => name.trim().toLowerCase().startsWith('labgate_')
 
+/**
+ * Response headers never passed to the browser: `Service-Worker-Allowed` would let an app's worker claim a
+ * scope above its prefix (with path routing, the whole portal origin).
+ */
+const DROPPED_RESPONSE = new Set(['service-worker-allowed'])
+
+/**
+ * True for a `Set-Cookie` an app may send: one with a name that, trimmed, is not empty, does not start with
+ * `labgate` and holds no `=`. A nameless cookie (`=labgate_csrf=x`, or no `=` at all) is sent back by
+ * browsers as its bare value, which would read as a labgate cookie.
+ */
+export function isAppCookie(setCookie: string): boolean {
+  const pair = setCookie.split(';', 1)[0] ?? ''
+  const eq = pair.indexOf('=')
+  if (eq < 0) return false
+  const name = pair.slice(0, eq).trim()
+  return name !== '' && !name.includes('=') && !name.toLowerCase().startsWith('labgate')
+}
+
 /** What the app is told about the request it gets through the gateway. */
 export interface ForwardedRequest {
   /** The port the app listens on in the sandbox. */
@@ -69,16 +88,16 @@ export interface ForwardedResponse {
   port: number
   prefix: string
   /**
-   * Serve the page as an opaque origin (`Content-Security-Policy: sandbox …`): for staff looking at a
-   * learner's app on the portal's own origin (path routing), where the app's scripts could otherwise act
-   * with the staff member's portal sign-in.
+   * Serve the page as an opaque origin (`Content-Security-Policy: sandbox …`, never `allow-same-origin`):
+   * for every app served on a host other than its session's own (path routing: the portal's origin), where
+   * the app's scripts could otherwise act with whoever opens it (staff, or the next user of the browser).
    */
   isolate: boolean
 }
 
 /**
- * The headers sent back to the browser: the app's, minus hop-by-hop headers and any `Set-Cookie` for a
- * labgate cookie; a `Location` on the app's own root (`/x`, `http://localhost:<port>/x`) moved under the
+ * The headers sent back to the browser: the app's, minus hop-by-hop headers, `Service-Worker-Allowed` and
+ * any `Set-Cookie` that {@link isAppCookie} refuses (labgate's cookies, nameless ones); a `Location` on the app's own root (`/x`, `http://localhost:<port>/x`) moved under the
  * prefix; and, with `isolate`, a sandboxing Content-Security-Policy.
  */
 export function clientResponseHeaders(
@@ -89,9 +108,10 @@ export function clientResponseHeaders(
   const out: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue
+    if (DROPPED_RESPONSE.has(name)) continue
     out[name] = value
   }
-  const cookies = upstream['set-cookie']?.filter((c) => !isLabgateCookie(c.split('=', 1)[0] ?? ''))
+  const cookies = upstream['set-cookie']?.filter(isAppCookie)
   if (cookies?.length) out['set-cookie'] = cookies
   else delete out['set-cookie']
   if (typeof upstream.location === 'string') out.location = rewriteLocation(upstream.location, f)

@@ -11,6 +11,7 @@ import { activityRoutes } from '../gateway/activity-routes.js'
 import { AppProxy, rejectUpgrade } from '../gateway/app-proxy.js'
 import { appRoutes, appUpgradeHandler } from '../gateway/app-routes.js'
 import { configRoutes } from '../gateway/config-routes.js'
+import { originMayUseSession } from '../gateway/session-host.js'
 import { rewriteSessionHost } from '../http/session-url.js'
 import { SessionSshKeys } from '../gateway/ssh-keys.js'
 import { attachTerminalSockets } from '../terminals/terminal-socket.js'
@@ -87,6 +88,7 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
             terminals,
             log: deps.log,
             rewriteUrl: rewrite,
+            originAllowed: (req, session) => originMayUseSession(ctx, session, req.headers),
             authorize: async (req, session) => {
               const { session: s } = await gatewayAccess(ctx, req.headers, session)
               if (s.state !== 'RUNNING' || !s.handle) return null

@@ -30,6 +30,11 @@ export interface TerminalSocketOptions {
     session: string,
   ) => Promise<{ sessionRow: Session; env: Record<string, string> } | null>
   terminals: TerminalManager
+  /**
+   * Whether the upgrade's `Origin` may open a terminal of `session` (false → 403). Default: no Origin, or
+   * one of the host asked (the Host header).
+   */
+  originAllowed?: (req: IncomingMessage, session: string) => boolean
   /** Maps the request URL before routing, e.g. host routing's `<session>.<domain>/x` → `/sessions/<session>/x`. */
   rewriteUrl?: (req: IncomingMessage) => string
   /** Protocol-level ping interval; a client that missed the previous ping is dropped (default 30 s). */
@@ -63,9 +68,10 @@ const LOW_WATER = 256 * 1024
 /**
  * Serves terminal WebSockets on `server` at `/sessions/<session>/terminal/<id>[?cols=&rows=]`. Other upgrade
  * paths are left to other `upgrade` listeners, except that a path under `/sessions/` that no other listener
- * exists for is answered 404. Before upgrading it refuses over the raw socket: 403 for a cross-site Origin
- * (present and not the Host), 404 for a malformed terminal id, and what `authorize` decides. Input frames
- * count as activity (through the manager); pings and (re)connections do not.
+ * exists for is answered 404. Before upgrading it refuses over the raw socket: 403 for an Origin
+ * `originAllowed` refuses (default: present and not the Host), 404 for a malformed terminal id, and what
+ * `authorize` decides. Input frames count as activity (through the manager); pings and (re)connections do
+ * not.
  */
 export function attachTerminalSockets(server: Server, o: TerminalSocketOptions): TerminalSockets {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
@@ -101,7 +107,7 @@ export function attachTerminalSockets(server: Server, o: TerminalSocketOptions):
     }
     socket.on('error', () => {})
     const [session, id] = [decode(match[1] as string), decode(match[2] as string)]
-    if (!sameOrigin(req)) return refuse(socket, 403)
+    if (!(o.originAllowed ?? sameOrigin)(req, session ?? '')) return refuse(socket, 403)
     if (!session || !id || !TERMINAL_ID.test(id)) return refuse(socket, 404)
     const size = sizeFrom(url.searchParams)
     authorizeUpgrade(o, req, session, log)

@@ -94,7 +94,13 @@ export class Workarea {
     let view = null
     tab.addEventListener('click', () => {
       if (view && this.#current === view) {
-        view.frame.contentWindow?.location.reload()
+        try {
+          view.frame.contentWindow?.location.reload()
+        } catch {
+          // An app served as an opaque origin (path routing) cannot be reloaded from here: load it again.
+          // Setting the attribute navigates the frame again, even to the same URL.
+          view.frame.setAttribute('src', view.frame.src)
+        }
         return
       }
       if (!view) {

@@ -102,11 +102,11 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const name = (req.params as { name: string }).name
       const token = queryOne(req, 'token')
       if (!token) throw badRequest('Missing activation token')
-      const rawIndex = queryOne(req, 'index_url')
       const result = await activateSession(deps, name, token, actor?.userId ?? null)
       const s = result.session
       if (result.kind === 'ended') {
-        const deleted = sessionDeletedUrl(safeIndex(ctx, rawIndex ?? s.indexUrl ?? deps.portal.index))
+        // Only the URL stored with the session (or the portal's): never one from the query.
+        const deleted = sessionDeletedUrl(safeIndex(ctx, s.indexUrl ?? deps.portal.index))
         if (deleted) return reply.redirect(deleted, 302)
         throw notFound('This session has ended')
       }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { LabgateError } from '../../domain/errors.js'
 import type { SandboxEndpoint } from '../backend.js'
 import type { LocalHandle } from './handle.js'
+import { checkHostListener } from './host-listener.js'
 import type { LaunchedProcess, ProcessLauncher } from './launcher/launcher.js'
 import { isAlive } from './proc.js'
 
@@ -24,6 +25,11 @@ export interface PortForwardersOptions {
    * the listener, which accepts connections from labgate alone, keeps root.
    */
   connectionIds?: { uid: number; gid: number }
+  /**
+   * The most connections one forwarder carries at once (socat's `max-children`: one process each, in
+   * labgate's cgroup), default {@link DEFAULT_MAX_CONNECTIONS}; further ones wait in the socket's backlog.
+   */
+  maxConnections?: number
   /** A forwarder unused this long is stopped (default 10 minutes); the next request starts a new one. */
   idleMs?: number
   /** How often idle forwarders and those of vanished sandboxes are swept (default 60 s). */
@@ -54,6 +60,9 @@ interface Forwarder {
   exited: boolean
   lastUsed: number
 }
+
+/** Default of {@link PortForwardersOptions.maxConnections}: above the app proxy's cap per session. */
+export const DEFAULT_MAX_CONNECTIONS = 256
 
 /** Thrown when a sandbox's holder is gone (or its pid now belongs to another process). */
 const sandboxGone = (session: string) =>
@@ -90,8 +99,9 @@ export async function openSandboxNetns(h: LocalHandle): Promise<SandboxNetns> {
 /**
  * Per (session, port) forwarders from a unix socket on the host into a sandbox's own network namespace:
  * `nsenter --net` (only the network namespace: the forwarder sees the host's files, never the sandbox's)
- * running `socat UNIX-LISTEN:<runDir>/<session>/<port>.sock,fork TCP:127.0.0.1:<port>`. The socket is
- * mode 0600 in a 0700 directory labgate owns, outside every sandbox. As root, the listener drops its
+ * running `socat UNIX-LISTEN:<runDir>/<session>/<port>.sock,fork,max-children=<n> TCP:127.0.0.1:<port>`
+ * (one process per connection, at most `maxConnections`). The socket is mode 0600 in a 0700 directory
+ * labgate owns, outside every sandbox. As root, the listener drops its
  * supplementary groups and each forwarded connection runs as `connectionIds`. Forwarders start on first
  * use, stop with {@link stopSession}, when idle, or when their sandbox has gone, and die with labgate
  * (parent-death signal).
@@ -113,16 +123,20 @@ export class PortForwarders {
 
   /**
    * Where `127.0.0.1:<port>` in the sandbox of `h` is dialed: that address itself for a sandbox on the
-   * host's network, else the socket of its forwarder, started when none runs. Checks on every call that
-   * the sandbox still runs. Throws `LabgateError('unavailable')` when it is gone, `backend_failed` when the
-   * forwarder cannot start.
+   * host's network (once `checkHostListener` found what listens there to be the sandbox's own), else the
+   * socket of its forwarder, started when none runs. Checks on every call that the sandbox still runs.
+   * Throws `LabgateError('unavailable')` when it is gone, `backend_failed` when the forwarder cannot start
+   * or the host's listener is another's.
    */
   async endpoint(h: LocalHandle, port: number): Promise<SandboxEndpoint> {
     const running = this.running(h, port)
     if (running && (await isAlive(h.childPid, h.startTime))) return { socketPath: running }
     const ns = await openSandboxNetns(h)
     try {
-      if (ns.shared) return { host: '127.0.0.1', port }
+      if (ns.shared) {
+        await checkHostListener(h, port)
+        return { host: '127.0.0.1', port }
+      }
       return { socketPath: await this.socketFor(h, port) }
     } finally {
       await ns.file.close()
@@ -255,7 +269,15 @@ export class PortForwarders {
   }
 
   #args(port: number, joinUserns: boolean): string[] {
-    const listen = [`UNIX-LISTEN:${port}.sock`, 'fork', 'mode=600', 'unlink-early']
+    const children = Math.max(1, Math.floor(this.#o.maxConnections ?? DEFAULT_MAX_CONNECTIONS))
+    // socat forks a process per connection: bounded, so that a flood of connections is not one of processes.
+    const listen = [
+      `UNIX-LISTEN:${port}.sock`,
+      'fork',
+      `max-children=${children}`,
+      'mode=600',
+      'unlink-early',
+    ]
     if (this.#asRoot) {
       const ids = this.#o.connectionIds ?? { uid: 65534, gid: 65534 }
       listen.push(`setgid=${ids.gid}`, `setuid=${ids.uid}`)

@@ -5,6 +5,7 @@ import { mayEnterSession } from '../../broker/policies.js'
 import { sessionSchedule } from '../../broker/session-ops.js'
 import { ENDED } from '../../domain/session-states.js'
 import { checkGatewayAccess } from '../../gateway/access.js'
+import { sessionHostTarget } from '../../gateway/session-host.js'
 import type { SessionSignIn } from '../../gateway/sign-in.js'
 import { actorOf, type ApiContext } from '../../http/context.js'
 import { sessionDeletedUrl } from '../../http/index-url.js'
@@ -25,6 +26,7 @@ export type OnView = (session: Session) => void
  * The owner gets in with the session-scoped cookie its sign-in sets (`signIn`: the OAuth code flow
  * against the portal), staff also with their portal sign-in. A browser without the session cookie is
  * sent through that sign-in (without `signIn`, it is refused); an ended session sends the learner back to the index URL with `notification=session-deleted`.
+ * Under host routing, the path form on any other host (the portal's) is redirected to the session's host.
  */
 export function dashboardRoutes(
   app: FastifyInstance,
@@ -50,6 +52,9 @@ export function dashboardRoutes(
 
   app.get('/sessions/:name/', async (req, reply) => {
     const name = (req.params as { name: string }).name
+    // Host routing: the dashboard (and the apps it frames) only ever run on the session's own host.
+    const elsewhere = sessionHostTarget(ctx, name, req.headers, req.url)
+    if (elsewhere !== null) return reply.header('cache-control', 'no-store').redirect(elsewhere, 302)
     const row = await loadSession(deps, name)
     const index = row?.indexUrl ?? deps.portal.index ?? null
     if (row && ENDED.includes(row.state)) return ended(reply, index)

@@ -40,8 +40,9 @@ export interface PeopleOptions {
 
 /**
  * The portal's people pages: `GET/POST /login/`, `GET/POST /register/` (as `spec.portal.registration`
- * says), `GET/POST /logout/`. Creates the admin `admin` with a random password when the portal has no
- * staff user and configures none: `generatedAdmin` holds its credentials on that start only.
+ * says), `GET/POST /logout/` (which also sends `Clear-Site-Data: "cookies", "storage"`). Creates the admin
+ * `admin` with a random password when the portal has no staff user and configures none: `generatedAdmin`
+ * holds its credentials on that start only.
  */
 export async function setUpPeople(o: PeopleOptions) {
   const configured = Boolean(o.portal.admin?.username && o.portal.admin.password)
@@ -247,12 +248,15 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
     if (!form) return reply
     const cookie = readCookie(req, AUTH_COOKIE)
     if (cookie) await ctx.auth.browserLogout(cookie)
+    // The browser forgets this site's cookies and storage too, service workers included: nothing a web app
+    // left behind in a shared browser (a worker, a cookie) survives into the next user's sign-in.
     return reply
       .header(
         'set-cookie',
         serializeCookie(AUTH_COOKIE, '', { sameSite: 'Lax', maxAge: 0, secure: secure() }),
       )
       .header('cache-control', 'no-store')
+      .header('clear-site-data', '"cookies", "storage"')
       .redirect('/', 303)
   })
 }
