@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKernelFixture, type KernelFixture } from './kernel-fixture.js'
 
@@ -88,5 +89,26 @@ except OSError as e: print("TIOC" "STI", errno.errorcode[e.errno])'`,
     const r = await f.exec(`unshare -Urm sh -c 'mount -t tmpfs t /tmp && echo MOUNTED'; echo "rc=$?"`)
     expect(r.stdout).not.toContain('MOUNTED')
     expect(r.stdout).toMatch(/rc=[1-9]/)
+  })
+
+  // An x86_64 process can still make i386 system calls (int 0x80), whose numbers differ: the filter must
+  // refuse that table rather than read its numbers as x86_64 ones. Needs the host's C compiler.
+  const x86WithCc = process.arch === 'x64' && existsSync('/usr/bin/gcc')
+  it(`kills a process that makes an i386 system call${x86WithCc ? '' : ' (x86_64 with gcc only)'}`, async () => {
+    if (!x86WithCc) return
+    const r = await f.exec(
+      `cat > compat.c <<'EOF'
+#include <stdio.h>
+int main(void) {
+  long r;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory"); /* i386 getpid */
+  printf("i386 call returned %ld\\n", r);
+  return 0;
+}
+EOF
+/usr/bin/gcc -o compat compat.c && ./compat; echo "rc=$?"`,
+    )
+    expect(r.stdout).not.toContain('i386 call returned')
+    expect(r.stdout).toContain('rc=159') // 128 + SIGSYS
   })
 })
