@@ -1,6 +1,8 @@
 // Compiles the native launcher helper (src/backends/local/launcher/spawner.c) into dist/bin/. Without a
 // C compiler labgate still works: it then starts sandboxes and shells through its Node helper, whose
-// forks are slower. Part of `npm run build` (and so of `npm ci`).
+// forks are slower. Part of `npm run build` (and so of `npm ci`). Also compiles labgate-seccomp-exec
+// (src/backends/local/seccomp/seccomp-exec.c), which puts terminal shells and exec'd commands under the
+// sandbox's seccomp filter.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -17,5 +19,15 @@ if (r.status !== 0) {
   console.warn(
     `labgate: could not build the native spawner with ${cc} (${r.error?.message ?? `exit ${r.status}`}); ` +
       'sandboxes and shells will start through the slower Node helper. Install a C compiler (apt-get install gcc) and run npm run build.',
+  )
+}
+
+const seccompSource = join(root, 'src/backends/local/seccomp/seccomp-exec.c')
+const seccompTarget = join(root, 'dist/bin/labgate-seccomp-exec')
+const s = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', seccompTarget, seccompSource], { stdio: 'inherit' })
+if (s.status !== 0) {
+  console.warn(
+    `labgate: could not build labgate-seccomp-exec with ${cc} (${s.error?.message ?? `exit ${s.status}`}); ` +
+      "terminal shells and exec'd commands will run without the sandbox's seccomp filter. Install a C compiler (apt-get install gcc) and run npm run build.",
   )
 }

@@ -12,6 +12,10 @@ const input = (overrides: Partial<BwrapArgsInput> = {}): BwrapArgsInput => ({
     { name: 'lib64', dir: true },
   ],
   infoFd: 3,
+  etcEntries: [
+    { path: '/etc/ssl', source: '/etc/ssl' },
+    { path: '/etc/localtime', symlink: '/usr/share/zoneinfo/Etc/UTC' },
+  ],
   ...overrides,
 })
 const pairsOf = (args: string[], flag: string) =>
@@ -26,7 +30,8 @@ describe('bwrapArgs', () => {
   it('binds only the home writable, system directories read-only, and survives labgate', () => {
     const args = bwrapArgs(input())
     expect(pairsOf(args, '--bind')).toEqual(['/data/sessions/p-w01-s001/home /home/lab'])
-    expect(pairsOf(args, '--ro-bind')).toEqual(['/usr /usr', '/lib64 /lib64', '/etc /etc'])
+    expect(pairsOf(args, '--ro-bind')).toEqual(['/usr /usr', '/lib64 /lib64', '/etc/ssl /etc/ssl'])
+    expect(pairsOf(args, '--symlink')).toContain('/usr/share/zoneinfo/Etc/UTC /etc/localtime')
     expect(pairsOf(args, '--symlink')).toContain('usr/bin /bin')
     expect(args).not.toContain('--die-with-parent')
     expect(args).toEqual(
@@ -43,6 +48,18 @@ describe('bwrapArgs', () => {
     const flat = bwrapArgs(input({ devpts: false }))
     expect(flat).not.toContain('--dev')
     expect(pairsOf(flat, '--dev-bind')).toContain('/dev/null /dev/null')
+  })
+
+  it('adds --seccomp and --disable-userns only when asked', () => {
+    const plain = bwrapArgs(input())
+    expect(plain).not.toContain('--seccomp')
+    expect(plain).not.toContain('--disable-userns')
+    const hardened = bwrapArgs(input({ seccompFd: 5, disableUserns: true }))
+    expect(hardened.slice(hardened.indexOf('--seccomp'), hardened.indexOf('--seccomp') + 2)).toEqual([
+      '--seccomp',
+      '5',
+    ])
+    expect(hardened).toContain('--disable-userns')
   })
 })
 

@@ -1,6 +1,7 @@
 import { lstatSync, readlinkSync } from 'node:fs'
 import { LabgateError } from '../../domain/errors.js'
 import type { SandboxSpec } from '../backend.js'
+import { etcArgs, hostEtcEntries, type EtcEntry } from './etc-entries.js'
 
 /** Where the session's home is mounted inside every sandbox. */
 export const SANDBOX_HOME = '/home/lab'
@@ -82,18 +83,26 @@ export interface BwrapArgsInput {
   infoFd: number
   /** Host files mounted over /etc/passwd and /etc/group (the sandbox's own accounts). */
   identity?: { passwd: string; group: string }
+  /** The host /etc entries the sandbox sees (default: {@link hostEtcEntries}, the curated list). */
+  etcEntries?: EtcEntry[]
+  /** fd number from which bwrap reads the sandbox's seccomp program (`--seccomp`); none when omitted. */
+  seccompFd?: number
+  /** Pass `--disable-userns`: nothing in the sandbox can create a user namespace (bwrap 0.8 and later). */
+  disableUserns?: boolean
 }
 
 /**
  * bwrap's options for one sandbox (passed through `--args <fd>`, before {@link HOLDER_COMMAND}): new user, pid, ipc, uts and
- * (for `network: 'none'`) net namespaces; read-only /usr and /etc; own /proc, /dev and /tmp; the home at
+ * (for `network: 'none'`) net namespaces; read-only /usr and the curated entries of /etc; own /proc, /dev and /tmp; the home at
  * {@link SANDBOX_HOME}; uid and gid {@link SANDBOX_INNER_ID}; the given environment only.
  */
 export function bwrapArgs(input: BwrapArgsInput): string[] {
   const args = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts']
   args.push('--hostname', input.session)
   if (input.network === 'none') args.push('--unshare-net')
-  args.push(...systemDirArgs(input.rootEntries), '--ro-bind', '/etc', '/etc', '--proc', '/proc')
+  // /etc is a tmpfs holding the curated host entries, made read-only once the identity files are on it.
+  args.push(...systemDirArgs(input.rootEntries), '--tmpfs', '/etc')
+  args.push(...etcArgs(input.etcEntries ?? hostEtcEntries()), '--proc', '/proc')
   if (input.identity)
     args.push(
       '--ro-bind',
@@ -103,6 +112,7 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
       input.identity.group,
       '/etc/group',
     )
+  args.push('--remount-ro', '/etc')
   if (input.devpts) {
     args.push('--dev', '/dev')
   } else {
@@ -119,5 +129,7 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
   args.push('--clearenv')
   for (const [name, value] of Object.entries(input.env)) args.push('--setenv', name, value)
   args.push('--info-fd', String(input.infoFd))
+  if (input.disableUserns) args.push('--disable-userns')
+  if (input.seccompFd !== undefined) args.push('--seccomp', String(input.seccompFd))
   return args
 }

@@ -37,7 +37,8 @@ import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
 import { PortForwarders, type PortForwardersOptions } from './port-forwarders.js'
 import { LOGIN_SHELL, openSandboxPty } from './sandbox-pty.js'
-import { INFO_FD } from './spawn-sandbox.js'
+import { sandboxHardening, type SandboxHardening } from './seccomp/sandbox-seccomp.js'
+import { INFO_FD, SECCOMP_FD } from './spawn-sandbox.js'
 import { StartSlots } from './start-slots.js'
 
 /** Options of {@link LocalBackend}; only `dataDir` is required. */
@@ -78,6 +79,11 @@ export interface LocalBackendOptions {
    * `<dataDir>/run`; the tools default to `/usr/bin`'s.
    */
   forwarders?: Partial<Omit<PortForwardersOptions, 'launcher' | 'log' | 'nsenterPath'>>
+  /**
+   * Put every sandbox, and every command entering one, under the seccomp deny list of
+   * `seccomp/deny-list.ts` (default true).
+   */
+  seccomp?: boolean
   log?: (msg: string) => void
 }
 
@@ -125,6 +131,7 @@ export class LocalBackend implements SessionBackend {
   readonly #launcher: ProcessLauncher
   readonly #startSlots: StartSlots
   readonly #forwarders: PortForwarders
+  readonly #hardening: SandboxHardening
   /** bwrap processes this instance started, by sandbox pid 1, so `stop` can wait until they are reaped. */
   readonly #spawned = new Map<number, Promise<ExitStatus | null>>()
   #closed = false
@@ -153,6 +160,13 @@ export class LocalBackend implements SessionBackend {
     assertToolsInstalled(this.#bwrapPath, this.#nsenterPath)
     prepareDataDir(this.#dataDir, this.#ids.uid, this.#ids.gid, this.#log)
     this.#rootEntries = hostRootEntries()
+    this.#hardening = sandboxHardening({
+      dir: this.#dataDir,
+      bwrapPath: this.#bwrapPath,
+      asRoot: this.#asRoot,
+      seccomp: opts.seccomp ?? true,
+      log: this.#log,
+    })
     this.#cgroups = new SandboxCgroups({ log: this.#log, parent: opts.cgroupParent })
     this.#startSlots = new StartSlots(opts.maxConcurrentStarts ?? 2 * availableParallelism())
     if (opts.launcher) this.#launcher = opts.launcher
@@ -196,6 +210,8 @@ export class LocalBackend implements SessionBackend {
       rootEntries: this.#rootEntries,
       infoFd: INFO_FD,
       identity: identityFiles(this.#dataDir),
+      seccompFd: this.#hardening.seccompFile ? SECCOMP_FD : undefined,
+      disableUserns: this.#hardening.disableUserns,
     })
     let spawned
     let stats
@@ -207,6 +223,7 @@ export class LocalBackend implements SessionBackend {
         ids: this.#asRoot ? this.#ids : undefined,
         logFile: join(dir, 'bwrap.log'),
         timeoutMs: this.#startTimeoutMs,
+        seccompFile: this.#hardening.seccompFile,
         ...(cgroup.path ? { cgroup: cgroup.path } : {}),
       }
       spawned = await this.#startSlots.run(() => this.#launcher.startSandbox(launch))
@@ -355,8 +372,8 @@ export class LocalBackend implements SessionBackend {
     const args = nsenterArgs(h.childPid, argv, { asRoot: this.#asRoot, cwd: opts.cwd, innerEnv: inner })
     const cgroup = h.cgroup
     return {
-      file: this.#nsenterPath,
-      args,
+      // nsenter'd processes do not inherit the sandbox's seccomp filter: it runs under the same one.
+      ...this.#hardening.enter(this.#nsenterPath, args),
       env: host,
       adopt: (pid) => {
         if (cgroup) void this.#cgroups.attach(cgroup, [pid])

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { open, readFile } from 'node:fs/promises'
+import { open, readFile, type FileHandle } from 'node:fs/promises'
 import type { Readable, Writable } from 'node:stream'
 import { LabgateError } from '../../domain/errors.js'
 import { READY_LINE } from './bwrap-args.js'
@@ -7,6 +7,8 @@ import { READY_LINE } from './bwrap-args.js'
 /** fd numbers in bwrap's process: 3 carries `--info-fd` output, 4 carries the NUL-separated `--args`. */
 export const INFO_FD = 3
 const ARGS_FD = 4
+/** fd number in bwrap's process that carries {@link SpawnSandboxOptions.seccompFile} (for `--seccomp`). */
+export const SECCOMP_FD = 5
 
 /** Options of {@link spawnSandbox}. */
 export interface SpawnSandboxOptions {
@@ -20,6 +22,8 @@ export interface SpawnSandboxOptions {
   /** File that receives bwrap's stderr (setup errors). */
   logFile: string
   timeoutMs: number
+  /** A file opened read-only and given to bwrap as {@link SECCOMP_FD} (its seccomp program). */
+  seccompFile?: string
   /** Called with bwrap's pid as soon as it is spawned (to move it into a cgroup before it forks). */
   onSpawn?: (pid: number) => void
 }
@@ -41,22 +45,25 @@ export interface SpawnedSandbox {
 export async function spawnSandbox(opts: SpawnSandboxOptions): Promise<SpawnedSandbox> {
   const log = await open(opts.logFile, 'w', 0o600)
   let child: ChildProcess
+  let seccomp: FileHandle | undefined
   // bwrap may exit (or fail to exec) before the awaits below finish: remember it from the first tick on.
   let early: { exit?: string; error?: Error } | null = null
   const onEarlyExit = (code: number | null, signal: string | null) =>
     (early = { exit: signal ?? `code ${code}` })
   const onEarlyError = (error: Error) => (early = { error })
   try {
+    if (opts.seccompFile) seccomp = await openSeccomp(opts.seccompFile)
     child = spawn(opts.bwrapPath, ['--args', String(ARGS_FD), ...opts.command], {
       detached: true,
       cwd: '/',
       env: {},
-      stdio: ['ignore', 'pipe', log.fd, 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', log.fd, 'pipe', 'pipe', ...(seccomp ? [seccomp.fd] : [])],
       ...opts.ids,
     })
     child.once('exit', onEarlyExit).once('error', onEarlyError)
   } finally {
     await log.close()
+    await seccomp?.close()
   }
   if (child.pid !== undefined) opts.onSpawn?.(child.pid)
   const stdout = child.stdout as Readable
@@ -130,5 +137,13 @@ function killQuietly(pid: number | undefined): void {
     process.kill(pid, 'SIGKILL')
   } catch {
     // Already gone.
+  }
+}
+
+async function openSeccomp(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r')
+  } catch (err) {
+    throw new LabgateError('backend_failed', `cannot open ${path}: ${(err as Error).message}`)
   }
 }

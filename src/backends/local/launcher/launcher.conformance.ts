@@ -94,6 +94,37 @@ export function launcherConformance(name: string, make: () => ProcessLauncher): 
       expect(await started.exit).toEqual({ code: 5, signal: null })
     })
 
+    it('gives bwrap its seccomp file on fd 5, read-only', async () => {
+      const seccompFile = join(dir, 'seccomp.bpf')
+      const copy = join(dir, `seccomp-${Math.random().toString(36).slice(2)}.seen`)
+      writeFileSync(seccompFile, Buffer.from([6, 0, 0, 0, 0, 0, 0xff, 0x7f]))
+      const bwrap = fakeBwrap(
+        `cat <&5 >${copy}; echo x >&5 2>/dev/null && echo writable >>${copy}; ` +
+          `sleep 30 & echo "{\\"child-pid\\": $!}" >&3; echo ${READY_LINE}; wait`,
+      )
+      const started = await launcher.startSandbox({
+        bwrapPath: bwrap,
+        args: [],
+        command: ['/bin/true'],
+        logFile: join(dir, `bwrap-${Math.random().toString(36).slice(2)}.log`),
+        timeoutMs: 5000,
+        seccompFile,
+      })
+      expect(readFileSync(copy)).toEqual(readFileSync(seccompFile))
+      process.kill(started.childPid, 'SIGKILL')
+      await started.exit
+      await expect(
+        launcher.startSandbox({
+          bwrapPath: bwrap,
+          args: [],
+          command: ['/bin/true'],
+          logFile: join(dir, 'never.log'),
+          timeoutMs: 5000,
+          seccompFile: join(dir, 'missing.bpf'),
+        }),
+      ).rejects.toMatchObject({ code: 'backend_failed', message: expect.stringContaining('missing.bpf') })
+    })
+
     it('rejects with backend_failed, quoting stderr, when the sandbox exits before it is ready', async () => {
       const bwrap = fakeBwrap('echo "bwrap: no permission" >&2; exit 1')
       await expect(sandbox(bwrap)).rejects.toMatchObject({

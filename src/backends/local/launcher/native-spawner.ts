@@ -74,6 +74,7 @@ export function requestFields(req: HelperRequest): string[] {
       o.ids ? String(o.ids.gid) : '',
       String(o.timeoutMs),
       o.args.map((a) => `${a}\0`).join(''),
+      o.seccompFile ?? '',
       ...o.command,
     ]
   }

@@ -6,10 +6,11 @@
  * It reads requests on stdin and writes replies on stdout. A message is a list of byte strings: a
  * little-endian u32 count, then for each string a little-endian u32 length and its bytes.
  *
- *   ["S", id, bwrap, log file, cgroup, uid, gid, timeout ms, args blob, command...]
+ *   ["S", id, bwrap, log file, cgroup, uid, gid, timeout ms, args blob, seccomp file, command...]
  *       starts `bwrap --args 4 command...` in a new session, as uid/gid when given, stdout a pipe, stderr
- *       the log file, fd 3 bwrap's info pipe, fd 4 the args blob; replies once the command printed its
- *       ready line and bwrap reported its child's pid.
+ *       the log file, fd 3 bwrap's info pipe, fd 4 the args blob, fd 5 the seccomp file opened read-only
+ *       (when not empty); replies once the command printed its ready line and bwrap reported its child's
+ *       pid.
  *   ["T", id, file, tty, cgroup, n, env 1..n, arg 1...]
  *       runs file in a new session whose controlling terminal is the tty, on stdin/stdout/stderr.
  *   ["D", id, file, cwd, stderr file, owner pid, owner start time, n, file 1..n, m, env 1..m, arg 1...]
@@ -160,7 +161,7 @@ static void reset_signals(void) {
 
 static void start_sandbox(Message *m) {
   const char *id = m->v[1];
-  if (m->n < 10) return reply_err(id, "malformed sandbox request");
+  if (m->n < 11) return reply_err(id, "malformed sandbox request");
   const char *bwrap = m->v[2], *log_file = m->v[3], *cgroup = m->v[4];
   int slot = -1;
   for (int i = 0; i < MAX_PENDING; i++)
@@ -175,15 +176,24 @@ static void start_sandbox(Message *m) {
     snprintf(msg, sizeof msg, "cannot open %s: %s", log_file, strerror(errno));
     return reply_err(id, msg);
   }
+  int seccomp_fd = -1;
+  if (m->v[9][0] && (seccomp_fd = open(m->v[9], O_RDONLY | O_CLOEXEC)) < 0) {
+    char msg[4200];
+    snprintf(msg, sizeof msg, "cannot open %s: %s", m->v[9], strerror(errno));
+    close(log_fd);
+    return reply_err(id, msg);
+  }
   int out[2], info[2], args[2];
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(info, O_CLOEXEC) < 0 || pipe2(args, O_CLOEXEC) < 0) {
     close(log_fd);
+    if (seccomp_fd >= 0) close(seccomp_fd);
     return reply_err(id, "cannot create pipes");
   }
   /* The blob is written before bwrap reads it: the pipe must hold all of it. */
   uint32_t blob_len = m->len[8];
   if (blob_len > 65536 && fcntl(args[1], F_SETPIPE_SZ, (int)blob_len) < (int)blob_len) {
     close(log_fd);
+    if (seccomp_fd >= 0) close(seccomp_fd);
     close(out[0]), close(out[1]), close(info[0]), close(info[1]), close(args[0]), close(args[1]);
     return reply_err(id, "sandbox arguments too large");
   }
@@ -192,7 +202,7 @@ static void start_sandbox(Message *m) {
   argv[a++] = (char *)bwrap;
   argv[a++] = "--args";
   argv[a++] = "4";
-  for (uint32_t i = 9; i < m->n; i++) argv[a++] = m->v[i];
+  for (uint32_t i = 10; i < m->n; i++) argv[a++] = m->v[i];
   argv[a] = NULL;
   char *envp[] = {NULL};
   int with_ids = m->v[5][0] != 0;
@@ -202,9 +212,12 @@ static void start_sandbox(Message *m) {
   pid_t pid = fork();
   if (pid == 0) {
     reset_signals();
+    /* Above every target number, so that no dup2 below clobbers it before it is placed on fd 5. */
+    int high_seccomp = seccomp_fd >= 0 ? fcntl(seccomp_fd, F_DUPFD_CLOEXEC, 100) : -1;
+    if (seccomp_fd >= 0 && high_seccomp < 0) _exit(126);
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(log_fd, 2) < 0 ||
-        dup2(info[1], 3) < 0 || dup2(args[0], 4) < 0)
+        dup2(info[1], 3) < 0 || dup2(args[0], 4) < 0 || (high_seccomp >= 0 && dup2(high_seccomp, 5) < 0))
       _exit(126);
     if (setsid() < 0) _exit(126);
     if (with_ids && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) _exit(126);
@@ -214,6 +227,7 @@ static void start_sandbox(Message *m) {
     _exit(127);
   }
   close(log_fd);
+  if (seccomp_fd >= 0) close(seccomp_fd);
   close(out[1]), close(info[1]), close(args[0]);
   if (pid < 0) {
     close(out[0]), close(info[0]), close(args[1]);
