@@ -20,8 +20,8 @@ export interface PortForwardersOptions {
   setprivPath?: string
   socatPath?: string
   /**
-   * When labgate is root: the uid and gid each forwarded connection runs as (default 65534, "nobody"). Only
-   * the listener, which accepts connections from labgate alone, keeps root.
+   * When labgate is root: the uid and gid each forwarded connection runs as (default: the sandbox's own host
+   * uid and gid, from its handle). Only the listener, which accepts connections from labgate alone, keeps root.
    */
   connectionIds?: { uid: number; gid: number }
   /** A forwarder unused this long is stopped (default 10 minutes); the next request starts a new one. */
@@ -222,7 +222,7 @@ export class PortForwarders {
     try {
       child = await this.#launcher.spawnDaemon({
         file: this.#o.nsenterPath ?? '/usr/bin/nsenter',
-        args: this.#args(f.port, !this.#asRoot),
+        args: this.#args(f.port, !this.#asRoot, { uid: h.uid, gid: h.gid ?? h.uid }),
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
         cwd: dir,
         stderrFile,
@@ -254,10 +254,10 @@ export class PortForwarders {
     }
   }
 
-  #args(port: number, joinUserns: boolean): string[] {
+  #args(port: number, joinUserns: boolean, sandboxIds: { uid: number; gid: number }): string[] {
     const listen = [`UNIX-LISTEN:${port}.sock`, 'fork', 'mode=600', 'unlink-early']
     if (this.#asRoot) {
-      const ids = this.#o.connectionIds ?? { uid: 65534, gid: 65534 }
+      const ids = this.#o.connectionIds ?? sandboxIds
       listen.push(`setgid=${ids.gid}`, `setuid=${ids.uid}`)
     }
     return [
