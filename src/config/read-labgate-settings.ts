@@ -1,6 +1,7 @@
 import type { ConfigNode } from './config-node.js'
 import { describeValue } from './describe-value.js'
 import { isHttpUrl, readCount, readDuration, readEnum, readMemorySize, readString } from './read-values.js'
+import { readSandboxStorage } from './read-sandbox-storage.js'
 import type { LabgateSettings } from './types.js'
 
 /** Default for `spec.labgate.sessions.retention`: a day. */
@@ -10,7 +11,7 @@ const DEFAULT_RETENTION = 24 * 3600
  * Reads labgate's own block of the TrainingPortal (`spec.labgate`, ignored by Educates):
  * `backend: local|fake` (local), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
  * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 0 = unlimited), `sandbox.pids` (0 =
- * unlimited), `sessions.retention` (duration, 24h), `gateway.domain` (a DNS domain for host routing of
+ * unlimited), `sandbox.disk`, `sandbox.tmp` and `sandbox.uids` (see `readSandboxStorage`), `sessions.retention` (duration, 24h), `gateway.domain` (a DNS domain for host routing of
  * sessions; absent = path routing). Absent or invalid values take the default.
  */
 export function readLabgateSettings(node: ConfigNode): LabgateSettings {
@@ -20,7 +21,7 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
   const index = node.get('index')
   index.fields(['allowedOrigins'])
   const sandbox = node.get('sandbox')
-  sandbox.fields(['network', 'memory', 'pids'])
+  sandbox.fields(['network', 'memory', 'pids', 'disk', 'tmp', 'uids'])
   const sessions = node.get('sessions')
   sessions.fields(['retention'])
   return {
@@ -31,6 +32,7 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
     pidsLimit: readCount(sandbox.get('pids')) ?? 0,
     retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,
     sessionDomain: readDomain(gateway.get('domain')),
+    ...readSandboxStorage(sandbox),
   }
 }
 

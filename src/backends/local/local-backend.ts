@@ -182,6 +182,9 @@ export class LocalBackend implements SessionBackend {
     // one is checked for all.
     prepareDataDir(this.#dataDir, range?.first ?? this.#ids.uid, range?.first ?? this.#ids.gid, this.#log)
     this.#uids = range ? new SessionUids(this.#dataDir, range) : null
+    if (!this.#asRoot && opts.sandboxUidRange) {
+      this.#log(`warning: sandboxes share labgate's uid: per-session uids (sandbox.uids) need root`)
+    }
     this.#tmpSize = opts.tmpSize || undefined
     this.#rootEntries = hostRootEntries()
     this.#cgroups = new SandboxCgroups({ log: this.#log, parent: opts.cgroupParent })

@@ -11,9 +11,6 @@ export interface UidRange {
   count: number
 }
 
-/** The range `labgate serve` reserves by default: 200000–265535, beside the usual subordinate ranges. */
-export const DEFAULT_UID_RANGE: UidRange = { first: 200_000, count: 65_536 }
-
 /**
  * Hands each session its own host uid (and the gid of the same number) from a reserved range, so per-user
  * kernel limits (inotify instances, pipe buffers, mqueues, process counts) and file ownership separate
