@@ -34,6 +34,7 @@ const TOOLS = { mkfs: '/usr/sbin/mkfs.ext4', mount: '/usr/bin/mount', umount: '/
 const TOOL_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }
 /** nodev and nosuid carry over to the sandbox's bind mount; noinit_itable keeps a fresh image sparse. */
 const MOUNT_OPTIONS = 'loop,nodev,nosuid,noinit_itable'
+const REFILL_DELAY_MS = 500
 
 /**
  * Why per-session home images cannot work here, or null when they can: they need root, loop devices
@@ -88,7 +89,8 @@ export class HomeImages {
       }
       await this.#run(TOOLS.mount, ['-t', 'ext4', '-o', MOUNT_OPTIONS, image, home], dirname(home))
       await rmdir(join(home, 'lost+found')).catch(() => undefined)
-      this.#refill()
+      // Formatting the next spare is CPU work: leave the start that took this one the machine first.
+      setTimeout(() => this.#refill(), REFILL_DELAY_MS).unref()
     }
     await chown(home, uid, gid)
     await chmod(home, 0o700)
@@ -121,6 +123,7 @@ export class HomeImages {
   }
 
   #refill(): void {
+    if (this.#closed) return
     this.#refilling = this.#refilling.then(async () => {
       try {
         await mkdir(this.#spareDir, { recursive: true, mode: 0o700 })
@@ -184,6 +187,8 @@ export class HomeImages {
   /** Runs a tool through the launcher and waits for it; rejects with `backend_failed` quoting its stderr. */
   async #run(file: string, args: string[], cwd: string): Promise<void> {
     const stderrFile = join(cwd, `.${basename(file)}-${randomBytes(4).toString('hex')}.log`)
+    // The launcher holds the process up only until the tool runs; its exit is awaited here.
+    const hold = setInterval(() => undefined, 60_000)
     try {
       const child = await this.#o.launcher.spawnDaemon({
         file,
@@ -203,6 +208,7 @@ export class HomeImages {
         )
       }
     } finally {
+      clearInterval(hold)
       await unlink(stderrFile).catch(() => undefined)
     }
   }
