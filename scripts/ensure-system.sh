@@ -7,6 +7,8 @@ set -euo pipefail
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
+# As root, each session's home is its own ext4 filesystem (sandbox.disk): mkfs.ext4 formats the images.
+if [ "$(id -u)" = 0 ] && [ ! -x /usr/sbin/mkfs.ext4 ] && [ ! -x /sbin/mkfs.ext4 ]; then missing+=(e2fsprogs); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "labgate: installing ${missing[*]} (the local sandbox backend needs them)…"

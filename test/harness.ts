@@ -39,6 +39,11 @@ export interface PortalSpec {
   registration?: { type?: 'one-step' | 'anonymous'; enabled?: boolean }
   /** `spec.labgate.gateway.domain`: host routing of sessions under this domain. */
   sessionDomain?: string
+  /**
+   * `spec.labgate.sandbox.disk`: each home's size. Default 0 (homes are plain directories), so that tests
+   * mount nothing unless they are about home sizes.
+   */
+  disk?: string
 }
 
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
@@ -85,6 +90,8 @@ export function writePortal(dir: string, p: PortalSpec): string {
     ...(p.webhook ? ['  analytics:', '    webhook:', `      url: ${JSON.stringify(p.webhook)}`] : []),
     '  labgate:',
     `    backend: ${p.backend ?? 'local'}`,
+    '    sandbox:',
+    `      disk: ${JSON.stringify(p.disk ?? 0)}`,
     ...(p.allowedOrigins ? ['    index:', `      allowedOrigins: ${JSON.stringify(p.allowedOrigins)}`] : []),
     ...(p.sessionDomain ? ['    gateway:', `      domain: ${JSON.stringify(p.sessionDomain)}`] : []),
     '  workshops:',

@@ -1,3 +1,4 @@
+import type { SandboxStorageSettings } from '../config/types.js'
 import { LabgateError } from '../domain/errors.js'
 import type { SessionBackend } from './backend.js'
 import { FakeBackend } from './fake/index.js'
@@ -6,11 +7,12 @@ import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
 /**
  * The backend a portal names: `local` (bubblewrap sandboxes under `<dataDir>/sessions`) or `fake`
  * (in-memory, for trying the API without sandboxes). Throws `backend_failed` with what to install when
- * the local backend cannot work on this machine.
+ * the local backend cannot work on this machine. `sandbox` sizes each home, /tmp and /dev/shm and reserves
+ * the host uids of sessions (when labgate runs as root; a home size it cannot enforce is logged once).
  */
 export async function makeBackend(
   name: 'local' | 'fake',
-  o: { dataDir: string; log: (m: string) => void },
+  o: { dataDir: string; log: (m: string) => void; sandbox?: SandboxStorageSettings },
 ): Promise<SessionBackend> {
   if (name === 'fake') {
     o.log('warning: the fake backend is in use: sessions have no real sandboxes')
@@ -18,5 +20,13 @@ export async function makeBackend(
   }
   const check = await checkLocalBackendPrerequisites()
   if (!check.ok) throw new LabgateError('backend_failed', check.message)
-  return new LocalBackend({ dataDir: o.dataDir, log: o.log })
+  return new LocalBackend({
+    dataDir: o.dataDir,
+    log: o.log,
+    ...(o.sandbox && {
+      homeSize: o.sandbox.diskLimit,
+      tmpSize: o.sandbox.tmpSize,
+      sandboxUidRange: o.sandbox.uidRange,
+    }),
+  })
 }

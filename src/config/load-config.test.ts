@@ -105,6 +105,9 @@ describe('loadConfig: formats and files', () => {
         memoryLimit: 0,
         pidsLimit: 0,
         retention: 86400,
+        diskLimit: 10 * 2 ** 30,
+        tmpSize: 2 ** 30,
+        uidRange: { first: 200_000, count: 65_536 },
       },
       sourceFile: path.join(dir, 'all.yaml'),
     })
@@ -353,7 +356,7 @@ describe('loadConfig: formats and files', () => {
         '    backend: fake',
         '    index:',
         '      allowedOrigins: ["https://Hub.Example/path?q=1", "http://localhost:3000/", "https://hub.example"]',
-        '    sandbox: {network: host, memory: 1Gi, pids: 128}',
+        '    sandbox: {network: host, memory: 1Gi, pids: 128, disk: 2Gi, tmp: 0, uids: {first: 300000, count: 100}}',
         '    sessions: {retention: 2h}',
       ),
       'workshop.yaml': WORKSHOP,
@@ -369,6 +372,9 @@ describe('loadConfig: formats and files', () => {
       memoryLimit: 2 ** 30,
       pidsLimit: 128,
       retention: 7200,
+      diskLimit: 2 * 2 ** 30,
+      tmpSize: 0,
+      uidRange: { first: 300_000, count: 100 },
     })
   })
 

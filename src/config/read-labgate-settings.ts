@@ -2,6 +2,7 @@ import type { ConfigNode } from './config-node.js'
 import { describeValue } from './describe-value.js'
 import { isHttpUrl, readCount, readDuration, readEnum, readMemorySize, readString } from './read-values.js'
 import { readNetwork } from './read-network.js'
+import { readSandboxStorage } from './read-sandbox-storage.js'
 import type { LabgateSettings } from './types.js'
 
 /** Default for `spec.labgate.sessions.retention`: a day. */
@@ -11,8 +12,9 @@ const DEFAULT_RETENTION = 24 * 3600
  * Reads labgate's own block of the TrainingPortal (`spec.labgate`, ignored by Educates):
  * `backend: local|fake` (local), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
  * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 0 = unlimited), `sandbox.pids` (0 =
- * unlimited), `sessions.retention` (duration, 24h), `events.retention` (duration, 90 days; rows of the
- * events table older than it are purged), `gateway.domain` (a DNS domain for host routing of
+ * unlimited), `sandbox.disk`, `sandbox.tmp` and `sandbox.uids` (see `readSandboxStorage`), `sessions.retention`
+ * (duration, 24h), `events.retention` (duration, 90 days; rows of the events table older than it are purged),
+ * `gateway.domain` (a DNS domain for host routing of
  * sessions; absent = path routing). Absent or invalid values take the default.
  */
 export function readLabgateSettings(node: ConfigNode): LabgateSettings {
@@ -25,7 +27,7 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
   const index = node.get('index')
   index.fields(['allowedOrigins'])
   const sandbox = node.get('sandbox')
-  sandbox.fields(['network', 'memory', 'pids'])
+  sandbox.fields(['network', 'memory', 'pids', 'disk', 'tmp', 'uids'])
   const sessions = node.get('sessions')
   sessions.fields(['retention'])
   return {
@@ -37,6 +39,7 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
     retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,
     sessionDomain: readDomain(gateway.get('domain')),
     ...(eventRetention !== undefined ? { eventRetention } : {}),
+    ...readSandboxStorage(sandbox),
   }
 }
 

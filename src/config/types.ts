@@ -67,8 +67,18 @@ export interface PortalWorkshop {
   definitionHash: string
 }
 
+/** Storage and identity of each sandbox (`spec.labgate.sandbox.disk`, `tmp`, `uids`). */
+export interface SandboxStorageSettings {
+  /** Size of each session's home, bytes; 0 = no limit (the home is a directory on the data filesystem). */
+  diskLimit: number
+  /** Size of each sandbox's /tmp and of its /dev/shm, bytes; 0 = the kernel's default (half the RAM). */
+  tmpSize: number
+  /** Host uids reserved for sandboxes, one per session (when labgate runs as root). */
+  uidRange: { first: number; count: number }
+}
+
 /** labgate's own settings, read from `spec.labgate` of the TrainingPortal (ignored by Educates). */
-export interface LabgateSettings {
+export interface LabgateSettings extends SandboxStorageSettings {
   /** Backend for sessions: `local` (bubblewrap, default) or `fake` (testing only). */
   backend: 'local' | 'fake'
   /** Origins (`https://hub.example`) that `index_url` may point to. Empty = any http(s) URL. */

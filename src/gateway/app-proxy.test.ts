@@ -306,7 +306,9 @@ ls '${join(h.data, 'run')}' 2>/dev/null && echo listed || echo unlisted`,
     expect(probe.stdout.split('\n').filter(Boolean)).toEqual(['hidden', 'refused', 'unlisted'])
   })
 
-  it('runs each forwarded connection as nobody', async () => {
+  it("runs each forwarded connection as the session's own host uid", async () => {
+    const { uid, gid } = session.handle as LocalHandle
+    expect(uid).toBeGreaterThanOrEqual(200_000)
     const pid = forwarderPid()!
     const req = httpRequest(`${g.url}/sessions/${name}/apps/echo/socket`, {
       headers: { connection: 'Upgrade', upgrade: 'websocket', cookie: owner },
@@ -323,8 +325,12 @@ ls '${join(h.data, 'run')}' 2>/dev/null && echo listed || echo unlisted`,
         .filter(Boolean)
       expect(children.length).toBeGreaterThan(0)
       for (const child of children) {
-        expect(procStatus(Number(child))).toMatch(/^Uid:\s+65534\s+65534\s+65534\s+65534$/m)
-        expect(procStatus(Number(child))).toMatch(/^Gid:\s+65534\s+65534\s+65534\s+65534$/m)
+        expect(procStatus(Number(child))).toMatch(
+          new RegExp(`^Uid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, 'm'),
+        )
+        expect(procStatus(Number(child))).toMatch(
+          new RegExp(`^Gid:\\s+${gid}\\s+${gid}\\s+${gid}\\s+${gid}$`, 'm'),
+        )
       }
       expect(procStatus(pid)).toMatch(/^Uid:\s+0\s/m)
     } finally {

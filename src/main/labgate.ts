@@ -97,7 +97,8 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   let url = o.publicUrl?.replace(/\/+$/, '') ?? ''
   const portalInfo = (): PortalInfo => ({ name: portal.name, uid, generation, url })
 
-  const backend = o.backend ?? (await makeBackend(portal.labgate.backend, { dataDir, log }))
+  const backend =
+    o.backend ?? (await makeBackend(portal.labgate.backend, { dataDir, log, sandbox: portal.labgate }))
   const webhooks = new WebhookSender({ log })
   const events = new EventBus({
     store,

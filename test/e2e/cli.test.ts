@@ -1,6 +1,6 @@
 /** The `labgate` command as an operator runs it (needs `npm run build`; `scripts/test.sh` does it). */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -137,20 +137,14 @@ describe('labgate CLI', () => {
 
   it('serves the sample portal: prints the URL and robot credentials, and /healthz answers 200', async () => {
     const data = join(dir, 'data')
-    const child = spawn(
-      process.execPath,
-      [
-        bin,
-        'serve',
-        '--config',
-        join(import.meta.dirname, '../../examples/portal'),
-        '--data',
-        data,
-        '--port',
-        '0',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    // The sample as it is, but with plain-directory homes: only the tests about home sizes mount anything.
+    const config = join(dir, 'sample')
+    cpSync(join(import.meta.dirname, '../../examples/portal'), config, { recursive: true })
+    const portal = join(config, 'portal.yaml')
+    writeFileSync(portal, readFileSync(portal, 'utf8').replace(/^ {4}sandbox:\n/m, '$&      disk: 0\n'))
+    const child = spawn(process.execPath, [bin, 'serve', '--config', config, '--data', data, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (c) => (out += c))
     child.stderr.on('data', (c) => (out += c))

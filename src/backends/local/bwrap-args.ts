@@ -89,11 +89,13 @@ export interface BwrapArgsInput {
   seccompFd?: number
   /** Pass `--disable-userns`: nothing in the sandbox can create a user namespace (bwrap 0.8 and later). */
   disableUserns?: boolean
+  /** Size of `/tmp` and of `/dev/shm`, bytes each (bwrap's `--size`); absent: the kernel's default (half the RAM). */
+  tmpSize?: number
 }
 
 /**
  * bwrap's options for one sandbox (passed through `--args <fd>`, before {@link HOLDER_COMMAND}): new user, pid, ipc, uts and
- * (for `network: 'none'`) net namespaces; read-only /usr and the curated entries of /etc; own /proc, /dev and /tmp; the home at
+ * (for `network: 'none'`) net namespaces; read-only /usr and the curated entries of /etc; own /proc, /dev and /tmp (sized by `tmpSize`); the home at
  * {@link SANDBOX_HOME}; uid and gid {@link SANDBOX_INNER_ID}; the given environment only.
  */
 export function bwrapArgs(input: BwrapArgsInput): string[] {
@@ -123,7 +125,8 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
     }
     args.push('--symlink', '/proc/self/fd', '/dev/fd')
   }
-  args.push('--perms', '1777', '--tmpfs', '/dev/shm', '--perms', '1777', '--tmpfs', '/tmp')
+  const size = input.tmpSize ? ['--size', String(input.tmpSize)] : []
+  args.push('--perms', '1777', ...size, '--tmpfs', '/dev/shm', '--perms', '1777', ...size, '--tmpfs', '/tmp')
   args.push('--bind', input.home, SANDBOX_HOME, '--chdir', SANDBOX_HOME)
   args.push('--uid', String(SANDBOX_INNER_ID), '--gid', String(SANDBOX_INNER_ID))
   args.push('--clearenv')

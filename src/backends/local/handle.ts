@@ -18,6 +18,8 @@ export interface LocalHandle extends SandboxHandle {
   home: string
   /** The host uid the sandbox runs as. */
   uid: number
+  /** The host gid the sandbox runs as (absent in handles from before it was recorded: then `uid`'s number). */
+  gid?: number
   /** The session's cgroup v2 directory, when limits were applied. */
   cgroup?: string
 }
@@ -39,5 +41,6 @@ export function parseLocalHandle(handle: SandboxHandle): LocalHandle | null {
   if (!isPid(h.pid) || !isPid(h.childPid) || !isCount(h.pidStartTime) || !isCount(h.startTime)) return null
   if (typeof h.home !== 'string' || !isCount(h.uid)) return null
   if (h.cgroup !== undefined && typeof h.cgroup !== 'string') return null
+  if (h.gid !== undefined && !isCount(h.gid)) return null
   return h as LocalHandle
 }

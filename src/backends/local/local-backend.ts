@@ -28,11 +28,14 @@ import { DEFAULT_BWRAP, DEFAULT_NSENTER, assertToolsInstalled } from './prerequi
 import { childPids, isAlive, isAliveSync, readProcStat, waitGone, type ProcStat } from './proc.js'
 import {
   createSessionFiles,
+  homeDir,
   identityFiles,
   prepareDataDir,
   removeSessionFiles,
   sessionDir,
 } from './session-files.js'
+import { HomeImages, homeImagesUnavailable } from './home-images.js'
+import { SessionUids, type UidRange } from './session-uids.js'
 import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
 import { PortForwarders, type PortForwardersOptions } from './port-forwarders.js'
@@ -52,6 +55,23 @@ export interface LocalBackendOptions {
   /** Host uid and gid sandboxes run as when labgate is root (default 65534, "nobody"). Ignored otherwise. */
   sandboxUid?: number
   sandboxGid?: number
+  /**
+   * When labgate is root: give each session its own host uid (and the gid of the same number) from this
+   * reserved range instead of `sandboxUid` (see {@link SessionUids}). Default: none, every sandbox runs as
+   * `sandboxUid`. `labgate serve` sets it from `sandbox.uids`.
+   */
+  sandboxUidRange?: UidRange
+  /**
+   * Size of each session's home, bytes: the home is then its own loop-mounted filesystem of that size (see
+   * {@link HomeImages}; needs root and loop devices, else a warning is logged once and homes stay plain
+   * directories). Default 0: plain directories on the data filesystem. `labgate serve` sets it from
+   * `sandbox.disk`.
+   */
+  homeSize?: number
+  /** Formatted home images kept ready (default 2; see {@link HomeImagesOptions.spares}). */
+  homeSpares?: number
+  /** Size of each sandbox's `/tmp` and `/dev/shm`, bytes each. Default: the kernel's (half the RAM). */
+  tmpSize?: number
   /**
    * Give each sandbox a private devpts (`/dev/pts`, so tmux or `script` work inside). Needs root, because
    * bwrap then nests a second user namespace that only root can join for {@link LocalBackend.exec}. Default:
@@ -122,6 +142,12 @@ export class LocalBackend implements SessionBackend {
   readonly #nsenterPath: string
   readonly #asRoot: boolean
   readonly #ids: { uid: number; gid: number }
+  /** Per-session uids, when a range is configured and labgate is root. */
+  readonly #uids: SessionUids | null
+  /** Mounts and unmounts home images (whenever labgate is root and loop devices work). */
+  readonly #homes: HomeImages | null
+  readonly #homeSize: number
+  readonly #tmpSize: number | undefined
   readonly #devpts: boolean
   readonly #startTimeoutMs: number
   readonly #stopTimeoutMs: number
@@ -158,7 +184,15 @@ export class LocalBackend implements SessionBackend {
     this.#startTimeoutMs = opts.startTimeoutMs ?? 10_000
     this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5_000
     assertToolsInstalled(this.#bwrapPath, this.#nsenterPath)
-    prepareDataDir(this.#dataDir, this.#ids.uid, this.#ids.gid, this.#log)
+    const range = this.#asRoot ? opts.sandboxUidRange : undefined
+    // Every uid of the range stands in the same relation to the data directory ("others"), so the first
+    // one is checked for all.
+    prepareDataDir(this.#dataDir, range?.first ?? this.#ids.uid, range?.first ?? this.#ids.gid, this.#log)
+    this.#uids = range ? new SessionUids(this.#dataDir, range) : null
+    if (!this.#asRoot && opts.sandboxUidRange) {
+      this.#log(`warning: sandboxes share labgate's uid: per-session uids (sandbox.uids) need root`)
+    }
+    this.#tmpSize = opts.tmpSize || undefined
     this.#rootEntries = hostRootEntries()
     this.#hardening = sandboxHardening({
       dir: this.#dataDir,
@@ -182,6 +216,21 @@ export class LocalBackend implements SessionBackend {
       launcher: this.#launcher,
       log: this.#log,
     })
+    const noImages = homeImagesUnavailable()
+    this.#homeSize = noImages ? 0 : (opts.homeSize ?? 0)
+    if (noImages && opts.homeSize) {
+      this.#log(`warning: session homes have no size limit (sandbox.disk): ${noImages}`)
+    }
+    this.#homes = noImages
+      ? null
+      : new HomeImages({
+          dataDir: this.#dataDir,
+          size: this.#homeSize,
+          launcher: this.#launcher,
+          spares: opts.homeSpares,
+          log: this.#log,
+        })
+    if (this.#homeSize > 0) this.#homes?.prepare()
   }
 
   /**
@@ -199,7 +248,15 @@ export class LocalBackend implements SessionBackend {
       () => true,
       () => false,
     )
-    const { dir, home } = await createSessionFiles(this.#dataDir, spec.session, this.#ids.uid, this.#ids.gid)
+    const uid = this.#uids?.acquire(spec.session)
+    const ids = uid === undefined ? this.#ids : { uid, gid: uid }
+    const { dir, home } = await createSessionFiles(this.#dataDir, spec.session, ids.uid, ids.gid)
+    if (this.#homeSize > 0) {
+      await this.#homes?.mount(spec.session, home, ids.uid, ids.gid).catch(async (err: unknown) => {
+        await this.#discardFiles(spec.session, existed)
+        throw err
+      })
+    }
     const cgroup = await this.#cgroups.create(spec.session, spec.limits)
     const args = bwrapArgs({
       session: spec.session,
@@ -212,6 +269,7 @@ export class LocalBackend implements SessionBackend {
       identity: identityFiles(this.#dataDir),
       seccompFd: this.#hardening.seccompFile ? SECCOMP_FD : undefined,
       disableUserns: this.#hardening.disableUserns,
+      tmpSize: this.#tmpSize,
     })
     let spawned
     let stats
@@ -220,7 +278,7 @@ export class LocalBackend implements SessionBackend {
         bwrapPath: this.#bwrapPath,
         args,
         command: HOLDER_COMMAND,
-        ids: this.#asRoot ? this.#ids : undefined,
+        ids: this.#asRoot ? ids : undefined,
         logFile: join(dir, 'bwrap.log'),
         timeoutMs: this.#startTimeoutMs,
         seccompFile: this.#hardening.seccompFile,
@@ -233,7 +291,7 @@ export class LocalBackend implements SessionBackend {
       }
     } catch (err) {
       if (cgroup.path) await this.#cgroups.remove(cgroup.path, spec.session)
-      if (!existed) await removeSessionFiles(this.#dataDir, spec.session)
+      await this.#discardFiles(spec.session, existed)
       throw err
     }
     const { pid, childPid, exit } = spawned
@@ -253,7 +311,8 @@ export class LocalBackend implements SessionBackend {
       childPid,
       startTime: inner.startTime,
       home,
-      uid: this.#ids.uid,
+      uid: ids.uid,
+      gid: ids.gid,
       ...(cgroup.path ? { cgroup: cgroup.path } : {}),
     }
     return { handle, warnings: cgroup.warnings }
@@ -298,7 +357,11 @@ export class LocalBackend implements SessionBackend {
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, this.#stopTimeoutMs).unref())])
     if (h.cgroup) await this.#cgroups.remove(h.cgroup, h.session)
-    if (opts.purge) await removeSessionFiles(this.#dataDir, h.session)
+    await this.#homes?.unmount(homeDir(this.#dataDir, h.session))
+    if (opts.purge) {
+      await removeSessionFiles(this.#dataDir, h.session)
+      this.#uids?.release(h.session)
+    }
   }
 
   /**
@@ -388,8 +451,17 @@ export class LocalBackend implements SessionBackend {
    */
   async close(): Promise<void> {
     this.#closed = true
+    await this.#homes?.close()
     await this.#forwarders.close()
     await this.#launcher.close()
+  }
+
+  /** After a failed start: unmounts the home, and deletes the session's files unless they existed before. */
+  async #discardFiles(session: string, existed: boolean): Promise<void> {
+    await this.#homes?.unmount(homeDir(this.#dataDir, session))
+    if (existed) return
+    await removeSessionFiles(this.#dataDir, session)
+    this.#uids?.release(session)
   }
 
   /** Resolves when the bwrap this instance started for `childPid` has been reaped (at once if there is none). */

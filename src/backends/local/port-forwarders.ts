@@ -21,8 +21,8 @@ export interface PortForwardersOptions {
   setprivPath?: string
   socatPath?: string
   /**
-   * When labgate is root: the uid and gid each forwarded connection runs as (default 65534, "nobody"). Only
-   * the listener, which accepts connections from labgate alone, keeps root.
+   * When labgate is root: the uid and gid each forwarded connection runs as (default: the sandbox's own host
+   * uid and gid, from its handle). Only the listener, which accepts connections from labgate alone, keeps root.
    */
   connectionIds?: { uid: number; gid: number }
   /**
@@ -236,7 +236,7 @@ export class PortForwarders {
     try {
       child = await this.#launcher.spawnDaemon({
         file: this.#o.nsenterPath ?? '/usr/bin/nsenter',
-        args: this.#args(f.port, !this.#asRoot),
+        args: this.#args(f.port, !this.#asRoot, { uid: h.uid, gid: h.gid ?? h.uid }),
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
         cwd: dir,
         stderrFile,
@@ -268,7 +268,7 @@ export class PortForwarders {
     }
   }
 
-  #args(port: number, joinUserns: boolean): string[] {
+  #args(port: number, joinUserns: boolean, sandboxIds: { uid: number; gid: number }): string[] {
     const children = Math.max(1, Math.floor(this.#o.maxConnections ?? DEFAULT_MAX_CONNECTIONS))
     // socat forks a process per connection: bounded, so that a flood of connections is not one of processes.
     const listen = [
@@ -279,7 +279,7 @@ export class PortForwarders {
       'unlink-early',
     ]
     if (this.#asRoot) {
-      const ids = this.#o.connectionIds ?? { uid: 65534, gid: 65534 }
+      const ids = this.#o.connectionIds ?? sandboxIds
       listen.push(`setgid=${ids.gid}`, `setuid=${ids.uid}`)
     }
     return [
