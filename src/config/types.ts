@@ -75,9 +75,10 @@ export interface LabgateSettings {
   allowedIndexOrigins: string[]
   /** Sandbox network policy. */
   network: 'none' | 'host'
-  /** Per-sandbox limits (bytes, count); 0 = unlimited. */
+  /** Per-sandbox limits (bytes, count, CPUs); 0 = unlimited. */
   memoryLimit: number
   pidsLimit: number
+  cpuLimit: number
   /** How long STOPPED session rows are kept before they are purged, seconds. */
   retention: number
   /**
