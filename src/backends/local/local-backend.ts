@@ -329,6 +329,14 @@ export class LocalBackend implements SessionBackend {
     return this.#forwarders.endpoint(h, port)
   }
 
+  /**
+   * What to tell the operator at start-up when some of `limits` cannot be applied on this machine (which,
+   * why, what to do), or null when all can. Never throws.
+   */
+  limitsNotice(limits: NonNullable<SandboxSpec['limits']>): Promise<string | null> {
+    return this.#cgroups.notice(limits)
+  }
+
   /** The forwarders behind {@link connect} (for diagnostics and tests). */
   get forwarders(): PortForwarders {
     return this.#forwarders
