@@ -95,6 +95,8 @@ export interface Latency {
   name: string
   samples: number
   failures: number
+  /** The first failure's message, if any. */
+  error?: string
   p50: number
   max: number
 }
@@ -110,12 +112,16 @@ export async function sampleWhile(
 ): Promise<Latency[]> {
   const times: Record<string, number[]> = {}
   const failures: Record<string, number> = {}
+  const errors: Record<string, string> = {}
   let finished = false
   void done.finally(() => (finished = true))
   while (!finished) {
     for (const [name, probe] of Object.entries(probes)) {
       const start = performance.now()
-      await probe().catch(() => (failures[name] = (failures[name] ?? 0) + 1))
+      await probe().catch((err: Error) => {
+        failures[name] = (failures[name] ?? 0) + 1
+        errors[name] ??= err.message
+      })
       ;(times[name] ??= []).push(performance.now() - start)
     }
     await new Promise((r) => setTimeout(r, everyMs))
@@ -127,6 +133,7 @@ export async function sampleWhile(
       name,
       samples: t.length,
       failures: failures[name] ?? 0,
+      ...(errors[name] ? { error: errors[name] } : {}),
       p50: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
       max: Math.round(sorted[sorted.length - 1] ?? 0),
     }
