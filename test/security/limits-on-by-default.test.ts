@@ -32,7 +32,9 @@ describe('sandbox limits', () => {
     const limits = Object.fromEntries(LIMITED.map((c) => [c, limitIn(cgroupDirOf(handle.childPid, c), c)]))
     expect(limits).toEqual({ memory: 2 * 1024 ** 3, pids: 1024, cpu: 1 })
     for (const controller of LIMITED) {
-      expect(cgroupDirOf(handle.childPid, controller)).toMatch(new RegExp(`/labgate-${handle.session}$`))
+      expect(cgroupDirOf(handle.childPid, controller)).toMatch(
+        new RegExp(`/labgate-${handle.session}(@[0-9a-f]+)?$`),
+      )
     }
   })
 

@@ -1,14 +1,18 @@
 import { mkdir, rmdir, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 
-/** The directory name of a session's cgroup in every hierarchy. */
-export function sessionCgroupName(session: string): string {
-  return `labgate-${session}`
+/**
+ * The directory name of a session's cgroup in every hierarchy: `labgate-<session>@<instance>`, where
+ * `instance` tells apart labgates (data directories) that share a machine and so a v1 hierarchy's root;
+ * `labgate-<session>` without one (earlier versions, tests).
+ */
+export function sessionCgroupName(session: string, instance?: string): string {
+  return instance ? `labgate-${session}@${instance}` : `labgate-${session}`
 }
 
-/** Creates `<parent>/labgate-<session>`; rejects with the error of mkdir. */
-export async function makeSessionCgroup(parent: string, session: string): Promise<string> {
-  const dir = join(parent, sessionCgroupName(session))
+/** Creates `<parent>/<name>`; rejects with the error of mkdir. */
+export async function makeSessionCgroup(parent: string, name: string): Promise<string> {
+  const dir = join(parent, name)
   await mkdir(dir, { recursive: true })
   return dir
 }
@@ -38,15 +42,18 @@ export async function attachToCgroups(dirs: readonly string[], pids: readonly nu
 
 /**
  * Removes a session's cgroups; retries briefly while their last processes are reaped. Skips paths that are
- * not `labgate-<session>` directories. Never throws; logs what it leaves behind.
+ * not the session's cgroup directories (see {@link sessionCgroupName}). Never throws; logs what it leaves
+ * behind.
  */
 export async function removeCgroups(
   dirs: readonly string[],
   session: string,
+  instance: string | undefined,
   log: (msg: string) => void,
 ): Promise<void> {
+  const names = [sessionCgroupName(session), sessionCgroupName(session, instance)]
   for (const dir of dirs) {
-    if (basename(dir) !== sessionCgroupName(session)) continue
+    if (!names.includes(basename(dir))) continue
     if (!(await removeOne(dir))) log(`local backend: could not remove cgroup ${dir}`)
   }
 }

@@ -25,11 +25,12 @@ export interface CgroupMechanism {
   /** Detects (once) which limits this mechanism can apply; never throws. */
   support(): Promise<MechanismSupport>
   /**
-   * Creates the session's cgroup(s) and writes `limits` (only kinds {@link support} listed). Returns the
+   * Creates the session's cgroup(s), directories called `name`, and writes `limits` (only kinds
+   * {@link support} listed). Returns the
    * directories made (the caller removes them with `removeCgroups`) and a warning per limit not applied.
    * Never throws.
    */
-  create(session: string, limits: SandboxLimits): Promise<{ dirs: string[]; warnings: string[] }>
+  create(name: string, limits: SandboxLimits): Promise<{ dirs: string[]; warnings: string[] }>
 }
 
 /** The value of `kind` in `limits`, when one is asked for (0 counts as none). */

@@ -50,7 +50,7 @@ export class CgroupV1 implements CgroupMechanism {
     return this.#support
   }
 
-  async create(session: string, limits: SandboxLimits): Promise<{ dirs: string[]; warnings: string[] }> {
+  async create(name: string, limits: SandboxLimits): Promise<{ dirs: string[]; warnings: string[] }> {
     const { kinds } = await this.support()
     const dirs: string[] = []
     const warnings: string[] = []
@@ -60,7 +60,7 @@ export class CgroupV1 implements CgroupMechanism {
       if (value === undefined || parent === undefined) continue
       let dir: string
       try {
-        dir = await makeSessionCgroup(parent, session)
+        dir = await makeSessionCgroup(parent, name)
       } catch (err) {
         warnings.push(`${LIMIT_FILE[kind]}=${value} not applied: ${(err as Error).message}`)
         continue

@@ -33,7 +33,7 @@ export class CgroupV2 implements CgroupMechanism {
     return this.#support
   }
 
-  async create(session: string, limits: SandboxLimits): Promise<{ dirs: string[]; warnings: string[] }> {
+  async create(name: string, limits: SandboxLimits): Promise<{ dirs: string[]; warnings: string[] }> {
     const { kinds } = await this.support()
     const files: [string, string][] = []
     for (const kind of kinds) {
@@ -46,7 +46,7 @@ export class CgroupV2 implements CgroupMechanism {
     if (files.length === 0) return { dirs: [], warnings: [] }
     let dir: string
     try {
-      dir = await makeSessionCgroup(this.parent, session)
+      dir = await makeSessionCgroup(this.parent, name)
     } catch (err) {
       return { dirs: [], warnings: files.map(([f, v]) => `${f}=${v} not applied: ${(err as Error).message}`) }
     }

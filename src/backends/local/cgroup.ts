@@ -6,7 +6,7 @@ import {
   ownV1Directory,
   type LimitKind,
 } from './cgroup-hierarchies.js'
-import { attachToCgroups, removeCgroups } from './cgroup-files.js'
+import { attachToCgroups, removeCgroups, sessionCgroupName } from './cgroup-files.js'
 import { limitOf, type CgroupMechanism, type SandboxLimits } from './cgroup-mechanism.js'
 import { CgroupV1 } from './cgroup-v1.js'
 import { CgroupV2 } from './cgroup-v2.js'
@@ -30,6 +30,7 @@ export interface CgroupSupport {
 export class SandboxCgroups {
   readonly #mechanisms: CgroupMechanism[]
   readonly #log: (msg: string) => void
+  readonly #instance: string | undefined
   #support: Promise<CgroupSupport> | undefined
 
   constructor(opts: {
@@ -38,8 +39,11 @@ export class SandboxCgroups {
     parent?: string
     /** Use exactly these mechanisms, in order of preference (tests). */
     mechanisms?: CgroupMechanism[]
+    /** Tells this labgate's session cgroups from another's on the same machine (see `sessionCgroupName`). */
+    instance?: string
   }) {
     this.#log = opts.log
+    this.#instance = opts.instance
     this.#mechanisms =
       opts.mechanisms ??
       (opts.parent !== undefined ? [new CgroupV2(opts.parent, opts.log)] : detect(opts.log))
@@ -84,7 +88,10 @@ export class SandboxCgroups {
     for (const mechanism of this.#mechanisms) {
       const mine = wanted.filter((k) => by[k] === mechanism)
       if (mine.length === 0) continue
-      const made = await mechanism.create(session, pick(limits ?? {}, mine))
+      const made = await mechanism.create(
+        sessionCgroupName(session, this.#instance),
+        pick(limits ?? {}, mine),
+      )
       dirs.push(...made.dirs)
       warnings.push(...made.warnings)
     }
@@ -101,10 +108,10 @@ export class SandboxCgroups {
 
   /**
    * Removes a session's cgroups made by {@link create}; retries briefly while their last processes are
-   * reaped. Skips paths that are not `labgate-<session>` directories. Never throws.
+   * reaped. Skips paths that are not the session's cgroup directories. Never throws.
    */
   remove(dirs: readonly string[], session: string): Promise<void> {
-    return removeCgroups(dirs, session, this.#log)
+    return removeCgroups(dirs, session, this.#instance, this.#log)
   }
 }
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import type { SandboxHandle, SandboxSpec } from '../backend.js'
@@ -199,14 +200,17 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
     const controllers = join(parent, 'cgroup.controllers')
     writeFileSync(controllers, 'cpu memory pids\n')
     writeFileSync(join(parent, 'cgroup.subtree_control'), 'memory pids\n')
-    const withCgroups = backendFor(newDataDir(), { cgroupParent: parent })
+    const dir = newDataDir()
+    const withCgroups = backendFor(dir, { cgroupParent: parent })
     const wanted = spec({ limits: { memoryBytes: 1 << 26, pids: 50 } })
+    // Named for the session and (a hash of) the data directory, which tells labgates on one machine apart.
+    const instance = createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 8)
+    const cg = join(parent, `labgate-${wanted.session}@${instance}`)
     // The kernel gives a new cgroup its files; on this fake tree the one processes join must be there.
-    mkdirSync(join(parent, `labgate-${wanted.session}`))
-    writeFileSync(join(parent, `labgate-${wanted.session}`, 'cgroup.procs'), '')
+    mkdirSync(cg)
+    writeFileSync(join(cg, 'cgroup.procs'), '')
     const info = await withCgroups.start(wanted)
     started.push(info.handle)
-    const cg = join(parent, `labgate-${info.handle.session}`)
     expect(info.warnings).toEqual([])
     expect(info.handle.cgroups).toEqual([cg])
     expect(readFileSync(join(cg, 'memory.max'), 'utf8')).toBe(String(1 << 26))

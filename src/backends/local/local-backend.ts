@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -159,7 +160,12 @@ export class LocalBackend implements SessionBackend {
     assertToolsInstalled(this.#bwrapPath, this.#nsenterPath)
     prepareDataDir(this.#dataDir, this.#ids.uid, this.#ids.gid, this.#log)
     this.#rootEntries = hostRootEntries()
-    this.#cgroups = new SandboxCgroups({ log: this.#log, parent: opts.cgroupParent })
+    this.#cgroups = new SandboxCgroups({
+      log: this.#log,
+      parent: opts.cgroupParent,
+      // Two labgates on one machine (data directories) share v1 hierarchies: keep their cgroups apart.
+      instance: createHash('sha256').update(this.#dataDir).digest('hex').slice(0, 8),
+    })
     // Detect now (v2 may move labgate's processes into a leaf), not on the first session's start.
     void this.#cgroups.support()
     this.#startSlots = new StartSlots(opts.maxConcurrentStarts ?? 2 * availableParallelism())
