@@ -373,7 +373,9 @@ static void start_terminal(Message *m) {
     if (setsid() < 0 || dup2(tty_fd, 0) < 0 || dup2(tty_fd, 1) < 0 || dup2(tty_fd, 2) < 0 ||
         ioctl(0, TIOCSCTTY, 0) < 0 || chdir("/") < 0)
       err = errno;
-    else if ((err = join_cgroups(cgroup)) == 0) {
+    else if ((err = join_cgroups(cgroup)) != 0)
+      err = -err; /* negative: the cgroups, not the program */
+    else {
       execve(file, argv, envp);
       err = errno;
     }
@@ -388,7 +390,8 @@ static void start_terminal(Message *m) {
   }
   int err = exec_error(errpipe[0]);
   if (err) {
-    snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(err));
+    if (err < 0) snprintf(msg, sizeof msg, "cannot join the session's cgroups: %s", strerror(-err));
+    else snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(err));
     return reply_err(id, msg);
   }
   char pid_text[16];
@@ -473,7 +476,7 @@ static void start_daemon(Message *m) {
     for (int i = 0; !e && i < opened; i++)
       if (high[i] < 0 || dup2(high[i], 3 + i) < 0) e = errno ? errno : EBADF;
     if (!e && chdir(cwd) < 0) e = errno;
-    if (!e) e = join_cgroups(cgroups);
+    if (!e && (e = join_cgroups(cgroups)) != 0) e = -e; /* negative: the cgroups, not the program */
     if (!e) {
       execve(file, argv, envp);
       e = errno;
@@ -490,7 +493,8 @@ static void start_daemon(Message *m) {
   }
   int e = exec_error(errpipe[0]);
   if (e) {
-    snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(e));
+    if (e < 0) snprintf(msg, sizeof msg, "cannot join the session's cgroups: %s", strerror(-e));
+    else snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(e));
     return reply_err(id, msg);
   }
   char pid_text[16];
