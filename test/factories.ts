@@ -64,6 +64,7 @@ export function buildPortal(
       network: 'none',
       memoryLimit: 0,
       pidsLimit: 0,
+      cpuLimit: 0,
       retention: 3600,
       diskLimit: 0,
       tmpSize: 0,

@@ -14,7 +14,7 @@ export interface SandboxSpec {
   /** Environment variables for everything that runs in the sandbox (request parameters, workshop env). */
   env: Record<string, string>
   /** Resource limits; a backend applies what the machine allows and reports the rest in `SandboxInfo.warnings`. */
-  limits?: { memoryBytes?: number; pids?: number }
+  limits?: { memoryBytes?: number; pids?: number; cpus?: number }
   /** Network policy: `none` (no interfaces but loopback, the default), or `host`. */
   network?: 'none' | 'host'
 }

@@ -95,6 +95,7 @@ export class SessionRunner {
       limits: {
         ...(portal.labgate.memoryLimit ? { memoryBytes: portal.labgate.memoryLimit } : {}),
         ...(portal.labgate.pidsLimit ? { pids: portal.labgate.pidsLimit } : {}),
+        ...(portal.labgate.cpuLimit ? { cpus: portal.labgate.cpuLimit } : {}),
       },
     }
     let handle

@@ -9,12 +9,18 @@ import type { LabgateSettings } from './types.js'
 const DEFAULT_RETENTION = 24 * 3600
 
 /**
+ * Default per-sandbox limits: room for a compiler, a language server and a test run, while a runaway
+ * sandbox cannot take the host's memory, process table or CPUs from labgate and the other sessions.
+ */
+export const DEFAULT_SANDBOX_LIMITS = { memory: 2 * 1024 ** 3, pids: 1024, cpus: 1 } as const
+
+/**
  * Reads labgate's own block of the TrainingPortal (`spec.labgate`, ignored by Educates):
  * `backend: local|fake` (local), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
- * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 0 = unlimited), `sandbox.pids` (0 =
- * unlimited), `sandbox.disk`, `sandbox.tmp` and `sandbox.uids` (see `readSandboxStorage`), `sessions.retention`
- * (duration, 24h), `events.retention` (duration, 90 days; rows of the events table older than it are purged),
- * `gateway.domain` (a DNS domain for host routing of
+ * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 2Gi; 0 = unlimited), `sandbox.pids`
+ * (1024; 0 = unlimited), `sandbox.cpu` (CPUs, e.g. `0.5`; 1; 0 = unlimited), `sandbox.disk`, `sandbox.tmp`
+ * and `sandbox.uids` (see `readSandboxStorage`), `sessions.retention` (duration, 24h), `events.retention`
+ * (duration, 90 days; rows of the events table older than it are purged), `gateway.domain` (a DNS domain for host routing of
  * sessions; absent = path routing). Absent or invalid values take the default.
  */
 export function readLabgateSettings(node: ConfigNode): LabgateSettings {
@@ -27,15 +33,16 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
   const index = node.get('index')
   index.fields(['allowedOrigins'])
   const sandbox = node.get('sandbox')
-  sandbox.fields(['network', 'memory', 'pids', 'disk', 'tmp', 'uids'])
+  sandbox.fields(['network', 'memory', 'pids', 'cpu', 'disk', 'tmp', 'uids'])
   const sessions = node.get('sessions')
   sessions.fields(['retention'])
   return {
     backend: readEnum(node.get('backend'), ['local', 'fake'] as const) ?? 'local',
     allowedIndexOrigins: readOrigins(index.get('allowedOrigins')),
     network: readNetwork(sandbox.get('network')),
-    memoryLimit: readMemorySize(sandbox.get('memory')) ?? 0,
-    pidsLimit: readCount(sandbox.get('pids')) ?? 0,
+    memoryLimit: readMemorySize(sandbox.get('memory')) ?? DEFAULT_SANDBOX_LIMITS.memory,
+    pidsLimit: readCount(sandbox.get('pids')) ?? DEFAULT_SANDBOX_LIMITS.pids,
+    cpuLimit: readCpus(sandbox.get('cpu')) ?? DEFAULT_SANDBOX_LIMITS.cpus,
     retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,
     sessionDomain: readDomain(gateway.get('domain')),
     ...(eventRetention !== undefined ? { eventRetention } : {}),
@@ -56,6 +63,15 @@ function readOrigins(node: ConfigNode): string[] {
     if (!origins.includes(origin)) origins.push(origin)
   }
   return origins
+}
+
+/** A number of CPUs: a non-negative number (`1`, `0.5`), at most 1024. */
+function readCpus(node: ConfigNode): number | undefined {
+  if (!node.present) return undefined
+  const v = node.value
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1024) return v
+  node.error(`expected a number of CPUs such as 1 or 0.5 (0 = unlimited), got ${describeValue(v)}`)
+  return undefined
 }
 
 function readDomain(node: ConfigNode): string | undefined {

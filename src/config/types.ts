@@ -85,9 +85,10 @@ export interface LabgateSettings extends SandboxStorageSettings {
   allowedIndexOrigins: string[]
   /** Sandbox network policy. */
   network: 'none' | 'host'
-  /** Per-sandbox limits (bytes, count); 0 = unlimited. */
+  /** Per-sandbox limits (bytes, count, CPUs); 0 = unlimited. */
   memoryLimit: number
   pidsLimit: number
+  cpuLimit: number
   /** How long STOPPED session rows are kept before they are purged, seconds. */
   retention: number
   /** `events.retention`: how long rows of the events table are kept, seconds (absent: 90 days). */

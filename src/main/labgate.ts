@@ -97,8 +97,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   let url = o.publicUrl?.replace(/\/+$/, '') ?? ''
   const portalInfo = (): PortalInfo => ({ name: portal.name, uid, generation, url })
 
+  const limits = {
+    memoryBytes: portal.labgate.memoryLimit,
+    pids: portal.labgate.pidsLimit,
+    cpus: portal.labgate.cpuLimit,
+  }
   const backend =
-    o.backend ?? (await makeBackend(portal.labgate.backend, { dataDir, log, sandbox: portal.labgate }))
+    o.backend ??
+    (await makeBackend(portal.labgate.backend, { dataDir, log, limits, sandbox: portal.labgate }))
   const webhooks = new WebhookSender({ log })
   const events = new EventBus({
     store,

@@ -1,149 +1,165 @@
 import { readFileSync } from 'node:fs'
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
-import type { SandboxSpec } from '../backend.js'
+import {
+  LIMIT_KINDS,
+  cgroup2Mount,
+  ownCgroupPath,
+  ownV1Directory,
+  type LimitKind,
+} from './cgroup-hierarchies.js'
+import { attachToCgroups, removeCgroups, sessionCgroupName } from './cgroup-files.js'
+import { limitOf, type CgroupMechanism, type SandboxLimits } from './cgroup-mechanism.js'
+import { CgroupV1 } from './cgroup-v1.js'
+import { CgroupV2 } from './cgroup-v2.js'
+import { join } from 'node:path'
 
-type Limits = NonNullable<SandboxSpec['limits']>
+export type { LimitKind } from './cgroup-hierarchies.js'
+export type { SandboxLimits } from './cgroup-mechanism.js'
 
-/** Where session cgroups go: a cgroup v2 directory whose subtree has the `memory` and `pids` controllers. */
-export type CgroupSupport = { ok: true; parent: string } | { ok: false; reason: string }
-
-/** Finds the cgroup v2 mount point in the text of /proc/self/mountinfo; null when there is none. */
-export function cgroup2Mount(mountinfo: string): string | null {
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ')
-    if (right?.startsWith('cgroup2 ')) return left?.split(' ')[4] ?? null
-  }
-  return null
-}
-
-/** labgate's own cgroup v2 path (the `0::<path>` line of /proc/self/cgroup); null on a v1-only machine. */
-export function ownCgroupPath(procSelfCgroup: string): string | null {
-  const line = procSelfCgroup.split('\n').find((l) => l.startsWith('0::'))
-  return line ? line.slice(3) : null
+/** For each limit kind, the mechanism that applies it, or why none can. */
+export interface CgroupSupport {
+  by: Partial<Record<LimitKind, CgroupMechanism>>
+  reasons: Partial<Record<LimitKind, string>>
 }
 
 /**
- * Applies memory and pids limits through cgroup v2, one child cgroup per session (`<parent>/labgate-<session>`)
- * under labgate's own cgroup, when the machine delegates those controllers to labgate. On machines that do
- * not (cgroup v1 or hybrid without them, no write access), every method degrades to warnings.
+ * Applies sandbox limits (memory, pids, CPU) through cgroups: cgroup v2 where the machine delegates a
+ * controller to labgate, else cgroup v1 where a v1 hierarchy carries it (hybrid machines mount both), per
+ * controller. A session's cgroups are `labgate-<session>` directories, one per hierarchy used; limits no
+ * mechanism can apply become warnings.
  */
 export class SandboxCgroups {
+  readonly #mechanisms: CgroupMechanism[]
+  readonly #log: (msg: string) => void
+  readonly #instance: string | undefined
   #support: Promise<CgroupSupport> | undefined
 
-  constructor(
-    private readonly opts: {
-      log: (msg: string) => void
-      /** Override the detected parent directory (tests point this at a fake cgroup tree). */
-      parent?: string
-    },
-  ) {}
+  constructor(opts: {
+    log: (msg: string) => void
+    /** Use only cgroup v2 under this directory (tests point it at a fake cgroup tree). */
+    parent?: string
+    /** Use exactly these mechanisms, in order of preference (tests). */
+    mechanisms?: CgroupMechanism[]
+    /** Tells this labgate's session cgroups from another's on the same machine (see `sessionCgroupName`). */
+    instance?: string
+  }) {
+    this.#log = opts.log
+    this.#instance = opts.instance
+    this.#mechanisms =
+      opts.mechanisms ??
+      (opts.parent !== undefined ? [new CgroupV2(opts.parent, opts.log)] : detect(opts.log))
+  }
 
-  /** Detects (once) whether limits can be applied and where. Never throws. */
+  /** Detects (once) which mechanism applies each limit. Never throws. */
   support(): Promise<CgroupSupport> {
-    this.#support ??=
-      this.opts.parent !== undefined ? enable(this.opts.parent, this.opts.log) : detect(this.opts.log)
+    this.#support ??= resolveSupport(this.#mechanisms)
     return this.#support
   }
 
   /**
-   * Creates the session's cgroup with the requested limits. Returns its path (undefined when nothing was
-   * applied) and a warning for each limit that could not be applied. Never throws.
+   * A start-up notice when some of `limits` cannot be applied on this machine (what is missing, what to
+   * do), or null when all can. Never throws.
    */
-  async create(session: string, limits: Limits | undefined): Promise<{ path?: string; warnings: string[] }> {
-    const wanted = Object.entries({ 'memory.max': limits?.memoryBytes, 'pids.max': limits?.pids }).filter(
-      (e): e is [string, number] => e[1] !== undefined,
+  async notice(limits: SandboxLimits): Promise<string | null> {
+    const { reasons } = await this.support()
+    const missing = LIMIT_KINDS.filter((k) => limitOf(limits, k) !== undefined && reasons[k] !== undefined)
+    if (missing.length === 0) return null
+    return (
+      `sandbox ${missing.join(', ')} limits cannot be applied on this machine (${missing
+        .map((k) => reasons[k])
+        .join('; ')}): one sandbox can exhaust the host. Run labgate as root on a machine with cgroup v2 ` +
+      'and these controllers delegated (systemd: Delegate=yes) or with cgroup v1 hierarchies for them ' +
+      'mounted, or set spec.labgate.sandbox.memory/pids/cpu to 0 to run without them knowingly.'
     )
-    if (wanted.length === 0) return { warnings: [] }
-    const support = await this.support()
-    if (!support.ok)
-      return { warnings: wanted.map(([file, v]) => `${file}=${v} not applied: ${support.reason}`) }
-    const path = join(support.parent, `labgate-${session}`)
-    const warnings: string[] = []
-    try {
-      await mkdir(path, { recursive: true })
-    } catch (err) {
-      return { warnings: wanted.map(([file, v]) => `${file}=${v} not applied: ${(err as Error).message}`) }
-    }
-    for (const [file, value] of wanted) {
-      await writeFile(join(path, file), String(value)).catch((err: Error) => {
-        warnings.push(`${file}=${value} not applied: ${err.message}`)
-      })
-    }
-    return { path, warnings }
-  }
-
-  /** Moves processes into a session cgroup. Best effort: a pid that is already gone is skipped. */
-  async attach(path: string, pids: number[]): Promise<void> {
-    for (const pid of pids) {
-      await writeFile(join(path, 'cgroup.procs'), String(pid)).catch(() => undefined)
-    }
   }
 
   /**
-   * Removes a session cgroup made by {@link create}; retries briefly while its last processes are reaped.
-   * Refuses paths that are not `labgate-<session>` directories. Never throws; logs what it leaves behind.
+   * Creates the session's cgroups with the requested limits. Returns their directories (empty when nothing
+   * was applied) and a warning for each limit that could not be applied. Never throws.
    */
-  async remove(path: string, session: string): Promise<void> {
-    if (basename(path) !== `labgate-${session}`) return
-    for (let attempt = 0; attempt < 20; attempt++) {
-      try {
-        await rmdir(path)
-        return
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code
-        if (code === 'ENOENT') return
-        if (code !== 'EBUSY') break
-        await new Promise((r) => setTimeout(r, 5 * (attempt + 1)))
-      }
+  async create(
+    session: string,
+    limits: SandboxLimits | undefined,
+  ): Promise<{ dirs: string[]; warnings: string[] }> {
+    const wanted = LIMIT_KINDS.filter((k) => limitOf(limits ?? {}, k) !== undefined)
+    if (wanted.length === 0) return { dirs: [], warnings: [] }
+    const { by, reasons } = await this.support()
+    const dirs: string[] = []
+    const warnings: string[] = []
+    for (const mechanism of this.#mechanisms) {
+      const mine = wanted.filter((k) => by[k] === mechanism)
+      if (mine.length === 0) continue
+      const made = await mechanism.create(
+        sessionCgroupName(session, this.#instance),
+        pick(limits ?? {}, mine),
+      )
+      dirs.push(...made.dirs)
+      warnings.push(...made.warnings)
     }
-    this.opts.log(`local backend: could not remove cgroup ${path}`)
+    for (const kind of wanted.filter((k) => !by[k])) {
+      warnings.push(`${kind} limit ${limitOf(limits ?? {}, kind)} not applied: ${reasons[kind]}`)
+    }
+    return { dirs, warnings }
+  }
+
+  /** Moves processes into every cgroup of a session. Best effort: a pid that is already gone is skipped. */
+  attach(dirs: readonly string[], pids: readonly number[]): Promise<void> {
+    return attachToCgroups(dirs, pids)
+  }
+
+  /**
+   * Removes a session's cgroups made by {@link create}; retries briefly while their last processes are
+   * reaped. Skips paths that are not the session's cgroup directories. Never throws.
+   */
+  remove(dirs: readonly string[], session: string): Promise<void> {
+    return removeCgroups(dirs, session, this.#instance, this.#log)
   }
 }
 
-async function detect(log: (msg: string) => void): Promise<CgroupSupport> {
-  let mount: string | null
-  let own: string | null
+/** v2 first (where delegated), then v1: the mechanisms this machine offers, from /proc. */
+function detect(log: (msg: string) => void): CgroupMechanism[] {
+  let mountinfo: string
+  let own: string
   try {
-    mount = cgroup2Mount(readFileSync('/proc/self/mountinfo', 'utf8'))
-    own = ownCgroupPath(readFileSync('/proc/self/cgroup', 'utf8'))
-  } catch (err) {
-    return { ok: false, reason: `cannot read /proc: ${(err as Error).message}` }
+    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')
+    own = readFileSync('/proc/self/cgroup', 'utf8')
+  } catch {
+    return []
   }
-  if (!mount || own === null) return { ok: false, reason: 'no cgroup v2 hierarchy on this machine' }
-  return enable(join(mount, own), log)
+  const mechanisms: CgroupMechanism[] = []
+  const mount = cgroup2Mount(mountinfo)
+  const path = ownCgroupPath(own)
+  if (mount && path !== null) mechanisms.push(new CgroupV2(join(mount, path).replace(/(.)\/$/, '$1'), log))
+  const parents: Partial<Record<LimitKind, string>> = {}
+  for (const kind of LIMIT_KINDS) {
+    const dir = ownV1Directory(mountinfo, own, kind)
+    if (dir) parents[kind] = dir
+  }
+  mechanisms.push(new CgroupV1(parents))
+  return mechanisms
 }
 
-/**
- * Makes `parent`'s children get the memory and pids controllers. cgroup v2 forbids that while `parent` itself
- * holds processes (unless it is the root), so labgate then moves itself into a `labgate` leaf first, as a
- * delegated service does.
- */
-async function enable(parent: string, log: (msg: string) => void): Promise<CgroupSupport> {
-  const controllers = (await readFile(join(parent, 'cgroup.controllers'), 'utf8').catch(() => '')).split(
-    /\s+/,
-  )
-  const missing = ['memory', 'pids'].filter((c) => !controllers.includes(c))
-  if (missing.length > 0) {
-    return { ok: false, reason: `cgroup v2 controller(s) ${missing.join(', ')} not available in ${parent}` }
-  }
-  const subtree = join(parent, 'cgroup.subtree_control')
-  const enabled = (await readFile(subtree, 'utf8').catch(() => '')).split(/\s+/)
-  if (enabled.includes('memory') && enabled.includes('pids')) return { ok: true, parent }
-  try {
-    await writeFile(subtree, '+memory +pids')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EBUSY') {
-      return { ok: false, reason: `cannot enable controllers in ${subtree}: ${(err as Error).message}` }
-    }
-    try {
-      await mkdir(join(parent, 'labgate'), { recursive: true })
-      await writeFile(join(parent, 'labgate', 'cgroup.procs'), String(process.pid))
-      log(`local backend: moved labgate into ${join(parent, 'labgate')} to delegate cgroup controllers`)
-      await writeFile(subtree, '+memory +pids')
-    } catch (err2) {
-      return { ok: false, reason: `cannot enable controllers in ${subtree}: ${(err2 as Error).message}` }
+async function resolveSupport(mechanisms: CgroupMechanism[]): Promise<CgroupSupport> {
+  const by: CgroupSupport['by'] = {}
+  const why: Partial<Record<LimitKind, string[]>> = {}
+  for (const mechanism of mechanisms) {
+    const support = await mechanism.support()
+    for (const kind of LIMIT_KINDS) {
+      if (by[kind]) continue
+      if (support.kinds.includes(kind)) by[kind] = mechanism
+      else (why[kind] ??= []).push(support.reasons[kind] ?? `cgroup v${mechanism.version} cannot`)
     }
   }
-  return { ok: true, parent }
+  const reasons: CgroupSupport['reasons'] = {}
+  for (const kind of LIMIT_KINDS) {
+    if (!by[kind]) reasons[kind] = why[kind]?.join(', ') || 'no cgroup hierarchy on this machine'
+  }
+  return { by, reasons }
+}
+
+function pick(limits: SandboxLimits, kinds: LimitKind[]): SandboxLimits {
+  return {
+    ...(kinds.includes('memory') ? { memoryBytes: limits.memoryBytes } : {}),
+    ...(kinds.includes('pids') ? { pids: limits.pids } : {}),
+    ...(kinds.includes('cpu') ? { cpus: limits.cpus } : {}),
+  }
 }

@@ -20,8 +20,15 @@ export interface LocalHandle extends SandboxHandle {
   uid: number
   /** The host gid the sandbox runs as (absent in handles from before it was recorded: then `uid`'s number). */
   gid?: number
-  /** The session's cgroup v2 directory, when limits were applied. */
+  /** The session's cgroup directories (one per hierarchy: v2, or v1 memory, pids, cpu), when limits apply. */
+  cgroups?: string[]
+  /** A single cgroup v2 directory: handles stored by earlier versions (read, never written). */
   cgroup?: string
+}
+
+/** The cgroup directories of a sandbox's session (empty when it has no limits). */
+export function cgroupsOf(h: LocalHandle): string[] {
+  return h.cgroups ?? (h.cgroup ? [h.cgroup] : [])
 }
 
 const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/
@@ -42,5 +49,7 @@ export function parseLocalHandle(handle: SandboxHandle): LocalHandle | null {
   if (typeof h.home !== 'string' || !isCount(h.uid)) return null
   if (h.cgroup !== undefined && typeof h.cgroup !== 'string') return null
   if (h.gid !== undefined && !isCount(h.gid)) return null
+  if (h.cgroups !== undefined && !(Array.isArray(h.cgroups) && h.cgroups.every((c) => typeof c === 'string')))
+    return null
   return h as LocalHandle
 }

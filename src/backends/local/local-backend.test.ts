@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import type { SandboxHandle, SandboxSpec } from '../backend.js'
@@ -181,11 +182,16 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
   })
 
   it('reports limits it cannot apply as warnings (the caller logs them)', async () => {
-    const info = await start({ limits: { memoryBytes: 64 * 2 ** 20, pids: 64 } })
-    if (info.handle.cgroup) return // This machine delegates cgroup v2 controllers: nothing to warn about.
+    const parent = join(newDataDir(), 'cgroup')
+    mkdirSync(parent)
+    writeFileSync(join(parent, 'cgroup.controllers'), 'io\n')
+    const without = backendFor(newDataDir(), { cgroupParent: parent })
+    const info = await without.start(spec({ limits: { memoryBytes: 64 * 2 ** 20, pids: 64 } }))
+    started.push(info.handle)
+    expect(info.handle.cgroups).toBeUndefined()
     expect(info.warnings).toHaveLength(2)
-    expect(info.warnings[0]).toMatch(/^memory\.max=67108864 not applied: /)
-    expect(info.warnings[1]).toMatch(/^pids\.max=64 not applied: /)
+    expect(info.warnings[0]).toMatch(/^memory limit 67108864 not applied: /)
+    expect(info.warnings[1]).toMatch(/^pids limit 64 not applied: /)
   })
 
   it('applies limits through a cgroup v2 parent when one is available', async () => {
@@ -194,12 +200,19 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
     const controllers = join(parent, 'cgroup.controllers')
     writeFileSync(controllers, 'cpu memory pids\n')
     writeFileSync(join(parent, 'cgroup.subtree_control'), 'memory pids\n')
-    const withCgroups = backendFor(newDataDir(), { cgroupParent: parent })
-    const info = await withCgroups.start(spec({ limits: { memoryBytes: 1 << 26, pids: 50 } }))
+    const dir = newDataDir()
+    const withCgroups = backendFor(dir, { cgroupParent: parent })
+    const wanted = spec({ limits: { memoryBytes: 1 << 26, pids: 50 } })
+    // Named for the session and (a hash of) the data directory, which tells labgates on one machine apart.
+    const instance = createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 8)
+    const cg = join(parent, `labgate-${wanted.session}@${instance}`)
+    // The kernel gives a new cgroup its files; on this fake tree the one processes join must be there.
+    mkdirSync(cg)
+    writeFileSync(join(cg, 'cgroup.procs'), '')
+    const info = await withCgroups.start(wanted)
     started.push(info.handle)
-    const cg = join(parent, `labgate-${info.handle.session}`)
     expect(info.warnings).toEqual([])
-    expect(info.handle.cgroup).toBe(cg)
+    expect(info.handle.cgroups).toEqual([cg])
     expect(readFileSync(join(cg, 'memory.max'), 'utf8')).toBe(String(1 << 26))
     expect(readFileSync(join(cg, 'pids.max'), 'utf8')).toBe('50')
     expect(Number(readFileSync(join(cg, 'cgroup.procs'), 'utf8'))).toBeGreaterThan(1)

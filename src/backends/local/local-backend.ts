@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -22,8 +23,9 @@ import {
   type RootEntry,
 } from './bwrap-args.js'
 import { SandboxCgroups } from './cgroup.js'
+import { inCgroups } from './cgroup-exec.js'
 import { nsenterArgs, sandboxEnvOf, splitHostEnv } from './exec.js'
-import { isSafeSessionName, parseLocalHandle, type LocalHandle } from './handle.js'
+import { cgroupsOf, isSafeSessionName, parseLocalHandle, type LocalHandle } from './handle.js'
 import { DEFAULT_BWRAP, DEFAULT_NSENTER, assertToolsInstalled } from './prerequisites.js'
 import { childPids, isAlive, isAliveSync, readProcStat, waitGone, type ProcStat } from './proc.js'
 import {
@@ -82,7 +84,10 @@ export interface LocalBackendOptions {
   startTimeoutMs?: number
   /** How long `stop` waits for a killed sandbox to disappear (default 5 s). */
   stopTimeoutMs?: number
-  /** Parent cgroup v2 directory for session cgroups (default: detected from labgate's own cgroup). */
+  /**
+   * Parent cgroup v2 directory for session cgroups, v2 only (default: detected: v2 where delegated, else
+   * cgroup v1 per controller, under labgate's own cgroups).
+   */
   cgroupParent?: string
   /**
    * What starts sandboxes and terminal shells (default: a {@link HelperLauncher}, a helper process started
@@ -123,8 +128,10 @@ interface LocalExecCommand {
   args: string[]
   /** The whole environment to spawn `file` with (host-safe: see `splitHostEnv`). */
   env: Record<string, string>
-  /** Puts the spawned process into the sandbox's cgroup (when it has one). Never throws. */
+  /** Puts the spawned process into the sandbox's cgroups (when it has some). Never throws. */
   adopt(pid: number): void
+  /** The sandbox's cgroups, which the process must join before `file` runs. */
+  cgroups: string[]
 }
 
 /**
@@ -201,7 +208,14 @@ export class LocalBackend implements SessionBackend {
       seccomp: opts.seccomp ?? true,
       log: this.#log,
     })
-    this.#cgroups = new SandboxCgroups({ log: this.#log, parent: opts.cgroupParent })
+    this.#cgroups = new SandboxCgroups({
+      log: this.#log,
+      parent: opts.cgroupParent,
+      // Two labgates on one machine (data directories) share v1 hierarchies: keep their cgroups apart.
+      instance: createHash('sha256').update(this.#dataDir).digest('hex').slice(0, 8),
+    })
+    // Detect now (v2 may move labgate's processes into a leaf), not on the first session's start.
+    void this.#cgroups.support()
     this.#startSlots = new StartSlots(opts.maxConcurrentStarts ?? 2 * availableParallelism())
     if (opts.launcher) this.#launcher = opts.launcher
     else {
@@ -282,7 +296,7 @@ export class LocalBackend implements SessionBackend {
         logFile: join(dir, 'bwrap.log'),
         timeoutMs: this.#startTimeoutMs,
         seccompFile: this.#hardening.seccompFile,
-        ...(cgroup.path ? { cgroup: cgroup.path } : {}),
+        cgroups: cgroup.dirs,
       }
       spawned = await this.#startSlots.run(() => this.#launcher.startSandbox(launch))
       stats = await Promise.all([readProcStat(spawned.pid), readProcStat(spawned.childPid)])
@@ -290,14 +304,15 @@ export class LocalBackend implements SessionBackend {
         throw new LabgateError('backend_failed', `sandbox of ${spec.session} exited right after it started`)
       }
     } catch (err) {
-      if (cgroup.path) await this.#cgroups.remove(cgroup.path, spec.session)
+      await this.#cgroups.remove(cgroup.dirs, spec.session)
       await this.#discardFiles(spec.session, existed)
       throw err
     }
     const { pid, childPid, exit } = spawned
     const [outer, inner] = stats as [ProcStat, ProcStat]
-    if (cgroup.path) {
-      await this.#cgroups.attach(cgroup.path, [childPid, ...(await childPids(childPid))])
+    if (cgroup.dirs.length > 0) {
+      // Already inside from the launcher: this only makes sure.
+      await this.#cgroups.attach(cgroup.dirs, [childPid, ...(await childPids(childPid))])
     }
     this.#spawned.set(childPid, exit)
     void exit.then(() => {
@@ -313,7 +328,7 @@ export class LocalBackend implements SessionBackend {
       home,
       uid: ids.uid,
       gid: ids.gid,
-      ...(cgroup.path ? { cgroup: cgroup.path } : {}),
+      ...(cgroup.dirs.length > 0 ? { cgroups: cgroup.dirs } : {}),
     }
     return { handle, warnings: cgroup.warnings }
   }
@@ -356,7 +371,7 @@ export class LocalBackend implements SessionBackend {
       await waitGone(h.pid, h.pidStartTime, this.#stopTimeoutMs)
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, this.#stopTimeoutMs).unref())])
-    if (h.cgroup) await this.#cgroups.remove(h.cgroup, h.session)
+    await this.#cgroups.remove(cgroupsOf(h), h.session)
     await this.#homes?.unmount(homeDir(this.#dataDir, h.session))
     if (opts.purge) {
       await removeSessionFiles(this.#dataDir, h.session)
@@ -377,8 +392,8 @@ export class LocalBackend implements SessionBackend {
     })
     return openSandboxPty(opts.pty, {
       launch: async (tty) => {
-        const { file, args, env } = cmd
-        const launched = await this.#launcher.spawnOnTerminal({ file, args, env, tty })
+        const { file, args, env, cgroups } = cmd
+        const launched = await this.#launcher.spawnOnTerminal({ file, args, env, tty, cgroups })
         cmd.adopt(launched.pid)
         return launched
       },
@@ -400,6 +415,14 @@ export class LocalBackend implements SessionBackend {
     return this.#forwarders.endpoint(h, port)
   }
 
+  /**
+   * What to tell the operator at start-up when some of `limits` cannot be applied on this machine (which,
+   * why, what to do), or null when all can. Never throws.
+   */
+  limitsNotice(limits: NonNullable<SandboxSpec['limits']>): Promise<string | null> {
+    return this.#cgroups.notice(limits)
+  }
+
   /** The forwarders behind {@link connect} (for diagnostics and tests). */
   get forwarders(): PortForwarders {
     return this.#forwarders
@@ -416,14 +439,15 @@ export class LocalBackend implements SessionBackend {
    */
   spawn(handle: SandboxHandle, argv: string[], opts: LocalExecOptions = {}): ChildProcess {
     const cmd = this.#command(handle, argv, opts)
-    const child = spawn(cmd.file, cmd.args, { cwd: '/', env: cmd.env, stdio: opts.stdio ?? 'pipe' })
+    const wrapped = inCgroups(cmd.cgroups, cmd.file, cmd.args)
+    const child = spawn(wrapped.file, wrapped.args, { cwd: '/', env: cmd.env, stdio: opts.stdio ?? 'pipe' })
     if (child.pid !== undefined) cmd.adopt(child.pid)
     return child
   }
 
   /**
    * The nsenter command line of {@link spawn} and {@link exec}: run `file` with `args` and exactly `env`,
-   * with cwd `/`, then call `adopt(pid)` so the process joins the sandbox's cgroup.
+   * with cwd `/`, inside `cgroups` from its first instruction (`adopt(pid)` only makes sure).
    */
   #command(handle: SandboxHandle, argv: string[], opts: LocalExecOptions): LocalExecCommand {
     const h = parseLocalHandle(handle)
@@ -433,13 +457,14 @@ export class LocalBackend implements SessionBackend {
     if (argv.length === 0) throw new LabgateError('backend_failed', 'exec needs a command')
     const { host, inner } = splitHostEnv({ ...sandboxEnvOf(h.childPid, h.session), ...opts.env })
     const args = nsenterArgs(h.childPid, argv, { asRoot: this.#asRoot, cwd: opts.cwd, innerEnv: inner })
-    const cgroup = h.cgroup
+    const cgroups = cgroupsOf(h)
     return {
       // nsenter'd processes do not inherit the sandbox's seccomp filter: it runs under the same one.
       ...this.#hardening.enter(this.#nsenterPath, args),
       env: host,
+      cgroups,
       adopt: (pid) => {
-        if (cgroup) void this.#cgroups.attach(cgroup, [pid])
+        if (cgroups.length > 0) void this.#cgroups.attach(cgroups, [pid])
       },
     }
   }

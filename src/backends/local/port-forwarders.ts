@@ -3,7 +3,7 @@ import { chmod, lstat, mkdir, open, readFile, rm, unlink, type FileHandle } from
 import { join } from 'node:path'
 import { LabgateError } from '../../domain/errors.js'
 import type { SandboxEndpoint } from '../backend.js'
-import type { LocalHandle } from './handle.js'
+import { cgroupsOf, type LocalHandle } from './handle.js'
 import { checkHostListener } from './host-listener.js'
 import type { LaunchedProcess, ProcessLauncher } from './launcher/launcher.js'
 import { isAlive } from './proc.js'
@@ -242,6 +242,8 @@ export class PortForwarders {
         stderrFile,
         files,
         owner: { pid: h.childPid, startTime: h.startTime },
+        // socat forks per connection: its processes count against the session's limits.
+        cgroups: cgroupsOf(h),
       })
     } catch (e) {
       if (!(await isAlive(h.childPid, h.startTime))) throw sandboxGone(h.session)

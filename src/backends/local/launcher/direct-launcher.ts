@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, closeSync, constants, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LabgateError } from '../../../domain/errors.js'
+import { inCgroups } from '../cgroup-exec.js'
 import { spawnSandbox } from '../spawn-sandbox.js'
 import { isAliveSync } from '../proc.js'
 import type {
@@ -29,10 +30,11 @@ export class DirectLauncher implements ProcessLauncher {
   }
 
   async startSandbox(opts: SandboxLaunch): Promise<LaunchedProcess & { childPid: number }> {
-    const { cgroup, ...spawnOpts } = opts
+    const { cgroups, ...spawnOpts } = opts
     const { child, childPid } = await spawnSandbox({
       ...spawnOpts,
-      onSpawn: (pid) => cgroup && joinCgroup(cgroup, pid),
+      // bwrap waits for its arguments, written after this: it cannot fork before it is inside.
+      onSpawn: (pid) => joinCgroups(cgroups ?? [], pid),
     })
     return { pid: child.pid as number, childPid, exit: exitOf(child) }
   }
@@ -55,7 +57,8 @@ export class DirectLauncher implements ProcessLauncher {
     }
     let child: ChildProcess
     try {
-      child = spawn(this.#setsidPath, ['-c', opts.file, ...opts.args], {
+      const cmd = inCgroups(opts.cgroups, this.#setsidPath, ['-c', opts.file, ...opts.args])
+      child = spawn(cmd.file, cmd.args, {
         cwd: '/',
         env: opts.env,
         stdio: [tty, tty, tty],
@@ -65,7 +68,6 @@ export class DirectLauncher implements ProcessLauncher {
     }
     const exit = exitOf(child)
     await spawned(child, opts.file)
-    if (opts.cgroup) joinCgroup(opts.cgroup, child.pid as number)
     return { pid: child.pid as number, exit }
   }
 
@@ -86,7 +88,8 @@ export class DirectLauncher implements ProcessLauncher {
       }
       const stderr = openSync(opts.stderrFile, 'w', 0o600)
       opened.push(stderr)
-      child = spawn(opts.file, opts.args, {
+      const cmd = inCgroups(opts.cgroups, opts.file, opts.args)
+      child = spawn(cmd.file, cmd.args, {
         cwd: opts.cwd,
         env: opts.env,
         stdio: ['ignore', 'ignore', stderr, ...opened.slice(0, -1)],
@@ -103,12 +106,16 @@ export class DirectLauncher implements ProcessLauncher {
   async close(): Promise<void> {}
 }
 
-/** Writes `pid` into the cgroup; a failure only means the limits do not apply (the backend warned already). */
-function joinCgroup(cgroup: string, pid: number): void {
+/** Writes `pid` into each cgroup; kills it when one cannot be joined (the start then fails). */
+function joinCgroups(cgroups: string[], pid: number): void {
   try {
-    writeFileSync(join(cgroup, 'cgroup.procs'), String(pid))
+    for (const cgroup of cgroups) writeFileSync(join(cgroup, 'cgroup.procs'), String(pid))
   } catch {
-    // The backend attaches again once the process is running, and reports limits it cannot apply.
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // Gone already.
+    }
   }
 }
 

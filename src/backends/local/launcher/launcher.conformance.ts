@@ -1,10 +1,11 @@
-import { chmodSync, closeSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tty from 'node:tty'
 import * as nodePty from 'node-pty'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { READY_LINE } from '../bwrap-args.js'
+import { SandboxCgroups } from '../cgroup.js'
 import type { ProcessLauncher } from './launcher.js'
 
 interface PtyPair {
@@ -223,6 +224,80 @@ export function launcherConformance(name: string, make: () => ProcessLauncher): 
       await expect(
         launcher.spawnDaemon({ ...base, file: join(dir, 'missing'), files: [] }),
       ).rejects.toMatchObject({ code: 'backend_failed' })
+    })
+
+    it('starts sandboxes, terminal programs and daemons inside the cgroups given, from their first instruction', async () => {
+      const session = `conformance-${Math.random().toString(36).slice(2)}`
+      const cgroups = new SandboxCgroups({ log: () => {} })
+      const { dirs } = await cgroups.create(session, { memoryBytes: 2 ** 30, pids: 4096, cpus: 2 })
+      // This machine (as CI) runs as root with cgroup v1 or v2 memory, pids and cpu controllers.
+      expect(dirs.length).toBeGreaterThan(0)
+      const inside = (text: string) =>
+        text.split('\n').filter((l) => l.endsWith(`/labgate-${session}`)).length
+      const pty = openTestPty()
+      try {
+        const seen = join(dir, `${session}.sandbox`)
+        const bwrap = fakeBwrap(
+          // Like bwrap, it reads its arguments (`--args 4`) before it does anything else.
+          `cat <&4 >/dev/null; cat /proc/self/cgroup > ${seen}; sleep 30 & echo "{\\"child-pid\\": $!}" >&3; echo ${READY_LINE}; wait`,
+        )
+        const sb = await launcher.startSandbox({
+          bwrapPath: bwrap,
+          args: [],
+          command: ['/bin/sleep', 'infinity'],
+          logFile: join(dir, `${session}.log`),
+          timeoutMs: 5000,
+          cgroups: dirs,
+        })
+        expect(inside(readFileSync(seen, 'utf8'))).toBe(dirs.length)
+        process.kill(sb.childPid, 'SIGKILL')
+        await sb.exit
+        const term = await launcher.spawnOnTerminal({
+          file: '/bin/cat',
+          args: ['/proc/self/cgroup'],
+          env: {},
+          tty: pty.pty,
+          cgroups: dirs,
+        })
+        closeSync(pty.slave)
+        await term.exit
+        await until(() => inside(pty.output().replace(/\r/g, '')) === dirs.length)
+        const stderrFile = join(dir, `${session}.daemon`)
+        const daemon = await launcher.spawnDaemon({
+          file: '/bin/sh',
+          args: ['-c', 'cat /proc/$$/cgroup >&2'],
+          env: { PATH: '/usr/bin:/bin' },
+          cwd: dir,
+          stderrFile,
+          files: [],
+          cgroups: dirs,
+        })
+        await daemon.exit
+        expect(inside(readFileSync(stderrFile, 'utf8'))).toBe(dirs.length)
+      } finally {
+        pty.close()
+        await cgroups.remove(dirs, session)
+      }
+    })
+
+    it('does not run a program that cannot join its cgroups', async () => {
+      const marker = join(dir, `ran-${Math.random().toString(36).slice(2)}`)
+      const pty = openTestPty()
+      try {
+        const started = launcher
+          .spawnOnTerminal({
+            file: '/bin/sh',
+            args: ['-c', `touch ${marker}`],
+            env: {},
+            tty: pty.pty,
+            cgroups: [join(dir, 'not-a-cgroup')],
+          })
+          .then((p) => p.exit)
+        await started.catch(() => undefined)
+        expect(existsSync(marker)).toBe(false)
+      } finally {
+        pty.close()
+      }
     })
 
     it('rejects with backend_failed for a missing program or terminal', async () => {

@@ -6,26 +6,30 @@ export interface ExitStatus {
   signal: string | null
 }
 
-/** What {@link ProcessLauncher.startSandbox} needs: bwrap's options, plus the cgroup to put bwrap in. */
-export interface SandboxLaunch extends Omit<SpawnSandboxOptions, 'onSpawn'> {
-  /** A cgroup v2 directory; bwrap's pid is written to its `cgroup.procs` right after the spawn. */
-  cgroup?: string
+/**
+ * Cgroup directories (v1 or v2, one per hierarchy) a launched process joins before its program's first
+ * instruction, so that it and everything it forks run inside the session's limits. A process that cannot
+ * join does not start.
+ */
+export interface InCgroups {
+  cgroups?: string[]
 }
 
+/** What {@link ProcessLauncher.startSandbox} needs: bwrap's options, plus the cgroups to put bwrap in. */
+export interface SandboxLaunch extends Omit<SpawnSandboxOptions, 'onSpawn'>, InCgroups {}
+
 /** What {@link ProcessLauncher.spawnOnTerminal} needs. */
-export interface TerminalLaunch {
+export interface TerminalLaunch extends InCgroups {
   /** Absolute path of the program (nsenter); run with exactly `env` and cwd `/`. */
   file: string
   args: string[]
   env: Record<string, string>
   /** Path of a pty's slave side (`/dev/pts/N`): the process's stdin, stdout, stderr and controlling terminal. */
   tty: string
-  /** A cgroup v2 directory to put the process in right after the spawn. */
-  cgroup?: string
 }
 
 /** What {@link ProcessLauncher.spawnDaemon} needs. */
-export interface DaemonLaunch {
+export interface DaemonLaunch extends InCgroups {
   /** Absolute path of the program; run with exactly `env`, in `cwd`. */
   file: string
   args: string[]

@@ -69,7 +69,7 @@ export function requestFields(req: HelperRequest): string[] {
       id,
       o.bwrapPath,
       o.logFile,
-      o.cgroup ?? '',
+      cgroupList(o.cgroups),
       o.ids ? String(o.ids.uid) : '',
       o.ids ? String(o.ids.gid) : '',
       String(o.timeoutMs),
@@ -81,7 +81,7 @@ export function requestFields(req: HelperRequest): string[] {
   if (req.op === 'terminal') {
     const o = req.opts
     const env = Object.entries(o.env).map(([k, v]) => `${k}=${v}`)
-    return ['T', id, o.file, o.tty, o.cgroup ?? '', String(env.length), ...env, ...o.args]
+    return ['T', id, o.file, o.tty, cgroupList(o.cgroups), String(env.length), ...env, ...o.args]
   }
   const o = req.opts
   const env = Object.entries(o.env).map(([k, v]) => `${k}=${v}`)
@@ -91,6 +91,7 @@ export function requestFields(req: HelperRequest): string[] {
     o.file,
     o.cwd,
     o.stderrFile,
+    cgroupList(o.cgroups),
     o.owner ? String(o.owner.pid) : '',
     o.owner ? String(o.owner.startTime) : '',
     String(o.files.length),
@@ -140,4 +141,9 @@ export function nativeSpawner(path = SPAWNER_PATH): HelperFactory {
       close: () => child.stdin?.end(),
     }
   }
+}
+
+/** The spawner's form of a list of cgroup directories: one per line. */
+function cgroupList(dirs: string[] | undefined): string {
+  return (dirs ?? []).join('\n')
 }

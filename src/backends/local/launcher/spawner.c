@@ -6,17 +6,22 @@
  * It reads requests on stdin and writes replies on stdout. A message is a list of byte strings: a
  * little-endian u32 count, then for each string a little-endian u32 length and its bytes.
  *
- *   ["S", id, bwrap, log file, cgroup, uid, gid, timeout ms, args blob, seccomp file, command...]
+ *   ["S", id, bwrap, log file, cgroups, uid, gid, timeout ms, args blob, seccomp file, command...]
  *       starts `bwrap --args 4 command...` in a new session, as uid/gid when given, stdout a pipe, stderr
  *       the log file, fd 3 bwrap's info pipe, fd 4 the args blob, fd 5 the seccomp file opened read-only
  *       (when not empty); replies once the command printed its ready line and bwrap reported its child's
  *       pid.
- *   ["T", id, file, tty, cgroup, n, env 1..n, arg 1...]
+ *   ["T", id, file, tty, cgroups, n, env 1..n, arg 1...]
  *       runs file in a new session whose controlling terminal is the tty, on stdin/stdout/stderr.
- *   ["D", id, file, cwd, stderr file, owner pid, owner start time, n, file 1..n, m, env 1..m, arg 1...]
+ *   ["D", id, file, cwd, stderr file, cgroups, owner pid, owner start time, n, file 1..n, m, env 1..m,
+ *    arg 1...]
  *       runs file in a new session, in cwd, stdin and stdout /dev/null, stderr the file, and the n files
  *       opened read-only as descriptors 3...; with an owner, only while that process still runs once
  *       they are open (its start time, field 22 of /proc/<pid>/stat, unchanged).
+ *
+ * `cgroups` is a list of cgroup directories separated by newlines (possibly empty): the child joins each
+ * between fork and exec (and before it drops privileges), so that the program's first instruction, and
+ * everything it forks, already runs inside the session's limits. A child that cannot join fails to start.
  *
  *   ["ok", id, pid, child pid]   ["err", id, message]   ["exit", pid, code, signal]
  *
@@ -140,15 +145,29 @@ static void free_message(Message *m) {
   m->n = 0;
 }
 
-static void join_cgroup(const char *cgroup, pid_t pid) {
-  if (!cgroup[0]) return;
-  char path[4200], text[32];
-  snprintf(path, sizeof path, "%s/cgroup.procs", cgroup);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return; /* the backend attaches again and reports limits it cannot apply */
-  int n = snprintf(text, sizeof text, "%d", (int)pid);
-  if (write(fd, text, (size_t)n) < 0) { /* as above */ }
-  close(fd);
+/*
+ * In a child: moves the calling process into each cgroup of the newline-separated list `cgroups` ("0" in
+ * cgroup.procs means the writer, in v1 and v2 alike). Returns 0, or the errno of the first failure.
+ */
+static int join_cgroups(const char *cgroups) {
+  const char *at = cgroups;
+  while (*at) {
+    const char *end = strchr(at, '\n');
+    size_t len = end ? (size_t)(end - at) : strlen(at);
+    if (len > 0) {
+      char path[4200];
+      if (len > 4096) return ENAMETOOLONG;
+      snprintf(path, sizeof path, "%.*s/cgroup.procs", (int)len, at);
+      int fd = open(path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return errno;
+      ssize_t w = write(fd, "0", 1);
+      int err = w < 0 ? errno : 0;
+      close(fd);
+      if (err) return err;
+    }
+    at += len + (end ? 1 : 0);
+  }
+  return 0;
 }
 
 /* In a child, before exec: default signal mask and dispositions. */
@@ -220,6 +239,11 @@ static void start_sandbox(Message *m) {
         dup2(info[1], 3) < 0 || dup2(args[0], 4) < 0 || (high_seccomp >= 0 && dup2(high_seccomp, 5) < 0))
       _exit(126);
     if (setsid() < 0) _exit(126);
+    int cg_err = join_cgroups(cgroup);
+    if (cg_err) {
+      dprintf(2, "cannot join the session's cgroups: %s\n", strerror(cg_err));
+      _exit(126);
+    }
     if (with_ids && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) _exit(126);
     if (chdir("/") < 0) _exit(126);
     execve(bwrap, argv, envp);
@@ -233,7 +257,6 @@ static void start_sandbox(Message *m) {
     close(out[0]), close(info[0]), close(args[1]);
     return reply_err(id, "fork failed");
   }
-  join_cgroup(cgroup, pid);
   if (blob_len > 0 && write(args[1], m->v[8], blob_len) < 0) { /* bwrap exited: reported below */ }
   close(args[1]);
   Pending *p = &pending[slot];
@@ -364,6 +387,8 @@ static void start_terminal(Message *m) {
     if (setsid() < 0 || dup2(tty_fd, 0) < 0 || dup2(tty_fd, 1) < 0 || dup2(tty_fd, 2) < 0 ||
         ioctl(0, TIOCSCTTY, 0) < 0 || chdir("/") < 0)
       err = errno;
+    else if ((err = join_cgroups(cgroup)) != 0)
+      err = -err; /* negative: the cgroups, not the program */
     else {
       execve(file, argv, envp);
       err = errno;
@@ -379,10 +404,10 @@ static void start_terminal(Message *m) {
   }
   int err = exec_error(errpipe[0]);
   if (err) {
-    snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(err));
+    if (err < 0) snprintf(msg, sizeof msg, "cannot join the session's cgroups: %s", strerror(-err));
+    else snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(err));
     return reply_err(id, msg);
   }
-  join_cgroup(cgroup, pid);
   char pid_text[16];
   snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
   const char *f[] = {"ok", id, pid_text, "0"};
@@ -411,27 +436,27 @@ static long long start_time_of(long pid) {
 static void start_daemon(Message *m) {
   const char *id = m->v[1];
   char msg[4400];
-  if (m->n < 9) return reply_err(id, "malformed daemon request");
-  const char *file = m->v[2], *cwd = m->v[3], *err_file = m->v[4];
-  unsigned long n_files = strtoul(m->v[7], NULL, 10);
-  if (n_files > 64 || 8 + n_files >= m->n) return reply_err(id, "malformed daemon request");
-  unsigned long n_env = strtoul(m->v[8 + n_files], NULL, 10);
-  if (n_env > m->n - 9 - n_files) return reply_err(id, "malformed daemon request");
+  if (m->n < 10) return reply_err(id, "malformed daemon request");
+  const char *file = m->v[2], *cwd = m->v[3], *err_file = m->v[4], *cgroups = m->v[5];
+  unsigned long n_files = strtoul(m->v[8], NULL, 10);
+  if (n_files > 64 || 9 + n_files >= m->n) return reply_err(id, "malformed daemon request");
+  unsigned long n_env = strtoul(m->v[9 + n_files], NULL, 10);
+  if (n_env > m->n - 10 - n_files) return reply_err(id, "malformed daemon request");
   if (access(file, X_OK) < 0) {
     snprintf(msg, sizeof msg, "cannot run %s: not an executable", file);
     return reply_err(id, msg);
   }
   int fds[64], opened = 0, err_fd = -1;
   for (unsigned long i = 0; i < n_files; i++, opened++) {
-    fds[i] = open(m->v[8 + i], O_RDONLY | O_CLOEXEC);
+    fds[i] = open(m->v[9 + i], O_RDONLY | O_CLOEXEC);
     if (fds[i] < 0) {
-      snprintf(msg, sizeof msg, "cannot open %s: %s", m->v[8 + i], strerror(errno));
+      snprintf(msg, sizeof msg, "cannot open %s: %s", m->v[9 + i], strerror(errno));
       goto fail;
     }
   }
-  if (m->v[5][0]) {
-    long owner = strtol(m->v[5], NULL, 10);
-    if (start_time_of(owner) != strtoll(m->v[6], NULL, 10)) {
+  if (m->v[6][0]) {
+    long owner = strtol(m->v[6], NULL, 10);
+    if (start_time_of(owner) != strtoll(m->v[7], NULL, 10)) {
       snprintf(msg, sizeof msg, "process %ld is gone", owner);
       goto fail;
     }
@@ -442,11 +467,11 @@ static void start_daemon(Message *m) {
     goto fail;
   }
   char *envp[MAX_FIELDS + 1], *argv[MAX_FIELDS + 2];
-  for (unsigned long i = 0; i < n_env; i++) envp[i] = m->v[9 + n_files + i];
+  for (unsigned long i = 0; i < n_env; i++) envp[i] = m->v[10 + n_files + i];
   envp[n_env] = NULL;
   int a = 0;
   argv[a++] = (char *)file;
-  for (uint32_t i = 9 + (uint32_t)(n_files + n_env); i < m->n; i++) argv[a++] = m->v[i];
+  for (uint32_t i = 10 + (uint32_t)(n_files + n_env); i < m->n; i++) argv[a++] = m->v[i];
   argv[a] = NULL;
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0) {
@@ -465,6 +490,7 @@ static void start_daemon(Message *m) {
     for (int i = 0; !e && i < opened; i++)
       if (high[i] < 0 || dup2(high[i], 3 + i) < 0) e = errno ? errno : EBADF;
     if (!e && chdir(cwd) < 0) e = errno;
+    if (!e && (e = join_cgroups(cgroups)) != 0) e = -e; /* negative: the cgroups, not the program */
     if (!e) {
       execve(file, argv, envp);
       e = errno;
@@ -481,7 +507,8 @@ static void start_daemon(Message *m) {
   }
   int e = exec_error(errpipe[0]);
   if (e) {
-    snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(e));
+    if (e < 0) snprintf(msg, sizeof msg, "cannot join the session's cgroups: %s", strerror(-e));
+    else snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(e));
     return reply_err(id, msg);
   }
   char pid_text[16];

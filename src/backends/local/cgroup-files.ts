@@ -1,0 +1,74 @@
+import { mkdir, rmdir, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+
+/**
+ * The directory name of a session's cgroup in every hierarchy: `labgate-<session>@<instance>`, where
+ * `instance` tells apart labgates (data directories) that share a machine and so a v1 hierarchy's root;
+ * `labgate-<session>` without one (earlier versions, tests).
+ */
+export function sessionCgroupName(session: string, instance?: string): string {
+  return instance ? `labgate-${session}@${instance}` : `labgate-${session}`
+}
+
+/** Creates `<parent>/<name>`; rejects with the error of mkdir. */
+export async function makeSessionCgroup(parent: string, name: string): Promise<string> {
+  const dir = join(parent, name)
+  await mkdir(dir, { recursive: true })
+  return dir
+}
+
+/** Writes each `[file, value]` in `dir`, in order; returns a warning per write that failed. */
+export async function writeLimitFiles(dir: string, files: [string, string][]): Promise<string[]> {
+  const warnings: string[] = []
+  for (const [file, value] of files) {
+    await writeFile(join(dir, file), value).catch((err: Error) => {
+      warnings.push(`${file}=${value} not applied: ${err.message}`)
+    })
+  }
+  return warnings
+}
+
+/**
+ * Moves processes into every cgroup of `dirs` (a process is in one cgroup per hierarchy). Best effort: a
+ * pid that is already gone is skipped. Works for v1 and v2 alike.
+ */
+export async function attachToCgroups(dirs: readonly string[], pids: readonly number[]): Promise<void> {
+  for (const dir of dirs) {
+    for (const pid of pids) {
+      await writeFile(join(dir, 'cgroup.procs'), String(pid)).catch(() => undefined)
+    }
+  }
+}
+
+/**
+ * Removes a session's cgroups; retries briefly while their last processes are reaped. Skips paths that are
+ * not the session's cgroup directories (see {@link sessionCgroupName}). Never throws; logs what it leaves
+ * behind.
+ */
+export async function removeCgroups(
+  dirs: readonly string[],
+  session: string,
+  instance: string | undefined,
+  log: (msg: string) => void,
+): Promise<void> {
+  const names = [sessionCgroupName(session), sessionCgroupName(session, instance)]
+  for (const dir of dirs) {
+    if (!names.includes(basename(dir))) continue
+    if (!(await removeOne(dir))) log(`local backend: could not remove cgroup ${dir}`)
+  }
+}
+
+async function removeOne(dir: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await rmdir(dir)
+      return true
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return true
+      if (code !== 'EBUSY') return false
+      await new Promise((r) => setTimeout(r, 5 * (attempt + 1)))
+    }
+  }
+  return false
+}
