@@ -16,6 +16,7 @@ import {
   hostile,
   hostileBody,
   printStatuses,
+  quiesce,
   seenStatuses,
 } from './fuzz-kit.js'
 
@@ -35,8 +36,7 @@ beforeAll(async () => {
   })
   expect(res.statusCode).toBe(200)
   session = (res.json() as { name: string }).name
-  // No background passes: a write they make while a request is checked would look like its write.
-  await h.lg.reconciler.stop()
+  await quiesce(h)
 })
 afterAll(async () => {
   printStatuses('educates api')

@@ -19,6 +19,7 @@ import {
   hostile,
   hostileBody,
   printStatuses,
+  quiesce,
   seenStatuses,
 } from './fuzz-kit.js'
 
@@ -64,7 +65,7 @@ beforeAll(async () => {
     res.end('ok')
   })
   await (h.lg.deps.backend as FakeBackend).world.listen(session, 8000, app)
-  await h.lg.reconciler.stop()
+  await quiesce(h)
 })
 afterAll(async () => {
   printStatuses('gateway')

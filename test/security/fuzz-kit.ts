@@ -160,7 +160,11 @@ export function readableMessage(res: LightMyRequestResponse): string {
     const m = b.error_description ?? b.message ?? b.error ?? b.detail
     return typeof m === 'string' ? m : ''
   }
-  if (type.startsWith('text/html')) return /<p>([^<]+)<\/p>|<h1>([^<]+)<\/h1>/.exec(res.body)?.[0] ?? ''
+  if (type.startsWith('text/html'))
+    return res.body
+      .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/g, '')
+      .replace(/<[^>]*>/g, '')
+      .trim()
   return res.body.trim()
 }
 
@@ -207,6 +211,15 @@ export const seenStatuses = new Map<number, number>()
 /** Prints `seenStatuses` when `FUZZ_STATS` is set. */
 export function printStatuses(label: string): void {
   if (process.env.FUZZ_STATS) console.log(label, JSON.stringify(Object.fromEntries(seenStatuses)))
+}
+
+/**
+ * Stops `h`'s reconciler and waits for the store to settle: no background pass may write while a request
+ * is checked, or its write would look like the request's.
+ */
+export async function quiesce(h: Harness): Promise<void> {
+  await h.lg.reconciler.stop()
+  await settle(h.lg.db)
 }
 
 /** `/healthz` answers 200. */

@@ -22,6 +22,7 @@ import {
   fuzzParams,
   hostile,
   printStatuses,
+  quiesce,
 } from './fuzz-kit.js'
 
 const REDIRECT = 'http://127.0.0.1:9/callback'
@@ -115,6 +116,7 @@ beforeAll(async () => {
     expect(approved.statusCode).toBe(303)
     codes.push(new URL(approved.headers.location as string).searchParams.get('code')!)
   }
+  await quiesce(h)
 })
 afterAll(async () => {
   printStatuses('oauth')
