@@ -101,6 +101,10 @@ const request = fc.record({
   query,
   body: fc.option(hostileBody, { nil: undefined }),
   type: contentType,
+  host: fc.option(fc.oneof(fc.constantFrom('localhost', '127.0.0.1:1', '[::1]', 'a:b:c', ':'), hostile), {
+    nil: undefined,
+    freq: 4,
+  }),
 })
 
 type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never
@@ -110,6 +114,7 @@ const build = (r: Generated, authorization: string | undefined) => {
   const headers: Record<string, string> = {}
   if (authorization !== undefined) headers.authorization = authorization
   if (r.type !== undefined && r.body !== undefined) headers['content-type'] = r.type
+  if (r.host !== undefined) headers.host = r.host.replace(/[\r\n]/g, '')
   return {
     method: r.method as 'GET',
     url: qs ? `${r.path}?${qs}` : r.path,

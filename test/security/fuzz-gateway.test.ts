@@ -173,3 +173,48 @@ it('tells a browser without the session cookie why the gateway refused it', asyn
     }
   }
 })
+
+it('answers any Host header (host routing on) below 500 and writes nothing on a 4xx', async () => {
+  const hd = await startHarness({
+    backend: 'fake',
+    sessionDomain: 'lab.test',
+    workshops: [{ name: 'web', capacity: 4, reserved: 1, expires: '2h' }],
+    ingressesFor: { web: [{ name: 'site', port: 8000 }] },
+  })
+  try {
+    await quiesce(hd)
+    const reserve = (await hd.lg.deps.store.listSessions({ states: ['WAITING'] }))[0]?.name ?? 'lab-w01-s001'
+    const host = fc.oneof(
+      fc.constantFrom(`${reserve}.lab.test`, `${reserve.toUpperCase()}.LAB.TEST:8080`, '127.0.0.1', ''),
+      fc.tuple(hostile, fc.constantFrom('.lab.test', '.lab.test:1', '', ':99999')).map(([a, b]) => a + b),
+    )
+    await fc.assert(
+      fc.asyncProperty(
+        host,
+        fc.constantFrom(
+          '/',
+          '/apps/site/',
+          '/config/x',
+          '/session/activity',
+          '/_labgate/schedule',
+          '/x/../..',
+        ),
+        fc.constantFrom('GET', 'POST', 'HEAD'),
+        cookies,
+        async (hostHeader, path, method, c) => {
+          const headers: Record<string, string> = { host: hostHeader.replace(/[\r\n]/g, '') }
+          if (c !== undefined) headers.cookie = c
+          await checkRequest(
+            hd,
+            { method: method as 'GET', url: path, headers },
+            { bare: (res) => res.statusCode === 403 && res.body === '' && path.startsWith('/config/') },
+          )
+        },
+      ),
+      fuzzParams(150),
+    )
+    await expectHealthy(hd)
+  } finally {
+    await hd.close()
+  }
+})
