@@ -27,7 +27,17 @@ let session: string
 beforeAll(async () => {
   h = await startHarness({
     backend: 'fake',
-    workshops: [{ name: 'w', capacity: 400, reserved: 1 }],
+    workshops: [
+      {
+        name: 'w',
+        capacity: 400,
+        reserved: 1,
+        parameters: [
+          { name: 'p', value: 'default' },
+          { name: 'g', generate: '[A-Z0-9]{8}' },
+        ],
+      },
+    ],
   })
   token = await h.token()
   const res = await h.lg.app.inject({
@@ -154,6 +164,52 @@ it('answers garbage tokens with a 403 and writes nothing', async () => {
         expect(res.statusCode, `${req.method} ${req.url}`).toBeGreaterThanOrEqual(300)
     }),
     fuzzParams(200),
+  )
+  await expectHealthy(h)
+})
+
+it('answers near-valid session requests (a good index URL, other values hostile) below 500', async () => {
+  const KEYS = ['user', 'email', 'first_name', 'last_name', 'firstname', 'lastname', 'timeout', 'session']
+  const bodies = fc.oneof(
+    fc.constant(undefined),
+    fc
+      .array(
+        fc.record({
+          name: fc.oneof(fc.constantFrom('p', 'g', 'x'), hostile),
+          value: fc.oneof(hostile, fc.jsonValue()),
+        }),
+        {
+          maxLength: 3,
+        },
+      )
+      .map((parameters) => JSON.stringify({ parameters })),
+    hostileBody,
+  )
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.tuple(fc.constantFrom(...KEYS, 'analytics_url', 'index_url'), fc.oneof(hostile, fc.webUrl())),
+        {
+          minLength: 1,
+          maxLength: 4,
+        },
+      ),
+      bodies,
+      fc.constantFrom('GET', 'POST'),
+      async (pairs, body, method) => {
+        const qs = [['index_url', 'https://hub.test/'], ...pairs].map(([k, v]) => `${k}=${enc(v!)}`).join('&')
+        await checkRequest(h, {
+          method: method as 'GET',
+          url: `/workshops/environment/lab-w01/request/?${qs}`,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body !== undefined ? { payload: body } : {}),
+        })
+      },
+    ),
+    fuzzParams(60),
   )
   await expectHealthy(h)
 })
