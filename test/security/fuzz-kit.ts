@@ -10,10 +10,17 @@ import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import fc from 'fast-check'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { expect } from 'vitest'
+import { expect, vi } from 'vitest'
 import type { OpenStore } from '../../src/store/open-store.js'
 import { sqlOf } from '../../src/store/kysely/testing.js'
 import type { Harness } from '../harness.js'
+
+/** `FUZZ_RUNS`: the factor every property's run count is scaled by. */
+const RUN_SCALE = Math.max(1, Number(process.env.FUZZ_RUNS ?? 1))
+
+// A property scaled up needs the time to match; one that timed out would go on sending requests in the
+// background and fail the next test's store checks.
+vi.setConfig({ testTimeout: 30_000 * RUN_SCALE })
 
 /** fast-check parameters for a property: `runs` scaled by `FUZZ_RUNS`, and `FUZZ_SEED` when set. */
 export function fuzzParams(runs: number): fc.Parameters<unknown> {

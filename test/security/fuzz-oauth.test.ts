@@ -23,6 +23,7 @@ import {
   hostile,
   printStatuses,
   quiesce,
+  seenStatuses,
 } from './fuzz-kit.js'
 
 const REDIRECT = 'http://127.0.0.1:9/callback'
@@ -325,4 +326,62 @@ it('introspect, revoke, userinfo, discovery and JWKS answer below 500 and write 
     fuzzParams(200),
   )
   await expectHealthy(h)
+})
+
+it('authorize and consent: near-valid requests (one or two parameters replaced) answer below 500', async () => {
+  const replaced = fc.array(
+    fc.tuple(
+      fc.constantFrom(
+        'response_type',
+        'client_id',
+        'redirect_uri',
+        'scope',
+        'state',
+        'nonce',
+        'code_challenge',
+        'code_challenge_method',
+        'decision',
+        'csrf',
+      ),
+      value,
+    ),
+    { maxLength: 2 },
+  )
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 1 }),
+      replaced,
+      fc.constantFrom('GET', 'POST'),
+      async (i, changes, method) => {
+        const params: Record<string, string> = {
+          response_type: 'code',
+          client_id: clients[i]!.id,
+          redirect_uri: REDIRECT,
+          scope: 'openid profile',
+          state: 's',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          ...(method === 'POST' ? { csrf: CSRF, decision: 'approve' } : {}),
+          ...Object.fromEntries(changes),
+        }
+        const body = form(Object.entries(params))
+        const headers = { cookie: `labgate_auth=${cookie}; labgate_csrf=${CSRF}` }
+        await checkRequest(
+          h,
+          method === 'POST'
+            ? {
+                method,
+                url: '/oauth2/authorize',
+                headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+                payload: body,
+              }
+            : { method: 'GET', url: `/oauth2/authorize?${body}`, headers },
+          { bare },
+        )
+      },
+    ),
+    fuzzParams(60),
+  )
+  await expectHealthy(h)
+  expect(seenStatuses.get(303) ?? 0).toBeGreaterThan(0)
 })
