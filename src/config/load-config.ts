@@ -25,7 +25,8 @@ export interface LoadConfigOptions {
  * TrainingPortal is required and every workshop it lists must be defined. All of Educates' defaults and
  * clamps are applied (see `resolvePortalWorkshop`).
  *
- * Throws `ConfigError` listing every problem found, each as `file:line: dotted.path: what is wrong`; unknown
+ * Throws `ConfigError` listing every problem found, each as `file:line: dotted.path: what is wrong` (and,
+ * when the portal or a listed workshop is missing, the documents that were skipped and why); unknown
  * fields and clamped values are not errors but `warnings`. Reads files only; has no other effect.
  */
 export async function loadConfig(configPath: string, opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
@@ -56,17 +57,23 @@ export async function loadConfig(configPath: string, opts: LoadConfigOptions = {
   // Cross-document checks would only echo errors when a document could not be read at all.
   const portal = found.unreadable ? undefined : onePortal(found.portals, configPath, findings)
   const resolved: PortalWorkshop[] = []
+  let missing = !portal
   for (const entry of portal?.entries ?? []) {
     const workshop = found.workshops.get(entry.name)?.definition
     if (portal && workshop) {
       resolved.push(resolvePortalWorkshop(entry, portal.defaults, portal.definition.maximum, workshop))
     } else {
+      missing = true
       entry.node
         .get('name')
         .error(`no Workshop named ${JSON.stringify(entry.name)} was found in ${configPath}`)
     }
   }
-  if (findings.errors.length > 0 || !portal) throw new ConfigError(findings.errors)
+  if (findings.errors.length > 0 || !portal) {
+    // A missing portal or workshop is often one that was skipped (a typo in kind or apiVersion): say so.
+    const skipped = missing ? findings.warnings.filter((w) => w.endsWith('; skipped')) : []
+    throw new ConfigError([...findings.errors, ...skipped])
+  }
 
   log(
     `config: portal "${portal.definition.name}" with ${resolved.length} workshop(s)` +

@@ -45,8 +45,8 @@ export async function checkGatewayAccess(
 }
 
 /**
- * {@link checkGatewayAccess} for routes that let the error table answer: throws forbidden (a bare 403) or
- * not_found (`Session does not exist`) instead of returning the refusal.
+ * {@link checkGatewayAccess} for routes that let the error table answer: throws forbidden (`Not signed
+ * in to this session`) or not_found (`Session does not exist`) instead of returning the refusal.
  */
 export async function gatewayAccess(
   ctx: ApiContext,
@@ -56,7 +56,9 @@ export async function gatewayAccess(
 ): Promise<GatewayAccess> {
   const access = await checkGatewayAccess(ctx, headers, name, opts)
   if ('refused' in access)
-    throw access.refused === 'forbidden' ? forbidden() : notFound('Session does not exist')
+    throw access.refused === 'forbidden'
+      ? forbidden('Not signed in to this session')
+      : notFound('Session does not exist')
   return access
 }
 
