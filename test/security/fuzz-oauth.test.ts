@@ -62,7 +62,7 @@ beforeAll(async () => {
     { id: web.clientId, secret: web.clientSecret! },
     { id: spa.clientId, secret: '' },
     { id: service.clientId, secret: service.clientSecret! },
-    { id: h.lg.robot.clientId, secret: h.lg.robot.clientSecret },
+    { id: h.lg.robot.clientId, secret: h.lg.robot.clientSecret! },
   )
   const robot = await h.lg.app.inject({
     method: 'POST',
@@ -71,9 +71,9 @@ beforeAll(async () => {
     payload: new URLSearchParams({
       grant_type: 'password',
       username: h.lg.robot.username,
-      password: h.lg.robot.password,
+      password: h.lg.robot.password!,
       client_id: h.lg.robot.clientId,
-      client_secret: h.lg.robot.clientSecret,
+      client_secret: h.lg.robot.clientSecret!,
     }).toString(),
   })
   expect(robot.statusCode).toBe(200)
