@@ -36,6 +36,7 @@ import {
 import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
 import { PortForwarders, type PortForwardersOptions } from './port-forwarders.js'
+import { createLockFile, findSandboxes, sandboxLockArgs, strayHandles } from './sandbox-lock.js'
 import { LOGIN_SHELL, openSandboxPty } from './sandbox-pty.js'
 import { INFO_FD } from './spawn-sandbox.js'
 import { StartSlots } from './start-slots.js'
@@ -186,6 +187,9 @@ export class LocalBackend implements SessionBackend {
       () => false,
     )
     const { dir, home } = await createSessionFiles(this.#dataDir, spec.session, this.#ids.uid, this.#ids.gid)
+    // A sandbox of this session still running was started by a start a crash cut off: never two.
+    await this.#stopStrays(await findSandboxes(this.#dataDir, spec.session), [])
+    const lock = await createLockFile(this.#dataDir, spec.session)
     const cgroup = await this.#cgroups.create(spec.session, spec.limits)
     const args = bwrapArgs({
       session: spec.session,
@@ -197,6 +201,8 @@ export class LocalBackend implements SessionBackend {
       infoFd: INFO_FD,
       identity: identityFiles(this.#dataDir),
     })
+    // The sandbox's pid 1 holds the session's lock while it runs (how a later start or sweep finds it).
+    args.unshift(...sandboxLockArgs(lock))
     let spawned
     let stats
     try {
@@ -282,6 +288,24 @@ export class LocalBackend implements SessionBackend {
     await Promise.race([exited, new Promise((r) => setTimeout(r, this.#stopTimeoutMs).unref())])
     if (h.cgroup) await this.#cgroups.remove(h.cgroup, h.session)
     if (opts.purge) await removeSessionFiles(this.#dataDir, h.session)
+  }
+
+  /**
+   * The port's {@link SessionBackend.sweep}: finds every sandbox of this data directory from the machine
+   * (each holds its session's lock, see `sandbox-lock.ts`) and stops, without purging, those that no handle
+   * in `known` names. Call it only while no start is under way (start-up). Resolves with how many it
+   * stopped; rejects with `backend_failed` when one survives SIGKILL.
+   */
+  async sweep(known: SandboxHandle[]): Promise<number> {
+    return this.#stopStrays(await findSandboxes(this.#dataDir), known)
+  }
+
+  async #stopStrays(found: Awaited<ReturnType<typeof findSandboxes>>, known: SandboxHandle[]) {
+    const strays = strayHandles(found, known, { dataDir: this.#dataDir, uid: this.#ids.uid })
+    for (const h of strays)
+      this.#log(`local backend: stopping sandbox ${h.childPid} of ${h.session}: no session records it`)
+    await Promise.all(strays.map((h) => this.stop(h)))
+    return strays.length
   }
 
   /**
