@@ -264,6 +264,9 @@ it(`keeps every allocation and exactly one sandbox per live session across ${ROU
       const liveNames = new Set(live.map((s) => s.name))
       const strays = found.filter((f) => !liveNames.has(f.session))
       expect(strays, `sandboxes of ended or unknown sessions; ${what}`).toEqual([])
+      // And no files of ended sessions are left behind.
+      const dirs = readdirSync(join(data, 'sessions')).filter((n) => !n.startsWith('.'))
+      expect(dirs.sort(), `session directories; ${what}`).toEqual([...liveNames].sort())
     } finally {
       await kill(server)
       await killSandboxes(data)

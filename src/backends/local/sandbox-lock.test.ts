@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -76,7 +76,7 @@ describe.skipIf(!prerequisites.ok)('a sandbox found from its lock', () => {
     expect(await findSandboxes(dataDir)).toEqual([])
   })
 
-  it('sweep stops every sandbox no handle names, and a lock taken inside a sandbox is no sandbox', async () => {
+  it("sweep stops every sandbox no handle names and removes ended sessions' files; a lock taken in a sandbox is no sandbox", async () => {
     const dataDir = newDataDir()
     const b = backendIn(dataDir)
     const [h1, h2, h3] = (await Promise.all(['s1', 's2', 's3'].map((s) => b.start(spec(s))))).map(
@@ -101,11 +101,18 @@ describe.skipIf(!prerequisites.ok)('a sandbox found from its lock', () => {
         ['s3', h3!.childPid],
       ].sort(),
     )
-    expect(await b.sweep([h1!, { backend: 'fake' }])).toBe(2)
+    expect(await b.sweep([h1!, { backend: 'fake' }], ['s1', 's2', 's3'])).toBe(2)
     expect((await b.observe(h1!)).state).toBe('running')
     expect((await b.observe(h2!)).state).toBe('gone')
     expect((await b.observe(h3!)).state).toBe('gone')
-    expect(await b.sweep([h1!])).toBe(0)
+    const dirs = () =>
+      readdirSync(join(dataDir, 'sessions'))
+        .filter((n) => !n.startsWith('.'))
+        .sort()
+    expect(dirs()).toEqual(['s1', 's2', 's3'])
+    // Files of sessions no longer visible go; a visible one's stay.
+    expect(await b.sweep([h1!], ['s1'])).toBe(0)
+    expect(dirs()).toEqual(['s1'])
     await b.stop(h1!, { purge: true })
     await locker
   })
