@@ -6,7 +6,7 @@
  * (default 3).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -148,10 +148,32 @@ function scanSandboxes(root: string): FoundSandbox[] {
   return found
 }
 
+/** Every process whose stderr is a sandbox's setup log under `root` (bwrap processes, set up or not). */
+function unfinished(root: string): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const target = readlinkSync(`/proc/${entry}/fd/2`)
+      if (target.startsWith(root + '/') && target.includes('/bwrap.log')) pids.push(Number(entry))
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids
+}
+
 /** SIGKILLs every sandbox under `root` (pid 1 and the bwrap above it) and waits until they are gone. */
 async function killSandboxes(root: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const left = scanSandboxes(root)
+    for (const pid of unfinished(root)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Gone.
+      }
+    }
     if (left.length === 0) return
     for (const s of left) {
       for (const pid of [s.pid, s.ppid]) {
@@ -242,7 +264,7 @@ it(`keeps every allocation and exactly one sandbox per live session across ${ROU
         `round ${round}, SIGKILL ${killAfter} ms after ${killAt} acknowledged, ${acknowledged.length} acknowledged; ` +
         `sessions ${JSON.stringify(rows.map((s) => [s.name, s.state, s.owner !== null]))}; ` +
         `sandboxes ${JSON.stringify(found)}`
-      const swept = server.output().match(/no session records it/g)?.length ?? 0
+      const swept = server.output().match(/no session records it|start never finished/g)?.length ?? 0
       report.push(
         `round ${round}: SIGKILL ${killAfter} ms after ${killAt} replies, ${acknowledged.length} acknowledged, ${live.length} live, ` +
           `${swept} unrecorded sandboxes stopped at restart`,
@@ -264,6 +286,12 @@ it(`keeps every allocation and exactly one sandbox per live session across ${ROU
       const liveNames = new Set(live.map((s) => s.name))
       const strays = found.filter((f) => !liveNames.has(f.session))
       expect(strays, `sandboxes of ended or unknown sessions; ${what}`).toEqual([])
+      // Nor any process left of a sandbox whose setup a crash cut off (a bwrap with the setup log as stderr).
+      const ours = new Set(found.flatMap((f) => [f.pid, f.ppid]))
+      expect(
+        unfinished(data).filter((p) => !ours.has(p)),
+        `unfinished sandboxes; ${what}`,
+      ).toEqual([])
       // And no files of ended sessions are left behind.
       const dirs = readdirSync(join(data, 'sessions')).filter((n) => !n.startsWith('.'))
       expect(dirs.sort(), `session directories; ${what}`).toEqual([...liveNames].sort())

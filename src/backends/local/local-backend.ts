@@ -38,6 +38,7 @@ import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
 import { PortForwarders, type PortForwardersOptions } from './port-forwarders.js'
 import { createLockFile, findSandboxes, sandboxLockArgs, strayHandles } from './sandbox-lock.js'
 import { removeStaleSessionFiles } from './stale-files.js'
+import { unfinishedSandboxPids } from './unfinished.js'
 import { LOGIN_SHELL, openSandboxPty } from './sandbox-pty.js'
 import { INFO_FD } from './spawn-sandbox.js'
 import { StartSlots } from './start-slots.js'
@@ -294,15 +295,21 @@ export class LocalBackend implements SessionBackend {
   /**
    * The port's {@link SessionBackend.sweep}: finds every sandbox of this data directory from the machine
    * (each holds its session's lock, see `sandbox-lock.ts`) and stops those that no handle in `known` names,
-   * then deletes the files (`<dataDir>/sessions/<s>`) of every session not in `sessions`. Call it only while
-   * no start is under way (start-up). Resolves with how many sandboxes it stopped; rejects with
+   * kills what is left of sandboxes whose setup never finished (`unfinished.ts`), then deletes the files (`<dataDir>/sessions/<s>`) of every session not in `sessions`. Call it only while
+   * no start is under way (start-up). Resolves with how many sandboxes (or leftovers) it stopped; rejects with
    * `backend_failed` when one survives SIGKILL.
    */
   async sweep(known: SandboxHandle[], sessions: string[]): Promise<number> {
     const stopped = await this.#stopStrays(await findSandboxes(this.#dataDir), known)
+    const keep = new Set(known.flatMap((k) => parseLocalHandle(k) ?? []).flatMap((h) => [h.pid, h.childPid]))
+    const unfinished = await unfinishedSandboxPids(this.#dataDir, keep)
+    for (const pid of unfinished) {
+      this.#log(`local backend: killing ${pid}, left of a sandbox whose start never finished`)
+      signal(pid)
+    }
     const removed = await removeStaleSessionFiles(this.#dataDir, new Set(sessions))
     if (removed.length > 0) this.#log(`local backend: removed the files of ${removed.length} ended sessions`)
-    return stopped
+    return stopped + unfinished.length
   }
 
   async #stopStrays(found: Awaited<ReturnType<typeof findSandboxes>>, known: SandboxHandle[]) {
