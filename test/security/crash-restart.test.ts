@@ -234,21 +234,31 @@ it(`keeps every allocation and exactly one sandbox per live session across ${ROU
     let server = await serve(data)
     try {
       const token = await robotToken(server.url)
-      // SIGKILL at a random point: after a random number of acknowledged allocations (0 to 10), then up to
-      // 300 ms more, so that sandbox starts are queued, under way, finishing or done.
-      const killAt = Math.floor(Math.random() * 11)
-      const killAfter = Math.floor(Math.random() * 300) + (killAt === 0 ? 10 : 0)
+      // SIGKILL at a random point of the storm. Odd rounds aim at sandbox starts under way: once 1 to 7
+      // sandboxes beyond the two reserves' are up (their handles may not be stored yet), then 0 to 15 ms
+      // more. Even rounds: after 0 to 10 acknowledged allocations, then up to 300 ms more, so that starts
+      // are queued, under way, finishing or done.
+      const bySandboxes = round % 2 === 1
+      const killAt = bySandboxes ? 1 + Math.floor(Math.random() * 7) : Math.floor(Math.random() * 11)
+      const killAfter = bySandboxes
+        ? Math.floor(Math.random() * 16)
+        : Math.floor(Math.random() * 300) + (killAt === 0 ? 10 : 0)
       let answered = 0
       let reached: () => void = () => undefined
       const enough = new Promise<void>((r) => (reached = r))
       if (killAt === 0) reached()
       const replies = Array.from({ length: REQUESTS }, (_, i) =>
         request(server.url, token, `u${round}-${i}`).then((name) => {
-          if (name !== null && ++answered >= killAt) reached()
+          if (!bySandboxes && name !== null && ++answered >= killAt) reached()
           return name
         }),
       )
-      await Promise.race([enough, Promise.all(replies)])
+      if (bySandboxes) {
+        const until = Date.now() + 5_000
+        while (scanSandboxes(data).length < 2 + killAt && Date.now() < until) await sleep(2)
+      } else {
+        await Promise.race([enough, Promise.all(replies)])
+      }
       await sleep(killAfter)
       await kill(server)
       const acknowledged = (await Promise.all(replies)).filter((n): n is string => n !== null)
@@ -261,12 +271,12 @@ it(`keeps every allocation and exactly one sandbox per live session across ${ROU
       const perSession = new Map<string, FoundSandbox[]>()
       for (const f of found) perSession.set(f.session, [...(perSession.get(f.session) ?? []), f])
       const what =
-        `round ${round}, SIGKILL ${killAfter} ms after ${killAt} acknowledged, ${acknowledged.length} acknowledged; ` +
+        `round ${round}, SIGKILL ${killAfter} ms after ${killAt} ${bySandboxes ? 'sandboxes' : 'replies'}, ${acknowledged.length} acknowledged; ` +
         `sessions ${JSON.stringify(rows.map((s) => [s.name, s.state, s.owner !== null]))}; ` +
         `sandboxes ${JSON.stringify(found)}`
       const swept = server.output().match(/no session records it|start never finished/g)?.length ?? 0
       report.push(
-        `round ${round}: SIGKILL ${killAfter} ms after ${killAt} replies, ${acknowledged.length} acknowledged, ${live.length} live, ` +
+        `round ${round}: SIGKILL ${killAfter} ms after ${killAt} ${bySandboxes ? 'sandboxes beyond the reserves' : 'replies'}, ${acknowledged.length} acknowledged, ${live.length} live, ` +
           `${swept} unrecorded sandboxes stopped at restart`,
       )
 
