@@ -97,6 +97,15 @@ export interface SessionBackend {
    */
   stop(handle: SandboxHandle, opts?: { purge?: boolean }): Promise<void>
   /**
+   * Stops every sandbox of this backend's that runs but that none of `known` (the handles the store
+   * records) names: one whose start a crash cut off before its handle was stored, or one of a session
+   * that ended meanwhile. Found from the machine, not from any record. Then deletes the files of every
+   * session not in `sessions` (the visible sessions' names), which a stop cut short left behind. Call it
+   * only while no start is under way (labgate's start-up). Resolves with how many sandboxes it stopped.
+   * Optional: a backend without it cannot lose track of a sandbox.
+   */
+  sweep?(known: SandboxHandle[], sessions: string[]): Promise<number>
+  /**
    * Runs `opts.argv` (default: a login shell) on a new pty inside the running sandbox, as the sandbox's
    * unprivileged user, in its home, with the sandbox's environment plus `opts.env`, `TERM=xterm-256color`
    * and `HOME` set to the home. Returns at once: input written before the process runs waits in the pty.

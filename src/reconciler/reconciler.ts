@@ -109,9 +109,22 @@ export class Reconciler {
     this.timer.unref()
   }
 
-  /** Start-up: every stored visible session is re-attached to its sandbox, restarted, or reaped. */
+  /**
+   * Start-up: sandboxes no visible session records are stopped, then every stored visible session is
+   * re-attached to its sandbox, restarted, or reaped.
+   */
   private async adopt(): Promise<void> {
     const { store, backend, runner, log } = this.deps
+    // Sandboxes no row records (a start cut off by a crash, a session that ended meanwhile) go first, so
+    // that relaunching a session below never leaves it two, and so do ended sessions' files. Every
+    // portal's rows count: the data directory is the store's.
+    const recorded = await store.listSessions({ states: VISIBLE })
+    const swept = await backend.sweep?.(
+      recorded.flatMap((s) => (s.handle ? [s.handle] : [])),
+      // Files stay for sessions that have a sandbox or get one again; the rest end below without one.
+      recorded.filter((s) => s.handle || adoptionVerdict(s).kind === 'relaunch').map((s) => s.name),
+    )
+    if (swept) log(`reconciler: ${swept} sandboxes that no session records stopped`)
     const visible = await store.listSessions({ portal: this.deps.portal.name, states: VISIBLE })
     let adopted = 0
     let reaped = 0

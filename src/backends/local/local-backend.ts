@@ -41,6 +41,9 @@ import { SessionUids, type UidRange } from './session-uids.js'
 import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
 import { PortForwarders, type PortForwardersOptions } from './port-forwarders.js'
+import { createLockFile, findSandboxes, sandboxLockArgs, strayHandles } from './sandbox-lock.js'
+import { removeStaleSessionFiles } from './stale-files.js'
+import { unfinishedSandboxPids } from './unfinished.js'
 import { LOGIN_SHELL, openSandboxPty } from './sandbox-pty.js'
 import { sandboxHardening, type SandboxHardening } from './seccomp/sandbox-seccomp.js'
 import { INFO_FD, SECCOMP_FD } from './spawn-sandbox.js'
@@ -265,12 +268,16 @@ export class LocalBackend implements SessionBackend {
     const uid = this.#uids?.acquire(spec.session)
     const ids = uid === undefined ? this.#ids : { uid, gid: uid }
     const { dir, home } = await createSessionFiles(this.#dataDir, spec.session, ids.uid, ids.gid)
+    // A sandbox of this session still running was started by a start a crash cut off: never two. Stopped
+    // before the home is mounted, because stopping a sandbox unmounts its home.
+    await this.#stopStrays(await findSandboxes(this.#dataDir, spec.session), [])
     if (this.#homeSize > 0) {
       await this.#homes?.mount(spec.session, home, ids.uid, ids.gid).catch(async (err: unknown) => {
         await this.#discardFiles(spec.session, existed)
         throw err
       })
     }
+    const lock = await createLockFile(this.#dataDir, spec.session)
     const cgroup = await this.#cgroups.create(spec.session, spec.limits)
     const args = bwrapArgs({
       session: spec.session,
@@ -285,6 +292,8 @@ export class LocalBackend implements SessionBackend {
       disableUserns: this.#hardening.disableUserns,
       tmpSize: this.#tmpSize,
     })
+    // The sandbox's pid 1 holds the session's lock while it runs (how a later start or sweep finds it).
+    args.unshift(...sandboxLockArgs(lock))
     let spawned
     let stats
     try {
@@ -377,6 +386,34 @@ export class LocalBackend implements SessionBackend {
       await removeSessionFiles(this.#dataDir, h.session)
       this.#uids?.release(h.session)
     }
+  }
+
+  /**
+   * The port's {@link SessionBackend.sweep}: finds every sandbox of this data directory from the machine
+   * (each holds its session's lock, see `sandbox-lock.ts`) and stops those that no handle in `known` names,
+   * kills what is left of sandboxes whose setup never finished (`unfinished.ts`), then deletes the files (`<dataDir>/sessions/<s>`) of every session not in `sessions`. Call it only while
+   * no start is under way (start-up). Resolves with how many sandboxes (or leftovers) it stopped; rejects with
+   * `backend_failed` when one survives SIGKILL.
+   */
+  async sweep(known: SandboxHandle[], sessions: string[]): Promise<number> {
+    const stopped = await this.#stopStrays(await findSandboxes(this.#dataDir), known)
+    const keep = new Set(known.flatMap((k) => parseLocalHandle(k) ?? []).flatMap((h) => [h.pid, h.childPid]))
+    const unfinished = await unfinishedSandboxPids(this.#dataDir, keep)
+    for (const pid of unfinished) {
+      this.#log(`local backend: killing ${pid}, left of a sandbox whose start never finished`)
+      signal(pid)
+    }
+    const removed = await removeStaleSessionFiles(this.#dataDir, new Set(sessions))
+    if (removed.length > 0) this.#log(`local backend: removed the files of ${removed.length} ended sessions`)
+    return stopped + unfinished.length
+  }
+
+  async #stopStrays(found: Awaited<ReturnType<typeof findSandboxes>>, known: SandboxHandle[]) {
+    const strays = strayHandles(found, known, { dataDir: this.#dataDir, uid: this.#ids.uid })
+    for (const h of strays)
+      this.#log(`local backend: stopping sandbox ${h.childPid} of ${h.session}: no session records it`)
+    await Promise.all(strays.map((h) => this.stop(h)))
+    return strays.length
   }
 
   /**
