@@ -2,7 +2,7 @@
  * Runs labgate as a separate child process (`node bin/labgate.js serve`) on a temporary portal, and takes
  * everything down again: the process, the sandboxes it left running, the temporary directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -142,6 +142,7 @@ export async function startLabgateProcess(
         const left = findSandboxes(tag).length
         const strays = spawned.filter(alive)
         for (const p of strays) kill(p.pid)
+        unmountUnder(dir)
         rmSync(dir, { recursive: true, force: true })
         return {
           exitCode: e.code,
@@ -157,6 +158,7 @@ export async function startLabgateProcess(
     stopNow() {
       if (!state.exit) child.kill('SIGKILL')
       for (const s of findSandboxes(tag)) kill(s.pid1.pid)
+      unmountUnder(dir)
       rmSync(dir, { recursive: true, force: true })
     },
   }
@@ -210,4 +212,17 @@ async function killSandboxes(tag: string): Promise<number> {
   const reaped = Date.now() + 10_000
   while (Date.now() < reaped && procs.some(exists)) await sleep(50)
   return found.length
+}
+
+/**
+ * Unmounts (lazily, deepest first) every mount below `dir`: the homes labgate mounts outlive it by design,
+ * and a data directory cannot be removed while they are there. Their loop devices go with them.
+ */
+function unmountUnder(dir: string): void {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => point.startsWith(dir + '/'))
+    .sort((a, b) => b.length - a.length)
+  for (const point of points) spawnSync('umount', ['-l', point], { stdio: 'ignore' })
 }
