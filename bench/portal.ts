@@ -59,6 +59,8 @@ export function writeBenchPortal(dir: string, workshops: BenchWorkshop[], robot:
     `        secret: ${q(robot.clientSecret)}`,
     '  labgate:',
     `    backend: ${process.env.LABGATE_BENCH_BACKEND ?? 'local'}`,
+    // LABGATE_BENCH_DISK sets each home's size (`0`: plain directories), to measure what home images cost.
+    ...(process.env.LABGATE_BENCH_DISK ? [`    sandbox: {disk: ${q(process.env.LABGATE_BENCH_DISK)}}`] : []),
     '  workshops:',
   ]
   for (const w of workshops) {
