@@ -17,6 +17,23 @@ export interface SandboxSpec {
   limits?: { memoryBytes?: number; pids?: number; cpus?: number }
   /** Network policy: `none` (no interfaces but loopback, the default), or `host`. */
   network?: 'none' | 'host'
+  /**
+   * A host directory to be the sandbox's home instead of a home of the session's own (a workspace). The
+   * backend neither creates, resizes nor deletes it (`stop` with `purge` leaves it), and runs the sandbox
+   * as `owner` (the uid and gid that own its files; never 0). Default: the session's own home.
+   */
+  home?: { dir: string; owner: { uid: number; gid: number } }
+  /**
+   * More host directories bound into the sandbox at absolute `target` paths (a workspace under the home,
+   * data roots read-only at their own paths). Sources must be existing directories.
+   */
+  mounts?: { source: string; target: string; readOnly: boolean }[]
+  /**
+   * The sandbox's main program, run in the home instead of an idle holder: the sandbox ends when it exits
+   * (`observe` then says `gone`). Its stdin, stdout and stderr are /dev/null: the program redirects its own
+   * output. Default: the idle holder, which runs until `stop`.
+   */
+  command?: string[]
 }
 
 /** The persisted handle of a started sandbox (see `domain/types.ts`); the backend owns its shape. */

@@ -98,6 +98,62 @@ export interface LabgateSettings extends SandboxStorageSettings {
    * path routing at `/sessions/<session>/`.
    */
   sessionDomain?: string
+  /** `spec.labgate.workspaces`: persistent workspaces and jobs; absent = the workspaces API is off. */
+  workspaces?: WorkspaceSettings
+}
+
+/** A job type (`spec.labgate.workspaces.jobTypes[]`, plus the built-in `jupyter_lab` and `local_test`). */
+export interface JobTypeDef {
+  /** The id clients send as `job_type` (`[a-z0-9_]+`). */
+  id: string
+  /** Shown to people. */
+  name: string
+  /**
+   * The program, run in the workspace (the home) with `LABGATE_JOB_PORT`, `LABGATE_JOB_BASE_URL` (the
+   * path the gateway serves the job's web UI at, ending in `/`), `LABGATE_JOB_TOKEN` and `LABGATE_JOB_ID`
+   * set. Its output goes to `.jobs/<id>/output.log` in the workspace.
+   */
+  command: string[]
+  /** The TCP port inside the sandbox its web UI listens on; null for a job without a web UI (a batch script). */
+  port: number | null
+  /** True when the program serves under `LABGATE_JOB_BASE_URL` itself; false: the gateway strips that prefix. */
+  servesBaseUrl: boolean
+  /** Path (under the web UI's base) that answers once it is ready, e.g. `api/status`; '' = the base itself. */
+  readinessPath: string
+  /**
+   * `url_path` of `connection_details`, relative to the base URL, with `{token}` replaced by the job's token
+   * (e.g. `lab?token={token}`).
+   */
+  urlPath: string
+}
+
+/** One entry of `GET /parameters/`: a resource option a job may be started with. */
+export interface JobParameterDef {
+  display_name: string
+  description: string
+  variable_name: string
+  default_value: number | boolean
+  validation: { type: 'int' | 'bool'; min?: number; max?: number; required: boolean }
+}
+
+/** `spec.labgate.workspaces` of the TrainingPortal. */
+export interface WorkspaceSettings {
+  /** Where workspaces live (absolute); absent: `<data>/workspaces`. */
+  root?: string
+  /** Absolute host directories that symlinks may point into, mounted read-only into jobs at the same path. */
+  dataRoots: string[]
+  /** Per-workspace quota: bytes and files (0 = unlimited). Default 10Gi and 100,000. */
+  quota: { bytes: number; files: number }
+  /** Largest upload, bytes (default 100Mi). */
+  uploadLimit: number
+  /** Lifetime of tokens from `POST /tokens/`, seconds (default 30 days). */
+  tokenLifetime: number
+  /** Domain whose hosts `job-<id>.<domain>` serve jobs' web UIs; default `gateway.domain`; absent: path routing. */
+  domain?: string
+  /** Job types by id, built-ins included, in order. */
+  jobTypes: JobTypeDef[]
+  /** The resource options of `GET /parameters/`. */
+  parameters: JobParameterDef[]
 }
 
 /** A TrainingPortal resource. */
