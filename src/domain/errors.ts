@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'config_invalid'
   | 'backend_failed'
   | 'rate_limited'
+  | 'unprocessable'
 
 export class LabgateError extends Error {
   constructor(
@@ -39,3 +40,7 @@ export const payloadTooLarge = (msg: string) => new LabgateError('payload_too_la
 export const conflict = (msg: string) => new LabgateError('conflict', msg)
 /** Too many requests of one kind in a short time (HTTP 429). */
 export const rateLimited = (msg: string) => new LabgateError('rate_limited', msg)
+/** Well-formed but invalid (HTTP 422): resource options outside what `GET /parameters/` allows. */
+export const unprocessable = (msg: string) => new LabgateError('unprocessable', msg)
+/** No credential or a bad one where the API answers 401 (the workspaces API; Educates' answers 403). */
+export const unauthenticated = (msg: string) => new LabgateError('unauthenticated', msg)

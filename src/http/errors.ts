@@ -15,6 +15,7 @@ export const STATUS: Record<ErrorCode, number> = {
   config_invalid: 500,
   backend_failed: 503,
   rate_limited: 429,
+  unprocessable: 422,
 }
 
 /** A rendered HTTP error: status, content type and body. */
