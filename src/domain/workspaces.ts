@@ -23,3 +23,42 @@ export const isWorkspaceStatus = (s: string): s is WorkspaceStatus =>
 
 /** True for a status string of {@link JOB_STATUSES}. */
 export const isJobStatus = (s: string): s is JobStatus => (JOB_STATUSES as readonly string[]).includes(s)
+
+/**
+ * What stopping a job in `status` does, as the original answers: a job that never launched ends at once
+ * (`complete`, "Successful stop."); a launched pending or running one is queued to stop (`stopping`, "Job
+ * queued to stop."); one that is stopping or has ended is refused ("This job is not running or pending.").
+ */
+export function stopOutcome(status: JobStatus, launched: boolean): 'end_now' | 'queue' | 'refuse' {
+  if (status === 'pending' || status === 'running') return launched ? 'queue' : 'end_now'
+  return 'refuse'
+}
+
+/** The answers of {@link stopOutcome}, word for word as the HuBMAP clients compare them. */
+export const STOP_MESSAGES = {
+  end_now: 'Successful stop.',
+  queue: 'Job queued to stop.',
+  refuse: 'This job is not running or pending.',
+} as const
+
+/** A workspace's status given its jobs' statuses: `active` while one lives, else `idle` (others are kept). */
+export function workspaceStatusFor(current: WorkspaceStatus, jobs: readonly JobStatus[]): WorkspaceStatus {
+  if (current !== 'idle' && current !== 'active') return current
+  return jobs.some((s) => LIVE_JOB_STATUSES.includes(s)) ? 'active' : 'idle'
+}
+
+/**
+ * CPU-hours a job used: its CPUs times the hours from `startedAt` to `until` (0 before it started). Pure.
+ */
+export function coreHours(cpus: number, startedAt: number | null, until: number): number {
+  if (startedAt === null || until <= startedAt) return 0
+  return (cpus * (until - startedAt)) / 3_600_000
+}
+
+/**
+ * When a job started at `startedAt` with a time limit of `minutes` must stop (ms), or null without a limit
+ * (absent, 0 or negative). Pure.
+ */
+export function jobDeadline(startedAt: number, minutes: number | undefined): number | null {
+  return minutes && minutes > 0 ? startedAt + minutes * 60_000 : null
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import {
+  JOB_STATUSES,
+  coreHours,
+  isJobStatus,
+  isWorkspaceStatus,
+  jobDeadline,
+  stopOutcome,
+  workspaceStatusFor,
+} from './workspaces.js'
+
+describe('workspace and job rules', () => {
+  it('answers a stop as the original does for each state', () => {
+    expect(stopOutcome('pending', false)).toBe('end_now')
+    expect(stopOutcome('running', false)).toBe('end_now')
+    expect(stopOutcome('pending', true)).toBe('queue')
+    expect(stopOutcome('running', true)).toBe('queue')
+    for (const s of ['stopping', 'complete', 'failed'] as const) {
+      expect(stopOutcome(s, true)).toBe('refuse')
+      expect(stopOutcome(s, false)).toBe('refuse')
+    }
+  })
+
+  it('makes a workspace active while a job lives, idle otherwise, and leaves other states alone', () => {
+    expect(workspaceStatusFor('idle', ['complete', 'running'])).toBe('active')
+    expect(workspaceStatusFor('active', ['complete', 'failed'])).toBe('idle')
+    expect(workspaceStatusFor('active', [])).toBe('idle')
+    expect(workspaceStatusFor('deleting', ['running'])).toBe('deleting')
+    expect(workspaceStatusFor('initializing', [])).toBe('initializing')
+  })
+
+  it('accounts core hours and deadlines', () => {
+    expect(coreHours(2, 0, 1_800_000)).toBe(1)
+    expect(coreHours(2, null, 1_800_000)).toBe(0)
+    expect(coreHours(2, 10, 5)).toBe(0)
+    expect(jobDeadline(1000, 2)).toBe(121_000)
+    expect(jobDeadline(1000, 0)).toBeNull()
+    expect(jobDeadline(1000, undefined)).toBeNull()
+  })
+
+  it('recognises exactly the statuses the clients accept', () => {
+    expect(JOB_STATUSES.filter(isJobStatus)).toHaveLength(5)
+    expect(isJobStatus('Running')).toBe(false)
+    expect(isWorkspaceStatus('deleting')).toBe(true)
+    expect(isWorkspaceStatus('gone')).toBe(false)
+  })
+})
