@@ -3,6 +3,7 @@ import { describeValue } from './describe-value.js'
 import { isHttpUrl, readCount, readDuration, readEnum, readMemorySize, readString } from './read-values.js'
 import { readNetwork } from './read-network.js'
 import { readSandboxStorage } from './read-sandbox-storage.js'
+import { readWorkspaces } from './read-workspaces.js'
 import type { LabgateSettings } from './types.js'
 
 /** Default for `spec.labgate.sessions.retention`: a day. */
@@ -21,10 +22,10 @@ export const DEFAULT_SANDBOX_LIMITS = { memory: 2 * 1024 ** 3, pids: 1024, cpus:
  * (1024; 0 = unlimited), `sandbox.cpu` (CPUs, e.g. `0.5`; 1; 0 = unlimited), `sandbox.disk`, `sandbox.tmp`
  * and `sandbox.uids` (see `readSandboxStorage`), `sessions.retention` (duration, 24h), `events.retention`
  * (duration, 90 days; rows of the events table older than it are purged), `gateway.domain` (a DNS domain for host routing of
- * sessions; absent = path routing). Absent or invalid values take the default.
+ * sessions; absent = path routing), `workspaces` (see `readWorkspaces`; absent = off). Absent or invalid values take the default.
  */
 export function readLabgateSettings(node: ConfigNode): LabgateSettings {
-  node.fields(['backend', 'index', 'sandbox', 'sessions', 'gateway', 'events'])
+  node.fields(['backend', 'index', 'sandbox', 'sessions', 'gateway', 'events', 'workspaces'])
   const events = node.get('events')
   events.fields(['retention'])
   const eventRetention = readDuration(events.get('retention'))
@@ -36,6 +37,8 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
   sandbox.fields(['network', 'memory', 'pids', 'cpu', 'disk', 'tmp', 'uids'])
   const sessions = node.get('sessions')
   sessions.fields(['retention'])
+  const sessionDomain = readDomain(gateway.get('domain'))
+  const workspaces = readWorkspaces(node.get('workspaces'), sessionDomain)
   return {
     backend: readEnum(node.get('backend'), ['local', 'fake'] as const) ?? 'local',
     allowedIndexOrigins: readOrigins(index.get('allowedOrigins')),
@@ -44,7 +47,8 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
     pidsLimit: readCount(sandbox.get('pids')) ?? DEFAULT_SANDBOX_LIMITS.pids,
     cpuLimit: readCpus(sandbox.get('cpu')) ?? DEFAULT_SANDBOX_LIMITS.cpus,
     retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,
-    sessionDomain: readDomain(gateway.get('domain')),
+    sessionDomain,
+    ...(workspaces ? { workspaces } : {}),
     ...(eventRetention !== undefined ? { eventRetention } : {}),
     ...readSandboxStorage(sandbox),
   }
