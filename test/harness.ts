@@ -44,6 +44,8 @@ export interface PortalSpec {
    * mount nothing unless they are about home sizes.
    */
   disk?: string
+  /** `spec.labgate.workspaces` (written as given); absent: workspaces are off. */
+  workspaces?: Record<string, unknown>
 }
 
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
@@ -94,6 +96,7 @@ export function writePortal(dir: string, p: PortalSpec): string {
     `      disk: ${JSON.stringify(p.disk ?? 0)}`,
     ...(p.allowedOrigins ? ['    index:', `      allowedOrigins: ${JSON.stringify(p.allowedOrigins)}`] : []),
     ...(p.sessionDomain ? ['    gateway:', `      domain: ${JSON.stringify(p.sessionDomain)}`] : []),
+    ...(p.workspaces ? [`    workspaces: ${JSON.stringify(p.workspaces)}`] : []),
     '  workshops:',
   ]
   for (const w of p.workshops) {

@@ -75,7 +75,7 @@ export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer;
     },
   }
 
-  return { authenticator, robot, grants, close: () => cache.close() }
+  return { authenticator, robot, grants, tokens: cache, close: () => cache.close() }
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

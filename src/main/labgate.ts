@@ -20,6 +20,7 @@ import { restrictDataDir } from './data-dir.js'
 import type { TrustProxy } from './trust-proxy.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
+import { setUpWorkspaces } from './workspaces-setup.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
 import { SecretGate } from '../auth/secret-gate.js'
@@ -154,6 +155,18 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     signInLimiter,
     secretGate,
   })
+  const workspaces = portal.labgate.workspaces
+    ? await setUpWorkspaces({
+        settings: portal.labgate.workspaces,
+        dataDir,
+        db,
+        backendName: backend.name,
+        clock,
+        log,
+        grants: auth.grants,
+        tokens: auth.tokens,
+      })
+    : null
   const signIn = new SessionSignIn({
     ctx,
     clients: new SessionClients({ auth: db.auth, clock }),
@@ -164,7 +177,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const app = await buildHttpApp({
     ctx,
     portalInfo,
-    plugins: [oauth.routes, gateway.routes, people.routes],
+    plugins: [oauth.routes, gateway.routes, people.routes, ...(workspaces ? [workspaces.routes] : [])],
     isReady: () => ready,
     log,
     trustProxy: o.trustProxy,

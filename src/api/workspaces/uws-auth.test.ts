@@ -3,7 +3,7 @@ import { LabgateError } from '../../domain/errors.js'
 import { renderUwsError } from './envelope.js'
 import { tokenOf } from './uws-auth.js'
 
-const refusal = (headers: Record<string, string>) => {
+const refusal = (headers: Record<string, string | undefined>) => {
   try {
     tokenOf(headers)
     return null

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { LABGATE_VERSION } from '../version.js'
 import { LabgateError } from '../../domain/errors.js'
 import { clients, CLIENTS_USAGE } from './clients.js'
 import { credentials, CREDENTIALS_USAGE } from './credentials.js'
@@ -35,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       return command ? 0 : 2
     }
     if (command === '--version') {
-      console.log('labgate 0.1.0')
+      console.log(`labgate ${LABGATE_VERSION}`)
       return 0
     }
     if (command === 'clients') return await clients(rest)

@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify'
+import { createWorkspace } from '../../broker/workspaces/create-workspace.js'
+import type { WorkspaceDeps } from '../../broker/workspaces/deps.js'
+import { deleteWorkspace } from '../../broker/workspaces/delete-workspace.js'
+import { getWorkspace, listWorkspaces } from '../../broker/workspaces/read-workspaces.js'
+import { updateWorkspace } from '../../broker/workspaces/update-workspace.js'
+import { badRequest } from '../../domain/errors.js'
+import { isWorkspaceStatus } from '../../domain/workspaces.js'
+import { ok } from './envelope.js'
+import { presentWorkspace } from './present.js'
+import { optionalString, workspaceDetails } from './request-fields.js'
+import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
+
+const NONE_FOUND = 'Workspace matching given parameters could not be found.'
+
+/**
+ * `/workspaces/` (list with `name`, `description`, `status` filters; create) and `/workspaces/<id>/` (get,
+ * update, delete), with and without the trailing slash, answered as the HuBMAP server answers them: an
+ * empty result is a 200 with an empty list, never a 404.
+ */
+export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: WorkspaceDeps): void {
+  uwsRoute(app, auth, {
+    paths: ['/workspaces/'],
+    method: 'GET',
+    access: 'user',
+    handler: async (req, userId) => {
+      const q = req.query as Record<string, string | undefined>
+      if (q.status !== undefined && !isWorkspaceStatus(q.status)) return ok(NONE_FOUND, { workspaces: [] })
+      const found = await listWorkspaces(d, userId!, {
+        ...(q.name !== undefined ? { name: q.name } : {}),
+        ...(q.description !== undefined ? { description: q.description } : {}),
+        ...(q.status !== undefined && isWorkspaceStatus(q.status) ? { status: q.status } : {}),
+      })
+      return ok(found.length ? 'Successful.' : NONE_FOUND, { workspaces: found.map(presentWorkspace) })
+    },
+  })
+  uwsRoute(app, auth, {
+    paths: ['/workspaces/:id/'],
+    method: 'GET',
+    access: 'user',
+    handler: async (req, userId) => {
+      const ws = await getWorkspace(d, userId!, idParam(req))
+      return ok(ws ? 'Successful.' : NONE_FOUND, { workspaces: ws ? [presentWorkspace(ws)] : [] })
+    },
+  })
+  uwsRoute(app, auth, {
+    paths: ['/workspaces/'],
+    method: 'POST',
+    access: 'user',
+    handler: async (req, userId) => {
+      const body = jsonBody(req)
+      const name = optionalString(body, 'name')
+      const description = optionalString(body, 'description')
+      if (name === undefined || description === undefined) throw badRequest('Missing required fields.')
+      const defaultJobType = optionalString(body, 'default_job_type')
+      const ws = await createWorkspace(d, userId!, {
+        name,
+        description,
+        ...(defaultJobType !== undefined ? { defaultJobType } : {}),
+        ...workspaceDetails(body),
+      })
+      return ok('Successful workspace creation.', { workspace: presentWorkspace(ws) })
+    },
+  })
+  uwsRoute(app, auth, {
+    paths: ['/workspaces/:id/'],
+    method: 'PUT',
+    access: 'user',
+    handler: async (req, userId) => {
+      const body = jsonBody(req)
+      const name = optionalString(body, 'name')
+      const description = optionalString(body, 'description')
+      const defaultJobType = optionalString(body, 'default_job_type')
+      await updateWorkspace(d, userId!, idParam(req), {
+        ...(name !== undefined ? { name } : {}),
+        ...(description !== undefined ? { description } : {}),
+        ...(defaultJobType !== undefined ? { defaultJobType } : {}),
+        ...workspaceDetails(body),
+      })
+      return ok('Update successful.')
+    },
+  })
+  uwsRoute(app, auth, {
+    paths: ['/workspaces/:id/'],
+    method: 'DELETE',
+    access: 'user',
+    handler: async (req, userId) => {
+      const id = idParam(req)
+      await deleteWorkspace(d, userId!, id)
+      return ok(`Workspace ${id} queued for deletion.`)
+    },
+  })
+}
