@@ -110,6 +110,15 @@ export function runBackendSuite<F extends BackendFixture>(opts: BackendSuiteOpti
       expect((await backend.observe(handle)).state).toBe('gone')
     })
 
+    it('starts with no mounts and a main command; stop is idempotent', async () => {
+      const { backend } = await setup()
+      const { handle } = await start(backend, { mounts: [], command: ['sleep', '30'] })
+      expect(await backend.observe(handle)).toEqual({ state: 'running' })
+      await backend.stop(handle)
+      await expect(backend.stop(handle, { purge: true })).resolves.toBeUndefined()
+      expect((await backend.observe(handle)).state).toBe('gone')
+    })
+
     it('observes made-up and malformed handles as gone, and stopping them resolves', async () => {
       const { backend } = await setup()
       const madeUp: SandboxHandle[] = [

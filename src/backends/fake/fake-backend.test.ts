@@ -78,6 +78,19 @@ describe('FakeBackend', () => {
     expect(backend.world.homes.has('p-w01-s001')).toBe(false)
   })
 
+  it('records the external home, mounts and main command on the sandbox', async () => {
+    const backend = new FakeBackend()
+    const home = { dir: '/srv/ws/1', owner: { uid: 300123, gid: 300123 } }
+    const mounts = [{ source: '/srv/data', target: '/data/x', readOnly: true }]
+    await backend.start({ ...spec(), home, mounts, command: ['sleep', '1'] })
+    await backend.start(spec('p-w01-s002'))
+    const [withAll, plain] = [...backend.world.sandboxes.values()]
+    expect(withAll).toMatchObject({ home, mounts, command: ['sleep', '1'], state: 'running' })
+    expect(plain?.home).toBeUndefined()
+    expect(plain?.mounts).toEqual([])
+    expect(plain?.command).toBeUndefined()
+  })
+
   it('does not observe handles of another backend name', async () => {
     const world = new FakeWorld()
     const { handle } = await new FakeBackend({ world }).start(spec())

@@ -13,6 +13,12 @@ export interface FakeSandbox {
   ptys: Set<FakePty>
   /** What listens on its ports: servers on this machine's loopback, by the sandbox port they stand for. */
   ports: Map<number, Server>
+  /** The home from outside it was started with (`SandboxSpec.home`); none: a home of its own. */
+  home?: SandboxSpec['home']
+  /** The host directories it was started with (`SandboxSpec.mounts`), in order. */
+  mounts: NonNullable<SandboxSpec['mounts']>
+  /** Its main program (`SandboxSpec.command`), recorded only: nothing runs. */
+  command?: string[]
 }
 
 /**
@@ -38,6 +44,9 @@ export class FakeWorld {
       state: 'starting',
       ptys: new Set(),
       ports: new Map(),
+      ...(spec.home ? { home: spec.home } : {}),
+      mounts: spec.mounts ?? [],
+      ...(spec.command ? { command: spec.command } : {}),
     }
     this.sandboxes.set(sandbox.id, sandbox)
     this.homes.add(spec.session)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bwrapArgs, sandboxEnv, type BwrapArgsInput } from './bwrap-args.js'
+import { READY_LINE, bwrapArgs, mainCommand, sandboxEnv, type BwrapArgsInput } from './bwrap-args.js'
 
 const input = (overrides: Partial<BwrapArgsInput> = {}): BwrapArgsInput => ({
   session: 'p-w01-s001',
@@ -22,6 +22,30 @@ const pairsOf = (args: string[], flag: string) =>
   args.flatMap((a, i) => (a === flag ? [[args[i + 1], args[i + 2]].join(' ')] : []))
 
 describe('bwrapArgs', () => {
+  it('binds the mounts after the home, read-only or read-write', () => {
+    const args = bwrapArgs(
+      input({
+        mounts: [
+          { source: '/srv/data', target: '/data/x', readOnly: true },
+          { source: '/srv/ws', target: '/home/lab/workspace', readOnly: false },
+        ],
+      }),
+    )
+    expect(pairsOf(args, '--bind')).toEqual([
+      '/data/sessions/p-w01-s001/home /home/lab',
+      '/srv/ws /home/lab/workspace',
+    ])
+    expect(pairsOf(args, '--ro-bind')).toContain('/srv/data /data/x')
+    expect(args.indexOf('/srv/data')).toBeGreaterThan(args.indexOf('/data/sessions/p-w01-s001/home'))
+  })
+
+  it('runs a main command after the ready line, with its arguments passed verbatim', () => {
+    const cmd = mainCommand(['python3', '-c', 'print("$HOME")'])
+    expect(cmd.slice(0, 2)).toEqual(['/bin/sh', '-c'])
+    expect(cmd[2]).toMatch(new RegExp(`^echo ${READY_LINE}; exec "\\$@"`))
+    expect(cmd.slice(3)).toEqual(['sh', 'python3', '-c', 'print("$HOME")'])
+  })
+
   it('unshares the network only for network none', () => {
     expect(bwrapArgs(input())).toContain('--unshare-net')
     expect(bwrapArgs(input({ network: 'host' }))).not.toContain('--unshare-net')

@@ -16,6 +16,14 @@ export const HOLDER_COMMAND = [
   `echo ${READY_LINE}; exec sleep infinity </dev/null >/dev/null 2>&1`,
 ]
 
+/**
+ * A main program run instead of the idle holder: the shell signals readiness as the holder does, then
+ * becomes `command` with stdin, stdout and stderr on /dev/null. The sandbox ends when it exits.
+ */
+export function mainCommand(command: string[]): string[] {
+  return ['/bin/sh', '-c', `echo ${READY_LINE}; exec "$@" </dev/null >/dev/null 2>&1`, 'sh', ...command]
+}
+
 /** A top-level host directory that must also exist in the sandbox: a merged-/usr symlink, or a real dir. */
 export type RootEntry = { name: string; symlink: string } | { name: string; dir: true }
 
@@ -91,12 +99,14 @@ export interface BwrapArgsInput {
   disableUserns?: boolean
   /** Size of `/tmp` and of `/dev/shm`, bytes each (bwrap's `--size`); absent: the kernel's default (half the RAM). */
   tmpSize?: number
+  /** Host directories bound after the home, in order (validated by `checkMounts`). */
+  mounts?: { source: string; target: string; readOnly: boolean }[]
 }
 
 /**
  * bwrap's options for one sandbox (passed through `--args <fd>`, before {@link HOLDER_COMMAND}): new user, pid, ipc, uts and
  * (for `network: 'none'`) net namespaces; read-only /usr and the curated entries of /etc; own /proc, /dev and /tmp (sized by `tmpSize`); the home at
- * {@link SANDBOX_HOME}; uid and gid {@link SANDBOX_INNER_ID}; the given environment only.
+ * {@link SANDBOX_HOME}, then `mounts`; uid and gid {@link SANDBOX_INNER_ID}; the given environment only.
  */
 export function bwrapArgs(input: BwrapArgsInput): string[] {
   const args = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts']
@@ -128,6 +138,8 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
   const size = input.tmpSize ? ['--size', String(input.tmpSize)] : []
   args.push('--perms', '1777', ...size, '--tmpfs', '/dev/shm', '--perms', '1777', ...size, '--tmpfs', '/tmp')
   args.push('--bind', input.home, SANDBOX_HOME, '--chdir', SANDBOX_HOME)
+  // After the home, so a target under it (a workspace) lands on top of it.
+  for (const m of input.mounts ?? []) args.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target)
   args.push('--uid', String(SANDBOX_INNER_ID), '--gid', String(SANDBOX_INNER_ID))
   args.push('--clearenv')
   for (const [name, value] of Object.entries(input.env)) args.push('--setenv', name, value)

@@ -14,8 +14,10 @@ export interface LocalHandle extends SandboxHandle {
   pidStartTime: number
   childPid: number
   startTime: number
-  /** The session's home directory on the host. */
+  /** The sandbox's home directory on the host. */
   home: string
+  /** The home came from the spec (`SandboxSpec.home`): never unmounted, never deleted by labgate. */
+  externalHome?: true
   /** The host uid the sandbox runs as. */
   uid: number
   /** The host gid the sandbox runs as (absent in handles from before it was recorded: then `uid`'s number). */
@@ -49,6 +51,7 @@ export function parseLocalHandle(handle: SandboxHandle): LocalHandle | null {
   if (typeof h.home !== 'string' || !isCount(h.uid)) return null
   if (h.cgroup !== undefined && typeof h.cgroup !== 'string') return null
   if (h.gid !== undefined && !isCount(h.gid)) return null
+  if (h.externalHome !== undefined && h.externalHome !== true) return null
   if (h.cgroups !== undefined && !(Array.isArray(h.cgroups) && h.cgroups.every((c) => typeof c === 'string')))
     return null
   return h as LocalHandle

@@ -17,6 +17,7 @@ import type {
 import {
   HOLDER_COMMAND,
   SANDBOX_HOME,
+  mainCommand,
   bwrapArgs,
   hostRootEntries,
   sandboxEnv,
@@ -28,7 +29,9 @@ import { nsenterArgs, sandboxEnvOf, splitHostEnv } from './exec.js'
 import { cgroupsOf, isSafeSessionName, parseLocalHandle, type LocalHandle } from './handle.js'
 import { DEFAULT_BWRAP, DEFAULT_NSENTER, assertToolsInstalled } from './prerequisites.js'
 import { childPids, isAlive, isAliveSync, readProcStat, waitGone, type ProcStat } from './proc.js'
+import { checkExternalHome, checkMounts } from './external-dirs.js'
 import {
+  createSessionDir,
   createSessionFiles,
   homeDir,
   identityFiles,
@@ -261,17 +264,24 @@ export class LocalBackend implements SessionBackend {
       throw new LabgateError('backend_failed', `invalid session name ${JSON.stringify(spec.session)}`)
     }
     const env = sandboxEnv(spec)
+    const external = spec.home ? await checkExternalHome(spec.home, this.#asRoot, this.#ids) : null
+    const mounts = spec.mounts ?? []
+    await checkMounts(mounts)
     const existed = await stat(sessionDir(this.#dataDir, spec.session)).then(
       () => true,
       () => false,
     )
-    const uid = this.#uids?.acquire(spec.session)
-    const ids = uid === undefined ? this.#ids : { uid, gid: uid }
-    const { dir, home } = await createSessionFiles(this.#dataDir, spec.session, ids.uid, ids.gid)
+    // A home from outside has its own owner: no per-session uid, no home of the session's own.
+    const uid = external ? undefined : this.#uids?.acquire(spec.session)
+    const ids = external ?? (uid === undefined ? this.#ids : { uid, gid: uid })
+    const { dir, home } =
+      spec.home && external
+        ? { dir: await createSessionDir(this.#dataDir, spec.session), home: spec.home.dir }
+        : await createSessionFiles(this.#dataDir, spec.session, ids.uid, ids.gid)
     // A sandbox of this session still running was started by a start a crash cut off: never two. Stopped
     // before the home is mounted, because stopping a sandbox unmounts its home.
     await this.#stopStrays(await findSandboxes(this.#dataDir, spec.session), [])
-    if (this.#homeSize > 0) {
+    if (this.#homeSize > 0 && !external) {
       await this.#homes?.mount(spec.session, home, ids.uid, ids.gid).catch(async (err: unknown) => {
         await this.#discardFiles(spec.session, existed)
         throw err
@@ -291,6 +301,7 @@ export class LocalBackend implements SessionBackend {
       seccompFd: this.#hardening.seccompFile ? SECCOMP_FD : undefined,
       disableUserns: this.#hardening.disableUserns,
       tmpSize: this.#tmpSize,
+      mounts,
     })
     // The sandbox's pid 1 holds the session's lock while it runs (how a later start or sweep finds it).
     args.unshift(...sandboxLockArgs(lock))
@@ -300,7 +311,7 @@ export class LocalBackend implements SessionBackend {
       const launch = {
         bwrapPath: this.#bwrapPath,
         args,
-        command: HOLDER_COMMAND,
+        command: spec.command ? mainCommand(spec.command) : HOLDER_COMMAND,
         ids: this.#asRoot ? ids : undefined,
         logFile: join(dir, 'bwrap.log'),
         timeoutMs: this.#startTimeoutMs,
@@ -335,6 +346,7 @@ export class LocalBackend implements SessionBackend {
       childPid,
       startTime: inner.startTime,
       home,
+      ...(external ? { externalHome: true as const } : {}),
       uid: ids.uid,
       gid: ids.gid,
       ...(cgroup.dirs.length > 0 ? { cgroups: cgroup.dirs } : {}),
@@ -381,10 +393,11 @@ export class LocalBackend implements SessionBackend {
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, this.#stopTimeoutMs).unref())])
     await this.#cgroups.remove(cgroupsOf(h), h.session)
-    await this.#homes?.unmount(homeDir(this.#dataDir, h.session))
+    // An external home lives outside the session's directory: nothing here unmounts or deletes it.
+    if (!h.externalHome) await this.#homes?.unmount(homeDir(this.#dataDir, h.session))
     if (opts.purge) {
       await removeSessionFiles(this.#dataDir, h.session)
-      this.#uids?.release(h.session)
+      if (!h.externalHome) this.#uids?.release(h.session)
     }
   }
 

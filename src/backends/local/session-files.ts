@@ -37,11 +37,17 @@ export function prepareDataDir(dataDir: string, uid: number, gid: number, log: (
   }
 }
 
+/** Creates the session's directory (its lock and bwrap's log; no home: for a sandbox with a home from outside). */
+export async function createSessionDir(dataDir: string, session: string): Promise<string> {
+  const dir = sessionDir(dataDir, session)
+  await mkdir(dir, { recursive: true, mode: 0o711 })
+  return dir
+}
+
 /** Creates the session's directory and its home, owned by the sandbox uid. Keeps an existing home. */
 export async function createSessionFiles(dataDir: string, session: string, uid: number, gid: number) {
-  const dir = sessionDir(dataDir, session)
+  const dir = await createSessionDir(dataDir, session)
   const home = homeDir(dataDir, session)
-  await mkdir(dir, { recursive: true, mode: 0o711 })
   await mkdir(home, { recursive: true, mode: 0o700 })
   if (uid !== process.getuid?.() || gid !== process.getgid?.()) await chown(home, uid, gid)
   return { dir, home }

@@ -1,0 +1,61 @@
+/**
+ * Checks of the host directories a spec brings into a sandbox from outside the session's files (an external
+ * home, extra mounts): each must be an existing directory reached without a symlink at its last step, and
+ * every mount target an absolute, normalised path.
+ */
+import { lstat } from 'node:fs/promises'
+import { isAbsolute, posix } from 'node:path'
+import { LabgateError } from '../../domain/errors.js'
+import type { SandboxSpec } from '../backend.js'
+
+/** Rejects with `backend_failed` unless `path` is an existing directory and not a symlink (lstat). */
+export async function assertPlainDirectory(path: string, what: string): Promise<void> {
+  const st = await lstat(path).catch(() => null)
+  if (!isAbsolute(path) || !st || st.isSymbolicLink() || !st.isDirectory()) {
+    throw new LabgateError('backend_failed', `${what} ${JSON.stringify(path)} is not an existing directory`)
+  }
+}
+
+/**
+ * Validates `spec.home` and returns the host ids the sandbox runs as: its owner when labgate is root (never
+ * uid or gid 0), else `ownIds` (a non-root labgate can run sandboxes only as itself). Rejects with
+ * `backend_failed`.
+ */
+export async function checkExternalHome(
+  home: NonNullable<SandboxSpec['home']>,
+  asRoot: boolean,
+  ownIds: { uid: number; gid: number },
+): Promise<{ uid: number; gid: number }> {
+  await assertPlainDirectory(home.dir, 'home')
+  if (!asRoot) return ownIds
+  const { uid, gid } = home.owner
+  if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(gid) || uid <= 0 || gid <= 0) {
+    throw new LabgateError(
+      'backend_failed',
+      `a home's owner must be a uid and gid other than 0 (${uid}:${gid})`,
+    )
+  }
+  return { uid, gid }
+}
+
+/** Validates `spec.mounts`: absolute, normalised targets without `..`, sources that are plain directories. */
+export async function checkMounts(mounts: NonNullable<SandboxSpec['mounts']>): Promise<void> {
+  for (const m of mounts) {
+    const t = m.target
+    if (
+      typeof t !== 'string' ||
+      !t.startsWith('/') ||
+      posix.normalize(t) !== t ||
+      t.split('/').includes('..')
+    ) {
+      throw new LabgateError(
+        'backend_failed',
+        `mount target ${JSON.stringify(t)} is not a normalised absolute path`,
+      )
+    }
+    if (t.endsWith('/')) {
+      throw new LabgateError('backend_failed', `mount target ${JSON.stringify(t)} is / or ends with /`)
+    }
+    await assertPlainDirectory(m.source, 'mount source')
+  }
+}
