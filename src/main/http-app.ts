@@ -52,6 +52,8 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
   })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  // Uploads are streamed by their handler (`req.raw`), never read whole here.
+  app.addContentTypeParser('multipart/form-data', (_req, _payload, done) => done(null))
   app.setErrorHandler(errorHandler(o.log))
   app.setNotFoundHandler((_req, reply) =>
     reply.status(404).type('text/plain; charset=utf-8').send('Not found'),
