@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { infoRoutes } from '../api/workspaces/info-routes.js'
+import { shareRoutes } from '../api/workspaces/share-routes.js'
 import type { UwsAuth } from '../api/workspaces/uws-route.js'
 import { workspaceRoutes } from '../api/workspaces/workspace-routes.js'
 import { registerClient } from '../auth/clients.js'
@@ -70,6 +71,7 @@ export async function setUpWorkspaces(o: {
     deps,
     routes: (app) => {
       workspaceRoutes(app, auth, deps)
+      shareRoutes(app, auth, { ...deps, users: o.db.store })
       infoRoutes(app, auth, {
         workspaces: deps,
         tokens,

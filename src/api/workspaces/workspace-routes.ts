@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { createWorkspace } from '../../broker/workspaces/create-workspace.js'
 import type { WorkspaceDeps } from '../../broker/workspaces/deps.js'
 import { deleteWorkspace } from '../../broker/workspaces/delete-workspace.js'
-import { getWorkspace, listWorkspaces } from '../../broker/workspaces/read-workspaces.js'
+import { listWorkspaces } from '../../broker/workspaces/read-workspaces.js'
 import { updateWorkspace } from '../../broker/workspaces/update-workspace.js'
 import { badRequest } from '../../domain/errors.js'
 import { isWorkspaceStatus } from '../../domain/workspaces.js'
@@ -39,8 +39,8 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     method: 'GET',
     access: 'user',
     handler: async (req, userId) => {
-      const ws = await getWorkspace(d, userId!, idParam(req))
-      return ok(ws ? 'Successful.' : NONE_FOUND, { workspaces: ws ? [presentWorkspace(ws)] : [] })
+      const found = await listWorkspaces(d, userId!, { id: idParam(req) })
+      return ok(found.length ? 'Successful.' : NONE_FOUND, { workspaces: found.map(presentWorkspace) })
     },
   })
   uwsRoute(app, auth, {

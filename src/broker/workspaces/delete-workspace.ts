@@ -5,7 +5,8 @@ import { getWorkspace } from './read-workspaces.js'
 
 /**
  * Deletes one of `userId`'s workspaces as the original does: refused (`bad_request`) while one of its
- * jobs is pending, running or stopping, or while a share of it waits for acceptance; otherwise marked
+ * jobs is pending, running or stopping, while a share of it waits for acceptance, or while it is a copy
+ * shared with the user that they have not accepted (withdraw or decline it instead); otherwise marked
  * `deleting` at once and removed (files, then the row) in the background. Resolves with the promise of
  * that removal (which never rejects: a failure is logged and the workspace left `error`). `not_found` for
  * someone else's or no workspace.
@@ -23,6 +24,9 @@ export async function deleteWorkspace(
   ])
   if (jobs.length > 0)
     throw badRequest(`Cannot delete workspace ${id}: jobs are running on it. Stop them first.`)
+  if (shares.some((s) => !s.isAccepted && s.sharedWorkspaceId === id)) {
+    throw badRequest(`Workspace ${id} is a shared workspace and has not been accepted.`)
+  }
   if (shares.some((s) => !s.isAccepted && s.originalWorkspaceId === id)) {
     throw badRequest(`Cannot delete workspace ${id}: it has shares not yet accepted. Withdraw them first.`)
   }

@@ -3,17 +3,19 @@ import type { WorkspaceRecord } from '../../store/workspace-records.js'
 import type { WorkspaceDeps } from './deps.js'
 
 /**
- * The workspaces of `userId` matching every given filter exactly, by id; copies shared with the user that
- * they have not accepted yet are left out (as the original hides them).
+ * The workspaces of `userId` matching every given filter exactly (`id`: that one only), by id; copies
+ * shared with the user that they have not accepted yet are left out (as the original hides them, from
+ * `GET /workspaces/<id>/` too).
  */
 export async function listWorkspaces(
   d: WorkspaceDeps,
   userId: string,
-  filter: { name?: string; description?: string; status?: WorkspaceStatus } = {},
+  filter: { id?: number; name?: string; description?: string; status?: WorkspaceStatus } = {},
 ): Promise<WorkspaceRecord[]> {
   const [all, pending] = await Promise.all([
     d.workspaces.listWorkspaces({
       ownerId: userId,
+      ...(filter.id !== undefined ? { ids: [filter.id] } : {}),
       ...(filter.name !== undefined ? { name: filter.name } : {}),
       ...(filter.description !== undefined ? { description: filter.description } : {}),
       ...(filter.status !== undefined ? { status: [filter.status] } : {}),
