@@ -3,6 +3,7 @@
  * paths, `UWS-Authorization: Token …`, the fields it reads) against the real server, store and storage.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -247,10 +248,10 @@ describe('uploading files', () => {
   })
   afterAll(async () => app?.close())
 
-  const upload = async (who: string, id: number, body: FormData | string) => {
+  const upload = async (who: string, id: number, body: FormData | string, type?: string) => {
     const res = await fetch(`${base}/workspaces/${id}/upload`, {
       method: 'PUT',
-      headers: { 'UWS-Authorization': `Token ${ids[who]}` },
+      headers: { 'UWS-Authorization': `Token ${ids[who]}`, ...(type ? { 'Content-Type': type } : {}) },
       body,
     })
     return { status: res.status, body: (await res.json()) as Envelope }
@@ -302,5 +303,30 @@ describe('uploading files', () => {
     expect(existsSync(join(workspaceDir('alice', ws), 'bigger.bin'))).toBe(false)
     const declared = await upload('alice', ws, form(['huge.bin', 'z'.repeat(2 * 1024 * 1024)]))
     expect(declared.status).toBe(413)
+  })
+
+  it('refuses a truncated body and cleans up after a client that goes away mid-file', async () => {
+    const ws = await createWorkspace('alice', 'interrupted')
+    const head = '--b\r\nContent-Disposition: form-data; name="file"; filename="cut.txt"\r\n\r\n'
+    const cut = await upload('alice', ws, `${head}no closing boundary`, 'multipart/form-data; boundary=b')
+    expect(cut.status).toBe(400)
+    expect(cut.body.message).toMatch(/^Malformed multipart body/)
+
+    const req = httpRequest(`${base}/workspaces/${ws}/upload/`, {
+      method: 'PUT',
+      headers: {
+        'UWS-Authorization': `Token ${ids.alice}`,
+        'Content-Type': 'multipart/form-data; boundary=b',
+        'Content-Length': String(head.length + 3000),
+      },
+    })
+    req.on('error', () => undefined)
+    req.write(head + 'x'.repeat(1000))
+    await new Promise((r) => setTimeout(r, 100))
+    req.destroy()
+    const dir = workspaceDir('alice', ws)
+    await expect.poll(() => readdirSync(dir).sort()).toEqual(['.private', 'nb'])
+    // The server still serves.
+    expect((await upload('alice', ws, form(['after.txt', 'ok']))).status).toBe(200)
   })
 })

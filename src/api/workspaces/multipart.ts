@@ -36,7 +36,10 @@ export async function* multipartFiles(req: IncomingMessage): AsyncGenerator<Uplo
       stream.resume()
       return
     }
-    push({ name: info.filename, content: Readable.from(asBadRequest(stream)) })
+    // The part may fail (a truncated body) before anyone reads it: keep the error for the reader.
+    const failure: { error: Error | null } = { error: null }
+    stream.on('error', (e: Error) => (failure.error = e))
+    push({ name: info.filename, content: Readable.from(asBadRequest(stream, failure)) })
   })
   parser.on('error', (e: Error) => push(badRequest(`Malformed multipart body: ${e.message}`)))
   parser.on('close', () => push(null))
@@ -44,6 +47,7 @@ export async function* multipartFiles(req: IncomingMessage): AsyncGenerator<Uplo
     if (!req.complete) parser.destroy(new Error('the upload was interrupted'))
   }
   req.on('close', interrupted)
+  req.on('error', interrupted)
   req.pipe(parser)
   let finished = false
   try {
@@ -56,10 +60,12 @@ export async function* multipartFiles(req: IncomingMessage): AsyncGenerator<Uplo
       }
       if (item instanceof Error) throw item
       yield item
-      item.content.resume()
+      // Whatever the reader left of this part is skipped.
+      item.content.on('error', () => undefined).resume()
     }
   } finally {
     req.off('close', interrupted)
+    req.off('error', interrupted)
     if (!finished) {
       req.unpipe(parser)
       parser.destroy()
@@ -68,11 +74,13 @@ export async function* multipartFiles(req: IncomingMessage): AsyncGenerator<Uplo
   }
 }
 
-/** `stream`'s chunks, its errors (a truncated part) turned into `bad_request`. */
-async function* asBadRequest(stream: Readable): AsyncGenerator<Buffer> {
+/** `stream`'s chunks, its errors (a truncated part, even one before reading began) turned into `bad_request`. */
+async function* asBadRequest(stream: Readable, failure: { error: Error | null }): AsyncGenerator<Buffer> {
+  const malformed = (e: unknown) => badRequest(`Malformed multipart body: ${(e as Error).message}`)
   try {
     for await (const chunk of stream) yield chunk as Buffer
   } catch (e) {
-    throw badRequest(`Malformed multipart body: ${(e as Error).message}`)
+    throw malformed(e)
   }
+  if (failure.error) throw malformed(failure.error)
 }
