@@ -50,6 +50,7 @@ const PACKAGES = {
   'node-pty': ['backends'],
   fastify: ['http', 'api', 'oauth', 'gateway', 'terminals', 'web', 'main'],
   ws: ['http', 'gateway', 'terminals', 'main'],
+  busboy: ['api'],
 }
 
 /** The browser's modules: checked for cycles among themselves (they import nothing of src/). */
