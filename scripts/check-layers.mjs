@@ -73,7 +73,7 @@ const PACKAGES = {
   'better-sqlite3': ['store'],
   'node-pty': ['backends'],
   fastify: ['http', 'api', 'oauth', 'gateway', 'terminals', 'web', 'main'],
-  ws: ['http', 'gateway', 'terminals', 'main'],
+  ws: ['http', 'api', 'gateway', 'terminals', 'main'],
 }
 
 /** The browser's modules: checked for cycles among themselves (they import nothing of src/). */
