@@ -5,6 +5,8 @@ import type { SessionBackend } from '../backends/backend.js'
 import { makeBackend } from '../backends/make-backend.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import { syncEnvironments } from '../broker/environments.js'
+import { defaultWorkspaceMount } from '../broker/workspaces/default-workspace.js'
+import type { WorkspaceDeps } from '../broker/workspaces/deps.js'
 import { composeBroker } from './compose-broker.js'
 import { SessionSecrets } from '../broker/session-secrets.js'
 import { loadConfig } from '../config/load-config.js'
@@ -21,6 +23,7 @@ import type { TrustProxy } from './trust-proxy.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpWorkspaces } from './workspaces-setup.js'
+import { warnOfWorkspaceMounts } from './workspace-mounts.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
 import { SecretGate } from '../auth/secret-gate.js'
@@ -114,8 +117,17 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     portal: portalInfo,
     globalWebhook: portal.webhookUrl,
   })
+  // Sessions mount default workspaces once the workspaces API is set up (below, before any session starts).
+  let workspaceDeps: WorkspaceDeps | null = null
+  warnOfWorkspaceMounts(portal, log)
   const { deps, runner, reconciler } = composeBroker(
     {
+      ...(portal.labgate.workspaces
+        ? {
+            workspaceMount: async (userId: string) =>
+              workspaceDeps ? defaultWorkspaceMount(workspaceDeps, userId) : null,
+          }
+        : {}),
       store,
       clock,
       backend,
@@ -167,6 +179,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         tokens: auth.tokens,
       })
     : null
+  workspaceDeps = workspaces?.deps ?? null
   const signIn = new SessionSignIn({
     ctx,
     clients: new SessionClients({ auth: db.auth, clock }),
