@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { infoRoutes } from '../api/workspaces/info-routes.js'
-import { shareRoutes } from '../api/workspaces/share-routes.js'
 import type { UwsAuth } from '../api/workspaces/uws-route.js'
 import { workspaceRoutes } from '../api/workspaces/workspace-routes.js'
+import { shareRoutes } from '../api/workspaces/share-routes.js'
 import { registerClient } from '../auth/clients.js'
 import type { GrantManager } from '../auth/grant-manager.js'
 import type { TokenCache } from '../auth/token-cache.js'
@@ -71,7 +71,6 @@ export async function setUpWorkspaces(o: {
     deps,
     routes: (app) => {
       workspaceRoutes(app, auth, deps)
-      shareRoutes(app, auth, { ...deps, users: o.db.store })
       infoRoutes(app, auth, {
         workspaces: deps,
         tokens,
@@ -79,6 +78,7 @@ export async function setUpWorkspaces(o: {
         version: LABGATE_VERSION,
         backendName: o.backendName,
       })
+      shareRoutes(app, auth, { ...deps, users: o.db.store })
     },
   }
 }
