@@ -329,4 +329,50 @@ describe('uploading files', () => {
     // The server still serves.
     expect((await upload('alice', ws, form(['after.txt', 'ok']))).status).toBe(200)
   })
+
+  it('answers any multipart body below 500 and keeps serving', async () => {
+    const ws = await createWorkspace('alice', 'fuzzed')
+    let seed = 7
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    const pick = <T>(xs: T[]): T => xs[rand(xs.length)]!
+    const names = [
+      'a.txt',
+      'nb/a.ipynb',
+      '..',
+      '.',
+      '',
+      'a/../b',
+      '/x',
+      '//x',
+      'a.txt/b',
+      'nb',
+      'é€',
+      'x'.repeat(300),
+    ]
+    const pieces = [
+      () => `--b\r\nContent-Disposition: form-data; name="f"; filename="${pick(names)}"\r\n\r\n`,
+      () => '--b\r\nContent-Disposition: form-data; name="field"\r\n\r\nvalue\r\n',
+      () => '--b\r\nContent-Type: text/plain\r\n\r\n',
+      () => 'x'.repeat(rand(3000)),
+      () => '\r\n',
+      () => '--b--\r\n',
+      () => '--b',
+      () => String.fromCharCode(...Array.from({ length: rand(50) }, () => rand(256))),
+    ]
+    const types = [
+      'multipart/form-data; boundary=b',
+      'multipart/form-data',
+      'multipart/form-data; boundary=',
+      'text/plain',
+    ]
+    for (let i = 0; i < 120; i++) {
+      const body = Array.from({ length: 1 + rand(6) }, () => pick(pieces)()).join('')
+      const res = await upload('alice', ws, body, pick(types))
+      expect(
+        [200, 400, 413],
+        `${res.status} ${res.body.message} for ${JSON.stringify(body).slice(0, 200)}`,
+      ).toContain(res.status)
+    }
+    expect((await upload('alice', ws, form(['still.txt', 'fine']))).status).toBe(200)
+  })
 })
