@@ -66,8 +66,10 @@ describe('sharing a workspace by copy', () => {
       name: 'analysis',
       description: 'notebooks',
       defaultJobType: 'jupyter_lab',
-      details: original.details,
     })
+    expect(original.details.current_workspace_details.files).toHaveLength(2)
+    expect(copy.details.current_workspace_details.files).toEqual([{ name: 'nb/a.ipynb' }])
+    expect(copy.details.request_workspace_details).toEqual(original.details.request_workspace_details)
     await copied
     const after = (await f.db.workspaces.getWorkspace(copy.id))!
     expect(after).toMatchObject({ status: 'idle', diskSpace: 2 })
@@ -109,6 +111,12 @@ describe('sharing a workspace by copy', () => {
     expect(u2.received.map((v) => v.shared!.workspace.id)).toEqual([shares[0]!.sharedWorkspaceId])
     const one = await listShares(d, 'u1', { sharedWorkspaceId: shares[1]!.sharedWorkspaceId! })
     expect(one.sent.map((v) => v.share.id)).toEqual([shares[1]!.id])
+    // A copy its recipient deleted after accepting takes its share out of both lists.
+    await (
+      await deleteWorkspace(d, 'u3', shares[1]!.sharedWorkspaceId!)
+    ).removed
+    expect((await listShares(d, 'u1')).sent.map((v) => v.share.recipientId)).toEqual(['u2'])
+    expect(await listShares(d, 'u3')).toEqual({ sent: [], received: [] })
   })
 
   it('refuses unknown, staff and self recipients and other users workspaces, creating nothing', async () => {

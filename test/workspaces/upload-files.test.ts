@@ -45,6 +45,17 @@ describe('uploadFiles', () => {
     expect(stored.lastModifiedAt).toBe(ws.lastModifiedAt! + 5000)
   })
 
+  it('keeps the names of concurrent uploads to one workspace', async () => {
+    await Promise.all([upload(['one.txt', '1']), upload(['two.txt', '2']), upload(['three.txt', '3'])])
+    const stored = (await f.db.workspaces.getWorkspace(ws.id))!
+    expect(stored.details.current_workspace_details.files.map((e) => e.name).sort()).toEqual([
+      'a.txt',
+      'one.txt',
+      'three.txt',
+      'two.txt',
+    ])
+  })
+
   it('refuses an upload past the limit, keeping the files before it and removing the partial one', async () => {
     const out = await outcomeOf(upload(['first.txt', 'x'.repeat(400)], ['second.txt', 'y'.repeat(300)]))
     expect(out).toBe('payload_too_large: Upload too large: at most 600 B may be uploaded at once.')

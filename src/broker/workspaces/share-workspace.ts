@@ -1,7 +1,7 @@
 import { badRequest, notFound } from '../../domain/errors.js'
 import type { UserKind } from '../../domain/types.js'
 import type { WorkspaceRef } from '../../storage/workspace-storage.js'
-import type { ShareRecord } from '../../store/workspace-records.js'
+import type { ShareRecord, WorkspaceDetails } from '../../store/workspace-records.js'
 import { getWorkspace } from './read-workspaces.js'
 import type { ShareDeps } from './share-deps.js'
 
@@ -10,7 +10,7 @@ const RECIPIENT_KINDS: readonly UserKind[] = ['registered', 'anonymous']
 
 /**
  * Shares one of `userId`'s workspaces by copy, as the original does: per recipient, a new workspace owned
- * by the recipient (same name, description, details and default job type; `initializing`) and a share
+ * by the recipient (same name, description, details less dot-files, default job type; `initializing`) and a share
  * (not accepted; the last job's type and resource options, `""` and `{}` without jobs), all in one
  * transaction. The copy of the original's files whose names do not start with `.` then runs in the
  * background: `copied` resolves (never rejects) once every copy is `idle`, or `error` when it failed.
@@ -44,7 +44,7 @@ export async function shareWorkspace(
         status: 'initializing',
         defaultJobType: original.defaultJobType,
         diskSpace: 0,
-        details: structuredClone(original.details),
+        details: copiedDetails(original.details),
         isDefault: false,
         createdAt: now,
         lastModifiedAt: now,
@@ -70,6 +70,19 @@ export async function shareWorkspace(
     shares.map((s) => fillCopy(d, from, { ownerId: s.recipientId, id: s.sharedWorkspaceId! })),
   ).then(() => undefined)
   return { shares, copied }
+}
+
+/** The original's details for its copy: the current files and symlinks without those the copy skips. */
+function copiedDetails(details: WorkspaceDetails): WorkspaceDetails {
+  const visible = (e: { name: string }) => !e.name.replace(/^\//, '').startsWith('.')
+  const current = details.current_workspace_details
+  return {
+    request_workspace_details: structuredClone(details.request_workspace_details),
+    current_workspace_details: {
+      files: current.files.filter(visible).map((f) => ({ ...f })),
+      symlinks: current.symlinks.filter(visible).map((l) => ({ ...l })),
+    },
+  }
 }
 
 /** Copies the files, then marks the copy `idle` (or `error`); removes them if the copy went meanwhile. */

@@ -67,27 +67,33 @@ async function* countBytes(content: Readable, seen: (n: number) => void): AsyncG
   }
 }
 
-/** Adds `names` to the workspace's current files (a symlink they replaced leaves its list) and re-measures it. */
+/**
+ * Adds `names` to the workspace's current files (a symlink they replaced leaves its list) and re-measures
+ * it; the details are read again in the same transaction, so concurrent uploads do not lose each other's.
+ */
 async function recordFiles(d: WorkspaceDeps, ws: WorkspaceRecord, names: string[]): Promise<WorkspaceRecord> {
-  const current = ws.details.current_workspace_details
   const usage = await d.storage.usage({ ownerId: ws.ownerId, id: ws.id })
-  const updated = await d.workspaces.updateWorkspace(
-    ws.id,
-    {
-      details: {
-        ...ws.details,
-        current_workspace_details: {
-          symlinks: current.symlinks.filter((l) => !names.includes(l.name)),
-          files: mergeEntries(
-            current.files,
-            names.map((name) => ({ name })),
-          ),
+  const updated = await d.workspaces.transaction(async (tx) => {
+    const details = (await tx.getWorkspace(ws.id))?.details ?? ws.details
+    const current = details.current_workspace_details
+    return tx.updateWorkspace(
+      ws.id,
+      {
+        details: {
+          ...details,
+          current_workspace_details: {
+            symlinks: current.symlinks.filter((l) => !names.includes(l.name)),
+            files: mergeEntries(
+              current.files,
+              names.map((name) => ({ name })),
+            ),
+          },
         },
+        diskSpace: usage.bytes,
+        lastModifiedAt: d.clock.now(),
       },
-      diskSpace: usage.bytes,
-      lastModifiedAt: d.clock.now(),
-    },
-    ['initializing', 'idle', 'active', 'error'],
-  )
+      ['initializing', 'idle', 'active', 'error'],
+    )
+  })
   return updated ?? ws
 }
