@@ -33,7 +33,7 @@ export async function* multipartFiles(req: IncomingMessage): AsyncGenerator<Uplo
   }
   parser.on('file', (_field: string, stream: Readable, info: busboy.FileInfo) => {
     if (!info.filename) {
-      stream.resume()
+      stream.on('error', () => undefined).resume()
       return
     }
     // The part may fail (a truncated body) before anyone reads it: keep the error for the reader.

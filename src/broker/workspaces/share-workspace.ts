@@ -10,9 +10,9 @@ const RECIPIENT_KINDS: readonly UserKind[] = ['registered', 'anonymous']
 
 /**
  * Shares one of `userId`'s workspaces by copy, as the original does: per recipient, a new workspace owned
- * by the recipient (same name, description, details less dot-files, default job type; `initializing`) and a share
- * (not accepted; the last job's type and resource options, `""` and `{}` without jobs), all in one
- * transaction. The copy of the original's files whose names do not start with `.` then runs in the
+ * by the recipient (same name, description, details less dot-files, default job type; `initializing`)
+ * and a share (not accepted; the last job's type and resource options, `""` and `{}` without jobs), all
+ * in one transaction. The copy of the original's files whose names do not start with `.` then runs in the
  * background: `copied` resolves (never rejects) once every copy is `idle`, or `error` when it failed.
  * A copy withdrawn or deleted meanwhile has its files removed. `not_found` for someone else's or no
  * workspace; `bad_request` while it is being deleted, for an unknown recipient, a staff or robot account
