@@ -21,6 +21,7 @@ import type { TrustProxy } from './trust-proxy.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpWorkspaces } from './workspaces-setup.js'
+import { liveJobSandboxes } from '../broker/workspaces/jobs/live-sandboxes.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
 import { SecretGate } from '../auth/secret-gate.js'
@@ -125,7 +126,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       log,
       random: (n: number) => randomInt(n),
     },
-    { intervalMs: o.reconcileIntervalMs },
+    {
+      intervalMs: o.reconcileIntervalMs,
+      // Jobs' sandboxes are the workspaces' to keep or end: the sweep leaves them be.
+      otherSandboxes: async () =>
+        portal.labgate.workspaces
+          ? liveJobSandboxes(db.workspaces, portal.name)
+          : { handles: [], sessions: [] },
+    },
   )
 
   const auth = await setUpAuth({ auth: db.auth, clock, key, portal })
@@ -160,7 +168,9 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         settings: portal.labgate.workspaces,
         dataDir,
         db,
-        backendName: backend.name,
+        backend,
+        portalName: portal.name,
+        publicUrl: () => url || ctx.portalUrl,
         clock,
         log,
         grants: auth.grants,
@@ -195,6 +205,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
   await syncEnvironments(deps)
   await reconciler.start()
+  await workspaces?.runner.start()
   ready = true
 
   return {
@@ -211,6 +222,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       closed = true
       ready = false
       await reconciler.stop()
+      await workspaces?.runner.close()
       await gateway.close()
       await app.close()
       await runner.drain()
