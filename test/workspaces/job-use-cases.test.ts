@@ -147,7 +147,7 @@ describe('starting a job', () => {
 })
 
 describe('the job runner', () => {
-  it("says \"Webserver ready.\" with the connection details once the job's web server answers", async () => {
+  it('says "Webserver ready." with the connection details once the job\'s web server answers', async () => {
     const ws = await workspace()
     const job = await startJob(d, 'alice', ws.id, { job_type: 'jupyter_lab' })
     runner = new JobRunner(d, { probeTimeoutMs: 500 })
@@ -264,9 +264,7 @@ describe('stopping a job', () => {
     expect(await ended).toMatchObject({ id: job.id, status: 'complete', coreHours: 2, endedAt: clock.now() })
     expect(sandboxOf(job).state).toBe('gone')
     expect((await db.workspaces.getWorkspace(ws.id))?.status).toBe('idle')
-    expect(await codeOf(stopJob(d, 'alice', job.id))).toBe(
-      'bad_request: This job is not running or pending.',
-    )
+    expect(await codeOf(stopJob(d, 'alice', job.id))).toBe('bad_request: This job is not running or pending.')
   })
 
   it('ends at once a job whose sandbox never started', async () => {
