@@ -4,14 +4,18 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-system.sh || exit 1
-# The browser tests drive Debian's Chromium (playwright-core cannot download its own browser here).
-if ! command -v chromium >/dev/null 2>&1; then
+# What the tests use besides labgate's own needs: Debian's Chromium for the browser tests (playwright-core
+# cannot download its own browser here), and Jupyter's notebook server, which the job tests run.
+test_missing=()
+command -v chromium >/dev/null 2>&1 || test_missing+=(chromium)
+command -v jupyter-notebook >/dev/null 2>&1 || test_missing+=(python3-notebook)
+if [ "${#test_missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "labgate: installing chromium for the browser tests…"
+    echo "labgate: installing ${test_missing[*]} for the tests…"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${test_missing[@]}" >/dev/null || exit 1
   else
-    echo "labgate: the browser tests need Chromium: sudo apt-get install chromium" >&2
+    echo "labgate: the tests need: sudo apt-get install ${test_missing[*]}" >&2
     exit 1
   fi
 fi

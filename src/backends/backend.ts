@@ -24,6 +24,12 @@ export interface SandboxSpec {
    */
   home?: { dir: string; owner: { uid: number; gid: number } }
   /**
+   * The host owner the sandbox runs as instead of an identity of its own, when it mounts a directory of that
+   * owner (a workspace, which it must be able to write); its own home is made for that owner. Never uid or
+   * gid 0. Ignored with `home` (whose owner it runs as) and by a backend that cannot switch identities.
+   */
+  runAs?: { uid: number; gid: number }
+  /**
    * More host directories bound into the sandbox at absolute `target` paths (a workspace under the home,
    * data roots read-only at their own paths). Sources must be existing directories.
    */

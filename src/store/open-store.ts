@@ -1,22 +1,26 @@
 /**
- * The one way to durable state from outside `src/store/`: opens a database and returns both ports over
+ * The one way to durable state from outside `src/store/`: opens a database and returns the ports over
  * it. The implementation (Kysely over SQLite or PostgreSQL, in `kysely/`) is private to this folder.
  */
 import type { AuthStore } from './auth-store.js'
 import { KyselyAuthStore } from './kysely/kysely-auth-store.js'
 import { KyselyStore } from './kysely/kysely-store.js'
+import { KyselyWorkspaceStore } from './kysely/kysely-workspace-store.js'
 import { openPostgres, openSqlite, type Db } from './kysely/open.js'
 import type { Store } from './store.js'
+import type { WorkspaceStore } from './workspace-store.js'
 
 /** Where the state lives: a SQLite file (`:memory:` for a private in-memory database) or a PostgreSQL URL. */
 export type StoreLocation = { sqlite: string } | { postgres: string; maxConnections?: number }
 
-/** Both ports over one open database. */
+/** The ports over one open database. */
 export interface OpenStore {
   /** Lab sessions, environments, users, events, settings. */
   store: Store
   /** Clients, sign-ins, grants, tokens, consents and credentials. */
   auth: AuthStore
+  /** Workspaces, their jobs and shares. */
+  workspaces: WorkspaceStore
   dialect: 'sqlite' | 'postgres'
   /** Closes the database; the ports must not be used afterwards. */
   close(): Promise<void>
@@ -26,10 +30,12 @@ export interface OpenStore {
 export class KyselyStores implements OpenStore {
   readonly store: Store
   readonly auth: AuthStore
+  readonly workspaces: WorkspaceStore
 
   constructor(readonly db: Db) {
     this.store = new KyselyStore(db)
     this.auth = new KyselyAuthStore(db)
+    this.workspaces = new KyselyWorkspaceStore(db)
   }
 
   get dialect() {

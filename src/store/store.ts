@@ -60,6 +60,14 @@ export interface Store {
     lastName?: string | null
     at: number
   }): Promise<User>
+  /**
+   * Users of `kinds` other than `excludeId` whose "first last" name, email or username contains `query`
+   * (case-insensitive; `%` and `_` are plain characters; empty matches all), by id, at most `limit`.
+   */
+  searchUsers(
+    query: string,
+    opts: { excludeId: string; kinds: readonly UserKind[]; limit: number },
+  ): Promise<User[]>
   /** Sets the details that are given (undefined leaves a field unchanged). Returns the user or null. */
   updateUserDetails(
     id: string,

@@ -89,6 +89,10 @@ export interface JobRecord {
   endedAt: number | null
 }
 
+/**
+ * A job to insert. `sandbox` may hold `{id}`, which the store replaces with the new job's id (so the
+ * sandbox's name can carry the id, as `<portal>-job{id}`).
+ */
 export type NewJob = Omit<JobRecord, 'id'>
 
 /** The mutable fields of a job (`sandbox` is set once, when the id it is named after is known). */

@@ -23,6 +23,7 @@ beforeEach(async () => {
   dataRoot = join(dir, 'data')
   await mkdir(join(dataRoot, 'datasets', 'd1'), { recursive: true })
   db = await openStore({ sqlite: ':memory:' })
+  for (const id of ['u1', 'u2']) await db.store.createUser({ id, kind: 'registered', username: id, at: 0 })
   d = {
     workspaces: db.workspaces,
     storage: new LocalWorkspaceStorage({ root: join(dir, 'workspaces'), dataRoots: [dataRoot] }),

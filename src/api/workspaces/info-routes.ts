@@ -96,7 +96,11 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     access: 'user',
     handler: async (req, userId) => {
       const search = String((req.query as Record<string, unknown>).search ?? '')
-      const users = await d.store.searchUsers(search, { excludeId: userId!, limit: 50 })
+      const users = await d.store.searchUsers(search, {
+        excludeId: userId!,
+        kinds: ['registered', 'anonymous'],
+        limit: 50,
+      })
       return ok(users.length ? 'Successful.' : 'User matching given parameters could not be found.', {
         users: users.map((u) => ({
           id: u.id,

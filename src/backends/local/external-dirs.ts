@@ -27,13 +27,23 @@ export async function checkExternalHome(
   ownIds: { uid: number; gid: number },
 ): Promise<{ uid: number; gid: number }> {
   await assertPlainDirectory(home.dir, 'home')
+  return checkOwner(home.owner, asRoot, ownIds, "a home's owner")
+}
+
+/**
+ * The host ids a sandbox runs as when its spec names them (`home.owner`, `runAs`): those when labgate is
+ * root, never uid or gid 0; else `ownIds`. Rejects with `backend_failed`.
+ */
+export function checkOwner(
+  owner: { uid: number; gid: number },
+  asRoot: boolean,
+  ownIds: { uid: number; gid: number },
+  what: string,
+): { uid: number; gid: number } {
   if (!asRoot) return ownIds
-  const { uid, gid } = home.owner
+  const { uid, gid } = owner
   if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(gid) || uid <= 0 || gid <= 0) {
-    throw new LabgateError(
-      'backend_failed',
-      `a home's owner must be a uid and gid other than 0 (${uid}:${gid})`,
-    )
+    throw new LabgateError('backend_failed', `${what} must be a uid and gid other than 0 (${uid}:${gid})`)
   }
   return { uid, gid }
 }

@@ -29,7 +29,7 @@ import { nsenterArgs, sandboxEnvOf, splitHostEnv } from './exec.js'
 import { cgroupsOf, isSafeSessionName, parseLocalHandle, type LocalHandle } from './handle.js'
 import { DEFAULT_BWRAP, DEFAULT_NSENTER, assertToolsInstalled } from './prerequisites.js'
 import { childPids, isAlive, isAliveSync, readProcStat, waitGone, type ProcStat } from './proc.js'
-import { checkExternalHome, checkMounts } from './external-dirs.js'
+import { checkExternalHome, checkMounts, checkOwner } from './external-dirs.js'
 import {
   createSessionDir,
   createSessionFiles,
@@ -271,9 +271,11 @@ export class LocalBackend implements SessionBackend {
       () => true,
       () => false,
     )
-    // A home from outside has its own owner: no per-session uid, no home of the session's own.
-    const uid = external ? undefined : this.#uids?.acquire(spec.session)
-    const ids = external ?? (uid === undefined ? this.#ids : { uid, gid: uid })
+    // A home from outside has its own owner: no per-session uid, no home of the session's own. A sandbox
+    // that runs as the owner of what it mounts has its own home, made for that owner.
+    const runAs = !external && spec.runAs ? checkOwner(spec.runAs, this.#asRoot, this.#ids, 'runAs') : null
+    const uid = external || runAs ? undefined : this.#uids?.acquire(spec.session)
+    const ids = external ?? runAs ?? (uid === undefined ? this.#ids : { uid, gid: uid })
     const { dir, home } =
       spec.home && external
         ? { dir: await createSessionDir(this.#dataDir, spec.session), home: spec.home.dir }

@@ -149,6 +149,30 @@ describe.skipIf(!prerequisites.ok || !isRoot)('LocalBackend: external homes, mou
     expect(readFileSync(join(workspace, 'w.txt'), 'utf8')).toBe('yes\n')
   })
 
+  it('runs as the owner it is given, with a home of its own made for that owner', async () => {
+    const workspace = tempDir('labgate-ws-')
+    chownSync(workspace, OWNER.uid, OWNER.gid)
+    const handle = await start({
+      runAs: OWNER,
+      mounts: [{ source: workspace, target: '/home/lab/workspace', readOnly: false }],
+    })
+    expect(handle).toMatchObject({ uid: OWNER.uid, gid: OWNER.gid })
+    expect(handle.externalHome).toBeUndefined()
+    expect(handle.home).toBe(join(dataDir, 'sessions', handle.session, 'home'))
+    const r = await runIn(
+      backend,
+      handle,
+      'echo mine > /home/lab/own.txt && echo kept > /home/lab/workspace/k.txt',
+    )
+    expect(r.code).toBe(0)
+    expect(statSync(join(workspace, 'k.txt'))).toMatchObject({ uid: OWNER.uid, gid: OWNER.gid })
+    expect(statSync(join(handle.home, 'own.txt'))).toMatchObject({ uid: OWNER.uid })
+    await backend.stop(handle, { purge: true })
+    expect(readFileSync(join(workspace, 'k.txt'), 'utf8')).toBe('kept\n')
+    const root = spec({ runAs: { uid: 0, gid: 0 } })
+    await expect(backend.start(root)).rejects.toMatchObject({ code: 'backend_failed' })
+  })
+
   it('refuses invalid mounts and leaves no sandbox', async () => {
     const data = tempDir('labgate-data-')
     const link = join(tempDir('labgate-mlink-'), 'data')

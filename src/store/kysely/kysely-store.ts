@@ -121,6 +121,29 @@ export class KyselyStore implements Store {
     return r ? toUser(r) : null
   }
 
+  async searchUsers(query: string, opts: { excludeId: string; kinds: readonly UserKind[]; limit: number }) {
+    if (opts.kinds.length === 0 || opts.limit <= 0) return []
+    const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const like = (column: ReturnType<typeof sql>) =>
+      sql<boolean>`lower(${column}) like ${pattern} escape '\\'`
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '!=', opts.excludeId)
+      .where('kind', 'in', [...opts.kinds])
+      .where((eb) =>
+        eb.or([
+          like(sql`coalesce(first_name, '') || ' ' || coalesce(last_name, '')`),
+          like(sql`coalesce(email, '')`),
+          like(sql`coalesce(username, '')`),
+        ]),
+      )
+      .orderBy('id')
+      .limit(opts.limit)
+      .execute()
+    return rows.map(toUser)
+  }
+
   async createUser(u: {
     id: string
     kind: UserKind

@@ -3,10 +3,11 @@ import pg from 'pg'
 import { afterAll, describe, it } from 'vitest'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
+import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
 import { openStore } from '../open-store.js'
 
 /**
- * Both conformance suites against PostgreSQL, each test in a fresh database. `LABGATE_TEST_PG_URL` points
+ * The conformance suites against PostgreSQL, each test in a fresh database. `LABGATE_TEST_PG_URL` points
  * at a server whose user may create databases (`.ci/run` sets it). Without it the suites are skipped
  * locally, but in CI (`CI=true`) a missing server is a failure, never a silent skip.
  */
@@ -28,6 +29,7 @@ async function make() {
 if (admin) {
   runStoreSuite({ name: 'PostgreSQL', make })
   runAuthStoreSuite({ name: 'PostgreSQL', make })
+  runWorkspaceStoreSuite({ name: 'PostgreSQL', make })
   afterAll(async () => {
     const client = new pg.Client({ connectionString: admin })
     await client.connect()

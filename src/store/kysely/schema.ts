@@ -4,6 +4,7 @@
  */
 import type { Generated } from 'kysely'
 import type { AuthTables } from './schema-auth.js'
+import type { WorkspaceTables } from './schema-workspaces.js'
 
 export interface UsersTable {
   /** Kept exactly as a front end supplied it, or a random UUID. */
@@ -112,4 +113,4 @@ export interface CoreTables {
   live_counts: LiveCountsTable
 }
 
-export interface Database extends CoreTables, AuthTables {}
+export interface Database extends CoreTables, AuthTables, WorkspaceTables {}

@@ -5,13 +5,15 @@ import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
+import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
 import { openStore } from '../open-store.js'
 import { sqlOf } from './testing.js'
 
-/** Both conformance suites against SQLite, each test in a fresh in-memory database. */
+/** The conformance suites against SQLite, each test in a fresh in-memory database. */
 const make = () => openStore({ sqlite: ':memory:' })
 runStoreSuite({ name: 'SQLite (in memory)', make })
 runAuthStoreSuite({ name: 'SQLite (in memory)', make })
+runWorkspaceStoreSuite({ name: 'SQLite (in memory)', make })
 
 it('opens a SQLite file in WAL mode with durable commits and migrates it once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'labgate-store-'))
@@ -35,6 +37,7 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
       '003-live-counts-index',
       '004-subjects-consent',
       '005-live-counts-table',
+      '006-workspaces',
     ])
     await again.close()
   } finally {

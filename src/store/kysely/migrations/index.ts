@@ -4,6 +4,7 @@ import * as auth from './002-auth.js'
 import * as liveCounts from './003-live-counts-index.js'
 import * as subjectsConsent from './004-subjects-consent.js'
 import * as liveCountsTable from './005-live-counts-table.js'
+import * as workspaces from './006-workspaces.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '003-live-counts-index': liveCounts,
   '004-subjects-consent': subjectsConsent,
   '005-live-counts-table': liveCountsTable,
+  '006-workspaces': workspaces,
 }
