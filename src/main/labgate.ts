@@ -130,9 +130,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       intervalMs: o.reconcileIntervalMs,
       // Jobs' sandboxes are the workspaces' to keep or end: the sweep leaves them be.
       otherSandboxes: async () =>
-        portal.labgate.workspaces
-          ? liveJobSandboxes(db.workspaces, portal.name)
-          : { handles: [], sessions: [] },
+        portal.labgate.workspaces ? liveJobSandboxes(db.workspaces) : { handles: [], sessions: [] },
     },
   )
 

@@ -95,9 +95,9 @@ export interface JobRecord {
  */
 export type NewJob = Omit<JobRecord, 'id'>
 
-/** The mutable fields of a job (`sandbox` is set once, when the id it is named after is known). */
+/** The mutable fields of a job. */
 export type JobPatch = Partial<
-  Pick<JobRecord, 'status' | 'handle' | 'sandbox' | 'details' | 'coreHours' | 'startedAt' | 'endedAt'>
+  Pick<JobRecord, 'status' | 'handle' | 'details' | 'coreHours' | 'startedAt' | 'endedAt'>
 >
 
 /** A workspace shared by copy: the sender's original, the recipient's copy, and whether it was accepted. */

@@ -36,6 +36,8 @@ beforeEach(async () => {
   dataRoot = join(dir, 'data')
   await mkdir(dataRoot, { recursive: true })
   db = await openStore({ sqlite: ':memory:' })
+  for (const id of ['alice', 'bob'])
+    await db.store.createUser({ id, kind: 'registered', username: id, at: 0 })
   world = new FakeWorld()
   backend = new FakeBackend({ world })
   runner = null

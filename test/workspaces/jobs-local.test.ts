@@ -46,6 +46,7 @@ function get(endpoint: SandboxEndpoint, path: string): Promise<{ status: number;
 describe.skipIf(!prerequisites.ok)('a job on the local backend', () => {
   it('serves the workspace until it is stopped, across a restart', { timeout: 60_000 }, async () => {
     const db = await openStore({ sqlite: ':memory:' })
+    await db.store.createUser({ id: 'alice', kind: 'registered', username: 'alice', at: 0 })
     const logs: string[] = []
     const log = (m: string) => logs.push(m)
     const newBackend = () => new LocalBackend({ dataDir, log })

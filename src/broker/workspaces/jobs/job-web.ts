@@ -7,8 +7,8 @@ import type { JobTypeDef } from '../../../config/types.js'
 /** The path under which the gateway serves job `jobId`'s web UI (`LABGATE_JOB_BASE_URL`), ending in `/`. */
 export const jobBaseUrl = (jobId: number) => `/passthrough/${jobId}/`
 
-/** The sandbox name of job `jobId` of portal `portal` in the backend. */
-export const jobSandboxName = (portal: string, jobId: number) => `${portal}-job${jobId}`
+/** The sandbox name of job `jobId` of portal `portal` in the backend (`{id}`: the store's template). */
+export const jobSandboxName = (portal: string, jobId: number | '{id}') => `${portal}-job${jobId}`
 
 /** The messages of `current_job_details.message`, word for word as the original's clients show them. */
 export const JOB_MESSAGES = {

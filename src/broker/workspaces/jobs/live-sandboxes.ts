@@ -1,7 +1,6 @@
 import type { SandboxHandle } from '../../../backends/backend.js'
 import { LIVE_JOB_STATUSES } from '../../../domain/workspaces.js'
 import type { WorkspaceStore } from '../../../store/workspace-store.js'
-import { jobSandboxName } from './job-web.js'
 
 /**
  * The sandboxes of live jobs (pending, running, stopping), as the backend's start-up sweep must keep
@@ -10,11 +9,10 @@ import { jobSandboxName } from './job-web.js'
  */
 export async function liveJobSandboxes(
   workspaces: WorkspaceStore,
-  portalName: string,
 ): Promise<{ handles: SandboxHandle[]; sessions: string[] }> {
   const live = await workspaces.listJobs({ status: [...LIVE_JOB_STATUSES] })
   return {
     handles: live.flatMap((j) => (j.handle ? [j.handle] : [])),
-    sessions: live.flatMap((j) => [j.sandbox, jobSandboxName(portalName, j.id)]),
+    sessions: live.map((j) => j.sandbox),
   }
 }

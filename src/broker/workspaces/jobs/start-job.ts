@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { JobTypeDef } from '../../../config/types.js'
 import { badRequest, notFound, unprocessable } from '../../../domain/errors.js'
 import { checkResourceOptions, invalidOptionsMessage } from '../../../domain/resource-options.js'
@@ -7,7 +7,7 @@ import { getWorkspace } from '../read-workspaces.js'
 import type { JobDeps } from './deps.js'
 import { endJob } from './end-job.js'
 import { jobSandboxSpec } from './job-spec.js'
-import { JOB_MESSAGES, jobBaseUrl, jobSandboxName } from './job-web.js'
+import { JOB_MESSAGES, jobSandboxName } from './job-web.js'
 
 /** A start as clients send it (`PUT /workspaces/<id>/start/`). */
 export interface StartJobInput {
@@ -56,14 +56,14 @@ export async function startJob(
       'active',
     ])
     if (!active) throw notReady(ws)
-    const created = await tx.createJob({
+    return tx.createJob({
       workspaceId,
       ownerId,
       jobType: type.id,
       status: 'pending',
       handle: null,
-      // Unique until the id is known; the sandbox's name is then derived from it.
-      sandbox: `${d.portalName}-job-${randomUUID()}`,
+      // The store puts the new id in place of {id}.
+      sandbox: jobSandboxName(d.portalName, '{id}'),
       resourceOptions: verdict.options,
       details: {
         metrics: {},
@@ -72,21 +72,13 @@ export async function startJob(
           job_details: i.job_details ?? {},
           resource_options: verdict.options,
         },
-        current_job_details: {},
+        current_job_details: { proxy_details: { port: type.port, token } },
       },
       coreHours: 0,
       createdAt: now,
       startedAt: null,
       endedAt: null,
     })
-    const named = await tx.updateJob(created.id, {
-      sandbox: jobSandboxName(d.portalName, created.id),
-      details: {
-        ...created.details,
-        current_job_details: { proxy_details: { port: type.port, path: jobBaseUrl(created.id), token } },
-      },
-    })
-    return named ?? created
   })
   d.changes.emit(job)
   return launchJob(d, job, type, ws, token)
