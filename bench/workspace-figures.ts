@@ -37,8 +37,12 @@ async function signedIn(ctx: FigureContext, username: string): Promise<UwsClient
   return uws
 }
 
-/** Polls (untimed, every 5 ms) until the workspace is gone; false after `timeoutMs`. */
-async function waitDeleted(uws: UwsClient, id: number, timeoutMs = 10_000): Promise<boolean> {
+/**
+ * Deletes a workspace and polls (untimed, every 5 ms) until `GET /workspaces/<id>/` no longer lists it (the
+ * deletion is asynchronous); false when it is still listed after `timeoutMs`.
+ */
+async function deleteAndWait(uws: UwsClient, id: number, timeoutMs = 10_000): Promise<boolean> {
+  await uws.delete(id)
   const end = now() + timeoutMs
   while (now() < end) {
     if (await uws.workspaceGone(id)) return true
@@ -64,8 +68,7 @@ export async function wsCreateFigure(ctx: FigureContext, s: Settings): Promise<F
       const t = now() - t0
       const id = UwsClient.createdId(res)
       if (i >= s.warmup) rec.samples.push(t)
-      await uws.delete(id)
-      if (!(await waitDeleted(uws, id))) notDeleted++
+      if (!(await deleteAndWait(uws, id))) notDeleted++
     } catch (e) {
       rec.error(e)
     }
@@ -191,7 +194,13 @@ async function jobFigure(
       rec.progress(i)
     }
   } finally {
-    await uws.delete(wsId).catch((e) => rec.error(e))
+    // Waited for, so that labgate's stop at the end of the run does not cut the deletion off.
+    try {
+      if (!(await deleteAndWait(uws, wsId)))
+        rec.notes.push(`workspace ${wsId} was still listed 10 s after its deletion`)
+    } catch (e) {
+      rec.error(e)
+    }
   }
   const sum = (f: (t: JobTimes) => number) => summarize(all.map(f))
   rec.details.jobType = jobType
@@ -211,6 +220,9 @@ async function jobFigure(
         `running seen p50 ${ms(sum((t) => t.running).p50)} ms; "${READY}" seen p50 ` +
         `${ms(sum((t) => t.ready).p50)} ms, p99 ${ms(sum((t) => t.ready).p99)} ms ` +
         `(polling GET /jobs/<id>/ every ${s.pollMs} ms at most)`,
+      // labgate finds a web UI ready by probing it once per pass of its job runner.
+      `"${READY}" is set by labgate's job runner, which probes a job's web UI once per pass (every 2 s by ` +
+        'default): the time is that of the first pass after the UI answers, an upper bound of its start',
     )
   return rec.result()
 }
