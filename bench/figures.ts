@@ -126,9 +126,9 @@ export interface FigureContext {
   log(msg: string): void
   /**
    * The labgate process: its pid, the name of its temporary directory (which its sandboxes mount) and,
-   * when known, its log so far.
+   * when known, its log so far and its data directory (`--data`).
    */
-  labgate: { pid: number; tag: string; readLog?: () => string }
+  labgate: { pid: number; tag: string; readLog?: () => string; dataDir?: string }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -32,6 +32,8 @@ export interface LabgateProcess {
   url: string
   robot: BenchRobot
   dir: string
+  /** labgate's `--data` directory (its store, sessions and workspaces), inside `dir`. */
+  dataDir: string
   logFile: string
   child: ChildProcess
   /** The labgate log so far. */
@@ -79,6 +81,7 @@ export async function startLabgateProcess(
     clientSecret: randomBytes(18).toString('base64url'),
   }
   const config = writeBenchPortal(join(dir, 'config'), workshops, robot, options)
+  const dataDir = join(dir, 'data')
   const port = await freePort()
   const logFile = join(dir, 'labgate.log')
   const fd = openSync(logFile, 'a')
@@ -92,7 +95,7 @@ export async function startLabgateProcess(
       '--config',
       config,
       '--data',
-      join(dir, 'data'),
+      dataDir,
       '--port',
       String(port),
       '--host',
@@ -121,6 +124,7 @@ export async function startLabgateProcess(
     url,
     robot,
     dir,
+    dataDir,
     logFile,
     child,
     readLog,

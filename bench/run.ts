@@ -280,7 +280,12 @@ async function main(): Promise<number> {
     const ctx = {
       api,
       log,
-      labgate: { pid: lg.child.pid!, tag: basename(lg.dir), readLog: lg.readLog },
+      labgate: {
+        pid: lg.child.pid!,
+        tag: basename(lg.dir),
+        readLog: lg.readLog,
+        dataDir: lg.dataDir,
+      },
       env: (workshop: string) => {
         const e = envs.get(workshop)
         if (!e) throw new Error(`no environment for workshop ${workshop}`)

@@ -12,7 +12,9 @@ import {
   type FigureResult,
   type Settings,
 } from './figures.js'
+import { join } from 'node:path'
 import type { HttpResponse } from './http.js'
+import { jobLog, jupyterRunningAt } from './job-log.js'
 import { ms, now, summarize } from './stats.js'
 import { UwsClient, type UwsFile, type UwsJob } from './uws-api.js'
 
@@ -100,6 +102,9 @@ interface JobTimes {
   /** The job's status in the start's answer. */
   statusAtStart: string
   polls: number
+  jobId: number
+  /** `Date.now()` when the start was sent, to compare with the times in the job's log. */
+  sentAt: number
 }
 
 /**
@@ -115,6 +120,7 @@ async function timeJob(
   pollMs: number,
   limitMs: number,
 ): Promise<JobTimes> {
+  const sentAt = Date.now()
   const t0 = now()
   const res = await uws.start(wsId, jobType)
   const answered = now() - t0
@@ -135,7 +141,15 @@ async function timeJob(
         )
       if (job.status === 'running' && running < 0) running = t - t0
       if (running >= 0 && job.job_details.current_job_details.message === READY)
-        return { answered, running, ready: t - t0, statusAtStart: started.status, polls }
+        return {
+          answered,
+          running,
+          ready: t - t0,
+          statusAtStart: started.status,
+          polls,
+          jobId: started.id,
+          sentAt,
+        }
       if (t - t0 > limitMs)
         throw new Error(
           `job ${started.id} (${jobType}) not ${running < 0 ? 'running' : 'ready'} after ${limitMs / 1000} s ` +
@@ -178,6 +192,9 @@ async function jobFigure(
   const uws = await signedIn(ctx, `bench-${id}`)
   const wsId = UwsClient.createdId(await uws.create(`bench-${id}`, benchFiles()))
   const all: JobTimes[] = []
+  // ms from sending the start until the job's log says its server runs (Jupyter's jobs only).
+  const serving: number[] = []
+  const root = ctx.labgate.dataDir && join(ctx.labgate.dataDir, 'workspaces')
   try {
     for (let i = 0; rec.more(i); i++) {
       try {
@@ -185,6 +202,9 @@ async function jobFigure(
         if (i >= s.warmup) {
           all.push(t)
           rec.samples.push(pick(t))
+          const log = root ? jobLog(root, wsId, t.jobId) : null
+          const at = log ? jupyterRunningAt(log, t.sentAt) : null
+          if (at !== null) serving.push(at - t.sentAt)
         }
       } catch (e) {
         // A labgate without the route (or refusing the body) fails the figure at once, not once per job.
@@ -209,6 +229,7 @@ async function jobFigure(
   rec.details.ready = sum((t) => t.ready)
   rec.details.pollsPerJob = all.length ? all.reduce((a, t) => a + t.polls, 0) / all.length : NaN
   rec.details.statusInStartAnswer = [...new Set(all.map((t) => t.statusAtStart))]
+  if (serving.length) rec.details.serverSaysRunning = summarize(serving)
   rec.details.jobs = all.map((t) => ({
     answered: Math.round(t.answered * 100) / 100,
     running: Math.round(t.running * 100) / 100,
@@ -223,6 +244,11 @@ async function jobFigure(
       // labgate finds a web UI ready by probing it once per pass of its job runner.
       `"${READY}" is set by labgate's job runner, which probes a job's web UI once per pass (every 2 s by ` +
         'default): the time is that of the first pass after the UI answers, an upper bound of its start',
+    )
+  if (serving.length)
+    rec.notes.push(
+      `the job's own log says the server was running p50 ${ms(summarize(serving).p50)} ms, max ` +
+        `${ms(summarize(serving).max)} ms after the start was sent (its log's times of day, ms resolution)`,
     )
   return rec.result()
 }
