@@ -24,6 +24,7 @@ import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpWorkspaces } from './workspaces-setup.js'
 import { warnOfWorkspaceMounts } from './workspace-mounts.js'
+import { liveJobSandboxes } from '../broker/workspaces/jobs/live-sandboxes.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
 import { SecretGate } from '../auth/secret-gate.js'
@@ -137,7 +138,12 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       log,
       random: (n: number) => randomInt(n),
     },
-    { intervalMs: o.reconcileIntervalMs },
+    {
+      intervalMs: o.reconcileIntervalMs,
+      // Jobs' sandboxes are the workspaces' to keep or end: the sweep leaves them be.
+      otherSandboxes: async () =>
+        portal.labgate.workspaces ? liveJobSandboxes(db.workspaces) : { handles: [], sessions: [] },
+    },
   )
 
   const auth = await setUpAuth({ auth: db.auth, clock, key, portal })
@@ -172,7 +178,9 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         settings: portal.labgate.workspaces,
         dataDir,
         db,
-        backendName: backend.name,
+        backend,
+        portalName: portal.name,
+        publicUrl: () => url || ctx.portalUrl,
         clock,
         log,
         grants: auth.grants,
@@ -208,6 +216,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
   await syncEnvironments(deps)
   await reconciler.start()
+  await workspaces?.runner.start()
   ready = true
 
   return {
@@ -224,6 +233,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       closed = true
       ready = false
       await reconciler.stop()
+      await workspaces?.runner.close()
       await gateway.close()
       await app.close()
       await runner.drain()

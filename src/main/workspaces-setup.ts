@@ -1,12 +1,17 @@
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { infoRoutes } from '../api/workspaces/info-routes.js'
+import { jobRoutes } from '../api/workspaces/job-routes.js'
 import type { UwsAuth } from '../api/workspaces/uws-route.js'
 import { workspaceRoutes } from '../api/workspaces/workspace-routes.js'
 import { registerClient } from '../auth/clients.js'
 import type { GrantManager } from '../auth/grant-manager.js'
 import type { TokenCache } from '../auth/token-cache.js'
-import type { WorkspaceDeps } from '../broker/workspaces/deps.js'
+import type { SessionBackend } from '../backends/backend.js'
+import type { JobDeps } from '../broker/workspaces/jobs/deps.js'
+import { JobChanges } from '../broker/workspaces/jobs/job-changes.js'
+import { JobRunner } from '../broker/workspaces/jobs/job-runner.js'
+import { jobUrlDomain } from '../broker/workspaces/jobs/job-web.js'
 import {
   WORKSPACES_CLIENT_ID,
   WORKSPACES_SCOPE,
@@ -23,19 +28,23 @@ export const WORKSPACE_UID_RANGE = { first: 300_000, count: 65_536 }
 
 /**
  * Wires the workspaces API: the storage under `settings.root` (default `<dataDir>/workspaces`), the OAuth
- * client whose tokens the API takes (registered on first start), and the routes. Throws `config_invalid`
- * when a data root does not exist.
+ * client whose tokens the API takes (registered on first start), the job runner (not started: the caller
+ * starts it once serving, and closes it on shutdown) and the routes. Throws `config_invalid` when a data
+ * root does not exist.
  */
 export async function setUpWorkspaces(o: {
   settings: WorkspaceSettings
   dataDir: string
   db: OpenStore
-  backendName: string
+  backend: SessionBackend
+  portalName: string
+  /** The portal's public URL (known once it listens): jobs' `url_domain` derives from it. */
+  publicUrl: () => string
   clock: Clock
   log: (msg: string) => void
   grants: GrantManager
   tokens: TokenCache
-}): Promise<{ deps: WorkspaceDeps; routes: (app: FastifyInstance) => void }> {
+}): Promise<{ deps: JobDeps; runner: JobRunner; routes: (app: FastifyInstance) => void }> {
   if (!(await o.db.auth.getClient(WORKSPACES_CLIENT_ID))) {
     await registerClient(o.db.auth, o.clock, {
       id: WORKSPACES_CLIENT_ID,
@@ -50,13 +59,18 @@ export async function setUpWorkspaces(o: {
     dataRoots: o.settings.dataRoots,
     uids: WORKSPACE_UID_RANGE,
   })
-  const deps: WorkspaceDeps = {
+  const deps: JobDeps = {
     workspaces: o.db.workspaces,
     storage,
     settings: o.settings,
     clock: o.clock,
     log: o.log,
+    backend: o.backend,
+    portalName: o.portalName,
+    urlDomain: (id) => jobUrlDomain(o.publicUrl(), o.settings.domain, id),
+    changes: new JobChanges(),
   }
+  const runner = new JobRunner(deps)
   const tokens = {
     store: o.db.store,
     auth: o.db.auth,
@@ -68,14 +82,16 @@ export async function setUpWorkspaces(o: {
   const auth: UwsAuth = { authenticate: (t) => authenticateWorkspacesToken(tokens, t), log: o.log }
   return {
     deps,
+    runner,
     routes: (app) => {
       workspaceRoutes(app, auth, deps)
+      jobRoutes(app, auth, deps)
       infoRoutes(app, auth, {
         workspaces: deps,
         tokens,
         store: o.db.store,
         version: LABGATE_VERSION,
-        backendName: o.backendName,
+        backendName: o.backend.name,
       })
     },
   }

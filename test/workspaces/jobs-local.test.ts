@@ -1,0 +1,124 @@
+/**
+ * A real job on the local (bubblewrap) backend: `local_test` serves the workspace's files with python3's
+ * `http.server` until the runner finds it ready, survives a restart of the runner and backend, and stops.
+ */
+import { request } from 'node:http'
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { SandboxEndpoint } from '../../src/backends/backend.js'
+import { LocalBackend, checkLocalBackendPrerequisites } from '../../src/backends/local/index.js'
+import { killSandboxesUnder } from '../../src/backends/local/testing.js'
+import { createWorkspace } from '../../src/broker/workspaces/create-workspace.js'
+import type { JobDeps } from '../../src/broker/workspaces/jobs/deps.js'
+import { JobChanges } from '../../src/broker/workspaces/jobs/job-changes.js'
+import { JobRunner } from '../../src/broker/workspaces/jobs/job-runner.js'
+import { startJob } from '../../src/broker/workspaces/jobs/start-job.js'
+import { stopJob } from '../../src/broker/workspaces/jobs/stop-job.js'
+import { DEFAULT_JOB_PARAMETERS, builtInJobTypes } from '../../src/config/job-types.js'
+import { systemClock } from '../../src/domain/clock.js'
+import { LocalWorkspaceStorage } from '../../src/storage/local-storage.js'
+import { openStore } from '../../src/store/open-store.js'
+
+const prerequisites = await checkLocalBackendPrerequisites()
+const dir = await mkdtemp(join(tmpdir(), 'labgate-jobs-local-'))
+// Sandboxes run as other uids, which must reach the data directory and the workspaces below it.
+await chmod(dir, 0o711)
+const dataDir = join(dir, 'data')
+afterAll(async () => {
+  killSandboxesUnder(dataDir)
+  await rm(dir, { recursive: true, force: true })
+})
+
+function get(endpoint: SandboxEndpoint, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...endpoint, path, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (c: string) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe.skipIf(!prerequisites.ok)('a job on the local backend', () => {
+  it('serves the workspace until it is stopped, across a restart', { timeout: 60_000 }, async () => {
+    const db = await openStore({ sqlite: ':memory:' })
+    await db.store.createUser({ id: 'alice', kind: 'registered', username: 'alice', at: 0 })
+    const logs: string[] = []
+    const log = (m: string) => logs.push(m)
+    const newBackend = () => new LocalBackend({ dataDir, log })
+    const base: JobDeps = {
+      workspaces: db.workspaces,
+      storage: new LocalWorkspaceStorage({
+        root: join(dir, 'workspaces'),
+        dataRoots: [],
+        uids: { first: 300_000, count: 1000 },
+      }),
+      settings: {
+        dataRoots: [],
+        quota: { bytes: 0, files: 0 },
+        uploadLimit: 1000,
+        tokenLifetime: 3600,
+        jobTypes: builtInJobTypes(false),
+        parameters: DEFAULT_JOB_PARAMETERS,
+      },
+      clock: systemClock,
+      log,
+      backend: newBackend(),
+      portalName: 'portal',
+      urlDomain: () => 'http://127.0.0.1',
+      changes: new JobChanges(),
+    }
+    let d = base
+    let runner = new JobRunner(d, { intervalMs: 200 })
+    try {
+      await runner.start()
+      const ws = await createWorkspace(d, 'alice', {
+        name: 'w',
+        description: '',
+        files: [{ name: 'hello.txt', content: 'hello from the workspace\n' }],
+      })
+      const job = await startJob(d, 'alice', ws.id, { job_type: 'local_test' })
+      expect(job.status).toBe('running')
+      await expect
+        .poll(async () => (await db.workspaces.getJob(job.id))?.details.current_job_details.message, {
+          timeout: 20_000,
+          interval: 200,
+        })
+        .toBe('Webserver ready.')
+      expect((await db.workspaces.getJob(job.id))?.details.current_job_details).toMatchObject({
+        connection_details: { url_domain: 'http://127.0.0.1', url_path: `/passthrough/${job.id}/` },
+      })
+      const served = await get(await d.backend.connect!(job.handle!, 8888), '/hello.txt')
+      expect(served).toEqual({ status: 200, body: 'hello from the workspace\n' })
+
+      // A restart: the runner and the backend go, new ones adopt the job, whose sandbox kept running.
+      await runner.close()
+      await d.backend.close?.()
+      d = { ...base, backend: newBackend() }
+      runner = new JobRunner(d, { intervalMs: 200 })
+      await runner.start()
+      expect((await db.workspaces.getJob(job.id))?.status).toBe('running')
+      expect((await d.backend.observe(job.handle!)).state).toBe('running')
+
+      expect((await stopJob(d, 'alice', job.id)).message).toBe('Job queued to stop.')
+      await expect
+        .poll(async () => (await db.workspaces.getJob(job.id))?.status, { timeout: 20_000, interval: 100 })
+        .toBe('complete')
+      expect((await d.backend.observe(job.handle!)).state).toBe('gone')
+      expect((await db.workspaces.getWorkspace(ws.id))?.status).toBe('idle')
+      const output = await readFile(
+        join(d.storage.dir({ ownerId: 'alice', id: ws.id }), `.jobs/${job.id}/output.log`),
+        'utf8',
+      )
+      expect(output).toContain('GET /hello.txt')
+    } finally {
+      await runner.close()
+      await d.backend.close?.()
+      await db.close()
+    }
+  })
+})
