@@ -31,6 +31,7 @@ import { SecretGate } from '../auth/secret-gate.js'
 import { firstPartySignIn } from '../broker/first-party.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
+import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
 import { SessionClients, sessionOfClient } from '../gateway/session-client.js'
 import { SessionSignIn } from '../gateway/sign-in.js'
 
@@ -198,7 +199,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const app = await buildHttpApp({
     ctx,
     portalInfo,
-    plugins: [oauth.routes, gateway.routes, people.routes, ...(workspaces ? [workspaces.routes] : [])],
+    plugins: [
+      oauth.routes,
+      gateway.routes,
+      people.routes,
+      ...(workspaces
+        ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
+        : []),
+    ],
     isReady: () => ready,
     log,
     trustProxy: o.trustProxy,
