@@ -224,7 +224,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
   await syncEnvironments(deps)
   await reconciler.start()
-  await workspaces?.runner.start()
+  await workspaces?.start()
   ready = true
 
   return {
@@ -241,9 +241,10 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       closed = true
       ready = false
       await reconciler.stop()
-      await workspaces?.runner.close()
       await gateway.close()
       await app.close()
+      // after the app: no request can start a deletion or a copy any more
+      await workspaces?.close()
       await runner.drain()
       await webhooks.idle()
       auth.close()

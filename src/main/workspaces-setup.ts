@@ -17,6 +17,8 @@ import {
   WORKSPACES_SCOPE,
   authenticateWorkspacesToken,
 } from '../broker/workspaces/exchange-token.js'
+import { BackgroundWork } from '../broker/workspaces/background-work.js'
+import { resumeDeletions } from '../broker/workspaces/delete-workspace.js'
 import type { WorkspaceSettings } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
 import { LocalWorkspaceStorage } from '../storage/local-storage.js'
@@ -44,7 +46,15 @@ export async function setUpWorkspaces(o: {
   log: (msg: string) => void
   grants: GrantManager
   tokens: TokenCache
-}): Promise<{ deps: JobDeps; runner: JobRunner; routes: (app: FastifyInstance) => void }> {
+}): Promise<{
+  deps: JobDeps
+  runner: JobRunner
+  /** Starts the job runner (re-adopting jobs) and finishes deletions a previous process left. */
+  start: () => Promise<void>
+  /** Stops the runner and waits for background work (deletions, copies). */
+  close: () => Promise<void>
+  routes: (app: FastifyInstance) => void
+}> {
   if (!(await o.db.auth.getClient(WORKSPACES_CLIENT_ID))) {
     await registerClient(o.db.auth, o.clock, {
       id: WORKSPACES_CLIENT_ID,
@@ -69,6 +79,7 @@ export async function setUpWorkspaces(o: {
     portalName: o.portalName,
     urlDomain: (id) => jobUrlDomain(o.publicUrl(), o.settings.domain, id),
     changes: new JobChanges(),
+    background: new BackgroundWork(),
   }
   const runner = new JobRunner(deps)
   const tokens = {
@@ -83,6 +94,15 @@ export async function setUpWorkspaces(o: {
   return {
     deps,
     runner,
+    start: async () => {
+      await runner.start()
+      const resumed = await resumeDeletions(deps)
+      if (resumed) o.log(`workspaces: finishing ${resumed} deletions left under way`)
+    },
+    close: async () => {
+      await runner.close()
+      await deps.background?.drain()
+    },
     routes: (app) => {
       workspaceRoutes(app, auth, deps)
       jobRoutes(app, auth, deps)

@@ -179,6 +179,28 @@ describe('the job runner', () => {
     expect(paths).toHaveLength(1)
   })
 
+  it('watches a starting web UI closely, not only at each pass', async () => {
+    runner = new JobRunner(d, { intervalMs: 60_000, probeTimeoutMs: 500 })
+    await runner.start()
+    const ws = await workspace()
+    const job = await startJob(d, 'alice', ws.id, { job_type: 'jupyter_lab' })
+    await new Promise((r) => setTimeout(r, 300))
+    const message = async () => (await db.workspaces.getJob(job.id))?.details.current_job_details.message
+    expect(await message()).toBe('Webserver not ready.')
+    let probes = 0
+    const server = createServer((_req, res) => {
+      probes++
+      res.end('{}')
+    })
+    await world.listen(job.sandbox, 8888, server)
+    const deadline = Date.now() + 3000
+    while ((await message()) !== 'Webserver ready.' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    expect(await message()).toBe('Webserver ready.')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(probes).toBe(1)
+  })
+
   it('ends a job whose sandbox went: complete, or failed on a non-zero exit status', async () => {
     const ws = await workspace()
     const a = await startJob(d, 'alice', ws.id, { resource_options: OPTIONS })

@@ -13,6 +13,12 @@ export interface JobRunnerOptions {
   intervalMs?: number
   /** How long one readiness GET may take, ms (default 2000). */
   probeTimeoutMs?: number
+  /**
+   * While a job's web UI is starting, it is probed first after this many ms, then at intervals growing by
+   * half up to `intervalMs` (default 50), so "Webserver ready." follows the server by a fraction of its
+   * start time rather than by up to a whole pass.
+   */
+  firstProbeMs?: number
 }
 
 /** The messages a job ends with, besides the stop's. */
@@ -39,6 +45,9 @@ export class JobRunner {
   readonly #d: JobDeps
   readonly #intervalMs: number
   readonly #probeTimeoutMs: number
+  readonly #firstProbeMs: number
+  /** Jobs whose web UI is being watched until it answers (see {@link #watch}). */
+  readonly #watching = new Set<number>()
   #timer: NodeJS.Timeout | null = null
   #running: Promise<void> | null = null
   #again = false
@@ -49,9 +58,12 @@ export class JobRunner {
     this.#d = d
     this.#intervalMs = opts.intervalMs ?? 2000
     this.#probeTimeoutMs = opts.probeTimeoutMs ?? 2000
-    // A stop is acted on at once, not at the next tick.
+    this.#firstProbeMs = opts.firstProbeMs ?? 50
+    // A stop is acted on at once, not at the next tick; a web UI that starts is watched closely.
     this.#unsubscribe = d.changes.onChange((job) => {
-      if (job.status === 'stopping' && !this.#closed) void this.tick()
+      if (this.#closed) return
+      if (job.status === 'stopping') void this.tick()
+      else if (this.#awaitsWeb(job)) this.#watch(job.id)
     })
   }
 
@@ -150,18 +162,54 @@ export class JobRunner {
       await endJob(d, job, 'complete', END_MESSAGES.timeLimit)
       return
     }
-    if (job.status === 'running' && seen.state === 'running') await this.#probe(job)
+    if (job.status === 'running' && seen.state === 'running') {
+      if (adopt && this.#awaitsWeb(job)) this.#watch(job.id)
+      else if (!this.#watching.has(job.id)) await this.#probe(job)
+    }
   }
 
-  async #probe(job: JobRecord): Promise<void> {
+  /** True for a running job whose web UI has not answered yet. */
+  #awaitsWeb(job: JobRecord): boolean {
+    return job.status === 'running' && job.details.current_job_details.message === JOB_MESSAGES.notReady
+  }
+
+  /**
+   * Probes job `id`'s web UI at growing intervals (from `firstProbeMs` up to `intervalMs`) until it is
+   * ready, the job is no longer running, or the runner closes. One watch per job at a time.
+   */
+  #watch(id: number): void {
+    if (this.#watching.has(id)) return
+    this.#watching.add(id)
+    const next = (delay: number) => {
+      const t = setTimeout(() => {
+        void (async () => {
+          const job = this.#closed ? null : await this.#d.workspaces.getJob(id)
+          if (!job || !this.#awaitsWeb(job)) return false
+          return !(await this.#probe(job))
+        })().then(
+          (again) => (again ? next(Math.min(delay * 1.5, this.#intervalMs)) : this.#watching.delete(id)),
+          (e: unknown) => {
+            this.#watching.delete(id)
+            this.#d.log(`job runner: job ${id}: ${(e as Error).message}`)
+          },
+        )
+      }, delay)
+      t.unref()
+    }
+    next(this.#firstProbeMs)
+  }
+
+  /** GETs the job's readiness path; records "Webserver ready." when it answers. True once it is ready. */
+  async #probe(job: JobRecord): Promise<boolean> {
     const d = this.#d
     const current = job.details.current_job_details
-    if (current.message !== JOB_MESSAGES.notReady) return
+    if (current.message !== JOB_MESSAGES.notReady) return true
     const type = d.settings.jobTypes.find((t) => t.id === job.jobType)
     const token = jobToken(job)
-    if (!type || type.port === null || token === null) return
+    // nothing to wait for: a job without a web UI
+    if (!type || type.port === null || token === null) return true
     const path = readinessRequestPath(type, job.id)
-    if (!(await webServerAnswers(d.backend, job.handle!, type.port, path, this.#probeTimeoutMs))) return
+    if (!(await webServerAnswers(d.backend, job.handle!, type.port, path, this.#probeTimeoutMs))) return false
     const ready = await d.workspaces.updateJob(
       job.id,
       {
@@ -177,5 +225,6 @@ export class JobRunner {
       ['running'],
     )
     if (ready) d.changes.emit(ready)
+    return true
   }
 }
