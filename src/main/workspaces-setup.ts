@@ -6,6 +6,7 @@ import { workspaceRoutes } from '../api/workspaces/workspace-routes.js'
 import { registerClient } from '../auth/clients.js'
 import type { GrantManager } from '../auth/grant-manager.js'
 import type { TokenCache } from '../auth/token-cache.js'
+import type { SessionBackend } from '../backends/backend.js'
 import type { WorkspaceDeps } from '../broker/workspaces/deps.js'
 import {
   WORKSPACES_CLIENT_ID,
@@ -14,6 +15,8 @@ import {
 } from '../broker/workspaces/exchange-token.js'
 import type { WorkspaceSettings } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
+import { jobGatewayRoutes } from '../gateway/job-proxy-routes.js'
+import type { Authenticator } from '../http/authenticator.js'
 import { LocalWorkspaceStorage } from '../storage/local-storage.js'
 import type { OpenStore } from '../store/open-store.js'
 import { LABGATE_VERSION } from './version.js'
@@ -30,7 +33,11 @@ export async function setUpWorkspaces(o: {
   settings: WorkspaceSettings
   dataDir: string
   db: OpenStore
-  backendName: string
+  backend: SessionBackend
+  /** The portal's public URL (known once it listens). */
+  publicUrl: () => string
+  /** The portal's sign-in: staff open any job's web UI with it. */
+  authenticator: Authenticator
   clock: Clock
   log: (msg: string) => void
   grants: GrantManager
@@ -70,12 +77,22 @@ export async function setUpWorkspaces(o: {
     deps,
     routes: (app) => {
       workspaceRoutes(app, auth, deps)
+      jobGatewayRoutes(app, {
+        ...tokens,
+        workspaces: o.db.workspaces,
+        backend: o.backend,
+        jobTypes: o.settings.jobTypes,
+        domain: o.settings.domain,
+        portalUrl: o.publicUrl,
+        authenticator: o.authenticator,
+        log: o.log,
+      })
       infoRoutes(app, auth, {
         workspaces: deps,
         tokens,
         store: o.db.store,
         version: LABGATE_VERSION,
-        backendName: o.backendName,
+        backendName: o.backend.name,
       })
     },
   }
