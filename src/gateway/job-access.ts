@@ -54,16 +54,23 @@ export async function checkJobAccess(
 ): Promise<JobAccess | { refused: JobRefusal }> {
   const credential = ticket ?? cookieFrom(headers.cookie, JOB_COOKIE)
   const portal = bearerToken(headers.authorization) ?? cookieFrom(headers.cookie, AUTH_COOKIE)
-  if (!credential && !portal) return { refused: 'unauthenticated' }
+  if (credential === null && !portal) return { refused: 'unauthenticated' }
   const job = await d.workspaces.getJob(jobId)
   if (!job || !OPEN_STATUSES.includes(job.status)) return { refused: 'not_found' }
-  const owner = credential ? await checkJobTicket(d, credential, job) : null
-  if (owner)
-    return { job, userId: owner.userId, kind: (await d.store.getUser(owner.userId))?.kind ?? 'anonymous' }
-  if (ticket === null) {
-    const staff = await portalStaff(d.authenticator, d.store, headers)
-    if (staff && mayEnterJob({ userId: staff, kind: 'staff' }, job))
-      return { job, userId: staff, kind: 'staff' }
-  }
-  return { refused: 'forbidden' }
+  const who =
+    (credential !== null ? await ticketHolder(d, credential, job) : null) ??
+    (ticket === null ? await staffOf(d, headers) : null)
+  if (!who || !mayEnterJob(who, job)) return { refused: 'forbidden' }
+  return { job, ...who }
+}
+
+async function ticketHolder(d: JobAccessDeps, credential: string, job: JobRecord) {
+  const owner = await checkJobTicket(d, credential, job)
+  if (!owner) return null
+  return { userId: owner.userId, kind: (await d.store.getUser(owner.userId))?.kind ?? 'anonymous' }
+}
+
+async function staffOf(d: JobAccessDeps, headers: IncomingHttpHeaders) {
+  const staff = await portalStaff(d.authenticator, d.store, headers)
+  return staff ? { userId: staff, kind: 'staff' as const } : null
 }

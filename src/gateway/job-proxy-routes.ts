@@ -99,6 +99,9 @@ async function serveHttp(d: JobGatewayDeps, proxy: AppProxy, req: FastifyRequest
   const access = await checkJobAccess(d, req.headers, id, ticket)
   if ('refused' in access) return refuse(reply, access.refused)
   if (ticket !== null) return enter(d, reply, access, ticket, rest, req.headers.host)
+  if (Number(req.headers['content-length'] ?? 0) > proxy.maxBodyBytes) {
+    return reply.status(413).type('text/plain; charset=utf-8').send('Request body is too large')
+  }
   const target = await targetOf(d, proxy, access, req.url, req.headers.host)
   if (typeof target === 'string') return messagePage(reply, 404, 'No web interface', target)
   if (target instanceof AppUnavailableError) {
@@ -107,9 +110,6 @@ async function serveHttp(d: JobGatewayDeps, proxy: AppProxy, req: FastifyRequest
       .type('text/plain; charset=utf-8')
       .header('cache-control', 'no-store')
       .send(target.message)
-  }
-  if (Number(req.headers['content-length'] ?? 0) > proxy.maxBodyBytes) {
-    return reply.status(413).type('text/plain; charset=utf-8').send('Request body is too large')
   }
   reply.hijack()
   proxy.forward(req.raw, reply.raw, target)
