@@ -3,7 +3,7 @@
  * as its sandbox's main command in a workspace home, and is reached only through `/passthrough/<id>/`,
  * with a ticket turned into a job-scoped cookie, by its owner and staff.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,7 @@ const prerequisites = await checkLocalBackendPrerequisites()
 const isRoot = process.getuid?.() === 0
 const ADMIN = { username: 'admin@lab', password: 'admin-password-123456' }
 const OWNER = { uid: 300_101, gid: 300_101 }
+const hasJupyter = existsSync('/usr/bin/jupyter-notebook') || existsSync('/usr/bin/jupyter-lab')
 
 /** Echoes the request as JSON; a WebSocket handshake switches protocols and upper-cases bytes. */
 const ECHO_SERVER = `
@@ -79,7 +80,13 @@ describe.skipIf(!prerequisites.ok || !isRoot)('the job gateway with the local ba
   }
 
   /** A running job of `ownerId` of type `jobType` whose sandbox runs `command` in `dir`. */
-  async function runningJob(ownerId: string, jobType: string, dir: string, command: string[]) {
+  async function runningJob(
+    ownerId: string,
+    jobType: string,
+    dir: string,
+    command: string[],
+    env: (id: number) => Record<string, string> = () => ({}),
+  ) {
     const ws = await h.lg.db.workspaces.createWorkspace({
       ownerId,
       name: `w-${jobType}`,
@@ -113,7 +120,7 @@ describe.skipIf(!prerequisites.ok || !isRoot)('the job gateway with the local ba
     const info = await backend.start({
       session: job.sandbox,
       workshop: 'jobs',
-      env: {},
+      env: env(job.id),
       home: { dir, owner: OWNER },
       command,
     })
@@ -296,4 +303,68 @@ describe.skipIf(!prerequisites.ok || !isRoot)('the job gateway with the local ba
       (await get(`/passthrough/${bobs.id}/hello.txt`, { cookie })).status === 403 ? true : null,
     )
   })
+
+  it.skipIf(!hasJupyter)(
+    'serves Jupyter under its base URL, its API and a kernel’s WebSocket, to the owner only',
+    { timeout: 60_000 },
+    async () => {
+      const type = h.lg.deps.portal.labgate.workspaces!.jobTypes.find((t) => t.id === 'jupyter_lab')!
+      const jupyter = await runningJob('alice', 'jupyter_lab', home('jupyter', {}), type.command, (id) => ({
+        LABGATE_JOB_PORT: String(type.port),
+        LABGATE_JOB_BASE_URL: `/passthrough/${id}/`,
+        LABGATE_JOB_TOKEN: 'jupyter-token',
+        LABGATE_JOB_ID: String(id),
+      }))
+      const { cookie } = await enter(jupyter, '', await mintJobTicket(tickets, jupyter))
+      const base = `/passthrough/${jupyter.id}/`
+      await eventually(
+        'Jupyter to answer',
+        async () => (await get(`${base}api/status?token=jupyter-token`, { cookie })).status === 200,
+        40_000,
+      )
+      // the job's own token is not enough
+      expect((await get(`${base}api/status?token=jupyter-token`)).status).toBe(401)
+      // As a browser does: the connection URL signs in to Jupyter (its own cookies), then its scripts
+      // call the API and open a kernel's channels with those cookies and the page's Origin, no token.
+      const page = await get(`${base}${type.urlPath.replace('{token}', 'jupyter-token')}`, { cookie })
+      expect(page.status).toBe(200)
+      const jar = page.headers.getSetCookie().map((c) => c.split(';', 1)[0]!)
+      const xsrf = jar.find((c) => c.startsWith('_xsrf='))?.slice('_xsrf='.length) ?? ''
+      const cookies = [cookie, ...jar].join('; ')
+      const started = await fetch(`${h.url}${base}api/kernels`, {
+        method: 'POST',
+        headers: { cookie: cookies, origin: h.url, 'x-xsrftoken': xsrf, 'content-type': 'application/json' },
+        body: '{}',
+      })
+      expect(started.status).toBe(201)
+      const kernel = (await started.json()) as { id: string }
+      const port = new URL(h.url).port
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path: `${base}api/kernels/${kernel.id}/channels`,
+          headers: {
+            cookie: cookies,
+            origin: h.url,
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
+            'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          },
+        })
+        req.on('upgrade', (res, socket) => {
+          socket.destroy()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('response', (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+      expect(status).toBe(101)
+    },
+  )
 })
