@@ -182,6 +182,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         backend,
         portalName: portal.name,
         publicUrl: () => url || ctx.portalUrl,
+        authenticator: auth.authenticator,
         clock,
         log,
         grants: auth.grants,

@@ -1,6 +1,9 @@
+import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
+import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { infoRoutes } from '../api/workspaces/info-routes.js'
+import { jobStatusSockets } from '../api/workspaces/job-status-socket.js'
 import { jobRoutes } from '../api/workspaces/job-routes.js'
 import type { UwsAuth } from '../api/workspaces/uws-route.js'
 import { workspaceRoutes } from '../api/workspaces/workspace-routes.js'
@@ -21,6 +24,11 @@ import { BackgroundWork } from '../broker/workspaces/background-work.js'
 import { resumeDeletions } from '../broker/workspaces/delete-workspace.js'
 import type { WorkspaceSettings } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
+import { jobGatewayRoutes } from '../gateway/job-proxy-routes.js'
+import { mintJobTicket, revokeJobTickets } from '../gateway/job-tickets.js'
+import { claimUpgrade } from '../gateway/upgrade-claims.js'
+import { jobEntryPath } from '../gateway/job-url.js'
+import type { Authenticator } from '../http/authenticator.js'
 import { LocalWorkspaceStorage } from '../storage/local-storage.js'
 import type { OpenStore } from '../store/open-store.js'
 import { LABGATE_VERSION } from './version.js'
@@ -42,6 +50,8 @@ export async function setUpWorkspaces(o: {
   portalName: string
   /** The portal's public URL (known once it listens): jobs' `url_domain` derives from it. */
   publicUrl: () => string
+  /** The portal's sign-in: staff open any job's web UI with it. */
+  authenticator: Authenticator
   clock: Clock
   log: (msg: string) => void
   grants: GrantManager
@@ -64,6 +74,14 @@ export async function setUpWorkspaces(o: {
       scopes: [WORKSPACES_SCOPE],
     })
   }
+  const tokens = {
+    store: o.db.store,
+    auth: o.db.auth,
+    grants: o.grants,
+    tokens: o.tokens,
+    clock: o.clock,
+    lifetime: o.settings.tokenLifetime,
+  }
   const storage = new LocalWorkspaceStorage({
     root: o.settings.root ?? join(o.dataDir, 'workspaces'),
     dataRoots: o.settings.dataRoots,
@@ -80,16 +98,13 @@ export async function setUpWorkspaces(o: {
     urlDomain: (id) => jobUrlDomain(o.publicUrl(), o.settings.domain, id),
     changes: new JobChanges(),
     background: new BackgroundWork(),
+    // a ready job's url_path carries a ticket of the job gateway, revoked when the job ends
+    entry: {
+      open: async (job, typePath) => jobEntryPath(job.id, typePath, await mintJobTicket(tokens, job)),
+      close: (jobId) => revokeJobTickets(tokens, jobId),
+    },
   }
   const runner = new JobRunner(deps)
-  const tokens = {
-    store: o.db.store,
-    auth: o.db.auth,
-    grants: o.grants,
-    tokens: o.tokens,
-    clock: o.clock,
-    lifetime: o.settings.tokenLifetime,
-  }
   const auth: UwsAuth = { authenticate: (t) => authenticateWorkspacesToken(tokens, t), log: o.log }
   return {
     deps,
@@ -106,6 +121,25 @@ export async function setUpWorkspaces(o: {
     routes: (app) => {
       workspaceRoutes(app, auth, deps)
       jobRoutes(app, auth, deps)
+      const statusSockets = jobStatusSockets({ auth, jobs: o.db.workspaces, changes: deps.changes })
+      const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (statusSockets.upgrade(req, socket, head)) claimUpgrade(req)
+      }
+      app.server.prependListener('upgrade', onUpgrade)
+      app.addHook('onClose', async () => {
+        app.server.off('upgrade', onUpgrade)
+        statusSockets.close()
+      })
+      jobGatewayRoutes(app, {
+        ...tokens,
+        workspaces: o.db.workspaces,
+        backend: o.backend,
+        jobTypes: o.settings.jobTypes,
+        domain: o.settings.domain,
+        portalUrl: o.publicUrl,
+        authenticator: o.authenticator,
+        log: o.log,
+      })
       infoRoutes(app, auth, {
         workspaces: deps,
         tokens,

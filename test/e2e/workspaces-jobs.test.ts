@@ -5,6 +5,7 @@
  */
 import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import type { FakeBackend } from '../../src/backends/fake/index.js'
 import { checkLocalBackendPrerequisites } from '../../src/backends/local/index.js'
 import { startHarness, type Harness } from '../harness.js'
@@ -24,6 +25,8 @@ function client(h: () => Harness) {
     })
     return { status: res.status, body: (await res.json()) as Envelope }
   }
+  const statusSocket = (jobId: number) =>
+    new WebSocket(`${h().url.replace('http', 'ws')}/jobs/${jobId}/`, ['labgate-token', key])
   const signIn = async (username: string) => {
     const res = await fetch(`${h().url}/tokens/`, {
       method: 'POST',
@@ -35,7 +38,7 @@ function client(h: () => Harness) {
     })
     key = ((await res.json()) as Envelope).token!
   }
-  return { call, signIn }
+  return { call, signIn, statusSocket }
 }
 
 const START = {
@@ -46,7 +49,7 @@ const START = {
 
 describe('jobs through the workspaces API (fake backend)', () => {
   let h: Harness
-  const { call, signIn } = client(() => h)
+  const { call, signIn, statusSocket } = client(() => h)
   beforeAll(async () => {
     h = await startHarness({ backend: 'fake', workshops: [{ name: 'shell' }], workspaces: {} })
     await signIn('alice')
@@ -78,6 +81,12 @@ describe('jobs through the workspaces API (fake backend)', () => {
         job_details: { current_job_details: { message: 'Webserver not ready.' } },
       },
     ])
+    // The job-status WebSocket tells its owner of every change from now on.
+    const socket = statusSocket(job.id)
+    const frames: { status: string; current_job_details: { message?: string } }[] = []
+    socket.addEventListener('message', (e) => frames.push(JSON.parse(String(e.data))))
+    await new Promise((r) => socket.addEventListener('open', r))
+    await expect.poll(() => frames[0]?.current_job_details.message).toBe('Webserver not ready.')
     // Something answers on the job's port: the runner finds the web server ready.
     const backend = h.lg.deps.backend as FakeBackend
     await backend.world.listen(
@@ -92,15 +101,36 @@ describe('jobs through the workspaces API (fake backend)', () => {
       .toMatchObject({
         current_job_details: {
           message: 'Webserver ready.',
-          connection_details: { url_domain: h.url, url_path: `/passthrough/${job.id}/` },
+          connection_details: {
+            url_domain: h.url,
+            url_path: expect.stringMatching(new RegExp(`^/passthrough/${job.id}/\\?labgate_ticket=[\\w-]+$`)),
+          },
         },
       })
+    await expect.poll(() => frames.map((f) => f.current_job_details.message)).toContain('Webserver ready.')
+
+    // The owner's browser enters with the ticket in url_path, and its cookie carries on.
+    const details = (await call('GET', `/jobs/${job.id}`)).body.data!.jobs[0].job_details.current_job_details
+    const entry = await fetch(details.connection_details.url_domain + details.connection_details.url_path, {
+      redirect: 'manual',
+    })
+    expect(entry.status).toBe(302)
+    expect(entry.headers.get('location')).toBe(`/passthrough/${job.id}/`)
+    const cookie = entry.headers.getSetCookie()[0]!.split(';')[0]!
+    const page = await fetch(`${h.url}/passthrough/${job.id}/`, { headers: { cookie }, redirect: 'manual' })
+    expect({ status: page.status, body: await page.text() }).toEqual({ status: 200, body: 'ok' })
+    expect((await fetch(`${h.url}/passthrough/${job.id}/`, { redirect: 'manual' })).status).toBe(401)
 
     const stop = await call('PUT', `/jobs/${job.id}/stop`)
     expect(stop).toEqual({ status: 200, body: { success: true, message: 'Job queued to stop.' } })
     await expect
       .poll(async () => (await call('GET', `/jobs/${job.id}/`)).body.data!.jobs[0].status)
       .toBe('complete')
+    await expect.poll(() => frames.at(-1)?.status).toBe('complete')
+    socket.close()
+    // the job ended: its ticket and cookie open nothing any more
+    const ended = await fetch(`${h.url}/passthrough/${job.id}/`, { headers: { cookie }, redirect: 'manual' })
+    expect(ended.status).toBe(404)
     const again = await call('PUT', `/jobs/${job.id}/stop/`)
     expect(again).toEqual({
       status: 400,

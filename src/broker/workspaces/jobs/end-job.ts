@@ -37,6 +37,9 @@ export async function endJob(
   if (!ended) return null
   await refreshWorkspaceStatus(d, job.workspaceId)
   d.changes.emit(ended)
+  await d.entry
+    ?.close(job.id)
+    .catch((e: unknown) => d.log(`job ${job.id}: its entry could not be closed: ${(e as Error).message}`))
   return ended
 }
 

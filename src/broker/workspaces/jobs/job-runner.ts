@@ -4,7 +4,7 @@ import type { JobDeps } from './deps.js'
 import { endJob } from './end-job.js'
 import { readExitStatus } from './job-files.js'
 import type { JobListener } from './job-changes.js'
-import { JOB_MESSAGES, connectionDetails, readinessRequestPath } from './job-web.js'
+import { JOB_MESSAGES, connectionDetails, readinessRequestPath, typeUrlPath } from './job-web.js'
 import { webServerAnswers } from './readiness.js'
 import { jobToken } from './start-job.js'
 
@@ -210,6 +210,7 @@ export class JobRunner {
     if (!type || type.port === null || token === null) return true
     const path = readinessRequestPath(type, job.id)
     if (!(await webServerAnswers(d.backend, job.handle!, type.port, path, this.#probeTimeoutMs))) return false
+    const entry = d.entry ? await d.entry.open(job, typeUrlPath(type, token)) : undefined
     const ready = await d.workspaces.updateJob(
       job.id,
       {
@@ -218,7 +219,7 @@ export class JobRunner {
           current_job_details: {
             ...current,
             message: JOB_MESSAGES.ready,
-            connection_details: connectionDetails(type, job.id, token, d.urlDomain(job.id)),
+            connection_details: connectionDetails(type, job.id, token, d.urlDomain(job.id), entry),
           },
         },
       },

@@ -26,20 +26,23 @@ export function readinessRequestPath(type: JobTypeDef, jobId: number): string {
   return (type.servesBaseUrl ? jobBaseUrl(jobId) : '/') + type.readinessPath
 }
 
+/** The job type's `urlPath` with `{token}` replaced: where its UI opens, relative to the base URL. */
+export function typeUrlPath(type: JobTypeDef, token: string): string {
+  return type.urlPath.replaceAll('{token}', encodeURIComponent(token))
+}
+
 /**
  * The HuBMAP `connection_details` of a ready job: `url_domain` (scheme and host, no trailing slash) and
- * `url_path`, the base URL followed by the job type's `urlPath` with `{token}` replaced.
+ * `url_path` (by default the base URL followed by {@link typeUrlPath}; with the gateway, its entry path).
  */
 export function connectionDetails(
   type: JobTypeDef,
   jobId: number,
   token: string,
   urlDomain: string,
+  urlPath: string = jobBaseUrl(jobId) + typeUrlPath(type, token),
 ): { url_domain: string; url_path: string } {
-  return {
-    url_domain: urlDomain.replace(/\/+$/, ''),
-    url_path: jobBaseUrl(jobId) + type.urlPath.replaceAll('{token}', encodeURIComponent(token)),
-  }
+  return { url_domain: urlDomain.replace(/\/+$/, ''), url_path: urlPath }
 }
 
 /**
