@@ -31,8 +31,32 @@ export const LAYERS = {
   terminals: ['.', 'domain', 'config', 'store', 'backends', 'broker', 'http'],
   api: ['.', 'domain', 'config', 'store', 'storage', 'auth', 'broker', 'http'],
   oauth: ['.', 'domain', 'config', 'store', 'auth', 'broker', 'http'],
-  gateway: ['.', 'domain', 'config', 'store', 'storage', 'backends', 'auth', 'broker', 'events', 'http', 'terminals'],
-  web: ['.', 'domain', 'config', 'store', 'storage', 'auth', 'broker', 'http', 'instructions', 'gateway', 'terminals'],
+  gateway: [
+    '.',
+    'domain',
+    'config',
+    'store',
+    'storage',
+    'backends',
+    'auth',
+    'broker',
+    'events',
+    'http',
+    'terminals',
+  ],
+  web: [
+    '.',
+    'domain',
+    'config',
+    'store',
+    'storage',
+    'auth',
+    'broker',
+    'http',
+    'instructions',
+    'gateway',
+    'terminals',
+  ],
   main: ['*'],
 }
 
@@ -49,7 +73,7 @@ const PACKAGES = {
   'better-sqlite3': ['store'],
   'node-pty': ['backends'],
   fastify: ['http', 'api', 'oauth', 'gateway', 'terminals', 'web', 'main'],
-  ws: ['http', 'gateway', 'terminals', 'main'],
+  ws: ['http', 'api', 'gateway', 'terminals', 'main'],
 }
 
 /** The browser's modules: checked for cycles among themselves (they import nothing of src/). */

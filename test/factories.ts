@@ -19,6 +19,7 @@ export function buildWorkshop(o: Partial<WorkshopDefinition> & { name: string })
     directory: '/nonexistent',
     sourceFile: '/nonexistent/workshop.yaml',
     ingresses: [],
+    workspace: false,
     ...o,
   }
 }

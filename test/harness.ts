@@ -18,6 +18,8 @@ export interface WorkshopSpec {
   deadline?: string
   orphaned?: string
   parameters?: { name: string; value?: string; generate?: string }[]
+  /** `spec.labgate.workspace`: sessions mount their user's default workspace. */
+  workspace?: boolean
 }
 
 export interface PortalSpec {
@@ -138,6 +140,7 @@ export function writePortal(dir: string, p: PortalSpec): string {
       wl.push('  session:', '    ingresses:')
       for (const i of ingresses) wl.push(`    - name: ${i.name}`, `      port: ${i.port}`)
     }
+    if (w.workspace) wl.push('  labgate:', '    workspace: true')
     const wdir = join(dir, w.name)
     mkdirSync(join(wdir, 'content'), { recursive: true })
     writeFileSync(join(wdir, 'workshop.yaml'), wl.join('\n') + '\n')

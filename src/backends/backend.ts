@@ -5,6 +5,9 @@
  */
 import type { SandboxHandle } from '../domain/types.js'
 
+/** Where every backend puts a sandbox's home, as its programs see it (`HOME`). */
+export const SANDBOX_HOME = '/home/lab'
+
 /** What the broker asks a backend to start. */
 export interface SandboxSpec {
   /** The session's name, `<portal>-wNN-sNNN`; unique forever, safe as a path segment. */

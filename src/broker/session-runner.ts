@@ -8,6 +8,7 @@ import { sessionEvent } from '../events/session-event.js'
 import type { Session } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 import { sessionEnvironment } from './session-env.js'
+import { sessionWorkspace, type WorkspaceMountSource } from './session-workspace.js'
 import type { SessionSecrets } from './session-secrets.js'
 
 /** Educates' event name for each stop reason, sent beside `Session/Stopping`. */
@@ -28,6 +29,8 @@ export interface RunnerDeps {
   log: (msg: string) => void
   /** Called after anything that may need the reconciler's attention. */
   nudge: () => void
+  /** The default workspaces that sessions of `spec.labgate.workspace` workshops mount; absent = none. */
+  workspaceMount?: WorkspaceMountSource
 }
 
 /**
@@ -87,7 +90,16 @@ export class SessionRunner {
     const { backend, store, portal, secrets, log } = this.deps
     const env = await store.getEnvironment(s.environment)
     if (!env) return
+    let workspace
+    try {
+      workspace = await sessionWorkspace(this.deps, s, env.settings)
+    } catch (e) {
+      log(`session ${s.name}: its user's workspace could not be prepared: ${(e as Error).message}`)
+      await this.failStart(s.name)
+      return
+    }
     const spec: SandboxSpec = {
+      ...workspace,
       session: s.name,
       workshop: s.workshop,
       env: sessionEnvironment(s, env.settings, secrets),

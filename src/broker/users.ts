@@ -32,7 +32,8 @@ export async function resolveApiUser(
   return { user, created: true }
 }
 
-function hasControlCharacter(s: string): boolean {
+/** True when `s` holds a C0 control character or DEL. */
+export function hasControlCharacter(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     if (c < 0x20 || c === 0x7f) return true

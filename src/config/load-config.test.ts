@@ -232,6 +232,7 @@ describe('loadConfig: formats and files', () => {
         { name: 'app', port: 8080 },
         { name: 'docs', port: 3000 },
       ],
+      workspace: false,
     })
     // Not listed by the portal, still loaded; title defaults to the name.
     expect(config.workshops.get('bare')).toMatchObject({
@@ -244,6 +245,7 @@ describe('loadConfig: formats and files', () => {
       env: [],
       requestParameters: [],
       ingresses: [],
+      workspace: false,
     })
   })
 

@@ -307,3 +307,22 @@ describe('definitionHash', () => {
     expect(a?.definitionHash).not.toBe(b?.definitionHash)
   })
 })
+
+describe('workshops that mount workspaces', () => {
+  it('keep no reserves, warning only when reserves were asked for', async () => {
+    const asked = await entry({ reserved: 2, initial: 3 }, {}, { labgate: { workspace: true } })
+    expect([asked.workshop.workspace, asked.reserved, asked.initial]).toEqual([true, 0, 0])
+    expect(asked.warnings).toEqual([
+      expect.stringContaining('reserved: 2 is ignored: a workshop that mounts workspaces keeps no reserves'),
+    ])
+    const defaulted = await entry({}, {}, { labgate: { workspace: true } })
+    expect([defaulted.reserved, defaulted.initial, defaulted.warnings]).toEqual([0, 0, []])
+  })
+
+  it('default to no workspace, and warn of unknown labgate fields', async () => {
+    const plain = await entry({})
+    expect([plain.workshop.workspace, plain.reserved]).toEqual([false, 1])
+    const config = await load({}, { labgate: { workspaces: true } })
+    expect(config.warnings.join('\n')).toContain('unknown field "workspaces" ignored')
+  })
+})

@@ -3,7 +3,15 @@ import type { ConfigNode } from './config-node.js'
 import { readIngresses } from './read-ingresses.js'
 import { readResourceName } from './read-metadata.js'
 import { readRequestParameters } from './read-request-parameters.js'
-import { readDuration, readEnum, readEnvList, readLabels, readString, readStringList } from './read-values.js'
+import {
+  readBoolean,
+  readDuration,
+  readEnum,
+  readEnvList,
+  readLabels,
+  readString,
+  readStringList,
+} from './read-values.js'
 import type { WorkshopDefinition } from './types.js'
 
 const SPEC_FIELDS = [
@@ -19,6 +27,7 @@ const SPEC_FIELDS = [
   'url',
   'session',
   'request',
+  'labgate',
 ]
 /** Educates Workshop fields about images, publishing and Kubernetes objects: no meaning in labgate. */
 const SPEC_IGNORED = ['version', 'content', 'publish', 'workshop', 'environment']
@@ -38,6 +47,8 @@ export function readWorkshop(root: ConfigNode, sourceFile: string): WorkshopDefi
   session.map()
   const request = spec.get('request')
   request.map()
+  const labgate = spec.get('labgate')
+  labgate.fields(['workspace'])
   const workshop: WorkshopDefinition = {
     name: name ?? '',
     title: readString(spec.get('title')) || (name ?? ''),
@@ -55,6 +66,7 @@ export function readWorkshop(root: ConfigNode, sourceFile: string): WorkshopDefi
     directory: path.dirname(sourceFile),
     sourceFile,
     ingresses: readIngresses(session.get('ingresses')),
+    workspace: readBoolean(labgate.get('workspace')) ?? false,
   }
   return name === undefined ? undefined : workshop
 }

@@ -40,7 +40,14 @@ export function resolvePortalWorkshop(
     warn('reserved', s.reserved, '', `is more than capacity ${capacity}; using ${capacity}`)
     reserved = capacity
   }
+  if (workshop.workspace && reserved > 0) {
+    // a reserve starts before its user is known, so it could not mount the user's workspace
+    if (s.reserved)
+      warn('reserved', s.reserved, '', 'is ignored: a workshop that mounts workspaces keeps no reserves')
+    reserved = 0
+  }
   let initial = s.initial?.value ?? reserved
+  if (workshop.workspace) initial = 0
   if (capacity > 0 && initial > capacity) {
     warn('initial', s.initial, '', `is more than capacity ${capacity}; using ${capacity}`)
     initial = capacity

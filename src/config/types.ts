@@ -31,6 +31,12 @@ export interface WorkshopDefinition {
    * gateway at `<session-url>apps/<name>/`. Names are DNS labels, unique; ports 1–65535.
    */
   ingresses: IngressDef[]
+  /**
+   * `spec.labgate.workspace`: a registered user's session mounts their default workspace (created on first
+   * use) at `~/workspace`, so a lab's work outlives the lab. Such a workshop keeps no reserve sessions: a
+   * sandbox starts once its user is known. Needs the portal's `spec.labgate.workspaces`.
+   */
+  workspace: boolean
 }
 
 /** A web app a workshop serves inside each session's sandbox (`spec.session.ingresses[]`). */

@@ -62,3 +62,12 @@ export function coreHours(cpus: number, startedAt: number | null, until: number)
 export function jobDeadline(startedAt: number, minutes: number | undefined): number | null {
   return minutes && minutes > 0 ? startedAt + minutes * 60_000 : null
 }
+
+/**
+ * Whether a user's workshop sessions mount their default workspace: users who come back as themselves
+ * (registered users, and users of the workspaces API, who have a username), never a passing visitor,
+ * staff or a robot.
+ */
+export function keepsWorkspace(user: { kind: string; username: string | null }): boolean {
+  return user.kind === 'registered' || (user.kind === 'anonymous' && user.username !== null)
+}

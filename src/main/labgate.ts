@@ -5,6 +5,8 @@ import type { SessionBackend } from '../backends/backend.js'
 import { makeBackend } from '../backends/make-backend.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import { syncEnvironments } from '../broker/environments.js'
+import { defaultWorkspaceMount } from '../broker/workspaces/default-workspace.js'
+import type { WorkspaceDeps } from '../broker/workspaces/deps.js'
 import { composeBroker } from './compose-broker.js'
 import { SessionSecrets } from '../broker/session-secrets.js'
 import { loadConfig } from '../config/load-config.js'
@@ -21,6 +23,7 @@ import type { TrustProxy } from './trust-proxy.js'
 import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpWorkspaces } from './workspaces-setup.js'
+import { warnOfWorkspaceMounts } from './workspace-mounts.js'
 import { liveJobSandboxes } from '../broker/workspaces/jobs/live-sandboxes.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
@@ -28,6 +31,7 @@ import { SecretGate } from '../auth/secret-gate.js'
 import { firstPartySignIn } from '../broker/first-party.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
+import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
 import { SessionClients, sessionOfClient } from '../gateway/session-client.js'
 import { SessionSignIn } from '../gateway/sign-in.js'
 
@@ -115,8 +119,17 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     portal: portalInfo,
     globalWebhook: portal.webhookUrl,
   })
+  // Sessions mount default workspaces once the workspaces API is set up (below, before any session starts).
+  let workspaceDeps: WorkspaceDeps | null = null
+  warnOfWorkspaceMounts(portal, log)
   const { deps, runner, reconciler } = composeBroker(
     {
+      ...(portal.labgate.workspaces
+        ? {
+            workspaceMount: async (userId: string) =>
+              workspaceDeps ? defaultWorkspaceMount(workspaceDeps, userId) : null,
+          }
+        : {}),
       store,
       clock,
       backend,
@@ -175,6 +188,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         tokens: auth.tokens,
       })
     : null
+  workspaceDeps = workspaces?.deps ?? null
   const signIn = new SessionSignIn({
     ctx,
     clients: new SessionClients({ auth: db.auth, clock }),
@@ -185,7 +199,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const app = await buildHttpApp({
     ctx,
     portalInfo,
-    plugins: [oauth.routes, gateway.routes, people.routes, ...(workspaces ? [workspaces.routes] : [])],
+    plugins: [
+      oauth.routes,
+      gateway.routes,
+      people.routes,
+      ...(workspaces
+        ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
+        : []),
+    ],
     isReady: () => ready,
     log,
     trustProxy: o.trustProxy,

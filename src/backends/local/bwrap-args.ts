@@ -1,10 +1,11 @@
 import { lstatSync, readlinkSync } from 'node:fs'
 import { LabgateError } from '../../domain/errors.js'
-import type { SandboxSpec } from '../backend.js'
+import { SANDBOX_HOME, type SandboxSpec } from '../backend.js'
 import { etcArgs, hostEtcEntries, type EtcEntry } from './etc-entries.js'
 
-/** Where the session's home is mounted inside every sandbox. */
-export const SANDBOX_HOME = '/home/lab'
+/** Where the session's home is mounted inside every sandbox (the port's contract). */
+export { SANDBOX_HOME }
+
 /** The uid and gid a sandbox's processes have inside their user namespace. */
 export const SANDBOX_INNER_ID = 1000
 /** The line the holder prints once the sandbox is fully set up. */

@@ -5,6 +5,7 @@ import type { Clock } from '../../domain/clock.js'
 import { badRequest, unauthenticated } from '../../domain/errors.js'
 import type { AuthStore } from '../../store/auth-store.js'
 import type { Store } from '../../store/store.js'
+import { hasControlCharacter } from '../users.js'
 
 /** The OAuth client whose tokens the workspaces API accepts (registered at start-up). */
 export const WORKSPACES_CLIENT_ID = 'labgate-workspaces'
@@ -36,7 +37,7 @@ export async function exchangeToken(
   d: TokenDeps,
   i: { clientToken: string; username: string; email: string },
 ): Promise<string> {
-  if (!i.username || i.username.length > 150 || /[\s\u0000-\u001f\u007f]/.test(i.username)) {
+  if (!i.username || i.username.length > 150 || /\s/.test(i.username) || hasControlCharacter(i.username)) {
     throw badRequest('user_info.username must be a non-empty name without spaces (at most 150 characters).')
   }
   const caller = await d.tokens.authenticateBearer(i.clientToken)
