@@ -3,6 +3,7 @@
  * `http.server` until the runner finds it ready, survives a restart of the runner and backend, and stops.
  */
 import { request } from 'node:http'
+import { existsSync } from 'node:fs'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -43,35 +44,44 @@ function get(endpoint: SandboxEndpoint, path: string): Promise<{ status: number;
   })
 }
 
+/** A store with user alice, and job deps on a new local backend (portal `portal`, workspaces under `root`). */
+async function setUp(portalName: string, jobTypes = builtInJobTypes(false)) {
+  const db = await openStore({ sqlite: ':memory:' })
+  await db.store.createUser({ id: 'alice', kind: 'registered', username: 'alice', at: 0 })
+  const log = () => undefined
+  const newBackend = () => new LocalBackend({ dataDir, log })
+  const base: JobDeps = {
+    workspaces: db.workspaces,
+    storage: new LocalWorkspaceStorage({
+      root: join(dir, `workspaces-${portalName}`),
+      dataRoots: [],
+      uids: { first: 300_000, count: 1000 },
+    }),
+    settings: {
+      dataRoots: [],
+      quota: { bytes: 0, files: 0 },
+      uploadLimit: 1000,
+      tokenLifetime: 3600,
+      jobTypes,
+      parameters: DEFAULT_JOB_PARAMETERS,
+    },
+    clock: systemClock,
+    log,
+    backend: newBackend(),
+    portalName,
+    urlDomain: () => 'http://127.0.0.1',
+    changes: new JobChanges(),
+  }
+  return { db, base, newBackend }
+}
+
+const hasNotebook = ['/usr/bin/jupyter-notebook', '/usr/bin/jupyter-lab', '/usr/local/bin/jupyter-lab'].some(
+  (p) => existsSync(p),
+)
+
 describe.skipIf(!prerequisites.ok)('a job on the local backend', () => {
   it('serves the workspace until it is stopped, across a restart', { timeout: 60_000 }, async () => {
-    const db = await openStore({ sqlite: ':memory:' })
-    await db.store.createUser({ id: 'alice', kind: 'registered', username: 'alice', at: 0 })
-    const logs: string[] = []
-    const log = (m: string) => logs.push(m)
-    const newBackend = () => new LocalBackend({ dataDir, log })
-    const base: JobDeps = {
-      workspaces: db.workspaces,
-      storage: new LocalWorkspaceStorage({
-        root: join(dir, 'workspaces'),
-        dataRoots: [],
-        uids: { first: 300_000, count: 1000 },
-      }),
-      settings: {
-        dataRoots: [],
-        quota: { bytes: 0, files: 0 },
-        uploadLimit: 1000,
-        tokenLifetime: 3600,
-        jobTypes: builtInJobTypes(false),
-        parameters: DEFAULT_JOB_PARAMETERS,
-      },
-      clock: systemClock,
-      log,
-      backend: newBackend(),
-      portalName: 'portal',
-      urlDomain: () => 'http://127.0.0.1',
-      changes: new JobChanges(),
-    }
+    const { db, base, newBackend } = await setUp('portal')
     let d = base
     let runner = new JobRunner(d, { intervalMs: 200 })
     try {
@@ -121,4 +131,36 @@ describe.skipIf(!prerequisites.ok)('a job on the local backend', () => {
       await db.close()
     }
   })
+
+  it.skipIf(!hasNotebook)(
+    'runs Jupyter under its base URL with its token until "Webserver ready."',
+    { timeout: 90_000 },
+    async () => {
+      const { db, base: d } = await setUp('nb', builtInJobTypes())
+      const runner = new JobRunner(d, { intervalMs: 300 })
+      try {
+        await runner.start()
+        const ws = await createWorkspace(d, 'alice', { name: 'nb', description: '' })
+        const job = await startJob(d, 'alice', ws.id, { job_type: 'jupyter_lab' })
+        const details = async () => (await db.workspaces.getJob(job.id))?.details.current_job_details
+        await expect
+          .poll(async () => (await details())?.message, { timeout: 60_000, interval: 300 })
+          .toBe('Webserver ready.')
+        const { url_path } = (await details())!.connection_details as { url_path: string }
+        expect(url_path).toMatch(new RegExp(`^/passthrough/${job.id}/(lab|tree)\\?token=[0-9a-f]{48}$`))
+        const endpoint = await d.backend.connect!(job.handle!, 8888)
+        // With the token the page opens; without it Jupyter asks for a login.
+        expect((await get(endpoint, url_path)).status).toBe(200)
+        expect((await get(endpoint, `/passthrough/${job.id}/api/contents`)).status).toBe(403)
+        await stopJob(d, 'alice', job.id)
+        await expect
+          .poll(async () => (await db.workspaces.getJob(job.id))?.status, { timeout: 20_000 })
+          .toBe('complete')
+      } finally {
+        await runner.close()
+        await d.backend.close?.()
+        await db.close()
+      }
+    },
+  )
 })
