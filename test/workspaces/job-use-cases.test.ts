@@ -250,6 +250,12 @@ describe('the job runner', () => {
       sandbox: 'portal-orphan',
       startedAt: null,
     })
+    const elsewhere = await db.workspaces.createJob({
+      ...kept,
+      status: 'stopping',
+      handle: { backend: 'kubernetes', pod: 'x' },
+      sandbox: 'portal-elsewhere',
+    })
     runner = new JobRunner(d, { intervalMs: 60_000 })
     await runner.start()
     await runner.close()
@@ -262,6 +268,9 @@ describe('the job runner', () => {
     expect(sandboxOf(kept).state).toBe('running')
     expect((await db.workspaces.getJob(vanished.id))?.status).toBe('complete')
     expect(await db.workspaces.getJob(orphan.id)).toMatchObject({ status: 'failed' })
+    expect((await db.workspaces.getJob(elsewhere.id))?.details.current_job_details).toEqual({
+      message: 'The job ran on the kubernetes backend, which labgate no longer uses.',
+    })
     expect((await db.workspaces.getWorkspace(ws.id))?.status).toBe('active')
     const { message } = await stopJob(next, 'alice', kept.id)
     expect(message).toBe('Job queued to stop.')

@@ -29,6 +29,7 @@ export const END_MESSAGES = {
   timeLimit: 'The job reached its time limit.',
   stopped: 'Job stopped.',
   orphan: 'labgate stopped before the job started.',
+  otherBackend: (backend: string) => `The job ran on the ${backend} backend, which labgate no longer uses.`,
 } as const
 
 /**
@@ -135,7 +136,11 @@ export class JobRunner {
       if (adopt) await endJob(d, job, 'failed', END_MESSAGES.orphan, ['pending'])
       return
     }
-    if (job.handle.backend !== d.backend.name) return
+    if (job.handle.backend !== d.backend.name) {
+      // started by a labgate configured with another backend: nothing here can reach or stop it
+      await endJob(d, job, 'failed', END_MESSAGES.otherBackend(String(job.handle.backend)))
+      return
+    }
     if (job.status === 'stopping') {
       await d.backend.stop(job.handle, { purge: true })
       await endJob(d, job, 'complete', END_MESSAGES.stopped, ['stopping'])
