@@ -17,6 +17,9 @@ export const FIGURE_IDS = [
   'memory',
   'echo',
   'output',
+  'ws-create',
+  'job-local',
+  'job-jupyter',
   'burst',
   'schedule',
   'alloc',
@@ -25,7 +28,10 @@ export const FIGURE_IDS = [
 ] as const
 export type FigureId = (typeof FIGURE_IDS)[number]
 
-/** Short names for `--only`: a–e as before, f–k for the terminal figures, l–m for density and scaling. */
+/**
+ * Short names for `--only`: a–e as before, f–k for the terminal figures, l–m for density and scaling, n–p
+ * for the workspaces API.
+ */
 export const ALIASES: Record<string, FigureId> = {
   a: 'reserve',
   b: 'cold',
@@ -40,6 +46,9 @@ export const ALIASES: Record<string, FigureId> = {
   k: 'memory',
   l: 'density',
   m: 'scaling',
+  n: 'ws-create',
+  o: 'job-local',
+  p: 'job-jupyter',
 }
 
 /** Each figure's own workshop, which the portal holds only when the figure runs. */
@@ -56,9 +65,16 @@ export const WORKSHOPS: Record<FigureId, BenchWorkshop> = {
   schedule: { name: 'sched', capacity: 5, reserved: 0, initial: 0, expires: '1h' },
   alloc: { name: 'alloc', capacity: 2000, reserved: 0, initial: 0, expires: '1h' },
   density: { name: 'dense', capacity: 1100, reserved: 0, initial: 0, expires: '1h' },
+  // The workspaces figures start no session; the portal has workspaces on when one of them runs.
+  'ws-create': { name: 'uws', capacity: 1, reserved: 0, initial: 0, expires: '1h' },
+  'job-local': { name: 'uws', capacity: 1, reserved: 0, initial: 0, expires: '1h' },
+  'job-jupyter': { name: 'uws', capacity: 1, reserved: 0, initial: 0, expires: '1h' },
   // scaling runs on portals of its own (scaling.ts); this entry is the workshop of its sessions-in-store part.
   scaling: { name: 'scale', capacity: 20000, reserved: 0, initial: 0, expires: '1h' },
 }
+
+/** The figures that need the portal's workspaces API (`spec.labgate.workspaces`). */
+export const WORKSPACE_FIGURES: readonly FigureId[] = ['ws-create', 'job-local', 'job-jupyter']
 
 export interface Settings {
   /** Iterations (latency figures) or requests (alloc). */
@@ -70,7 +86,10 @@ export interface Settings {
   concurrency: number
   /** Load duration (schedule). */
   durationS: number
-  /** Pause between two schedule polls (cold, cold-terminal), or between two keystrokes (echo). */
+  /**
+   * Pause between two schedule polls (cold, cold-terminal), between two keystrokes (echo), or between two
+   * job polls (job-local, job-jupyter).
+   */
   pollMs: number
   /** Bytes of output per run (output). */
   bytes?: number
@@ -107,9 +126,9 @@ export interface FigureContext {
   log(msg: string): void
   /**
    * The labgate process: its pid, the name of its temporary directory (which its sandboxes mount) and,
-   * when known, its log so far.
+   * when known, its log so far and its data directory (`--data`).
    */
-  labgate: { pid: number; tag: string; readLog?: () => string }
+  labgate: { pid: number; tag: string; readLog?: () => string; dataDir?: string }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { writeBenchPortal, type BenchRobot, type BenchWorkshop } from './portal.js'
+import { writeBenchPortal, type BenchPortalOptions, type BenchRobot, type BenchWorkshop } from './portal.js'
 import { alive, descendants, exists, findSandboxes } from './procs.js'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
@@ -32,6 +32,8 @@ export interface LabgateProcess {
   url: string
   robot: BenchRobot
   dir: string
+  /** labgate's `--data` directory (its store, sessions and workspaces), inside `dir`. */
+  dataDir: string
   logFile: string
   child: ChildProcess
   /** The labgate log so far. */
@@ -62,10 +64,12 @@ export interface StopReport {
 /**
  * Writes the portal into a fresh temporary directory (mode 0711, so the sandbox uid can reach
  * `<data>/sessions`), starts `labgate serve` on a free port and waits until `GET /healthz` answers 200.
- * Throws (after cleaning up) when labgate exits or is not healthy within `startTimeoutMs`.
+ * `options` go into the portal (the workspaces API). Throws (after cleaning up) when labgate exits or is
+ * not healthy within `startTimeoutMs`.
  */
 export async function startLabgateProcess(
   workshops: BenchWorkshop[],
+  options: BenchPortalOptions = {},
   startTimeoutMs = 30_000,
 ): Promise<LabgateProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'labgate-bench-'))
@@ -76,7 +80,8 @@ export async function startLabgateProcess(
     clientId: 'bench-client',
     clientSecret: randomBytes(18).toString('base64url'),
   }
-  const config = writeBenchPortal(join(dir, 'config'), workshops, robot)
+  const config = writeBenchPortal(join(dir, 'config'), workshops, robot, options)
+  const dataDir = join(dir, 'data')
   const port = await freePort()
   const logFile = join(dir, 'labgate.log')
   const fd = openSync(logFile, 'a')
@@ -90,7 +95,7 @@ export async function startLabgateProcess(
       '--config',
       config,
       '--data',
-      join(dir, 'data'),
+      dataDir,
       '--port',
       String(port),
       '--host',
@@ -119,6 +124,7 @@ export async function startLabgateProcess(
     url,
     robot,
     dir,
+    dataDir,
     logFile,
     child,
     readLog,

@@ -20,6 +20,12 @@ export interface BenchRobot {
   clientSecret: string
 }
 
+/** What the portal offers besides its workshops. */
+export interface BenchPortalOptions {
+  /** Turn the workspaces API on (`spec.labgate.workspaces: {}`, every setting its default). */
+  workspaces?: boolean
+}
+
 /**
  * `count` workshops of one environment each, none with reserves (so a portal of them starts no sandbox):
  * the portals whose catalog the scaling figure times.
@@ -35,7 +41,12 @@ export function catalogWorkshops(count: number): BenchWorkshop[] {
 }
 
 /** Writes `portal.yaml` and one `<workshop>.yaml` per workshop into `dir` (created); returns `dir`. */
-export function writeBenchPortal(dir: string, workshops: BenchWorkshop[], robot: BenchRobot): string {
+export function writeBenchPortal(
+  dir: string,
+  workshops: BenchWorkshop[],
+  robot: BenchRobot,
+  options: BenchPortalOptions = {},
+): string {
   mkdirSync(dir, { recursive: true })
   const q = (v: unknown) => JSON.stringify(v)
   const lines = [
@@ -61,6 +72,7 @@ export function writeBenchPortal(dir: string, workshops: BenchWorkshop[], robot:
     `    backend: ${process.env.LABGATE_BENCH_BACKEND ?? 'local'}`,
     // LABGATE_BENCH_DISK sets each home's size (`0`: plain directories), to measure what home images cost.
     ...(process.env.LABGATE_BENCH_DISK ? [`    sandbox: {disk: ${q(process.env.LABGATE_BENCH_DISK)}}`] : []),
+    ...(options.workspaces ? ['    workspaces: {}'] : []),
     '  workshops:',
   ]
   for (const w of workshops) {

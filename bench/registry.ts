@@ -20,6 +20,7 @@ import {
   outputFigure,
   warmTerminalFigure,
 } from './terminal-figures.js'
+import { jobJupyterFigure, jobLocalFigure, wsCreateFigure } from './workspace-figures.js'
 
 export const FIGURES: Record<FigureId, (ctx: FigureContext, s: Settings) => Promise<FigureResult>> = {
   reserve: reserveFigure,
@@ -30,6 +31,9 @@ export const FIGURES: Record<FigureId, (ctx: FigureContext, s: Settings) => Prom
   memory: memoryFigure,
   echo: echoFigure,
   output: outputFigure,
+  'ws-create': wsCreateFigure,
+  'job-local': jobLocalFigure,
+  'job-jupyter': jobJupyterFigure,
   burst: burstFigure,
   schedule: scheduleFigure,
   alloc: allocFigure,

@@ -16,6 +16,7 @@ import {
   ALIASES,
   FIGURE_IDS,
   WORKSHOPS,
+  WORKSPACE_FIGURES,
   summaryLine,
   type FigureId,
   type FigureResult,
@@ -52,6 +53,9 @@ const FULL: Record<FigureId, Settings> = {
   memory: { n: 100, warmup: 0, timeLimitS: 120, concurrency: 5, durationS: 0, pollMs: 1 },
   echo: { n: 300, warmup: 10, timeLimitS: 30, concurrency: 1, durationS: 0, pollMs: 5 },
   output: { n: 3, warmup: 0, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0, bytes: 50_000_000 },
+  'ws-create': { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
+  'job-local': { n: 30, warmup: 2, timeLimitS: 180, concurrency: 1, durationS: 0, pollMs: 5 },
+  'job-jupyter': { n: 5, warmup: 1, timeLimitS: 300, concurrency: 1, durationS: 0, pollMs: 20 },
   burst: { n: 3, warmup: 0, timeLimitS: 90, concurrency: 100, durationS: 0, pollMs: 10 },
   schedule: { n: 0, warmup: 0, timeLimitS: 0, concurrency: 20, durationS: 10, pollMs: 0 },
   alloc: { n: 1000, warmup: 0, timeLimitS: 60, concurrency: 20, durationS: 0, pollMs: 0 },
@@ -77,6 +81,9 @@ const QUICK: Record<FigureId, Settings> = {
   memory: { ...FULL.memory, n: 30, timeLimitS: 40 },
   echo: { ...FULL.echo, n: 100, warmup: 5, timeLimitS: 10 },
   output: { ...FULL.output, n: 1, timeLimitS: 30 },
+  'ws-create': { ...FULL['ws-create'], n: 20, warmup: 1, timeLimitS: 10 },
+  'job-local': { ...FULL['job-local'], n: 5, warmup: 1, timeLimitS: 40 },
+  'job-jupyter': { ...FULL['job-jupyter'], n: 2, warmup: 0, timeLimitS: 120 },
   burst: { ...FULL.burst, n: 1, timeLimitS: 40 },
   schedule: { ...FULL.schedule, durationS: 3 },
   alloc: { ...FULL.alloc, n: 100, timeLimitS: 10 },
@@ -224,7 +231,9 @@ async function main(): Promise<number> {
   const workshops = [...new Map(opts.only.map((id) => [WORKSHOPS[id].name, WORKSHOPS[id]])).values()]
   let lg: LabgateProcess
   try {
-    lg = await startLabgateProcess(workshops)
+    lg = await startLabgateProcess(workshops, {
+      workspaces: opts.only.some((id) => WORKSPACE_FIGURES.includes(id)),
+    })
   } catch (e) {
     console.error(`bench: labgate could not be started: ${(e as Error).message}`)
     return 1
@@ -271,7 +280,12 @@ async function main(): Promise<number> {
     const ctx = {
       api,
       log,
-      labgate: { pid: lg.child.pid!, tag: basename(lg.dir), readLog: lg.readLog },
+      labgate: {
+        pid: lg.child.pid!,
+        tag: basename(lg.dir),
+        readLog: lg.readLog,
+        dataDir: lg.dataDir,
+      },
       env: (workshop: string) => {
         const e = envs.get(workshop)
         if (!e) throw new Error(`no environment for workshop ${workshop}`)

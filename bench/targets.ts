@@ -208,6 +208,36 @@ export const MEASURED: Record<FigureId, Measured> = {
       return `${alloc.join('; ')}; catalog by environments ${cat} ms (p50s; ratios in the notes)`
     },
   },
+  'ws-create': {
+    figure: 'workspace create with 10 files of 1,000 bytes (`POST /workspaces/`, UWS token)',
+    target: 'p50 ≤ 20 ms',
+    peer: '–',
+    met: (r) => (r.latency ? r.latency.p50 <= 20 : false),
+    ratio: none,
+    result: lat,
+  },
+  'job-local': {
+    figure:
+      'job start → running, `local_test` (`PUT /workspaces/<id>/start/` until `GET /jobs/<id>/` shows ' +
+      '`running`) [the web server answering: detail]',
+    target: 'p50 ≤ 300 ms',
+    peer: '–',
+    met: (r) => (r.latency ? r.latency.p50 <= 300 : false),
+    ratio: none,
+    result: (r) => {
+      const ready = r.details.ready as { p50: number } | undefined
+      return `${lat(r)}; "Webserver ready." p50 ${ready && r.latency ? ms(ready.p50) : '–'} ms`
+    },
+  },
+  'job-jupyter': {
+    figure:
+      'job start → notebook answering, `jupyter_lab` (until `GET /jobs/<id>/` shows "Webserver ready.")',
+    target: 'none (reported only)',
+    peer: '–',
+    met: () => null,
+    ratio: none,
+    result: lat,
+  },
   output: {
     figure: 'terminal output throughput [50 MB of `a` through pty → labgate → WebSocket]',
     target: 'none in performance.md',
@@ -236,6 +266,9 @@ export const TABLE_ORDER: readonly FigureId[] = [
   'scaling',
   'echo',
   'output',
+  'ws-create',
+  'job-local',
+  'job-jupyter',
 ]
 
 /**

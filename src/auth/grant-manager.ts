@@ -259,6 +259,16 @@ export class GrantManager {
     return grantIds.length > 0
   }
 
+  /**
+   * Revokes every client sign-in of client `clientId`, with their grants and tokens (the client itself
+   * stays as it is). Idempotent; returns how many grants it revoked (0 for an unknown client).
+   */
+  async revokeClientSignInsOf(clientId: string): Promise<number> {
+    const event = await this.#auth.revokeClientSignInsOf(clientId)
+    this.#emit(event)
+    return event.grantIds.length
+  }
+
   /** Revokes a client sign-in, its grants and their tokens. Idempotent; false for an unknown id. */
   async revokeClientSignIn(clientSignInId: string): Promise<boolean> {
     const event = await this.#auth.revokeClientSignIns([clientSignInId])

@@ -34,6 +34,11 @@ export function mayEnterSession(user: SessionUser, s: Session): boolean {
   return user.kind === 'staff' || owns(user.userId, s)
 }
 
+/** Opening a workspace job's web UI through the gateway: the job's owner and staff. */
+export function mayEnterJob(user: SessionUser, job: { ownerId: string }): boolean {
+  return user.kind === 'staff' || user.userId === job.ownerId
+}
+
 /**
  * Whether `user` may sign in to a session's dashboard, labgate's own (first-party) OAuth client, without
  * a consent page: the session exists here (`s` not null) and has not ended, and the user owns it or is

@@ -5,9 +5,11 @@ import { HOLDS_CAPACITY, VISIBLE } from '../domain/session-states.js'
 import type { UserKind } from '../domain/types.js'
 import { forbidden, notFound } from '../domain/errors.js'
 import { bearerToken } from '../http/bearer.js'
+import type { Authenticator } from '../http/authenticator.js'
 import type { ApiContext } from '../http/context.js'
 import { AUTH_COOKIE, cookieFrom } from '../http/cookies.js'
 import type { Session } from '../store/rows.js'
+import type { Store } from '../store/store.js'
 
 /** The cookie that holds a session-scoped gateway credential (one per session: path- or host-scoped). */
 export const GATEWAY_COOKIE = 'labgate_session'
@@ -74,14 +76,23 @@ async function gatewayUser(
       return { userId: who.userId, kind: (await ctx.deps.store.getUser(who.userId))?.kind ?? 'anonymous' }
   }
   // Staff need no session cookie: their portal sign-in (cookie or bearer) is enough.
-  const bearer = bearerToken(headers.authorization)
-  const portal = bearer ? await ctx.auth.bearer(bearer) : await browser(ctx, headers)
-  if (!portal) return null
-  const user = await ctx.deps.store.getUser(portal.userId)
-  return user?.kind === 'staff' ? { userId: user.id, kind: 'staff' } : null
+  const staff = await portalStaff(ctx.auth, ctx.deps.store, headers)
+  return staff ? { userId: staff, kind: 'staff' } : null
 }
 
-async function browser(ctx: ApiContext, headers: IncomingHttpHeaders) {
+/**
+ * The staff user signed in to the portal behind `headers` (an `Authorization: Bearer` token, else the
+ * browser's portal cookie), or null for anyone else and for no or bad credentials.
+ */
+export async function portalStaff(
+  auth: Pick<Authenticator, 'bearer' | 'browserSession'>,
+  store: Pick<Store, 'getUser'>,
+  headers: IncomingHttpHeaders,
+): Promise<string | null> {
+  const bearer = bearerToken(headers.authorization)
   const cookie = cookieFrom(headers.cookie, AUTH_COOKIE)
-  return cookie ? ctx.auth.browserSession(cookie) : null
+  const portal = bearer ? await auth.bearer(bearer) : cookie ? await auth.browserSession(cookie) : null
+  if (!portal) return null
+  const user = await store.getUser(portal.userId)
+  return user?.kind === 'staff' ? user.id : null
 }

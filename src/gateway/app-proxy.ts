@@ -90,12 +90,12 @@ export class AppProxy {
   }
 
   /**
-   * Where port `port` of session `s`'s sandbox is dialed (asking the backend on every call, so that a
+   * Where port `port` of session `s`'s sandbox (or a job's: any named sandbox with a handle) is dialed (asking the backend on every call, so that a
    * sandbox that went is noticed). Throws {@link AppUnavailableError}: 503 while the sandbox is not (or no
    * longer) running, 502 for a backend without `connect` or one that cannot reach the sandbox's network (with
    * the backend's own message when it marks it `visible`, e.g. a port of the host held by another program).
    */
-  async upstream(s: Session, port: number): Promise<SandboxEndpoint> {
+  async upstream(s: Pick<Session, 'name' | 'handle' | 'backend'>, port: number): Promise<SandboxEndpoint> {
     if (!s.handle) throw new AppUnavailableError(503, 'This session is still starting: try again in a moment')
     if (!this.#backend.connect || s.handle.backend !== this.#backend.name) {
       throw new AppUnavailableError(
@@ -279,6 +279,7 @@ export function rejectUpgrade(socket: Duplex, status: number, body: string): voi
   if (socket.destroyed) return
   const reason = {
     400: 'Bad Request',
+    401: 'Unauthorized',
     403: 'Forbidden',
     404: 'Not Found',
     429: 'Too Many Requests',

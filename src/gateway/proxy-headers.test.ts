@@ -62,6 +62,20 @@ describe('upstreamRequestHeaders', () => {
   })
 })
 
+describe('upstreamRequestHeaders and Origin', () => {
+  it('names the app in a same-origin Origin, as in Host, and passes any other Origin as sent', () => {
+    const asked = (origin: string, host = 'job-5.labs.test:8443') =>
+      upstreamRequestHeaders({ host, origin }, forwarded).origin
+    expect(asked('https://job-5.labs.test:8443')).toBe('http://localhost:8000')
+    expect(asked('https://JOB-5.labs.test:8443')).toBe('http://localhost:8000')
+    expect(asked('https://portal.example', 'portal.example:443')).toBe('http://localhost:8000')
+    expect(asked('https://portal.labs.test:8443')).toBe('https://portal.labs.test:8443')
+    expect(asked('https://job-5.labs.test')).toBe('https://job-5.labs.test')
+    expect(asked('null')).toBe('null')
+    expect(upstreamRequestHeaders({ host: 'h' }, forwarded).origin).toBeUndefined()
+  })
+})
+
 describe('clientResponseHeaders', () => {
   it("keeps the app's headers but not hop-by-hop ones or labgate cookies; moves redirects under the prefix", () => {
     expect(

@@ -51,7 +51,8 @@ export interface ForwardedRequest {
 
 /**
  * The headers sent to the app: the browser's, minus hop-by-hop headers, `Authorization`, `Forwarded`,
- * `Expect` and labgate's cookies; `Host: localhost:<port>` (as if the browser had asked the app directly); and
+ * `Expect` and labgate's cookies; `Host: localhost:<port>` (as if the browser had asked the app directly),
+ * and a same-origin `Origin` likewise `http://localhost:<port>`; and
  * `X-Forwarded-For` (appended to), `-Host`, `-Proto` and `-Prefix` so the app can build public URLs.
  */
 export function upstreamRequestHeaders(
@@ -68,6 +69,9 @@ export function upstreamRequestHeaders(
     if (name === 'host' || name === 'cookie') continue
     out[name] = value
   }
+  // As the Host, a same-origin Origin names the app itself (servers that check Origin, such as Jupyter,
+  // refuse their own pages' requests otherwise); any other Origin is passed on for the app to judge.
+  if (isSameOrigin(incoming.origin, incoming.host)) out.origin = `http://localhost:${f.port}`
   const cookie = withoutLabgateCookies(incoming.cookie)
   if (cookie) out.cookie = cookie
   if (f.upgrade && incoming.upgrade) {
@@ -139,6 +143,17 @@ export function rewriteLocation(location: string, f: { port: number; prefix: str
     }
   }
   return location
+}
+
+/** True when `origin` (an Origin header) is the origin of the host the browser asked, `host`. */
+function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin || !host) return false
+  try {
+    const o = new URL(origin)
+    return o.host !== '' && o.host === new URL(`${o.protocol}//${host}`).host
+  } catch {
+    return false
+  }
 }
 
 /** The Cookie header without labgate's cookies; undefined when nothing is left. */

@@ -12,7 +12,8 @@ import { AppProxy, rejectUpgrade } from '../gateway/app-proxy.js'
 import { appRoutes, appUpgradeHandler } from '../gateway/app-routes.js'
 import { configRoutes } from '../gateway/config-routes.js'
 import { originMayUseSession } from '../gateway/session-host.js'
-import { rewriteSessionHost } from '../http/session-url.js'
+import { rewriteHosts } from '../gateway/job-host.js'
+import { isUpgradeClaimed } from '../gateway/upgrade-claims.js'
 import { SessionSshKeys } from '../gateway/ssh-keys.js'
 import { attachTerminalSockets } from '../terminals/terminal-socket.js'
 import { TerminalManager } from '../terminals/terminal-manager.js'
@@ -68,7 +69,7 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
     await terminals?.closeSession(s.name, SESSION_ENDED)
   })
   const rewrite = (req: IncomingMessage) =>
-    rewriteSessionHost(deps.portal.labgate.sessionDomain, req.headers.host, req.url ?? '/')
+    rewriteHosts(deps.portal.labgate, req.headers.host, req.url ?? '/')
   let detach = () => {}
 
   return {
@@ -101,6 +102,8 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
           })
         : null
       const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // taken by a listener that ran before this one (a job's web UI)
+        if (isUpgradeClaimed(req)) return
         if (onApp(req, socket, head)) return
         const path = new URL(rewrite(req), 'http://x').pathname
         if (sockets && TERMINAL_PATH.test(path)) return

@@ -10,7 +10,7 @@ import { errorHandler } from '../http/errors.js'
 import type { SessionSignIn } from '../gateway/sign-in.js'
 import type { TrustProxy } from './trust-proxy.js'
 import { homeRoute } from '../web/portal/home.js'
-import { rewriteSessionHost } from '../http/session-url.js'
+import { rewriteHosts } from '../gateway/job-host.js'
 import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
 
 export interface HttpAppOptions {
@@ -42,9 +42,9 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     forceCloseConnections: true,
     // A hop count n trusts the nearest n proxies (as proxy-addr counts them).
     trustProxy: typeof o.trustProxy === 'number' ? trustHops(o.trustProxy) : (o.trustProxy ?? false),
-    // Host routing: `<session>.<domain>/x` is served as `/sessions/<session>/x`.
-    rewriteUrl: (req) =>
-      rewriteSessionHost(o.ctx.deps.portal.labgate.sessionDomain, req.headers.host, req.url ?? '/'),
+    // Host routing: `<session>.<domain>/x` is served as `/sessions/<session>/x`, `job-<id>.<domain>/x` as
+    // `/passthrough/<id>/x`.
+    rewriteUrl: (req) => rewriteHosts(o.ctx.deps.portal.labgate, req.headers.host, req.url ?? '/'),
   })
   await app.register(cors, {
     origin: '*',

@@ -24,12 +24,14 @@ import { setUpGateway } from './gateway-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpWorkspaces } from './workspaces-setup.js'
 import { warnOfWorkspaceMounts } from './workspace-mounts.js'
+import { liveJobSandboxes } from '../broker/workspaces/jobs/live-sandboxes.js'
 import { setUpOAuthServer } from '../oauth/routes.js'
 import { SignInLimiter } from '../auth/sign-in-limits.js'
 import { SecretGate } from '../auth/secret-gate.js'
 import { firstPartySignIn } from '../broker/first-party.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
+import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
 import { SessionClients, sessionOfClient } from '../gateway/session-client.js'
 import { SessionSignIn } from '../gateway/sign-in.js'
 
@@ -137,7 +139,12 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       log,
       random: (n: number) => randomInt(n),
     },
-    { intervalMs: o.reconcileIntervalMs },
+    {
+      intervalMs: o.reconcileIntervalMs,
+      // Jobs' sandboxes are the workspaces' to keep or end: the sweep leaves them be.
+      otherSandboxes: async () =>
+        portal.labgate.workspaces ? liveJobSandboxes(db.workspaces) : { handles: [], sessions: [] },
+    },
   )
 
   const auth = await setUpAuth({ auth: db.auth, clock, key, portal })
@@ -172,7 +179,10 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         settings: portal.labgate.workspaces,
         dataDir,
         db,
-        backendName: backend.name,
+        backend,
+        portalName: portal.name,
+        publicUrl: () => url || ctx.portalUrl,
+        authenticator: auth.authenticator,
         clock,
         log,
         grants: auth.grants,
@@ -190,7 +200,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const app = await buildHttpApp({
     ctx,
     portalInfo,
-    plugins: [oauth.routes, gateway.routes, people.routes, ...(workspaces ? [workspaces.routes] : [])],
+    plugins: [
+      oauth.routes,
+      gateway.routes,
+      people.routes,
+      ...(workspaces
+        ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
+        : []),
+    ],
     isReady: () => ready,
     log,
     trustProxy: o.trustProxy,
@@ -208,6 +225,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
   await syncEnvironments(deps)
   await reconciler.start()
+  await workspaces?.start()
   ready = true
 
   return {
@@ -226,6 +244,8 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       await reconciler.stop()
       await gateway.close()
       await app.close()
+      // after the app: no request can start a deletion or a copy any more
+      await workspaces?.close()
       await runner.drain()
       await webhooks.idle()
       auth.close()

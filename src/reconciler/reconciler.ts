@@ -13,6 +13,7 @@ import {
   sessionVerdict,
   type SessionVerdict,
 } from '../domain/index.js'
+import type { SandboxHandle } from '../backends/backend.js'
 import type { Environment, Session } from '../store/rows.js'
 
 export interface ReconcilerOptions {
@@ -22,6 +23,11 @@ export interface ReconcilerOptions {
   observeEvery?: number
   /** How long a `nudge()` waits before its light pass, ms (default {@link NUDGE_DELAY_MS}). */
   nudgeDelayMs?: number
+  /**
+   * Sandboxes that other records than sessions' own (workspaces' jobs): the start-up sweep keeps them
+   * running and keeps their files.
+   */
+  otherSandboxes?: () => Promise<{ handles: SandboxHandle[]; sessions: string[] }>
 }
 
 /**
@@ -119,10 +125,14 @@ export class Reconciler {
     // that relaunching a session below never leaves it two, and so do ended sessions' files. Every
     // portal's rows count: the data directory is the store's.
     const recorded = await store.listSessions({ states: VISIBLE })
+    const others = (await this.opts.otherSandboxes?.()) ?? { handles: [], sessions: [] }
     const swept = await backend.sweep?.(
-      recorded.flatMap((s) => (s.handle ? [s.handle] : [])),
+      [...recorded.flatMap((s) => (s.handle ? [s.handle] : [])), ...others.handles],
       // Files stay for sessions that have a sandbox or get one again; the rest end below without one.
-      recorded.filter((s) => s.handle || adoptionVerdict(s).kind === 'relaunch').map((s) => s.name),
+      [
+        ...recorded.filter((s) => s.handle || adoptionVerdict(s).kind === 'relaunch').map((s) => s.name),
+        ...others.sessions,
+      ],
     )
     if (swept) log(`reconciler: ${swept} sandboxes that no session records stopped`)
     const visible = await store.listSessions({ portal: this.deps.portal.name, states: VISIBLE })

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createWorkspace } from '../../src/broker/workspaces/create-workspace.js'
 import type { WorkspaceDeps } from '../../src/broker/workspaces/deps.js'
-import { deleteWorkspace } from '../../src/broker/workspaces/delete-workspace.js'
+import { BackgroundWork } from '../../src/broker/workspaces/background-work.js'
+import { deleteWorkspace, resumeDeletions } from '../../src/broker/workspaces/delete-workspace.js'
 import { getWorkspace, listWorkspaces } from '../../src/broker/workspaces/read-workspaces.js'
 import { updateWorkspace } from '../../src/broker/workspaces/update-workspace.js'
 import { DEFAULT_JOB_PARAMETERS, builtInJobTypes } from '../../src/config/job-types.js'
@@ -133,5 +134,33 @@ describe('workspace use cases', () => {
     expect(await db.workspaces.getWorkspace(ws.id)).toBeNull()
     await expect(stat(d.storage.dir({ ownerId: 'u1', id: ws.id }))).rejects.toThrow()
     expect(await codeOf(deleteWorkspace(d, 'u1', ws.id))).toBe('not_found')
+  })
+})
+
+describe('deletions in the background', () => {
+  it('are kept for shutdown to wait on, and a restart finishes those left deleting', async () => {
+    const background = new BackgroundWork()
+    const kept = { ...d, background }
+    const a = await createWorkspace(kept, 'u1', {
+      name: 'a',
+      description: '',
+      files: [{ name: 'f', content: 'x' }],
+    })
+    const b = await createWorkspace(kept, 'u1', {
+      name: 'b',
+      description: '',
+      files: [{ name: 'g', content: 'y' }],
+    })
+    await deleteWorkspace(kept, 'u1', a.id)
+    expect(background.size).toBe(1)
+    await background.drain()
+    expect(await db.workspaces.getWorkspace(a.id)).toBeNull()
+    // b as a crash leaves it: marked deleting, files still there
+    await db.workspaces.updateWorkspace(b.id, { status: 'deleting' })
+    expect(await resumeDeletions(kept)).toBe(1)
+    await background.drain()
+    expect(await db.workspaces.getWorkspace(b.id)).toBeNull()
+    await expect(stat(d.storage.dir({ ownerId: 'u1', id: b.id }))).rejects.toThrow()
+    expect(await resumeDeletions(kept)).toBe(0)
   })
 })

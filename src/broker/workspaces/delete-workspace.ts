@@ -36,14 +36,32 @@ export async function deleteWorkspace(
     'initializing',
   ])
   if (!marked) throw badRequest(`Workspace ${id} cannot be deleted while it is ${ws.status}.`)
+  return { removed: removeWorkspace(d, { ownerId: userId, id }) }
+}
+
+/**
+ * Removes a workspace marked `deleting`: its files, then its row, in the background (kept in
+ * `d.background`). Never rejects: a failure is logged and the workspace left `error`.
+ */
+export function removeWorkspace(d: WorkspaceDeps, ref: { ownerId: string; id: number }): Promise<void> {
   const removed = (async () => {
     try {
-      await d.storage.remove({ ownerId: userId, id })
-      await d.workspaces.deleteWorkspace(id)
+      await d.storage.remove(ref)
+      await d.workspaces.deleteWorkspace(ref.id)
     } catch (err) {
-      d.log(`workspace ${id}: deletion failed: ${String(err)}`)
-      await d.workspaces.updateWorkspace(id, { status: 'error' }).catch(() => undefined)
+      d.log(`workspace ${ref.id}: deletion failed: ${String(err)}`)
+      await d.workspaces.updateWorkspace(ref.id, { status: 'error' }).catch(() => undefined)
     }
   })()
-  return { removed }
+  return d.background ? d.background.track(removed) : removed
+}
+
+/**
+ * Finishes the deletions a previous process left under way (workspaces still `deleting`), in the
+ * background. Returns how many it resumed.
+ */
+export async function resumeDeletions(d: WorkspaceDeps): Promise<number> {
+  const left = await d.workspaces.listWorkspaces({ status: ['deleting'] })
+  for (const w of left) void removeWorkspace(d, { ownerId: w.ownerId, id: w.id })
+  return left.length
 }

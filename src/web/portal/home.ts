@@ -3,6 +3,7 @@ import { runningEnvironments } from '../../broker/environment-lookup.js'
 import { userSessions } from '../../broker/user-sessions.js'
 import { actorOf, type ApiContext } from '../../http/context.js'
 import { html, raw } from '../../http/html.js'
+import { MY_WORKSPACES } from './workspaces-page.js'
 
 /**
  * `GET /`: the portal's front page: its workshops (when the catalog is public or the visitor is signed
@@ -35,7 +36,8 @@ export function homeRoute(app: FastifyInstance, ctx: ApiContext): void {
       )
       .join('')
     const account = actor
-      ? html`<form method="get" action="/logout/"><button>Sign out</button></form>`
+      ? html`${raw(portal.labgate.workspaces ? html`<a href="${MY_WORKSPACES}">Your workspaces</a> ` : '')}
+          <form method="get" action="/logout/"><button>Sign out</button></form>`
       : html`<a href="/login/">Sign in</a
           >${raw(portal.registration.enabled ? html` · <a href="/register/">Register</a>` : '')}`
     const body = html`<!doctype html>
