@@ -6,13 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { handleUpload } from '../../src/api/workspaces/upload.js'
-import { idParam, uwsRoute } from '../../src/api/workspaces/uws-route.js'
-import type { WorkspaceDeps } from '../../src/broker/workspaces/deps.js'
-import { WORKSPACE_UID_RANGE } from '../../src/main/workspaces-setup.js'
-import { LocalWorkspaceStorage } from '../../src/storage/local-storage.js'
 import { startHarness, type Harness } from '../harness.js'
 
 let h: Harness
@@ -210,48 +204,12 @@ describe('sharing workspaces by copy', () => {
   })
 })
 
-/**
- * Uploads through `handleUpload` on a route of this test's own, beside the real server and on its store
- * and storage, until `PUT /workspaces/<id>/upload/` dispatches to it. Its token is the user's id.
- */
+/** Uploads with `PUT /workspaces/<id>/upload`, as the HuBMAP portal sends them. */
 describe('uploading files', () => {
-  let app: FastifyInstance
-  let base: string
-  beforeAll(async () => {
-    const settings = h.lg.config.portal.labgate.workspaces!
-    const d: WorkspaceDeps = {
-      workspaces: h.lg.db.workspaces,
-      storage: new LocalWorkspaceStorage({
-        root: join(h.data, 'workspaces'),
-        dataRoots: settings.dataRoots,
-        uids: WORKSPACE_UID_RANGE,
-      }),
-      settings,
-      clock: { now: () => Date.now() },
-      log: () => undefined,
-    }
-    app = Fastify({ forceCloseConnections: true }) // as http-app.ts
-    app.removeAllContentTypeParsers()
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
-    app.addContentTypeParser('multipart/form-data', (_req, _payload, done) => done(null)) // as http-app.ts
-    uwsRoute(
-      app,
-      { authenticate: async (t) => ({ userId: t }), log: () => undefined },
-      {
-        paths: ['/workspaces/:id/upload/'],
-        method: 'PUT',
-        access: 'user',
-        handler: (req, userId) => handleUpload(d, req, userId!, idParam(req)),
-      },
-    )
-    base = await app.listen({ port: 0, host: '127.0.0.1' })
-  })
-  afterAll(async () => app?.close())
-
   const upload = async (who: string, id: number, body: FormData | string, type?: string) => {
-    const res = await fetch(`${base}/workspaces/${id}/upload`, {
+    const res = await fetch(`${h.url}/workspaces/${id}/upload`, {
       method: 'PUT',
-      headers: { 'UWS-Authorization': `Token ${ids[who]}`, ...(type ? { 'Content-Type': type } : {}) },
+      headers: { 'UWS-Authorization': `Token ${keys[who]}`, ...(type ? { 'Content-Type': type } : {}) },
       body,
     })
     return { status: res.status, body: (await res.json()) as Envelope }
@@ -312,10 +270,10 @@ describe('uploading files', () => {
     expect(cut.status).toBe(400)
     expect(cut.body.message).toMatch(/^Malformed multipart body/)
 
-    const req = httpRequest(`${base}/workspaces/${ws}/upload/`, {
+    const req = httpRequest(`${h.url}/workspaces/${ws}/upload/`, {
       method: 'PUT',
       headers: {
-        'UWS-Authorization': `Token ${ids.alice}`,
+        'UWS-Authorization': `Token ${keys.alice}`,
         'Content-Type': 'multipart/form-data; boundary=b',
         'Content-Length': String(head.length + 3000),
       },

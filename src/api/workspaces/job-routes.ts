@@ -6,13 +6,14 @@ import { badRequest } from '../../domain/errors.js'
 import { ok } from './envelope.js'
 import { presentJob } from './present.js'
 import { optionalString } from './request-fields.js'
+import { handleUpload } from './upload.js'
 import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
 
 /** The original's answer to a PUT of a type it does not know, word for word (400). */
 export const INVALID_PUT_TYPE = 'Invalid PUT type passed.'
 
 /**
- * `PUT /workspaces/<id>/start/` (body `{job_type?, job_details?, resource_options}`; answers "Successful
+ * `PUT /workspaces/<id>/upload/` (multipart, see `upload.ts`), `PUT /workspaces/<id>/start/` (body `{job_type?, job_details?, resource_options}`; answers "Successful
  * start." with `data.job`, whose `core_hours` is the number 0 as in the original's start answer) and
  * `PUT /jobs/<id>/stop/` ("Successful stop." or "Job queued to stop."), with and without the trailing
  * slash; any other PUT type is a 400 "Invalid PUT type passed.".
@@ -23,7 +24,9 @@ export function jobRoutes(app: FastifyInstance, auth: UwsAuth, d: JobDeps): void
     method: 'PUT',
     access: 'user',
     handler: async (req, userId) => {
-      if ((req.params as Record<string, string>).put_type !== 'start') throw badRequest(INVALID_PUT_TYPE)
+      const putType = (req.params as Record<string, string>).put_type
+      if (putType === 'upload') return handleUpload(d, req, userId!, idParam(req))
+      if (putType !== 'start') throw badRequest(INVALID_PUT_TYPE)
       const id = idParam(req)
       const body = jsonBody(req)
       const jobType = body.job_type === null ? undefined : optionalString(body, 'job_type')

@@ -69,7 +69,7 @@ export async function shareWorkspace(
   const copied = Promise.all(
     shares.map((s) => fillCopy(d, from, { ownerId: s.recipientId, id: s.sharedWorkspaceId! })),
   ).then(() => undefined)
-  return { shares, copied }
+  return { shares, copied: d.background ? d.background.track(copied) : copied }
 }
 
 /** The original's details for its copy: the current files and symlinks without those the copy skips. */

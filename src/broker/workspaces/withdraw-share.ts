@@ -1,4 +1,5 @@
 import { badRequest, forbidden, notFound } from '../../domain/errors.js'
+import { removeWorkspace } from './delete-workspace.js'
 import { getShareOfCopy } from './read-shares.js'
 import type { ShareDeps } from './share-deps.js'
 
@@ -27,14 +28,5 @@ export async function withdrawShare(
     await tx.deleteShare(share.id)
     return marked
   })
-  const removed = (async () => {
-    try {
-      await d.storage.remove({ ownerId: copy.ownerId, id })
-      await d.workspaces.deleteWorkspace(id)
-    } catch (err) {
-      d.log(`workspace ${id}: deletion failed: ${String(err)}`)
-      await d.workspaces.updateWorkspace(id, { status: 'error' }).catch(() => undefined)
-    }
-  })()
-  return { removed }
+  return { removed: removeWorkspace(d, { ownerId: copy.ownerId, id }) }
 }
