@@ -183,6 +183,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         portalName: portal.name,
         publicUrl: () => url || ctx.portalUrl,
         authenticator: auth.authenticator,
+        hostRouting: portal.labgate,
         clock,
         log,
         grants: auth.grants,

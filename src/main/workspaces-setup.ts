@@ -27,7 +27,8 @@ import type { WorkspaceSettings } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
 import { jobGatewayRoutes } from '../gateway/job-proxy-routes.js'
 import { mintJobTicket, revokeJobTickets } from '../gateway/job-tickets.js'
-import { claimUpgrade } from '../gateway/upgrade-claims.js'
+import { claimUpgrade, isUpgradeClaimed } from '../gateway/upgrade-claims.js'
+import { rewriteHosts } from '../gateway/job-host.js'
 import { jobEntryPath } from '../gateway/job-url.js'
 import type { Authenticator } from '../http/authenticator.js'
 import { LocalWorkspaceStorage } from '../storage/local-storage.js'
@@ -53,6 +54,8 @@ export async function setUpWorkspaces(o: {
   publicUrl: () => string
   /** The portal's sign-in: staff open any job's web UI with it. */
   authenticator: Authenticator
+  /** The portal's host routing (sessions' and jobs' own hosts), to tell its own host from theirs. */
+  hostRouting: { sessionDomain?: string; workspaces?: { domain?: string } }
   clock: Clock
   log: (msg: string) => void
   grants: GrantManager
@@ -124,6 +127,9 @@ export async function setUpWorkspaces(o: {
       jobRoutes(app, auth, deps)
       const statusSockets = jobStatusSockets({ auth, jobs: o.db.workspaces, changes: deps.changes })
       const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // the portal's own host only: a job's or a session's host has paths of its own
+        const url = req.url ?? '/'
+        if (isUpgradeClaimed(req) || rewriteHosts(o.hostRouting, req.headers.host, url) !== url) return
         if (statusSockets.upgrade(req, socket, head)) claimUpgrade(req)
       }
       app.server.prependListener('upgrade', onUpgrade)
