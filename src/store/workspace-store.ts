@@ -59,8 +59,11 @@ export interface WorkspaceStore {
   /** Inserts a job and returns it with its new id. */
   createJob(j: NewJob): Promise<JobRecord>
   getJob(id: number): Promise<JobRecord | null>
-  /** Matching jobs, by id ascending. */
-  listJobs(filter?: JobFilter): Promise<JobRecord[]>
+  /**
+   * Matching jobs, by id ascending (`newest`: descending), at most `limit` of them when given (the newest
+   * first when `newest` is set).
+   */
+  listJobs(filter?: JobFilter, page?: { newest?: boolean; limit?: number }): Promise<JobRecord[]>
   /** As {@link updateWorkspace}, for jobs. */
   updateJob(id: number, patch: JobPatch, ifStatus?: JobStatus[]): Promise<JobRecord | null>
 

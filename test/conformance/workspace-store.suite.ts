@@ -168,6 +168,10 @@ export function runWorkspaceStoreSuite(f: WorkspaceStoreFactory): void {
       expect(ids(await ws.listJobs({ jobType: 'jupyter_lab' }))).toEqual([b.id])
       expect(ids(await ws.listJobs({ status: ['pending', 'running'] }))).toEqual([a.id, c.id])
       expect(ids(await ws.listJobs({ status: [] }))).toEqual([])
+      expect(ids(await ws.listJobs({}, { newest: true }))).toEqual([c.id, b.id, a.id])
+      expect(ids(await ws.listJobs({ ownerId: 'alice' }, { newest: true, limit: 1 }))).toEqual([b.id])
+      expect(ids(await ws.listJobs({}, { limit: 2 }))).toEqual([a.id, b.id])
+      expect(ids(await ws.listJobs({}, { limit: 0 }))).toEqual([])
     })
 
     it("deletes a workspace's jobs with it, and keeps its shares with a null reference", async () => {

@@ -122,7 +122,8 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
     return r ? toJob(r) : null
   }
 
-  async listJobs(f: JobFilter = {}) {
+  async listJobs(f: JobFilter = {}, page: { newest?: boolean; limit?: number } = {}) {
+    if (page.limit !== undefined && !(page.limit > 0)) return []
     let q = this.db.selectFrom('jobs').selectAll()
     if (f.ownerId !== undefined) q = q.where('owner_id', '=', f.ownerId)
     if (f.workspaceId !== undefined) {
@@ -134,7 +135,9 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
       if (f.status.length === 0) return []
       q = q.where('status', 'in', f.status)
     }
-    return (await q.orderBy('id').execute()).map(toJob)
+    q = q.orderBy('id', page.newest ? 'desc' : 'asc')
+    if (page.limit !== undefined) q = q.limit(Math.floor(page.limit))
+    return (await q.execute()).map(toJob)
   }
 
   async updateJob(id: number, patch: JobPatch, ifStatus?: JobStatus[]) {

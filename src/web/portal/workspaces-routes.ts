@@ -11,6 +11,7 @@ import { startJob } from '../../broker/workspaces/jobs/start-job.js'
 import { stopJob } from '../../broker/workspaces/jobs/stop-job.js'
 import { listWorkspaces } from '../../broker/workspaces/read-workspaces.js'
 import { badRequest, LabgateError } from '../../domain/errors.js'
+import { ENDED_JOB_STATUSES, LIVE_JOB_STATUSES } from '../../domain/workspaces.js'
 import { parseFormBody } from '../../http/body.js'
 import { actorOf, type ApiContext } from '../../http/context.js'
 import { isSecure } from '../../http/cookies.js'
@@ -48,7 +49,15 @@ export function myWorkspacesRoutes(app: FastifyInstance, ctx: ApiContext, d: Job
     message?: string,
   ) => {
     const workspaces = await listWorkspaces(d, userId, {})
-    const jobs = await d.workspaces.listJobs({ ownerId: userId })
+    // the live jobs and the latest ended ones, however many a learner ran over the years
+    const [live, ended] = await Promise.all([
+      d.workspaces.listJobs({ ownerId: userId, status: [...LIVE_JOB_STATUSES] }),
+      d.workspaces.listJobs(
+        { ownerId: userId, status: [...ENDED_JOB_STATUSES] },
+        { newest: true, limit: 100 },
+      ),
+    ])
+    const jobs = [...live, ...ended]
     const body = workspacesPage({
       portalName: ctx.deps.portal.name,
       csrf: issueCsrfToken(req, reply, secure()),
