@@ -1,9 +1,6 @@
-import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { infoRoutes } from '../api/workspaces/info-routes.js'
-import { jobStatusSockets } from '../api/workspaces/job-status-socket.js'
 import { jobRoutes } from '../api/workspaces/job-routes.js'
 import type { UwsAuth } from '../api/workspaces/uws-route.js'
 import { workspaceRoutes } from '../api/workspaces/workspace-routes.js'
@@ -27,12 +24,11 @@ import type { WorkspaceSettings } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
 import { jobGatewayRoutes } from '../gateway/job-proxy-routes.js'
 import { mintJobTicket, revokeJobTickets } from '../gateway/job-tickets.js'
-import { claimUpgrade, isUpgradeClaimed } from '../gateway/upgrade-claims.js'
-import { rewriteHosts } from '../gateway/job-host.js'
 import { jobEntryPath } from '../gateway/job-url.js'
 import type { Authenticator } from '../http/authenticator.js'
 import { LocalWorkspaceStorage } from '../storage/local-storage.js'
 import type { OpenStore } from '../store/open-store.js'
+import { attachJobStatusSockets } from './job-status-setup.js'
 import { LABGATE_VERSION } from './version.js'
 
 /** Host uids of workspaces (when labgate is root): one per workspace, beside the sessions' 200000+. */
@@ -125,17 +121,11 @@ export async function setUpWorkspaces(o: {
     routes: (app) => {
       workspaceRoutes(app, auth, deps)
       jobRoutes(app, auth, deps)
-      const statusSockets = jobStatusSockets({ auth, jobs: o.db.workspaces, changes: deps.changes })
-      const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        // the portal's own host only: a job's or a session's host has paths of its own
-        const url = req.url ?? '/'
-        if (isUpgradeClaimed(req) || rewriteHosts(o.hostRouting, req.headers.host, url) !== url) return
-        if (statusSockets.upgrade(req, socket, head)) claimUpgrade(req)
-      }
-      app.server.prependListener('upgrade', onUpgrade)
-      app.addHook('onClose', async () => {
-        app.server.off('upgrade', onUpgrade)
-        statusSockets.close()
+      attachJobStatusSockets(app, {
+        auth,
+        jobs: o.db.workspaces,
+        changes: deps.changes,
+        hostRouting: o.hostRouting,
       })
       jobGatewayRoutes(app, {
         ...tokens,
