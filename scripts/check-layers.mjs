@@ -31,6 +31,8 @@ export const LAYERS = {
   terminals: ['.', 'domain', 'config', 'store', 'backends', 'broker', 'http'],
   api: ['.', 'domain', 'config', 'store', 'storage', 'auth', 'broker', 'http'],
   oauth: ['.', 'domain', 'config', 'store', 'auth', 'broker', 'http'],
+  // LMS launches (LTI 1.3, LTI 1.1, gateway4labs): protocol checks and the launch routes over the broker
+  lms: ['.', 'domain', 'config', 'store', 'auth', 'broker', 'events', 'http'],
   gateway: [
     '.',
     'domain',
@@ -72,7 +74,7 @@ const PACKAGES = {
   pg: ['store'],
   'better-sqlite3': ['store'],
   'node-pty': ['backends'],
-  fastify: ['http', 'api', 'oauth', 'gateway', 'terminals', 'web', 'main'],
+  fastify: ['http', 'api', 'oauth', 'lms', 'gateway', 'terminals', 'web', 'main'],
   ws: ['http', 'api', 'gateway', 'terminals', 'main'],
   busboy: ['api'],
 }
