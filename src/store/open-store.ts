@@ -2,11 +2,15 @@
  * The one way to durable state from outside `src/store/`: opens a database and returns the ports over
  * it. The implementation (Kysely over SQLite or PostgreSQL, in `kysely/`) is private to this folder.
  */
+import type { AuditStore } from './audit-store.js'
 import type { AuthStore } from './auth-store.js'
+import { KyselyAuditStore } from './kysely/kysely-audit-store.js'
 import { KyselyAuthStore } from './kysely/kysely-auth-store.js'
+import { KyselyNonceStore } from './kysely/kysely-nonce-store.js'
 import { KyselyStore } from './kysely/kysely-store.js'
 import { KyselyWorkspaceStore } from './kysely/kysely-workspace-store.js'
 import { openPostgres, openSqlite, type Db } from './kysely/open.js'
+import type { NonceStore } from './nonce-store.js'
 import type { Store } from './store.js'
 import type { WorkspaceStore } from './workspace-store.js'
 
@@ -21,6 +25,10 @@ export interface OpenStore {
   auth: AuthStore
   /** Workspaces, their jobs and shares. */
   workspaces: WorkspaceStore
+  /** The LMS audit trail (append-only). */
+  audit: AuditStore
+  /** Single-use values (nonces, states) that stop replays. */
+  nonces: NonceStore
   dialect: 'sqlite' | 'postgres'
   /** Closes the database; the ports must not be used afterwards. */
   close(): Promise<void>
@@ -31,11 +39,15 @@ export class KyselyStores implements OpenStore {
   readonly store: Store
   readonly auth: AuthStore
   readonly workspaces: WorkspaceStore
+  readonly audit: AuditStore
+  readonly nonces: NonceStore
 
   constructor(readonly db: Db) {
     this.store = new KyselyStore(db)
     this.auth = new KyselyAuthStore(db)
     this.workspaces = new KyselyWorkspaceStore(db)
+    this.audit = new KyselyAuditStore(db)
+    this.nonces = new KyselyNonceStore(db)
   }
 
   get dialect() {

@@ -1,6 +1,15 @@
 /** The `labgate` command as an operator runs it (needs `npm run build`; `scripts/test.sh` does it). */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -134,6 +143,129 @@ describe('labgate CLI', () => {
     expect(off.status).toBe(0)
     expect(list()[0]).toMatchObject({ clientId: created.clientId, disabled: true })
   }, 120_000) // eleven runs of the CLI, each a fresh Node process
+
+  it('prints the LMS audit trail, filtered, as text or JSON Lines, while the store is written', async () => {
+    const data = join(dir, 'audit')
+    expect(run('audit', '--data', data).stderr).toContain(`no data directory ${data}`)
+    expect(run('audit').stderr).toContain('audit needs --data')
+    const empty = join(dir, 'audit-empty')
+    mkdirSync(empty)
+    const nodb = run('audit', '--data', empty)
+    expect(nodb.status).toBe(1)
+    expect(nodb.stderr).toContain('holds no labgate database')
+    expect(existsSync(join(empty, 'labgate.db'))).toBe(false)
+    // Open as `labgate serve` keeps it: WAL mode, a writer holding the database open throughout.
+    const db = await openStore({ sqlite: join(data, 'labgate.db') })
+    try {
+      const now = Date.now()
+      const base = { course: 'c-101', lab: 'python', data: {} }
+      await db.audit.append({
+        ...base,
+        at: now - 3 * 86_400_000,
+        lms: 'moodle',
+        kind: 'lti13.login',
+        userId: null,
+        outcome: 'ok',
+        reason: null,
+      })
+      await db.audit.append({
+        ...base,
+        at: now - 3_600_000,
+        lms: 'moodle',
+        kind: 'lti13.launch',
+        userId: 'moodle:42',
+        outcome: 'refused',
+        reason: 'nonce already used',
+      })
+      await db.audit.append({
+        ...base,
+        at: now - 60_000,
+        lms: 'canvas',
+        kind: 'ags.score',
+        userId: 'canvas:7',
+        outcome: 'failed',
+        reason: 'token endpoint answered 503',
+        data: { score: 1 },
+      })
+
+      const all = run('audit', '--data', data)
+      expect(all.status, all.stderr).toBe(0)
+      const lines = all.stdout.trimEnd().split('\n')
+      expect(lines).toHaveLength(3)
+      expect(lines[1]).toMatch(
+        /^\d{4}-\d\d-\d\dT\S+Z {2}moodle {2}lti13\.launch {2}refused {2}moodle:42 {2}c-101 {2}python {2}nonce already used$/,
+      )
+      expect(lines.map((l) => l.indexOf('c-101'))).toEqual([
+        lines[0]!.indexOf('c-101'),
+        lines[0]!.indexOf('c-101'),
+        lines[0]!.indexOf('c-101'),
+      ])
+
+      const recent = run('audit', '--data', data, '--since', '2h', '--lms', 'moodle', '--json')
+      expect(recent.status, recent.stderr).toBe(0)
+      const json = recent.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+      expect(json).toEqual([
+        expect.objectContaining({
+          lms: 'moodle',
+          kind: 'lti13.launch',
+          userId: 'moodle:42',
+          outcome: 'refused',
+          reason: 'nonce already used',
+          time: new Date(now - 3_600_000).toISOString(),
+        }),
+      ])
+      const iso = run('audit', '--data', data, '--since', new Date(now - 120_000).toISOString(), '--json')
+      expect(
+        iso.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l).kind),
+      ).toEqual(['ags.score'])
+      const none = run('audit', '--data', data, '--lms', 'blackboard')
+      expect(none.status).toBe(0)
+      expect(none.stdout).toBe('')
+      expect(none.stderr).toContain('no audit records match')
+
+      const bad = run('audit', '--data', data, '--since', 'yesterday')
+      expect(bad.status).toBe(1)
+      expect(bad.stderr).toContain('--since must be an ISO time')
+
+      // Read while the other process keeps appending: the CLI sees what was committed, and never blocks.
+      const reading = new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'audit', '--data', data, '--json'])
+        let out = ''
+        child.stdout.on('data', (c) => (out += c))
+        child.on('exit', (code) => resolve({ code, out }))
+      })
+      let writes = 0
+      const writing = (async () => {
+        for (; writes < 200; writes++)
+          await db.audit.append({
+            ...base,
+            at: Date.now(),
+            lms: 'moodle',
+            kind: 'lti11.launch',
+            userId: null,
+            outcome: 'ok',
+            reason: null,
+          })
+      })()
+      const [{ code, out }] = await Promise.all([reading, writing])
+      expect(code).toBe(0)
+      const ids = out
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: number }).id)
+      expect(ids.length).toBeGreaterThanOrEqual(3)
+      expect(ids).toEqual([...ids].sort((a, b) => a - b))
+      expect(run('audit', '--data', data, '--json').stdout.trimEnd().split('\n')).toHaveLength(203)
+    } finally {
+      await db.close()
+    }
+  }, 120_000)
 
   it('serves the sample portal: prints the URL and robot credentials, and /healthz answers 200', async () => {
     const data = join(dir, 'data')

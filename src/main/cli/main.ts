@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { LABGATE_VERSION } from '../version.js'
 import { LabgateError } from '../../domain/errors.js'
+import { audit, AUDIT_USAGE } from './audit.js'
 import { clients, CLIENTS_USAGE } from './clients.js'
 import { credentials, CREDENTIALS_USAGE } from './credentials.js'
 import { serve } from './serve.js'
@@ -15,6 +16,7 @@ Usage:
   labgate validate --config <file|dir>
 ${CLIENTS_USAGE}
 ${CREDENTIALS_USAGE}
+${AUDIT_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
@@ -25,7 +27,10 @@ validate   loads the definitions and reports every error and warning, without st
 clients    registers, lists and disables the OAuth clients of labgate's authorization server (apps that
            sign their users in with labgate through the code flow, services using client credentials).
 credentials shows the Educates robot's username, client id and where its secrets come from; --rotate
-           makes new generated ones, prints them once, and revokes the tokens got with the old ones.`
+           makes new generated ones, prints them once, and revokes the tokens got with the old ones.
+audit      prints the LMS audit trail, oldest first: every launch, refused launch, deep link, grade post,
+           roster read and remote reservation, with its LMS, user, course, lab, outcome and reason.
+           --since: an ISO time or a duration back from now (24h, 7d); --json: one JSON object a line.`
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -41,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (command === 'clients') return await clients(rest)
     if (command === 'credentials') return await credentials(rest)
+    if (command === 'audit') return await audit(rest)
     const { values } = parseArgs({
       args: rest,
       options: {

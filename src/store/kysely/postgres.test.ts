@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, describe, it } from 'vitest'
+import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
@@ -30,6 +31,7 @@ if (admin) {
   runStoreSuite({ name: 'PostgreSQL', make })
   runAuthStoreSuite({ name: 'PostgreSQL', make })
   runWorkspaceStoreSuite({ name: 'PostgreSQL', make })
+  runAuditStoreSuite({ name: 'PostgreSQL', make })
   afterAll(async () => {
     const client = new pg.Client({ connectionString: admin })
     await client.connect()

@@ -4,6 +4,7 @@
  */
 import type { Generated } from 'kysely'
 import type { AuthTables } from './schema-auth.js'
+import type { LmsTables } from './schema-lms.js'
 import type { WorkspaceTables } from './schema-workspaces.js'
 
 export interface UsersTable {
@@ -113,4 +114,4 @@ export interface CoreTables {
   live_counts: LiveCountsTable
 }
 
-export interface Database extends CoreTables, AuthTables, WorkspaceTables {}
+export interface Database extends CoreTables, AuthTables, WorkspaceTables, LmsTables {}

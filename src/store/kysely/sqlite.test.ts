@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
+import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
@@ -14,6 +15,7 @@ const make = () => openStore({ sqlite: ':memory:' })
 runStoreSuite({ name: 'SQLite (in memory)', make })
 runAuthStoreSuite({ name: 'SQLite (in memory)', make })
 runWorkspaceStoreSuite({ name: 'SQLite (in memory)', make })
+runAuditStoreSuite({ name: 'SQLite (in memory)', make })
 
 it('opens a SQLite file in WAL mode with durable commits and migrates it once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'labgate-store-'))
@@ -38,6 +40,7 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
       '004-subjects-consent',
       '005-live-counts-table',
       '006-workspaces',
+      '007-lms-audit',
     ])
     await again.close()
   } finally {

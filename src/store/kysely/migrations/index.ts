@@ -5,6 +5,7 @@ import * as liveCounts from './003-live-counts-index.js'
 import * as subjectsConsent from './004-subjects-consent.js'
 import * as liveCountsTable from './005-live-counts-table.js'
 import * as workspaces from './006-workspaces.js'
+import * as lmsAudit from './007-lms-audit.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004-subjects-consent': subjectsConsent,
   '005-live-counts-table': liveCountsTable,
   '006-workspaces': workspaces,
+  '007-lms-audit': lmsAudit,
 }
