@@ -189,3 +189,23 @@ export function readText(node: ConfigNode): string | undefined {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
   return readString(node)
 }
+
+/**
+ * An identifier another system chose (a client id, a deployment or course id): a non-empty string without
+ * control characters, or a whole number written without quotes (`deploymentIds: [1]` gives "1"). Missing is
+ * an error; so is a number too large to keep exactly (it must be quoted).
+ */
+export function readIdentifier(node: ConfigNode): string | undefined {
+  const v = node.value
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v) && v >= 0) return String(v)
+    node.error(`expected an identifier; write ${describeValue(v)} in quotes so that it is kept exactly`)
+    return undefined
+  }
+  const text = readRequiredString(node)
+  if (text === undefined) return undefined
+  // eslint-disable-next-line no-control-regex
+  if (!/[\u0000-\u001f\u007f]/.test(text)) return text
+  node.error(`expected an identifier without control characters, got ${describeValue(text)}`)
+  return undefined
+}
