@@ -296,7 +296,7 @@ describe('spec.labgate.lms and remoteLabs', () => {
       'a secret that is not a string',
       { lms: [{ name: 'm', lti11: { key: 'k', secret: 1234 } }] },
       'lms[0].lti11.secret',
-      'expected a string',
+      'expected a string (in quotes), got a number',
     ],
     [
       'an LTI 1.1 key of another LMS',
@@ -369,9 +369,13 @@ describe('spec.labgate.lms and remoteLabs', () => {
           basicHttp: { username: 'u', password: 'pw-secret-9' },
         },
       ],
-      remoteLabs: [{ ...physics, password: 'remote-secret-7', baseUrl: 'nope' }],
+      remoteLabs: [
+        { ...physics, password: 'remote-secret-7', baseUrl: 'nope' },
+        { ...physics, name: 'other', password: 987654321 },
+      ],
     })
-    expect(found.join('\n')).not.toMatch(/hunter2|pw-secret|remote-secret/)
+    expect(found.join('\n')).not.toMatch(/hunter2|pw-secret|remote-secret|987654321/)
+    expect(found.join('\n')).toContain('remoteLabs[1].password: expected a string (in quotes), got a number')
   })
 
   const warnings: [string, Record<string, unknown>, string, string][] = [

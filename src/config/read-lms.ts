@@ -1,7 +1,7 @@
 import type { ConfigNode } from './config-node.js'
 import { readEndpointUrl } from './read-endpoint-url.js'
 import { readLmsLabs, type LabTargets } from './read-lms-labs.js'
-import { readIdentifier, readName, readRequiredString } from './read-values.js'
+import { readIdentifier, readName, readRequiredSecret, readRequiredString } from './read-values.js'
 import type { BasicHttpCredentials, Lti11Credentials, Lti13Registration, LmsRegistration } from './types.js'
 
 /**
@@ -128,14 +128,14 @@ function readDeploymentIds(node: ConfigNode): string[] | undefined {
 function readLti11(node: ConfigNode): Lti11Credentials | undefined {
   if (!node.present || !node.fields(['key', 'secret'])) return undefined
   const key = readIdentifier(node.get('key'))
-  const secret = readRequiredString(node.get('secret'))
+  const secret = readRequiredSecret(node.get('secret'))
   return key && secret ? { key, secret } : undefined
 }
 
 function readBasicHttp(node: ConfigNode): BasicHttpCredentials | undefined {
   if (!node.present || !node.fields(['username', 'password', 'coursesUrl'])) return undefined
   const username = readRequiredString(node.get('username'))
-  const password = readRequiredString(node.get('password'))
+  const password = readRequiredSecret(node.get('password'))
   const coursesNode = node.get('coursesUrl')
   const coursesUrl = coursesNode.present ? readEndpointUrl(coursesNode, 'warn') : undefined
   if (!username || !password || (coursesNode.present && !coursesUrl)) return undefined

@@ -1,6 +1,6 @@
 import type { ConfigNode } from './config-node.js'
 import { readEndpointUrl } from './read-endpoint-url.js'
-import { readIdentifier, readName, readRequiredString } from './read-values.js'
+import { readIdentifier, readName, readRequiredSecret, readRequiredString } from './read-values.js'
 import type { RemoteLabSystem } from './types.js'
 
 /**
@@ -20,7 +20,7 @@ export function readRemoteLabs(node: ConfigNode): RemoteLabSystem[] {
     const name = readName(nameNode)
     const baseUrl = readEndpointUrl(item.get('baseUrl'), 'warn')
     const username = readRequiredString(item.get('username'))
-    const password = readRequiredString(item.get('password'))
+    const password = readRequiredSecret(item.get('password'))
     const contextIdNode = item.get('contextId')
     const contextId = contextIdNode.present ? readIdentifier(contextIdNode) : undefined
     if (name !== undefined) {

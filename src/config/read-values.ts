@@ -209,3 +209,22 @@ export function readIdentifier(node: ConfigNode): string | undefined {
   node.error(`expected an identifier without control characters, got ${describeValue(text)}`)
   return undefined
 }
+
+/**
+ * A secret another system shares (a password, a shared key): a non-empty string; missing is an error.
+ * Messages never show its value, not even a mistyped one.
+ */
+export function readRequiredSecret(node: ConfigNode): string | undefined {
+  if (!node.present) {
+    node.error('is required')
+    return undefined
+  }
+  const v = node.value
+  if (typeof v !== 'string') {
+    const kind = typeof v === 'number' || typeof v === 'boolean' ? `a ${typeof v}` : describeValue(v)
+    node.error(`expected a string (in quotes), got ${kind}`)
+    return undefined
+  }
+  if (v === '') node.error('must not be empty')
+  return v || undefined
+}
