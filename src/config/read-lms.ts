@@ -20,71 +20,60 @@ import type { BasicHttpCredentials, Lti11Credentials, Lti13Registration, LmsRegi
  */
 export function readLms(node: ConfigNode, targets: LabTargets): LmsRegistration[] {
   const out: LmsRegistration[] = []
+  /** What identifies an LMS (its name, its LTI 1.3 pair, its LTI 1.1 key, its basic-HTTP login) → its path. */
   const owners = new Map<string, string>()
-  /** Records `key` for the LMS at `item`; false, after an error on `at`, when another LMS has it. */
-  const claim = (key: string, what: string, at: ConfigNode, item: ConfigNode): boolean => {
-    const first = owners.get(key)
-    if (first !== undefined) {
-      at.error(`${what} is already used by ${first}; each must identify one LMS`)
-      return false
-    }
-    owners.set(key, item.pathText)
-    return true
-  }
   for (const item of node.items()) {
     if (!item.present) item.error('expected a map {name, lti13, lti11, basicHttp, labs}, got nothing')
     if (!item.present || !item.fields(['name', 'lti13', 'lti11', 'basicHttp', 'labs'])) continue
-    const nameNode = item.get('name')
-    const name = readName(nameNode)
+    const name = readName(item.get('name'))
     const lti13 = readLti13(item.get('lti13'))
     const lti11 = readLti11(item.get('lti11'))
     const basicHttp = readBasicHttp(item.get('basicHttp'))
     const labsNode = item.get('labs')
     const labs = readLmsLabs(labsNode, targets)
     const protocols = ['lti13', 'lti11', 'basicHttp'].filter((p) => item.get(p).present)
-    if (protocols.length === 0)
+    if (protocols.length === 0) {
       item.error('declares no protocol: give at least one of lti13, lti11, basicHttp')
+    }
     if (!labsNode.present || (Array.isArray(labsNode.value) && labsNode.value.length === 0)) {
       labsNode.warn('lists no labs: this LMS can launch nothing')
     }
-    if (
-      name === undefined ||
-      !claim(JSON.stringify(['name', name]), `name ${JSON.stringify(name)}`, nameNode, item)
-    )
-      continue
-    if (
-      lti13 &&
-      !claim(
-        JSON.stringify(['lti13', lti13.issuer, lti13.clientId]),
-        'this lti13 issuer and clientId',
-        item.get('lti13'),
-        item,
-      )
-    )
-      continue
-    if (
-      lti11 &&
-      !claim(JSON.stringify(['lti11', lti11.key]), 'this lti11 key', item.get('lti11').get('key'), item)
-    )
-      continue
-    if (
-      basicHttp &&
-      !claim(
-        JSON.stringify(['basicHttp', basicHttp.username]),
-        'this basicHttp username',
-        item.get('basicHttp').get('username'),
-        item,
-      )
-    )
-      continue
-    if (protocols.length === 0) continue
-    out.push({
+    if (name === undefined || protocols.length === 0) continue
+    const registration: LmsRegistration = {
       name,
       ...(lti13 ? { lti13 } : {}),
       ...(lti11 ? { lti11 } : {}),
       ...(basicHttp ? { basicHttp } : {}),
       labs,
-    })
+    }
+    const ids = identities(registration, item)
+    const taken = ids.find(({ key }) => owners.has(key))
+    if (taken) {
+      taken.at.error(`${taken.what} is already used by ${owners.get(taken.key)}; each must identify one LMS`)
+      continue
+    }
+    for (const { key } of ids) owners.set(key, item.pathText)
+    out.push(registration)
+  }
+  return out
+}
+
+/** What must identify one LMS only, with the words and the node for the error when another has it. */
+function identities(r: LmsRegistration, item: ConfigNode): { key: string; what: string; at: ConfigNode }[] {
+  const out = [
+    { key: JSON.stringify(['name', r.name]), what: `name ${JSON.stringify(r.name)}`, at: item.get('name') },
+  ]
+  if (r.lti13) {
+    const key = JSON.stringify(['lti13', r.lti13.issuer, r.lti13.clientId])
+    out.push({ key, what: 'this lti13 issuer and clientId', at: item.get('lti13') })
+  }
+  if (r.lti11) {
+    const key = JSON.stringify(['lti11', r.lti11.key])
+    out.push({ key, what: 'this lti11 key', at: item.get('lti11').get('key') })
+  }
+  if (r.basicHttp) {
+    const key = JSON.stringify(['basicHttp', r.basicHttp.username])
+    out.push({ key, what: 'this basicHttp username', at: item.get('basicHttp').get('username') })
   }
   return out
 }
