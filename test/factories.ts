@@ -70,6 +70,8 @@ export function buildPortal(
       diskLimit: 0,
       tmpSize: 0,
       uidRange: { first: 200_000, count: 65_536 },
+      lms: [],
+      remoteLabs: [],
     },
     sourceFile: '/nonexistent/portal.yaml',
     ...o,

@@ -20,6 +20,21 @@ describe('examples/', () => {
       labgate: { allowedIndexOrigins: [] },
     })
     expect(portal.webhookUrl).toBeUndefined()
+    expect(portal.labgate.lms).toEqual([
+      {
+        name: 'moodle',
+        lti13: {
+          issuer: 'http://localhost:8000',
+          clientId: 'example-client-id',
+          deploymentIds: ['1'],
+          authUrl: 'http://localhost:8000/mod/lti/auth.php',
+          tokenUrl: 'http://localhost:8000/mod/lti/token.php',
+          jwksUrl: 'http://localhost:8000/mod/lti/certs.php',
+        },
+        labs: [{ id: 'intro-shell', workshop: 'shell-basics', timeAllowed: 1800 }],
+      },
+    ])
+    expect(portal.labgate.remoteLabs).toEqual([])
     const byName = new Map(portal.workshops.map((w) => [w.workshop.name, w]))
     expect([...byName.keys()].sort()).toEqual(['python-http-server', 'shell-basics'])
     // The short one can be extended: 10 minutes, 5 more at a time, 30 at most.

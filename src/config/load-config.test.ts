@@ -109,6 +109,8 @@ describe('loadConfig: formats and files', () => {
         diskLimit: 10 * 2 ** 30,
         tmpSize: 2 ** 30,
         uidRange: { first: 200_000, count: 65_536 },
+        lms: [],
+        remoteLabs: [],
       },
       sourceFile: path.join(dir, 'all.yaml'),
     })
@@ -379,6 +381,8 @@ describe('loadConfig: formats and files', () => {
       diskLimit: 2 * 2 ** 30,
       tmpSize: 0,
       uidRange: { first: 300_000, count: 100 },
+      lms: [],
+      remoteLabs: [],
     })
   })
 

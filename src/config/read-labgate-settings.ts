@@ -1,7 +1,10 @@
 import type { ConfigNode } from './config-node.js'
 import { describeValue } from './describe-value.js'
 import { isHttpUrl, readCount, readDuration, readEnum, readMemorySize, readString } from './read-values.js'
+import type { LabTargets } from './read-lms-labs.js'
+import { readLms } from './read-lms.js'
 import { readNetwork } from './read-network.js'
+import { readRemoteLabs } from './read-remote-labs.js'
 import { readSandboxStorage } from './read-sandbox-storage.js'
 import { readWorkspaces } from './read-workspaces.js'
 import type { LabgateSettings } from './types.js'
@@ -22,10 +25,22 @@ export const DEFAULT_SANDBOX_LIMITS = { memory: 2 * 1024 ** 3, pids: 1024, cpus:
  * (1024; 0 = unlimited), `sandbox.cpu` (CPUs, e.g. `0.5`; 1; 0 = unlimited), `sandbox.disk`, `sandbox.tmp`
  * and `sandbox.uids` (see `readSandboxStorage`), `sessions.retention` (duration, 24h), `events.retention`
  * (duration, 90 days; rows of the events table older than it are purged), `gateway.domain` (a DNS domain for host routing of
- * sessions; absent = path routing), `workspaces` (see `readWorkspaces`; absent = off). Absent or invalid values take the default.
+ * sessions; absent = path routing), `workspaces` (see `readWorkspaces`; absent = off), `remoteLabs` (see
+ * `readRemoteLabs`) and `lms` (see `readLms`; a lab's workshop must be one of `workshops`, the portal's
+ * `spec.workshops[]` by alias, else name). Absent or invalid values take the default.
  */
-export function readLabgateSettings(node: ConfigNode): LabgateSettings {
-  node.fields(['backend', 'index', 'sandbox', 'sessions', 'gateway', 'events', 'workspaces'])
+export function readLabgateSettings(node: ConfigNode, workshops: readonly string[] = []): LabgateSettings {
+  node.fields([
+    'backend',
+    'index',
+    'sandbox',
+    'sessions',
+    'gateway',
+    'events',
+    'workspaces',
+    'lms',
+    'remoteLabs',
+  ])
   const events = node.get('events')
   events.fields(['retention'])
   const eventRetention = readDuration(events.get('retention'))
@@ -39,6 +54,8 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
   sessions.fields(['retention'])
   const sessionDomain = readDomain(gateway.get('domain'))
   const workspaces = readWorkspaces(node.get('workspaces'), sessionDomain)
+  const remoteLabs = readRemoteLabs(node.get('remoteLabs'))
+  const targets: LabTargets = { workshops, remoteSystems: remoteLabs.map((r) => r.name) }
   return {
     backend: readEnum(node.get('backend'), ['local', 'fake'] as const) ?? 'local',
     allowedIndexOrigins: readOrigins(index.get('allowedOrigins')),
@@ -49,6 +66,8 @@ export function readLabgateSettings(node: ConfigNode): LabgateSettings {
     retention: readDuration(sessions.get('retention')) ?? DEFAULT_RETENTION,
     sessionDomain,
     ...(workspaces ? { workspaces } : {}),
+    lms: readLms(node.get('lms'), targets),
+    remoteLabs,
     ...(eventRetention !== undefined ? { eventRetention } : {}),
     ...readSandboxStorage(sandbox),
   }

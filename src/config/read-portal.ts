@@ -69,6 +69,7 @@ export function readPortal(root: ConfigNode, sourceFile: string): PortalDraft | 
   registration.fields(['type', 'enabled'])
   const catalog = portal.get('catalog')
   catalog.fields(['visibility'])
+  const entries = readEntries(spec.get('workshops'))
 
   const definition: Omit<PortalDefinition, 'workshops'> = {
     name: name ?? '',
@@ -83,7 +84,10 @@ export function readPortal(root: ConfigNode, sourceFile: string): PortalDraft | 
     },
     catalogVisibility: readEnum(catalog.get('visibility'), ['private', 'public'] as const) ?? 'private',
     robot: readRobot(portal),
-    labgate: readLabgateSettings(spec.get('labgate')),
+    labgate: readLabgateSettings(
+      spec.get('labgate'),
+      entries.map((e) => e.alias ?? e.name),
+    ),
     sourceFile,
   }
   const index = readHttpUrl(portal.get('index'))
@@ -102,7 +106,6 @@ export function readPortal(root: ConfigNode, sourceFile: string): PortalDraft | 
     readWorkshopSettings(portal, LEGACY_DEFAULTS),
   )
 
-  const entries = readEntries(spec.get('workshops'))
   return name === undefined ? undefined : { definition, defaults, entries, node: root }
 }
 

@@ -189,3 +189,42 @@ export function readText(node: ConfigNode): string | undefined {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
   return readString(node)
 }
+
+/**
+ * An identifier another system chose (a client id, a deployment or course id): a non-empty string without
+ * control characters, or a whole number written without quotes (`deploymentIds: [1]` gives "1"). Missing is
+ * an error; so is a number too large to keep exactly (it must be quoted).
+ */
+export function readIdentifier(node: ConfigNode): string | undefined {
+  const v = node.value
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v) && v >= 0) return String(v)
+    node.error(`expected an identifier; write ${describeValue(v)} in quotes so that it is kept exactly`)
+    return undefined
+  }
+  const text = readRequiredString(node)
+  if (text === undefined) return undefined
+  // eslint-disable-next-line no-control-regex
+  if (!/[\u0000-\u001f\u007f]/.test(text)) return text
+  node.error(`expected an identifier without control characters, got ${describeValue(text)}`)
+  return undefined
+}
+
+/**
+ * A secret another system shares (a password, a shared key): a non-empty string; missing is an error.
+ * Messages never show its value, not even a mistyped one.
+ */
+export function readRequiredSecret(node: ConfigNode): string | undefined {
+  if (!node.present) {
+    node.error('is required')
+    return undefined
+  }
+  const v = node.value
+  if (typeof v !== 'string') {
+    const kind = typeof v === 'number' || typeof v === 'boolean' ? `a ${typeof v}` : describeValue(v)
+    node.error(`expected a string (in quotes), got ${kind}`)
+    return undefined
+  }
+  if (v === '') node.error('must not be empty')
+  return v || undefined
+}

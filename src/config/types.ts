@@ -3,6 +3,7 @@
  * TrainingPortal and Workshop YAML. Every default and clamp of `compat-educates.md` is already applied:
  * consumers never look at raw YAML. Durations are whole seconds; 0 means "never"/"unlimited" as noted.
  */
+import type { CourseGrant, LabGrant } from '../domain/lms-permissions.js'
 import type { RequestParameterDef } from '../domain/parameters.js'
 
 /** A Workshop resource. */
@@ -106,6 +107,103 @@ export interface LabgateSettings extends SandboxStorageSettings {
   sessionDomain?: string
   /** `spec.labgate.workspaces`: persistent workspaces and jobs; absent = the workspaces API is off. */
   workspaces?: WorkspaceSettings
+  /** `spec.labgate.lms`: the LMSs that may launch labs, in order; `[]` = none (no LMS launches). */
+  lms: LmsRegistration[]
+  /** `spec.labgate.remoteLabs`: external lab systems that `lms[].labs[].remote` names, in order. */
+  remoteLabs: RemoteLabSystem[]
+}
+
+/**
+ * An LMS registered with labgate (`spec.labgate.lms[]`): how it launches (at least one of `lti13`, `lti11`,
+ * `basicHttp`) and which labs it may launch. Secrets are as written in the YAML.
+ */
+export interface LmsRegistration {
+  /** A DNS label, unique among the portal's LMSs: users are `<name>:<id>`, audits and URLs name it. */
+  name: string
+  /** LTI 1.3: the platform's registration. Its (`issuer`, `clientId`) pair is unique among the LMSs. */
+  lti13?: Lti13Registration
+  /** LTI 1.1: the consumer key (unique among the LMSs) and shared secret of its signed launches. */
+  lti11?: Lti11Credentials
+  /** gateway4labs' basic-HTTP protocol: the LMS's HTTP Basic login to labgate (username unique among the LMSs). */
+  basicHttp?: BasicHttpCredentials
+  /** What this LMS may launch; ids are unique within the LMS. `[]`: nothing. */
+  labs: LmsLab[]
+}
+
+/** `lms[].lti13`: an LTI 1.3 platform as the tool sees it (IMS LTI Core 1.3, Security Framework). */
+export interface Lti13Registration {
+  /** The platform's `iss`, exactly as it signs it (compared as a string). An https URL (http for localhost). */
+  issuer: string
+  /** The tool's client id at the platform: the id_token's `aud`. */
+  clientId: string
+  /** The `deployment_id`s accepted from this platform; at least one. */
+  deploymentIds: string[]
+  /** The platform's OIDC authorization endpoint (where login initiation redirects). */
+  authUrl: string
+  /** The platform's OAuth 2 token endpoint (service tokens for AGS and NRPS). */
+  tokenUrl: string
+  /** The platform's JWKS (keys that sign its id_tokens). */
+  jwksUrl: string
+}
+
+/** `lms[].lti11`: OAuth 1.0a HMAC-SHA1 credentials of LTI 1.1 launches. */
+export interface Lti11Credentials {
+  key: string
+  secret: string
+}
+
+/** `lms[].basicHttp`: gateway4labs' basic-HTTP LMS protocol. */
+export interface BasicHttpCredentials {
+  /** The login the LMS sends to `POST /labmanager/requests/`. */
+  username: string
+  password: string
+  /** The LMS's course list (gateway4labs' course discovery), an http(s) URL; absent: no discovery. */
+  coursesUrl?: string
+}
+
+/** `labs[].courses[]` of an LMS: a course allowed to launch the lab; `timeAllowed` seconds, 0 = no limit. */
+export type LmsCourse = CourseGrant
+
+/**
+ * `lms[].labs[]`: a lab an LMS may launch, by its `id` (the LMS's local identifier), pointing at exactly
+ * one of a `workshop` of this portal or a lab of a `remote` system. `timeAllowed` (seconds, 0 = no limit)
+ * caps the session; `courses`, when present (never empty), are the only courses that may launch it
+ * (see `decideLabLaunch`).
+ */
+export type LmsLab = LabGrant & { courses?: LmsCourse[] } & (
+    | {
+        /** A workshop of this portal: the `alias`, or else the `name`, of one of `spec.workshops[]`. */
+        workshop: string
+        remote?: never
+      }
+    | {
+        workshop?: never
+        /** A laboratory of a remote lab system declared in `spec.labgate.remoteLabs`. */
+        remote: RemoteLabRef
+      }
+  )
+
+/** `labs[].remote`: a laboratory of a remote lab system. */
+export interface RemoteLabRef {
+  /** The `name` of one of `spec.labgate.remoteLabs[]`. */
+  system: string
+  /** The system's `laboratory_id`. */
+  laboratory: string
+}
+
+/**
+ * `spec.labgate.remoteLabs[]`: an external lab system speaking gateway4labs' HTTP plug-in protocol
+ * (`capabilities`, `test_plugin`, `labs`, `reserve` under `baseUrl`, with HTTP Basic and `?context_id=`).
+ */
+export interface RemoteLabSystem {
+  /** A DNS label, unique among the remote lab systems. */
+  name: string
+  /** The plug-in's base URL, http(s), as written. */
+  baseUrl: string
+  username: string
+  password: string
+  /** Sent as `?context_id=` on every call when given. */
+  contextId?: string
 }
 
 /** A job type (`spec.labgate.workspaces.jobTypes[]`, plus the built-in `jupyter_lab` and `local_test`). */

@@ -1,6 +1,7 @@
 export * from './allocation.js'
 export * from './clock.js'
 export * from './environment-states.js'
+export * from './lms-permissions.js'
 export * from './naming.js'
 export * from './orphan.js'
 export * from './parameters.js'
