@@ -48,6 +48,8 @@ export interface PortalSpec {
   disk?: string
   /** `spec.labgate.workspaces` (written as given); absent: workspaces are off. */
   workspaces?: Record<string, unknown>
+  /** `spec.labgate.lms` (written as given): the LMSs that may launch labs. */
+  lms?: Record<string, unknown>[]
 }
 
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
@@ -99,6 +101,7 @@ export function writePortal(dir: string, p: PortalSpec): string {
     ...(p.allowedOrigins ? ['    index:', `      allowedOrigins: ${JSON.stringify(p.allowedOrigins)}`] : []),
     ...(p.sessionDomain ? ['    gateway:', `      domain: ${JSON.stringify(p.sessionDomain)}`] : []),
     ...(p.workspaces ? [`    workspaces: ${JSON.stringify(p.workspaces)}`] : []),
+    ...(p.lms ? [`    lms: ${JSON.stringify(p.lms)}`] : []),
     '  workshops:',
   ]
   for (const w of p.workshops) {

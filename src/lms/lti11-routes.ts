@@ -1,0 +1,93 @@
+/**
+ * `POST /lti/1.1/launch`: an LTI 1.1 basic launch, signed by an LMS registered with `lti11 {key, secret}`.
+ * The signature and the ±300 s timestamp window are verified (`src/lms/lti11/`), the nonce is recorded
+ * once (a replay is refused), the lab comes from `custom_lab` or `?lab=`, and the learner is sent to their
+ * session (`launchLab`). Every launch, refused or not, is audited; a refusal is a page that says why.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { BrokerDeps } from '../broker/deps.js'
+import type { LmsRegistration } from '../config/types.js'
+import { messagePage } from '../http/message-page.js'
+import type { AuditStore } from '../store/audit-store.js'
+import type { NonceStore } from '../store/nonce-store.js'
+import { launchLab } from './launch/launch-lab.js'
+import { verifyLaunch } from './lti11/index.js'
+
+export interface Lti11RouteDeps {
+  deps: BrokerDeps
+  audit: AuditStore
+  nonces: NonceStore
+  /** The portal's public URL (scheme, host, port), the base of the URL launches are signed for. */
+  portalUrl: () => string
+  /** Whether `X-Forwarded-Proto` comes from a proxy labgate trusts. */
+  trustProxy: boolean
+}
+
+/** The LMS registered with LTI 1.1 consumer `key`, if any. */
+export const lmsByConsumerKey = (lms: readonly LmsRegistration[], key: string) =>
+  lms.find((l) => l.lti11?.key === key)
+
+/** Registers the launch route. */
+export function lti11Routes(app: FastifyInstance, o: Lti11RouteDeps): void {
+  const registrations = () => o.deps.portal.labgate.lms
+  app.post('/lti/1.1/launch', async (req, reply) => {
+    const page = (status: number, title: string, text: string) => messagePage(reply, status, title, text)
+    const type = String(req.headers['content-type'] ?? '').toLowerCase()
+    if (!type.startsWith('application/x-www-form-urlencoded'))
+      return page(415, 'Not a launch', 'An LTI launch is a form posted by the LMS.')
+    const form = [...new URLSearchParams(typeof req.body === 'string' ? req.body : '')]
+    const verdict = verifyLaunch(
+      {
+        method: req.method,
+        url: o.portalUrl() + req.url,
+        form,
+        forwardedProto: req.headers['x-forwarded-proto'] as string | undefined,
+        trustProxy: o.trustProxy,
+      },
+      {
+        secretFor: (key) => lmsByConsumerKey(registrations(), key)?.lti11?.secret,
+        clock: o.deps.clock,
+      },
+    )
+    const claimedKey = form.find(([k]) => k === 'oauth_consumer_key')?.[1] ?? null
+    const lms = claimedKey ? lmsByConsumerKey(registrations(), claimedKey) : undefined
+    const refused = async (reason: string, detail: string) => {
+      await o.audit.append({
+        at: o.deps.clock.now(),
+        lms: lms?.name ?? null,
+        kind: 'lti11.launch',
+        userId: null,
+        course: null,
+        lab: null,
+        outcome: 'refused',
+        reason: `${reason}: ${detail}`,
+        data: claimedKey && !lms ? { consumerKey: claimedKey } : {},
+      })
+      return page(401, 'Launch refused', `The LMS's launch could not be verified (${detail}).`)
+    }
+    if (!verdict.ok) return refused(verdict.reason, verdict.detail)
+    const { launch, replay } = verdict
+    if (!(await o.nonces.useOnce(`lti11:${replay.consumerKey}`, replay.nonce, replay.expiresAt)))
+      return refused('replayed', 'this launch was used already')
+    const lab = launch.lab ?? new URL(req.url, 'http://x').searchParams.get('lab')
+    const outcome = await launchLab(
+      { ...o.deps, audit: o.audit, portalUrl: o.portalUrl() },
+      {
+        lms: lms!,
+        kind: 'lti11.launch',
+        lmsUserId: launch.userId,
+        labId: lab,
+        contextIds: launch.context ? [launch.context.id] : [],
+        person: {
+          ...(launch.person.email ? { email: launch.person.email } : {}),
+          ...(launch.person.givenName ? { givenName: launch.person.givenName } : {}),
+          ...(launch.person.familyName ? { familyName: launch.person.familyName } : {}),
+        },
+        returnUrl: launch.returnUrl ?? null,
+        data: { resourceLink: launch.resourceLinkId, role: launch.role, roles: launch.roles },
+      },
+    )
+    if (!outcome.ok) return page(outcome.status, outcome.title, outcome.reason)
+    return reply.header('cache-control', 'no-store').redirect(outcome.location, 303)
+  })
+}
