@@ -33,6 +33,7 @@ import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
 import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
 import { lti11Routes } from '../lms/lti11-routes.js'
+import { startNoncePurge } from './nonce-purge.js'
 import { SessionClients, sessionOfClient } from '../gateway/session-client.js'
 import { SessionSignIn } from '../gateway/sign-in.js'
 
@@ -237,6 +238,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     ctx.portalUrl = url
   }
 
+  const stopNoncePurge = startNoncePurge(db.nonces, clock, log)
   await syncEnvironments(deps)
   await reconciler.start()
   await workspaces?.start()
@@ -255,6 +257,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       if (closed) return
       closed = true
       ready = false
+      stopNoncePurge()
       await reconciler.stop()
       await gateway.close()
       await app.close()
