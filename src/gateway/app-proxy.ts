@@ -1,3 +1,4 @@
+import { rejectUpgrade, responseHead } from '../http/upgrade-reply.js'
 import {
   Agent,
   request,
@@ -272,35 +273,4 @@ function plain(res: ServerResponse, status: number, body: string, extra: Outgoin
     ...extra,
   })
   res.end(body)
-}
-
-/** Writes a plain-text HTTP error on a raw (upgrade) socket and closes it. Never throws. */
-export function rejectUpgrade(socket: Duplex, status: number, body: string): void {
-  if (socket.destroyed) return
-  const reason = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    429: 'Too Many Requests',
-    502: 'Bad Gateway',
-    503: 'Service Unavailable',
-  }
-  socket.end(
-    responseHead(status, reason[status as keyof typeof reason] ?? 'Error', {
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-      connection: 'close',
-    }) + body,
-  )
-}
-
-function responseHead(status: number, reason: string, headers: OutgoingHttpHeaders): string {
-  let head = `HTTP/1.1 ${status} ${reason}\r\n`
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${v}\r\n`
-  }
-  return `${head}\r\n`
 }

@@ -7,7 +7,8 @@ import { LabgateError, forbidden, notFound, payloadTooLarge } from '../domain/er
 import { isSafeName } from '../domain/index.js'
 import type { Session } from '../store/rows.js'
 import { gatewayAccess, type GatewayAccess } from './access.js'
-import { AppUnavailableError, rejectUpgrade, type AppProxy, type ProxyTarget } from './app-proxy.js'
+import { rejectUpgrade } from '../http/upgrade-reply.js'
+import { AppUnavailableError, type AppProxy, type ProxyTarget } from './app-proxy.js'
 import { rewriteSessionHost, sessionBasePath } from '../http/session-url.js'
 import { onSessionHost, originMayUseSession, sessionHostTarget } from './session-host.js'
 

@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { rewriteSessionHost } from '../http/session-url.js'
 import { jobBasePath } from './job-url.js'
+import { pageHost } from './session-host.js'
 
 const JOB_HOST = /^job-([1-9][0-9]{0,15})$/
 
@@ -67,16 +68,9 @@ export function originMayUseJob(
   jobId: number,
   headers: IncomingHttpHeaders,
 ): boolean {
-  const origin = headers.origin
-  if (origin === undefined) return true
-  let host: string
-  try {
-    const o = new URL(origin)
-    host = o.host
-    if (!host || host !== new URL(`${o.protocol}//${headers.host ?? ''}`).host) return false
-  } catch {
-    return false
-  }
+  const host = pageHost(headers)
+  if (host === undefined) return true
+  if (host === null) return false
   return !domain || onJobHost(domain, jobId, host)
 }
 

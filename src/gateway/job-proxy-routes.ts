@@ -5,7 +5,8 @@ import type { SessionBackend } from '../backends/backend.js'
 import type { JobTypeDef } from '../config/types.js'
 import { isSecure, serializeCookie } from '../http/cookies.js'
 import { messagePage } from '../http/message-page.js'
-import { AppProxy, AppUnavailableError, rejectUpgrade, type ProxyTarget } from './app-proxy.js'
+import { rejectUpgrade } from '../http/upgrade-reply.js'
+import { AppProxy, AppUnavailableError, type ProxyTarget } from './app-proxy.js'
 import {
   JOB_COOKIE,
   checkJobAccess,

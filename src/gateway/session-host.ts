@@ -37,16 +37,24 @@ export function sessionHostTarget(
  * as is an opaque (`null`) or malformed Origin.
  */
 export function originMayUseSession(ctx: ApiContext, name: string, headers: IncomingHttpHeaders): boolean {
+  const host = pageHost(headers)
+  if (host === undefined) return true
+  if (host === null) return false
+  return !ctx.deps.portal.labgate.sessionDomain || onSessionHost(ctx, name, host)
+}
+
+/**
+ * The host of the page behind an upgrade: `undefined` without an `Origin` (not a browser); the Origin's
+ * host when it is the host asked (both normalised alike: a default port dropped, lower case); null for an
+ * Origin of another host, an opaque (`null`) or a malformed one.
+ */
+export function pageHost(headers: IncomingHttpHeaders): string | null | undefined {
   const origin = headers.origin
-  if (origin === undefined) return true
-  let host: string
+  if (origin === undefined) return undefined
   try {
     const o = new URL(origin)
-    host = o.host
-    // The same normalisation for both (a default port dropped, lower case).
-    if (!host || host !== new URL(`${o.protocol}//${headers.host ?? ''}`).host) return false
+    return o.host && o.host === new URL(`${o.protocol}//${headers.host ?? ''}`).host ? o.host : null
   } catch {
-    return false
+    return null
   }
-  return !ctx.deps.portal.labgate.sessionDomain || onSessionHost(ctx, name, host)
 }

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { LabgateError } from '../../domain/errors.js'
+import { rejectUpgrade } from '../../http/upgrade-reply.js'
 import type { JobRecord } from '../../store/workspace-records.js'
 import type { WorkspaceStore } from '../../store/workspace-store.js'
 import { tokenOf } from './uws-auth.js'
@@ -18,6 +19,13 @@ import type { UwsAuth } from './uws-route.js'
 export const TOKEN_PROTOCOL = 'labgate-token'
 
 const PATH = /^\/jobs\/(\d{1,15})\/?$/
+
+/** What a refused upgrade's body says. */
+const STATUS_TEXT: Record<number, string> = {
+  401: 'A workspaces token is needed: UWS-Authorization, Authorization, or the labgate-token subprotocol.',
+  404: 'No such job of yours.',
+  429: 'Too many job-status sockets open.',
+}
 
 /** Where job changes come from (the job runner). `onChange` returns a function that unsubscribes. */
 export interface JobChanges {
@@ -123,12 +131,12 @@ export function jobStatusSockets(o: JobStatusSocketOptions) {
       socket.on('error', () => {})
       admit(req, Number(match[1]))
         .then((a) => {
-          if (typeof a === 'number') return refuse(socket, a)
+          if (typeof a === 'number') return rejectUpgrade(socket, a, `${STATUS_TEXT[a] ?? 'Refused'}\n`)
           wss.handleUpgrade(req, socket, head, (ws) => open(ws, a.userId, a.job))
         })
         .catch((e: unknown) => {
           o.auth.log(`job status socket: ${e instanceof Error ? e.message : String(e)}`)
-          refuse(socket, 503)
+          rejectUpgrade(socket, 503, 'Service Unavailable\n')
         })
       return true
     },
@@ -150,20 +158,4 @@ export function tokenFromProtocols(header: string | string[] | undefined): strin
   const list = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim())
   const at = list.indexOf(TOKEN_PROTOCOL)
   return at >= 0 && list[at + 1] ? list[at + 1]! : null
-}
-
-const REASONS: Record<number, string> = {
-  401: 'Unauthorized',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-}
-
-function refuse(socket: Duplex, status: number): void {
-  if (socket.destroyed) return
-  const body = `${REASONS[status] ?? 'Error'}\n`
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
-  )
 }
