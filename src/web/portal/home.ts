@@ -3,6 +3,7 @@ import { runningEnvironments } from '../../broker/environment-lookup.js'
 import { userSessions } from '../../broker/user-sessions.js'
 import { actorOf, type ApiContext } from '../../http/context.js'
 import { html, raw } from '../../http/html.js'
+import { PORTAL_PAGE_STYLE } from './page-style.js'
 import { MY_WORKSPACES } from './workspaces-page.js'
 
 /**
@@ -47,19 +48,7 @@ export function homeRoute(app: FastifyInstance, ctx: ApiContext): void {
           <meta name="viewport" content="width=device-width,initial-scale=1" />
           <title>${portal.name} · labgate</title>
           <style>
-            body {
-              font:
-                16px/1.5 system-ui,
-                sans-serif;
-              max-width: 48rem;
-              margin: 3rem auto;
-              padding: 0 1rem;
-              color: #1d2330;
-            }
-            .muted {
-              color: #667085;
-            }
-            header {
+            ${raw(PORTAL_PAGE_STYLE)} header {
               display: flex;
               justify-content: space-between;
               align-items: center;

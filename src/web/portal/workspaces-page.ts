@@ -5,6 +5,7 @@
  */
 import { LIVE_JOB_STATUSES } from '../../domain/workspaces.js'
 import { html, raw } from '../../http/html.js'
+import { PORTAL_PAGE_STYLE } from './page-style.js'
 import type { JobRecord, WorkspaceRecord } from '../../store/workspace-records.js'
 
 export interface WorkspacesView {
@@ -137,19 +138,7 @@ export function workspacesPage(v: WorkspacesView): string {
         ${raw(isSettling(v) ? '<meta http-equiv="refresh" content="2" />' : '')}
         <title>Your workspaces · ${v.portalName} · labgate</title>
         <style>
-          body {
-            font:
-              16px/1.5 system-ui,
-              sans-serif;
-            max-width: 48rem;
-            margin: 3rem auto;
-            padding: 0 1rem;
-            color: #1d2330;
-          }
-          .muted {
-            color: #667085;
-          }
-          .message {
+          ${raw(PORTAL_PAGE_STYLE)} .message {
             background: #fef3f2;
             border: 1px solid #fda29b;
             padding: 0.5rem 1rem;
