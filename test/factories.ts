@@ -1,5 +1,6 @@
 /** Factories for definitions used across tests: `buildWorkshop`, `buildPortalWorkshop`, `buildPortal`. */
 import type { PortalDefinition, PortalWorkshop, WorkshopDefinition } from '../src/config/types.js'
+import type { NewJob, NewWorkspace } from '../src/store/workspace-records.js'
 
 /** Builds a Workshop definition with test defaults. */
 export function buildWorkshop(o: Partial<WorkshopDefinition> & { name: string }): WorkshopDefinition {
@@ -74,6 +75,46 @@ export function buildPortal(
       remoteLabs: [],
     },
     sourceFile: '/nonexistent/portal.yaml',
+    ...o,
+  }
+}
+
+/** A new, empty, idle workspace of `ownerId`, with `o` replacing any field. */
+export function buildWorkspace(ownerId: string, o: Partial<NewWorkspace> = {}): NewWorkspace {
+  return {
+    ownerId,
+    name: 'w',
+    description: '',
+    status: 'idle',
+    defaultJobType: null,
+    diskSpace: 0,
+    details: {
+      request_workspace_details: { files: [], symlinks: [] },
+      current_workspace_details: { files: [], symlinks: [] },
+    },
+    isDefault: false,
+    createdAt: 0,
+    lastModifiedAt: null,
+    lastJobLaunchAt: null,
+    ...o,
+  }
+}
+
+/** A new pending `local_test` job on workspace `workspaceId`, with `o` replacing any field. */
+export function buildJob(workspaceId: number, ownerId: string, o: Partial<NewJob> = {}): NewJob {
+  return {
+    workspaceId,
+    ownerId,
+    jobType: 'local_test',
+    status: 'pending',
+    handle: null,
+    sandbox: 'p-job{id}',
+    resourceOptions: {},
+    details: { metrics: {}, request_job_details: {}, current_job_details: {} },
+    coreHours: 0,
+    createdAt: 0,
+    startedAt: null,
+    endedAt: null,
     ...o,
   }
 }

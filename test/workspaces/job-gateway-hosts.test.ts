@@ -11,6 +11,7 @@ import { mintJobTicket, type JobTicketDeps } from '../../src/gateway/job-tickets
 import { jobEntryPath } from '../../src/gateway/job-url.js'
 import { setUpAuth } from '../../src/main/auth-setup.js'
 import type { JobRecord } from '../../src/store/workspace-records.js'
+import { buildWorkspace } from '../factories.js'
 import { startHarness, type Harness } from '../harness.js'
 
 let h: Harness
@@ -49,22 +50,7 @@ beforeAll(async () => {
   closeAuth = auth.close
   tickets = { auth: h.lg.db.auth, grants: auth.grants, tokens: auth.tokens, clock: systemClock }
   await h.lg.deps.store.createUser({ id: 'alice', kind: 'registered', username: 'alice', at: 0 })
-  const ws = await h.lg.db.workspaces.createWorkspace({
-    ownerId: 'alice',
-    name: 'w',
-    description: '',
-    status: 'active',
-    defaultJobType: null,
-    diskSpace: 0,
-    details: {
-      request_workspace_details: { files: [], symlinks: [] },
-      current_workspace_details: { files: [], symlinks: [] },
-    },
-    isDefault: false,
-    createdAt: 0,
-    lastModifiedAt: null,
-    lastJobLaunchAt: null,
-  })
+  const ws = await h.lg.db.workspaces.createWorkspace(buildWorkspace('alice', { status: 'active' }))
   const backend = h.lg.deps.backend as FakeBackend
   const info = await backend.start({ session: 'lab-job-hosts', workshop: 'jobs', env: {} })
   job = await h.lg.db.workspaces.createJob({

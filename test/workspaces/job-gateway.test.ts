@@ -13,6 +13,7 @@ import { checkLocalBackendPrerequisites, type LocalBackend } from '../../src/bac
 import { killSandboxesUnder } from '../../src/backends/local/testing.js'
 import { systemClock } from '../../src/domain/clock.js'
 import { JOB_COOKIE } from '../../src/gateway/job-access.js'
+import { buildWorkspace } from '../factories.js'
 import { mintJobTicket, revokeJobTickets, type JobTicketDeps } from '../../src/gateway/job-tickets.js'
 import { jobEntryPath } from '../../src/gateway/job-url.js'
 import { setUpAuth } from '../../src/main/auth-setup.js'
@@ -87,22 +88,9 @@ describe.skipIf(!prerequisites.ok || !isRoot)('the job gateway with the local ba
     command: string[],
     env: (id: number) => Record<string, string> = () => ({}),
   ) {
-    const ws = await h.lg.db.workspaces.createWorkspace({
-      ownerId,
-      name: `w-${jobType}`,
-      description: '',
-      status: 'active',
-      defaultJobType: null,
-      diskSpace: 0,
-      details: {
-        request_workspace_details: { files: [], symlinks: [] },
-        current_workspace_details: { files: [], symlinks: [] },
-      },
-      isDefault: false,
-      createdAt: Date.now(),
-      lastModifiedAt: null,
-      lastJobLaunchAt: null,
-    })
+    const ws = await h.lg.db.workspaces.createWorkspace(
+      buildWorkspace(ownerId, { name: `w-${jobType}`, status: 'active', createdAt: Date.now() }),
+    )
     const job = await h.lg.db.workspaces.createJob({
       workspaceId: ws.id,
       ownerId,

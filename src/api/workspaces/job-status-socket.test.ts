@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { buildJob, buildWorkspace } from '../../../test/factories.js'
 import { openStore, type OpenStore } from '../../store/open-store.js'
 import type { JobRecord } from '../../store/workspace-records.js'
 import { jobStatusSockets, tokenFromProtocols, type JobChanges } from './job-status-socket.js'
@@ -33,40 +34,16 @@ beforeEach(async () => {
   db = await openStore({ sqlite: ':memory:' })
   for (const id of ['alice', 'bob'])
     await db.store.createUser({ id, kind: 'registered', username: id, at: 0 })
-  const ws = await db.workspaces.createWorkspace({
-    ownerId: 'alice',
-    name: 'w',
-    description: '',
-    status: 'idle',
-    defaultJobType: null,
-    diskSpace: 0,
-    details: {
-      request_workspace_details: { files: [], symlinks: [] },
-      current_workspace_details: { files: [], symlinks: [] },
-    },
-    isDefault: false,
-    createdAt: 0,
-    lastModifiedAt: null,
-    lastJobLaunchAt: null,
-  })
-  job = await db.workspaces.createJob({
-    workspaceId: ws.id,
-    ownerId: 'alice',
-    jobType: 'local_test',
-    status: 'pending',
-    handle: null,
-    sandbox: 'p-job{id}',
-    resourceOptions: {},
-    details: {
-      metrics: {},
-      request_job_details: {},
-      current_job_details: { message: 'Webserver not ready.' },
-    },
-    coreHours: 0,
-    createdAt: 0,
-    startedAt: null,
-    endedAt: null,
-  })
+  const ws = await db.workspaces.createWorkspace(buildWorkspace('alice'))
+  job = await db.workspaces.createJob(
+    buildJob(ws.id, 'alice', {
+      details: {
+        metrics: {},
+        request_job_details: {},
+        current_job_details: { message: 'Webserver not ready.' },
+      },
+    }),
+  )
   changes = new ManualJobChanges()
   sockets = jobStatusSockets({
     auth: { authenticate: async (t) => (TOKENS[t] ? { userId: TOKENS[t]! } : null), log: () => {} },

@@ -1,40 +1,23 @@
 import { describe, expect, it } from 'vitest'
+import { buildJob, buildWorkspace } from '../../../test/factories.js'
 import type { JobRecord, WorkspaceRecord } from '../../store/workspace-records.js'
 import { isSettling, openUrl, size, workspacesPage, type WorkspacesView } from './workspaces-page.js'
 
 const ws = (o: Partial<WorkspaceRecord> = {}): WorkspaceRecord => ({
   id: 1,
-  ownerId: 'u',
-  name: 'notes',
-  description: '',
-  status: 'idle',
-  defaultJobType: null,
-  diskSpace: 0,
-  details: {
-    request_workspace_details: { files: [], symlinks: [] },
-    current_workspace_details: { files: [], symlinks: [] },
-  },
-  isDefault: false,
-  createdAt: 0,
-  lastModifiedAt: null,
-  lastJobLaunchAt: null,
+  ...buildWorkspace('u', { name: 'notes' }),
   ...o,
 })
 
 const job = (o: Partial<JobRecord> = {}, current: Record<string, unknown> = {}): JobRecord => ({
   id: 7,
-  workspaceId: 1,
-  ownerId: 'u',
-  jobType: 'local_test',
-  status: 'running',
-  handle: { backend: 'fake' },
-  sandbox: 'p-job7',
-  resourceOptions: {},
-  details: { metrics: {}, request_job_details: {}, current_job_details: current },
-  coreHours: 0,
-  createdAt: 0,
-  startedAt: 0,
-  endedAt: null,
+  ...buildJob(1, 'u', {
+    status: 'running',
+    handle: { backend: 'fake' },
+    sandbox: 'p-job7',
+    details: { metrics: {}, request_job_details: {}, current_job_details: current },
+    startedAt: 0,
+  }),
   ...o,
 })
 
