@@ -1,8 +1,34 @@
 import type { FastifyReply } from 'fastify'
-import { html } from './html.js'
+import { html, raw } from './html.js'
 
-/** Answers with a small HTML page (a title and one sentence, both escaped), never cached. */
-export function messagePage(reply: FastifyReply, status: number, title: string, text: string) {
+/** A link the page offers as its one way on (`newWindow`: opens a top-level window of its own). */
+export interface PageAction {
+  href: string
+  label: string
+  newWindow?: boolean
+}
+
+/**
+ * Answers with a small HTML page (a title, one sentence and optionally one link, all escaped), never
+ * cached.
+ */
+export function messagePage(
+  reply: FastifyReply,
+  status: number,
+  title: string,
+  text: string,
+  action?: PageAction,
+) {
+  const link = action
+    ? html`<p>
+        <a
+          href="${action.href}"
+          ${raw(action.newWindow ? 'target="_blank" rel="noopener"' : '')}
+          style="display:inline-block;padding:.6rem 1.2rem;background:#1f5fbf;color:#fff;border-radius:.3rem;text-decoration:none"
+          >${action.label}</a
+        >
+      </p>`
+    : ''
   return reply
     .status(status)
     .header('cache-control', 'no-store')
@@ -12,11 +38,13 @@ export function messagePage(reply: FastifyReply, status: number, title: string, 
         <html lang="en">
           <head>
             <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>${title}</title>
           </head>
-          <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto">
+          <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
             <h1>${title}</h1>
             <p>${text}</p>
+            ${raw(link)}
           </body>
         </html>`,
     )

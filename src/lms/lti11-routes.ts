@@ -7,9 +7,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { BrokerDeps } from '../broker/deps.js'
 import type { LmsRegistration } from '../config/types.js'
+import type { Authenticator } from '../http/authenticator.js'
 import { messagePage } from '../http/message-page.js'
 import type { AuditStore } from '../store/audit-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
+import { enterSession } from './launch/enter-session.js'
 import { launchLab } from './launch/launch-lab.js'
 import { verifyLaunch } from './lti11/index.js'
 
@@ -19,6 +21,8 @@ export interface Lti11RouteDeps {
   nonces: NonceStore
   /** The portal's public URL (scheme, host, port), the base of the URL launches are signed for. */
   portalUrl: () => string
+  /** Signs browsers in to sessions activated before. */
+  auth: Authenticator
   /** Whether `X-Forwarded-Proto` comes from a proxy labgate trusts. */
   trustProxy: boolean
 }
@@ -88,6 +92,6 @@ export function lti11Routes(app: FastifyInstance, o: Lti11RouteDeps): void {
       },
     )
     if (!outcome.ok) return page(outcome.status, outcome.title, outcome.reason)
-    return reply.header('cache-control', 'no-store').redirect(outcome.location, 303)
+    return enterSession(reply, outcome, { auth: o.auth, portalUrl: o.portalUrl(), now: o.deps.clock.now() })
   })
 }

@@ -32,7 +32,7 @@ import { firstPartySignIn } from '../broker/first-party.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
 import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
-import { lti11Routes } from '../lms/lti11-routes.js'
+import { setUpLms } from '../lms/setup-lms.js'
 import { startNoncePurge } from './nonce-purge.js'
 import { SessionClients, sessionOfClient } from '../gateway/session-client.js'
 import { SessionSignIn } from '../gateway/sign-in.js'
@@ -210,18 +210,16 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
         : []),
-      ...(portal.labgate.lms.some((l) => l.lti11)
-        ? [
-            (app: FastifyInstance) =>
-              lti11Routes(app, {
-                deps,
-                audit: db.audit,
-                nonces: db.nonces,
-                portalUrl: () => url || ctx.portalUrl,
-                trustProxy: o.trustProxy !== undefined && o.trustProxy !== false,
-              }),
-          ]
-        : []),
+      ...setUpLms({
+        deps,
+        audit: db.audit,
+        nonces: db.nonces,
+        settings: store,
+        auth: auth.authenticator,
+        key,
+        portalUrl: () => url || ctx.portalUrl,
+        trustProxy: o.trustProxy !== undefined && o.trustProxy !== false,
+      }),
     ],
     isReady: () => ready,
     log,

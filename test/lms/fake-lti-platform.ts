@@ -1,10 +1,13 @@
 /**
  * Stands in for an LTI 1.3 platform (an LMS such as Moodle or Canvas) in tests, as real projects do with
  * `jose` (no npm package is a platform): it serves its JWKS over HTTP, signs id_tokens for launches, and
- * can rotate its keys. More of a platform (login redirects, AGS, NRPS) is added where tests need it.
+ * can rotate its keys. As a browser sees it, it has course pages that start a tool's login (top-level or in
+ * an iframe) and an OIDC authorization endpoint that answers the tool's authentication request with the
+ * id_token, form-posted to the tool's launch URL as platforms do. More of a platform (AGS, NRPS) is added
+ * where tests need it.
  */
 import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
+import { createServer, type ServerResponse, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 
@@ -29,6 +32,9 @@ export class FakeLtiPlatform {
   async start(): Promise<this> {
     this.#keys = [await makeKey('k1')]
     this.#server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!
+      if (path === '/auth') return void this.#authorize(req.url!, res)
+      if (path.startsWith('/course/')) return void this.#coursePage(path.slice('/course/'.length), res)
       if (req.url === '/jwks') {
         this.jwksFetches++
         res.setHeader('content-type', 'application/json')
@@ -105,6 +111,107 @@ export class FakeLtiPlatform {
       .setIssuedAt(iat)
       .setExpirationTime(iat + (o.expiresInS ?? 300))
       .sign(key.privateKey)
+  }
+
+  /** The tool this platform launches: its login and launch URLs (set by {@link connectTool}). */
+  #tool: { loginUrl: string; launchUrl: string } | null = null
+  /** The launches the course pages start, by `lti_message_hint`. */
+  readonly #launches = new Map<string, { sub: string; claims: Record<string, unknown>; frame: boolean }>()
+  /** Every authentication request the tool sent, as its query parameters. */
+  readonly authRequests: Record<string, string>[] = []
+  /** When set, the authorization endpoint answers with this OIDC error instead of an id_token. */
+  authError: string | null = null
+
+  /** Registers the tool at `toolUrl` (labgate's public URL). */
+  connectTool(toolUrl: string): void {
+    this.#tool = { loginUrl: `${toolUrl}/lti/1.3/login`, launchUrl: `${toolUrl}/lti/1.3/launch` }
+  }
+
+  /**
+   * A course page (on this platform's origin, or on `host` instead of 127.0.0.1, e.g. `localhost` to be
+   * another site than the tool) whose link starts a launch of `sub` with `claims`: the browser goes to the
+   * tool's login URL, top-level or, with `frame`, inside an iframe of the page.
+   */
+  coursePage(o: {
+    sub: string
+    claims?: Record<string, unknown>
+    frame?: boolean
+    host?: string
+    target?: string
+  }): string {
+    const hint = `launch-${this.#launches.size + 1}`
+    this.#launches.set(hint, { sub: o.sub, claims: o.claims ?? {}, frame: o.frame ?? false })
+    const login = new URL(this.#tool!.loginUrl)
+    login.search = new URLSearchParams({
+      iss: this.issuer,
+      login_hint: o.sub,
+      target_link_uri: o.target ?? this.#tool!.launchUrl,
+      lti_message_hint: hint,
+      client_id: this.clientId,
+      lti_deployment_id: this.deploymentId,
+    }).toString()
+    this.#loginUrls.set(hint, login.toString())
+    const base = o.host ? this.url.replace('127.0.0.1', o.host) : this.url
+    return `${base}/course/${hint}`
+  }
+
+  readonly #loginUrls = new Map<string, string>()
+
+  #coursePage(hint: string, res: ServerResponse): void {
+    const launch = this.#launches.get(hint)
+    const login = this.#loginUrls.get(hint)
+    if (!launch || !login) {
+      res.statusCode = 404
+      return void res.end()
+    }
+    const attr = login.replaceAll('&', '&amp;').replaceAll('"', '&quot;')
+    res.setHeader('content-type', 'text/html; charset=utf-8')
+    res.end(
+      launch.frame
+        ? `<!doctype html><title>Course</title><h1>Course</h1><iframe id="tool" src="${attr}" width="900" height="600"></iframe>`
+        : `<!doctype html><title>Course</title><h1>Course</h1><a id="launch" href="${attr}">Shell lab</a>`,
+    )
+  }
+
+  /** The OIDC authorization endpoint: checks the tool's request and form-posts the signed id_token. */
+  async #authorize(url: string, res: ServerResponse): Promise<void> {
+    const q = Object.fromEntries(new URL(url, this.url).searchParams)
+    this.authRequests.push(q)
+    const launch = this.#launches.get(q.lti_message_hint ?? '')
+    const bad =
+      q.scope !== 'openid' ||
+      q.response_type !== 'id_token' ||
+      q.response_mode !== 'form_post' ||
+      q.prompt !== 'none' ||
+      q.client_id !== this.clientId ||
+      q.redirect_uri !== this.#tool?.launchUrl ||
+      !q.state ||
+      !q.nonce ||
+      !launch ||
+      q.login_hint !== launch.sub
+    res.setHeader('content-type', 'text/html; charset=utf-8')
+    if (bad) {
+      res.statusCode = 400
+      return void res.end('invalid authentication request')
+    }
+    const fields: Record<string, string> = this.authError
+      ? { error: this.authError, error_description: 'the user is not signed in', state: q.state! }
+      : {
+          id_token: await this.idToken({
+            sub: launch.sub,
+            nonce: q.nonce!,
+            claims: launch.claims,
+            at: Date.now(),
+          }),
+          state: q.state!,
+        }
+    const inputs = Object.entries(fields)
+      .map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replaceAll('"', '&quot;')}">`)
+      .join('')
+    res.end(
+      `<!doctype html><title>Launching</title><body onload="document.forms[0].submit()">` +
+        `<form method="post" action="${q.redirect_uri}">${inputs}</form></body>`,
+    )
   }
 
   async close(): Promise<void> {

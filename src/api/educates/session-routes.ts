@@ -11,11 +11,11 @@ import { badRequest, notFound } from '../../domain/errors.js'
 import { parseJsonBody, readBodyText } from '../../http/body.js'
 import { canonicalRedirect } from '../../http/canonical-host.js'
 import type { ApiContext } from '../../http/context.js'
-import { AUTH_COOKIE, isSecure, serializeCookie } from '../../http/cookies.js'
 import { checkIndexUrl, sessionDeletedUrl } from '../../http/index-url.js'
 import { iso, presentSchedule } from '../../http/present-schedule.js'
 import { queryOne } from '../../http/query.js'
 import { sessionUrl } from '../../http/session-url.js'
+import { sessionSignInCookie } from '../../http/sign-in-cookie.js'
 import { endpoint, type EndpointSpec } from '../endpoint.js'
 
 const PREFIXES = ['/workshops/session', '/session']
@@ -110,20 +110,16 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         if (deleted) return reply.redirect(deleted, 302)
         throw notFound('This session has ended')
       }
-      if (actor?.userId !== s.owner) {
-        const ttl = s.expiresAt
-          ? Math.max(60, Math.ceil((s.expiresAt - deps.clock.now()) / 1000) + 3600)
-          : 36_000
-        const value = await ctx.auth.browserLogin(s.owner!, ttl)
+      if (actor?.userId !== s.owner)
         void reply.header(
           'set-cookie',
-          serializeCookie(AUTH_COOKIE, encodeURIComponent(value), {
-            sameSite: 'Lax',
-            maxAge: ttl,
-            secure: isSecure(ctx.portalUrl),
+          await sessionSignInCookie(ctx.auth, {
+            userId: s.owner!,
+            expiresAt: s.expiresAt,
+            now: deps.clock.now(),
+            portalUrl: ctx.portalUrl,
           }),
         )
-      }
       return reply.redirect(`/workshops/session/${s.name}/`, 302)
     },
   })

@@ -27,7 +27,21 @@ export interface LabLaunch {
 }
 
 export type LaunchOutcome =
-  | { ok: true; session: string; userId: string; location: string }
+  | {
+      ok: true
+      session: string
+      userId: string
+      /** Where the browser goes: the session's activation URL (it signs the browser in). */
+      location: string
+      /**
+       * The session was activated before (an earlier launch): its activation URL is used up, so the
+       * caller signs the browser in itself and sends it to `dashboard` (see `enterSession`).
+       */
+      activated: boolean
+      dashboard: string
+      /** When the session ends (ms), or null. */
+      expiresAt: number | null
+    }
   | { ok: false; status: number; title: string; reason: string }
 
 /** labgate's user id for a user of an LMS. */
@@ -97,6 +111,9 @@ export async function launchLab(
       session: s.name,
       userId,
       location: `/workshops/session/${s.name}/activate/?token=${r.token}&index_url=${encodeURIComponent(s.indexUrl ?? indexUrl)}`,
+      activated: s.activatedAt !== null,
+      dashboard: `/workshops/session/${s.name}/`,
+      expiresAt: s.expiresAt,
     }
   } catch (e) {
     if (!(e instanceof LabgateError)) throw e

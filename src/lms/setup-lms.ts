@@ -1,0 +1,59 @@
+/**
+ * The LMS gateway's HTTP face, as the portal's registrations call for it: the LTI 1.1 launch when some
+ * LMS has `lti11`, the LTI 1.3 tool when some LMS has `lti13`. One place for `main` to wire.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { SettingsStore } from '../auth/key-ring.js'
+import type { BrokerDeps } from '../broker/deps.js'
+import type { Authenticator } from '../http/authenticator.js'
+import type { AuditStore } from '../store/audit-store.js'
+import type { NonceStore } from '../store/nonce-store.js'
+import { lti11Routes } from './lti11-routes.js'
+import { lti13Routes } from './lti13-routes.js'
+import { PlatformKeys } from './lti13/platform-keys.js'
+import { toolKeys } from './lti13/tool-keys.js'
+
+export interface LmsSetupDeps {
+  deps: BrokerDeps
+  audit: AuditStore
+  nonces: NonceStore
+  settings: SettingsStore
+  auth: Authenticator
+  /** The server key: seals the tool's private keys and binds LTI 1.3 states to their nonces. */
+  key: Uint8Array
+  portalUrl: () => string
+  trustProxy: boolean
+}
+
+/** The route plugins the portal's LMS registrations need (none without registrations). */
+export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
+  const lms = o.deps.portal.labgate.lms
+  const plugins: ((app: FastifyInstance) => void)[] = []
+  if (lms.some((l) => l.lti11))
+    plugins.push((app) =>
+      lti11Routes(app, {
+        deps: o.deps,
+        audit: o.audit,
+        nonces: o.nonces,
+        auth: o.auth,
+        portalUrl: o.portalUrl,
+        trustProxy: o.trustProxy,
+      }),
+    )
+  if (lms.some((l) => l.lti13)) {
+    const keys = toolKeys({ store: o.settings, clock: o.deps.clock, secret: o.key })
+    plugins.push((app) =>
+      lti13Routes(app, {
+        deps: o.deps,
+        audit: o.audit,
+        nonces: o.nonces,
+        auth: o.auth,
+        platformKeys: new PlatformKeys(),
+        toolKeys: keys,
+        stateKey: o.key,
+        portalUrl: o.portalUrl,
+      }),
+    )
+  }
+  return plugins
+}
