@@ -5,7 +5,8 @@
  * audience, an unlisted deployment, another browser's state, a lab outside the permissions) are refused
  * with a page that says why, and every one is audited.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { ltiKeys } from '../../src/main/cli/lti-keys.js'
 import { FakeLtiPlatform } from '../lms/fake-lti-platform.js'
 import { CookieClient, startHarness, type Harness } from '../harness.js'
 
@@ -277,10 +278,29 @@ describe('LTI 1.3 attacks', () => {
 })
 
 describe('the tool keys', () => {
-  it('publishes its RS256 public keys, and a rotated key joins the retired one', async () => {
-    const jwks = (await (await fetch(`${h.url}/lti/1.3/jwks`)).json()) as { keys: Record<string, string>[] }
-    expect(jwks.keys).toHaveLength(1)
-    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' })
-    expect(jwks.keys[0]).not.toHaveProperty('d')
+  const jwks = async () =>
+    ((await (await fetch(`${h.url}/lti/1.3/jwks`)).json()) as { keys: Record<string, string>[] }).keys
+
+  it('publishes its RS256 public keys; a rotation adds the new key and keeps the old one', async () => {
+    const before = await jwks()
+    expect(before).toHaveLength(1)
+    expect(before[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' })
+    expect(before[0]).not.toHaveProperty('d')
+    const out: string[] = []
+    const log = vi.spyOn(console, 'log').mockImplementation((m: string) => void out.push(m))
+    try {
+      expect(await ltiKeys(['--data', h.data, '--rotate'])).toBe(0)
+    } finally {
+      log.mockRestore()
+    }
+    const after = await jwks()
+    expect(after.map((k) => k.kid)).toEqual([expect.any(String), before[0]!.kid])
+    expect(out[0]).toBe(`new active key ${after[0]!.kid}`)
+    expect(out.slice(1)).toEqual([`${after[0]!.kid}  active`, `${before[0]!.kid}  retired, still published`])
+  })
+
+  it('says what is missing instead of creating a data directory', async () => {
+    await expect(ltiKeys([])).rejects.toThrow('lti-keys needs --data')
+    await expect(ltiKeys(['--data', `${h.data}/nowhere`])).rejects.toThrow('holds no labgate database')
   })
 })
