@@ -4,6 +4,7 @@ import { LabgateError } from '../../domain/errors.js'
 import { audit, AUDIT_USAGE } from './audit.js'
 import { clients, CLIENTS_USAGE } from './clients.js'
 import { credentials, CREDENTIALS_USAGE } from './credentials.js'
+import { remoteLabs, REMOTE_LABS_USAGE } from './remote-labs.js'
 import { serve } from './serve.js'
 import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
@@ -17,6 +18,7 @@ Usage:
 ${CLIENTS_USAGE}
 ${CREDENTIALS_USAGE}
 ${AUDIT_USAGE}
+${REMOTE_LABS_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
@@ -30,7 +32,10 @@ credentials shows the Educates robot's username, client id and where its secrets
            makes new generated ones, prints them once, and revokes the tokens got with the old ones.
 audit      prints the LMS audit trail, oldest first: every launch, refused launch, deep link, grade post,
            roster read and remote reservation, with its LMS, user, course, lab, outcome and reason.
-           --since: an ISO time or a duration back from now (24h, 7d); --json: one JSON object a line.`
+           --since: an ISO time or a duration back from now (24h, 7d); --json: one JSON object a line.
+remote-labs check asks each remote lab system for its plug-in test, capabilities and labs, and says for
+           each lab the LMSs name on it whether the system has it (found, missing); exit code 1 on any
+           problem. --json: the whole report as one JSON array.`
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -47,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     if (command === 'clients') return await clients(rest)
     if (command === 'credentials') return await credentials(rest)
     if (command === 'audit') return await audit(rest)
+    if (command === 'remote-labs') return await remoteLabs(rest)
     const { values } = parseArgs({
       args: rest,
       options: {
