@@ -88,7 +88,11 @@ export async function launchLab(
       await audit('failed', r.reason, { system: lab.remote.system })
       return { ok: false, status: 502, title: 'Lab system failed', reason: r.reason }
     }
-    await audit('ok', null, { system: lab.remote.system, reservation: r.reservationId })
+    await audit('ok', null, {
+      system: lab.remote.system,
+      reservation: r.reservationId,
+      timeAllowed: decision.timeAllowed,
+    })
     return { ok: true, userId, location: r.loadUrl }
   }
   const envs = await deps.store.listEnvironments({ portal: deps.portal.name, states: ['RUNNING'] })
