@@ -10,8 +10,11 @@ import type { AddressInfo } from 'node:net'
 /** The protocol's calls this fake answers. */
 export type PluginCall = 'capabilities' | 'test_plugin' | 'labs' | 'reserve'
 
-/** How a call misbehaves: an HTTP 500, a body that is not JSON, JSON of the wrong shape, or no answer. */
-export type Misbehaviour = 'http_500' | 'not_json' | 'wrong_shape' | 'hang'
+/**
+ * How a call misbehaves: an HTTP 500, a body that is not JSON, JSON of the wrong shape, no answer, or a
+ * redirect elsewhere (a plug-in that moved).
+ */
+export type Misbehaviour = 'http_500' | 'not_json' | 'wrong_shape' | 'hang' | 'redirect'
 
 /** A call as the fake saw it. */
 export interface SeenCall {
@@ -138,6 +141,12 @@ export class FakeRemoteLabSystem {
       return
     }
     if (how === 'wrong_shape') return json(200, { result: 'ok' })
+    if (how === 'redirect') {
+      res.statusCode = 301
+      res.setHeader('location', `https://moved.example/g4l/${call}`)
+      res.end()
+      return
+    }
     if (call === 'capabilities' && req.method === 'GET') return json(200, { capabilities: ['widget'] })
     if (call === 'test_plugin' && req.method === 'GET')
       return json(200, { valid: this.valid, error_messages: this.errorMessages, 'g4l-api-version': '1' })

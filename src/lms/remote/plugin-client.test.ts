@@ -110,6 +110,15 @@ describe('PluginClient', () => {
     )
   })
 
+  it('does not follow a redirect, and says where it pointed', async () => {
+    lab.misbehave.labs = 'redirect'
+    const e = await failure(client().labs())
+    expect(e).toMatchObject({ code: 'http_error', status: 301 })
+    expect(e.message).toBe(
+      'remote lab system physics-lab answered labs with a redirect (HTTP 301 to https://moved.example/g4l/labs): set its baseUrl to where the plug-in is',
+    )
+  })
+
   it('refuses an answer that is not JSON, or not the JSON of the protocol', async () => {
     lab.misbehave.labs = 'not_json'
     const notJson = await failure(client().labs())
