@@ -50,6 +50,8 @@ export interface PortalSpec {
   workspaces?: Record<string, unknown>
   /** `spec.labgate.lms` (written as given): the LMSs that may launch labs. */
   lms?: Record<string, unknown>[]
+  /** `spec.labgate.remoteLabs` (written as given): remote lab systems the LMSs' labs may name. */
+  remoteLabs?: Record<string, unknown>[]
 }
 
 /** Writes a TrainingPortal and its Workshops as YAML into `dir`; returns `dir`. */
@@ -102,6 +104,7 @@ export function writePortal(dir: string, p: PortalSpec): string {
     ...(p.sessionDomain ? ['    gateway:', `      domain: ${JSON.stringify(p.sessionDomain)}`] : []),
     ...(p.workspaces ? [`    workspaces: ${JSON.stringify(p.workspaces)}`] : []),
     ...(p.lms ? [`    lms: ${JSON.stringify(p.lms)}`] : []),
+    ...(p.remoteLabs ? [`    remoteLabs: ${JSON.stringify(p.remoteLabs)}`] : []),
     '  workshops:',
   ]
   for (const w of p.workshops) {

@@ -11,6 +11,7 @@ import type { Authenticator } from '../http/authenticator.js'
 import { messagePage } from '../http/message-page.js'
 import type { AuditStore } from '../store/audit-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
+import { browserOf } from './launch/browser-of.js'
 import { enterSession } from './launch/enter-session.js'
 import { launchLab } from './launch/launch-lab.js'
 import { verifyLaunch } from './lti11/index.js'
@@ -89,6 +90,7 @@ export function lti11Routes(app: FastifyInstance, o: Lti11RouteDeps): void {
         },
         returnUrl: launch.returnUrl ?? null,
         data: { resourceLink: launch.resourceLinkId, role: launch.role, roles: launch.roles },
+        browser: browserOf(req),
       },
     )
     if (!outcome.ok) return page(outcome.status, outcome.title, outcome.reason)

@@ -19,6 +19,7 @@ import { messagePage, type PageAction } from '../http/message-page.js'
 import type { KeyRing } from '../auth/key-ring.js'
 import type { AuditOutcome, AuditStore } from '../store/audit-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
+import { browserOf } from './launch/browser-of.js'
 import { enterSession } from './launch/enter-session.js'
 import { launchLab, type LabLaunch } from './launch/launch-lab.js'
 import type { Lti13Launch } from './lti13/claims.js'
@@ -218,7 +219,7 @@ export function lti13Routes(app: FastifyInstance, o: Lti13RouteDeps): void {
     }
     const outcome = await launchLab(
       { ...o.deps, audit: o.audit, portalUrl: o.portalUrl() },
-      labLaunchOf(lms, launch),
+      { ...labLaunchOf(lms, launch), browser: browserOf(req) },
     )
     if (!outcome.ok) return page(outcome.status, outcome.title, outcome.reason)
     const restart = req.headers['sec-fetch-dest'] === 'iframe' ? restartAction(formState!) : undefined

@@ -10,6 +10,7 @@ import { LabgateError } from '../../domain/errors.js'
 import { decideLmsLaunch } from '../../domain/lms-permissions.js'
 import { resolveParameters } from '../../domain/parameters.js'
 import type { AuditKind, AuditStore } from '../../store/audit-store.js'
+import { reserveRemoteLab } from '../remote/reserve-remote-lab.js'
 
 /** Who launches what, from where, as the protocol gave it. */
 export interface LabLaunch {
@@ -24,14 +25,20 @@ export interface LabLaunch {
   returnUrl: string | null
   /** More for the audit record (resource link, roles, ...). */
   data: Record<string, unknown>
+  /** The learner's browser, when the route knows it (a remote lab system is told). */
+  browser?: { userAgent?: string; ip?: string; referer?: string }
 }
 
 export type LaunchOutcome =
   | {
       ok: true
-      session: string
+      /** The session launched; absent for a lab of a remote system (no session of labgate's). */
+      session?: string
       userId: string
-      /** Where the browser goes: the session's activation URL (it signs the browser in). */
+      /**
+       * Where the browser goes: the session's activation URL (it signs the browser in), or the remote lab
+       * system's `load_url`.
+       */
       location: string
       /**
        * The session was activated before (an earlier launch): its activation URL is used up, so the
@@ -49,8 +56,9 @@ export const lmsUserId = (lms: string, id: string) => `${lms}:${id}`
 
 /**
  * Launches `l`; never throws for what the learner or LMS did wrong: a lab the LMS may not launch (403),
- * a lab of a remote system (not served yet, 501), a lab whose workshop is not running or has no room
- * (503) come back as refusals, audited as such.
+ * a lab whose workshop is not running or has no room (503) come back as refusals, audited as such. A lab
+ * of a remote lab system is reserved there (`reserveRemoteLab`): `location` is the system's `load_url`
+ * and there is no `session`; the system's failure is a 502 naming it, audited `failed`.
  */
 export async function launchLab(
   deps: BrokerDeps & { audit: AuditStore; portalUrl: string },
@@ -81,12 +89,30 @@ export async function launchLab(
   const decision = decideLmsLaunch(l.lms, l.labId, l.contextIds)
   if (!decision.allowed) return refuse(403, 'Lab not available', decision.reason)
   const lab = l.lms.labs.find((x) => x.id === l.labId)!
-  if (!('workshop' in lab))
-    return refuse(
-      501,
-      'Lab not available',
-      `Lab ${lab.id} is on a remote lab system, which this labgate cannot reach yet.`,
+  if (!('workshop' in lab)) {
+    const r = await reserveRemoteLab(
+      { remoteLabs: deps.portal.labgate.remoteLabs, audit: deps.audit, clock: deps.clock },
+      {
+        lms: l.lms.name,
+        userId,
+        course: l.contextIds[0] ?? null,
+        labId: lab.id,
+        remote: lab.remote,
+        ...(l.browser ? { browser: l.browser } : {}),
+        back: l.returnUrl,
+      },
     )
+    if (!r.ok) {
+      await audit('failed', r.reason, { system: lab.remote.system })
+      return { ok: false, status: 502, title: 'Lab system failed', reason: r.reason }
+    }
+    await audit('ok', null, {
+      system: lab.remote.system,
+      reservation: r.reservationId,
+      timeAllowed: decision.timeAllowed,
+    })
+    return { ok: true, userId, location: r.loadUrl, activated: false, dashboard: r.loadUrl, expiresAt: null }
+  }
   const envs = await deps.store.listEnvironments({ portal: deps.portal.name, states: ['RUNNING'] })
   const env = envs.find((e) => (e.settings.alias ?? e.settings.workshop.name) === lab.workshop)
   if (!env) return refuse(503, 'Lab not running', `The workshop of lab ${lab.id} is not running now.`)

@@ -5,6 +5,7 @@ import { audit, AUDIT_USAGE } from './audit.js'
 import { clients, CLIENTS_USAGE } from './clients.js'
 import { credentials, CREDENTIALS_USAGE } from './credentials.js'
 import { ltiKeys, LTI_KEYS_USAGE } from './lti-keys.js'
+import { remoteLabs, REMOTE_LABS_USAGE } from './remote-labs.js'
 import { serve } from './serve.js'
 import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
@@ -19,6 +20,7 @@ ${CLIENTS_USAGE}
 ${CREDENTIALS_USAGE}
 ${AUDIT_USAGE}
 ${LTI_KEYS_USAGE}
+${REMOTE_LABS_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
@@ -34,7 +36,10 @@ audit      prints the LMS audit trail, oldest first: every launch, refused launc
            roster read and remote reservation, with its LMS, user, course, lab, outcome and reason.
            --since: an ISO time or a duration back from now (24h, 7d); --json: one JSON object a line.
 lti-keys   lists the LTI tool's signing keys (published at /lti/1.3/jwks); --rotate makes a new one
-           active, keeping the old one published for a day.`
+           active, keeping the old one published for a day.
+remote-labs check asks each remote lab system for its plug-in test, capabilities and labs, and says for
+           each lab the LMSs name on it whether the system has it (found, missing); exit code 1 on any
+           problem. --json: the whole report as one JSON array.`
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -52,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     if (command === 'credentials') return await credentials(rest)
     if (command === 'audit') return await audit(rest)
     if (command === 'lti-keys') return await ltiKeys(rest)
+    if (command === 'remote-labs') return await remoteLabs(rest)
     const { values } = parseArgs({
       args: rest,
       options: {
