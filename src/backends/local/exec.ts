@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { LabgateError } from '../../domain/errors.js'
 import { HOLDER_COMMAND, SANDBOX_INNER_ID, sandboxEnv } from './bwrap-args.js'
+import { readSandboxEnvFile } from './sandbox-env-file.js'
 
 /**
  * nsenter's arguments to run `argv` inside the sandbox whose pid 1 is `childPid`, joining its user, mount,
@@ -56,7 +57,8 @@ const HOST_UNSAFE_PATTERN = /^(LD_|MALLOC_|GLIBC_|LC_)|_DEBUG$/
  * Splits a command's environment in two: `host`, safe for nsenter itself (and node-pty's spawn helper) to run
  * with on the host, often as root; and `inner`, the variables that steer the dynamic loader or libc
  * (`LD_PRELOAD`, `GCONV_PATH`, locale and time-zone paths...), which must only take effect inside the
- * sandbox. The sandbox's environment is read from a process the sandbox user can rewrite, so it is untrusted.
+ * sandbox. The sandbox's environment may come from a process the sandbox user can rewrite (a sandbox
+ * without a recorded environment, see {@link sandboxEnvOf}), so it is untrusted.
  * Throws `backend_failed` on a name that cannot be an environment variable or a value with a NUL byte.
  */
 export function splitHostEnv(env: Record<string, string>): {
@@ -78,11 +80,22 @@ export function splitHostEnv(env: Record<string, string>): {
 const HOLDER_CMDLINES = ['sleep\0infinity\0', `${HOLDER_COMMAND.join('\0')}\0`]
 
 /**
- * The environment the sandbox was started with, read from its holder process (`sleep infinity`, a child of
- * pid 1). Falls back to the fixed variables when the holder cannot be read. Untrusted: the sandbox user can
- * change it (see {@link splitHostEnv}).
+ * The environment the sandbox of `session` was started with: the one `start` recorded in the session's
+ * directory (`sandbox-env-file.ts`). For a sandbox started by a version that did not record it, read from
+ * its holder instead (see {@link holderEnvOf}). Never throws.
  */
-export function sandboxEnvOf(childPid: number, session: string): Record<string, string> {
+export function sandboxEnvOf(dataDir: string, childPid: number, session: string): Record<string, string> {
+  return readSandboxEnvFile(dataDir, session) ?? holderEnvOf(childPid, session)
+}
+
+/**
+ * The environment of the sandbox's holder process (`sleep infinity`, a child of pid 1), read from /proc:
+ * only for sandboxes that have no recorded environment. Falls back to the fixed variables when the holder
+ * cannot be read or recognised (a main command instead of the holder, or a holder caught in the middle of
+ * its exec, whose cmdline then reads empty). Untrusted: the sandbox user can change it (see
+ * {@link splitHostEnv}).
+ */
+function holderEnvOf(childPid: number, session: string): Record<string, string> {
   try {
     const children = readFileSync(`/proc/${childPid}/task/${childPid}/children`, 'utf8').split(' ')
     for (const pid of children.filter(Boolean)) {

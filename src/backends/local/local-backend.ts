@@ -45,6 +45,7 @@ import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
 import { PortForwarders, type PortForwardersOptions } from './port-forwarders.js'
 import { createLockFile, findSandboxes, sandboxLockArgs, strayHandles } from './sandbox-lock.js'
+import { writeSandboxEnvFile } from './sandbox-env-file.js'
 import { removeStaleSessionFiles } from './stale-files.js'
 import { unfinishedSandboxPids } from './unfinished.js'
 import { LOGIN_SHELL, openSandboxPty } from './sandbox-pty.js'
@@ -254,7 +255,8 @@ export class LocalBackend implements SessionBackend {
   }
 
   /**
-   * Starts the session's sandbox and resolves once its holder runs inside complete namespaces. Limits the
+   * Starts the session's sandbox and resolves once its holder runs inside complete namespaces, its
+   * environment recorded for {@link exec} and {@link spawn} (`sandbox-env-file.ts`). Limits the
    * machine cannot apply come back as warnings (the caller reports them). Rejects with `backend_failed` (bad session
    * name or environment, bwrap failure, timeout) after removing what it created.
    */
@@ -290,6 +292,12 @@ export class LocalBackend implements SessionBackend {
       })
     }
     const lock = await createLockFile(this.#dataDir, spec.session)
+    // What exec and spawn give every command (the holder's own copy may not be readable yet).
+    await writeSandboxEnvFile(this.#dataDir, spec.session, env).catch(async (err: unknown) => {
+      await this.#discardFiles(spec.session, existed)
+      const why = err instanceof Error ? err.message : String(err)
+      throw new LabgateError('backend_failed', `cannot record the environment of ${spec.session}: ${why}`)
+    })
     const cgroup = await this.#cgroups.create(spec.session, spec.limits)
     const args = bwrapArgs({
       session: spec.session,
@@ -483,11 +491,11 @@ export class LocalBackend implements SessionBackend {
   /**
    * Runs `argv` inside the running sandbox, without a pty, by joining its namespaces with nsenter, as the
    * sandbox's unprivileged user (uid 1000 inside, the sandbox uid on the host; never host root), in the home
-   * (or `cwd`), with the sandbox's environment plus `opts.env`. The returned process is nsenter, spawned from
-   * labgate's process; it exits with the command's status. Throws `unavailable` when the sandbox is gone,
-   * `backend_failed` when a variable name is invalid. Variables that steer the dynamic loader or libc
-   * (`LD_*`, locale, ...) are set inside the sandbox only, never on nsenter itself (the sandbox's
-   * environment is untrusted; see `splitHostEnv`).
+   * (or `cwd`), with the sandbox's environment (as `start` recorded it) plus `opts.env`. The returned
+   * process is nsenter, spawned from labgate's process; it exits with the command's status. Throws
+   * `unavailable` when the sandbox is gone, `backend_failed` when a variable name is invalid. Variables that
+   * steer the dynamic loader or libc (`LD_*`, locale, ...) are set inside the sandbox only, never on nsenter
+   * itself (the sandbox's environment is untrusted; see `splitHostEnv`).
    */
   spawn(handle: SandboxHandle, argv: string[], opts: LocalExecOptions = {}): ChildProcess {
     const cmd = this.#command(handle, argv, opts)
@@ -507,7 +515,10 @@ export class LocalBackend implements SessionBackend {
       throw new LabgateError('unavailable', 'the sandbox is not running')
     }
     if (argv.length === 0) throw new LabgateError('backend_failed', 'exec needs a command')
-    const { host, inner } = splitHostEnv({ ...sandboxEnvOf(h.childPid, h.session), ...opts.env })
+    const { host, inner } = splitHostEnv({
+      ...sandboxEnvOf(this.#dataDir, h.childPid, h.session),
+      ...opts.env,
+    })
     const args = nsenterArgs(h.childPid, argv, { asRoot: this.#asRoot, cwd: opts.cwd, innerEnv: inner })
     const cgroups = cgroupsOf(h)
     return {
