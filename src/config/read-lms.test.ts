@@ -15,6 +15,12 @@ const lti13 = {
   tokenUrl: 'https://moodle.example/mod/lti/token.php',
   jwksUrl: 'https://moodle.example/mod/lti/certs.php',
 }
+/** A basic-HTTP course list and the login labgate sends to it. */
+const courseLogin = {
+  coursesUrl: 'https://moodle.example/courses',
+  coursesUsername: 'labgate',
+  coursesPassword: 'courses-pw',
+}
 const physics = { name: 'physics-lab', baseUrl: 'https://labs.example/g4l', username: 'u', password: 'p' }
 
 /** Loads a portal whose `spec.labgate` is `labgate`, listing workshops `lab` (alias `intro`) and `other`. */
@@ -70,7 +76,7 @@ describe('spec.labgate.lms and remoteLabs', () => {
           name: 'moodle',
           lti13: { ...lti13, deploymentIds: [1, '2'], clientId: 10000000000001 },
           lti11: { key: 'moodle-key', secret: 's3cret' },
-          basicHttp: { username: 'moodle', password: 'pw', coursesUrl: 'https://moodle.example/courses' },
+          basicHttp: { username: 'moodle', password: 'pw', ...courseLogin },
           labs: [
             { id: 'intro-shell', workshop: 'intro', timeAllowed: '30m' },
             {
@@ -106,7 +112,7 @@ describe('spec.labgate.lms and remoteLabs', () => {
       name: 'moodle',
       lti13: { ...lti13, deploymentIds: ['1', '2'], clientId: '10000000000001' },
       lti11: { key: 'moodle-key', secret: 's3cret' },
-      basicHttp: { username: 'moodle', password: 'pw', coursesUrl: 'https://moodle.example/courses' },
+      basicHttp: { username: 'moodle', password: 'pw', ...courseLogin },
       labs: [
         { id: 'intro-shell', workshop: 'intro', timeAllowed: 1800 },
         {
@@ -328,9 +334,49 @@ describe('spec.labgate.lms and remoteLabs', () => {
     ],
     [
       'a bad coursesUrl',
-      { lms: [{ name: 'g', basicHttp: { username: 'u', password: 'p', coursesUrl: '/courses' } }] },
+      {
+        lms: [
+          { name: 'g', basicHttp: { username: 'u', password: 'p', ...courseLogin, coursesUrl: '/courses' } },
+        ],
+      },
       'lms[0].basicHttp.coursesUrl',
       'absolute http(s) URL',
+    ],
+    [
+      'a coursesUrl without the login to send',
+      {
+        lms: [
+          {
+            name: 'g',
+            basicHttp: { username: 'u', password: 'p', ...courseLogin, coursesUsername: undefined },
+          },
+        ],
+      },
+      'lms[0].basicHttp.coursesUsername',
+      'is required with coursesUrl',
+    ],
+    [
+      'a coursesUrl without the password to send',
+      {
+        lms: [
+          {
+            name: 'g',
+            basicHttp: { username: 'u', password: 'p', ...courseLogin, coursesPassword: undefined },
+          },
+        ],
+      },
+      'lms[0].basicHttp.coursesPassword',
+      'is required with coursesUrl',
+    ],
+    [
+      'an empty course list password',
+      {
+        lms: [
+          { name: 'g', basicHttp: { username: 'u', password: 'p', ...courseLogin, coursesPassword: '' } },
+        ],
+      },
+      'lms[0].basicHttp.coursesPassword',
+      'must not be empty',
     ],
     ['lms that is not a list', { lms: { name: 'moodle' } }, 'lms', 'expected a list'],
     [
@@ -366,7 +412,12 @@ describe('spec.labgate.lms and remoteLabs', () => {
         {
           name: 'Bad Name',
           lti11: { key: 'k', secret: 'hunter2-secret' },
-          basicHttp: { username: 'u', password: 'pw-secret-9' },
+          basicHttp: {
+            username: 'u',
+            password: 'pw-secret-9',
+            coursesUrl: 'x',
+            coursesPassword: 'c-secret-3',
+          },
         },
       ],
       remoteLabs: [
@@ -374,7 +425,7 @@ describe('spec.labgate.lms and remoteLabs', () => {
         { ...physics, name: 'other', password: 987654321 },
       ],
     })
-    expect(found.join('\n')).not.toMatch(/hunter2|pw-secret|remote-secret|987654321/)
+    expect(found.join('\n')).not.toMatch(/hunter2|pw-secret|c-secret|remote-secret|987654321/)
     expect(found.join('\n')).toContain('remoteLabs[1].password: expected a string (in quotes), got a number')
   })
 
@@ -431,10 +482,28 @@ describe('spec.labgate.lms and remoteLabs', () => {
     [
       'a course list over plain http',
       {
-        lms: [{ name: 'g', basicHttp: { username: 'u', password: 'p', coursesUrl: 'http://lms.example/c' } }],
+        lms: [
+          {
+            name: 'g',
+            basicHttp: { username: 'u', password: 'p', ...courseLogin, coursesUrl: 'http://lms.example/c' },
+          },
+        ],
       },
       'lms[0].basicHttp.coursesUrl',
       'plain http',
+    ],
+    [
+      'a course list login without a course list',
+      {
+        lms: [
+          {
+            name: 'g',
+            basicHttp: { username: 'u', password: 'p', coursesUsername: 'x', coursesPassword: 'y' },
+          },
+        ],
+      },
+      'lms[0].basicHttp.coursesUsername',
+      'no coursesUrl',
     ],
   ]
   it.each(warnings)('warns about %s, and still loads', async (_name, labgate, field, words) => {

@@ -12,8 +12,9 @@ import type { BasicHttpCredentials, Lti11Credentials, Lti13Registration, LmsRegi
  *   the loopback only, an error otherwise (the platform's keys and redirects sign users in). Each
  *   (`issuer`, `clientId`) pair belongs to one LMS.
  * - `lti11: {key, secret}`: both required; a key belongs to one LMS.
- * - `basicHttp: {username, password, coursesUrl?}`: a username belongs to one LMS; `coursesUrl` http(s),
- *   plain http to another machine warned about.
+ * - `basicHttp: {username, password, coursesUrl?, coursesUsername?, coursesPassword?}`: a username belongs
+ *   to one LMS; `coursesUrl` http(s), plain http to another machine warned about; with it, the login labgate
+ *   sends there (`coursesUsername`, `coursesPassword`) is required, without it ignored with a warning.
  * - At least one of the three; `labs` as `readLmsLabs` reads them (none is warned about).
  * Secrets are non-empty strings kept as written, like the robot's credentials. Invalid entries are reported
  * on their node and left out (the load fails anyway).
@@ -122,11 +123,28 @@ function readLti11(node: ConfigNode): Lti11Credentials | undefined {
 }
 
 function readBasicHttp(node: ConfigNode): BasicHttpCredentials | undefined {
-  if (!node.present || !node.fields(['username', 'password', 'coursesUrl'])) return undefined
+  const fields = ['username', 'password', 'coursesUrl', 'coursesUsername', 'coursesPassword']
+  if (!node.present || !node.fields(fields)) return undefined
   const username = readRequiredString(node.get('username'))
   const password = readRequiredSecret(node.get('password'))
   const coursesNode = node.get('coursesUrl')
-  const coursesUrl = coursesNode.present ? readEndpointUrl(coursesNode, 'warn') : undefined
-  if (!username || !password || (coursesNode.present && !coursesUrl)) return undefined
-  return { username, password, ...(coursesUrl ? { coursesUrl } : {}) }
+  if (!coursesNode.present) {
+    for (const f of ['coursesUsername', 'coursesPassword']) {
+      if (node.get(f).present) node.get(f).warn('ignored: there is no coursesUrl to send it to')
+    }
+    return username && password ? { username, password } : undefined
+  }
+  const coursesUrl = readEndpointUrl(coursesNode, 'warn')
+  const courseLogin = (f: string) => {
+    const n = node.get(f)
+    if (!n.present) {
+      n.error("is required with coursesUrl: the login labgate sends to the LMS's course list")
+      return undefined
+    }
+    return f === 'coursesPassword' ? readRequiredSecret(n) : readRequiredString(n)
+  }
+  const coursesUsername = courseLogin('coursesUsername')
+  const coursesPassword = courseLogin('coursesPassword')
+  if (!username || !password || !coursesUrl || !coursesUsername || !coursesPassword) return undefined
+  return { username, password, coursesUrl, coursesUsername, coursesPassword }
 }

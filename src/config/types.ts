@@ -159,6 +159,10 @@ export interface BasicHttpCredentials {
   password: string
   /** The LMS's course list (gateway4labs' course discovery), an http(s) URL; absent: no discovery. */
   coursesUrl?: string
+  /** The HTTP Basic login labgate sends to `coursesUrl` (gateway4labs' `labmanager_login`); set with it. */
+  coursesUsername?: string
+  /** Its password (gateway4labs' `labmanager_password`); set with `coursesUrl`. */
+  coursesPassword?: string
 }
 
 /** `labs[].courses[]` of an LMS: a course allowed to launch the lab; `timeAllowed` seconds, 0 = no limit. */
