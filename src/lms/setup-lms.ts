@@ -1,6 +1,7 @@
 /**
  * The LMS gateway's HTTP face, as the portal's registrations call for it: the LTI 1.1 launch when some
- * LMS has `lti11`, the LTI 1.3 tool when some LMS has `lti13`. One place for `main` to wire.
+ * LMS has `lti11`, the LTI 1.3 tool when some LMS has `lti13`, gateway4labs' basic-HTTP requests when some
+ * LMS has `basicHttp`. One place for `main` to wire.
  */
 import type { FastifyInstance } from 'fastify'
 import type { SettingsStore } from '../auth/key-ring.js'
@@ -8,6 +9,7 @@ import type { BrokerDeps } from '../broker/deps.js'
 import type { Authenticator } from '../http/authenticator.js'
 import type { AuditStore } from '../store/audit-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
+import { basicHttpRoutes } from './basic-http-routes.js'
 import { lti11Routes } from './lti11-routes.js'
 import { lti13Routes } from './lti13-routes.js'
 import { PlatformKeys } from './lti13/platform-keys.js'
@@ -55,5 +57,7 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
       }),
     )
   }
+  if (lms.some((l) => l.basicHttp))
+    plugins.push((app) => basicHttpRoutes(app, { deps: o.deps, audit: o.audit, portalUrl: o.portalUrl }))
   return plugins
 }

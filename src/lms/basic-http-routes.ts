@@ -1,0 +1,124 @@
+/**
+ * gateway4labs' basic-HTTP LMS protocol at `/labmanager/requests/` (with or without the trailing slash),
+ * for LMSs registered with `basicHttp {username, password}`:
+ * - `POST`: an LMS plug-in reserves a lab for a user. The LMS signs in with HTTP Basic (or `lms_username`,
+ *   `lms_password` in the JSON); a missing or wrong login is a 401 with the original's challenge. Every
+ *   other answer is text/plain with status 200, as the original's: the absolute URL that lands the user in
+ *   their session (`launchLab`), or a refusal text (`basic-http/messages.ts`).
+ * - `GET`: a page listing the lab identifiers the LMS may reserve (Basic only).
+ * Every request is audited (`basic_http.request`): launches by `launchLab`, the rest here.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { BrokerDeps } from '../broker/deps.js'
+import type { LmsRegistration } from '../config/types.js'
+import type { AuditStore, NewAuditRecord } from '../store/audit-store.js'
+import { labsPage } from './basic-http/labs-page.js'
+import { authenticateLms, basicLogin, jsonLogin, type PresentedLogin } from './basic-http/lms-login.js'
+import {
+  NO_PERMISSION,
+  NOT_ENROLLED,
+  UNAUTHORIZED,
+  UNSUPPORTED,
+  WWW_AUTHENTICATE,
+  errorText,
+} from './basic-http/messages.js'
+import { readReserveRequest, splitFullName } from './basic-http/reserve-request.js'
+import { requestJson } from './basic-http/request-body.js'
+import { launchLab } from './launch/launch-lab.js'
+
+export interface BasicHttpRouteDeps {
+  deps: BrokerDeps
+  audit: AuditStore
+  /** The portal's public URL (scheme, host, port): the base of the URLs answered. */
+  portalUrl: () => string
+}
+
+const PATHS = ['/labmanager/requests/', '/labmanager/requests']
+
+/** Registers `GET` and `POST` on `/labmanager/requests/` and its slash-less twin. */
+export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): void {
+  const registrations = () => o.deps.portal.labgate.lms
+  const audit = (lms: LmsRegistration | null, r: Partial<NewAuditRecord>) =>
+    o.audit.append({
+      at: o.deps.clock.now(),
+      lms: lms?.name ?? null,
+      kind: 'basic_http.request',
+      userId: null,
+      course: null,
+      lab: null,
+      outcome: 'refused',
+      reason: null,
+      data: {},
+      ...r,
+    })
+  const text = (reply: FastifyReply, status: number, body: string) =>
+    reply.status(status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(body)
+
+  /** The LMS signed in, or null after answering 401 and auditing the refusal. */
+  const signIn = async (req: FastifyRequest, reply: FastifyReply, login: PresentedLogin | null) => {
+    const refuse = async (reason: string, lms: LmsRegistration | null, data: Record<string, unknown>) => {
+      await audit(lms, { reason, data: { method: req.method, ...data } })
+      await text(reply.header('www-authenticate', WWW_AUTHENTICATE), 401, UNAUTHORIZED)
+      return null
+    }
+    if (!login) return refuse('no_login: the request carries no LMS login', null, {})
+    const found = authenticateLms(registrations(), login)
+    if (found.lms) return found.lms
+    if (found.known) return refuse('bad_password: wrong password for this LMS', found.known, {})
+    return refuse('unknown_login: no LMS has this basic-HTTP username', null, { username: login.username })
+  }
+
+  for (const path of PATHS) {
+    app.get(path, async (req, reply) => {
+      const lms = await signIn(req, reply, basicLogin(req.headers.authorization))
+      if (!lms) return reply
+      await audit(lms, { outcome: 'ok', data: { method: 'GET', page: 'labs' } })
+      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(labsPage(lms))
+    })
+
+    app.post(path, async (req, reply) => {
+      const json = requestJson(
+        typeof req.body === 'string' ? req.body : undefined,
+        req.headers['content-type'],
+      )
+      const lms = await signIn(req, reply, basicLogin(req.headers.authorization) ?? jsonLogin(json))
+      if (!lms) return reply
+      const refuse = async (reason: string, answer: string, data: Record<string, unknown> = {}) => {
+        await audit(lms, { reason, data: { method: 'POST', ...data } })
+        return text(reply, 200, answer)
+      }
+      if (!json)
+        return refuse(
+          'malformed: the body is not a JSON object',
+          errorText(
+            'the request is not a JSON object {"courses", "request-payload", "user-id", "full-name"}',
+          ),
+        )
+      const read = readReserveRequest(json)
+      if (!read.ok && 'unsupported' in read)
+        return refuse(`unsupported: action ${JSON.stringify(read.unsupported)}`, UNSUPPORTED, {
+          action: read.unsupported.slice(0, 100),
+        })
+      if (!read.ok)
+        return refuse(`malformed: ${read.malformed}`, errorText(`invalid request: ${read.malformed}`))
+      const r = read.request
+      const outcome = await launchLab(
+        { ...o.deps, audit: o.audit, portalUrl: o.portalUrl() },
+        {
+          lms,
+          kind: 'basic_http.request',
+          lmsUserId: r.userId,
+          labId: r.labId,
+          contextIds: r.courses,
+          person: splitFullName(r.fullName),
+          returnUrl: null,
+          data: { courses: r.courses, isAdmin: r.isAdmin, ...r.client },
+        },
+      )
+      if (outcome.ok) return text(reply, 200, `${o.portalUrl()}${outcome.location}`)
+      if (!lms.labs.some((l) => l.id === r.labId)) return text(reply, 200, NO_PERMISSION)
+      if (outcome.status === 403) return text(reply, 200, NOT_ENROLLED)
+      return text(reply, 200, errorText(outcome.reason))
+    })
+  }
+}
