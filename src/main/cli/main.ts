@@ -6,6 +6,7 @@ import { clients, CLIENTS_USAGE } from './clients.js'
 import { credentials, CREDENTIALS_USAGE } from './credentials.js'
 import { ltiKeys, LTI_KEYS_USAGE } from './lti-keys.js'
 import { remoteLabs, REMOTE_LABS_USAGE } from './remote-labs.js'
+import { lms, LMS_USAGE } from './lms-courses.js'
 import { serve } from './serve.js'
 import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
@@ -21,6 +22,7 @@ ${CREDENTIALS_USAGE}
 ${AUDIT_USAGE}
 ${LTI_KEYS_USAGE}
 ${REMOTE_LABS_USAGE}
+${LMS_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
@@ -39,7 +41,10 @@ lti-keys   lists the LTI tool's signing keys (published at /lti/1.3/jwks); --rot
            active, keeping the old one published for a day.
 remote-labs check asks each remote lab system for its plug-in test, capabilities and labs, and says for
            each lab the LMSs name on it whether the system has it (found, missing); exit code 1 on any
-           problem. --json: the whole report as one JSON array.`
+           problem. --json: the whole report as one JSON array.
+lms courses asks an LMS registered with basicHttp.coursesUrl for its courses (gateway4labs' course
+           discovery): their ids are the contextIds labs' courses name. --q filters by name,
+           --start pages; --json prints the LMS's answer.`
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -58,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     if (command === 'audit') return await audit(rest)
     if (command === 'lti-keys') return await ltiKeys(rest)
     if (command === 'remote-labs') return await remoteLabs(rest)
+    if (command === 'lms') return await lms(rest)
     const { values } = parseArgs({
       args: rest,
       options: {
