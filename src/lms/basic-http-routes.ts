@@ -6,12 +6,22 @@
  *   other answer is text/plain with status 200, as the original's: the absolute URL that lands the user in
  *   their session (`launchLab`), or a refusal text (`basic-http/messages.ts`).
  * - `GET`: a page listing the lab identifiers the LMS may reserve (Basic only).
+ * A session launched before has a used-up activation URL, so the answer for it is a single-use link,
+ * `GET /labmanager/enter/?ticket=`, that signs the browser it is loaded in into the session
+ * (`basic-http/entry-ticket.ts`).
  * Every request is audited (`basic_http.request`): launches by `launchLab`, the rest here.
  */
+import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { BrokerDeps } from '../broker/deps.js'
 import type { LmsRegistration } from '../config/types.js'
+import { hasEnded } from '../domain/session-states.js'
+import type { Authenticator } from '../http/authenticator.js'
+import { messagePage } from '../http/message-page.js'
+import { sessionSignInCookie } from '../http/sign-in-cookie.js'
 import type { AuditStore, NewAuditRecord } from '../store/audit-store.js'
+import type { NonceStore } from '../store/nonce-store.js'
+import { ENTER_PATH, openTicket, sealTicket, TICKET_TTL_MS } from './basic-http/entry-ticket.js'
 import { labsPage } from './basic-http/labs-page.js'
 import { authenticateLms, basicLogin, jsonLogin, type PresentedLogin } from './basic-http/lms-login.js'
 import {
@@ -29,13 +39,19 @@ import { launchLab } from './launch/launch-lab.js'
 export interface BasicHttpRouteDeps {
   deps: BrokerDeps
   audit: AuditStore
+  /** Records entry tickets single-use. */
+  nonces: NonceStore
+  /** Signs browsers in (entry tickets). */
+  auth: Authenticator
+  /** The server key: seals entry tickets. */
+  key: Uint8Array
   /** The portal's public URL (scheme, host, port): the base of the URLs answered. */
   portalUrl: () => string
 }
 
 const PATHS = ['/labmanager/requests/', '/labmanager/requests']
 
-/** Registers `GET` and `POST` on `/labmanager/requests/` and its slash-less twin. */
+/** Registers `GET` and `POST` on `/labmanager/requests/` and its slash-less twin, and `GET` on the entry link. */
 export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): void {
   const registrations = () => o.deps.portal.labgate.lms
   const audit = (lms: LmsRegistration | null, r: Partial<NewAuditRecord>) =>
@@ -115,10 +131,65 @@ export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): vo
           data: { courses: r.courses, isAdmin: r.isAdmin, ...r.client },
         },
       )
-      if (outcome.ok) return text(reply, 200, `${o.portalUrl()}${outcome.location}`)
+      if (outcome.ok && !outcome.activated) return text(reply, 200, `${o.portalUrl()}${outcome.location}`)
+      if (outcome.ok) {
+        const ticket = sealTicket(o.key, {
+          session: outcome.session,
+          userId: outcome.userId,
+          lms: lms.name,
+          expiresAt: o.deps.clock.now() + TICKET_TTL_MS,
+          nonce: randomBytes(16).toString('base64url'),
+        })
+        return text(reply, 200, `${o.portalUrl()}${ENTER_PATH}?ticket=${ticket}`)
+      }
       if (!lms.labs.some((l) => l.id === r.labId)) return text(reply, 200, NO_PERMISSION)
       if (outcome.status === 403) return text(reply, 200, NOT_ENROLLED)
       return text(reply, 200, errorText(outcome.reason))
     })
   }
+
+  app.get(ENTER_PATH, async (req, reply) => {
+    const now = o.deps.clock.now()
+    const raw = (req.query as Record<string, unknown>).ticket
+    const t = typeof raw === 'string' ? openTicket(o.key, raw, now) : null
+    const refuse = async (reason: string, text: string) => {
+      await audit(t ? (registrations().find((l) => l.name === t.lms) ?? null) : null, {
+        userId: t?.userId ?? null,
+        reason,
+        data: { method: 'GET', entry: true, ...(t ? { session: t.session } : {}) },
+      })
+      return messagePage(reply, 400, 'Link not usable', text)
+    }
+    if (!t)
+      return refuse(
+        'bad_ticket: the entry link is not valid or has expired',
+        'This link is not valid or has expired: open the lab again from your course.',
+      )
+    if (!(await o.nonces.useOnce('basic_http.enter', t.nonce, t.expiresAt)))
+      return refuse(
+        'replayed: the entry link was used already',
+        'This link was used already: open the lab again from your course.',
+      )
+    const s = await o.deps.store.getSession(t.session)
+    if (!s || s.owner !== t.userId || hasEnded(s.state))
+      return refuse(
+        'ended: the session has ended',
+        'This session has ended: open the lab again from your course.',
+      )
+    await audit(registrations().find((l) => l.name === t.lms) ?? null, {
+      outcome: 'ok',
+      userId: t.userId,
+      data: { method: 'GET', entry: true, session: s.name },
+    })
+    const cookie = await sessionSignInCookie(o.auth, {
+      userId: t.userId,
+      expiresAt: s.expiresAt,
+      now,
+      portalUrl: o.portalUrl(),
+    })
+    return reply
+      .header('cache-control', 'no-store')
+      .header('set-cookie', cookie)
+      .redirect(`/workshops/session/${s.name}/`, 303)
+  })
 }

@@ -58,6 +58,15 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
     )
   }
   if (lms.some((l) => l.basicHttp))
-    plugins.push((app) => basicHttpRoutes(app, { deps: o.deps, audit: o.audit, portalUrl: o.portalUrl }))
+    plugins.push((app) =>
+      basicHttpRoutes(app, {
+        deps: o.deps,
+        audit: o.audit,
+        nonces: o.nonces,
+        auth: o.auth,
+        key: o.key,
+        portalUrl: o.portalUrl,
+      }),
+    )
   return plugins
 }

@@ -83,8 +83,28 @@ describe('gateway4labs basic-HTTP requests', () => {
       firstName: 'Ada',
       lastName: 'Lovelace',
     })
-    const again = await post(body(), { path: '/labmanager/requests' })
-    expect(await again.text()).toContain(`/workshops/session/${session}/`)
+  })
+
+  it('answers a single-use entry link for a session activated before, which signs another browser in', async () => {
+    const first = await (await post(body({ user: 'u-5' }))).text()
+    const session = /session\/([\w-]+)\//.exec(first)![1]!
+    expect((await follow(new CookieClient(), first)).status).toBe(200)
+    const again = await post(body({ user: 'u-5' }), { path: '/labmanager/requests' })
+    const entry = await again.text()
+    expect(entry).toMatch(new RegExp(`^${h.url}/labmanager/enter/\\?ticket=[\\w.-]+$`))
+    const otherBrowser = new CookieClient()
+    const dashboard = await follow(otherBrowser, entry)
+    expect(dashboard.status).toBe(200)
+    expect(await dashboard.text()).toContain(session)
+    const replayed = await follow(new CookieClient(), entry)
+    expect(replayed.status).toBe(400)
+    expect(await replayed.text()).toContain('used already')
+    const forged = await follow(
+      new CookieClient(),
+      entry.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+    )
+    expect(forged.status).toBe(400)
+    expect(await forged.text()).toContain('not valid')
   })
 
   it('takes the login from the JSON, and the JSON as the first key of a form', async () => {
@@ -179,13 +199,18 @@ describe('gateway4labs basic-HTTP requests', () => {
         expect.stringMatching(/^malformed: request-payload is not valid JSON/),
         expect.stringMatching(/no-such-lab/),
         expect.stringMatching(/course/),
+        expect.stringMatching(/^replayed: the entry link/),
       ]),
+    )
+    expect(mine.some((r) => r.outcome === 'ok' && r.data.entry === true && r.userId === 'moodle:u-5')).toBe(
+      true,
     )
     const anonymous = records.filter((r) => r.lms === null)
     expect(anonymous.some((r) => r.data.username === 'nobody' && r.reason?.startsWith('unknown_login'))).toBe(
       true,
     )
     expect(anonymous.some((r) => r.reason?.startsWith('no_login'))).toBe(true)
+    expect(anonymous.some((r) => r.reason?.startsWith('bad_ticket'))).toBe(true)
     expect(JSON.stringify(records)).not.toContain(LOGIN.password)
     expect(JSON.stringify(records)).not.toContain('guessed')
   })
