@@ -129,12 +129,20 @@ export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): vo
           person: splitFullName(r.fullName),
           returnUrl: null,
           data: { courses: r.courses, isAdmin: r.isAdmin, ...r.client },
+          // The user's browser as the LMS relayed it, for a remote lab system.
+          browser: {
+            ...(r.client.userAgent ? { userAgent: r.client.userAgent } : {}),
+            ...(r.client.originIp ? { ip: r.client.originIp } : {}),
+            ...(r.client.referer ? { referer: r.client.referer } : {}),
+          },
         },
       )
+      // A remote lab system's load_url is absolute already; a session's activation URL is the portal's.
+      if (outcome.ok && !outcome.session) return text(reply, 200, outcome.location)
       if (outcome.ok && !outcome.activated) return text(reply, 200, `${o.portalUrl()}${outcome.location}`)
       if (outcome.ok) {
         const ticket = sealTicket(o.key, {
-          session: outcome.session,
+          session: outcome.session!,
           userId: outcome.userId,
           lms: lms.name,
           expiresAt: o.deps.clock.now() + TICKET_TTL_MS,

@@ -6,16 +6,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CookieClient, startHarness, type Harness } from '../harness.js'
+import { FakeRemoteLabSystem } from '../lms/fake-remote-lab-system.js'
 
 let h: Harness
+let physics: FakeRemoteLabSystem
 const LOGIN = { username: 'moodle-g4l', password: 'g4l-password-0123456789' }
 const PERMISSION =
   'Your LMS does not have permission to use that laboratory or that identifier does not exist'
 
 beforeAll(async () => {
+  physics = await new FakeRemoteLabSystem().start()
   h = await startHarness({
     backend: 'fake',
     workshops: [{ name: 'shell', reserved: 1 }],
+    remoteLabs: [physics.system('physics-lab')],
     lms: [
       {
         name: 'moodle',
@@ -24,12 +28,16 @@ beforeAll(async () => {
           { id: 'intro', workshop: 'shell' },
           { id: 'course-only', workshop: 'shell', courses: [{ contextId: 'c-101' }] },
           { id: 'x<script>', workshop: 'shell' },
+          { id: 'pendulum', remote: { system: 'physics-lab', laboratory: 'pendulum-1' } },
         ],
       },
     ],
   })
 })
-afterAll(async () => h?.close())
+afterAll(async () => {
+  await h?.close()
+  await physics?.stop()
+})
 
 const basic = (l: { username: string; password: string }) =>
   `Basic ${Buffer.from(`${l.username}:${l.password}`).toString('base64')}`
@@ -168,6 +176,24 @@ describe('gateway4labs basic-HTTP requests', () => {
     expect(await allowed.text()).toMatch(/^http:\/\/.*\/activate\/\?token=/)
   })
 
+  it("answers a remote lab's load_url, telling the system the browser the LMS relayed", async () => {
+    const res = await post(body({ user: 'u-6', lab: 'pendulum' }))
+    expect(await res.text()).toBe(`${physics.url}/lab/r-1`)
+    expect(physics.reserves.at(-1)).toMatchObject({
+      laboratory_id: 'pendulum-1',
+      username: 'moodle:u-6',
+      user_properties: {
+        user_agent: 'Mozilla/5.0',
+        from_ip: '192.0.2.7',
+        referer: 'https://moodle.example/course/view.php?id=1',
+      },
+    })
+    physics.misbehave.reserve = 'http_500'
+    const failed = await post(body({ user: 'u-6', lab: 'pendulum' }))
+    expect(failed.status).toBe(200)
+    expect(await failed.text()).toMatch(/^error: remote lab system physics-lab answered HTTP 500/)
+  })
+
   it('lists the LMS its lab identifiers, escaped, behind its login', async () => {
     const page = await fetch(`${h.url}/labmanager/requests/`, { headers: { authorization: basic(LOGIN) } })
     expect(page.status).toBe(200)
@@ -183,8 +209,9 @@ describe('gateway4labs basic-HTTP requests', () => {
 
   it('audits every request with its outcome and reason', async () => {
     const records = await h.lg.db.audit.list({})
-    expect(records.every((r) => r.kind === 'basic_http.request')).toBe(true)
-    const mine = records.filter((r) => r.lms === 'moodle')
+    expect(records.every((r) => r.kind === 'basic_http.request' || r.kind === 'remote.reserve')).toBe(true)
+    expect(records.filter((r) => r.kind === 'remote.reserve').map((r) => r.outcome)).toEqual(['ok', 'failed'])
+    const mine = records.filter((r) => r.lms === 'moodle' && r.kind === 'basic_http.request')
     const ok = mine.filter((r) => r.outcome === 'ok' && r.lab)
     expect(ok.map((r) => r.userId)).toEqual(
       expect.arrayContaining(['moodle:u-1', 'moodle:u-2', 'moodle:u-4']),
