@@ -36,6 +36,7 @@ import { readReserveRequest, splitFullName } from './basic-http/reserve-request.
 import { requestJson } from './basic-http/request-body.js'
 import { launchLab } from './launch/launch-lab.js'
 
+/** What the basic-HTTP routes need, wired once by `setUpLms`. */
 export interface BasicHttpRouteDeps {
   deps: BrokerDeps
   audit: AuditStore

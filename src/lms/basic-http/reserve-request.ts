@@ -22,6 +22,7 @@ export interface ReserveRequest {
   client: { userAgent?: string; originIp?: string; referer?: string }
 }
 
+/** What {@link readReserveRequest} found: a reservation, an unsupported action, or a malformed request. */
 export type ReadRequest =
   | { ok: true; request: ReserveRequest }
   /** An action other than `reserve`, named. */

@@ -9,6 +9,7 @@ import { loadConfig } from '../../config/load-config.js'
 import { badRequest, notFound, unavailable } from '../../domain/errors.js'
 import { CourseDiscoveryError, discoverCourses } from '../../lms/basic-http/course-discovery.js'
 
+/** The usage line of `labgate lms courses`, for the CLI's help. */
 export const LMS_USAGE = `  labgate lms courses --config <file|dir> --lms <name> [--q <text>] [--start <n>] [--json]`
 
 /** A value from the LMS, safe to print on a terminal. */
