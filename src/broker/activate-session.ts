@@ -11,7 +11,7 @@ export type ActivationResult =
 
 /**
  * Activates a pending session with its single-use token: the session becomes the owner's, with the full
- * workshop duration from now. Visiting the URL again after activation is allowed only for a browser
+ * workshop duration from now, or its own `timeAllowed` when that is shorter. Visiting the URL again after activation is allowed only for a browser
  * already signed in as the owner (`currentUser`), which is sent to the dashboard. Throws bad_request for
  * an unknown session, a wrong or used token (checked before anything else, an ended session included), or
  * a window that has passed. An ended session with its genuine token is `ended`.
@@ -48,7 +48,7 @@ export async function activateSession(
       {
         activatedAt: now,
         startedAt: now,
-        expiresAt: activatedExpiry(now, env!.settings),
+        expiresAt: activatedExpiry(now, env!.settings, current.timeAllowed),
         lastActivityAt: now,
         lastViewAt: now,
       },

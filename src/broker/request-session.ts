@@ -1,5 +1,14 @@
 import { LabgateError, forbidden } from '../domain/errors.js'
-import { ALLOCATED, NO_SESSIONS, activationWindowEnd, isPending, planAllocation } from '../domain/index.js'
+import {
+  ALLOCATED,
+  NO_SESSIONS,
+  activationWindowEnd,
+  cappedExpiry,
+  isPending,
+  planAllocation,
+  tighterTimeAllowed,
+  type ScheduleSettings,
+} from '../domain/index.js'
 import type { Environment, Session, User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
 import type { EmitInput } from '../events/event-bus.js'
@@ -22,6 +31,11 @@ export interface SessionRequest {
   analyticsUrl?: string
   /** `session=`: reacquire this session; never creates one. */
   reacquire?: string
+  /**
+   * A cap on the session's life in seconds from activation (an LMS lab's `timeAllowed`); absent or 0 =
+   * none. A session already held gets the tighter of its cap and this one.
+   */
+  timeAllowed?: number
 }
 
 export interface RequestedSession {
@@ -39,11 +53,13 @@ export const noSessionAvailable = () =>
 /**
  * Allocates a session of an environment to a user, as a robot asks through the REST API.
  * - Same user and environment: the same session comes back while it holds capacity (a pending one keeps
- *   its token and gets a fresh activation window).
+ *   its token and gets a fresh activation window). A `timeAllowed` tighter than its cap becomes its cap,
+ *   and an activated one ends no later than `startedAt + timeAllowed`.
  * - Otherwise a WAITING reserve is taken atomically, or a session is created on demand within the
  *   environment's capacity, the portal maximum (evicting the oldest unallocated reserve) and the user's cap.
  * Throws forbidden (unknown environment), bad_request (staff/robot target, bad details) or
- * unavailable (`noSessionAvailable`, or "Cannot be reacquired").
+ * unavailable (`noSessionAvailable`, or "Cannot be reacquired"); RangeError for a `timeAllowed` that is
+ * not a non-negative integer.
  */
 export async function requestSession(deps: BrokerDeps, req: SessionRequest): Promise<RequestedSession> {
   const { store, clock } = deps
@@ -52,6 +68,10 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
     throw forbidden('Environment does not exist')
   }
   checkUserDetails(req.details)
+  const timeAllowed = req.timeAllowed ?? 0
+  if (!Number.isSafeInteger(timeAllowed) || timeAllowed < 0) {
+    throw new RangeError(`timeAllowed must be a non-negative integer: ${timeAllowed}`)
+  }
   if (req.reacquire !== undefined && req.user === undefined) return reacquire(deps, environment, null, req)
 
   // One transaction, one durable commit: the user, the allocation and their audit events land together
@@ -66,9 +86,11 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
     if (req.reacquire !== undefined) return { user, session: null, fresh: false }
 
     const now = clock.now()
-    const window = activationWindowEnd(now, req.timeout, environment.settings)
     const existing = await tx.findHoldingSession(user.id, environment.name)
-    if (existing) return { user, session: await refreshPending(tx, existing, window), fresh: false }
+    if (existing) {
+      const session = await reattach(tx, existing, now, req.timeout, environment.settings, timeAllowed)
+      return { user, session, fresh: false }
+    }
 
     const plan = await plan_(deps, tx, environment, user)
     if (plan.kind === 'unavailable') throw noSessionAvailable()
@@ -77,7 +99,8 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
       viaApi: true,
       allocatedAt: now,
       startedAt: now,
-      expiresAt: window,
+      expiresAt: activationWindowEnd(now, req.timeout, environment.settings, timeAllowed),
+      timeAllowed,
       indexUrl: req.indexUrl,
       analyticsUrl: req.analyticsUrl ?? null,
       params: req.params,
@@ -138,10 +161,24 @@ async function plan_(deps: BrokerDeps, tx: Store, environment: Environment, user
   })
 }
 
-/** A still-pending session gets a fresh activation window; an activated one is returned as it is. */
-async function refreshPending(store: Store, s: Session, window: number | null): Promise<Session> {
-  if (!isPending(s)) return s
-  return (await store.updateSession(s.name, { expiresAt: window }, ALLOCATED)) ?? s
+/**
+ * A session its owner asks for again: it keeps the tighter of its cap and `requested`; a still-pending one
+ * gets a fresh activation window (under that cap), an activated one ends no later than its cap allows.
+ */
+async function reattach(
+  store: Store,
+  s: Session,
+  now: number,
+  timeout: number,
+  settings: ScheduleSettings,
+  requested: number,
+): Promise<Session> {
+  const timeAllowed = tighterTimeAllowed(s.timeAllowed, requested)
+  const expiresAt = isPending(s)
+    ? activationWindowEnd(now, timeout, settings, timeAllowed)
+    : cappedExpiry(s, timeAllowed)
+  if (expiresAt === s.expiresAt && timeAllowed === s.timeAllowed) return s
+  return (await store.updateSession(s.name, { expiresAt, timeAllowed }, ALLOCATED)) ?? s
 }
 
 async function reacquire(
@@ -158,7 +195,7 @@ async function reacquire(
   if (user && s.owner !== user.id) throw noSessionAvailable()
   const owner = user ?? (await deps.store.getUser(s.owner!))
   if (!owner) throw noSessionAvailable()
-  const window = activationWindowEnd(deps.clock.now(), req.timeout, environment.settings)
-  const session = await refreshPending(deps.store, s, window)
+  const now = deps.clock.now()
+  const session = await reattach(deps.store, s, now, req.timeout, environment.settings, req.timeAllowed ?? 0)
   return { session, user: owner, environment, token: deps.secrets.activationToken(session) }
 }

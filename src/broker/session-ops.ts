@@ -20,7 +20,7 @@ export async function sessionSchedule(
 
 /**
  * Extends a RUNNING session by the workshop's step when the rules allow (near expiry, before the
- * deadline). Returns the schedule and whether it was extended; a refusal is not an error.
+ * deadline and before the session's own `timeAllowed` runs out). Returns the schedule and whether it was extended; a refusal is not an error.
  */
 export async function extendSession(
   deps: BrokerDeps,

@@ -3,11 +3,13 @@ import { LabgateError } from './errors.js'
 import {
   activatedExpiry,
   activationWindowEnd,
+  cappedExpiry,
   extendedExpiry,
   extensionStep,
   extensionThreshold,
   parseTimeoutParam,
   scheduleOf,
+  tighterTimeAllowed,
   type ScheduleSettings,
   type ScheduledSession,
 } from './schedule.js'
@@ -204,6 +206,81 @@ describe('activationWindowEnd / activatedExpiry', () => {
   it('activatedExpiry is now + expires, or null', () => {
     expect(activatedExpiry(T, settings)).toBe(T + 1800 * S)
     expect(activatedExpiry(T, never)).toBeNull()
+  })
+})
+
+describe('a session capped by timeAllowed', () => {
+  const settings = { expires: H, overtime: 0, deadline: 2 * H }
+  const never = { expires: 0, overtime: 0, deadline: 0 }
+
+  it('is activated with min(now + expires, now + timeAllowed)', () => {
+    expect(activatedExpiry(T, settings, 20 * M)).toBe(T + 20 * M * S)
+    expect(activatedExpiry(T, settings, 2 * H)).toBe(T + H * S)
+    expect(activatedExpiry(T, settings, H)).toBe(T + H * S)
+    expect(activatedExpiry(T, settings, 0)).toBe(T + H * S)
+  })
+
+  it('is activated with now + timeAllowed when the workshop never expires', () => {
+    expect(activatedExpiry(T, never, 20 * M)).toBe(T + 20 * M * S)
+    expect(activatedExpiry(T, never, 0)).toBeNull()
+  })
+
+  it('has an activation window no longer than its cap for timeout 0, the timeout otherwise', () => {
+    expect(activationWindowEnd(T, 0, settings, 20 * M)).toBe(T + 20 * M * S)
+    expect(activationWindowEnd(T, 0, never, 20 * M)).toBe(T + 20 * M * S)
+    expect(activationWindowEnd(T, 60, settings, 20 * M)).toBe(T + 60 * S)
+  })
+
+  it('is extended no further than startedAt + timeAllowed', () => {
+    const s = running(settings, { timeAllowed: H + 10 * M })
+    expect(extendedExpiry(s, settings, T + (H - 60) * S)).toBe(T + (H + 10 * M) * S)
+  })
+
+  it('is extended no further than the deadline when that comes before the cap', () => {
+    const s = running(settings, { timeAllowed: 3 * H, expiresAt: T + (2 * H - 100) * S })
+    expect(extendedExpiry(s, settings, T + (2 * H - 200) * S)).toBe(T + 2 * H * S)
+  })
+
+  it('is not extendable once at its cap, though the deadline is later', () => {
+    const s = running(settings, { timeAllowed: 20 * M, expiresAt: T + 20 * M * S })
+    const now = T + 19 * M * S
+    expect(scheduleOf(s, settings, now).extendable).toBe(false)
+    expect(extendedExpiry(s, settings, now)).toBeNull()
+    expect(scheduleOf({ ...s, timeAllowed: 0 }, settings, now).extendable).toBe(true)
+  })
+
+  it('extends repeatedly until the cap, then refuses', () => {
+    let s = running(settings, { timeAllowed: H + 20 * M })
+    const seen: number[] = []
+    for (;;) {
+      const now = (s.expiresAt as number) - 60 * S
+      const next = extendedExpiry(s, settings, now)
+      if (next == null) break
+      seen.push((next - T) / S)
+      s = { ...s, expiresAt: next }
+    }
+    expect(seen).toEqual([4500, 4800])
+  })
+
+  it('keeps the tighter of two caps, 0 being none', () => {
+    expect(tighterTimeAllowed(0, 0)).toBe(0)
+    expect(tighterTimeAllowed(0, 60)).toBe(60)
+    expect(tighterTimeAllowed(60, 0)).toBe(60)
+    expect(tighterTimeAllowed(120, 60)).toBe(60)
+    expect(tighterTimeAllowed(60, 120)).toBe(60)
+  })
+
+  it('caps an activated session at startedAt + timeAllowed, never lengthening it', () => {
+    const s = running(settings)
+    expect(cappedExpiry(s, 20 * M)).toBe(T + 20 * M * S)
+    expect(cappedExpiry(s, 2 * H)).toBe(T + H * S)
+    expect(cappedExpiry(s, 0)).toBe(T + H * S)
+    expect(cappedExpiry(running(never, { expiresAt: null }), 20 * M)).toBe(T + 20 * M * S)
+  })
+
+  it('leaves a pending session to its activation', () => {
+    const pending = { state: 'RUNNING' as const, startedAt: T, activatedAt: null, expiresAt: T + 60 * S }
+    expect(cappedExpiry(pending, 30)).toBe(T + 60 * S)
   })
 })
 

@@ -14,6 +14,11 @@ export interface ScheduledSession {
   startedAt: number | null
   expiresAt: number | null
   activatedAt: number | null
+  /**
+   * The session's own cap on its lifetime in seconds, counted from `startedAt` (an LMS lab's
+   * `timeAllowed`); absent or 0 = no cap.
+   */
+  timeAllowed?: number
 }
 
 /** What `/schedule/` and friends report. Times are epoch ms; `countdown` is whole seconds. */
@@ -45,17 +50,25 @@ export function extensionStep(settings: ScheduleSettings): number {
     : extensionThreshold(settings.expires)
 }
 
+/** The latest a session started at `startedAt` may be extended to: its deadline, or its cap when earlier. */
+function extensionLimit(startedAt: number, s: ScheduledSession, settings: ScheduleSettings): number {
+  const deadline = startedAt + settings.deadline * 1000
+  const cap = s.timeAllowed ?? 0
+  return cap > 0 ? Math.min(deadline, startedAt + cap * 1000) : deadline
+}
+
 function isExtendable(s: ScheduledSession, settings: ScheduleSettings, now: number): boolean {
   if (s.state !== 'RUNNING' || s.activatedAt == null) return false
   if (settings.expires <= 0 || s.startedAt == null || s.expiresAt == null) return false
-  if (s.expiresAt >= s.startedAt + settings.deadline * 1000) return false
+  if (s.expiresAt >= extensionLimit(s.startedAt, s, settings)) return false
   return s.expiresAt - now < extensionStep(settings) * 1000
 }
 
 /**
  * The schedule of a session at `now`. `expiring` when `expiresAt` is set and less than the threshold remains
  * (whatever the state: a pending session's activation window counts). `extendable` when the session is
- * RUNNING, activated, the workshop expires, `expiresAt < startedAt + deadline` and less than one step remains.
+ * RUNNING, activated, the workshop expires, `expiresAt < startedAt + deadline`, `expiresAt < startedAt +
+ * timeAllowed` when the session has a cap, and less than one step remains.
  */
 export function scheduleOf(s: ScheduledSession, settings: ScheduleSettings, now: number): ScheduleView {
   const remaining = s.expiresAt == null ? null : s.expiresAt - now
@@ -70,35 +83,62 @@ export function scheduleOf(s: ScheduledSession, settings: ScheduleSettings, now:
 
 /**
  * The session's new `expiresAt` after one extension at `now`: `expiresAt + step`, capped at
- * `startedAt + deadline`; null when the session is not extendable (see `scheduleOf`).
+ * `startedAt + deadline` and, when the session has a cap, at `startedAt + timeAllowed`; null when the
+ * session is not extendable (see `scheduleOf`).
  */
 export function extendedExpiry(s: ScheduledSession, settings: ScheduleSettings, now: number): number | null {
   if (!isExtendable(s, settings, now)) return null
   // isExtendable guarantees both are set.
   const expiresAt = s.expiresAt as number
   const startedAt = s.startedAt as number
-  return Math.min(expiresAt + extensionStep(settings) * 1000, startedAt + settings.deadline * 1000)
+  return Math.min(expiresAt + extensionStep(settings) * 1000, extensionLimit(startedAt, s, settings))
 }
 
 /**
  * When a pending (allocated, not activated) session's activation window ends: `now + timeoutSeconds` when
- * the timeout is > 0; with 0, the workshop's own expiry (`now + expires`), or null when the workshop never
- * expires. Throws RangeError for a negative or non-integer timeout (parse it with `parseTimeoutParam`).
+ * the timeout is > 0; with 0, the expiry it would get if activated now (`activatedExpiry`, with the
+ * session's cap `timeAllowed`), or null when that is none. Throws RangeError for a negative or non-integer
+ * timeout (parse it with `parseTimeoutParam`).
  */
 export function activationWindowEnd(
   now: number,
   timeoutSeconds: number,
   settings: ScheduleSettings,
+  timeAllowed = 0,
 ): number | null {
   if (!Number.isSafeInteger(timeoutSeconds) || timeoutSeconds < 0) {
     throw new RangeError(`timeout must be a non-negative integer: ${timeoutSeconds}`)
   }
-  return timeoutSeconds > 0 ? now + timeoutSeconds * 1000 : activatedExpiry(now, settings)
+  return timeoutSeconds > 0 ? now + timeoutSeconds * 1000 : activatedExpiry(now, settings, timeAllowed)
 }
 
-/** A session's `expiresAt` when it is activated at `now`: `now + expires`, or null when `expires` is 0. */
-export function activatedExpiry(now: number, settings: ScheduleSettings): number | null {
-  return settings.expires > 0 ? now + settings.expires * 1000 : null
+/**
+ * A session's `expiresAt` when it is activated at `now`: `now + min(expires, timeAllowed)`, where an
+ * `expires` or `timeAllowed` of 0 means none; null when both are 0 (the session never expires).
+ */
+export function activatedExpiry(now: number, settings: ScheduleSettings, timeAllowed = 0): number | null {
+  const limits = [settings.expires, timeAllowed].filter((x) => x > 0)
+  return limits.length > 0 ? now + Math.min(...limits) * 1000 : null
+}
+
+/**
+ * The cap a session keeps when a launch with cap `requested` re-attaches to it while it has `current`:
+ * the tighter of the two, where 0 means no cap (so 0 only when both are 0).
+ */
+export function tighterTimeAllowed(current: number, requested: number): number {
+  if (current <= 0) return Math.max(0, requested)
+  return requested > 0 ? Math.min(current, requested) : current
+}
+
+/**
+ * An activated session's `expiresAt` under cap `timeAllowed` (seconds, 0 = none): `min(expiresAt,
+ * startedAt + timeAllowed)`, a session that never expired getting `startedAt + timeAllowed`. Unchanged for
+ * no cap or a session not yet activated (its activation applies the cap).
+ */
+export function cappedExpiry(s: ScheduledSession, timeAllowed: number): number | null {
+  if (timeAllowed <= 0 || s.activatedAt == null || s.startedAt == null) return s.expiresAt
+  const cap = s.startedAt + timeAllowed * 1000
+  return s.expiresAt == null ? cap : Math.min(s.expiresAt, cap)
 }
 
 /**

@@ -37,6 +37,8 @@ export interface Session {
   activatedAt: number | null
   startedAt: number | null
   expiresAt: number | null
+  /** Cap on the session's life in seconds from activation (an LMS lab's `timeAllowed`); 0 = none. */
+  timeAllowed: number
   secretNonce: string
   indexUrl: string | null
   analyticsUrl: string | null

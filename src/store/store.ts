@@ -21,6 +21,8 @@ export interface NewSession {
   allocatedAt: number | null
   startedAt: number | null
   expiresAt: number | null
+  /** Cap on the session's life in seconds from activation; absent or 0 = none. */
+  timeAllowed?: number
   secretNonce: string
   indexUrl: string | null
   analyticsUrl: string | null

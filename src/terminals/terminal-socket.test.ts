@@ -30,6 +30,7 @@ function sessionRow(name: string, handle: LocalHandle): Session {
     activatedAt: 0,
     startedAt: 0,
     expiresAt: null,
+    timeAllowed: 0,
     secretNonce: 'n',
     indexUrl: null,
     analyticsUrl: null,

@@ -159,6 +159,25 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.getSession(s.name)).toBeNull()
     })
 
+    it("keeps a session's timeAllowed, 0 unless given, through create, take and update", async () => {
+      const e = await env()
+      const reserve = await store.createSession(newSession(e.name))
+      expect(reserve.timeAllowed).toBe(0)
+      expect((await store.getSession(reserve.name))?.timeAllowed).toBe(0)
+      const capped = await store.createSession(newSession(e.name, { state: 'RUNNING', timeAllowed: 1200 }))
+      expect(capped.timeAllowed).toBe(1200)
+      expect((await store.getSession(capped.name))?.timeAllowed).toBe(1200)
+      await store.createUser({ id: 'u1', kind: 'anonymous', at: 1 })
+      const taken = await store.takeReserve(e.name, { owner: 'u1', allocatedAt: 5, timeAllowed: 600 })
+      expect(taken).toMatchObject({ name: reserve.name, timeAllowed: 600 })
+      expect((await store.getSession(reserve.name))?.timeAllowed).toBe(600)
+      expect((await store.updateSession(reserve.name, { timeAllowed: 300 }))?.timeAllowed).toBe(300)
+      expect((await store.getSession(reserve.name))?.timeAllowed).toBe(300)
+      expect((await store.listSessions({ environment: e.name })).map((s) => s.timeAllowed)).toEqual([
+        300, 1200,
+      ])
+    })
+
     it('never keeps a session read that raced with a write to it', async () => {
       const e = await env()
       const s = await store.createSession(newSession(e.name))

@@ -128,6 +128,7 @@ export async function launchLab(
       },
       indexUrl,
       timeout: 0,
+      timeAllowed: decision.timeAllowed,
       params: resolveParameters(env.settings.workshop.requestParameters, [], deps.random),
     })
     const s = r.session

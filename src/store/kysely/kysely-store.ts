@@ -304,6 +304,7 @@ export class KyselyStore implements Store {
       activated_at: null,
       started_at: s.startedAt,
       expires_at: s.expiresAt,
+      time_allowed: s.timeAllowed ?? 0,
       secret_nonce: s.secretNonce,
       index_url: s.indexUrl,
       analytics_url: s.analyticsUrl,

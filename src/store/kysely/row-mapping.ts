@@ -10,6 +10,7 @@ import type {
   EnvironmentState,
 } from '../../domain/types.js'
 import type { Environment, Session, User } from '../rows.js'
+import type { Selectable } from 'kysely'
 import type { Db } from './db.js'
 import type { EnvironmentsTable, SessionsTable, UsersTable } from './schema.js'
 
@@ -40,7 +41,7 @@ export function toEnvironment(r: EnvironmentsTable, db: Db): Environment {
   }
 }
 
-export function toSession(r: SessionsTable): Session {
+export function toSession(r: Selectable<SessionsTable>): Session {
   return {
     name: r.name,
     environment: r.environment,
@@ -55,6 +56,7 @@ export function toSession(r: SessionsTable): Session {
     activatedAt: num(r.activated_at),
     startedAt: num(r.started_at),
     expiresAt: num(r.expires_at),
+    timeAllowed: Number(r.time_allowed),
     secretNonce: r.secret_nonce,
     indexUrl: r.index_url,
     analyticsUrl: r.analytics_url,
@@ -71,8 +73,8 @@ export function toSession(r: SessionsTable): Session {
 }
 
 /** Maps a partial session update to column names. Only the fields given are written. */
-export function sessionColumns(p: Partial<Session>): Partial<SessionsTable> {
-  const c: Partial<SessionsTable> = {}
+export function sessionColumns(p: Partial<Session>): Partial<Selectable<SessionsTable>> {
+  const c: Partial<Selectable<SessionsTable>> = {}
   if (p.state !== undefined) c.state = p.state
   if (p.owner !== undefined) c.owner = p.owner
   if (p.viaApi !== undefined) c.via_api = p.viaApi ? 1 : 0
@@ -80,6 +82,7 @@ export function sessionColumns(p: Partial<Session>): Partial<SessionsTable> {
   if (p.activatedAt !== undefined) c.activated_at = p.activatedAt
   if (p.startedAt !== undefined) c.started_at = p.startedAt
   if (p.expiresAt !== undefined) c.expires_at = p.expiresAt
+  if (p.timeAllowed !== undefined) c.time_allowed = p.timeAllowed
   if (p.indexUrl !== undefined) c.index_url = p.indexUrl
   if (p.analyticsUrl !== undefined) c.analytics_url = p.analyticsUrl
   if (p.params !== undefined) c.params = JSON.stringify(p.params)

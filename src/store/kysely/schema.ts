@@ -53,6 +53,8 @@ export interface SessionsTable {
   started_at: number | null
   /** End of the activation window while pending; end of life once RUNNING; null = never. */
   expires_at: number | null
+  /** The session's cap on its life in seconds from activation (an LMS lab's `timeAllowed`); 0 = none. */
+  time_allowed: Generated<number>
   /** Random nonce behind the activation token and config password (both derived by HMAC, never stored). */
   secret_nonce: string
   index_url: string | null

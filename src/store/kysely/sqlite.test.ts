@@ -41,6 +41,7 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
       '005-live-counts-table',
       '006-workspaces',
       '007-lms-audit',
+      '009-session-time-allowed',
     ])
     await again.close()
   } finally {
