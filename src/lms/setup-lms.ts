@@ -8,6 +8,7 @@ import type { SettingsStore } from '../auth/key-ring.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import type { Authenticator } from '../http/authenticator.js'
 import type { AuditStore } from '../store/audit-store.js'
+import type { GradeStore } from '../store/grade-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { basicHttpRoutes } from './basic-http-routes.js'
 import { lti11Routes } from './lti11-routes.js'
@@ -19,6 +20,8 @@ export interface LmsSetupDeps {
   deps: BrokerDeps
   audit: AuditStore
   nonces: NonceStore
+  /** Where launches keep the grade targets of their sessions. */
+  grades: GradeStore
   settings: SettingsStore
   auth: Authenticator
   /** The server key: seals the tool's private keys and binds LTI 1.3 states to their nonces. */
@@ -37,6 +40,7 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
         deps: o.deps,
         audit: o.audit,
         nonces: o.nonces,
+        grades: o.grades,
         auth: o.auth,
         portalUrl: o.portalUrl,
         trustProxy: o.trustProxy,
