@@ -16,6 +16,7 @@
  * - `lti13.deep_link`: a Deep Linking request and the content item answered to it.
  * - `lti11.launch`: an LTI 1.1 basic launch (OAuth 1.0a signed).
  * - `ags.score`: a score posted to an AGS line item (grade passback), one record per attempt.
+ * - `lti11.outcome`: a grade posted to an LTI 1.1 outcome service (`replaceResult`), one record per attempt.
  * - `nrps.roster`: a roster read through Names and Role Provisioning Services.
  * - `basic_http.request`: a gateway4labs basic-HTTP request from an LMS plug-in.
  * - `remote.reserve`: a reservation asked of a remote lab system.
@@ -25,6 +26,7 @@ export type AuditKind =
   | 'lti13.launch'
   | 'lti13.deep_link'
   | 'lti11.launch'
+  | 'lti11.outcome'
   | 'ags.score'
   | 'nrps.roster'
   | 'basic_http.request'
@@ -36,6 +38,7 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'lti13.launch',
   'lti13.deep_link',
   'lti11.launch',
+  'lti11.outcome',
   'ags.score',
   'nrps.roster',
   'basic_http.request',
