@@ -59,6 +59,22 @@ export async function terminateSession(
 }
 
 /**
+ * The owner's "finish workshop" from the dashboard: terminates the session as {@link terminateSession}
+ * does, and when this call ended it and `by` (who asked) is its owner, runs the runner's finish hooks
+ * (grade passback). Idempotent: finishing an ended session runs nothing. Returns its times.
+ */
+export async function finishSession(
+  deps: BrokerDeps,
+  s: Session,
+  by: string,
+): Promise<{ started: number | null; expires: number | null }> {
+  const stopped = await deps.runner.stop(s.name, 'terminated')
+  if (stopped && s.owner !== null && by === s.owner) await deps.runner.finished(stopped)
+  const t = stopped ?? s
+  return { started: t.startedAt, expires: t.expiresAt }
+}
+
+/**
  * Forwards a client event (`{event: {name, data}}`) to the audit log and webhooks, under the name
  * {@link clientEventName} gives it (`Client/Session/Terminate` for a posted `Session/Terminate`). Throws
  * `rate_limited` when the session posted more than its limit (a burst of 30, then one every 2 s), and

@@ -43,6 +43,7 @@ export class SessionRunner {
   private readonly stopping = new Set<Promise<void>>()
   private readonly beforeStopHooks: ((s: Session) => Promise<void>)[] = []
   private readonly startedHooks: ((s: Session) => void | Promise<void>)[] = []
+  private readonly finishedHooks: ((s: Session) => Promise<void>)[] = []
   /** What after-start hooks are still doing (shutdown waits for it: it may write to the store). */
   private readonly afterStart = new Set<Promise<void>>()
 
@@ -220,6 +221,25 @@ export class SessionRunner {
    */
   onStarted(hook: (s: Session) => void | Promise<void>): void {
     this.startedHooks.push(hook)
+  }
+
+  /**
+   * Registers `hook` to run when a session's owner has finished it (`finishSession`), once its row is
+   * STOPPING: e.g. to pass the grade back to the LMS that launched it. The finish waits for the hooks, so
+   * a hook does what must not be lost (a write) and starts anything slow in the background; a failing
+   * hook is logged and does not fail the finish.
+   */
+  onFinished(hook: (s: Session) => Promise<void>): void {
+    this.finishedHooks.push(hook)
+  }
+
+  /** Runs the finish hooks of `s` (the STOPPING row), in order. */
+  async finished(s: Session): Promise<void> {
+    for (const hook of this.finishedHooks) {
+      await hook(s).catch((e) =>
+        this.deps.log(`session ${s.name}: finish hook failed: ${(e as Error).message}`),
+      )
+    }
   }
 
   private started(s: Session): void {

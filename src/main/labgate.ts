@@ -34,6 +34,7 @@ import { setUpPeople } from '../web/portal/people-routes.js'
 import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
 import { setUpLms } from '../lms/setup-lms.js'
 import { startNoncePurge } from './nonce-purge.js'
+import { setUpGradePassback } from './grade-passback.js'
 import { SessionClients, sessionOfClient } from '../gateway/session-client.js'
 import { SessionSignIn } from '../gateway/sign-in.js'
 
@@ -200,6 +201,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   })
   // Registering a session's dashboard client is a commit: do it while the sandbox is new, not at sign-in.
   deps.runner.onStarted((s) => signIn.prepare(s.name))
+  const gradePassback = setUpGradePassback({
+    db,
+    runner,
+    registrations: () => portal.labgate.lms,
+    clock,
+    key,
+    log,
+  })
   const app = await buildHttpApp({
     ctx,
     portalInfo,
@@ -238,6 +247,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   }
 
   const stopNoncePurge = startNoncePurge(db.nonces, clock, log)
+  await gradePassback.start()
   await syncEnvironments(deps)
   await reconciler.start()
   await workspaces?.start()
@@ -263,6 +273,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       // after the app: no request can start a deletion or a copy any more
       await workspaces?.close()
       await runner.drain()
+      await gradePassback.stop()
       await webhooks.idle()
       auth.close()
       await backend.close?.()

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { extendSession, sessionSchedule, terminateSession } from '../../broker/session-ops.js'
+import { extendSession, finishSession, sessionSchedule } from '../../broker/session-ops.js'
 import { gatewayAccess } from '../../gateway/access.js'
 import type { ApiContext } from '../../http/context.js'
 import { requireXRequestedWith } from '../../http/csrf.js'
@@ -11,7 +11,8 @@ import type { InstructionsService } from './instructions-service.js'
  * The dashboard's own API on the session's origin (so it works with host routing, where the portal's
  * cookie is not sent): `_labgate/schedule`, `_labgate/extend`, `_labgate/terminate` and
  * `_labgate/instructions/<page>`, for the owner (session cookie) and staff. Changes need
- * `X-Requested-With` (no cross-site form can send it).
+ * `X-Requested-With` (no cross-site form can send it). `terminate` is the learner's "finish workshop":
+ * for the owner it also runs the finish hooks (the grade passback of a session launched from an LMS).
  */
 export function dashboardApi(app: FastifyInstance, ctx: ApiContext, instructions: InstructionsService): void {
   const { deps } = ctx
@@ -29,8 +30,9 @@ export function dashboardApi(app: FastifyInstance, ctx: ApiContext, instructions
 
   app.post('/sessions/:name/_labgate/terminate', async (req) => {
     requireXRequestedWith(req)
-    const { session } = await access(req)
-    await terminateSession(deps, session)
+    const { session, userId } = await access(req)
+    // the learner's own finish (not staff's) is what tells the LMS they completed the lab
+    await finishSession(deps, session, userId)
     return { redirect: sessionDeletedUrl(session.indexUrl ?? deps.portal.index) ?? `${ctx.portalUrl}/` }
   })
 
