@@ -141,6 +141,25 @@ describe('LTI 1.1 grade passback', () => {
     expect(records[0]!.data.retryAt).toEqual(expect.any(String))
   })
 
+  it('keeps a pending passback across a restart and delivers it after', async () => {
+    const dee = await launch('dee')
+    outcomes.failures.push(500)
+    await finish(dee)
+    await eventually('the first attempt failed', async () => (await attempts(dee.name)).length === 1)
+    await h.restart() // before the retry, due 1 s after the failure
+    await eventually('the grade after the restart', async () =>
+      outcomes.grades.find((g) => g.sourcedId === 'src-dee'),
+    )
+    const records = await eventually('both attempts audited', async () => {
+      const r = await attempts(dee.name)
+      return r.length === 2 && r
+    })
+    expect(records.map((r) => [r.outcome, r.data.attempt])).toEqual([
+      ['failed', 1],
+      ['ok', 2],
+    ])
+  })
+
   it('passes nothing back when the session is ended by someone else (the robot, through the API)', async () => {
     const cy = await launch('cy')
     const robot = await h.token()
