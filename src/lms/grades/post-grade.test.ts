@@ -177,6 +177,21 @@ describe('posting a score over AGS 2.0', () => {
       retry: false,
       reason: 'the platform did not grant the score scope',
     })
+    const stranger = {
+      ...deps,
+      tokens: new ServiceTokens({
+        sign: toolSigner(
+          toolKeys({ store: new MemorySettings(), clock: systemClock, secret: new Uint8Array(32) }),
+        ),
+        clock: systemClock,
+      }),
+    }
+    expect(await postGrade(stranger, record(target()))).toMatchObject({
+      ok: false,
+      retry: false,
+      reason: 'the token endpoint refused (401 invalid_client)',
+      data: { tokenStatus: 401 },
+    })
     platform.scoreFailures.push(422)
     expect(await postGrade(deps, record(target()))).toMatchObject({ ok: false, retry: false })
   })

@@ -100,7 +100,8 @@ export async function postGrade(deps: PostGradeDeps, r: GradeRecord): Promise<Gr
       kind,
       data: { ...(e.status !== undefined ? { tokenStatus: e.status } : {}) },
       ok: false,
-      retry: e.code !== 'refused' || transient(e.status),
+      // a refused assertion or scope stays refused; a busy or failing endpoint may answer later
+      retry: e.code !== 'refused' || e.status === 408 || e.status === 429,
       reason: e.message,
     }
   }
