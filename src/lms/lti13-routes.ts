@@ -18,10 +18,12 @@ import { readCookie } from '../http/cookies.js'
 import { messagePage, type PageAction } from '../http/message-page.js'
 import type { KeyRing } from '../auth/key-ring.js'
 import type { AuditOutcome, AuditStore } from '../store/audit-store.js'
+import type { GradeStore } from '../store/grade-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { browserOf } from './launch/browser-of.js'
 import { enterSession } from './launch/enter-session.js'
 import { launchLab, type LabLaunch } from './launch/launch-lab.js'
+import { agsGradeTarget } from './lti13/ags-score.js'
 import type { Lti13Launch } from './lti13/claims.js'
 import { findPlatform, type Lti13Lms } from './lti13/find-platform.js'
 import {
@@ -54,6 +56,8 @@ export interface Lti13RouteDeps {
   deps: BrokerDeps
   audit: AuditStore
   nonces: NonceStore
+  /** Where a launch's AGS line item is kept for the grade passback on finishing. */
+  grades: GradeStore
   auth: Authenticator
   /** The platforms' public keys (cached, refetched on an unknown key). */
   platformKeys: PlatformKeys
@@ -218,7 +222,7 @@ export function lti13Routes(app: FastifyInstance, o: Lti13RouteDeps): void {
       if (answered) return answered
     }
     const outcome = await launchLab(
-      { ...o.deps, audit: o.audit, portalUrl: o.portalUrl() },
+      { ...o.deps, audit: o.audit, grades: o.grades, portalUrl: o.portalUrl() },
       { ...labLaunchOf(lms, launch), browser: browserOf(req) },
     )
     if (!outcome.ok) return page(outcome.status, outcome.title, outcome.reason)
@@ -234,8 +238,12 @@ export function lti13Routes(app: FastifyInstance, o: Lti13RouteDeps): void {
   })
 }
 
-/** The protocol-free launch of a verified resource-link launch. */
+/**
+ * The protocol-free launch of a verified resource-link launch; its grade target is the AGS line item when
+ * the platform offers one with the score scope.
+ */
 export function labLaunchOf(lms: Lti13Lms, launch: Lti13Launch): LabLaunch {
+  const gradeTarget = agsGradeTarget(launch.ags)
   return {
     lms,
     kind: 'lti13.launch',
@@ -254,6 +262,7 @@ export function labLaunchOf(lms: Lti13Lms, launch: Lti13Launch): LabLaunch {
       role: launch.role,
       roles: launch.roles,
     },
+    ...(gradeTarget ? { gradeTarget } : {}),
   }
 }
 

@@ -53,6 +53,7 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
         deps: o.deps,
         audit: o.audit,
         nonces: o.nonces,
+        grades: o.grades,
         auth: o.auth,
         platformKeys: new PlatformKeys(),
         toolKeys: keys,

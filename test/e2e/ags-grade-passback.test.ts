@@ -1,22 +1,15 @@
 /**
- * AGS 2.0 grade passback end to end against FakeLtiPlatform: a learner whose launch carried an AGS line
- * item finishes from the dashboard, and labgate gets a service token with a client assertion the platform
- * verifies against the tool's keys, then posts a Completed/FullyGraded score to the line item; a failing
- * token endpoint is retried, every attempt audited as `ags.score`.
- *
- * The launch is an LTI 1.1 one whose grade target is then set to the line item, as an LTI 1.3 launch
- * sets it (`agsGradeTarget` of its AGS claim): the passback does not depend on the launch's protocol.
+ * AGS 2.0 grade passback end to end against FakeLtiPlatform: a learner whose LTI 1.3 launch carried an
+ * AGS line item finishes from the dashboard, and labgate gets a service token with a client assertion the
+ * platform verifies against the tool's JWKS (`/lti/1.3/jwks`), then posts a Completed/FullyGraded score to
+ * the line item; a failing platform is retried, every attempt audited as `ags.score`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signLaunch } from '../../src/lms/lti11/index.js'
-import { agsGradeTarget } from '../../src/lms/lti13/ags-score.js'
-import { toolKeys } from '../../src/lms/lti13/tool-keys.js'
 import { FakeLtiPlatform } from '../lms/fake-lti-platform.js'
 import { CookieClient, eventually, startHarness, type Harness } from '../harness.js'
 
 let h: Harness
 let platform: FakeLtiPlatform
-const CREDS = { key: 'canvas-key', secret: 'canvas-secret-0123456789' }
 
 beforeAll(async () => {
   platform = await new FakeLtiPlatform().start()
@@ -26,64 +19,48 @@ beforeAll(async () => {
     lms: [
       {
         name: 'canvas',
-        lti11: CREDS,
-        lti13: {
-          ...platform.registration,
-          authUrl: `${platform.url}/auth`,
-          tokenUrl: platform.tokenUrl,
-        },
-        labs: [{ id: 'intro', workshop: 'shell' }],
+        lti13: { ...platform.registration, authUrl: `${platform.url}/auth`, tokenUrl: platform.tokenUrl },
+        labs: [{ id: 'intro-shell', workshop: 'shell' }],
       },
     ],
   })
-  // The platform trusts the tool's keys as labgate keeps them (its JWKS, as /lti/1.3/jwks publishes it).
-  const secret = Buffer.from((await h.lg.db.store.getSetting('server.key'))!, 'base64')
-  platform.trustTool(await toolKeys({ store: h.lg.db.store, clock: h.lg.deps.clock, secret }).jwks())
+  platform.trustTool(`${h.url}/lti/1.3/jwks`)
 })
 afterAll(async () => {
   await h?.close()
   await platform?.close()
 })
 
-let n = 0
-/** A learner `sub` launched with line item `lineitem`, signed in to their dashboard. */
-async function launch(sub: string, lineitem: string) {
-  const url = `${h.url}/lti/1.1/launch`
-  const form = signLaunch(
-    url,
-    {
-      lti_message_type: 'basic-lti-launch-request',
-      lti_version: 'LTI-1p0',
-      resource_link_id: 'rl-1',
-      user_id: sub,
-      roles: 'Learner',
-      context_id: 'c-101',
-      custom_lab: 'intro',
-    },
-    CREDS,
-    { timestamp: Math.floor(Date.now() / 1000), nonce: `n-${++n}-${Math.random()}` },
-  )
-  const res = await fetch(url, {
+/** `sub`'s LTI 1.3 launch with `claims` (the AGS endpoint claim, or none), signed in to their dashboard. */
+async function launch(sub: string, claims: Record<string, unknown>) {
+  const browser = new CookieClient()
+  const q = new URLSearchParams({
+    iss: platform.issuer,
+    login_hint: sub,
+    target_link_uri: `${h.url}/lti/1.3/launch`,
+    client_id: platform.clientId,
+  })
+  const login = await browser.get(`${h.url}/lti/1.3/login?${q}`)
+  expect(login.status).toBe(302)
+  const auth = new URL(login.headers.get('location')!)
+  const idToken = await platform.idToken({
+    sub,
+    nonce: auth.searchParams.get('nonce')!,
+    claims,
+    at: Date.now(),
+  })
+  const res = await fetch(`${h.url}/lti/1.3/launch`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+    },
+    body: new URLSearchParams({ id_token: idToken, state: auth.searchParams.get('state')! }),
     redirect: 'manual',
   })
   expect(res.status).toBe(303)
   const location = res.headers.get('location')!
   const name = /session\/([\w-]+)\//.exec(location)![1]!
-  const claim = platform.agsClaim(lineitem)['https://purl.imsglobal.org/spec/lti-ags/claim/endpoint']
-  await h.lg.db.grades.saveTarget({
-    session: name,
-    lms: 'canvas',
-    userId: `canvas:${sub}`,
-    lmsUserId: sub,
-    course: 'c-101',
-    lab: 'intro',
-    target: agsGradeTarget(claim)!,
-    at: Date.now(),
-  })
-  const browser = new CookieClient()
   let at = `${h.url}${location}`
   let r = await browser.get(at)
   for (let i = 0; i < 10 && (r.status === 302 || r.status === 303); i++) {
@@ -109,7 +86,11 @@ const attempts = async (session: string) =>
 
 describe('AGS 2.0 grade passback', () => {
   it("posts a Completed, FullyGraded score to the launch's line item when the learner finishes", async () => {
-    const s = await launch('sub-1', 'li-1')
+    const s = await launch('sub-1', platform.agsClaim('li-1'))
+    expect(await h.lg.db.grades.get(s.name)).toMatchObject({
+      lmsUserId: 'sub-1',
+      target: { kind: 'ags', lineitem: platform.lineitem('li-1') },
+    })
     expect((await s.finish()).status).toBe(200)
     const score = await eventually('the score at the platform', async () =>
       platform.scores.find((x) => x.body.userId === 'sub-1'),
@@ -141,14 +122,14 @@ describe('AGS 2.0 grade passback', () => {
     expect(record).toMatchObject({
       userId: 'canvas:sub-1',
       course: 'c-101',
-      lab: 'intro',
+      lab: 'intro-shell',
       outcome: 'ok',
       data: { attempt: 1, score: 1, lineitem: platform.lineitem('li-1'), status: 200 },
     })
   })
 
   it('reuses the service token, and retries when the platform fails', async () => {
-    const s = await launch('sub-2', 'li-2')
+    const s = await launch('sub-2', platform.agsClaim('li-2'))
     platform.scoreFailures.push(503)
     expect((await s.finish()).status).toBe(200)
     const records = await eventually('two attempts audited', async () => {
@@ -161,5 +142,21 @@ describe('AGS 2.0 grade passback', () => {
     ])
     expect(platform.scores.filter((x) => x.body.userId === 'sub-2').map((x) => x.status)).toEqual([503, 200])
     expect(platform.tokenRequests).toHaveLength(1) // the first test's token, still fresh
+  })
+
+  it('passes nothing back for a launch without a line item, or without the score scope', async () => {
+    const plain = await launch('sub-3', {})
+    const readOnly = await launch('sub-4', {
+      'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': {
+        scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly'],
+        lineitem: platform.lineitem('li-4'),
+      },
+    })
+    expect(await h.lg.db.grades.get(plain.name)).toBeNull()
+    expect(await h.lg.db.grades.get(readOnly.name)).toBeNull()
+    expect((await plain.finish()).status).toBe(200)
+    expect((await readOnly.finish()).status).toBe(200)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(platform.scores.some((x) => x.body.userId === 'sub-3' || x.body.userId === 'sub-4')).toBe(false)
   })
 })
