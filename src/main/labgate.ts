@@ -217,6 +217,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
                 deps,
                 audit: db.audit,
                 nonces: db.nonces,
+                grades: db.grades,
                 portalUrl: () => url || ctx.portalUrl,
                 trustProxy: o.trustProxy !== undefined && o.trustProxy !== false,
               }),
