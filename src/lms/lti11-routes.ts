@@ -2,7 +2,9 @@
  * `POST /lti/1.1/launch`: an LTI 1.1 basic launch, signed by an LMS registered with `lti11 {key, secret}`.
  * The signature and the ±300 s timestamp window are verified (`src/lms/lti11/`), the nonce is recorded
  * once (a replay is refused), the lab comes from `custom_lab` or `?lab=`, and the learner is sent to their
- * session (`launchLab`). Every launch, refused or not, is audited; a refusal is a page that says why.
+ * session (`launchLab`), keeping its outcome service (`lis_outcome_service_url`, `lis_result_sourcedid`)
+ * for the grade passback when it finishes. Every launch, refused or not, is audited; a refusal is a page
+ * that says why.
  */
 import type { FastifyInstance } from 'fastify'
 import type { BrokerDeps } from '../broker/deps.js'
@@ -10,6 +12,7 @@ import type { LmsRegistration } from '../config/types.js'
 import type { Authenticator } from '../http/authenticator.js'
 import { messagePage } from '../http/message-page.js'
 import type { AuditStore } from '../store/audit-store.js'
+import type { GradeStore } from '../store/grade-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { enterSession } from './launch/enter-session.js'
 import { launchLab } from './launch/launch-lab.js'
@@ -19,6 +22,8 @@ export interface Lti11RouteDeps {
   deps: BrokerDeps
   audit: AuditStore
   nonces: NonceStore
+  /** Where a launch's outcome service is kept for the grade passback on finishing. */
+  grades: GradeStore
   /** The portal's public URL (scheme, host, port), the base of the URL launches are signed for. */
   portalUrl: () => string
   /** Signs browsers in to sessions activated before. */
@@ -75,7 +80,7 @@ export function lti11Routes(app: FastifyInstance, o: Lti11RouteDeps): void {
       return refused('replayed', 'this launch was used already')
     const lab = launch.lab ?? new URL(req.url, 'http://x').searchParams.get('lab')
     const outcome = await launchLab(
-      { ...o.deps, audit: o.audit, portalUrl: o.portalUrl() },
+      { ...o.deps, audit: o.audit, grades: o.grades, portalUrl: o.portalUrl() },
       {
         lms: lms!,
         kind: 'lti11.launch',
@@ -89,6 +94,15 @@ export function lti11Routes(app: FastifyInstance, o: Lti11RouteDeps): void {
         },
         returnUrl: launch.returnUrl ?? null,
         data: { resourceLink: launch.resourceLinkId, role: launch.role, roles: launch.roles },
+        ...(launch.outcome
+          ? {
+              gradeTarget: {
+                kind: 'lti11' as const,
+                serviceUrl: launch.outcome.serviceUrl,
+                sourcedId: launch.outcome.sourcedId,
+              },
+            }
+          : {}),
       },
     )
     if (!outcome.ok) return page(outcome.status, outcome.title, outcome.reason)

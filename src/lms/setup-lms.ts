@@ -7,6 +7,7 @@ import type { SettingsStore } from '../auth/key-ring.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import type { Authenticator } from '../http/authenticator.js'
 import type { AuditStore } from '../store/audit-store.js'
+import type { GradeStore } from '../store/grade-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { lti11Routes } from './lti11-routes.js'
 import { lti13Routes } from './lti13-routes.js'
@@ -17,6 +18,8 @@ export interface LmsSetupDeps {
   deps: BrokerDeps
   audit: AuditStore
   nonces: NonceStore
+  /** Where launches keep where their grade goes. */
+  grades: GradeStore
   settings: SettingsStore
   auth: Authenticator
   /** The server key: seals the tool's private keys and binds LTI 1.3 states to their nonces. */
@@ -36,6 +39,7 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
         audit: o.audit,
         nonces: o.nonces,
         auth: o.auth,
+        grades: o.grades,
         portalUrl: o.portalUrl,
         trustProxy: o.trustProxy,
       }),

@@ -214,6 +214,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         deps,
         audit: db.audit,
         nonces: db.nonces,
+        grades: db.grades,
         settings: store,
         auth: auth.authenticator,
         key,

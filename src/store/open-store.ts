@@ -4,8 +4,10 @@
  */
 import type { AuditStore } from './audit-store.js'
 import type { AuthStore } from './auth-store.js'
+import type { GradeStore } from './grade-store.js'
 import { KyselyAuditStore } from './kysely/kysely-audit-store.js'
 import { KyselyAuthStore } from './kysely/kysely-auth-store.js'
+import { KyselyGradeStore } from './kysely/kysely-grade-store.js'
 import { KyselyNonceStore } from './kysely/kysely-nonce-store.js'
 import { KyselyStore } from './kysely/kysely-store.js'
 import { KyselyWorkspaceStore } from './kysely/kysely-workspace-store.js'
@@ -29,6 +31,8 @@ export interface OpenStore {
   audit: AuditStore
   /** Single-use values (nonces, states) that stop replays. */
   nonces: NonceStore
+  /** Grade targets of LMS launches and their passbacks. */
+  grades: GradeStore
   dialect: 'sqlite' | 'postgres'
   /** Closes the database; the ports must not be used afterwards. */
   close(): Promise<void>
@@ -41,6 +45,7 @@ export class KyselyStores implements OpenStore {
   readonly workspaces: WorkspaceStore
   readonly audit: AuditStore
   readonly nonces: NonceStore
+  readonly grades: GradeStore
 
   constructor(readonly db: Db) {
     this.store = new KyselyStore(db)
@@ -48,6 +53,7 @@ export class KyselyStores implements OpenStore {
     this.workspaces = new KyselyWorkspaceStore(db)
     this.audit = new KyselyAuditStore(db)
     this.nonces = new KyselyNonceStore(db)
+    this.grades = new KyselyGradeStore(db)
   }
 
   get dialect() {

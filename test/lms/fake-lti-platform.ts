@@ -3,13 +3,25 @@
  * `jose` (no npm package is a platform): it serves its JWKS over HTTP, signs id_tokens for launches, and
  * can rotate its keys. As a browser sees it, it has course pages that start a tool's login (top-level or in
  * an iframe) and an OIDC authorization endpoint that answers the tool's authentication request with the
- * id_token, form-posted to the tool's launch URL as platforms do. More of a platform (AGS, NRPS) is added
- * where tests need it.
+ * id_token, form-posted to the tool's launch URL as platforms do. Its services: an OAuth 2 token endpoint
+ * that checks the tool's client assertion against the tool's JWKS, and AGS line items that record the
+ * scores posted to them. More of a platform is added where tests need it.
  */
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer, type ServerResponse, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose'
 
 type Key = { kid: string; privateKey: CryptoKey; jwk: JWK }
 
@@ -41,6 +53,7 @@ export class FakeLtiPlatform {
         res.end(JSON.stringify({ keys: this.#keys.map((k) => k.jwk) }))
         return
       }
+      if (this.#services(req, res)) return
       res.statusCode = 404
       res.end()
     })
@@ -217,4 +230,153 @@ export class FakeLtiPlatform {
   async close(): Promise<void> {
     this.#server?.close()
   }
+
+  // ---- Services: the token endpoint (client credentials) and AGS line items ----
+
+  /** Token requests as received, in order, with what the platform answered. */
+  readonly tokenRequests: { clientId: string | null; scopes: string[]; status: number; error?: string }[] = []
+  /** Scores posted to line items, in order (refused posts included, with the status answered). */
+  readonly scores: {
+    lineitem: string
+    contentType: string
+    body: Record<string, unknown>
+    status: number
+  }[] = []
+  /** The next answers of the token endpoint and of the scores endpoint, used up one per request. */
+  readonly tokenFailures: number[] = []
+  readonly scoreFailures: number[] = []
+  /** Lifetime of the tokens issued, seconds. */
+  tokenLifetimeS = 3600
+  /** The services' clock (ms): assertions are checked and tokens expire by it. */
+  now: () => number = () => Date.now()
+  #toolKeys: JWTVerifyGetKey | null = null
+  readonly #issued = new Map<string, { scopes: string[]; expiresAt: number }>()
+  readonly #jtis = new Set<string>()
+
+  /** Trusts the tool's keys: its JWKS URL (labgate's `/lti/1.3/jwks`) or the JWKS itself. */
+  trustTool(jwks: string | { keys: JWK[] }): void {
+    this.#toolKeys = typeof jwks === 'string' ? createRemoteJWKSet(new URL(jwks)) : createLocalJWKSet(jwks)
+  }
+
+  get tokenUrl(): string {
+    return `${this.url}/token`
+  }
+
+  /** A line item of course `c-101` (with a query string, as Moodle's have). */
+  lineitem(id: string): string {
+    return `${this.url}/courses/c-101/lineitems/${encodeURIComponent(id)}/lineitem?type_id=1`
+  }
+
+  /** The AGS endpoint claim of a launch that may post scores to line item `id`. */
+  agsClaim(id: string) {
+    return {
+      'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': {
+        scope: [
+          'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
+          'https://purl.imsglobal.org/spec/lti-ags/scope/score',
+        ],
+        lineitems: `${this.url}/courses/c-101/lineitems?type_id=1`,
+        lineitem: this.lineitem(id),
+      },
+    }
+  }
+
+  /** Handles the service endpoints; false when `req` is for none of them. */
+  #services(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    const json = (status: number, body: unknown) => {
+      res.statusCode = status
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify(body))
+    }
+    if (req.method === 'POST' && path === '/token') {
+      void readBody(req).then((text) => this.#token(new URLSearchParams(text)).then(([s, b]) => json(s, b)))
+      return true
+    }
+    const scores = /^\/courses\/[^/]+\/lineitems\/[^/]+\/lineitem\/scores$/.exec(path)
+    if (req.method === 'POST' && scores) {
+      void readBody(req).then((text) => {
+        const [status, body] = this.#score(req, text)
+        json(status, body)
+      })
+      return true
+    }
+    return false
+  }
+
+  async #token(form: URLSearchParams): Promise<[number, Record<string, unknown>]> {
+    const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean)
+    const record = (status: number, error?: string, clientId: string | null = null) => {
+      this.tokenRequests.push({ clientId, scopes, status, ...(error ? { error } : {}) })
+      return [status, error ? { error } : {}] as [number, Record<string, unknown>]
+    }
+    const failure = this.tokenFailures.shift()
+    if (failure !== undefined) return record(failure, 'temporarily_unavailable')
+    if (form.get('grant_type') !== 'client_credentials') return record(400, 'unsupported_grant_type')
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+      return record(400, 'invalid_client')
+    if (!this.#toolKeys) return record(401, 'invalid_client')
+    let payload
+    try {
+      ;({ payload } = await jwtVerify(form.get('client_assertion') ?? '', this.#toolKeys, {
+        issuer: this.clientId,
+        subject: this.clientId,
+        audience: this.tokenUrl,
+        algorithms: ['RS256'],
+        maxTokenAge: '5m',
+        currentDate: new Date(this.now()),
+      }))
+    } catch {
+      return record(401, 'invalid_client')
+    }
+    if (typeof payload.jti !== 'string' || this.#jtis.has(payload.jti)) return record(401, 'invalid_client')
+    this.#jtis.add(payload.jti)
+    const allowed = ['lineitem', 'score', 'result.readonly', 'lineitem.readonly'].map(
+      (s) => `https://purl.imsglobal.org/spec/lti-ags/scope/${s}`,
+    )
+    if (scopes.length === 0 || scopes.some((s) => !allowed.includes(s)))
+      return record(400, 'invalid_scope', this.clientId)
+    const token = randomBytes(16).toString('hex')
+    this.#issued.set(token, { scopes, expiresAt: this.now() + this.tokenLifetimeS * 1000 })
+    record(200, undefined, this.clientId)
+    return [
+      200,
+      { access_token: token, token_type: 'Bearer', expires_in: this.tokenLifetimeS, scope: scopes.join(' ') },
+    ]
+  }
+
+  #score(req: IncomingMessage, text: string): [number, Record<string, unknown>] {
+    const url = new URL(req.url ?? '/', this.url)
+    const lineitem = `${this.url}${url.pathname.replace(/\/scores$/, '')}${url.search}`
+    const contentType = String(req.headers['content-type'] ?? '')
+    let body: Record<string, unknown> = {}
+    try {
+      body = JSON.parse(text) as Record<string, unknown>
+    } catch {
+      // recorded as an empty body and refused below
+    }
+    const answer = (status: number, b: Record<string, unknown> = {}) => {
+      this.scores.push({ lineitem, contentType, body, status })
+      return [status, b] as [number, Record<string, unknown>]
+    }
+    const failure = this.scoreFailures.shift()
+    if (failure !== undefined) return answer(failure)
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1]
+    const issued = token ? this.#issued.get(token) : undefined
+    if (!issued || issued.expiresAt <= this.now()) return answer(401)
+    if (!issued.scopes.includes('https://purl.imsglobal.org/spec/lti-ags/scope/score')) return answer(403)
+    if (contentType !== 'application/vnd.ims.lis.v1.score+json') return answer(415)
+    if (typeof body.userId !== 'string' || typeof body.timestamp !== 'string') return answer(400)
+    return answer(200)
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    req.setEncoding('utf8')
+    req.on('data', (c: string) => (text += c))
+    req.on('end', () => resolve(text))
+    req.on('error', reject)
+  })
 }

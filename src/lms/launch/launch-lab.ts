@@ -10,6 +10,7 @@ import { LabgateError } from '../../domain/errors.js'
 import { decideLmsLaunch } from '../../domain/lms-permissions.js'
 import { resolveParameters } from '../../domain/parameters.js'
 import type { AuditKind, AuditStore } from '../../store/audit-store.js'
+import type { GradeStore, GradeTarget } from '../../store/grade-store.js'
 
 /** Who launches what, from where, as the protocol gave it. */
 export interface LabLaunch {
@@ -24,6 +25,11 @@ export interface LabLaunch {
   returnUrl: string | null
   /** More for the audit record (resource link, roles, ...). */
   data: Record<string, unknown>
+  /**
+   * Where the LMS wants the grade when the learner finishes (LTI 1.1 outcome service, AGS line item),
+   * when it wants one. Saved against the session on a successful launch (a re-launch replaces it).
+   */
+  gradeTarget?: GradeTarget
 }
 
 export type LaunchOutcome =
@@ -50,10 +56,11 @@ export const lmsUserId = (lms: string, id: string) => `${lms}:${id}`
 /**
  * Launches `l`; never throws for what the learner or LMS did wrong: a lab the LMS may not launch (403),
  * a lab of a remote system (not served yet, 501), a lab whose workshop is not running or has no room
- * (503) come back as refusals, audited as such.
+ * (503) come back as refusals, audited as such. A launch's `gradeTarget` is saved in `deps.grades`
+ * (which a protocol that passes grades back must give) before the learner is sent on.
  */
 export async function launchLab(
-  deps: BrokerDeps & { audit: AuditStore; portalUrl: string },
+  deps: BrokerDeps & { audit: AuditStore; portalUrl: string; grades?: GradeStore },
   l: LabLaunch,
 ): Promise<LaunchOutcome> {
   const userId = lmsUserId(l.lms.name, l.lmsUserId)
@@ -105,7 +112,22 @@ export async function launchLab(
       params: resolveParameters(env.settings.workshop.requestParameters, [], deps.random),
     })
     const s = r.session
-    await audit('ok', null, { session: s.name, timeAllowed: decision.timeAllowed })
+    if (l.gradeTarget && deps.grades)
+      await deps.grades.saveTarget({
+        session: s.name,
+        lms: l.lms.name,
+        userId,
+        lmsUserId: l.lmsUserId,
+        course: l.contextIds[0] ?? null,
+        lab: l.labId,
+        target: l.gradeTarget,
+        at: deps.clock.now(),
+      })
+    await audit('ok', null, {
+      session: s.name,
+      timeAllowed: decision.timeAllowed,
+      ...(l.gradeTarget ? { grade: l.gradeTarget.kind } : {}),
+    })
     return {
       ok: true,
       session: s.name,

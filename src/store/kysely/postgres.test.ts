@@ -3,6 +3,7 @@ import pg from 'pg'
 import { afterAll, describe, it } from 'vitest'
 import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
+import { runGradeStoreSuite } from '../../../test/conformance/grade-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
 import { openStore } from '../open-store.js'
@@ -32,6 +33,7 @@ if (admin) {
   runAuthStoreSuite({ name: 'PostgreSQL', make })
   runWorkspaceStoreSuite({ name: 'PostgreSQL', make })
   runAuditStoreSuite({ name: 'PostgreSQL', make })
+  runGradeStoreSuite({ name: 'PostgreSQL', make })
   afterAll(async () => {
     const client = new pg.Client({ connectionString: admin })
     await client.connect()

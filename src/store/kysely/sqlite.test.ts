@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
+import { runGradeStoreSuite } from '../../../test/conformance/grade-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
 import { openStore } from '../open-store.js'
@@ -16,6 +17,7 @@ runStoreSuite({ name: 'SQLite (in memory)', make })
 runAuthStoreSuite({ name: 'SQLite (in memory)', make })
 runWorkspaceStoreSuite({ name: 'SQLite (in memory)', make })
 runAuditStoreSuite({ name: 'SQLite (in memory)', make })
+runGradeStoreSuite({ name: 'SQLite (in memory)', make })
 
 it('opens a SQLite file in WAL mode with durable commits and migrates it once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'labgate-store-'))
@@ -41,6 +43,7 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
       '005-live-counts-table',
       '006-workspaces',
       '007-lms-audit',
+      '008-lms-grades',
     ])
     await again.close()
   } finally {

@@ -6,6 +6,7 @@ import * as subjectsConsent from './004-subjects-consent.js'
 import * as liveCountsTable from './005-live-counts-table.js'
 import * as workspaces from './006-workspaces.js'
 import * as lmsAudit from './007-lms-audit.js'
+import * as lmsGrades from './008-lms-grades.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '005-live-counts-table': liveCountsTable,
   '006-workspaces': workspaces,
   '007-lms-audit': lmsAudit,
+  '008-lms-grades': lmsGrades,
 }
