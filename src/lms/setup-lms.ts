@@ -10,6 +10,7 @@ import type { AuditStore } from '../store/audit-store.js'
 import type { GradeStore } from '../store/grade-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { lti11Routes } from './lti11-routes.js'
+import { setUpDeepLinking } from './deep-linking/deep-linking-routes.js'
 import { lti13Routes } from './lti13-routes.js'
 import { PlatformKeys } from './lti13/platform-keys.js'
 import { toolKeys } from './lti13/tool-keys.js'
@@ -46,6 +47,7 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
     )
   if (lms.some((l) => l.lti13)) {
     const keys = toolKeys({ store: o.settings, clock: o.deps.clock, secret: o.key })
+    const common = { deps: o.deps, audit: o.audit, portalUrl: o.portalUrl }
     plugins.push((app) =>
       lti13Routes(app, {
         deps: o.deps,
@@ -56,6 +58,7 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
         toolKeys: keys,
         stateKey: o.key,
         portalUrl: o.portalUrl,
+        deepLinking: setUpDeepLinking(app, { ...common, nonces: o.nonces, toolKeys: keys, key: o.key }),
       }),
     )
   }
