@@ -10,10 +10,12 @@ import type { AuditStore } from '../store/audit-store.js'
 import type { GradeStore } from '../store/grade-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { lti11Routes } from './lti11-routes.js'
+import { setUpCoursePage } from './course/course-routes.js'
 import { setUpDeepLinking } from './deep-linking/deep-linking-routes.js'
 import { lti13Routes } from './lti13-routes.js'
 import { PlatformKeys } from './lti13/platform-keys.js'
-import { toolKeys } from './lti13/tool-keys.js'
+import { ServiceTokens } from './lti13/service-token.js'
+import { toolKeys, toolSigner } from './lti13/tool-keys.js'
 
 export interface LmsSetupDeps {
   deps: BrokerDeps
@@ -47,6 +49,7 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
     )
   if (lms.some((l) => l.lti13)) {
     const keys = toolKeys({ store: o.settings, clock: o.deps.clock, secret: o.key })
+    const tokens = new ServiceTokens({ sign: toolSigner(keys), clock: o.deps.clock })
     const common = { deps: o.deps, audit: o.audit, portalUrl: o.portalUrl }
     plugins.push((app) =>
       lti13Routes(app, {
@@ -59,6 +62,12 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
         stateKey: o.key,
         portalUrl: o.portalUrl,
         deepLinking: setUpDeepLinking(app, { ...common, nonces: o.nonces, toolKeys: keys, key: o.key }),
+        instructorLaunch: setUpCoursePage(app, {
+          ...common,
+          auth: o.auth,
+          serviceToken: (lms, scopes) =>
+            tokens.token({ tokenUrl: lms.lti13.tokenUrl, clientId: lms.lti13.clientId, scopes }),
+        }),
       }),
     )
   }
