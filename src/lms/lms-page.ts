@@ -1,7 +1,8 @@
 /**
  * The shell of labgate's own pages in an LMS (the Deep Linking picker, the instructor's course page): a
  * small, readable HTML page whose content the caller escaped (`html` of the HTTP kit), answered with a
- * strict Content Security Policy. These pages run inside the LMS's iframe, so they may be framed.
+ * strict Content Security Policy. These pages run inside the LMS's iframe, so they may be framed unless
+ * they say otherwise.
  */
 import type { FastifyReply } from 'fastify'
 import { html, raw } from '../http/html.js'
@@ -26,12 +27,14 @@ export interface PagePolicy {
   formAction?: string
   /** The nonce of its one inline script, when it has one. */
   scriptNonce?: string
+  /** False for a page with actions that is never shown in a frame (against clickjacking). */
+  framable?: boolean
 }
 
 /**
  * Answers `reply` with a page titled `title` around `body` (HTML the caller built with `html`), never
- * cached, under a CSP that allows nothing but its inline style, forms to `policy.formAction` and the
- * script carrying `policy.scriptNonce`.
+ * cached, under a CSP that allows nothing but its inline style, forms to `policy.formAction`, the script
+ * carrying `policy.scriptNonce` and, unless `policy.framable` is false, any frame around it.
  */
 export function lmsPage(
   reply: FastifyReply,
@@ -46,6 +49,7 @@ export function lmsPage(
     `form-action ${policy.formAction ?? "'self'"}`,
     "base-uri 'none'",
     ...(policy.scriptNonce ? [`script-src 'nonce-${policy.scriptNonce}'`] : []),
+    ...(policy.framable === false ? ["frame-ancestors 'none'"] : []),
   ].join('; ')
   return reply
     .status(status)

@@ -100,5 +100,8 @@ export function coursePage(reply: FastifyReply, v: CourseView): FastifyReply {
     : ''
   const body =
     (v.notice ? html`<p class="notice" role="status">${v.notice}</p>` : '') + window + roster + open
-  return lmsPage(reply, 200, ctx.courseTitle ? `Course: ${ctx.courseTitle}` : 'Course', body)
+  // With actions, the page is a window of its own: no other page may frame its buttons.
+  return lmsPage(reply, 200, ctx.courseTitle ? `Course: ${ctx.courseTitle}` : 'Course', body, {
+    framable: csrf === null,
+  })
 }

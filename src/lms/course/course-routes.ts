@@ -176,6 +176,7 @@ export function setUpCoursePage(
     if (!launch.nrps) return null
     const now = deps.clock.now()
     const course = launch.context?.id ?? null
+    const lab = labLaunchOf(lms, launch).labId
     let members: Member[] = []
     let rosterError: string | null = null
     try {
@@ -193,7 +194,7 @@ export function setUpCoursePage(
       kind: 'nrps.roster',
       userId,
       course,
-      lab: launch.custom.lab ?? null,
+      lab,
       outcome: rosterError ? 'failed' : 'ok',
       reason: rosterError,
       data: rosterError ? {} : { members: members.length },
@@ -205,7 +206,7 @@ export function setUpCoursePage(
       instructor: userId,
       learners: members.filter((m) => m.role === 'learner').map((m) => `${lms.name}:${m.userId}`),
       expiresAt: now + COURSE_TTL_MS,
-      lab: labLaunchOf(lms, launch).labId,
+      lab,
       members,
       rosterError,
       launch,
