@@ -105,6 +105,7 @@ async function coursePage(sub = 'teacher-1', course = 'c-101') {
   expect(url).toMatch(/\/lti\/1\.3\/course\/[\w-]{32}$/)
   const page = await browser.get(url)
   expect(page.status).toBe(200)
+  expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
   return { browser, url, html: await page.text() }
 }
 
