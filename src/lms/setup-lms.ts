@@ -65,8 +65,11 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
         instructorLaunch: setUpCoursePage(app, {
           ...common,
           auth: o.auth,
-          serviceToken: (lms, scopes) =>
-            tokens.token({ tokenUrl: lms.lti13.tokenUrl, clientId: lms.lti13.clientId, scopes }),
+          serviceToken: (lms, scopes, fresh) => {
+            const r = { tokenUrl: lms.lti13.tokenUrl, clientId: lms.lti13.clientId, scopes }
+            if (fresh) tokens.forget(r)
+            return tokens.token(r)
+          },
         }),
       }),
     )

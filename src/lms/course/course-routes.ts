@@ -39,8 +39,11 @@ export interface CourseRouteDeps {
   deps: BrokerDeps
   audit: AuditStore
   auth: Authenticator
-  /** A service token of `lms` for `scopes` (client credentials with the tool's signed assertion). */
-  serviceToken: (lms: Lti13Lms, scopes: readonly string[]) => Promise<string>
+  /**
+   * A service token of `lms` for `scopes` (client credentials with the tool's signed assertion): a cached
+   * one unless `fresh`.
+   */
+  serviceToken: (lms: Lti13Lms, scopes: readonly string[], fresh: boolean) => Promise<string>
   portalUrl: () => string
   /** The platform's fetch (tests); the global one by default. */
   fetch?: typeof fetch
@@ -181,7 +184,7 @@ export function setUpCoursePage(
     let rosterError: string | null = null
     try {
       members = await readRoster(launch.nrps.contextMembershipsUrl, {
-        token: () => o.serviceToken(lms, [NRPS_SCOPE]),
+        token: (fresh) => o.serviceToken(lms, [NRPS_SCOPE], fresh),
         ...(o.fetch ? { fetch: o.fetch } : {}),
       })
     } catch (e) {

@@ -70,4 +70,11 @@ describe('readRoster', () => {
     ).rejects.toThrow('no service token: the token endpoint answered 503')
     await expect(readRoster(url, { token: async () => 'wrong' })).rejects.toThrow('answered 401')
   })
+
+  it('renews a token the platform answers 401 to, once', async () => {
+    const asked: boolean[] = []
+    const token = async (fresh: boolean) => (asked.push(fresh), fresh ? 't' : 'revoked')
+    await expect(readRoster(url, { token, maxPages: 2 })).rejects.toThrow('more than 2 pages')
+    expect(asked).toEqual([false, true])
+  })
 })

@@ -1,7 +1,8 @@
 /**
  * Reads a course's roster through Names and Role Provisioning Services 2.0: GET the launch's
  * `context_memberships_url` with a service token, following `Link: <…>; rel="next"` pages on the same
- * origin (the token is never sent elsewhere), up to a cap. Members come back as labgate reads them.
+ * origin (the token is never sent elsewhere), up to a cap; a token the platform answers 401 to is renewed
+ * once. Members come back as labgate reads them.
  */
 import { launchRole, type LaunchRole } from './claims.js'
 
@@ -27,8 +28,11 @@ export class RosterError extends Error {
 }
 
 export interface RosterDeps {
-  /** A bearer token for NRPS (called once per roster read). */
-  token: () => Promise<string>
+  /**
+   * A bearer token for NRPS: called once per roster read, and once more with `fresh` (not the cached one)
+   * when the platform answers 401 to it (revoked or expired early).
+   */
+  token: (fresh: boolean) => Promise<string>
   fetch?: typeof fetch
   /** At most this many pages are read (default 20); a longer roster is refused. */
   maxPages?: number
@@ -44,12 +48,15 @@ const MEMBERSHIP = 'http://purl.imsglobal.org/vocab/lis/v2/membership#'
  * the roster has more than `maxPages` pages.
  */
 export async function readRoster(url: string, deps: RosterDeps): Promise<Member[]> {
-  let token: string
-  try {
-    token = await deps.token()
-  } catch (e) {
-    throw new RosterError(`no service token: ${(e as Error).message}`)
+  const tokenOf = async (fresh: boolean) => {
+    try {
+      return await deps.token(fresh)
+    } catch (e) {
+      throw new RosterError(`no service token: ${(e as Error).message}`)
+    }
   }
+  let token = await tokenOf(false)
+  let renewed = false
   const origin = new URL(url).origin
   const members: Member[] = []
   let next: string | null = url
@@ -66,6 +73,12 @@ export async function readRoster(url: string, deps: RosterDeps): Promise<Member[
       text = await res.text()
     } catch (e) {
       throw new RosterError(`the roster could not be read: ${(e as Error).message}`)
+    }
+    if (res.status === 401 && !renewed) {
+      renewed = true
+      token = await tokenOf(true)
+      page--
+      continue
     }
     if (res.status !== 200) throw new RosterError(`the roster service answered ${res.status}`)
     if (text.length > MAX_BODY_CHARS) throw new RosterError('the roster page is too large')
