@@ -226,6 +226,33 @@ describe('Deep Linking 2.0', () => {
     expect(two.status).toBe(400)
   })
 
+  it('gives learners the lab of a picked link', async () => {
+    const { token } = await picker()
+    const verdict = await deliver(
+      await (
+        await pick([
+          ['pick', token],
+          ['lab', 'advanced-shell'],
+        ])
+      ).text(),
+    )
+    const [item] = verdict.payload![ITEMS] as { url: string; custom: Record<string, string> }[]
+    const res = await launch('student-7', {
+      'https://purl.imsglobal.org/spec/lti/claim/target_link_uri': item!.url,
+      'https://purl.imsglobal.org/spec/lti/claim/custom': item!.custom,
+    })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toMatch(/^\/workshops\/session\/[\w-]+\/activate\//)
+    const records = await h.lg.db.audit.list({})
+    expect(records.at(-1)).toMatchObject({ kind: 'lti13.launch', outcome: 'ok', lab: 'advanced-shell' })
+  })
+
+  it('refuses a request for content other than resource links', async () => {
+    const res = await launch('teacher-1', platform.deepLinkingClaims({ acceptTypes: ['file', 'html'] }))
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('does not take LTI resource links')
+  })
+
   it("refuses a learner's deep-linking request", async () => {
     const res = await launch('student-1', {
       ...platform.deepLinkingClaims(),
