@@ -76,8 +76,11 @@ export function setUpCoursePage(
     const prefix = `${c.lms}:`
     const learners = new Set(c.learners)
     const newest = new Map<string, Session>()
-    for (const s of await deps.store.listSessions({ portal: deps.portal.name })) {
-      if (!s.owner || !learners.has(s.owner) || !names.has(s.environment)) continue
+    const sessions = await Promise.all(
+      [...names].map((environment) => deps.store.listSessions({ environment })),
+    )
+    for (const s of sessions.flat()) {
+      if (!s.owner || !learners.has(s.owner)) continue
       const seen = newest.get(s.owner)
       if (!seen || s.createdAt > seen.createdAt) newest.set(s.owner, s)
     }
