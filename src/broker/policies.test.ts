@@ -4,6 +4,7 @@ import type { Session } from '../store/rows.js'
 import type { Actor } from './actor.js'
 import {
   mayEnterSession,
+  mayManageCourseSession,
   mayRegister,
   maySignInToSession,
   mayUseSessionApi,
@@ -61,5 +62,19 @@ describe('other policies', () => {
   it('counts sign-in failures per account when the name is one, else per typed name', () => {
     expect(signInLimitKey('Ada@Example.test', 'u1')).toBe('id:u1')
     expect(signInLimitKey('Nobody', null)).toBe('name:nobody')
+  })
+})
+
+describe('course pages', () => {
+  it("let only their instructor, signed in by cookie and in time, manage their learners' sessions", () => {
+    const course = { instructor: 'moodle:t', learners: ['moodle:s1'], expiresAt: 1000 }
+    const t: Actor = { userId: 'moodle:t', kind: 'anonymous', via: 'cookie' }
+    expect(mayManageCourseSession(t, course, session('moodle:s1'), 999)).toBe(true)
+    expect(mayManageCourseSession(t, course, session('moodle:s1'), 1000)).toBe(false)
+    expect(mayManageCourseSession(t, course, session('moodle:s2'), 0)).toBe(false)
+    expect(mayManageCourseSession(t, course, session(null), 0)).toBe(false)
+    expect(mayManageCourseSession({ ...t, via: 'bearer' }, course, session('moodle:s1'), 0)).toBe(false)
+    expect(mayManageCourseSession({ ...t, userId: 'moodle:x' }, course, session('moodle:s1'), 0)).toBe(false)
+    expect(mayManageCourseSession(null, course, session('moodle:s1'), 0)).toBe(false)
   })
 })

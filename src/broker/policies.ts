@@ -66,3 +66,29 @@ export const mayRegister = (portal: Pick<PortalDefinition, 'registration'>): boo
  */
 export const signInLimitKey = (typed: string, accountId: string | null): string =>
   accountId !== null ? `id:${accountId}` : `name:${typed.toLowerCase()}`
+
+/** A course page an LMS opened for one of its instructors: who it is for, whose sessions it shows. */
+export interface CourseGrantView {
+  /** labgate's user id of the instructor. */
+  instructor: string
+  /** labgate's user ids of the course's learners (`<lms>:<user id>`), as the roster gave them. */
+  learners: readonly string[]
+  /** When the page stops being usable, ms. */
+  expiresAt: number
+}
+
+/**
+ * Extending or terminating a learner's session from an instructor's course page: only the instructor it
+ * was opened for, signed in with the browser cookie, before it expires, and only sessions owned by a
+ * learner of that course.
+ */
+export function mayManageCourseSession(
+  actor: Actor | null,
+  course: CourseGrantView,
+  s: Session,
+  now: number,
+): boolean {
+  if (!actor || actor.via !== 'cookie' || actor.userId !== course.instructor) return false
+  if (now >= course.expiresAt) return false
+  return s.owner !== null && course.learners.includes(s.owner)
+}

@@ -12,8 +12,11 @@ import type { GradeStore } from '../store/grade-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { basicHttpRoutes } from './basic-http-routes.js'
 import { lti11Routes } from './lti11-routes.js'
+import { setUpCoursePage } from './course/course-routes.js'
+import { setUpDeepLinking } from './deep-linking/deep-linking-routes.js'
 import { lti13Routes } from './lti13-routes.js'
 import { PlatformKeys } from './lti13/platform-keys.js'
+import type { ServiceTokens } from './lti13/service-token.js'
 import { toolKeys } from './lti13/tool-keys.js'
 
 export interface LmsSetupDeps {
@@ -28,6 +31,8 @@ export interface LmsSetupDeps {
   key: Uint8Array
   portalUrl: () => string
   trustProxy: boolean
+  /** The LTI 1.3 service tokens (shared with grade passback, so one cache serves both). */
+  serviceTokens: ServiceTokens
 }
 
 /** The route plugins the portal's LMS registrations need (none without registrations). */
@@ -48,6 +53,8 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
     )
   if (lms.some((l) => l.lti13)) {
     const keys = toolKeys({ store: o.settings, clock: o.deps.clock, secret: o.key })
+    const tokens = o.serviceTokens
+    const common = { deps: o.deps, audit: o.audit, portalUrl: o.portalUrl }
     plugins.push((app) =>
       lti13Routes(app, {
         deps: o.deps,
@@ -59,6 +66,16 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
         toolKeys: keys,
         stateKey: o.key,
         portalUrl: o.portalUrl,
+        deepLinking: setUpDeepLinking(app, { ...common, nonces: o.nonces, toolKeys: keys, key: o.key }),
+        instructorLaunch: setUpCoursePage(app, {
+          ...common,
+          auth: o.auth,
+          serviceToken: (lms, scopes, fresh) => {
+            const r = { tokenUrl: lms.lti13.tokenUrl, clientId: lms.lti13.clientId, scopes }
+            if (fresh) tokens.forget(r)
+            return tokens.token(r)
+          },
+        }),
       }),
     )
   }

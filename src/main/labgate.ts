@@ -229,6 +229,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         key,
         portalUrl: () => url || ctx.portalUrl,
         trustProxy: o.trustProxy !== undefined && o.trustProxy !== false,
+        serviceTokens: gradePassback.tokens,
       }),
     ],
     isReady: () => ready,

@@ -5,7 +5,7 @@
  * an iframe) and an OIDC authorization endpoint that answers the tool's authentication request with the
  * id_token, form-posted to the tool's launch URL as platforms do. Its services: an OAuth 2 token endpoint
  * that checks the tool's client assertion against the tool's JWKS, and AGS line items that record the
- * scores posted to them. More of a platform (NRPS) is added where tests need it.
+ * scores posted to them. More of a platform is added where tests need it.
  */
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
@@ -20,10 +20,14 @@ import {
   SignJWT,
   type CryptoKey,
   type JWK,
+  type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose'
 
 type Key = { kid: string; privateKey: CryptoKey; jwk: JWK }
+
+const NRPS_SCOPE = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly'
+const LTI = 'https://purl.imsglobal.org/spec/lti/claim/'
 
 async function makeKey(kid: string): Promise<Key> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
@@ -54,6 +58,7 @@ export class FakeLtiPlatform {
         return
       }
       if (this.#services(req, res)) return
+      if (this.#deepLinkAndRoster(req, res)) return
       res.statusCode = 404
       res.end()
     })
@@ -331,9 +336,9 @@ export class FakeLtiPlatform {
     }
     if (typeof payload.jti !== 'string' || this.#jtis.has(payload.jti)) return record(401, 'invalid_client')
     this.#jtis.add(payload.jti)
-    const allowed = ['lineitem', 'score', 'result.readonly', 'lineitem.readonly'].map(
-      (s) => `https://purl.imsglobal.org/spec/lti-ags/scope/${s}`,
-    )
+    const allowed = ['lineitem', 'score', 'result.readonly', 'lineitem.readonly']
+      .map((s) => `https://purl.imsglobal.org/spec/lti-ags/scope/${s}`)
+      .concat(NRPS_SCOPE)
     if (scopes.length === 0 || scopes.some((s) => !allowed.includes(s)))
       return record(400, 'invalid_scope', this.clientId)
     const token = randomBytes(16).toString('hex')
@@ -368,6 +373,115 @@ export class FakeLtiPlatform {
     if (contentType !== 'application/vnd.ims.lis.v1.score+json') return answer(415)
     if (typeof body.userId !== 'string' || typeof body.timestamp !== 'string') return answer(400)
     return answer(200)
+  }
+
+  // ---- Deep Linking 2.0 (the return URL) and NRPS 2.0 (course memberships) ----
+
+  /** Deep linking responses posted to the return URL, with their verified payload or why they failed. */
+  readonly deepLinkResponses: { payload: JWTPayload | null; error: string | null }[] = []
+  /** The members of course c-101 the memberships endpoint serves, `rosterPageSize` a page. */
+  roster: Record<string, unknown>[] = []
+  rosterPageSize = 2
+  /** When set, the memberships endpoint answers this status. */
+  rosterFailure: number | null = null
+  /** Memberships requests as received: the page asked for and the status answered. */
+  readonly rosterRequests: { page: number; status: number }[] = []
+
+  get deepLinkReturnUrl(): string {
+    return `${this.url}/deep-link/return`
+  }
+
+  get membershipsUrl(): string {
+    return `${this.url}/courses/c-101/memberships`
+  }
+
+  /** The claims of a teacher's deep-linking request in course c-101 (over the launch defaults). */
+  deepLinkingClaims(o: { acceptMultiple?: boolean; data?: string; acceptTypes?: string[] } = {}) {
+    return {
+      [`${LTI}message_type`]: 'LtiDeepLinkingRequest',
+      [`${LTI}roles`]: ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'],
+      [`${LTI}resource_link`]: undefined,
+      [`${LTI}custom`]: {},
+      'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+        deep_link_return_url: this.deepLinkReturnUrl,
+        accept_types: o.acceptTypes ?? ['ltiResourceLink'],
+        accept_presentation_document_targets: ['iframe', 'window'],
+        accept_multiple: o.acceptMultiple ?? false,
+        auto_create: true,
+        ...(o.data !== undefined ? { data: o.data } : {}),
+      },
+    }
+  }
+
+  /** The NRPS claim of a launch in course c-101. */
+  nrpsClaim() {
+    return {
+      'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+        context_memberships_url: this.membershipsUrl,
+        service_versions: ['2.0'],
+      },
+    }
+  }
+
+  /** Handles the deep-link return URL and the memberships endpoint; false for other requests. */
+  #deepLinkAndRoster(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', this.url)
+    if (req.method === 'POST' && url.pathname === '/deep-link/return') {
+      void readBody(req).then(async (text) => {
+        const jwt = new URLSearchParams(text).get('JWT') ?? ''
+        const verdict = await this.#verifyDeepLink(jwt)
+        this.deepLinkResponses.push(verdict)
+        res.statusCode = verdict.error ? 400 : 200
+        res.setHeader('content-type', 'text/plain')
+        res.end(verdict.error ?? 'content items received')
+      })
+      return true
+    }
+    if (req.method === 'GET' && url.pathname === '/courses/c-101/memberships') {
+      const page = Number(url.searchParams.get('page') ?? '1')
+      const answer = (status: number, body?: unknown, link?: string) => {
+        this.rosterRequests.push({ page, status })
+        res.statusCode = status
+        if (link) res.setHeader('link', link)
+        res.setHeader('content-type', 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json')
+        res.end(body === undefined ? '' : JSON.stringify(body))
+      }
+      if (this.rosterFailure !== null) return (answer(this.rosterFailure), true)
+      const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1]
+      const issued = token ? this.#issued.get(token) : undefined
+      if (!issued || issued.expiresAt <= this.now()) return (answer(401), true)
+      if (!issued.scopes.includes(NRPS_SCOPE)) return (answer(403), true)
+      if (req.headers.accept !== 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json')
+        return (answer(406), true)
+      const size = this.rosterPageSize
+      const members = this.roster.slice((page - 1) * size, page * size)
+      const more = page * size < this.roster.length
+      answer(
+        200,
+        { id: this.membershipsUrl, context: { id: 'c-101', label: 'CS101', title: 'Intro' }, members },
+        more ? `<${this.membershipsUrl}?page=${page + 1}>; rel="next"` : undefined,
+      )
+      return true
+    }
+    return false
+  }
+
+  async #verifyDeepLink(jwt: string): Promise<{ payload: JWTPayload | null; error: string | null }> {
+    if (!this.#toolKeys) return { payload: null, error: 'the tool is not trusted' }
+    try {
+      const { payload } = await jwtVerify(jwt, this.#toolKeys, {
+        issuer: this.clientId,
+        audience: this.issuer,
+        algorithms: ['RS256'],
+        maxTokenAge: '5m',
+      })
+      if (payload[`${LTI}message_type`] !== 'LtiDeepLinkingResponse')
+        return { payload, error: 'not a deep linking response' }
+      if (payload[`${LTI}deployment_id`] !== this.deploymentId) return { payload, error: 'wrong deployment' }
+      return { payload, error: null }
+    } catch (e) {
+      return { payload: null, error: (e as Error).message }
+    }
   }
 }
 
