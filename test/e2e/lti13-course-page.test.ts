@@ -46,14 +46,7 @@ beforeAll(async () => {
     lms: [
       {
         name: 'moodle',
-        lti13: {
-          issuer: platform.issuer,
-          clientId: platform.clientId,
-          deploymentIds: [platform.deploymentId],
-          authUrl: `${platform.url}/auth`,
-          tokenUrl: platform.tokenUrl,
-          jwksUrl: platform.jwksUrl,
-        },
+        lti13: platform.lti13,
         labs: [{ id: 'intro-shell', workshop: 'shell' }],
       },
     ],

@@ -21,14 +21,7 @@ beforeAll(async () => {
     lms: [
       {
         name: 'moodle',
-        lti13: {
-          issuer: platform.issuer,
-          clientId: platform.clientId,
-          deploymentIds: [platform.deploymentId],
-          authUrl: `${platform.url}/auth`,
-          tokenUrl: `${platform.url}/token`,
-          jwksUrl: platform.jwksUrl,
-        },
+        lti13: platform.lti13,
         labs: [
           { id: 'intro-shell', workshop: 'shell' },
           { id: 'course-only', workshop: 'shell', courses: [{ contextId: 'c-202' }] },

@@ -82,6 +82,11 @@ export class FakeLtiPlatform {
     }
   }
 
+  /** The `lti13` registration of this platform as a TrainingPortal declares it (`spec.labgate.lms[]`). */
+  get lti13() {
+    return { ...this.registration, authUrl: `${this.url}/auth`, tokenUrl: this.tokenUrl }
+  }
+
   /** Replaces the signing key by a new one (the old one leaves the JWKS). */
   async rotate(kid: string): Promise<void> {
     this.#keys = [await makeKey(kid)]

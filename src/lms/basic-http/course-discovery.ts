@@ -4,6 +4,7 @@
  * original's `labmanager_login`/`labmanager_password`) to `<coursesUrl>?q=<q>&start=<n>`, answered
  * `{"courses":[{"id","name"}], "number", "per-page"}`.
  */
+import { readCapped } from '../read-capped.js'
 
 /** A course of the LMS: its id (the context id labs' `courses` name) and its name. */
 export interface DiscoveredCourse {
@@ -79,7 +80,10 @@ export async function discoverCourses(
         res.status === 401 || res.status === 403 ? ' (check coursesUsername and coursesPassword)' : ''
       throw new CourseDiscoveryError('http_error', `${where} answered HTTP ${res.status}${hint}`)
     }
-    text = await readCapped(res, where)
+    const answer = await readCapped(res, MAX_ANSWER)
+    if (answer.truncated)
+      throw new CourseDiscoveryError('invalid_answer', `${where} answered more than ${MAX_ANSWER} bytes`)
+    text = answer.text
   } catch (e) {
     if (e instanceof CourseDiscoveryError) throw e
     const name = (e as Error).name
@@ -92,24 +96,6 @@ export async function discoverCourses(
     )
   }
   return readCoursePage(text, where)
-}
-
-async function readCapped(res: Response, where: string): Promise<string> {
-  const reader = res.body?.getReader()
-  if (!reader) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_ANSWER) {
-      await reader.cancel()
-      throw new CourseDiscoveryError('invalid_answer', `${where} answered more than ${MAX_ANSWER} bytes`)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 /** Reads an answer of the course service; throws `invalid_answer` naming what is wrong. */

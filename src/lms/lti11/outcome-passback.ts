@@ -3,6 +3,7 @@
  * header with a body hash) and the service's verdict. Never throws: grades are retried by the caller, so
  * every failure is a typed result.
  */
+import { readCapped } from '../read-capped.js'
 import type { Clock } from '../../domain/clock.js'
 import { randomToken } from '../../auth/secrets.js'
 import { buildAuthorizationHeader } from './authorization-header.js'
@@ -69,24 +70,6 @@ export function outcomeRequest(
   }
 }
 
-async function readCapped(res: Response): Promise<string> {
-  const reader = res.body?.getReader()
-  if (!reader) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel()
-      break
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 /**
  * Sends `post.score` for `post.sourcedId` to `post.serviceUrl` and reads `imsx_codeMajor`: ok only on
  * `success`. Throws RangeError (before any request) when the score is outside 0.0–1.0; otherwise never throws.
@@ -110,7 +93,7 @@ export async function postOutcome(post: OutcomePost, deps: OutcomeDeps): Promise
       signal,
       redirect: 'error',
     })
-    text = await readCapped(res)
+    text = (await readCapped(res, MAX_ANSWER_BYTES)).text
   } catch (err) {
     const timeout = signal.aborted || (err as Error).name === 'TimeoutError'
     return {

@@ -4,6 +4,7 @@
  * `POST reserve`, each below the system's `baseUrl`, with HTTP Basic and `?context_id=` when configured.
  * Every failure is a {@link RemoteLabError} whose message names the system and what went wrong.
  */
+import { readCapped } from '../read-capped.js'
 import type { z } from 'zod'
 import type { RemoteLabSystem } from '../../config/types.js'
 import {
@@ -146,7 +147,8 @@ export class PluginClient {
         signal,
         redirect: 'manual',
       })
-      text = await readCapped(res)
+      const answer = await readCapped(res, MAX_ANSWER_BYTES)
+      text = answer.truncated ? null : answer.text
     } catch (err) {
       if (signal.aborted || (err as Error).name === 'TimeoutError')
         throw this.#error('unreachable', `did not answer ${call} within ${timeoutMs / 1000} s`)
@@ -189,25 +191,6 @@ export class PluginClient {
   #error(code: RemoteLabError['code'], what: string, status?: number): RemoteLabError {
     return new RemoteLabError(this.system.name, code, `remote lab system ${this.system.name} ${what}`, status)
   }
-}
-
-/** The body as text, or null when it is longer than {@link MAX_ANSWER_BYTES}. */
-async function readCapped(res: Response): Promise<string | null> {
-  const reader = res.body?.getReader()
-  if (!reader) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel()
-      return null
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 /** `: <the start of the body>` on one line, or '' for an empty one. */
