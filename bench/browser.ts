@@ -67,13 +67,14 @@ export interface EnterTimes {
 
 /** One browser's view of one session. */
 export class BrowserSession {
-  readonly jar = new CookieJar()
   /** The state the dashboard page was rendered with (its `data-state`), once `enter` has run. */
   dashboardState: string | null = null
 
+  /** `jar`: the cookies the browser already holds (default: none). */
   constructor(
     readonly http: HttpClient,
     readonly session: string,
+    readonly jar = new CookieJar(),
   ) {}
 
   /** A GET as this browser: cookies for the path, no redirects followed; takes the answer's cookies. */

@@ -17,6 +17,7 @@ import {
 import { HttpClient } from './http.js'
 import { allProcs, findSandboxes, meminfo, memoryOf, sandboxMembers } from './procs.js'
 import { ms, now, summarize } from './stats.js'
+import { robotRequest } from './arrival.js'
 import { labgateCpuS, openSession, type OpenedSession } from './terminal-figures.js'
 import { PROMPT } from './terminal.js'
 
@@ -165,7 +166,13 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
         while (next < s.n && now() < rec.deadline && !gaveUp) {
           const i = next++
           try {
-            const o = await openSession(ctx, http, env, `bench-d-${i}`, s.pollMs, names, 30_000)
+            const o = await openSession(
+              http,
+              robotRequest(ctx.api, env, `bench-d-${i}`),
+              s.pollMs,
+              names,
+              30_000,
+            )
             sockets.push(o)
             o.term.reset()
             o.term.input(`echo dense-$((${i}+1))\r`)

@@ -4,6 +4,7 @@
  */
 import { UnexpectedResponse, type PortalApi } from './api.js'
 import { runLoad, type LoadResult } from './load.js'
+import type { BenchLtiPlatform } from './lti-platform.js'
 import type { BenchWorkshop } from './portal.js'
 import { describe, ms, now, summarize, type Summary } from './stats.js'
 
@@ -12,6 +13,7 @@ export const FIGURE_IDS = [
   'reserve',
   'warm',
   'warm-terminal',
+  'lti13-terminal',
   'cold',
   'cold-terminal',
   'memory',
@@ -30,7 +32,7 @@ export type FigureId = (typeof FIGURE_IDS)[number]
 
 /**
  * Short names for `--only`: a–e as before, f–k for the terminal figures, l–m for density and scaling, n–p
- * for the workspaces API.
+ * for the workspaces API, q for the LMS launch.
  */
 export const ALIASES: Record<string, FigureId> = {
   a: 'reserve',
@@ -49,6 +51,7 @@ export const ALIASES: Record<string, FigureId> = {
   n: 'ws-create',
   o: 'job-local',
   p: 'job-jupyter',
+  q: 'lti13-terminal',
 }
 
 /** Each figure's own workshop, which the portal holds only when the figure runs. */
@@ -56,6 +59,7 @@ export const WORKSHOPS: Record<FigureId, BenchWorkshop> = {
   reserve: { name: 'warm', capacity: 2000, reserved: 5, expires: '1h' },
   warm: { name: 'warm', capacity: 2000, reserved: 5, expires: '1h' },
   'warm-terminal': { name: 'warm', capacity: 2000, reserved: 5, expires: '1h' },
+  'lti13-terminal': { name: 'warm', capacity: 2000, reserved: 5, expires: '1h' },
   cold: { name: 'cold', capacity: 100, reserved: 0, initial: 0, expires: '1h' },
   'cold-terminal': { name: 'cold', capacity: 100, reserved: 0, initial: 0, expires: '1h' },
   memory: { name: 'idle', capacity: 200, reserved: 0, initial: 0, expires: '1h' },
@@ -129,6 +133,8 @@ export interface FigureContext {
    * when known, its log so far and its data directory (`--data`).
    */
   labgate: { pid: number; tag: string; readLog?: () => string; dataDir?: string }
+  /** The LTI 1.3 platform registered in the portal, when a figure that launches from an LMS runs. */
+  lti13?: BenchLtiPlatform
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

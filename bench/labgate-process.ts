@@ -64,7 +64,7 @@ export interface StopReport {
 /**
  * Writes the portal into a fresh temporary directory (mode 0711, so the sandbox uid can reach
  * `<data>/sessions`), starts `labgate serve` on a free port and waits until `GET /healthz` answers 200.
- * `options` go into the portal (the workspaces API). Throws (after cleaning up) when labgate exits or is
+ * `options` go into the portal (the workspaces API, LMS registrations). Throws (after cleaning up) when labgate exits or is
  * not healthy within `startTimeoutMs`.
  */
 export async function startLabgateProcess(

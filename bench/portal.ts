@@ -24,6 +24,8 @@ export interface BenchRobot {
 export interface BenchPortalOptions {
   /** Turn the workspaces API on (`spec.labgate.workspaces: {}`, every setting its default). */
   workspaces?: boolean
+  /** `spec.labgate.lms`: the LMS registrations that may launch labs, written as given. */
+  lms?: Record<string, unknown>[]
 }
 
 /**
@@ -73,6 +75,8 @@ export function writeBenchPortal(
     // LABGATE_BENCH_DISK sets each home's size (`0`: plain directories), to measure what home images cost.
     ...(process.env.LABGATE_BENCH_DISK ? [`    sandbox: {disk: ${q(process.env.LABGATE_BENCH_DISK)}}`] : []),
     ...(options.workspaces ? ['    workspaces: {}'] : []),
+    // JSON is YAML: one line, whatever the registrations hold.
+    ...(options.lms?.length ? [`    lms: ${q(options.lms)}`] : []),
     '  workshops:',
   ]
   for (const w of workshops) {

@@ -23,6 +23,7 @@ import {
   type Settings,
 } from './figures.js'
 import { startLabgateProcess, type LabgateProcess, type StopReport } from './labgate-process.js'
+import { BENCH_LAB, BenchLtiPlatform } from './lti-platform.js'
 import type { HubProcess } from './peer/hub-process.js'
 import { PEER_FULL, PEER_QUICK, peerMeasured, runPeer } from './peer/run-peer.js'
 import type { PeerReport } from './peer/types.js'
@@ -48,6 +49,7 @@ const FULL: Record<FigureId, Settings> = {
   reserve: { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
   warm: { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0 },
   'warm-terminal': { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
+  'lti13-terminal': { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
   cold: { n: 50, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
   'cold-terminal': { n: 50, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
   memory: { n: 100, warmup: 0, timeLimitS: 120, concurrency: 5, durationS: 0, pollMs: 1 },
@@ -76,6 +78,7 @@ const QUICK: Record<FigureId, Settings> = {
   reserve: { ...FULL.reserve, n: 20, warmup: 1, timeLimitS: 8 },
   warm: { ...FULL.warm, n: 20, warmup: 1, timeLimitS: 8 },
   'warm-terminal': { ...FULL['warm-terminal'], n: 20, warmup: 1, timeLimitS: 10 },
+  'lti13-terminal': { ...FULL['lti13-terminal'], n: 20, warmup: 1, timeLimitS: 10 },
   cold: { ...FULL.cold, n: 10, warmup: 1, timeLimitS: 10 },
   'cold-terminal': { ...FULL['cold-terminal'], n: 10, warmup: 1, timeLimitS: 10 },
   memory: { ...FULL.memory, n: 30, timeLimitS: 40 },
@@ -229,12 +232,17 @@ async function main(): Promise<number> {
   )
 
   const workshops = [...new Map(opts.only.map((id) => [WORKSHOPS[id].name, WORKSHOPS[id]])).values()]
+  // The LMS launches from, started first: the portal's registration holds its URLs.
+  const lti13 = opts.only.includes('lti13-terminal') ? await new BenchLtiPlatform().start() : undefined
+  if (lti13) log(`LTI 1.3 platform: JWKS at ${lti13.url}/jwks`)
   let lg: LabgateProcess
   try {
     lg = await startLabgateProcess(workshops, {
       workspaces: opts.only.some((id) => WORKSPACE_FIGURES.includes(id)),
+      lms: lti13 ? [lti13.registration([{ id: BENCH_LAB, workshop: WORKSHOPS['lti13-terminal'].name }])] : [],
     })
   } catch (e) {
+    await lti13?.close()
     console.error(`bench: labgate could not be started: ${(e as Error).message}`)
     return 1
   }
@@ -286,6 +294,7 @@ async function main(): Promise<number> {
         readLog: lg.readLog,
         dataDir: lg.dataDir,
       },
+      lti13,
       env: (workshop: string) => {
         const e = envs.get(workshop)
         if (!e) throw new Error(`no environment for workshop ${workshop}`)
@@ -328,6 +337,10 @@ async function main(): Promise<number> {
   log('stopping labgate')
   stop ??= lg.stop()
   const stopped = await stop
+  if (lti13) {
+    await lti13.close()
+    log(`LTI 1.3 platform stopped (labgate fetched its JWKS ${lti13.jwksFetches} times)`)
+  }
   // The copy of the log kept in bench/results leaves out the (per-run, random) robot secrets.
   const labgateLog = stopped.log
     .replaceAll(lg.robot.password, '<robot password>')

@@ -86,6 +86,16 @@ export const MEASURED: Record<FigureId, Measured> = {
     ratio: none,
     result: lat,
   },
+  'lti13-terminal': {
+    figure:
+      'LTI 1.3 launch into a warm (reserved) session → terminal prompt [login initiation → the ' +
+      "platform's id_token signed for its nonce → launch form post → the warm-terminal flow from the activation]",
+    target: 'p50 ≤ 50 ms',
+    peer: '–',
+    met: (r) => (r.latency ? r.latency.p50 <= 50 : false),
+    ratio: none,
+    result: lat,
+  },
   cold: {
     figure: 'cold session (no reserve): request → sandbox up (schedule RUNNING)',
     target: 'none of its own (a part of the cold target)',
@@ -256,6 +266,7 @@ export const TABLE_ORDER: readonly FigureId[] = [
   'reserve',
   'warm',
   'warm-terminal',
+  'lti13-terminal',
   'cold',
   'cold-terminal',
   'burst',

@@ -1,12 +1,13 @@
 /**
- * The figures that go all the way to a learner's terminal: a session requested by the robot, entered the
- * way a browser enters it (activation → portal → the dashboard's OAuth code-flow sign-in → dashboard), and
- * a terminal WebSocket whose shell has shown its prompt. Also keystroke echo and output throughput on such a terminal, a burst of 100
- * cold sessions, and the memory an idle session with a terminal costs. Every loop is bounded by a count and
- * a time limit; every session a figure makes is terminated by the same figure (untimed), and every socket
- * it opens is closed.
+ * The figures that go all the way to a learner's terminal: a session requested by the robot (or launched
+ * from an LMS), entered the way a browser enters it (activation → portal → the dashboard's OAuth code-flow
+ * sign-in → dashboard), and a terminal WebSocket whose shell has shown its prompt. Also keystroke echo and
+ * output throughput on such a terminal, a burst of 100 cold sessions, and the memory an idle session with
+ * a terminal costs. Every loop is bounded by a count and a time limit; every session a figure makes is
+ * terminated by the same figure (untimed), and every socket it opens is closed.
  */
 import { execFileSync } from 'node:child_process'
+import { robotRequest, type Arrive } from './arrival.js'
 import { BrowserSession, type EnterTimes } from './browser.js'
 import {
   Recorder,
@@ -21,6 +22,8 @@ import {
   type Settings,
 } from './figures.js'
 import { HttpClient } from './http.js'
+import { lti13Launch } from './lti-launch.js'
+import { BENCH_LAB } from './lti-platform.js'
 import { findSandboxes, meminfo, memoryOf, procStat, sandboxMembers } from './procs.js'
 import { ms, now, summarize, type Summary } from './stats.js'
 import { PROMPT, Terminal, TerminalRefused } from './terminal.js'
@@ -31,17 +34,17 @@ const nextTick = () => new Promise((done) => setImmediate(done))
 /** The terminal id the dashboard opens first. */
 const TERMINAL_ID = '1'
 
-/** ms from sending the request to the end of each step of {@link openSession}. */
+/** ms of each step of {@link openSession}, from the start of its first step. */
 export interface OpenTimes extends EnterTimes {
-  /** The robot's request → its 200 answer. */
-  request: number
+  /** The first step's parts (the robot's `request`; an LMS launch's `login`, `sign`, `launch`). */
+  arrival: Record<string, number>
   /** Waiting for RUNNING after the dashboard (polls of `_labgate/schedule`); 0 for a reserved session. */
   wait: number
   /** Opening the terminal WebSocket (new connection, upgrade, retries while refused). */
   socket: number
   /** Socket open → the shell's prompt. */
   prompt: number
-  /** Request sent → prompt arrived. */
+  /** First step started → prompt arrived. */
   total: number
 }
 
@@ -60,26 +63,24 @@ export interface OpenedSession {
 }
 
 /**
- * Requests a session for `user` as the robot, enters it in a browser (`http` is the browser's keep-alive
- * pool), waits while it is STARTING the way the dashboard does (polling `_labgate/schedule`, here at most
- * every `pollMs` instead of the dashboard's 250 ms), opens its first terminal (retrying while the upgrade is
- * refused with 403/404) and waits for the shell's prompt. The session's name goes into `names` as soon as
- * the request is answered, so the caller can terminate it whatever happens next.
+ * Gets a session's activation URL with `arrive` (the robot's request, {@link robotRequest}, or an LMS
+ * launch), enters it in a browser (`http` is the browser's keep-alive pool), waits while it is STARTING
+ * the way the dashboard does (polling `_labgate/schedule`, here at most every `pollMs` instead of the
+ * dashboard's 250 ms), opens its first terminal (retrying while the upgrade is refused with 403/404) and
+ * waits for the shell's prompt. The session's name goes into `names` as soon as `arrive` returns, so the
+ * caller can terminate it whatever happens next.
  */
 export async function openSession(
-  ctx: FigureContext,
   http: HttpClient,
-  env: string,
-  user: string,
+  arrive: Arrive,
   pollMs: number,
   names: string[],
   limitMs = 10_000,
 ): Promise<OpenedSession> {
   const t0 = now()
-  const r = requested(await ctx.api.get(ctx.api.requestPath(env, user)))
-  const t1 = now()
+  const r = await arrive(http)
   names.push(r.name)
-  const browser = new BrowserSession(http, r.name)
+  const browser = new BrowserSession(http, r.name, r.jar)
   const steps = await browser.enter(r.url)
   const t2 = now()
   const runningAtOnce = browser.dashboardState === 'RUNNING'
@@ -125,7 +126,7 @@ export async function openSession(
     polls,
     refusals,
     times: {
-      request: t1 - t0,
+      arrival: r.times,
       ...steps,
       wait: t3 - t2,
       socket: t4 - t3,
@@ -135,36 +136,34 @@ export async function openSession(
   }
 }
 
-/** The p50 of every step of {@link OpenTimes}, as details and as one line. */
+/** The p50 of every step of {@link OpenTimes} (the first step's parts first), as details and as one line. */
 function stepSummary(all: OpenTimes[]): { details: Record<string, Summary>; line: string } {
-  const keys: (keyof OpenTimes)[] = [
-    'request',
-    'activate',
-    'portal',
-    'login',
-    'dashboard',
-    'wait',
-    'socket',
-    'prompt',
-  ]
-  const details = Object.fromEntries(keys.map((k) => [k, summarize(all.map((t) => t[k]))]))
+  const first = Object.keys(all[0]?.arrival ?? {})
+  const rest = ['activate', 'portal', 'login', 'dashboard', 'wait', 'socket', 'prompt'] as const
+  const details = Object.fromEntries([
+    ...first.map((k) => [k, summarize(all.map((t) => t.arrival[k] ?? NaN))]),
+    ...rest.map((k) => [k, summarize(all.map((t) => t[k]))]),
+  ]) as Record<string, Summary>
+  const keys = [...first, ...rest]
   const line = keys.map((k) => `${k} ${ms(details[k]!.p50)}`).join(' + ')
   return { details, line: `p50 of the steps (ms): ${line}` }
 }
 
 /**
- * The warm and cold terminal figures: request → browser → terminal prompt, one session at a time. Before
- * each (untimed) the previous session has stopped and, for `warm`, every reserve is available again, so
- * the only background work during the timed part is what this request itself starts (for `warm`, the
- * replacement of the reserve it took; for `cold`, its own sandbox).
+ * The terminal figures that time one learner's way in: first step (`arrival(i)` for the i-th learner, a
+ * new one each time) → browser → terminal prompt, one session at a time. Before each (untimed) the
+ * previous session has stopped and, for a workshop with reserves, every reserve is available again, so the
+ * only background work during the timed part is what this learner's session itself starts (with reserves,
+ * the replacement of the reserve it took; without, its own sandbox).
  */
-async function toPrompt(
+export async function toPrompt(
   ctx: FigureContext,
   s: Settings,
-  id: 'warm-terminal' | 'cold-terminal',
+  id: 'warm-terminal' | 'cold-terminal' | 'lti13-terminal',
+  arrival: (i: number, env: string) => Arrive,
 ): Promise<FigureResult> {
   const { api } = ctx
-  const warm = id === 'warm-terminal'
+  const warm = WORKSHOPS[id].reserved > 0
   const rec = new Recorder(id, s, ctx.log)
   const env = ctx.env(WORKSHOPS[id].name)
   const http = new HttpClient(api.base, 4)
@@ -182,7 +181,7 @@ async function toPrompt(
       }
       const names: string[] = []
       try {
-        const o = await openSession(ctx, http, env, `bench-${warm ? 'wt' : 'ct'}-${i}`, s.pollMs, names)
+        const o = await openSession(http, arrival(i, env), s.pollMs, names)
         await o.term.close()
         if (i >= s.warmup) {
           rec.samples.push(o.times.total)
@@ -233,10 +232,25 @@ async function toPrompt(
  * (f) Warm: with a reserve available, request → activation redirects → dashboard 200 → terminal WebSocket →
  * the shell's prompt.
  */
-export const warmTerminalFigure = (ctx: FigureContext, s: Settings) => toPrompt(ctx, s, 'warm-terminal')
+export const warmTerminalFigure = (ctx: FigureContext, s: Settings) =>
+  toPrompt(ctx, s, 'warm-terminal', (i, env) => robotRequest(ctx.api, env, `bench-wt-${i}`))
+
+/**
+ * (q) An LMS launch into a warm session: LTI 1.3 login initiation → the platform's id_token for its nonce
+ * (signed by the bench, as the platform would) → launch form post → the same way as (f) from the
+ * activation URL to the prompt. Each launch is a new LMS user (a nonce and a first launch are single-use).
+ */
+export const lti13TerminalFigure = (ctx: FigureContext, s: Settings) => {
+  const platform = ctx.lti13
+  if (!platform) throw new Error('no LTI 1.3 platform is registered in the portal')
+  return toPrompt(ctx, s, 'lti13-terminal', (i) =>
+    lti13Launch(platform, ctx.api.base, `bench-lt-${i}`, BENCH_LAB),
+  )
+}
 
 /** (g) Cold: the same without a reserve; the sandbox starts on demand. */
-export const coldTerminalFigure = (ctx: FigureContext, s: Settings) => toPrompt(ctx, s, 'cold-terminal')
+export const coldTerminalFigure = (ctx: FigureContext, s: Settings) =>
+  toPrompt(ctx, s, 'cold-terminal', (i, env) => robotRequest(ctx.api, env, `bench-ct-${i}`))
 
 let clockTicks: number | null = null
 /** CPU seconds labgate has used so far (user + system). */
@@ -256,7 +270,7 @@ async function withTerminal<T>(
   const names: string[] = []
   let o: OpenedSession | null = null
   try {
-    o = await openSession(ctx, http, ctx.env(workshop), user, 1, names)
+    o = await openSession(http, robotRequest(ctx.api, ctx.env(workshop), user), 1, names)
     return await body(o)
   } finally {
     await o?.term.close()
@@ -516,7 +530,7 @@ export async function memoryFigure(ctx: FigureContext, s: Settings): Promise<Fig
         while (next < s.n && now() < rec.deadline) {
           const i = next++
           try {
-            const o = await openSession(ctx, http, env, `bench-m-${i}`, 1, names)
+            const o = await openSession(http, robotRequest(api, env, `bench-m-${i}`), 1, names)
             opened.push(o)
             o.term.reset()
             o.term.input('echo ok-$((40+2))\r')
