@@ -12,8 +12,8 @@ import {
   signInLimitKey,
 } from './policies.js'
 
-const session = (owner: string | null, state: SessionState = 'RUNNING') =>
-  ({ name: 's', owner, state }) as unknown as Session
+const session = (owner: string | null, state: SessionState = 'RUNNING', environment = 'lab-w01') =>
+  ({ name: 's', owner, state, environment }) as unknown as Session
 const actor = (userId: string, kind: Actor['kind']): Actor => ({ userId, kind, via: 'bearer' })
 
 describe('session policies', () => {
@@ -67,7 +67,12 @@ describe('other policies', () => {
 
 describe('course pages', () => {
   it("let only their instructor, signed in by cookie and in time, manage their learners' sessions", () => {
-    const course = { instructor: 'moodle:t', learners: ['moodle:s1'], expiresAt: 1000 }
+    const course = {
+      instructor: 'moodle:t',
+      learners: ['moodle:s1'],
+      environments: ['lab-w01'],
+      expiresAt: 1000,
+    }
     const t: Actor = { userId: 'moodle:t', kind: 'anonymous', via: 'cookie' }
     expect(mayManageCourseSession(t, course, session('moodle:s1'), 999)).toBe(true)
     expect(mayManageCourseSession(t, course, session('moodle:s1'), 1000)).toBe(false)
@@ -76,5 +81,7 @@ describe('course pages', () => {
     expect(mayManageCourseSession({ ...t, via: 'bearer' }, course, session('moodle:s1'), 0)).toBe(false)
     expect(mayManageCourseSession({ ...t, userId: 'moodle:x' }, course, session('moodle:s1'), 0)).toBe(false)
     expect(mayManageCourseSession(null, course, session('moodle:s1'), 0)).toBe(false)
+    // The same learner's session of another lab is not the course's.
+    expect(mayManageCourseSession(t, course, session('moodle:s1', 'RUNNING', 'other-w02'), 0)).toBe(false)
   })
 })

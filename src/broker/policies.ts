@@ -73,14 +73,16 @@ export interface CourseGrantView {
   instructor: string
   /** labgate's user ids of the course's learners (`<lms>:<user id>`), as the roster gave them. */
   learners: readonly string[]
+  /** The environments of the course's lab: only their sessions are the course's. */
+  environments: readonly string[]
   /** When the page stops being usable, ms. */
   expiresAt: number
 }
 
 /**
  * Extending or terminating a learner's session from an instructor's course page: only the instructor it
- * was opened for, signed in with the browser cookie, before it expires, and only sessions owned by a
- * learner of that course.
+ * was opened for, signed in with the browser cookie, before it expires, and only sessions of the course's
+ * lab owned by a learner of that course (not the same learner's sessions of other labs).
  */
 export function mayManageCourseSession(
   actor: Actor | null,
@@ -90,5 +92,6 @@ export function mayManageCourseSession(
 ): boolean {
   if (!actor || actor.via !== 'cookie' || actor.userId !== course.instructor) return false
   if (now >= course.expiresAt) return false
+  if (!course.environments.includes(s.environment)) return false
   return s.owner !== null && course.learners.includes(s.owner)
 }

@@ -14,7 +14,8 @@ import type { Member } from '../lti13/nrps.js'
 /** How long a course page stays usable after its launch, ms. */
 export const COURSE_TTL_MS = 3 * 3600_000
 
-export interface CourseContext extends CourseGrantView {
+/** What a course page keeps; the lab's environments are looked up when an action is checked. */
+export interface CourseContext extends Omit<CourseGrantView, 'environments'> {
   lms: string
   course: string | null
   courseTitle: string | null

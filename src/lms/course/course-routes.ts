@@ -64,15 +64,20 @@ export function setUpCoursePage(
   const ctxOf = () => ({ deps, auth: o.auth, portalUrl: o.portalUrl(), bodyLimit: 0 })
   const secure = () => isSecure(o.portalUrl())
 
+  /** The environments of the course's lab (none for a remote lab). */
+  const labEnvironments = async (c: CourseContext): Promise<string[]> => {
+    const lab = o.deps.portal.labgate.lms.find((l) => l.name === c.lms)?.labs.find((l) => l.id === c.lab)
+    if (!lab || !('workshop' in lab) || lab.workshop === undefined) return []
+    const envs = await deps.store.listEnvironments({ portal: deps.portal.name })
+    return envs
+      .filter((e) => (e.settings.alias ?? e.settings.workshop.name) === lab.workshop)
+      .map((e) => e.name)
+  }
+
   /** The learners' newest sessions of the course's lab, by the learner's platform id. */
   const sessionsOf = async (c: CourseContext): Promise<Map<string, SessionView>> => {
     const out = new Map<string, SessionView>()
-    const lab = o.deps.portal.labgate.lms.find((l) => l.name === c.lms)?.labs.find((l) => l.id === c.lab)
-    if (!lab || !('workshop' in lab) || lab.workshop === undefined) return out
-    const envs = await deps.store.listEnvironments({ portal: deps.portal.name })
-    const names = new Set(
-      envs.filter((e) => (e.settings.alias ?? e.settings.workshop.name) === lab.workshop).map((e) => e.name),
-    )
+    const names = await labEnvironments(c)
     const prefix = `${c.lms}:`
     const learners = new Set(c.learners)
     const newest = new Map<string, Session>()
@@ -147,7 +152,12 @@ export function setUpCoursePage(
       const form = readForm(req, reply)
       if (!form) return reply
       const s = form.session ? await deps.store.getSession(form.session) : null
-      if (!s || s.portal !== deps.portal.name || !mayManageCourseSession(ok.actor, ok.c, s, deps.clock.now()))
+      const course = { ...ok.c, environments: await labEnvironments(ok.c) }
+      if (
+        !s ||
+        s.portal !== deps.portal.name ||
+        !mayManageCourseSession(ok.actor, course, s, deps.clock.now())
+      )
         return messagePage(
           reply,
           403,
