@@ -10,7 +10,8 @@ export interface PageAction {
 
 /**
  * Answers with a small HTML page (a title, one sentence and optionally one link, all escaped), never
- * cached.
+ * cached, under a CSP that allows nothing but its inline style (unless the route set a policy of its own).
+ * It may be framed: LMSs show labgate's launch pages in an iframe.
  */
 export function messagePage(
   reply: FastifyReply,
@@ -29,6 +30,12 @@ export function messagePage(
         >
       </p>`
     : ''
+  // A route that set a policy of its own (one that forbids framing, say) keeps it.
+  if (!reply.hasHeader('content-security-policy'))
+    void reply.header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'",
+    )
   return reply
     .status(status)
     .header('cache-control', 'no-store')
