@@ -31,4 +31,15 @@ describe('entry tickets', () => {
     expect(openTicket(key, `${body}.${sig}x`, now)).toBeNull()
     for (const bad of ['', '.', 'a.b.c', body!, `${body}.`]) expect(openTicket(key, bad, now)).toBeNull()
   })
+
+  it('have one spelling: a signature whose last character differs only in unused bits is refused', () => {
+    const text = sealTicket(key, ticket)
+    const [body, sig] = text.split('.') as [string, string]
+    // 32 bytes are 43 base64url characters: the last one carries 4 bits and 2 unused ones.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = alphabet.indexOf(sig.at(-1)!)
+    const twin = sig.slice(0, -1) + alphabet[last ^ 1]
+    expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(sig, 'base64url'))
+    expect(openTicket(key, `${body}.${twin}`, now)).toBeNull()
+  })
 })

@@ -5,7 +5,8 @@
  * browser in as the session's owner. A ticket names the session, its owner and LMS, and its expiry, under
  * an HMAC-SHA256 of a key derived from the server key; the caller records its nonce single-use. Pure.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac } from 'node:crypto'
+import { constantTimeEqual } from '../../auth/secrets.js'
 
 /** Where a ticket is redeemed. */
 export const ENTER_PATH = '/labmanager/enter/'
@@ -45,9 +46,9 @@ export function sealTicket(serverKey: Uint8Array, t: EntryTicket): string {
 export function openTicket(serverKey: Uint8Array, text: string, now: number): EntryTicket | null {
   const [body, sig, ...rest] = text.split('.')
   if (!body || !sig || rest.length > 0) return null
-  const expected = mac(serverKey, body)
-  const given = Buffer.from(sig, 'base64url')
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
+  // Compared as canonical base64url text: a last character that differs only in its unused bits decodes
+  // to the same bytes, and must not make a second valid spelling of one ticket.
+  if (!constantTimeEqual(sig, mac(serverKey, body).toString('base64url'))) return null
   let v: unknown
   try {
     v = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'))
