@@ -32,7 +32,7 @@ export const LAYERS = {
   api: ['.', 'domain', 'config', 'store', 'storage', 'auth', 'broker', 'http'],
   oauth: ['.', 'domain', 'config', 'store', 'auth', 'broker', 'http'],
   // LMS launches (LTI 1.3, LTI 1.1, gateway4labs): protocol checks and the launch routes over the broker
-  lms: ['.', 'domain', 'config', 'store', 'auth', 'broker', 'events', 'http'],
+  lms: ['.', 'domain', 'config', 'store', 'backends', 'auth', 'broker', 'events', 'http'],
   gateway: [
     '.',
     'domain',

@@ -1,8 +1,10 @@
 /**
  * Where a session's sandbox runs, and the only way into it. Implementations: `local` (bubblewrap), `fake`
- * (tests); later `kubernetes` and `remote`. Every implementation passes `test/conformance/backend.suite.ts`;
- * `README.md` beside this file states the contract as a whole.
+ * (tests), and `remote` (reservations on remote lab systems, beside either: `with-remote-labs.ts`); later
+ * `kubernetes`. Every sandbox backend passes `test/conformance/backend.suite.ts` (the remote one, which
+ * starts no sandbox, passes it beside the fake one); `README.md` beside this file states the contract.
  */
+import type { RemoteLabSystem } from '../config/types.js'
 import type { SandboxHandle } from '../domain/types.js'
 
 /** Where every backend puts a sandbox's home, as its programs see it (`HOME`). */
@@ -43,6 +45,25 @@ export interface SandboxSpec {
    * output. Default: the idle holder, which runs until `stop`.
    */
   command?: string[]
+  /**
+   * Not a sandbox but a reservation on a remote lab system (gateway4labs' HTTP plug-in protocol): only the
+   * `remote` backend takes such a spec (`withRemoteLabs` sends it there). The user goes to the reservation's
+   * `loadUrl` (in the handle) instead of a dashboard.
+   */
+  remoteLab?: RemoteLabSpec
+}
+
+/** What a remote lab system is asked to reserve, and for whom. */
+export interface RemoteLabSpec {
+  system: RemoteLabSystem
+  /** The system's `laboratory_id`. */
+  laboratory: string
+  /** labgate's user id of the session's owner. */
+  username: string
+  /** Where the user comes from (the LMS's name, or the portal's). */
+  institution: string
+  /** Where the lab's "back" goes (the session's index URL), when known. */
+  back?: string
 }
 
 /** The persisted handle of a started sandbox (see `domain/types.ts`); the backend owns its shape. */

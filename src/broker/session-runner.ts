@@ -1,5 +1,5 @@
-import type { SandboxSpec, SessionBackend } from '../backends/backend.js'
-import type { PortalDefinition } from '../config/types.js'
+import type { RemoteLabSpec, SandboxSpec, SessionBackend } from '../backends/backend.js'
+import type { PortalDefinition, RemoteLabRef } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
 import { hasEnded, statesBefore } from '../domain/session-states.js'
 import type { StopReason } from '../domain/types.js'
@@ -58,6 +58,20 @@ export class SessionRunner {
     this.inFlight.set(s.name, p)
   }
 
+  /** Why recent starts failed, by session (the newest hundred), for callers that show it to the user. */
+  private readonly failures = new Map<string, string>()
+
+  /** Why the start of session `name` failed, when it failed recently in this process. */
+  startFailure(name: string): string | undefined {
+    return this.failures.get(name)
+  }
+
+  private recordFailure(name: string, why: string): void {
+    this.failures.delete(name)
+    this.failures.set(name, why)
+    if (this.failures.size > 100) this.failures.delete(this.failures.keys().next().value!)
+  }
+
   /** Resolves when the session's sandbox start (if any is under way) has finished, successfully or not. */
   async whenSettled(name: string): Promise<void> {
     await this.inFlight.get(name)
@@ -99,8 +113,17 @@ export class SessionRunner {
       await this.failStart(s.name)
       return
     }
+    const remoteLab = remoteLabSpec(portal, s, env.settings.workshop.remote)
+    if (remoteLab === null) {
+      const why = `remote lab system ${env.settings.workshop.remote!.system} is not configured in spec.labgate.remoteLabs`
+      log(`session ${s.name}: ${why}`)
+      this.recordFailure(s.name, why)
+      await this.failStart(s.name)
+      return
+    }
     const spec: SandboxSpec = {
       ...workspace,
+      ...(remoteLab ? { remoteLab } : {}),
       session: s.name,
       workshop: s.workshop,
       env: sessionEnvironment(s, env.settings, secrets),
@@ -118,6 +141,7 @@ export class SessionRunner {
       for (const w of info.warnings) this.warnOnce(w)
     } catch (e) {
       log(`session ${s.name}: sandbox failed to start: ${(e as Error).message}`)
+      this.recordFailure(s.name, (e as Error).message)
       await this.failStart(s.name)
       return
     }
@@ -308,5 +332,30 @@ export class SessionRunner {
   private published(publish: (() => void)[]): void {
     publish.forEach((p) => p())
     this.deps.nudge()
+  }
+}
+
+/**
+ * What a session of a remote lab's workshop asks its system for: the laboratory, for the session's owner,
+ * from the owner's LMS (the part of `<lms>:<id>` before the colon when it names one, else the portal), with
+ * the session's index URL as the lab's "back". Undefined for a workshop of sandboxes; null when the
+ * workshop's system is not configured.
+ */
+function remoteLabSpec(
+  portal: PortalDefinition,
+  s: Session,
+  ref: RemoteLabRef | undefined,
+): RemoteLabSpec | null | undefined {
+  if (!ref) return undefined
+  const system = portal.labgate.remoteLabs.find((r) => r.name === ref.system)
+  if (!system) return null
+  const owner = s.owner ?? ''
+  const lms = owner.includes(':') ? owner.slice(0, owner.indexOf(':')) : null
+  return {
+    system,
+    laboratory: ref.laboratory,
+    username: owner,
+    institution: lms && portal.labgate.lms.some((l) => l.name === lms) ? lms : portal.name,
+    ...(s.indexUrl ? { back: s.indexUrl } : {}),
   }
 }

@@ -5,6 +5,7 @@ import { ConfigNode, type Findings } from './config-node.js'
 import { findConfigFiles } from './find-config-files.js'
 import { readPortal, type PortalDraft } from './read-portal.js'
 import { readWorkshop } from './read-workshop.js'
+import { remoteLabWorkshops } from './remote-lab-workshops.js'
 import { resolvePortalWorkshop } from './resolve-portal-workshop.js'
 import { resourceKind, type ResourceKind } from './resource-kind.js'
 import type { LoadedConfig, PortalWorkshop, WorkshopDefinition } from './types.js'
@@ -80,7 +81,12 @@ export async function loadConfig(configPath: string, opts: LoadConfigOptions = {
       (findings.warnings.length ? `, ${findings.warnings.length} warning(s)` : ''),
   )
   const workshops = new Map([...found.workshops].map(([name, w]) => [name, w.definition]))
-  return { portal: { ...portal.definition, workshops: resolved }, workshops, warnings: findings.warnings }
+  const remote = remoteLabWorkshops(portal.definition, portal.defaults)
+  return {
+    portal: { ...portal.definition, workshops: [...resolved, ...remote] },
+    workshops,
+    warnings: findings.warnings,
+  }
 }
 
 /** What the documents read so far hold. */

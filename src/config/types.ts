@@ -38,6 +38,11 @@ export interface WorkshopDefinition {
    * sandbox starts once its user is known. Needs the portal's `spec.labgate.workspaces`.
    */
   workspace: boolean
+  /**
+   * A laboratory of a remote lab system instead of sandbox content: the workshop labgate makes for each
+   * laboratory that LMS labs name (`lms[].labs[].remote`), whose sessions are reservations on the system.
+   */
+  remote?: RemoteLabRef
 }
 
 /** A web app a workshop serves inside each session's sandbox (`spec.session.ingresses[]`). */

@@ -139,11 +139,11 @@ export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): vo
         },
       )
       // A remote lab system's load_url is absolute already; a session's activation URL is the portal's.
-      if (outcome.ok && !outcome.session) return text(reply, 200, outcome.location)
+      if (outcome.ok && outcome.remote) return text(reply, 200, outcome.location)
       if (outcome.ok && !outcome.activated) return text(reply, 200, `${o.portalUrl()}${outcome.location}`)
       if (outcome.ok) {
         const ticket = sealTicket(o.key, {
-          session: outcome.session!,
+          session: outcome.session,
           userId: outcome.userId,
           lms: lms.name,
           expiresAt: o.deps.clock.now() + TICKET_TTL_MS,

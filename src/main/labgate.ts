@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { SessionBackend } from '../backends/backend.js'
 import { makeBackend } from '../backends/make-backend.js'
+import { withRemoteLabs } from '../backends/with-remote-labs.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import { syncEnvironments } from '../broker/environments.js'
 import { defaultWorkspaceMount } from '../broker/workspaces/default-workspace.js'
@@ -111,9 +112,11 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     pids: portal.labgate.pidsLimit,
     cpus: portal.labgate.cpuLimit,
   }
-  const backend =
+  const sandboxes =
     o.backend ??
     (await makeBackend(portal.labgate.backend, { dataDir, log, limits, sandbox: portal.labgate }))
+  // Remote labs' sessions are reservations on their systems, beside the sandboxes.
+  const backend = portal.labgate.remoteLabs.length > 0 ? withRemoteLabs(sandboxes) : sandboxes
   const webhooks = new WebhookSender({ log })
   const events = new EventBus({
     store,

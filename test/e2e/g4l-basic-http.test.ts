@@ -107,9 +107,11 @@ describe('gateway4labs basic-HTTP requests', () => {
     const replayed = await follow(new CookieClient(), entry)
     expect(replayed.status).toBe(400)
     expect(await replayed.text()).toContain('used already')
+    // A character in the middle of the signature (the last one may carry unused bits).
+    const at = entry.length - 10
     const forged = await follow(
       new CookieClient(),
-      entry.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      entry.slice(0, at) + (entry[at] === 'A' ? 'B' : 'A') + entry.slice(at + 1),
     )
     expect(forged.status).toBe(400)
     expect(await forged.text()).toContain('not valid')
@@ -176,20 +178,27 @@ describe('gateway4labs basic-HTTP requests', () => {
     expect(await allowed.text()).toMatch(/^http:\/\/.*\/activate\/\?token=/)
   })
 
-  it("answers a remote lab's load_url, telling the system the browser the LMS relayed", async () => {
+  it("answers a remote lab's load_url, and records the browser the LMS relayed", async () => {
     const res = await post(body({ user: 'u-6', lab: 'pendulum' }))
     expect(await res.text()).toBe(`${physics.url}/lab/r-1`)
     expect(physics.reserves.at(-1)).toMatchObject({
       laboratory_id: 'pendulum-1',
       username: 'moodle:u-6',
-      user_properties: {
-        user_agent: 'Mozilla/5.0',
-        from_ip: '192.0.2.7',
-        referer: 'https://moodle.example/course/view.php?id=1',
-      },
+      institution: 'moodle',
     })
+    const launch = (await h.lg.db.audit.list({ lms: 'moodle' })).find(
+      (r) => r.kind === 'basic_http.request' && r.userId === 'moodle:u-6' && r.outcome === 'ok',
+    )
+    expect(launch?.data.browser).toEqual({
+      userAgent: 'Mozilla/5.0',
+      ip: '192.0.2.7',
+      referer: 'https://moodle.example/course/view.php?id=1',
+    })
+    // The same user again: the same reservation, nothing more asked of the system.
+    expect(await (await post(body({ user: 'u-6', lab: 'pendulum' }))).text()).toBe(`${physics.url}/lab/r-1`)
+    expect(physics.reserves).toHaveLength(1)
     physics.misbehave.reserve = 'http_500'
-    const failed = await post(body({ user: 'u-6', lab: 'pendulum' }))
+    const failed = await post(body({ user: 'u-7', lab: 'pendulum' }))
     expect(failed.status).toBe(200)
     expect(await failed.text()).toMatch(/^error: remote lab system physics-lab answered HTTP 500/)
   })

@@ -4,7 +4,7 @@
  * original's `labmanager_login`/`labmanager_password`) to `<coursesUrl>?q=<q>&start=<n>`, answered
  * `{"courses":[{"id","name"}], "number", "per-page"}`.
  */
-import { readCapped } from '../read-capped.js'
+import { readCapped } from '../../read-capped.js'
 
 /** A course of the LMS: its id (the context id labs' `courses` name) and its name. */
 export interface DiscoveredCourse {

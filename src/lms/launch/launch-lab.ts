@@ -3,15 +3,17 @@
  * the launch's courses, allocates (or re-attaches to) the learner's session of the lab's workshop, and
  * records the outcome in the audit trail. The caller verified the message (LTI 1.3, LTI 1.1) first.
  */
+import { activateSession } from '../../broker/activate-session.js'
 import { requestSession } from '../../broker/request-session.js'
 import type { BrokerDeps } from '../../broker/deps.js'
-import type { LmsRegistration } from '../../config/types.js'
+import type { LmsRegistration, RemoteLabRef } from '../../config/types.js'
 import { LabgateError } from '../../domain/errors.js'
 import { decideLmsLaunch } from '../../domain/lms-permissions.js'
 import { resolveParameters } from '../../domain/parameters.js'
+import { isRemoteLabHandle } from '../../domain/remote-lab-handle.js'
 import type { AuditKind, AuditStore } from '../../store/audit-store.js'
 import type { GradeStore, GradeTarget } from '../../store/grade-store.js'
-import { reserveRemoteLab } from '../remote/reserve-remote-lab.js'
+import type { Session } from '../../store/rows.js'
 
 /** Who launches what, from where, as the protocol gave it. */
 export interface LabLaunch {
@@ -26,12 +28,11 @@ export interface LabLaunch {
   returnUrl: string | null
   /** More for the audit record (resource link, roles, ...). */
   data: Record<string, unknown>
-  /** The learner's browser, when the route knows it (a remote lab system is told). */
+  /** The learner's browser, when the route knows it (recorded with the launch). */
   browser?: { userAgent?: string; ip?: string; referer?: string }
   /**
    * Where the LMS wants the grade when the learner finishes (LTI 1.1 outcome service, AGS line item),
-   * when it wants one. Saved against the session on a successful launch of a workshop (a re-launch
-   * replaces it); a remote lab system's reservation has no session to finish, so it keeps none.
+   * when it wants one. Saved against the session on a successful launch (a re-launch replaces it).
    */
   gradeTarget?: GradeTarget
 }
@@ -39,14 +40,15 @@ export interface LabLaunch {
 export type LaunchOutcome =
   | {
       ok: true
-      /** The session launched; absent for a lab of a remote system (no session of labgate's). */
-      session?: string
+      /** The session launched. */
+      session: string
       userId: string
       /**
-       * Where the browser goes: the session's activation URL (it signs the browser in), or the remote lab
-       * system's `load_url`.
+       * Where the browser goes: the session's activation URL (it signs the browser in, a path of the
+       * portal), or for a remote lab (`remote`) the lab system's `load_url` (absolute).
        */
       location: string
+      remote: boolean
       /**
        * The session was activated before (an earlier launch): its activation URL is used up, so the
        * caller signs the browser in itself and sends it to `dashboard` (see `enterSession`).
@@ -64,8 +66,9 @@ export const lmsUserId = (lms: string, id: string) => `${lms}:${id}`
 /**
  * Launches `l`; never throws for what the learner or LMS did wrong: a lab the LMS may not launch (403),
  * a lab whose workshop is not running or has no room (503) come back as refusals, audited as such. A lab
- * of a remote lab system is reserved there (`reserveRemoteLab`): `location` is the system's `load_url`
- * and there is no `session`; the system's failure is a 502 naming it, audited `failed`. A launch's
+ * of a remote lab system is a session of the workshop labgate made for it, on the `remote` backend: the
+ * launch waits for its reservation, starts the session (the LMS vouched for the learner) and sends the
+ * learner straight to the system's `load_url`; the system's failure is a 502 naming it, audited `failed`. A launch's
  * `gradeTarget` is saved in `deps.grades` (which a protocol that passes grades back must give) before
  * the learner is sent on.
  */
@@ -98,32 +101,13 @@ export async function launchLab(
   const decision = decideLmsLaunch(l.lms, l.labId, l.contextIds)
   if (!decision.allowed) return refuse(403, 'Lab not available', decision.reason)
   const lab = l.lms.labs.find((x) => x.id === l.labId)!
-  if (!('workshop' in lab)) {
-    const r = await reserveRemoteLab(
-      { remoteLabs: deps.portal.labgate.remoteLabs, audit: deps.audit, clock: deps.clock },
-      {
-        lms: l.lms.name,
-        userId,
-        course: l.contextIds[0] ?? null,
-        labId: lab.id,
-        remote: lab.remote,
-        ...(l.browser ? { browser: l.browser } : {}),
-        back: l.returnUrl,
-      },
-    )
-    if (!r.ok) {
-      await audit('failed', r.reason, { system: lab.remote.system })
-      return { ok: false, status: 502, title: 'Lab system failed', reason: r.reason }
-    }
-    await audit('ok', null, {
-      system: lab.remote.system,
-      reservation: r.reservationId,
-      timeAllowed: decision.timeAllowed,
-    })
-    return { ok: true, userId, location: r.loadUrl, activated: false, dashboard: r.loadUrl, expiresAt: null }
-  }
   const envs = await deps.store.listEnvironments({ portal: deps.portal.name, states: ['RUNNING'] })
-  const env = envs.find((e) => (e.settings.alias ?? e.settings.workshop.name) === lab.workshop)
+  const env = envs.find((e) =>
+    'workshop' in lab
+      ? (e.settings.alias ?? e.settings.workshop.name) === lab.workshop
+      : e.settings.workshop.remote?.system === lab.remote.system &&
+        e.settings.workshop.remote.laboratory === lab.remote.laboratory,
+  )
   if (!env) return refuse(503, 'Lab not running', `The workshop of lab ${lab.id} is not running now.`)
   const indexUrl = l.returnUrl ?? `${deps.portalUrl}/`
   try {
@@ -140,7 +124,38 @@ export async function launchLab(
       timeAllowed: decision.timeAllowed,
       params: resolveParameters(env.settings.workshop.requestParameters, [], deps.random),
     })
-    const s = r.session
+    let s = r.session
+    let loadUrl: string | null = null
+    if (env.settings.workshop.remote) {
+      const reserved = await awaitReservation(
+        deps,
+        s,
+        env.settings.workshop.remote,
+        (outcome, reason, data) =>
+          deps.audit.append({
+            at: deps.clock.now(),
+            lms: l.lms.name,
+            kind: 'remote.reserve',
+            userId,
+            course: l.contextIds[0] ?? null,
+            lab: l.labId,
+            outcome,
+            reason,
+            data,
+          }),
+      )
+      if (!reserved.ok) {
+        await audit('failed', reserved.reason, {
+          session: s.name,
+          system: env.settings.workshop.remote.system,
+        })
+        return { ok: false, status: 502, title: 'Lab system failed', reason: reserved.reason }
+      }
+      // The LMS vouched for the learner: the session starts now, and the learner goes straight to the lab
+      // system's page (which an LMS may show in a frame, where labgate's own sign-in would not be seen).
+      s = (await activateSession(deps, s.name, r.token, userId)).session
+      loadUrl = reserved.loadUrl
+    }
     if (l.gradeTarget && deps.grades)
       await deps.grades.saveTarget({
         session: s.name,
@@ -154,14 +169,27 @@ export async function launchLab(
       })
     await audit('ok', null, {
       session: s.name,
+      ...(l.browser ? { browser: l.browser } : {}),
       timeAllowed: decision.timeAllowed,
       ...(l.gradeTarget ? { grade: l.gradeTarget.kind } : {}),
     })
+    if (loadUrl)
+      return {
+        ok: true,
+        session: s.name,
+        userId,
+        location: loadUrl,
+        remote: true,
+        activated: false,
+        dashboard: loadUrl,
+        expiresAt: s.expiresAt,
+      }
     return {
       ok: true,
       session: s.name,
       userId,
       location: `/workshops/session/${s.name}/activate/?token=${r.token}&index_url=${encodeURIComponent(s.indexUrl ?? indexUrl)}`,
+      remote: false,
       activated: s.activatedAt !== null,
       dashboard: `/workshops/session/${s.name}/`,
       expiresAt: s.expiresAt,
@@ -172,4 +200,34 @@ export async function launchLab(
       return refuse(503, 'No lab free', 'Every session of this lab is taken; try again in a minute.')
     return refuse(400, 'Launch refused', e.message)
   }
+}
+
+/**
+ * Waits for the reservation of a remote lab's session `s` (its start), auditing a reservation made now
+ * (`remote.reserve`, ok with its id, or failed with the system's error). A session reserved before (a
+ * launch again) is returned as it is.
+ */
+async function awaitReservation(
+  deps: BrokerDeps,
+  s: Session,
+  remote: RemoteLabRef,
+  record: (
+    outcome: 'ok' | 'failed',
+    reason: string | null,
+    data: Record<string, unknown>,
+  ) => Promise<unknown>,
+): Promise<{ ok: true; session: Session; loadUrl: string } | { ok: false; reason: string }> {
+  const starting = s.state === 'STARTING' || deps.runner.isStarting(s.name)
+  await deps.runner.whenSettled(s.name)
+  const now = await deps.store.getSession(s.name)
+  const where = { system: remote.system, laboratory: remote.laboratory, session: s.name }
+  if (!now || now.state !== 'RUNNING' || !isRemoteLabHandle(now.handle)) {
+    const reason =
+      deps.runner.startFailure(s.name) ??
+      `remote lab system ${remote.system} gave no reservation (the session is ${now?.state ?? 'gone'})`
+    await record('failed', reason, where)
+    return { ok: false, reason }
+  }
+  if (starting) await record('ok', null, { ...where, reservation: now.handle.reservationId })
+  return { ok: true, session: now, loadUrl: now.handle.loadUrl }
 }

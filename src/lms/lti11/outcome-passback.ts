@@ -3,7 +3,7 @@
  * header with a body hash) and the service's verdict. Never throws: grades are retried by the caller, so
  * every failure is a typed result.
  */
-import { readCapped } from '../read-capped.js'
+import { readCapped } from '../../read-capped.js'
 import type { Clock } from '../../domain/clock.js'
 import { randomToken } from '../../auth/secrets.js'
 import { buildAuthorizationHeader } from './authorization-header.js'

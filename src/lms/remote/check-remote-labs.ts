@@ -4,8 +4,8 @@
  * whether the system offers that laboratory. Read-only: it reserves nothing.
  */
 import type { LabgateSettings, RemoteLabSystem } from '../../config/types.js'
-import { PluginClient } from './plugin-client.js'
-import { RemoteLabError } from './remote-lab-error.js'
+import { PluginClient } from '../../backends/remote/plugin-client.js'
+import { RemoteLabError } from '../../backends/remote/remote-lab-error.js'
 
 /** A lab of an LMS that names a laboratory of the system, and whether the system offers it. */
 export interface ReferencedLab {

@@ -3,6 +3,7 @@ import { environmentOf } from '../../broker/environment-lookup.js'
 import { loadSession } from '../../broker/load-session.js'
 import { mayEnterSession } from '../../broker/policies.js'
 import { sessionSchedule } from '../../broker/session-ops.js'
+import { isRemoteLabHandle } from '../../domain/remote-lab-handle.js'
 import { ENDED } from '../../domain/session-states.js'
 import { checkGatewayAccess } from '../../gateway/access.js'
 import { sessionHostTarget } from '../../gateway/session-host.js'
@@ -66,6 +67,8 @@ export function dashboardRoutes(
       return notSignedIn(reply)
     }
     const s = access.session
+    if (isRemoteLabHandle(s.handle))
+      return reply.header('cache-control', 'no-store').redirect(s.handle.loadUrl, 302)
     const env = await environmentOf(deps, s)
     const schedule = await sessionSchedule(deps, s)
     const first = await instructions.page(s)
@@ -97,7 +100,7 @@ export function dashboardRoutes(
   app.get('/workshops/session/:name/', async (req, reply) => {
     const name = (req.params as { name: string }).name
     const actor = await actorOf(ctx, req)
-    const s = await loadSession(deps, name)
+    let s = await loadSession(deps, name)
     if (!actor) return notSignedIn(reply)
     if (!s || !mayEnterSession(actor, s))
       return messagePage(
@@ -107,6 +110,15 @@ export function dashboardRoutes(
         'This workshop session does not exist, or it is not yours.',
       )
     if (ENDED.includes(s.state)) return ended(reply, s.indexUrl ?? deps.portal.index ?? null)
+    // A remote lab's session is the lab system's page (no dashboard, no terminal), once it is reserved.
+    if (s.state === 'STARTING' && (await environmentOf(deps, s))?.settings.workshop.remote) {
+      await Promise.race([deps.runner.whenSettled(s.name), new Promise((r) => setTimeout(r, 10_000).unref())])
+      const now = await loadSession(deps, name)
+      if (!now || ENDED.includes(now.state)) return ended(reply, s.indexUrl ?? deps.portal.index ?? null)
+      s = now
+    }
+    if (isRemoteLabHandle(s.handle))
+      return reply.header('cache-control', 'no-store').redirect(s.handle.loadUrl, 302)
     // The dashboard signs the browser in through the code flow (the portal sign-in is already there).
     return reply.header('cache-control', 'no-store').redirect(sessionUrl(ctx, s.name), 302)
   })

@@ -4,7 +4,7 @@
  * `POST reserve`, each below the system's `baseUrl`, with HTTP Basic and `?context_id=` when configured.
  * Every failure is a {@link RemoteLabError} whose message names the system and what went wrong.
  */
-import { readCapped } from '../read-capped.js'
+import { readCapped } from '../../read-capped.js'
 import type { z } from 'zod'
 import type { RemoteLabSystem } from '../../config/types.js'
 import {
