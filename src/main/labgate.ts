@@ -17,6 +17,7 @@ import { EventBus } from '../events/event-bus.js'
 import { WebhookSender } from '../events/webhooks.js'
 import type { Reconciler } from '../reconciler/reconciler.js'
 import { openStore, type OpenStore } from '../store/open-store.js'
+import { parseDatabaseUrl, redactDatabaseUrl } from './database-url.js'
 import type { Store } from '../store/store.js'
 import { buildHttpApp } from './http-app.js'
 import { restrictDataDir } from './data-dir.js'
@@ -42,8 +43,13 @@ import { SessionSignIn } from '../gateway/sign-in.js'
 export interface LabgateOptions {
   /** A TrainingPortal/Workshop YAML file or directory, or an already loaded config. */
   config: string | LoadedConfig
-  /** Data directory: `labgate.db` and the sandboxes' files live here. */
+  /** Data directory: `labgate.db` (unless `database` is given) and the sandboxes' files live here. */
   data: string
+  /**
+   * A PostgreSQL connection string (`postgres://…`, checked with `parseDatabaseUrl`): the store lives there
+   * instead of in `<data>/labgate.db`, migrated on start-up (once, when replicas start together).
+   */
+  database?: string
   port: number
   host?: string
   /** The portal's public URL; default `http://<host>:<port>`. */
@@ -94,7 +100,10 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
 
   const dataDir = resolve(o.data)
   restrictDataDir(dataDir)
-  const db = await openStore({ sqlite: join(dataDir, 'labgate.db') })
+  const db = await openStore(
+    o.database ? { postgres: parseDatabaseUrl(o.database) } : { sqlite: join(dataDir, 'labgate.db') },
+  )
+  log(`store: ${o.database ? `PostgreSQL at ${redactDatabaseUrl(o.database)}` : `SQLite in ${dataDir}`}`)
   const { store } = db
 
   const key = Buffer.from(

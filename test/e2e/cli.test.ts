@@ -53,6 +53,19 @@ describe('labgate CLI', () => {
     const port = run('serve', '--config', 'x', '--data', 'y', '--port', 'eighty')
     expect(port.status).toBe(2)
     expect(port.stderr).toContain('--port must be an integer')
+    const db = run(
+      'serve',
+      '--config',
+      'x',
+      '--data',
+      join(dir, 'never'),
+      '--database',
+      'mysql://u:hunter2@h/db',
+    )
+    expect(db.status).not.toBe(0)
+    expect(db.stderr).toContain('--database must be a postgres:// or postgresql:// URL')
+    expect(db.stderr).not.toContain('hunter2')
+    expect(existsSync(join(dir, 'never'))).toBe(false)
   })
 
   it('validates the examples, and names file, line, field and reason for a bad config', () => {

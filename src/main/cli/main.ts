@@ -7,6 +7,7 @@ import { credentials, CREDENTIALS_USAGE } from './credentials.js'
 import { ltiKeys, LTI_KEYS_USAGE } from './lti-keys.js'
 import { remoteLabs, REMOTE_LABS_USAGE } from './remote-labs.js'
 import { lms, LMS_USAGE } from './lms-courses.js'
+import { parseDatabaseUrl } from '../database-url.js'
 import { serve } from './serve.js'
 import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
@@ -14,8 +15,8 @@ import { validate } from './validate.js'
 const USAGE = `labgate: isolated lab sessions on demand, behind an Educates-compatible REST API
 
 Usage:
-  labgate serve --config <file|dir> --data <dir> [--port <n>] [--host <addr>] [--public-url <url>]
-                [--trust-proxy <true|hops|addr,cidr,...>]
+  labgate serve --config <file|dir> --data <dir> [--database <postgres://…>] [--port <n>] [--host <addr>]
+                [--public-url <url>] [--trust-proxy <true|hops|addr,cidr,...>]
   labgate validate --config <file|dir>
 ${CLIENTS_USAGE}
 ${CREDENTIALS_USAGE}
@@ -26,7 +27,8 @@ ${LMS_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
-           <data>/labgate.db, starts sandboxes, and serves the API (default port 8080, host 127.0.0.1).
+           <data>/labgate.db (or PostgreSQL with --database, default $LABGATE_DATABASE_URL), starts
+           sandboxes, and serves the API (default port 8080, host 127.0.0.1).
            --trust-proxy: whose X-Forwarded-For gives the client address (rate limits, sign-in backoff):
            true (any peer), a hop count, or addresses/CIDR ranges of the proxies. Default: nobody's.
 validate   loads the definitions and reports every error and warning, without starting anything.
@@ -69,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string' },
         data: { type: 'string' },
+        database: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         'public-url': { type: 'string' },
@@ -86,9 +89,11 @@ export async function run(argv: string[]): Promise<number> {
       const port = values.port === undefined ? 8080 : Number(values.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         return usage(`--port must be an integer from 0 to 65535, got "${values.port}"`)
+      const database = values.database ?? (process.env.LABGATE_DATABASE_URL || undefined)
       return await serve({
         config: values.config,
         data: values.data,
+        ...(database ? { database: parseDatabaseUrl(database) } : {}),
         port,
         host: values.host ?? '127.0.0.1',
         publicUrl: values['public-url'],

@@ -5,6 +5,8 @@ import type { TrustProxy } from '../trust-proxy.js'
 export interface ServeArgs {
   config: string
   data: string
+  /** A PostgreSQL connection string; absent: SQLite in `data`. */
+  database?: string
   port: number
   host: string
   publicUrl?: string
@@ -22,6 +24,7 @@ export async function serve(a: ServeArgs): Promise<number> {
   const lg = await startLabgate({
     config: a.config,
     data: a.data,
+    ...(a.database ? { database: a.database } : {}),
     port: a.port,
     host: a.host,
     publicUrl: a.publicUrl,
