@@ -38,28 +38,36 @@ export async function activateSession(
   const env = await deps.store.getEnvironment(s.environment)
   // The activation and its audit event land in one commit. The row is read again inside the transaction:
   // the sandbox coming up (STARTING → RUNNING) between the read above and this update is no reason to
-  // refuse; only another activation is.
+  // refuse; only another activation is. On PostgreSQL another commit may still slip in between that read
+  // and the versioned update (read committed): the attempt then starts over, a few times at most.
   let publish = () => {}
-  const activated = await deps.store.transaction(async (tx) => {
-    const current = await tx.getSession(s.name)
-    if (!current || current.activatedAt !== null) return null
-    const row = await tx.updateSession(
-      s.name,
-      {
-        activatedAt: now,
-        startedAt: now,
-        expiresAt: activatedExpiry(now, env!.settings, current.timeAllowed),
-        lastActivityAt: now,
-        lastViewAt: now,
-      },
-      ALLOCATED,
-      current.version,
-    )
-    if (row) {
+  let activated: Session | null = null
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const outcome = await deps.store.transaction(async (tx) => {
+      const current = await tx.getSession(s.name)
+      if (!current || current.activatedAt !== null) return 'used' as const
+      const row = await tx.updateSession(
+        s.name,
+        {
+          activatedAt: now,
+          startedAt: now,
+          expiresAt: activatedExpiry(now, env!.settings, current.timeAllowed),
+          lastActivityAt: now,
+          lastViewAt: now,
+        },
+        ALLOCATED,
+        current.version,
+      )
+      if (!row) return 'raced' as const
       publish = await deps.events.record(tx, sessionEvent(s, 'Session/Started'))
+      return row
+    })
+    if (outcome === 'used') break
+    if (outcome !== 'raced') {
+      activated = outcome
+      break
     }
-    return row
-  })
+  }
   if (!activated) throw badRequest('This activation link has already been used')
   publish()
   return { kind: 'activated', session: activated }
