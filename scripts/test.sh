@@ -30,15 +30,23 @@ npx tsc -p tsconfig.web.json || status=1
 npm run --silent lint || status=1
 # The layering: allowed import directions, adapters behind their ports, no cycles (docs/architecture.md).
 node scripts/check-layers.mjs || status=1
-rm -f .vitest-results.json
+rm -f .vitest-results.json .vitest-results-postgres.json
 npx vitest run "$@" || status=1
+# With a PostgreSQL server (LABGATE_TEST_PG_URL, which .ci/run sets), the whole suite runs a second time
+# with every labgate the tests start serving from a fresh PostgreSQL database of its own.
+if [ -n "${LABGATE_TEST_PG_URL:-}" ]; then
+  echo "labgate: the suite again, serving from PostgreSQL…"
+  LABGATE_TEST_DATABASE=postgres npx vitest run --outputFile.json=.vitest-results-postgres.json "$@" || status=1
+fi
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0;
-  try {
-    const r = JSON.parse(fs.readFileSync(".vitest-results.json", "utf8"));
-    passed = r.numPassedTests; failed = r.numFailedTests + (r.numFailedTestSuites || 0);
-  } catch { failed = 1 }
+  for (const [file, needed] of [[".vitest-results.json", true], [".vitest-results-postgres.json", !!process.env.LABGATE_TEST_PG_URL]]) {
+    try {
+      const r = JSON.parse(fs.readFileSync(file, "utf8"));
+      passed += r.numPassedTests; failed += r.numFailedTests + (r.numFailedTestSuites || 0);
+    } catch { if (needed) failed += 1 }
+  }
   if (process.argv[1] !== "0" && failed === 0) failed = 1;
   console.log(`${passed} passed, ${failed} failed`);
 ' "$status"

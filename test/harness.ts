@@ -7,6 +7,7 @@ import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLabgate, type Labgate, type LabgateOptions } from '../src/main/labgate.js'
+import { PgDatabases } from './pg-databases.js'
 
 export interface WorkshopSpec {
   name: string
@@ -160,6 +161,8 @@ export interface Harness {
   lg: Labgate
   dir: string
   data: string
+  /** The PostgreSQL database labgate serves from, when it is not SQLite in `data`. */
+  database?: string
   url: string
   /** Restarts labgate on the same data directory (and port 0: a new URL). */
   restart(overrides?: Partial<LabgateOptions>): Promise<void>
@@ -178,11 +181,25 @@ export async function startHarness(portal: PortalSpec, opts: Partial<LabgateOpti
   chmodSync(dir, 0o711) // the sandbox uid must be able to reach <data>/sessions
   const config = writePortal(join(dir, 'config'), portal)
   const data = join(dir, 'data')
-  const base = { config, data, port: 0, host: '127.0.0.1', log: quiet, reconcileIntervalMs: 200, ...opts }
+  // LABGATE_TEST_DATABASE=postgres runs every harness on a fresh PostgreSQL database of its own.
+  const databases = new PgDatabases()
+  const onPostgres = process.env.LABGATE_TEST_DATABASE === 'postgres' && !opts.database
+  const database = onPostgres ? { database: await databases.create() } : {}
+  const base = {
+    config,
+    data,
+    port: 0,
+    host: '127.0.0.1',
+    log: quiet,
+    reconcileIntervalMs: 200,
+    ...database,
+    ...opts,
+  }
   const h: Harness = {
     lg: await startLabgate(base),
     dir,
     data,
+    ...(base.database ? { database: base.database } : {}),
     get url() {
       return h.lg.url
     },
@@ -218,6 +235,7 @@ export async function startHarness(portal: PortalSpec, opts: Partial<LabgateOpti
       for (const s of live)
         if (s.handle) await h.lg.deps.backend.stop(s.handle, { purge: true }).catch(() => {})
       rmSync(dir, { recursive: true, force: true })
+      await databases.dropAll()
     },
   }
   return h

@@ -282,7 +282,8 @@ describe('the tool keys', () => {
     const out: string[] = []
     const log = vi.spyOn(console, 'log').mockImplementation((m: string) => void out.push(m))
     try {
-      expect(await ltiKeys(['--data', h.data, '--rotate'])).toBe(0)
+      const where = h.database ? ['--database', h.database] : ['--data', h.data]
+      expect(await ltiKeys([...where, '--rotate'])).toBe(0)
     } finally {
       log.mockRestore()
     }

@@ -134,20 +134,22 @@ const BACKGROUND_COLUMNS: Record<string, readonly string[]> = {
 }
 
 /**
- * Snapshots every table of `stores` (SQLite): `<rows>:<sha256 of the rows in rowid order>`. Tables in
- * `exclude` are left out (name them in the suite, with why).
+ * Snapshots every table of `stores` (SQLite or PostgreSQL): `<rows>:<sha256 of the rows, sorted>` (rows
+ * are sorted so that PostgreSQL's unordered scans compare equal). Tables in `exclude` are left out (name
+ * them in the suite, with why).
  */
 export async function snapshot(stores: OpenStore, exclude: readonly string[] = []): Promise<StoreSnapshot> {
   const db = sqlOf(stores)
-  const tables = await sql<{
-    name: string
-  }>`select name from sqlite_master where type = 'table' order by name`.execute(db)
+  const tables = (await db.introspection.getTables({ withInternalKyselyTables: true }))
+    .map((t) => t.name)
+    .sort()
   const out: StoreSnapshot = {}
-  for (const { name } of tables.rows) {
+  for (const name of tables) {
     if (exclude.includes(name)) continue
     const rows = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db)
     for (const row of rows.rows) for (const c of BACKGROUND_COLUMNS[name] ?? []) delete row[c]
-    const hash = createHash('sha256').update(JSON.stringify(rows.rows)).digest('hex').slice(0, 16)
+    const lines = rows.rows.map((r) => JSON.stringify(r)).sort()
+    const hash = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16)
     out[name] = `${rows.rows.length}:${hash}`
   }
   return out
