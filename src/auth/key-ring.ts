@@ -22,6 +22,8 @@ import type { Clock } from '../domain/clock.js'
 export interface SettingsStore {
   getSetting(key: string): Promise<string | null>
   setSetting(key: string, value: string): Promise<void>
+  /** Stores `value` unless `key` has a value; resolves with the value stored (this one or the earlier). */
+  setSettingIfAbsent(key: string, value: string): Promise<string>
 }
 
 interface StoredKey {
@@ -99,6 +101,15 @@ export class KeyRing {
   async #ensure(): Promise<StoredKey[]> {
     const now = this.#deps.clock.now()
     const all = await this.#load()
+    // The first key: whoever stores it first wins (labgate processes sharing one database may race here),
+    // and everyone signs with the one stored, so every signature verifies against the published set.
+    if (all.length === 0) {
+      const stored = await this.#deps.store.setSettingIfAbsent(
+        this.#kind.setting,
+        JSON.stringify([await this.#generate(now)]),
+      )
+      return JSON.parse(stored) as StoredKey[]
+    }
     const live = all.filter((k) => k.retiredAt === null || k.retiredAt + this.#maxLifetimeMs > now)
     if (!live.some((k) => k.retiredAt === null)) live.unshift(await this.#generate(now))
     if (live.length !== all.length || live[0] !== all[0]) await this.#save(live)

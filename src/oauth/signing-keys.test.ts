@@ -2,14 +2,11 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../domain/clock.js'
 import { SIGNING_KEYS_SETTING, SigningKeys } from './signing-keys.js'
+import { MemorySettings } from '../../test/memory-settings.js'
 
 const memoryStore = () => {
-  const m = new Map<string, string>()
-  return {
-    m,
-    getSetting: async (k: string) => m.get(k) ?? null,
-    setSetting: async (k: string, v: string) => void m.set(k, v),
-  }
+  const store = new MemorySettings()
+  return Object.assign(store, { m: store.values })
 }
 const secret = new Uint8Array(32).fill(7)
 
@@ -47,5 +44,14 @@ describe('SigningKeys', () => {
     await new SigningKeys({ store, clock: new ManualClock(), secret }).jwks()
     const other = new SigningKeys({ store, clock: new ManualClock(), secret: new Uint8Array(32).fill(8) })
     await expect(other.sign({ sub: 'u' })).rejects.toThrow()
+  })
+  it('agree on one first key when several processes sharing the store start together', async () => {
+    const store = memoryStore()
+    // Two labgate processes on one database, each with its own ring, signing at once.
+    const rings = [0, 1, 2].map(() => new SigningKeys({ store, clock: new ManualClock(), secret }))
+    const tokens = await Promise.all(rings.map((r) => r.sign({ sub: 'u' })))
+    const jwks = createLocalJWKSet(await rings[0]!.jwks())
+    expect((await rings[0]!.jwks()).keys).toHaveLength(1)
+    for (const t of tokens) await expect(jwtVerify(t, jwks)).resolves.toBeDefined()
   })
 })

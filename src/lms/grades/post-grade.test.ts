@@ -8,16 +8,7 @@ import { ServiceTokens } from '../lti13/service-token.js'
 import { toolKeys, toolSigner } from '../lti13/tool-keys.js'
 import { AGS_SCORE_SCOPE } from '../lti13/tool-messages.js'
 import { postGrade, type PostGradeDeps } from './post-grade.js'
-
-class MemorySettings {
-  readonly values = new Map<string, string>()
-  async getSetting(k: string) {
-    return this.values.get(k) ?? null
-  }
-  async setSetting(k: string, v: string) {
-    this.values.set(k, v)
-  }
-}
+import { MemorySettings } from '../../../test/memory-settings.js'
 
 const CREDS = { key: 'moodle-key', secret: 'moodle-secret' }
 let outcomes: FakeOutcomeService

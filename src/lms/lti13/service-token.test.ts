@@ -7,16 +7,7 @@ import { ManualClock } from '../../domain/clock.js'
 import { ServiceTokenError, ServiceTokens } from './service-token.js'
 import { AGS_SCORE_SCOPE } from './tool-messages.js'
 import { toolKeys, toolSigner } from './tool-keys.js'
-
-class MemorySettings {
-  readonly values = new Map<string, string>()
-  async getSetting(k: string) {
-    return this.values.get(k) ?? null
-  }
-  async setSetting(k: string, v: string) {
-    this.values.set(k, v)
-  }
-}
+import { MemorySettings } from '../../../test/memory-settings.js'
 
 const LINEITEM = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem'
 let platform: FakeLtiPlatform

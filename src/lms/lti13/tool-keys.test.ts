@@ -2,16 +2,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../domain/clock.js'
 import { TOOL_KEYS_SETTING, toolKeys, toolSigner } from './tool-keys.js'
-
-class MemorySettings {
-  readonly values = new Map<string, string>()
-  async getSetting(k: string) {
-    return this.values.get(k) ?? null
-  }
-  async setSetting(k: string, v: string) {
-    this.values.set(k, v)
-  }
-}
+import { MemorySettings } from '../../../test/memory-settings.js'
 
 describe("the LTI tool's keys", () => {
   it('sign RS256 with a kid the JWKS publishes, kept apart from the OIDC keys, through a rotation', async () => {
