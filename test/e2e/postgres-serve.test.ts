@@ -45,6 +45,15 @@ describe.skipIf(!PG_TESTS)('serving from PostgreSQL', () => {
     await h.restart({ data: join(h.dir, 'other-data') })
     expect(h.lg.robot.clientId).toBe(robot.clientId)
     expect(await h.passwordToken(robot.username, robot.password!)).toMatch(/\S+/)
+    // PostgreSQL's text cannot hold NUL: such input is refused as bad input, as on SQLite, never a 500.
+    for (const path of [
+      '/oauth2/authorize?response_type=code&client_id=%00',
+      '/workshops/environment/lab-w01/request/?user=a%00b',
+      '/login/?next=%00',
+    ]) {
+      const r = await fetch(`${h.url}${path}`, { headers: { authorization: `Bearer ${await h.token()}` } })
+      expect(r.status, path).toBeLessThan(500)
+    }
     // (The fake backend's sandboxes lived in the old process: the row is what must be found.)
     expect(await h.lg.deps.store.getSession(name)).toMatchObject({
       owner: 'ada',

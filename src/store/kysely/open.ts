@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely'
 import pg from 'pg'
 import { Db } from './db.js'
+import { nulGuardedPool } from './nul-guard.js'
 import { makeDatabasePrivate } from './private-files.js'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
@@ -64,7 +65,7 @@ function withStatementCache(sqlite: SQLite.Database) {
 export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 })
   pool.on('error', () => {}) // an idle client's connection dropped: the pool replaces it
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: nulGuardedPool(pool) }) })
   await migrate(kysely)
   return new Db(kysely, 'postgres')
 }
