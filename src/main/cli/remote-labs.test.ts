@@ -1,6 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { writeLabgatePortal } from '../../../test/labgate-portal-yaml.js'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FakeRemoteLabSystem } from '../../../test/lms/fake-remote-lab-system.js'
 import type { SystemCheck } from '../../lms/remote/check-remote-labs.js'
@@ -11,20 +9,12 @@ let dir: string
 
 beforeAll(async () => {
   physics = await new FakeRemoteLabSystem().start()
-  dir = await mkdtemp(path.join(tmpdir(), 'labgate-remote-labs-'))
   const remote = [
     physics.system('physics-lab'),
     { ...physics.system('old-lab'), password: 'not-the-password' },
   ]
-  await writeFile(
-    path.join(dir, 'portal.yaml'),
+  dir = await writeLabgatePortal(
     [
-      'apiVersion: training.educates.dev/v1beta1',
-      'kind: TrainingPortal',
-      'metadata:',
-      '  name: p',
-      'spec:',
-      '  labgate:',
       `    remoteLabs: ${JSON.stringify(remote)}`,
       '    lms:',
       '    - name: moodle',
@@ -33,8 +23,8 @@ beforeAll(async () => {
       '      - {id: pendulum, remote: {system: physics-lab, laboratory: pendulum-1}}',
       '      - {id: prism, remote: {system: physics-lab, laboratory: prism-3}}',
       '      - {id: lens, remote: {system: old-lab, laboratory: lens-1}}',
-      '',
-    ].join('\n'),
+    ],
+    'labgate-remote-labs-',
   )
 })
 afterAll(async () => physics?.stop())
@@ -86,23 +76,15 @@ describe('labgate remote-labs check', () => {
   })
 
   it('passes when every system answers and has every laboratory named', async () => {
-    const ok = await mkdtemp(path.join(tmpdir(), 'labgate-remote-labs-'))
-    await writeFile(
-      path.join(ok, 'portal.yaml'),
+    const ok = await writeLabgatePortal(
       [
-        'apiVersion: training.educates.dev/v1beta1',
-        'kind: TrainingPortal',
-        'metadata:',
-        '  name: p',
-        'spec:',
-        '  labgate:',
         `    remoteLabs: [${JSON.stringify(physics.system('physics-lab'))}]`,
         '    lms:',
         '    - name: moodle',
         '      lti11: {key: k, secret: s}',
         '      labs: [{id: pendulum, remote: {system: physics-lab, laboratory: pendulum-1}}]',
-        '',
-      ].join('\n'),
+      ],
+      'labgate-remote-labs-',
     )
     const { result, out } = await run(['check', '--config', ok])
     expect(result).toBe(0)

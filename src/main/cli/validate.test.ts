@@ -1,6 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { writeLabgatePortal } from '../../../test/labgate-portal-yaml.js'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ConfigError } from '../../config/config-error.js'
@@ -31,16 +29,8 @@ describe('labgate validate', () => {
   })
 
   it('reports a bad LMS registration by file, line and field', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'labgate-validate-'))
-    await writeFile(
-      path.join(dir, 'portal.yaml'),
+    const dir = await writeLabgatePortal(
       [
-        'apiVersion: training.educates.dev/v1beta1',
-        'kind: TrainingPortal',
-        'metadata:',
-        '  name: p',
-        'spec:',
-        '  labgate:',
         '    lms:',
         '    - name: moodle',
         '      lti11: {key: k, secret: s}',
@@ -48,8 +38,8 @@ describe('labgate validate', () => {
         '      labs:',
         '      - id: intro-shell',
         '        workshop: nope',
-        '',
-      ].join('\n'),
+      ],
+      'labgate-validate-',
     )
     const { result } = await run(dir)
     expect(result).toBeInstanceOf(ConfigError)
@@ -61,16 +51,8 @@ describe('labgate validate', () => {
   })
 
   it('prints the warnings of a registration that loads', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'labgate-validate-'))
-    await writeFile(
-      path.join(dir, 'portal.yaml'),
+    const dir = await writeLabgatePortal(
       [
-        'apiVersion: training.educates.dev/v1beta1',
-        'kind: TrainingPortal',
-        'metadata:',
-        '  name: p',
-        'spec:',
-        '  labgate:',
         '    remoteLabs:',
         '    - {name: physics-lab, baseUrl: "https://labs.example/g4l", username: u, password: p}',
         '    lms:',
@@ -79,8 +61,8 @@ describe('labgate validate', () => {
         '      flavour: 4',
         '      labs:',
         '      - {id: pendulum, remote: {system: physics-lab, laboratory: p-1}}',
-        '',
-      ].join('\n'),
+      ],
+      'labgate-validate-',
     )
     const { result, out, warn } = await run(dir)
     expect(result).toBe(0)
