@@ -4,9 +4,10 @@
  * platform verifies against the tool's JWKS (`/lti/1.3/jwks`), then posts a Completed/FullyGraded score to
  * the line item; a failing platform is retried, every attempt audited as `ags.score`.
  */
+import { httpLaunch } from '../lms/lti13-http-launch.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeLtiPlatform } from '../lms/fake-lti-platform.js'
-import { CookieClient, eventually, startHarness, type Harness } from '../harness.js'
+import { eventually, startHarness, type Harness } from '../harness.js'
 
 let h: Harness
 let platform: FakeLtiPlatform
@@ -33,31 +34,7 @@ afterAll(async () => {
 
 /** `sub`'s LTI 1.3 launch with `claims` (the AGS endpoint claim, or none), signed in to their dashboard. */
 async function launch(sub: string, claims: Record<string, unknown>) {
-  const browser = new CookieClient()
-  const q = new URLSearchParams({
-    iss: platform.issuer,
-    login_hint: sub,
-    target_link_uri: `${h.url}/lti/1.3/launch`,
-    client_id: platform.clientId,
-  })
-  const login = await browser.get(`${h.url}/lti/1.3/login?${q}`)
-  expect(login.status).toBe(302)
-  const auth = new URL(login.headers.get('location')!)
-  const idToken = await platform.idToken({
-    sub,
-    nonce: auth.searchParams.get('nonce')!,
-    claims,
-    at: Date.now(),
-  })
-  const res = await fetch(`${h.url}/lti/1.3/launch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-    },
-    body: new URLSearchParams({ id_token: idToken, state: auth.searchParams.get('state')! }),
-    redirect: 'manual',
-  })
+  const { res, browser } = await httpLaunch(platform, h.url, sub, claims)
   expect(res.status).toBe(303)
   const location = res.headers.get('location')!
   const name = /session\/([\w-]+)\//.exec(location)![1]!

@@ -5,6 +5,7 @@
  * extend and terminate. Another course's instructor, a learner and a form without its CSRF token may not;
  * a roster that cannot be read shows an error, and every roster read is audited.
  */
+import { httpLaunch } from '../lms/lti13-http-launch.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeLtiPlatform } from '../lms/fake-lti-platform.js'
 import { CookieClient, startHarness, type Harness } from '../harness.js'
@@ -61,34 +62,8 @@ afterAll(async () => {
 })
 
 /** A complete login and launch by `sub` with `claims` from `browser`, which keeps the cookies set. */
-async function launch(sub: string, claims: Record<string, unknown>, browser = new CookieClient()) {
-  const q = new URLSearchParams({
-    iss: platform.issuer,
-    login_hint: sub,
-    target_link_uri: `${h.url}/lti/1.3/launch`,
-    client_id: platform.clientId,
-  })
-  const auth = new URL((await browser.get(`${h.url}/lti/1.3/login?${q}`)).headers.get('location')!)
-  const idToken = await platform.idToken({
-    sub,
-    nonce: auth.searchParams.get('nonce')!,
-    claims,
-    at: Date.now(),
-  })
-  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  const res = await fetch(`${h.url}/lti/1.3/launch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ id_token: idToken, state: auth.searchParams.get('state')! }),
-    redirect: 'manual',
-  })
-  for (const c of res.headers.getSetCookie()) {
-    const [pair] = c.split(';')
-    const i = pair!.indexOf('=')
-    browser.cookies.set(pair!.slice(0, i), pair!.slice(i + 1))
-  }
-  return { res, browser }
-}
+const launch = (sub: string, claims: Record<string, unknown>, browser = new CookieClient()) =>
+  httpLaunch(platform, h.url, sub, claims, browser)
 
 /** An instructor's launch into their course page: the browser, the page's URL and its HTML. */
 async function coursePage(sub = 'teacher-1', course = 'c-101') {

@@ -4,9 +4,10 @@
  * LtiDeepLinkingResponse that the platform verifies against labgate's JWKS. A learner's request, a
  * tampered or reused pick and a lab the course may not use are refused, and everything is audited.
  */
+import { httpLaunch } from '../lms/lti13-http-launch.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeLtiPlatform } from '../lms/fake-lti-platform.js'
-import { CookieClient, startHarness, type Harness } from '../harness.js'
+import { startHarness, type Harness } from '../harness.js'
 
 let h: Harness
 let platform: FakeLtiPlatform
@@ -37,29 +38,8 @@ afterAll(async () => {
 })
 
 /** A complete login and launch by `sub` with `claims`: the launch's response. */
-async function launch(sub: string, claims: Record<string, unknown>) {
-  const browser = new CookieClient()
-  const q = new URLSearchParams({
-    iss: platform.issuer,
-    login_hint: sub,
-    target_link_uri: `${h.url}/lti/1.3/launch`,
-    client_id: platform.clientId,
-  })
-  const auth = new URL((await browser.get(`${h.url}/lti/1.3/login?${q}`)).headers.get('location')!)
-  const idToken = await platform.idToken({
-    sub,
-    nonce: auth.searchParams.get('nonce')!,
-    claims,
-    at: Date.now(),
-  })
-  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  return fetch(`${h.url}/lti/1.3/launch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ id_token: idToken, state: auth.searchParams.get('state')! }),
-    redirect: 'manual',
-  })
-}
+const launch = async (sub: string, claims: Record<string, unknown>) =>
+  (await httpLaunch(platform, h.url, sub, claims)).res
 
 /** The picker a teacher gets: its HTML and its pick token. */
 async function picker(claims = platform.deepLinkingClaims({ data: 'opaque-data' })) {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ltiKeys } from '../../src/main/cli/lti-keys.js'
 import { FakeLtiPlatform } from '../lms/fake-lti-platform.js'
+import { httpLaunch, postLaunch } from '../lms/lti13-http-launch.js'
 import { CookieClient, startHarness, type Harness } from '../harness.js'
 
 let h: Harness
@@ -50,23 +51,12 @@ async function login(browser = new CookieClient(), target = `${h.url}/lti/1.3/la
   return { browser, state: auth.searchParams.get('state')!, nonce: auth.searchParams.get('nonce')!, auth }
 }
 
-/** The platform's form post of `idToken` with `state`, from `browser`. */
-const launch = (browser: CookieClient, fields: Record<string, string>) => {
-  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  return fetch(`${h.url}/lti/1.3/launch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-    body: new URLSearchParams(fields),
-    redirect: 'manual',
-  })
-}
+/** The platform's form post of `fields` (id_token, state) from `browser`. */
+const launch = (browser: CookieClient, fields: Record<string, string>) => postLaunch(h.url, browser, fields)
 
 /** A complete login and launch by `sub`, with `claims`; the launch's response. */
-async function fullLaunch(sub: string, claims: Record<string, unknown> = {}, browser = new CookieClient()) {
-  const l = await login(browser)
-  const idToken = await platform.idToken({ sub, nonce: l.nonce, claims, at: Date.now() })
-  return { res: await launch(l.browser, { id_token: idToken, state: l.state }), ...l, idToken }
-}
+const fullLaunch = (sub: string, claims: Record<string, unknown> = {}, browser = new CookieClient()) =>
+  httpLaunch(platform, h.url, sub, claims, browser)
 
 describe('LTI 1.3 login initiation', () => {
   it('sends the browser to the platform with a state bound to a cookie of its own', async () => {
@@ -165,9 +155,15 @@ describe('LTI 1.3 launches', () => {
 
 describe('LTI 1.3 attacks', () => {
   it('refuses a replayed launch', async () => {
-    const { res, browser, state, idToken } = await fullLaunch('student-4')
-    expect(res.status).toBe(303)
-    const replay = await launch(browser, { id_token: idToken, state })
+    const l = await login()
+    // What an attacker who saw the launch holds: its form and the browser's state cookie as it was.
+    const captured = new CookieClient()
+    for (const [k, v] of l.browser.cookies) captured.cookies.set(k, v)
+    const idToken = await platform.idToken({ sub: 'student-4', nonce: l.nonce, at: Date.now() })
+    expect((await launch(l.browser, { id_token: idToken, state: l.state })).status).toBe(303)
+    // The launch cleared the cookie in the browser it came from: that browser cannot post it again.
+    expect([...l.browser.cookies.keys()].some((k) => k.startsWith('lti13_state_'))).toBe(false)
+    const replay = await launch(captured, { id_token: idToken, state: l.state })
     expect(replay.status).toBe(401)
     expect(await replay.text()).toContain('used already')
   })
