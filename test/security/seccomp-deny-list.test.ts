@@ -119,7 +119,9 @@ except OSError as e: print("TIOC" "STI", errno.errorcode[e.errno])'`,
     } finally {
       rmSync(hostDir, { recursive: true, force: true })
     }
-    const r = await f.exec(`cat > compat.c <<'EOF'\n${I386_GETPID}EOF\n/usr/bin/gcc -o compat compat.c && ./compat; echo "rc=$?"`)
+    const r = await f.exec(
+      `cat > compat.c <<'EOF'\n${I386_GETPID}EOF\n/usr/bin/gcc -o compat compat.c && ./compat; echo "rc=$?"`,
+    )
     expect(r.stdout).not.toContain('i386 call returned')
     if (hostSignal === 'SIGSEGV') {
       expect(r.stdout).toContain('rc=139') // no i386 emulation in this kernel: 128 + SIGSEGV, as on the host
