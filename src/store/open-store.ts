@@ -9,10 +9,12 @@ import { KyselyAuditStore } from './kysely/kysely-audit-store.js'
 import { KyselyAuthStore } from './kysely/kysely-auth-store.js'
 import { KyselyGradeStore } from './kysely/kysely-grade-store.js'
 import { KyselyNonceStore } from './kysely/kysely-nonce-store.js'
+import { KyselyReplicaStore } from './kysely/kysely-replica-store.js'
 import { KyselyStore } from './kysely/kysely-store.js'
 import { KyselyWorkspaceStore } from './kysely/kysely-workspace-store.js'
 import { openPostgres, openSqlite, type Db } from './kysely/open.js'
 import type { NonceStore } from './nonce-store.js'
+import type { ReplicaStore } from './replica-store.js'
 import type { Store } from './store.js'
 import type { WorkspaceStore } from './workspace-store.js'
 
@@ -33,6 +35,8 @@ export interface OpenStore {
   nonces: NonceStore
   /** Grade targets of LMS launches and their passbacks. */
   grades: GradeStore
+  /** Replicas on this database: their registry and the leases they take. */
+  replicas: ReplicaStore
   dialect: 'sqlite' | 'postgres'
   /** Closes the database; the ports must not be used afterwards. */
   close(): Promise<void>
@@ -46,6 +50,7 @@ export class KyselyStores implements OpenStore {
   readonly audit: AuditStore
   readonly nonces: NonceStore
   readonly grades: GradeStore
+  readonly replicas: ReplicaStore
 
   constructor(readonly db: Db) {
     this.store = new KyselyStore(db)
@@ -54,6 +59,7 @@ export class KyselyStores implements OpenStore {
     this.audit = new KyselyAuditStore(db)
     this.nonces = new KyselyNonceStore(db)
     this.grades = new KyselyGradeStore(db)
+    this.replicas = new KyselyReplicaStore(db)
   }
 
   get dialect() {

@@ -45,6 +45,11 @@ export interface Session {
   params: Record<string, string>
   handle: SandboxHandle | null
   backend: string
+  /**
+   * The replica (a `labgate serve` process on the same database) whose backend holds the sandbox: the
+   * one that created the session. Never changes; null for sessions older than replicas.
+   */
+  replica: string | null
   lastActivityAt: number | null
   lastViewAt: number | null
   stoppingAt: number | null

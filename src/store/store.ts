@@ -28,6 +28,8 @@ export interface NewSession {
   analyticsUrl: string | null
   params: Record<string, string>
   backend: string
+  /** The creating replica, whose backend will hold the sandbox (see `Session.replica`). */
+  replica?: string | null
 }
 
 export interface AppEvent {

@@ -37,6 +37,7 @@ function sessionRow(name: string, handle: LocalHandle): Session {
     params: {},
     handle,
     backend: 'local',
+    replica: null,
     lastActivityAt: null,
     lastViewAt: null,
     stoppingAt: null,

@@ -311,6 +311,7 @@ export class KyselyStore implements Store {
       params: JSON.stringify(s.params),
       handle: null,
       backend: s.backend,
+      replica: s.replica ?? null,
       last_activity_at: null,
       last_view_at: null,
       stopping_at: null,

@@ -4,6 +4,7 @@ import { afterAll, describe, it } from 'vitest'
 import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
 import { runGradeStoreSuite } from '../../../test/conformance/grade-store.suite.js'
+import { runReplicaStoreSuite } from '../../../test/conformance/replica-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
 import { openStore } from '../open-store.js'
@@ -34,6 +35,7 @@ if (admin) {
   runWorkspaceStoreSuite({ name: 'PostgreSQL', make })
   runAuditStoreSuite({ name: 'PostgreSQL', make })
   runGradeStoreSuite({ name: 'PostgreSQL', make })
+  runReplicaStoreSuite({ name: 'PostgreSQL', make })
   afterAll(async () => {
     const client = new pg.Client({ connectionString: admin })
     await client.connect()

@@ -63,6 +63,7 @@ export function toSession(r: Selectable<SessionsTable>): Session {
     params: JSON.parse(r.params) as Record<string, string>,
     handle: r.handle ? (JSON.parse(r.handle) as SandboxHandle) : null,
     backend: r.backend,
+    replica: r.replica ?? null,
     lastActivityAt: num(r.last_activity_at),
     lastViewAt: num(r.last_view_at),
     stoppingAt: num(r.stopping_at),

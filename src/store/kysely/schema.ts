@@ -5,6 +5,7 @@
 import type { Generated } from 'kysely'
 import type { AuthTables } from './schema-auth.js'
 import type { LmsTables } from './schema-lms.js'
+import type { ReplicaTables } from './schema-replicas.js'
 import type { WorkspaceTables } from './schema-workspaces.js'
 
 export interface UsersTable {
@@ -64,6 +65,8 @@ export interface SessionsTable {
   /** The backend's persisted `SandboxHandle` as JSON; null until the sandbox is started. */
   handle: string | null
   backend: string
+  /** The replica whose backend holds the sandbox (`replicas.id`); null for sessions older than replicas. */
+  replica: string | null
   last_activity_at: number | null
   last_view_at: number | null
   stopping_at: number | null
@@ -116,4 +119,4 @@ export interface CoreTables {
   live_counts: LiveCountsTable
 }
 
-export interface Database extends CoreTables, AuthTables, WorkspaceTables, LmsTables {}
+export interface Database extends CoreTables, AuthTables, WorkspaceTables, LmsTables, ReplicaTables {}

@@ -6,6 +6,7 @@ import { expect, it } from 'vitest'
 import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
 import { runGradeStoreSuite } from '../../../test/conformance/grade-store.suite.js'
+import { runReplicaStoreSuite } from '../../../test/conformance/replica-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
 import { openStore } from '../open-store.js'
@@ -18,6 +19,7 @@ runAuthStoreSuite({ name: 'SQLite (in memory)', make })
 runWorkspaceStoreSuite({ name: 'SQLite (in memory)', make })
 runAuditStoreSuite({ name: 'SQLite (in memory)', make })
 runGradeStoreSuite({ name: 'SQLite (in memory)', make })
+runReplicaStoreSuite({ name: 'SQLite (in memory)', make })
 
 it('opens a SQLite file in WAL mode with durable commits and migrates it once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'labgate-store-'))

@@ -8,6 +8,7 @@ import * as workspaces from './006-workspaces.js'
 import * as lmsAudit from './007-lms-audit.js'
 import * as lmsGrades from './008-lms-grades.js'
 import * as sessionTimeAllowed from './009-session-time-allowed.js'
+import * as replicas from './010-replicas.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '007-lms-audit': lmsAudit,
   '008-lms-grades': lmsGrades,
   '009-session-time-allowed': sessionTimeAllowed,
+  '010-replicas': replicas,
 }
