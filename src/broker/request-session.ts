@@ -122,6 +122,7 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
         createdAt: now,
         secretNonce: SessionSecrets.nonce(),
         backend: deps.backend.name,
+        replica: deps.replica?.id ?? null,
       })
     }
     if (fresh) await record(tx, sessionEvent(session, 'Session/Created'))

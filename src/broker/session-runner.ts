@@ -31,6 +31,27 @@ export interface RunnerDeps {
   nudge: () => void
   /** The default workspaces that sessions of `spec.labgate.workspace` workshops mount; absent = none. */
   workspaceMount?: WorkspaceMountSource
+  /** This process among replicas on the same database; absent when it is the only one. */
+  replica?: ReplicaLink
+}
+
+/** What the runner needs to know of the other replicas. */
+export interface ReplicaLink {
+  /** This replica's id: the sessions it creates are its own (`Session.replica`), their sandboxes its backend's. */
+  id: string
+  /**
+   * Asks replica `holder` to finish the stop of session `name`, now STOPPING: only its backend can take the
+   * sandbox down. Best effort: the holder's own passes finish stuck stops anyway.
+   */
+  askToStop(holder: string, name: string): void
+}
+
+/**
+ * Whether this process's backend holds `s`'s sandbox: it is alone, or `s` is its replica's, or `s` is older
+ * than replicas (then whoever stops it does).
+ */
+export function holdsSandbox(deps: Pick<RunnerDeps, 'replica'>, s: Pick<Session, 'replica'>): boolean {
+  return !deps.replica || s.replica === null || s.replica === deps.replica.id
 }
 
 /**
@@ -204,9 +225,17 @@ export class SessionRunner {
     return s
   }
 
-  /** The second half of `stop`: publishes the webhooks and stops the sandbox in the background. */
+  /**
+   * The second half of `stop`: publishes the webhooks and stops the sandbox in the background, or, when
+   * another replica holds it, asks that replica to.
+   */
   afterStopping(s: Session, publish: (() => void)[]): void {
     publish.forEach((p) => p())
+    if (!holdsSandbox(this.deps, s)) {
+      this.deps.replica!.askToStop(s.replica!, s.name)
+      this.deps.nudge()
+      return
+    }
     const stopping = this.finishStop(s)
       .catch((e) => this.deps.log(`session ${s.name}: stop failed: ${(e as Error).message}`))
       .finally(() => this.stopping.delete(stopping))
@@ -214,8 +243,12 @@ export class SessionRunner {
     this.deps.nudge()
   }
 
-  /** Stops the sandbox of a STOPPING session and marks it STOPPED. A start in flight finishes the job. */
+  /**
+   * Stops the sandbox of a STOPPING session and marks it STOPPED. A start in flight finishes the job.
+   * Does nothing for a session whose sandbox another replica holds.
+   */
   async finishStop(s: Session): Promise<void> {
+    if (!holdsSandbox(this.deps, s)) return
     if (!s.handle) {
       if (this.inFlight.has(s.name)) return // start() sees STOPPING and comes back here with the handle
       await this.markStopped(s, 'failed')
@@ -286,6 +319,14 @@ export class SessionRunner {
     const publish: (() => void)[] = []
     const done = await this.deps.store.transaction((tx) => this.recordStopped(tx, s, reason, publish))
     if (done) this.published(publish)
+  }
+
+  /**
+   * Marks session `name` ended with reason `failed` without touching its sandbox: for sessions whose
+   * replica is gone for good, with the backend that held them. Does nothing to a session that has ended.
+   */
+  async markFailed(name: string): Promise<void> {
+    await this.failStart(name)
   }
 
   /**

@@ -28,6 +28,23 @@ export interface ReconcilerOptions {
    * running and keeps their files.
    */
   otherSandboxes?: () => Promise<{ handles: SandboxHandle[]; sessions: string[] }>
+  /** This replica among others on the database (with `deps.replica`); absent when labgate runs alone. */
+  replicas?: ReconcilerReplicas
+}
+
+/**
+ * How the reconciler shares its work with other replicas. Every replica looks after the sessions whose
+ * sandboxes its backend holds (adoption, timeouts, vanished sandboxes, stops); the replica that holds the
+ * lease also does the portal-wide work (reserves, drained environments, purges, sessions older than
+ * replicas) and ends the sessions of replicas that are gone for good.
+ */
+export interface ReconcilerReplicas {
+  /** True while this replica holds the reconciler's lease. */
+  leads(): boolean
+  /** True when replica `id` has not been seen for the replica timeout: its sandboxes are lost with it. */
+  isLost(id: string): boolean
+  /** Passes a nudge on to the replica that leads (this one does not). */
+  nudgeLeader(): void
 }
 
 /**
@@ -80,6 +97,7 @@ export class Reconciler {
    * pass's job.
    */
   nudge(): void {
+    if (this.opts.replicas && !this.opts.replicas.leads()) return this.opts.replicas.nudgeLeader()
     if (this.stopped || this.soon) return
     this.soon = setTimeout(() => {
       this.soon = null
@@ -135,7 +153,9 @@ export class Reconciler {
       ],
     )
     if (swept) log(`reconciler: ${swept} sandboxes that no session records stopped`)
-    const visible = await store.listSessions({ portal: this.deps.portal.name, states: VISIBLE })
+    const visible = (await store.listSessions({ portal: this.deps.portal.name, states: VISIBLE })).filter(
+      (s) => this.looksAfter(s),
+    )
     let adopted = 0
     let reaped = 0
     for (const s of visible) {
@@ -161,11 +181,22 @@ export class Reconciler {
     if (visible.length > 0) log(`reconciler: ${adopted} sandboxes re-adopted, ${reaped} vanished and reaped`)
   }
 
+  /**
+   * Whether this replica looks after `s`: its backend holds the sandbox, or `s` is older than replicas and
+   * this replica leads. Alone, it looks after every session.
+   */
+  private looksAfter(s: Session): boolean {
+    const me = this.deps.replica?.id
+    if (!me || !this.opts.replicas) return true
+    return s.replica === me || (s.replica === null && this.opts.replicas.leads())
+  }
+
   private async pass(full: boolean): Promise<void> {
     const { store, clock, portal } = this.deps
     const now = clock.now()
     const envs = await store.listEnvironments({ portal: portal.name, states: ['RUNNING', 'STOPPING'] })
     if (full) await this.checkSessions(envs, now)
+    if (this.opts.replicas && !this.opts.replicas.leads()) return
     await this.topUpReserves(envs.filter((e) => e.state === 'RUNNING'))
     await this.finishDrained(envs.filter((e) => e.state === 'STOPPING'))
     if (full) await store.purgeStopped(purgeCutoff(portal.labgate.retention, now))
@@ -178,8 +209,19 @@ export class Reconciler {
     const { store, portal, runner, backend } = this.deps
     this.passes++
     const envByName = new Map(envs.map((e) => [e.name, e]))
-    const visible = await store.listSessions({ portal: portal.name, states: VISIBLE })
+    const all = await store.listSessions({ portal: portal.name, states: VISIBLE })
     const observe = this.passes % (this.opts.observeEvery ?? 5) === 0
+    const replicas = this.opts.replicas
+    if (replicas?.leads()) {
+      // Sandboxes lost with their replica: their users may request new sessions.
+      for (const s of all) {
+        if (s.replica && s.replica !== this.deps.replica?.id && replicas.isLost(s.replica)) {
+          this.deps.log(`reconciler: session ${s.name} was lost with replica ${s.replica}: marked failed`)
+          await runner.markFailed(s.name)
+        }
+      }
+    }
+    const visible = all.filter((s) => this.looksAfter(s))
 
     for (const s of visible) {
       const verdict = sessionVerdict(s, envByName.get(s.environment) ?? null, now, runner.isStarting(s.name))
@@ -234,6 +276,7 @@ export class Reconciler {
             analyticsUrl: null,
             params: {},
             backend: this.deps.backend.name,
+            replica: this.deps.replica?.id ?? null,
           })
         })
         if (!s) break

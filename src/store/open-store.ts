@@ -14,6 +14,7 @@ import { KyselyStore } from './kysely/kysely-store.js'
 import { KyselyWorkspaceStore } from './kysely/kysely-workspace-store.js'
 import { openPostgres, openSqlite, type Db } from './kysely/open.js'
 import type { NonceStore } from './nonce-store.js'
+import type { Notifier } from './notifier.js'
 import type { ReplicaStore } from './replica-store.js'
 import type { Store } from './store.js'
 import type { WorkspaceStore } from './workspace-store.js'
@@ -37,6 +38,8 @@ export interface OpenStore {
   grades: GradeStore
   /** Replicas on this database: their registry and the leases they take. */
   replicas: ReplicaStore
+  /** Notices between replicas (LISTEN/NOTIFY on PostgreSQL; within this process on SQLite). */
+  notifier: Notifier
   dialect: 'sqlite' | 'postgres'
   /** Closes the database; the ports must not be used afterwards. */
   close(): Promise<void>
@@ -60,6 +63,10 @@ export class KyselyStores implements OpenStore {
     this.nonces = new KyselyNonceStore(db)
     this.grades = new KyselyGradeStore(db)
     this.replicas = new KyselyReplicaStore(db)
+  }
+
+  get notifier(): Notifier {
+    return this.db.notifier
   }
 
   get dialect() {

@@ -5,6 +5,7 @@
  * the same process starts with empty caches of its own.
  */
 import type { Kysely, Transaction } from 'kysely'
+import { LocalNotifier, type Notifier } from '../notifier.js'
 import type { PortalWorkshop } from '../../config/types.js'
 import type { Environment, Session } from '../rows.js'
 import { CompiledQueries } from './compiled-queries.js'
@@ -36,6 +37,8 @@ export class Db {
   constructor(
     readonly kysely: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
+    /** Notices between the processes on this database (in-process only for SQLite). */
+    readonly notifier: Notifier = new LocalNotifier(),
   ) {
     this.rowCaches = dialect === 'sqlite' ? { sessions: new RowCache(), environments: new RowCache() } : null
   }
@@ -79,8 +82,9 @@ export class Db {
   }
 
   /** Closes the database (its pool, for PostgreSQL). */
-  close(): Promise<void> {
-    return this.kysely.destroy()
+  async close(): Promise<void> {
+    await this.notifier.close()
+    await this.kysely.destroy()
   }
 }
 

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvide
 import pg from 'pg'
 import { Db } from './db.js'
 import { nulGuardedPool } from './nul-guard.js'
+import { PgNotifier } from './pg-notifier.js'
 import { makeDatabasePrivate } from './private-files.js'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
@@ -67,7 +68,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   pool.on('error', () => {}) // an idle client's connection dropped: the pool replaces it
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: nulGuardedPool(pool) }) })
   await migrate(kysely)
-  return new Db(kysely, 'postgres')
+  return new Db(kysely, 'postgres', new PgNotifier(url, pool))
 }
 
 // bigint (int8) columns hold epoch milliseconds, well within Number's exact range.
