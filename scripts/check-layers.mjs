@@ -24,6 +24,7 @@ export const LAYERS = {
   backends: ['.', 'domain', 'config'],
   instructions: ['.', 'domain'],
   events: ['.', 'domain', 'store'],
+  replicas: ['.', 'domain', 'store', 'http'],
   auth: ['.', 'domain', 'store'],
   broker: ['.', 'domain', 'config', 'store', 'storage', 'backends', 'auth', 'events'],
   reconciler: ['.', 'domain', 'config', 'store', 'backends', 'events', 'broker'],

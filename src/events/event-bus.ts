@@ -47,6 +47,14 @@ export class EventBus {
     this.#listeners.push(listener)
   }
 
+  /**
+   * Runs the {@link onPublished} listeners for an event that another replica committed and published (its
+   * webhooks are that replica's to send).
+   */
+  tellListeners(e: EmitInput): void {
+    this.#listeners.forEach((l) => l(e))
+  }
+
   /** Records `e` in its own commit and publishes it to the webhooks. */
   async emit(e: EmitInput): Promise<void> {
     const publish = await this.record(this.deps.store, e)

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ApiContext } from '../http/context.js'
 import { canExec, type SessionBackend } from '../backends/backend.js'
 import { sessionEnvironment } from '../broker/session-env.js'
+import { holdsSandbox } from '../broker/session-runner.js'
 import { gatewayAccess } from '../gateway/access.js'
 import { ActivityTracker } from '../gateway/activity.js'
 import { activityRoutes } from '../gateway/activity-routes.js'
@@ -49,7 +50,8 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
   // of API requests would otherwise start as many shells as sandboxes.
   const startFirstTerminal = (s: Session) => {
     const handle = s.handle
-    if (!terminals || !handle) return
+    // another replica's sandbox: that replica starts its terminal
+    if (!terminals || !handle || !holdsSandbox(deps, s)) return
     void deps.store.getEnvironment(s.environment).then(
       (env) =>
         env && terminals.prestart(s.name, '1', handle, sessionEnvironment(s, env.settings, deps.secrets)),
@@ -80,6 +82,8 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
       activityRoutes(app, ctx, activity)
       appRoutes(app, ctx, appProxy)
     },
+    /** The path `req` asks for once host routing has applied (session and job hosts to paths). */
+    sessionPath: (req: IncomingMessage) => new URL(rewrite(req), 'http://x').pathname,
     /** A dashboard load counts as a page view. */
     onView: (s: Session) => activity.touch(s.name, 'view'),
     /** Handles WebSocket upgrades: terminals, apps; anything else under /sessions/ is refused with 404. */

@@ -23,6 +23,7 @@ import { buildHttpApp } from './http-app.js'
 import { restrictDataDir } from './data-dir.js'
 import type { TrustProxy } from './trust-proxy.js'
 import { setUpGateway } from './gateway-setup.js'
+import { defaultReplicaAddress, setUpReplicas, type ReplicaTimings } from './replicas-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpWorkspaces } from './workspaces-setup.js'
 import { warnOfWorkspaceMounts } from './workspace-mounts.js'
@@ -68,6 +69,14 @@ export interface LabgateOptions {
    * default, so the address is the TCP peer's.
    */
   trustProxy?: TrustProxy
+  /**
+   * Where the other replicas on the same PostgreSQL database reach this one (`http://host:port`), to
+   * relay requests for the sessions it holds; default `http://<host>:<port>` (this host's name when
+   * listening on every address). Unused on SQLite, which has one process.
+   */
+  replicaAddress?: string
+  /** Heartbeat interval and replica timeout (tests shorten them). */
+  replicaTimings?: ReplicaTimings
 }
 
 /** A running labgate: its HTTP app, its parts (for tests and the CLI), and how to stop it. */
@@ -134,6 +143,19 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     portal: portalInfo,
     globalWebhook: portal.webhookUrl,
   })
+  // On PostgreSQL, this process is one of the replicas that may share the database.
+  const replicas =
+    db.dialect === 'postgres'
+      ? setUpReplicas({
+          dataDir,
+          replicas: db.replicas,
+          notifier: db.notifier,
+          clock,
+          key,
+          log,
+          timings: o.replicaTimings,
+        })
+      : null
   // Sessions mount default workspaces once the workspaces API is set up (below, before any session starts).
   let workspaceDeps: WorkspaceDeps | null = null
   warnOfWorkspaceMounts(portal, log)
@@ -153,9 +175,11 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       secrets: new SessionSecrets(key),
       log,
       random: (n: number) => randomInt(n),
+      ...(replicas ? { replica: replicas.link } : {}),
     },
     {
       intervalMs: o.reconcileIntervalMs,
+      ...(replicas ? { replicas: replicas.reconciler } : {}),
       // Jobs' sandboxes are the workspaces' to keep or end: the sweep leaves them be.
       otherSandboxes: async () =>
         portal.labgate.workspaces ? liveJobSandboxes(db.workspaces) : { handles: [], sessions: [] },
@@ -253,12 +277,19 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   gateway.attach(app)
   await app.listen({ port: o.port, host })
   if (!url) {
-    const address = app.server.address()
-    const port = typeof address === 'object' && address ? address.port : o.port
+    const port = listeningPort(app) ?? o.port
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
     ctx.portalUrl = url
   }
 
+  await replicas?.start({
+    address: o.replicaAddress ?? defaultReplicaAddress(host, listeningPort(app) ?? o.port),
+    server: app.server,
+    deps,
+    events,
+    reconcile: reconciler,
+    sessionPath: gateway.sessionPath,
+  })
   const stopNoncePurge = startNoncePurge(db.nonces, clock, log)
   await gradePassback.start()
   await syncEnvironments(deps)
@@ -281,6 +312,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       ready = false
       stopNoncePurge()
       await reconciler.stop()
+      await replicas?.close()
       await gateway.close()
       await app.close()
       // after the app: no request can start a deletion or a copy any more
@@ -293,6 +325,12 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       await db.close()
     },
   }
+}
+
+/** The TCP port `app` listens on (the one the OS chose for port 0). */
+function listeningPort(app: FastifyInstance): number | undefined {
+  const address = app.server.address()
+  return typeof address === 'object' && address ? address.port : undefined
 }
 
 /** The portal's generation: bumped whenever the loaded definitions differ from the last start's. */

@@ -17,6 +17,7 @@ const USAGE = `labgate: isolated lab sessions on demand, behind an Educates-comp
 Usage:
   labgate serve --config <file|dir> --data <dir> [--database <postgres://…>] [--port <n>] [--host <addr>]
                 [--public-url <url>] [--trust-proxy <true|hops|addr,cidr,...>]
+                [--replica-address <url>] [--replica-timeout <seconds>]
   labgate validate --config <file|dir>
 ${CLIENTS_USAGE}
 ${CREDENTIALS_USAGE}
@@ -31,6 +32,10 @@ serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens th
            sandboxes, and serves the API (default port 8080, host 127.0.0.1).
            --trust-proxy: whose X-Forwarded-For gives the client address (rate limits, sign-in backoff):
            true (any peer), a hop count, or addresses/CIDR ranges of the proxies. Default: nobody's.
+           On PostgreSQL, any number of serve processes (replicas, each with its own --data) share the
+           database behind one URL. --replica-address: where the other replicas reach this one (default
+           $LABGATE_REPLICA_ADDRESS, else http://<host>:<port>); --replica-timeout: after how many seconds
+           unseen a replica's sessions are marked failed (default 60).
 validate   loads the definitions and reports every error and warning, without starting anything.
 clients    registers, lists and disables the OAuth clients of labgate's authorization server (apps that
            sign their users in with labgate through the code flow, services using client credentials).
@@ -76,6 +81,8 @@ export async function run(argv: string[]): Promise<number> {
         host: { type: 'string' },
         'public-url': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        'replica-address': { type: 'string' },
+        'replica-timeout': { type: 'string' },
       },
       strict: true,
     })
@@ -90,7 +97,17 @@ export async function run(argv: string[]): Promise<number> {
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         return usage(`--port must be an integer from 0 to 65535, got "${values.port}"`)
       const database = values.database ?? (process.env.LABGATE_DATABASE_URL || undefined)
+      const replicaAddress = values['replica-address'] ?? (process.env.LABGATE_REPLICA_ADDRESS || undefined)
+      if (replicaAddress !== undefined && !/^https?:\/\/[^/?#\s]+\/?$/.test(replicaAddress))
+        return usage(`--replica-address must be http://host:port, got "${replicaAddress}"`)
+      const timeout = values['replica-timeout'] === undefined ? 60 : Number(values['replica-timeout'])
+      if (!Number.isFinite(timeout) || timeout < 1 || timeout > 86_400)
+        return usage(
+          `--replica-timeout must be a number of seconds from 1 to 86400, got "${values['replica-timeout']}"`,
+        )
       return await serve({
+        ...(replicaAddress ? { replicaAddress: replicaAddress.replace(/\/$/, '') } : {}),
+        replicaTimeoutSeconds: timeout,
         config: values.config,
         data: values.data,
         ...(database ? { database: parseDatabaseUrl(database) } : {}),

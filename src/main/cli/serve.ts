@@ -1,6 +1,7 @@
 import { startLabgate } from '../labgate.js'
 import { startBanner } from './start-banner.js'
 import type { TrustProxy } from '../trust-proxy.js'
+import type { ReplicaTimings } from '../replicas-setup.js'
 
 export interface ServeArgs {
   config: string
@@ -12,6 +13,10 @@ export interface ServeArgs {
   publicUrl?: string
   /** Whose `X-Forwarded-For` to believe (`parseTrustProxy`); default nobody's. */
   trustProxy?: TrustProxy
+  /** Where other replicas reach this one; default `http://<host>:<port>`. */
+  replicaAddress?: string
+  /** After how many seconds unseen a replica's sessions are marked failed (default 60). */
+  replicaTimeoutSeconds?: number
 }
 
 /**
@@ -29,6 +34,8 @@ export async function serve(a: ServeArgs): Promise<number> {
     host: a.host,
     publicUrl: a.publicUrl,
     trustProxy: a.trustProxy,
+    ...(a.replicaAddress ? { replicaAddress: a.replicaAddress } : {}),
+    ...(a.replicaTimeoutSeconds ? { replicaTimings: replicaTimings(a.replicaTimeoutSeconds) } : {}),
     log,
   })
   const envs = await lg.deps.store.listEnvironments({ portal: lg.deps.portal.name, states: ['RUNNING'] })
@@ -53,4 +60,13 @@ export async function serve(a: ServeArgs): Promise<number> {
     process.on('SIGTERM', stop)
   })
   return 0
+}
+
+/**
+ * Heartbeats a tenth of the replica timeout apart, from 200 ms to 2 s: a short timeout (tests, a small
+ * site that wants a fast takeover) beats faster, so the lease (three heartbeats) moves sooner too.
+ */
+export function replicaTimings(timeoutSeconds: number): ReplicaTimings {
+  const lostAfterMs = timeoutSeconds * 1000
+  return { lostAfterMs, heartbeatMs: Math.min(2_000, Math.max(200, Math.round(lostAfterMs / 10))) }
 }
