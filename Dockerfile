@@ -19,10 +19,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && npm rebuild better-sqlite3 node-pty \
   && npm cache clean --force
 
-# The build: every dependency, then dist/ (npm ci runs the prepare script: tsc and the native helpers).
+# The build: every dependency (the TypeScript compiler is a dev one), then dist/: tsc and the native
+# helpers. Install scripts are not needed for that, so they are skipped here too.
 FROM toolchain AS build
 COPY . .
-RUN npm ci --no-audit --no-fund && npm run build
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
