@@ -60,6 +60,8 @@ export const LAYERS = {
     'gateway',
     'terminals',
   ],
+  // renders labgate's own deployment manifests (Kubernetes); pure, no I/O
+  deploy: ['.', 'domain', 'config'],
   main: ['*'],
 }
 

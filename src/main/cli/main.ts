@@ -4,6 +4,7 @@ import { LabgateError } from '../../domain/errors.js'
 import { audit, AUDIT_USAGE } from './audit.js'
 import { clients, CLIENTS_USAGE } from './clients.js'
 import { credentials, CREDENTIALS_USAGE } from './credentials.js'
+import { deploy, DEPLOY_USAGE } from './deploy.js'
 import { ltiKeys, LTI_KEYS_USAGE } from './lti-keys.js'
 import { remoteLabs, REMOTE_LABS_USAGE } from './remote-labs.js'
 import { lms, LMS_USAGE } from './lms-courses.js'
@@ -25,6 +26,7 @@ ${AUDIT_USAGE}
 ${LTI_KEYS_USAGE}
 ${REMOTE_LABS_USAGE}
 ${LMS_USAGE}
+${DEPLOY_USAGE}
   labgate --help | --version
 
 serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens the SQLite store in
@@ -51,7 +53,9 @@ remote-labs check asks each remote lab system for its plug-in test, capabilities
            problem. --json: the whole report as one JSON array.
 lms courses asks an LMS registered with basicHttp.coursesUrl for its courses (gateway4labs' course
            discovery): their ids are the contextIds labs' courses name. --q filters by name,
-           --start pages; --json prints the LMS's answer.`
+           --start pages; --json prints the LMS's answer.
+deploy kubernetes prints the manifests that run labgate itself on Kubernetes (3 replicas on PostgreSQL
+           behind an Ingress; docs/deploy-kubernetes.md); --out writes them to a file.`
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -71,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     if (command === 'lti-keys') return await ltiKeys(rest)
     if (command === 'remote-labs') return await remoteLabs(rest)
     if (command === 'lms') return await lms(rest)
+    if (command === 'deploy') return await deploy(rest)
     const { values } = parseArgs({
       args: rest,
       options: {
