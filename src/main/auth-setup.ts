@@ -1,3 +1,4 @@
+import { asFirstWriterOrReader } from './first-writer.js'
 import type { Authenticator } from '../http/authenticator.js'
 import { registerClient } from '../auth/clients.js'
 import { GrantManager } from '../auth/grant-manager.js'
@@ -21,11 +22,15 @@ export const PORTAL_CLIENT_ID = 'labgate-portal'
  */
 export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer; portal: PortalDefinition }) {
   const grants = new GrantManager({ auth: o.auth, clock: o.clock, secret: o.key })
-  const robot = await ensureRobot({ auth: o.auth, clock: o.clock, ...definedOnly(o.portal.robot) })
+  // Replicas starting together on one database may race to create these: the loser reads the winner's.
+  const robot = await asFirstWriterOrReader(() =>
+    ensureRobot({ auth: o.auth, clock: o.clock, ...definedOnly(o.portal.robot) }),
+  )
   const admin = o.portal.admin
   if (admin?.username && admin.password)
-    await ensureStaffUser(o.auth, o.clock, admin.username, admin.password)
-  if (!(await o.auth.getClient(PORTAL_CLIENT_ID))) {
+    await asFirstWriterOrReader(() => ensureStaffUser(o.auth, o.clock, admin.username!, admin.password!))
+  await asFirstWriterOrReader(async () => {
+    if (await o.auth.getClient(PORTAL_CLIENT_ID)) return
     await registerClient(o.auth, o.clock, {
       id: PORTAL_CLIENT_ID,
       name: 'labgate portal (browser sign-in)',
@@ -33,7 +38,7 @@ export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer;
       grantTypes: [],
       scopes: ['portal'],
     })
-  }
+  })
   const cache = new TokenCache({ grants, clock: o.clock })
   const kinds = new Map<string, string | null>()
   const clientKind = async (id: string) => {

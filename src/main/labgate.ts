@@ -23,6 +23,7 @@ import { buildHttpApp } from './http-app.js'
 import { restrictDataDir } from './data-dir.js'
 import type { TrustProxy } from './trust-proxy.js'
 import { setUpGateway } from './gateway-setup.js'
+import { asFirstWriterOrReader } from './first-writer.js'
 import { defaultReplicaAddress, setUpReplicas, type ReplicaTimings } from './replicas-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
 import { setUpWorkspaces } from './workspaces-setup.js'
@@ -200,7 +201,9 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   const signInLimiter = new SignInLimiter(clock)
   // One budget of password hashing for every endpoint that checks a secret or a password.
   const secretGate = o.secretGate ?? new SecretGate({ clock })
-  const people = await setUpPeople({ ctx, auth: db.auth, portal, limiter: signInLimiter, secretGate })
+  const people = await asFirstWriterOrReader(() =>
+    setUpPeople({ ctx, auth: db.auth, portal, limiter: signInLimiter, secretGate }),
+  )
   // the authorization server also serves the robot's /oauth2/token/ and /oauth2/revoke-token/
   const oauth = setUpOAuthServer({
     auth: db.auth,

@@ -81,21 +81,25 @@ export function setUpReplicas(o: {
         lostAfterMs: o.timings?.lostAfterMs,
         log: o.log,
       })
+      // Events committed here go to the peers' listeners; those heard from a peer go no further.
+      const fromPeers = new WeakSet<object>()
+      events.onPublished((e) => {
+        if (e.session && !fromPeers.has(e)) tell({ kind: 'event', name: e.name, session: e.session })
+      })
       const reg = registry
       unsubscribe = notifier.subscribe(
         (n) => {
           if (n.from === id) return
           if (n.kind === 'nudge' && reg.leads()) reconcile.nudge()
-          else if (n.kind === 'event' && n.name)
-            events.tellListeners({ name: n.name, session: n.session ?? null })
-          else if (n.kind === 'stop' && n.to === id && n.session) void finishStop(deps, n.session)
+          else if (n.kind === 'event' && n.name) {
+            const e = { name: n.name, session: n.session ?? null }
+            fromPeers.add(e)
+            events.tellListeners(e)
+          } else if (n.kind === 'stop' && n.to === id && n.session) void finishStop(deps, n.session)
         },
         // notices were lost while the connection was down: look at everything again
         () => void reconcile.runPass('full'),
       )
-      events.onPublished((e) => {
-        if (e.session) tell({ kind: 'event', name: e.name, session: e.session })
-      })
       await reg.start()
       o.log(`replicas: this is replica ${id}, reached by its peers at ${s.address}`)
 
