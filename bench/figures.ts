@@ -27,6 +27,7 @@ export const FIGURE_IDS = [
   'alloc',
   'density',
   'scaling',
+  'replicas',
 ] as const
 export type FigureId = (typeof FIGURE_IDS)[number]
 
@@ -52,6 +53,7 @@ export const ALIASES: Record<string, FigureId> = {
   o: 'job-local',
   p: 'job-jupyter',
   q: 'lti13-terminal',
+  r: 'replicas',
 }
 
 /** Each figure's own workshop, which the portal holds only when the figure runs. */
@@ -75,6 +77,8 @@ export const WORKSHOPS: Record<FigureId, BenchWorkshop> = {
   'job-jupyter': { name: 'uws', capacity: 1, reserved: 0, initial: 0, expires: '1h' },
   // scaling runs on portals of its own (scaling.ts); this entry is the workshop of its sessions-in-store part.
   scaling: { name: 'scale', capacity: 20000, reserved: 0, initial: 0, expires: '1h' },
+  // replicas runs on portals and databases of its own (replicas.ts); this entry only fills the record.
+  replicas: { name: 'repl', capacity: 1, reserved: 0, initial: 0, expires: '1h' },
 }
 
 /** The figures that need the portal's workspaces API (`spec.labgate.workspaces`). */

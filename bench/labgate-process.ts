@@ -224,7 +224,7 @@ async function killSandboxes(tag: string): Promise<number> {
  * Unmounts (lazily, deepest first) every mount below `dir`: the homes labgate mounts outlive it by design,
  * and a data directory cannot be removed while they are there. Their loop devices go with them.
  */
-function unmountUnder(dir: string): void {
+export function unmountUnder(dir: string): void {
   const points = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[4] ?? '')

@@ -11,6 +11,7 @@ import {
   type FigureResult,
   type Settings,
 } from './figures.js'
+import { replicasFigure } from './replicas.js'
 import { scalingFigure } from './scaling.js'
 import {
   burstFigure,
@@ -41,4 +42,5 @@ export const FIGURES: Record<FigureId, (ctx: FigureContext, s: Settings) => Prom
   alloc: allocFigure,
   density: densityFigure,
   scaling: scalingFigure,
+  replicas: replicasFigure,
 }

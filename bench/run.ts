@@ -72,6 +72,7 @@ const FULL: Record<FigureId, Settings> = {
     levels: [10, 1000, 10_000],
     environments: [1, 10, 100],
   },
+  replicas: { n: 1000, warmup: 3, timeLimitS: 60, concurrency: 20, durationS: 0, pollMs: 0 },
 }
 
 const QUICK: Record<FigureId, Settings> = {
@@ -99,6 +100,7 @@ const QUICK: Record<FigureId, Settings> = {
     levels: [10, 100],
     environments: [1, 10],
   },
+  replicas: { n: 100, warmup: 1, timeLimitS: 10, concurrency: 20, durationS: 0, pollMs: 0 },
 }
 
 /** The processes the bench counts on the machine before and after a run (sandboxes, shells, forwarders). */

@@ -218,6 +218,38 @@ export const MEASURED: Record<FigureId, Measured> = {
       return `${alloc.join('; ')}; catalog by environments ${cat} ms (p50s; ratios in the notes)`
     },
   },
+  replicas: {
+    figure:
+      'replicas on PostgreSQL [1 / 2 / 3 `labgate serve` behind a round-robin balancer: allocations/s; ' +
+      'storm of 200 for capacity 20; warm request → signed-in dashboard p50; echo p50 direct / relayed]',
+    target: 'none in performance.md (reported: the honest curve on two cores)',
+    peer: '–',
+    met: () => null,
+    ratio: none,
+    result: (r) => {
+      const levels = r.details.levels as
+        | {
+            replicas: number
+            allocPerS: number
+            storm: { given: number; sent: number }
+            warm: { p50: number } | null
+            echoDirect: { p50: number } | null
+            echoRelayed: { p50: number } | null
+          }[]
+        | undefined
+      if (!levels?.length) return '–'
+      return levels
+        .map(
+          (l) =>
+            `${l.replicas}: ${l.allocPerS.toFixed(0)}/s, storm ${l.storm.given}/${l.storm.sent}, warm ` +
+            `${l.warm ? ms(l.warm.p50) : '–'} ms` +
+            (l.echoDirect
+              ? `, echo ${ms(l.echoDirect.p50)} / ${l.echoRelayed ? ms(l.echoRelayed.p50) : '–'} ms`
+              : ''),
+        )
+        .join('; ')
+    },
+  },
   'ws-create': {
     figure: 'workspace create with 10 files of 1,000 bytes (`POST /workspaces/`, UWS token)',
     target: 'p50 ≤ 20 ms',
@@ -275,6 +307,7 @@ export const TABLE_ORDER: readonly FigureId[] = [
   'schedule',
   'alloc',
   'scaling',
+  'replicas',
   'echo',
   'output',
   'ws-create',
