@@ -16,6 +16,11 @@ export interface SandboxSpec {
   session: string
   /** The workshop's name. */
   workshop: string
+  /**
+   * The workshop's container image (Educates' `spec.workshop.image`), for a backend that runs images (the
+   * `kubernetes` one, which otherwise runs its configured default); others ignore it.
+   */
+  image?: string
   /** Environment variables for everything that runs in the sandbox (request parameters, workshop env). */
   env: Record<string, string>
   /** Resource limits; a backend applies what the machine allows and reports the rest in `SandboxInfo.warnings`. */

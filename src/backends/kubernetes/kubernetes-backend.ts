@@ -1,0 +1,246 @@
+import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
+import { LabgateError, unavailable } from '../../domain/errors.js'
+import type {
+  SandboxEndpoint,
+  SandboxHandle,
+  SandboxInfo,
+  SandboxSpec,
+  SandboxStatus,
+  SessionBackend,
+} from '../backend.js'
+import { apiMessage, apiStatus, unlessNotFound } from './api-errors.js'
+import { parseKubernetesHandle, type KubernetesHandle } from './handle.js'
+import { MANAGED_BY, MANAGER, PORTAL_LABEL, SESSION_LABEL, managedSelector } from './labels.js'
+import { buildSessionObjects, objectNames, ownedBy, type ManifestOptions } from './manifests.js'
+import { podStatus, startFailure, isReady } from './pod-status.js'
+import { PodWatch } from './pod-watch.js'
+
+export interface KubernetesBackendOptions extends ManifestOptions {
+  /** The cluster and credentials (see `loadKubeConfig`; tests build one for a stand-in API server). */
+  kubeConfig: KubeConfig
+  /** The portal whose Pods `sweep` may delete (default: every Pod labgate manages in the namespace). */
+  portal?: string
+  log?: (m: string) => void
+  /** How long a Pod may take to become Ready (ms, default 5 minutes: image pulls). */
+  startTimeoutMs?: number
+  /** How long a deleted Pod may take to go (ms, default 2 minutes). */
+  stopTimeoutMs?: number
+}
+
+/**
+ * Sessions as Pods in one namespace (`README.md` beside `backend.ts` states the contract). Per session a
+ * Pod, and, owned by it so that deleting the Pod deletes them: a Secret with the session's environment, a
+ * headless Service, a NetworkPolicy and, when the spec brings a home, a PersistentVolumeClaim. `observe`,
+ * `start` and `stop` read one shared watch of the namespace's managed Pods ({@link PodWatch}).
+ */
+export class KubernetesBackend implements SessionBackend {
+  readonly name = 'kubernetes'
+  readonly namespace: string
+  protected readonly kc: KubeConfig
+  protected readonly core: CoreV1Api
+  protected readonly pods: PodWatch
+  readonly #net: NetworkingV1Api
+  readonly #o: KubernetesBackendOptions
+
+  constructor(o: KubernetesBackendOptions) {
+    this.#o = o
+    this.namespace = o.namespace
+    this.kc = o.kubeConfig
+    this.core = o.kubeConfig.makeApiClient(CoreV1Api)
+    this.#net = o.kubeConfig.makeApiClient(NetworkingV1Api)
+    this.pods = new PodWatch({
+      kc: o.kubeConfig,
+      core: this.core,
+      namespace: o.namespace,
+      selector: managedSelector(o.portal),
+      log: o.log ?? (() => {}),
+    })
+  }
+
+  /** How many times the shared watch listed the Pods (1 once synced; more after a `410 Gone`). */
+  get podLists(): number {
+    return this.pods.lists
+  }
+
+  /**
+   * Creates the Secret, the Pod, then the Pod's dependents (owned by it), and resolves once the Pod is
+   * Ready. An earlier Pod or Secret of the same session (a start a crash cut off) is deleted first. Rejects
+   * with `backend_failed`, having deleted what it created, when an object is refused, the Pod fails or
+   * cannot pull its image, or it is not Ready within `startTimeoutMs`.
+   */
+  async start(spec: SandboxSpec): Promise<SandboxInfo> {
+    const objs = buildSessionObjects(spec, this.#o)
+    const namespace = this.namespace
+    const names = objectNames(spec.session)
+    let pod: V1Pod | undefined
+    try {
+      await this.pods.ready()
+      const secret = await this.#createSecret(objs.secret, spec.session)
+      pod = await this.core.createNamespacedPod({ namespace, body: objs.pod })
+      const owner = { name: names.pod, uid: pod.metadata?.uid ?? '' }
+      await Promise.all([
+        this.core.replaceNamespacedSecret({ name: names.secret, namespace, body: ownedBy(secret, owner) }),
+        this.core.createNamespacedService({ namespace, body: ownedBy(objs.service, owner) }),
+        this.#net.createNamespacedNetworkPolicy({ namespace, body: ownedBy(objs.networkPolicy, owner) }),
+        objs.pvc &&
+          this.core.createNamespacedPersistentVolumeClaim({ namespace, body: ownedBy(objs.pvc, owner) }),
+      ])
+      await this.pods.until(
+        () => {
+          const p = this.pods.get(owner.name)
+          if (p?.metadata?.uid === owner.uid && p.status?.phase === 'Running' && isReady(p)) return true
+          const failure = p && p.metadata?.uid === owner.uid ? startFailure(p) : 'the pod vanished'
+          if (failure) throw new LabgateError('backend_failed', `pod ${owner.name}: ${failure}`)
+          return undefined
+        },
+        this.#o.startTimeoutMs ?? 300_000,
+        `pod ${owner.name} to be ready`,
+      )
+      const handle: KubernetesHandle = { backend: 'kubernetes', namespace, pod: owner.name, uid: owner.uid }
+      return { handle, warnings: objs.warnings }
+    } catch (err) {
+      await this.#clear(spec.session, pod?.metadata?.uid).catch(() => undefined)
+      if (err instanceof LabgateError) throw err
+      throw new LabgateError(
+        'backend_failed',
+        `cannot start ${spec.session} on Kubernetes: ${apiMessage(err)}`,
+      )
+    }
+  }
+
+  /**
+   * The Pod's state from the shared watch (read directly for another namespace, or once closed). Never
+   * throws for "not found".
+   */
+  async observe(handle: SandboxHandle): Promise<SandboxStatus> {
+    const h = parseKubernetesHandle(handle)
+    if (!h) return { state: 'gone', reason: 'not a kubernetes handle' }
+    return podStatus(await this.#pod(h), h.uid)
+  }
+
+  /**
+   * Deletes the Pod (foreground: its dependents go first) and resolves once it is gone. Idempotent: a Pod
+   * that is gone, or a Pod of the same name but another uid (never deleted), resolves at once.
+   */
+  async stop(handle: SandboxHandle): Promise<void> {
+    const h = parseKubernetesHandle(handle)
+    if (!h) return
+    await this.#deletePod(h.namespace, h.pod, h.uid)
+  }
+
+  /**
+   * Deletes every managed Pod (of the portal, when one is set) that no handle of `known` names, waiting
+   * until they are gone; then every managed Secret that no Pod owns of a session not in `sessions` (a
+   * start cut off between the two). Resolves with how many Pods it deleted.
+   */
+  async sweep(known: SandboxHandle[], sessions: string[]): Promise<number> {
+    await this.pods.ready()
+    const uids = new Set(known.map((k) => parseKubernetesHandle(k)?.uid).filter(Boolean))
+    const strays = this.pods
+      .list()
+      .filter((p) => !uids.has(p.metadata?.uid) && this.#ours(p.metadata?.labels))
+    await Promise.all(strays.map((p) => this.#deletePod(this.namespace, p.metadata!.name!, p.metadata!.uid!)))
+    const secrets = await this.core.listNamespacedSecret({
+      namespace: this.namespace,
+      labelSelector: managedSelector(this.#o.portal),
+    })
+    const live = new Set(sessions)
+    const orphans = secrets.items.filter(
+      (s) => !s.metadata?.ownerReferences?.length && !live.has(s.metadata?.labels?.[SESSION_LABEL] ?? ''),
+    )
+    await Promise.all(
+      orphans.map((s) =>
+        unlessNotFound(
+          this.core.deleteNamespacedSecret({ name: s.metadata!.name!, namespace: this.namespace }),
+        ),
+      ),
+    )
+    return strays.length
+  }
+
+  /**
+   * The Pod's IP and `port`: labgate dials the Pod directly, so it must run in the cluster (or route to
+   * Pod IPs). Rejects with `unavailable` when the Pod is not running, `backend_failed` when it has no IP.
+   */
+  async connect(handle: SandboxHandle, port: number): Promise<SandboxEndpoint> {
+    const h = parseKubernetesHandle(handle)
+    if (!h) throw unavailable('no such sandbox')
+    const pod = await this.#pod(h)
+    if (podStatus(pod, h.uid).state !== 'running') throw unavailable(`sandbox ${h.pod} is not running`)
+    const host = pod?.status?.podIP
+    if (!host) throw new LabgateError('backend_failed', `pod ${h.pod} has no IP address`)
+    return { host, port }
+  }
+
+  /** Stops the shared watch. Pods keep running. */
+  async close(): Promise<void> {
+    await this.pods.close()
+  }
+
+  /** True when the shared watch sees `namespace` (the backend's, until it is closed); else calls read directly. */
+  #watched(namespace: string): boolean {
+    return namespace === this.namespace && !this.pods.closed
+  }
+
+  async #pod(h: KubernetesHandle): Promise<V1Pod | undefined> {
+    if (!this.#watched(h.namespace))
+      return unlessNotFound(this.core.readNamespacedPod({ name: h.pod, namespace: h.namespace }))
+    await this.pods.ready()
+    return this.pods.get(h.pod)
+  }
+
+  #ours(labels: Record<string, string> | undefined): boolean {
+    return labels?.[MANAGED_BY] === MANAGER && (!this.#o.portal || labels[PORTAL_LABEL] === this.#o.portal)
+  }
+
+  /** Creates the Secret; when one of the session's is left over, clears the session's objects and retries once. */
+  async #createSecret(secret: ReturnType<typeof buildSessionObjects>['secret'], session: string) {
+    try {
+      return await this.core.createNamespacedSecret({ namespace: this.namespace, body: secret })
+    } catch (err) {
+      if (apiStatus(err) !== 409) throw err
+      await this.#clear(session, this.pods.get(session)?.metadata?.uid)
+      return await this.core.createNamespacedSecret({ namespace: this.namespace, body: secret })
+    }
+  }
+
+  /** Deletes a session's Pod (of `uid`, when it has one) and its Secret, and waits until the Pod is gone. */
+  async #clear(session: string, uid: string | undefined): Promise<void> {
+    const names = objectNames(session)
+    await Promise.all([
+      uid && this.#deletePod(this.namespace, names.pod, uid),
+      unlessNotFound(this.core.deleteNamespacedSecret({ name: names.secret, namespace: this.namespace })),
+    ])
+  }
+
+  async #deletePod(namespace: string, name: string, uid: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({
+        name,
+        namespace,
+        propagationPolicy: 'Foreground',
+        body: { preconditions: { uid } },
+      })
+    } catch (err) {
+      // 404: gone already; 409: the name is another Pod's now, so ours is gone.
+      const status = apiStatus(err)
+      if (status === 404 || status === 409) return
+      throw new LabgateError('backend_failed', `cannot delete pod ${name}: ${apiMessage(err)}`)
+    }
+    const timeout = this.#o.stopTimeoutMs ?? 120_000
+    if (this.#watched(namespace)) {
+      await this.pods.until(
+        () => (this.pods.get(name)?.metadata?.uid === uid ? undefined : true),
+        timeout,
+        `pod ${name} to go`,
+      )
+      return
+    }
+    const deadline = Date.now() + timeout
+    while ((await unlessNotFound(this.core.readNamespacedPod({ name, namespace })))?.metadata?.uid === uid) {
+      if (Date.now() > deadline)
+        throw new LabgateError('backend_failed', `pod ${name} did not go in ${timeout} ms`)
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
+}
