@@ -1,19 +1,30 @@
 import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { LabgateError, unavailable } from '../../domain/errors.js'
-import type {
-  SandboxEndpoint,
-  SandboxHandle,
-  SandboxInfo,
-  SandboxSpec,
-  SandboxStatus,
-  SessionBackend,
+import {
+  SANDBOX_HOME,
+  type ExecOptions,
+  type PtyLike,
+  type SandboxEndpoint,
+  type SandboxHandle,
+  type SandboxInfo,
+  type SandboxSpec,
+  type SandboxStatus,
+  type SessionBackend,
 } from '../backend.js'
 import { apiMessage, apiStatus, unlessNotFound } from './api-errors.js'
 import { parseKubernetesHandle, type KubernetesHandle } from './handle.js'
 import { MANAGED_BY, MANAGER, PORTAL_LABEL, SESSION_LABEL, managedSelector } from './labels.js'
-import { buildSessionObjects, objectNames, ownedBy, type ManifestOptions } from './manifests.js'
+import { KubePty } from './kube-pty.js'
+import { CONTAINER, buildSessionObjects, objectNames, ownedBy, type ManifestOptions } from './manifests.js'
 import { podStatus, startFailure, isReady } from './pod-status.js'
 import { PodWatch } from './pod-watch.js'
+
+/** The default command of `exec`: a login shell, bash where the image has it. */
+const LOGIN_SHELL = [
+  '/bin/sh',
+  '-c',
+  'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi',
+]
 
 export interface KubernetesBackendOptions extends ManifestOptions {
   /** The cluster and credentials (see `loadKubeConfig`; tests build one for a stand-in API server). */
@@ -156,6 +167,32 @@ export class KubernetesBackend implements SessionBackend {
       ),
     )
     return strays.length
+  }
+
+  /**
+   * Runs `opts.argv` (default: `bash -l`, else `sh -l`) on a pty in the session's container through the
+   * exec API, under `env` with the session's environment, `opts.env`, `TERM` and `HOME`. Throws
+   * `unavailable` when the handle is malformed or the shared watch knows the Pod is not running; before
+   * the watch's first list, that check runs before connecting and a failure shows in the pty (exit 1).
+   */
+  exec(handle: SandboxHandle, opts: ExecOptions): PtyLike {
+    const h = parseKubernetesHandle(handle)
+    if (!h) throw unavailable('no such sandbox')
+    const running = (pod: V1Pod | undefined) => podStatus(pod, h.uid).state === 'running'
+    if (this.#watched(h.namespace) && this.pods.synced && !running(this.pods.get(h.pod)))
+      throw unavailable(`sandbox ${h.pod} is not running`)
+    const env = { ...opts.env, TERM: 'xterm-256color', HOME: SANDBOX_HOME }
+    const argv = ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...(opts.argv ?? LOGIN_SHELL)]
+    const before = async () => {
+      if (!running(await this.#pod(h))) throw unavailable(`sandbox ${h.pod} is not running`)
+    }
+    return new KubePty(
+      this.kc,
+      { namespace: h.namespace, pod: h.pod, container: CONTAINER },
+      argv,
+      opts.pty,
+      before,
+    )
   }
 
   /**
