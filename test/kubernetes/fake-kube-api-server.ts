@@ -374,7 +374,9 @@ export class FakeKubeApiServer {
     const go = () => {
       const from = q.get('resourceVersion') ?? ''
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' })
-      const write = (event: WatchEvent) => res.write(`${JSON.stringify(event)}\n`)
+      const write = (event: WatchEvent) => {
+        if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`)
+      }
       if (from && from !== '0' && Number(from) < this.objects.compactedBefore) {
         this.goneAnswers += 1
         const gone = new StatusError(

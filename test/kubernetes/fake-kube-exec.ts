@@ -97,6 +97,7 @@ export class FakeKubeExec {
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]))
     }
     let exited = false
+    let ended = false
     const finish = (code: number | null, signal: string | number | null) => {
       if (exited) return
       exited = true
@@ -110,9 +111,13 @@ export class FakeKubeExec {
     if (tty) {
       const pty = spawnPty(command[0]!, command.slice(1), { name: 'xterm', cols: 80, rows: 24, cwd, env })
       pty.onData((d) => send(STDOUT, d))
-      pty.onExit(({ exitCode, signal }) => setTimeout(() => finish(exitCode, signal || null), 20))
-      write = (d) => pty.write(d.toString('utf8'))
-      resize = (cols, rows) => pty.resize(Math.max(1, cols), Math.max(1, rows))
+      // The last output may still be on its way: report the exit a moment later.
+      pty.onExit(({ exitCode, signal }) => {
+        ended = true
+        setTimeout(() => finish(exitCode, signal || null), 20)
+      })
+      write = (d) => safely(() => pty.write(d.toString('utf8')))
+      resize = (cols, rows) => safely(() => pty.resize(Math.max(1, cols), Math.max(1, rows)))
       proc = { ws, kill: (s) => safely(() => pty.kill(s)) }
     } else {
       const child = spawnChild(command[0]!, command.slice(1), { cwd, env, stdio: 'pipe' })
@@ -123,12 +128,13 @@ export class FakeKubeExec {
         finish(127, null)
       })
       child.on('close', (code, signal) => finish(code, signal))
-      write = (d) => child.stdin.write(d)
+      write = (d) => safely(() => child.stdin.write(d))
+      child.stdin.on('error', () => undefined)
       proc = { ws, kill: (s) => safely(() => child.kill(s as NodeJS.Signals)) }
     }
     this.#running.set(key, (this.#running.get(key) ?? new Set()).add(proc))
     ws.on('message', (data: Buffer) => {
-      if (exited || data.length < 1) return
+      if (exited || ended || data.length < 1) return
       const channel = data[0]
       const payload = data.subarray(1)
       if (channel === STDIN) write(payload)

@@ -210,7 +210,21 @@ function sessionNetworkPolicy(
       { protocol: 'TCP', port: 53 },
     ],
   }
-  const open = spec.network === 'host'
+  const egressTo = (cidr: string, except: string[]) => ({
+    to: [{ ipBlock: { cidr, ...(except.length && { except }) } }],
+  })
+  const v6 = (c: string) => c.includes(':')
+  const egress =
+    spec.network === 'host'
+      ? [
+          egressTo(
+            '0.0.0.0/0',
+            blocked.filter((c) => !v6(c)),
+          ),
+          egressTo('::/0', blocked.filter(v6)),
+          dns,
+        ]
+      : []
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -219,13 +233,7 @@ function sessionNetworkPolicy(
       podSelector: { matchLabels: { [SESSION_LABEL]: spec.session } },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ _from: [labgate] }],
-      egress: open
-        ? [
-            { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: blocked.filter((c) => !c.includes(':')) } }] },
-            { to: [{ ipBlock: { cidr: '::/0', except: blocked.filter((c) => c.includes(':')) } }] },
-            dns,
-          ]
-        : [],
+      egress,
     },
   }
 }
