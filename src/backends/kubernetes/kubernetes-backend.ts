@@ -74,6 +74,15 @@ export class KubernetesBackend implements SessionBackend {
   }
 
   /**
+   * Resolves once the shared watch has listed the namespace's Pods (labgate's start-up check of the
+   * cluster). Rejects with `backend_failed`, saying why, when the API server cannot be reached or refuses
+   * within `timeoutMs`.
+   */
+  async ready(timeoutMs?: number): Promise<void> {
+    await this.pods.ready(timeoutMs)
+  }
+
+  /**
    * Creates the Secret, the Pod, then the Pod's dependents (owned by it), and resolves once the Pod is
    * Ready. An earlier Pod or Secret of the same session (a start a crash cut off) is deleted first. Rejects
    * with `backend_failed`, having deleted what it created, when an object is refused, the Pod fails or

@@ -1,5 +1,6 @@
 import { makeInformer, type CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { LabgateError } from '../../domain/errors.js'
+import { apiMessage } from './api-errors.js'
 
 /** How long to wait before restarting the informer after a failed list or watch. */
 const RESTART_DELAY_MS = 1000
@@ -21,6 +22,7 @@ export class PodWatch {
   #lists = 0
   #closed = false
   #restart: NodeJS.Timeout | undefined
+  #lastError = ''
   readonly #waiters = new Set<() => void>()
 
   constructor(o: {
@@ -54,7 +56,8 @@ export class PodWatch {
 
   /**
    * Resolves once the first list is in, starting the watch on the first call. Rejects with
-   * `backend_failed` when the API server has not answered within `timeoutMs`.
+   * `backend_failed` when that list failed (the watch keeps retrying: a later call may resolve) or the API
+   * server has not answered within `timeoutMs`.
    */
   async ready(timeoutMs = 30_000): Promise<void> {
     if (this.#closed) throw new LabgateError('backend_failed', 'the backend is closed')
@@ -63,7 +66,17 @@ export class PodWatch {
       this.#begin()
     }
     if (this.synced) return
-    await this.until(() => (this.synced ? true : undefined), timeoutMs, 'the first list of pods')
+    const failed = () =>
+      new LabgateError('backend_failed', `cannot list pods in ${this.#namespace}: ${this.#lastError}`)
+    await this.until(
+      () => {
+        if (this.synced) return true
+        if (this.#lastError) throw failed()
+        return undefined
+      },
+      timeoutMs,
+      'the first list of pods',
+    )
   }
 
   /** The cached Pod of that name (undefined before the first list, or when there is none). */
@@ -119,6 +132,7 @@ export class PodWatch {
         namespace: this.#namespace,
         labelSelector: this.#selector,
       })
+      this.#lastError = ''
       // The informer fills its cache from this list right after it resolves: count it once that is done.
       setImmediate(() => {
         this.#lists += 1
@@ -136,7 +150,9 @@ export class PodWatch {
     informer.on('change', () => this.#notify())
     informer.on('error', (err: unknown) => {
       if (this.#closed) return
-      this.#log(`kubernetes: watching pods failed (${(err as Error)?.message ?? err}); restarting`)
+      this.#lastError = apiMessage(err)
+      this.#log(`kubernetes: watching pods failed (${this.#lastError}); restarting`)
+      this.#notify()
       clearTimeout(this.#restart)
       this.#restart = setTimeout(() => {
         if (!this.#closed) void informer.start()
