@@ -45,6 +45,8 @@ export interface FakeKubeApiServerOptions {
   readyDelayMs?: number
   /** How long a deleted Pod takes to terminate (ms, default 10). */
   terminateDelayMs?: number
+  /** How late watch events arrive after the change (ms, default 0), as from a busy API server. */
+  watchDelayMs?: number
 }
 
 const ROUTE =
@@ -73,7 +75,11 @@ export class FakeKubeApiServer {
   readonly #ipBase = 1 + Math.floor(Math.random() * 250)
 
   private constructor(o: FakeKubeApiServerOptions) {
-    this.#o = { readyDelayMs: o.readyDelayMs ?? 20, terminateDelayMs: o.terminateDelayMs ?? 10 }
+    this.#o = {
+      readyDelayMs: o.readyDelayMs ?? 20,
+      terminateDelayMs: o.terminateDelayMs ?? 10,
+      watchDelayMs: o.watchDelayMs ?? 0,
+    }
     this.#server = createServer((req, res) => void this.#handle(req, res))
     this.#exec = new FakeKubeExec(this)
     this.#server.on('upgrade', (req, socket, head) => this.#exec.upgrade(req, socket, head))
@@ -374,8 +380,12 @@ export class FakeKubeApiServer {
     const go = () => {
       const from = q.get('resourceVersion') ?? ''
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' })
+      const line = (event: WatchEvent) => `${JSON.stringify(event)}\n`
       const write = (event: WatchEvent) => {
-        if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`)
+        const text = line(event)
+        const send = () => !res.writableEnded && res.write(text)
+        if (this.#o.watchDelayMs) this.#later(this.#o.watchDelayMs, send)
+        else send()
       }
       if (from && from !== '0' && Number(from) < this.objects.compactedBefore) {
         this.goneAnswers += 1
@@ -384,8 +394,7 @@ export class FakeKubeApiServer {
           'Expired',
           `too old resource version: ${from} (${this.objects.compactedBefore})`,
         )
-        write({ type: 'ERROR', object: gone.body })
-        res.end()
+        res.end(line({ type: 'ERROR', object: gone.body }))
         return
       }
       const match = selectorMatcher(q.get('labelSelector') ?? undefined)

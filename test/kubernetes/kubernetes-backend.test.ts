@@ -36,6 +36,16 @@ runBackendSuite({
   },
 })
 
+runBackendSuite({
+  name: 'kubernetes (watch events arrive 30 ms late)',
+  make: async () => {
+    const fake = await FakeKubeApiServer.start({ watchDelayMs: 30 })
+    return { backend: backendOn(fake), fake, cleanup: () => fake.close() }
+  },
+  remake: async ({ fake }) => backendOn(fake),
+  concurrency: 10,
+})
+
 describe('KubernetesBackend against the stand-in API server', () => {
   let fake: FakeKubeApiServer
   let backend: KubernetesBackend

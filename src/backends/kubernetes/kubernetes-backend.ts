@@ -1,4 +1,10 @@
-import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
+import {
+  CoreV1Api,
+  NetworkingV1Api,
+  type KubeConfig,
+  type V1Pod,
+  type V1Secret,
+} from '@kubernetes/client-node'
 import { LabgateError, unavailable } from '../../domain/errors.js'
 import {
   SANDBOX_HOME,
@@ -15,7 +21,14 @@ import { apiMessage, apiStatus, unlessNotFound } from './api-errors.js'
 import { parseKubernetesHandle, type KubernetesHandle } from './handle.js'
 import { MANAGED_BY, MANAGER, PORTAL_LABEL, SESSION_LABEL, managedSelector } from './labels.js'
 import { KubePty } from './kube-pty.js'
-import { CONTAINER, buildSessionObjects, objectNames, ownedBy, type ManifestOptions } from './manifests.js'
+import {
+  CONTAINER,
+  buildSessionObjects,
+  objectNames,
+  ownedBy,
+  type ManifestOptions,
+  type SessionObjects,
+} from './manifests.js'
 import { podStatus, startFailure, isReady } from './pod-status.js'
 import { PodWatch } from './pod-watch.js'
 
@@ -95,8 +108,9 @@ export class KubernetesBackend implements SessionBackend {
     let pod: V1Pod | undefined
     try {
       await this.pods.ready()
-      const secret = await this.#createSecret(objs.secret, spec.session)
-      pod = await this.core.createNamespacedPod({ namespace, body: objs.pod })
+      const root = await this.#createRoot(objs, spec.session)
+      pod = root.pod
+      const secret = root.secret
       const owner = { name: names.pod, uid: pod.metadata?.uid ?? '' }
       await Promise.all([
         this.core.replaceNamespacedSecret({ name: names.secret, namespace, body: ownedBy(secret, owner) }),
@@ -105,13 +119,17 @@ export class KubernetesBackend implements SessionBackend {
         objs.pvc &&
           this.core.createNamespacedPersistentVolumeClaim({ namespace, body: ownedBy(objs.pvc, owner) }),
       ])
+      let seen = false
       await this.pods.until(
         () => {
           const p = this.pods.get(owner.name)
-          if (p?.metadata?.uid === owner.uid && p.status?.phase === 'Running' && isReady(p)) return true
-          const failure = p && p.metadata?.uid === owner.uid ? startFailure(p) : 'the pod vanished'
-          if (failure) throw new LabgateError('backend_failed', `pod ${owner.name}: ${failure}`)
-          return undefined
+          const ours = p?.metadata?.uid === owner.uid ? p : undefined
+          // The watch may tell of the new Pod only after the create returned: wait for it, then follow it.
+          if (!ours && !seen) return undefined
+          seen = true
+          const failure = ours ? startFailure(ours) : 'the pod vanished'
+          if (failure || !ours) throw new LabgateError('backend_failed', `pod ${owner.name}: ${failure}`)
+          return ours.status?.phase === 'Running' && isReady(ours) ? true : undefined
         },
         this.#o.startTimeoutMs ?? 300_000,
         `pod ${owner.name} to be ready`,
@@ -239,14 +257,25 @@ export class KubernetesBackend implements SessionBackend {
     return labels?.[MANAGED_BY] === MANAGER && (!this.#o.portal || labels[PORTAL_LABEL] === this.#o.portal)
   }
 
-  /** Creates the Secret; when one of the session's is left over, clears the session's objects and retries once. */
-  async #createSecret(secret: ReturnType<typeof buildSessionObjects>['secret'], session: string) {
+  /**
+   * Creates the Secret, then the Pod. When either exists already (a start a crash cut off), deletes the
+   * session's objects and tries once more.
+   */
+  async #createRoot(
+    objs: SessionObjects,
+    session: string,
+    retry = true,
+  ): Promise<{ secret: V1Secret; pod: V1Pod }> {
+    const namespace = this.namespace
     try {
-      return await this.core.createNamespacedSecret({ namespace: this.namespace, body: secret })
+      const secret = await this.core.createNamespacedSecret({ namespace, body: objs.secret })
+      return { secret, pod: await this.core.createNamespacedPod({ namespace, body: objs.pod }) }
     } catch (err) {
-      if (apiStatus(err) !== 409) throw err
-      await this.#clear(session, this.pods.get(session)?.metadata?.uid)
-      return await this.core.createNamespacedSecret({ namespace: this.namespace, body: secret })
+      if (apiStatus(err) !== 409 || !retry) throw err
+      const name = objectNames(session).pod
+      const stale = await unlessNotFound(this.core.readNamespacedPod({ name, namespace }))
+      await this.#clear(session, stale?.metadata?.uid)
+      return this.#createRoot(objs, session, false)
     }
   }
 
