@@ -1,8 +1,9 @@
 /**
- * Where a session's sandbox runs, and the only way into it. Implementations: `local` (bubblewrap), `fake`
- * (tests), and `remote` (reservations on remote lab systems, beside either: `with-remote-labs.ts`); later
- * `kubernetes`. Every sandbox backend passes `test/conformance/backend.suite.ts` (the remote one, which
- * starts no sandbox, passes it beside the fake one); `README.md` beside this file states the contract.
+ * Where a session's sandbox runs, and the only way into it. Implementations: `local` (bubblewrap),
+ * `kubernetes` (Pods), `fake` (tests), and `remote` (reservations on remote lab systems, beside either:
+ * `with-remote-labs.ts`). Every sandbox backend passes `test/conformance/backend.suite.ts` (the remote
+ * one, which starts no sandbox, passes it beside the fake one); `README.md` beside this file states the
+ * contract.
  */
 import type { RemoteLabSystem } from '../config/types.js'
 import type { SandboxHandle } from '../domain/types.js'
