@@ -220,6 +220,21 @@ describe('KubernetesBackend against the stand-in API server', () => {
     await fresh.close()
   })
 
+  it('closing the backend fails a start still waiting for its Pod, which it deletes', async () => {
+    const slow = await FakeKubeApiServer.start({ readyDelayMs: 60_000 })
+    const b = backendOn(slow)
+    const starting = b.start(spec('hub-w01-s001'))
+    await until(async () => slow.objects.list('pods', 'labgate').length === 1)
+    await b.close()
+    await expect(starting).rejects.toMatchObject({
+      code: 'backend_failed',
+      message: expect.stringMatching(/closed/),
+    })
+    expect(slow.objects.list('pods', 'labgate')).toEqual([])
+    expect(slow.objects.list('secrets', 'labgate')).toEqual([])
+    await slow.close()
+  })
+
   it('observes a handle of another namespace by reading it, and stops it', async () => {
     const elsewhere = backendOn(fake, { namespace: 'elsewhere' })
     const h = (await elsewhere.start(spec('hub-w01-s001'))).handle

@@ -158,7 +158,8 @@ export class KubernetesBackend implements SessionBackend {
 
   /**
    * Deletes the Pod (foreground: its dependents go first) and resolves once it is gone. Idempotent: a Pod
-   * that is gone, or a Pod of the same name but another uid (never deleted), resolves at once.
+   * that is gone, or a Pod of the same name but another uid (never deleted), resolves at once. `purge`
+   * changes nothing: every object of the session goes with its Pod.
    */
   async stop(handle: SandboxHandle): Promise<void> {
     const h = parseKubernetesHandle(handle)

@@ -156,7 +156,7 @@ describe('buildSessionObjects', () => {
   })
 
   it('refuses a session name that cannot name Kubernetes objects', () => {
-    for (const session of ['Hub-w01-s001', 'hub_w01', `${'a'.repeat(59)}`, '../x'])
+    for (const session of ['Hub-w01-s001', 'hub_w01', 'a'.repeat(64), '1lab-w01-s001', '../x'])
       expect(() => buildSessionObjects({ ...base, session }, options)).toThrow(
         expect.objectContaining({ code: 'backend_failed' }),
       )

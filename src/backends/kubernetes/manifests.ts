@@ -68,10 +68,11 @@ export const objectNames = (session: string) => ({
  * the spec brings a home. Throws `backend_failed` when the session's name cannot name Kubernetes objects.
  */
 export function buildSessionObjects(spec: SandboxSpec, o: ManifestOptions): SessionObjects {
-  if (!isDnsLabel(spec.session) || spec.session.length > 58)
+  // It names the Service, hence a DNS-1035 label: at most 63 characters, starting with a letter.
+  if (!isDnsLabel(spec.session) || !/^[a-z]/.test(spec.session))
     throw new LabgateError(
       'backend_failed',
-      `session name ${spec.session} is not a DNS label of at most 58 characters`,
+      `session name ${spec.session} cannot name Kubernetes objects (a DNS label starting with a letter)`,
     )
   const names = objectNames(spec.session)
   const labels = sessionLabels(spec.session, spec.workshop)

@@ -91,7 +91,8 @@ export class PodWatch {
 
   /**
    * Resolves with the first value other than undefined that `check` returns, checked now and after every
-   * change of the cache; rejects with what `check` throws, or with `backend_failed` after `timeoutMs`.
+   * change of the cache; rejects with what `check` throws, or with `backend_failed` after `timeoutMs` or
+   * once the watch is closed.
    */
   until<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -101,6 +102,7 @@ export class PodWatch {
       }
       const run = () => {
         try {
+          if (this.#closed) throw new LabgateError('backend_failed', `closed while waiting for ${what}`)
           const value = check()
           if (value === undefined) return
           done()
@@ -119,10 +121,11 @@ export class PodWatch {
     })
   }
 
-  /** Stops watching; pending waits time out. Idempotent. */
+  /** Stops watching; pending waits reject. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true
     clearTimeout(this.#restart)
+    this.#notify()
     await this.#informer?.stop()
   }
 
