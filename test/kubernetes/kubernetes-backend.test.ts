@@ -203,6 +203,24 @@ describe('KubernetesBackend against the stand-in API server', () => {
     expect(fake.count('GET pods watch')).toBeGreaterThanOrEqual(1)
   })
 
+  it('exec output waits while the pty is paused and comes on resume', async () => {
+    const h = await start('hub-w01-s001')
+    const pty = backend.exec(h, {
+      argv: ['/bin/sh', '-c', 'echo first; sleep 0.2; echo second'],
+      env: {},
+      pty: { cols: 80, rows: 24 },
+    })
+    pty.pause()
+    let out = ''
+    pty.onData((d) => (out += d.toString()))
+    const exited = new Promise((resolve) => pty.onExit(resolve))
+    await new Promise((r) => setTimeout(r, 600))
+    expect(out).toBe('')
+    pty.resume()
+    expect(await exited).toEqual({ exitCode: 0 })
+    expect(out).toMatch(/first\r\nsecond/)
+  })
+
   it('exec from a new instance, before its first list, checks the Pod then runs', async () => {
     const h = await start('hub-w01-s001')
     const fresh = backendOn(fake)
