@@ -66,6 +66,7 @@ async function makeKubernetesBackend(
     ...(k.storageClass && { storageClass: k.storageClass }),
     ...(k.homeSize && { homeSize: String(k.homeSize) }),
     ...(k.blockedCidrs && { blockedCidrs: k.blockedCidrs }),
+    ...(k.connect && { connectVia: k.connect }),
   })
   try {
     await backend.ready()

@@ -35,6 +35,7 @@ describe('spec.labgate.kubernetes', () => {
         '  storageClass: fast',
         '  homeSize: 5Gi',
         '  blockedCidrs: [10.0.0.0/8, "fd00::/8"]',
+        '  connect: portForward',
       ].join('\n'),
     )
     expect(errors).toEqual([])
@@ -46,6 +47,7 @@ describe('spec.labgate.kubernetes', () => {
       storageClass: 'fast',
       homeSize: 5 * 2 ** 30,
       blockedCidrs: ['10.0.0.0/8', 'fd00::/8'],
+      connect: 'portForward',
     })
   })
 

@@ -1,6 +1,6 @@
 import type { ConfigNode } from './config-node.js'
 import { describeValue } from './describe-value.js'
-import { readBoolean, readMemorySize, readName, readString } from './read-values.js'
+import { readBoolean, readEnum, readMemorySize, readName, readString } from './read-values.js'
 import type { KubernetesSettings } from './types.js'
 
 /** Default `kubernetes.namespace`. */
@@ -16,11 +16,22 @@ const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/
  * in-cluster), `inCluster` (true: the service account of the Pod labgate runs in, not with `kubeconfig`),
  * `image` (the image of workshops that name none), `storageClass` (of session home claims; default: the
  * cluster's), `homeSize` (their size, a quantity, default 1Gi) and `blockedCidrs` (what sessions on the
- * host network may not reach; default the private and link-local ranges). Invalid values are reported on
- * the node and take the default.
+ * host network may not reach; default the private and link-local ranges) and `connect` (how labgate
+ * reaches a session's ports: `podIP`, the default, for a labgate in the cluster, or `portForward` through
+ * the API server). Invalid values are reported on the node and take the default.
  */
 export function readKubernetes(node: ConfigNode): KubernetesSettings {
-  node.fields(['namespace', 'kubeconfig', 'inCluster', 'image', 'storageClass', 'homeSize', 'blockedCidrs'])
+  node.fields([
+    'namespace',
+    'kubeconfig',
+    'inCluster',
+    'image',
+    'storageClass',
+    'homeSize',
+    'blockedCidrs',
+    'connect',
+  ])
+  const connect = readEnum(node.get('connect'), ['podIP', 'portForward'] as const)
   const inCluster = readBoolean(node.get('inCluster')) ?? false
   const kubeconfig = readString(node.get('kubeconfig'))
   if (inCluster && kubeconfig)
@@ -43,5 +54,6 @@ export function readKubernetes(node: ConfigNode): KubernetesSettings {
     ...(storageClass && { storageClass }),
     ...(homeSize && { homeSize }),
     ...(blocked.present && { blockedCidrs }),
+    ...(connect && { connect }),
   }
 }

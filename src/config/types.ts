@@ -105,6 +105,8 @@ export interface KubernetesSettings {
   homeSize?: number
   /** What sessions on the host network may not reach (absent: the private and link-local ranges). */
   blockedCidrs?: string[]
+  /** How labgate reaches a session's ports: dialing the Pod's IP (absent) or through port-forward. */
+  connect?: 'podIP' | 'portForward'
 }
 
 /** labgate's own settings, read from `spec.labgate` of the TrainingPortal (ignored by Educates). */

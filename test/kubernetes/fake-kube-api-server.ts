@@ -18,7 +18,9 @@
  *   (127.x.y.z, so each Pod's ports are its own), or stay Pending with `ErrImagePull` for an image of
  *   `failingImages`; a deleted Pod goes after `terminateDelayMs`, ending its processes;
  * - the exec endpoint (`fake-kube-exec.ts`): a WebSocket speaking `v4.channel.k8s.io` that runs a real
- *   process on a real pty in a temporary directory of the Pod's.
+ *   process on a real pty in a temporary directory of the Pod's;
+ * - the port-forward endpoint (`fake-kube-port-forward.ts`): a WebSocket per connection to a port on the
+ *   Pod's IP, where tests put servers with {@link FakeKubeApiServer.listen}.
  *
  * What it does not do: authentication, admission, scheduling, other resources, patches, field selectors,
  * set-based label selectors, bookmarks; it runs no image (a Pod's command is not run).
@@ -30,6 +32,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { FakeKubeExec } from './fake-kube-exec.js'
+import { FakeKubePortForward } from './fake-kube-port-forward.js'
 import {
   FakeKubeObjects,
   RESOURCES,
@@ -63,6 +66,7 @@ export class FakeKubeApiServer {
   goneAnswers = 0
   readonly #server: Server
   readonly #exec: FakeKubeExec
+  readonly #portForward: FakeKubePortForward
   readonly #o: Required<FakeKubeApiServerOptions>
   readonly #watches = new Set<ServerResponse>()
   readonly #held: Array<() => void> = []
@@ -82,7 +86,12 @@ export class FakeKubeApiServer {
     }
     this.#server = createServer((req, res) => void this.#handle(req, res))
     this.#exec = new FakeKubeExec(this)
-    this.#server.on('upgrade', (req, socket, head) => this.#exec.upgrade(req, socket, head))
+    this.#portForward = new FakeKubePortForward(this)
+    this.#server.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname
+      if (FakeKubePortForward.handles(path)) this.#portForward.upgrade(req, socket, head)
+      else this.#exec.upgrade(req, socket, head)
+    })
   }
 
   /** Starts a stand-in server on a free port of 127.0.0.1. */
@@ -185,12 +194,18 @@ export class FakeKubeApiServer {
     for (const res of this.#watches) res.end()
     this.releaseWatches()
     this.#exec.closeAll()
+    this.#portForward.closeAll()
     for (const k of [...this.#podDirs.keys()]) {
       const [ns, pod] = k.split('/') as [string, string]
       this.#endPodProcesses(ns, pod)
     }
     this.#server.closeAllConnections()
     await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+
+  /** The IP of a Pod that runs (undefined before it runs and once it went). */
+  podIp(namespace: string, name: string): string | undefined {
+    return this.#podIps.get(`${namespace}/${name}`)
   }
 
   /** The Pod of the exec endpoint, when it runs: what `fake-kube-exec.ts` checks before it starts a process. */

@@ -62,11 +62,7 @@ export class FakeKubeExec {
         this.#run(ws, namespace, pod, container, command, url.searchParams.get('tty') === 'true'),
       )
     } catch (err) {
-      const e = err instanceof StatusError ? err : new StatusError(500, 'InternalError', String(err))
-      const body = JSON.stringify(e.body)
-      socket.end(
-        `HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      )
+      refuseUpgrade(socket, err)
     }
   }
 
@@ -191,4 +187,13 @@ function safely(fn: () => void): void {
   } catch {
     // already gone
   }
+}
+
+/** Answers an upgrade request with the error's `Status` (a 500 for what is not a StatusError) and closes. */
+export function refuseUpgrade(socket: Duplex, err: unknown): void {
+  const e = err instanceof StatusError ? err : new StatusError(500, 'InternalError', String(err))
+  const body = JSON.stringify(e.body)
+  socket.end(
+    `HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }

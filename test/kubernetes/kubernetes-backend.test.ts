@@ -1,4 +1,4 @@
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { CoreV1Api } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runBackendSuite } from '../conformance/backend.suite.js'
@@ -34,6 +34,25 @@ runBackendSuite({
       createServer((socket) => socket.end(`hello ${port}\n`)),
     )
   },
+})
+
+runBackendSuite({
+  name: 'kubernetes (connect through port-forward, against FakeKubeApiServer)',
+  make: async () => {
+    const fake = await FakeKubeApiServer.start()
+    return { backend: backendOn(fake, { connectVia: 'portForward' }), fake, cleanup: () => fake.close() }
+  },
+  remake: async ({ fake }) => backendOn(fake, { connectVia: 'portForward' }),
+  serve: async ({ fake }, handle: SandboxHandle, port: number) => {
+    const h = handle as KubernetesHandle
+    await fake.listen(
+      h.namespace,
+      h.pod,
+      port,
+      createServer((socket) => socket.end(`hello ${port}\n`)),
+    )
+  },
+  concurrency: 5,
 })
 
 runBackendSuite({
@@ -236,6 +255,33 @@ describe('KubernetesBackend against the stand-in API server', () => {
     expect(await new Promise((resolve) => late.onExit(resolve))).toEqual({ exitCode: 1 })
     expect(message).toMatch(/not running/)
     await fresh.close()
+  })
+
+  it('connect through port-forward serves the Pod port on a unix socket, closed when the Pod stops', async () => {
+    const forwarding = backendOn(fake, { connectVia: 'portForward' })
+    const h = (await forwarding.start(spec('hub-w01-s001'))).handle as KubernetesHandle
+    await fake.listen(
+      h.namespace,
+      h.pod,
+      8080,
+      createServer((socket) => socket.end('hello 8080\n')),
+    )
+    const endpoint = await forwarding.connect(h, 8080)
+    expect(endpoint).toEqual({ socketPath: expect.stringMatching(/\.sock$/) })
+    expect(await forwarding.connect(h, 8080)).toEqual(endpoint)
+    const dial = () =>
+      new Promise<string>((resolve, reject) => {
+        let data = ''
+        const s = connect((endpoint as { socketPath: string }).socketPath)
+        s.on('data', (d) => (data += d.toString()))
+        s.on('error', reject)
+        s.on('close', () => resolve(data))
+      })
+    expect(await dial()).toBe('hello 8080\n')
+    expect(fake.count('GET pods')).toBeGreaterThanOrEqual(1)
+    await forwarding.stop(h)
+    await expect(dial()).rejects.toMatchObject({ code: expect.stringMatching(/ENOENT|ECONNREFUSED/) })
+    await forwarding.close()
   })
 
   it('closing the backend fails a start still waiting for its Pod, which it deletes', async () => {

@@ -31,6 +31,7 @@ import {
 } from './manifests.js'
 import { podStatus, startFailure, isReady } from './pod-status.js'
 import { PodWatch } from './pod-watch.js'
+import { PortForwards } from './port-forwards.js'
 
 /** The default command of `exec`: a login shell, bash where the image has it. */
 const LOGIN_SHELL = [
@@ -49,6 +50,11 @@ export interface KubernetesBackendOptions extends ManifestOptions {
   startTimeoutMs?: number
   /** How long a deleted Pod may take to go (ms, default 2 minutes). */
   stopTimeoutMs?: number
+  /**
+   * How `connect` reaches a Pod's port: `podIP` (default: labgate dials the Pod, so it runs in the cluster)
+   * or `portForward` (through the API server, on a unix socket: for a labgate outside the cluster).
+   */
+  connectVia?: 'podIP' | 'portForward'
 }
 
 /**
@@ -65,6 +71,7 @@ export class KubernetesBackend implements SessionBackend {
   protected readonly pods: PodWatch
   readonly #net: NetworkingV1Api
   readonly #o: KubernetesBackendOptions
+  readonly #forwards: PortForwards
 
   constructor(o: KubernetesBackendOptions) {
     this.#o = o
@@ -72,6 +79,7 @@ export class KubernetesBackend implements SessionBackend {
     this.kc = o.kubeConfig
     this.core = o.kubeConfig.makeApiClient(CoreV1Api)
     this.#net = o.kubeConfig.makeApiClient(NetworkingV1Api)
+    this.#forwards = new PortForwards(o.kubeConfig)
     this.pods = new PodWatch({
       kc: o.kubeConfig,
       core: this.core,
@@ -164,6 +172,7 @@ export class KubernetesBackend implements SessionBackend {
   async stop(handle: SandboxHandle): Promise<void> {
     const h = parseKubernetesHandle(handle)
     if (!h) return
+    this.#forwards.drop(h.uid)
     await this.#deletePod(h.namespace, h.pod, h.uid)
   }
 
@@ -224,21 +233,25 @@ export class KubernetesBackend implements SessionBackend {
   }
 
   /**
-   * The Pod's IP and `port`: labgate dials the Pod directly, so it must run in the cluster (or route to
-   * Pod IPs). Rejects with `unavailable` when the Pod is not running, `backend_failed` when it has no IP.
+   * Where to dial `port` of the Pod: its IP (labgate must run in the cluster, or route to Pod IPs), or with
+   * `connectVia: portForward` a unix socket forwarded through the API server. Rejects with `unavailable`
+   * when the Pod is not running, `backend_failed` when it has no IP.
    */
   async connect(handle: SandboxHandle, port: number): Promise<SandboxEndpoint> {
     const h = parseKubernetesHandle(handle)
     if (!h) throw unavailable('no such sandbox')
     const pod = await this.#pod(h)
     if (podStatus(pod, h.uid).state !== 'running') throw unavailable(`sandbox ${h.pod} is not running`)
+    if (this.#o.connectVia === 'portForward')
+      return { socketPath: await this.#forwards.socketFor({ ...h, port }) }
     const host = pod?.status?.podIP
     if (!host) throw new LabgateError('backend_failed', `pod ${h.pod} has no IP address`)
     return { host, port }
   }
 
-  /** Stops the shared watch. Pods keep running. */
+  /** Stops the shared watch and the port forwarders. Pods keep running. */
   async close(): Promise<void> {
+    this.#forwards.close()
     await this.pods.close()
   }
 
