@@ -71,6 +71,7 @@ export class FakeKubeApiServer {
   readonly #watches = new Set<ServerResponse>()
   readonly #held: Array<() => void> = []
   #holding = false
+  #failWatches = 0
   readonly #timers = new Set<NodeJS.Timeout>()
   readonly #podIps = new Map<string, string>()
   readonly #podDirs = new Map<string, string>()
@@ -133,6 +134,16 @@ export class FakeKubeApiServer {
   expireWatches(o: { hold?: boolean } = {}): void {
     this.objects.compact()
     this.#holding = o.hold ?? false
+    for (const res of this.#watches) res.end()
+    this.#watches.clear()
+  }
+
+  /**
+   * Ends the open watches (as a restarted API server does) and answers the next `failNext` watch requests
+   * with a 500 InternalError Status; resourceVersions stay valid.
+   */
+  dropWatches(o: { failNext?: number } = {}): void {
+    this.#failWatches = o.failNext ?? 0
     for (const res of this.#watches) res.end()
     this.#watches.clear()
   }
@@ -392,6 +403,11 @@ export class FakeKubeApiServer {
   }
 
   #watch(res: ServerResponse, resource: Resource, namespace: string, q: URLSearchParams): void {
+    if (this.#failWatches > 0) {
+      this.#failWatches -= 1
+      const failure = new StatusError(500, 'InternalError', 'etcdserver: leader changed')
+      return send(res, 500, failure.body)
+    }
     const go = () => {
       const from = q.get('resourceVersion') ?? ''
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' })

@@ -177,6 +177,20 @@ describe('KubernetesBackend against the stand-in API server', () => {
     expect((await backend.observe(b)).state).toBe('gone')
   })
 
+  it('restarts a watch that failed otherwise, resuming from where it was', async () => {
+    const logs: string[] = []
+    const watching = backendOn(fake, { log: (m) => logs.push(m) })
+    const a = (await watching.start(spec('hub-w01-s001'))).handle
+    fake.dropWatches({ failNext: 1 })
+    fake.removePod('labgate', 'hub-w01-s001')
+    await until(async () => (await watching.observe(a)).state === 'gone')
+    expect(logs).toContain('kubernetes: watching pods failed (Internal Server Error); restarting')
+    expect(watching.podLists).toBe(1)
+    const b = (await watching.start(spec('hub-w01-s002'))).handle
+    expect(await watching.observe(b)).toEqual({ state: 'running' })
+    await watching.close()
+  })
+
   it('sweep deletes the Pods of the portal no handle names, and Secrets no Pod owns', async () => {
     const a = await start('hub-w01-s001')
     const b = await start('hub-w01-s002')

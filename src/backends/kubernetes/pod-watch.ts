@@ -150,18 +150,19 @@ export class PodWatch {
       this.#selector,
     )
     this.#informer = informer
-    informer.on('change', () => this.#notify())
-    informer.on('error', (err: unknown) => {
+    const failed = (err: unknown) => {
       if (this.#closed) return
       this.#lastError = apiMessage(err)
       this.#log(`kubernetes: watching pods failed (${this.#lastError}); restarting`)
       this.#notify()
       clearTimeout(this.#restart)
       this.#restart = setTimeout(() => {
-        if (!this.#closed) void informer.start()
+        if (!this.#closed) informer.start().catch(failed)
       }, RESTART_DELAY_MS)
-    })
-    void informer.start()
+    }
+    informer.on('change', () => this.#notify())
+    informer.on('error', failed)
+    informer.start().catch(failed)
   }
 
   #notify(): void {
