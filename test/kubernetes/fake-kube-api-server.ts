@@ -33,14 +33,13 @@ import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { FakeKubeExec } from './fake-kube-exec.js'
 import { FakeKubePortForward } from './fake-kube-port-forward.js'
+import { FakeKubeWatches } from './fake-kube-watches.js'
 import {
   FakeKubeObjects,
   RESOURCES,
   StatusError,
-  selectorMatcher,
   type KubeObject,
   type Resource,
-  type WatchEvent,
 } from './fake-kube-objects.js'
 
 export interface FakeKubeApiServerOptions {
@@ -62,16 +61,11 @@ export class FakeKubeApiServer {
   readonly failingImages = new Set<string>()
   /** Requests answered, by `<METHOD> <resource>[ watch]`, e.g. `GET pods` for lists of pods. */
   readonly requests = new Map<string, number>()
-  /** How many watches were answered `410 Gone`. */
-  goneAnswers = 0
   readonly #server: Server
   readonly #exec: FakeKubeExec
   readonly #portForward: FakeKubePortForward
   readonly #o: Required<FakeKubeApiServerOptions>
-  readonly #watches = new Set<ServerResponse>()
-  readonly #held: Array<() => void> = []
-  #holding = false
-  #failWatches = 0
+  readonly #watches: FakeKubeWatches
   readonly #timers = new Set<NodeJS.Timeout>()
   readonly #podIps = new Map<string, string>()
   readonly #podDirs = new Map<string, string>()
@@ -87,6 +81,7 @@ export class FakeKubeApiServer {
     }
     this.#server = createServer((req, res) => void this.#handle(req, res))
     this.#exec = new FakeKubeExec(this)
+    this.#watches = new FakeKubeWatches(this.objects, this.#o.watchDelayMs)
     this.#portForward = new FakeKubePortForward(this)
     this.#server.on('upgrade', (req, socket, head) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname
@@ -132,10 +127,7 @@ export class FakeKubeApiServer {
    * wait until {@link releaseWatches}, so a test can change objects while no watch is open.
    */
   expireWatches(o: { hold?: boolean } = {}): void {
-    this.objects.compact()
-    this.#holding = o.hold ?? false
-    for (const res of this.#watches) res.end()
-    this.#watches.clear()
+    this.#watches.expire(o)
   }
 
   /**
@@ -143,15 +135,17 @@ export class FakeKubeApiServer {
    * with a 500 InternalError Status; resourceVersions stay valid.
    */
   dropWatches(o: { failNext?: number } = {}): void {
-    this.#failWatches = o.failNext ?? 0
-    for (const res of this.#watches) res.end()
-    this.#watches.clear()
+    this.#watches.drop(o)
   }
 
   /** Answers the watch requests {@link expireWatches} held. */
   releaseWatches(): void {
-    this.#holding = false
-    for (const go of this.#held.splice(0)) go()
+    this.#watches.release()
+  }
+
+  /** How many watches were answered `410 Gone`. */
+  get goneAnswers(): number {
+    return this.#watches.goneAnswers
   }
 
   /** The temporary directory a Pod's processes run in (made on first use, removed with the Pod). */
@@ -202,8 +196,7 @@ export class FakeKubeApiServer {
   /** Stops serving: ends watches, exec sessions, port servers and timers; removes the Pods' directories. */
   async close(): Promise<void> {
     for (const t of this.#timers) clearTimeout(t)
-    for (const res of this.#watches) res.end()
-    this.releaseWatches()
+    this.#watches.close()
     this.#exec.closeAll()
     this.#portForward.closeAll()
     for (const k of [...this.#podDirs.keys()]) {
@@ -239,7 +232,7 @@ export class FakeKubeApiServer {
       this.requests.set(what, this.count(what) + 1)
       const body = await readJson(req)
       const q = url.searchParams
-      if (req.method === 'GET' && !name && watch) return this.#watch(res, resource, namespace, q)
+      if (req.method === 'GET' && !name && watch) return this.#watches.serve(res, resource, namespace, q)
       if (req.method === 'GET' && !name) {
         const items = this.objects.list(resource, namespace, q.get('labelSelector') ?? undefined)
         return send(res, 200, {
@@ -400,58 +393,6 @@ export class FakeKubeApiServer {
     const dir = this.#podDirs.get(k)
     this.#podDirs.delete(k)
     if (dir) this.#later(200, () => rmSync(dir, { recursive: true, force: true }))
-  }
-
-  #watch(res: ServerResponse, resource: Resource, namespace: string, q: URLSearchParams): void {
-    if (this.#failWatches > 0) {
-      this.#failWatches -= 1
-      const failure = new StatusError(500, 'InternalError', 'etcdserver: leader changed')
-      return send(res, 500, failure.body)
-    }
-    const go = () => {
-      const from = q.get('resourceVersion') ?? ''
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' })
-      const line = (event: WatchEvent) => `${JSON.stringify(event)}\n`
-      const write = (event: WatchEvent) => {
-        const text = line(event)
-        const send = () => !res.writableEnded && res.write(text)
-        if (this.#o.watchDelayMs) this.#later(this.#o.watchDelayMs, send)
-        else send()
-      }
-      if (from && from !== '0' && Number(from) < this.objects.compactedBefore) {
-        this.goneAnswers += 1
-        const gone = new StatusError(
-          410,
-          'Expired',
-          `too old resource version: ${from} (${this.objects.compactedBefore})`,
-        )
-        res.end(line({ type: 'ERROR', object: gone.body }))
-        return
-      }
-      const match = selectorMatcher(q.get('labelSelector') ?? undefined)
-      const mine = (r: Resource, e: WatchEvent) =>
-        r === resource &&
-        'metadata' in e.object &&
-        e.object.metadata.namespace === namespace &&
-        match((e.object as KubeObject).metadata.labels ?? {})
-      if (!from || from === '0') {
-        for (const object of this.objects.list(resource, namespace, q.get('labelSelector') ?? undefined))
-          write({ type: 'ADDED', object })
-      } else {
-        for (const h of this.objects.history)
-          if (h.rv > Number(from) && mine(h.resource, h.event)) write(h.event)
-      }
-      const stop = this.objects.subscribe((r, e) => {
-        if (mine(r, e)) write(e)
-      })
-      this.#watches.add(res)
-      res.on('close', () => {
-        stop()
-        this.#watches.delete(res)
-      })
-    }
-    if (this.#holding) this.#held.push(go)
-    else go()
   }
 
   #later(ms: number, run: () => void): void {
