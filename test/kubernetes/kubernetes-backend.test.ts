@@ -18,6 +18,17 @@ export const backendOn = (
     ...o,
   })
 
+/** The suite's server, on the Pod's IP: greets every connection with `hello <port>`. */
+const serve = async ({ fake }: { fake: FakeKubeApiServer }, handle: SandboxHandle, port: number) => {
+  const h = handle as KubernetesHandle
+  await fake.listen(
+    h.namespace,
+    h.pod,
+    port,
+    createServer((socket) => socket.end(`hello ${port}\n`)),
+  )
+}
+
 runBackendSuite({
   name: 'kubernetes (against FakeKubeApiServer, a stand-in API server)',
   make: async () => {
@@ -25,15 +36,7 @@ runBackendSuite({
     return { backend: backendOn(fake), fake, cleanup: () => fake.close() }
   },
   remake: async ({ fake }) => backendOn(fake),
-  serve: async ({ fake }, handle: SandboxHandle, port: number) => {
-    const h = handle as KubernetesHandle
-    await fake.listen(
-      h.namespace,
-      h.pod,
-      port,
-      createServer((socket) => socket.end(`hello ${port}\n`)),
-    )
-  },
+  serve,
 })
 
 runBackendSuite({
@@ -43,15 +46,7 @@ runBackendSuite({
     return { backend: backendOn(fake, { connectVia: 'portForward' }), fake, cleanup: () => fake.close() }
   },
   remake: async ({ fake }) => backendOn(fake, { connectVia: 'portForward' }),
-  serve: async ({ fake }, handle: SandboxHandle, port: number) => {
-    const h = handle as KubernetesHandle
-    await fake.listen(
-      h.namespace,
-      h.pod,
-      port,
-      createServer((socket) => socket.end(`hello ${port}\n`)),
-    )
-  },
+  serve,
   concurrency: 5,
 })
 
@@ -62,6 +57,7 @@ runBackendSuite({
     return { backend: backendOn(fake), fake, cleanup: () => fake.close() }
   },
   remake: async ({ fake }) => backendOn(fake),
+  serve,
   concurrency: 10,
 })
 
