@@ -1,8 +1,9 @@
 /**
- * Where a session's sandbox runs, and the only way into it. Implementations: `local` (bubblewrap), `fake`
- * (tests), and `remote` (reservations on remote lab systems, beside either: `with-remote-labs.ts`); later
- * `kubernetes`. Every sandbox backend passes `test/conformance/backend.suite.ts` (the remote one, which
- * starts no sandbox, passes it beside the fake one); `README.md` beside this file states the contract.
+ * Where a session's sandbox runs, and the only way into it. Implementations: `local` (bubblewrap),
+ * `kubernetes` (Pods), `fake` (tests), and `remote` (reservations on remote lab systems, beside either:
+ * `with-remote-labs.ts`). Every sandbox backend passes `test/conformance/backend.suite.ts` (the remote
+ * one, which starts no sandbox, passes it beside the fake one); `README.md` beside this file states the
+ * contract.
  */
 import type { RemoteLabSystem } from '../config/types.js'
 import type { SandboxHandle } from '../domain/types.js'
@@ -16,6 +17,11 @@ export interface SandboxSpec {
   session: string
   /** The workshop's name. */
   workshop: string
+  /**
+   * The workshop's container image (Educates' `spec.workshop.image`), for a backend that runs images (the
+   * `kubernetes` one, which otherwise runs its configured default); others ignore it.
+   */
+  image?: string
   /** Environment variables for everything that runs in the sandbox (request parameters, workshop env). */
   env: Record<string, string>
   /** Resource limits; a backend applies what the machine allows and reports the rest in `SandboxInfo.warnings`. */

@@ -1,21 +1,27 @@
-import type { SandboxStorageSettings } from '../config/types.js'
+import { DEFAULT_KUBERNETES_NAMESPACE, DEFAULT_SESSION_IMAGE } from '../config/read-kubernetes.js'
+import type { KubernetesSettings, SandboxStorageSettings } from '../config/types.js'
 import { LabgateError } from '../domain/errors.js'
 import type { SandboxSpec, SessionBackend } from './backend.js'
 import { FakeBackend } from './fake/index.js'
+import { KubernetesBackend, loadKubeConfig } from './kubernetes/index.js'
 import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
 
 /**
- * The backend a portal names: `local` (bubblewrap sandboxes under `<dataDir>/sessions`) or `fake`
- * (in-memory, for trying the API without sandboxes). Throws `backend_failed` with what to install when
+ * The backend a portal names: `local` (bubblewrap sandboxes under `<dataDir>/sessions`), `kubernetes`
+ * (Pods in the cluster and namespace of `kubernetes`, whose Pods of portal `portal` it sweeps; throws
+ * `backend_failed` when the cluster cannot be reached) or `fake` (in-memory, for trying the API without
+ * sandboxes). Throws `backend_failed` with what to install when
  * the local backend cannot work on this machine. `sandbox` sizes each home, /tmp and /dev/shm and reserves
  * the host uids of sessions (when labgate runs as root; a home size it cannot enforce is logged once); logs
  * once, as a warning, which of `limits` (the configured sandbox limits) this machine cannot apply and what
  * to do.
  */
 export async function makeBackend(
-  name: 'local' | 'fake',
+  name: 'local' | 'fake' | 'kubernetes',
   o: {
     dataDir: string
+    kubernetes?: KubernetesSettings
+    portal?: string
     log: (m: string) => void
     sandbox?: SandboxStorageSettings
     limits?: SandboxSpec['limits']
@@ -25,6 +31,7 @@ export async function makeBackend(
     o.log('warning: the fake backend is in use: sessions have no real sandboxes')
     return new FakeBackend()
   }
+  if (name === 'kubernetes') return makeKubernetesBackend(o.kubernetes, o)
   const check = await checkLocalBackendPrerequisites()
   if (!check.ok) throw new LabgateError('backend_failed', check.message)
   const backend = new LocalBackend({
@@ -38,5 +45,35 @@ export async function makeBackend(
   })
   const notice = o.limits ? await backend.limitsNotice(o.limits) : null
   if (notice) o.log(`warning: ${notice}`)
+  return backend
+}
+
+async function makeKubernetesBackend(
+  k: KubernetesSettings = {
+    namespace: DEFAULT_KUBERNETES_NAMESPACE,
+    inCluster: false,
+    image: DEFAULT_SESSION_IMAGE,
+  },
+  o: { log: (m: string) => void; portal?: string },
+): Promise<SessionBackend> {
+  const kubeConfig = loadKubeConfig(k)
+  const backend = new KubernetesBackend({
+    kubeConfig,
+    namespace: k.namespace,
+    defaultImage: k.image,
+    log: o.log,
+    ...(o.portal && { portal: o.portal }),
+    ...(k.storageClass && { storageClass: k.storageClass }),
+    ...(k.homeSize && { homeSize: String(k.homeSize) }),
+    ...(k.blockedCidrs && { blockedCidrs: k.blockedCidrs }),
+    ...(k.connect && { connectVia: k.connect }),
+  })
+  try {
+    await backend.ready()
+  } catch (err) {
+    await backend.close()
+    throw err
+  }
+  o.log(`sessions: Pods in namespace ${k.namespace} of ${kubeConfig.getCurrentCluster()?.server}`)
   return backend
 }

@@ -2,6 +2,7 @@ import type { ConfigNode } from './config-node.js'
 import { describeValue } from './describe-value.js'
 import { isHttpUrl, readCount, readDuration, readEnum, readMemorySize, readString } from './read-values.js'
 import type { LabTargets } from './read-lms-labs.js'
+import { readKubernetes } from './read-kubernetes.js'
 import { readLms } from './read-lms.js'
 import { readNetwork } from './read-network.js'
 import { readRemoteLabs } from './read-remote-labs.js'
@@ -20,7 +21,8 @@ export const DEFAULT_SANDBOX_LIMITS = { memory: 2 * 1024 ** 3, pids: 1024, cpus:
 
 /**
  * Reads labgate's own block of the TrainingPortal (`spec.labgate`, ignored by Educates):
- * `backend: local|fake` (local), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
+ * `backend: local|fake|kubernetes` (local), `kubernetes` (see `readKubernetes`; read with that backend
+ * or when present), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
  * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 2Gi; 0 = unlimited), `sandbox.pids`
  * (1024; 0 = unlimited), `sandbox.cpu` (CPUs, e.g. `0.5`; 1; 0 = unlimited), `sandbox.disk`, `sandbox.tmp`
  * and `sandbox.uids` (see `readSandboxStorage`), `sessions.retention` (duration, 24h), `events.retention`
@@ -40,6 +42,7 @@ export function readLabgateSettings(node: ConfigNode, workshops: readonly string
     'workspaces',
     'lms',
     'remoteLabs',
+    'kubernetes',
   ])
   const events = node.get('events')
   events.fields(['retention'])
@@ -56,8 +59,12 @@ export function readLabgateSettings(node: ConfigNode, workshops: readonly string
   const workspaces = readWorkspaces(node.get('workspaces'), sessionDomain)
   const remoteLabs = readRemoteLabs(node.get('remoteLabs'))
   const targets: LabTargets = { workshops, remoteSystems: remoteLabs.map((r) => r.name) }
+  const backend = readEnum(node.get('backend'), ['local', 'fake', 'kubernetes'] as const) ?? 'local'
   return {
-    backend: readEnum(node.get('backend'), ['local', 'fake'] as const) ?? 'local',
+    backend,
+    ...((backend === 'kubernetes' || node.get('kubernetes').present) && {
+      kubernetes: readKubernetes(node.get('kubernetes')),
+    }),
     allowedIndexOrigins: readOrigins(index.get('allowedOrigins')),
     network: readNetwork(sandbox.get('network')),
     memoryLimit: readMemorySize(sandbox.get('memory')) ?? DEFAULT_SANDBOX_LIMITS.memory,

@@ -89,10 +89,32 @@ export interface SandboxStorageSettings {
   uidRange: { first: number; count: number }
 }
 
+/** `spec.labgate.kubernetes`: where and how the `kubernetes` backend runs sessions. */
+export interface KubernetesSettings {
+  /** The namespace of every session's objects. */
+  namespace: string
+  /** A kubeconfig file; absent: `$KUBECONFIG`, `~/.kube/config`, else in-cluster. */
+  kubeconfig?: string
+  /** Use the service account of the Pod labgate runs in. */
+  inCluster: boolean
+  /** The image of a workshop that names none. */
+  image: string
+  /** The storage class of session home claims (absent: the cluster's default). */
+  storageClass?: string
+  /** The size of session home claims, bytes (absent: 1Gi). */
+  homeSize?: number
+  /** What sessions on the host network may not reach (absent: the private and link-local ranges). */
+  blockedCidrs?: string[]
+  /** How labgate reaches a session's ports: dialing the Pod's IP (absent) or through port-forward. */
+  connect?: 'podIP' | 'portForward'
+}
+
 /** labgate's own settings, read from `spec.labgate` of the TrainingPortal (ignored by Educates). */
 export interface LabgateSettings extends SandboxStorageSettings {
-  /** Backend for sessions: `local` (bubblewrap, default) or `fake` (testing only). */
-  backend: 'local' | 'fake'
+  /** Backend for sessions: `local` (bubblewrap, default), `kubernetes` (Pods) or `fake` (testing only). */
+  backend: 'local' | 'fake' | 'kubernetes'
+  /** `spec.labgate.kubernetes`: the cluster of the `kubernetes` backend (present with that backend). */
+  kubernetes?: KubernetesSettings
   /** Origins (`https://hub.example`) that `index_url` may point to. Empty = any http(s) URL. */
   allowedIndexOrigins: string[]
   /** Sandbox network policy. */

@@ -133,7 +133,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   }
   const sandboxes =
     o.backend ??
-    (await makeBackend(portal.labgate.backend, { dataDir, log, limits, sandbox: portal.labgate }))
+    (await makeBackend(portal.labgate.backend, {
+      dataDir,
+      log,
+      limits,
+      sandbox: portal.labgate,
+      portal: portal.name,
+      ...(portal.labgate.kubernetes && { kubernetes: portal.labgate.kubernetes }),
+    }))
   // Remote labs' sessions are reservations on their systems, beside the sandboxes.
   const backend = portal.labgate.remoteLabs.length > 0 ? withRemoteLabs(sandboxes) : sandboxes
   const webhooks = new WebhookSender({ log })
