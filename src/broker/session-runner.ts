@@ -147,6 +147,7 @@ export class SessionRunner {
       ...(remoteLab ? { remoteLab } : {}),
       session: s.name,
       workshop: s.workshop,
+      ...(env.settings.workshop.image ? { image: env.settings.workshop.image } : {}),
       env: sessionEnvironment(s, env.settings, secrets),
       network: portal.labgate.network,
       limits: {

@@ -351,6 +351,9 @@ describe('loadConfig: formats and files', () => {
       `${workshop}:14: spec.session.env[0]: unknown field "valueFrom" ignored`,
       `${workshop}:17: spec: unknown field "tutorial" ignored`,
     ])
+    // the session image, for a backend that runs images
+    expect(config.portal.workshops[0]?.workshop.image).toBe('jdk17-environment:*')
+    expect(config.portal.workshops[0]?.workshop).not.toHaveProperty('files')
   })
 
   it('reads spec.labgate, normalizing allowed index origins', async () => {

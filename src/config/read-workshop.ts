@@ -28,9 +28,12 @@ const SPEC_FIELDS = [
   'session',
   'request',
   'labgate',
+  'workshop',
 ]
-/** Educates Workshop fields about images, publishing and Kubernetes objects: no meaning in labgate. */
-const SPEC_IGNORED = ['version', 'content', 'publish', 'workshop', 'environment']
+/** Educates Workshop fields about content, publishing and Kubernetes objects: no meaning in labgate. */
+const SPEC_IGNORED = ['version', 'content', 'publish', 'environment']
+/** Educates' `spec.workshop` fields besides `image` (files and packages pulled into the image): ignored. */
+const WORKSHOP_IGNORED = ['files', 'packages']
 
 const DIFFICULTIES = ['beginner', 'intermediate', 'advanced', 'extreme'] as const
 
@@ -49,6 +52,8 @@ export function readWorkshop(root: ConfigNode, sourceFile: string): WorkshopDefi
   request.map()
   const labgate = spec.get('labgate')
   labgate.fields(['workspace'])
+  const image = spec.get('workshop')
+  image.fields(['image'], WORKSHOP_IGNORED)
   const workshop: WorkshopDefinition = {
     name: name ?? '',
     title: readString(spec.get('title')) || (name ?? ''),
@@ -68,5 +73,7 @@ export function readWorkshop(root: ConfigNode, sourceFile: string): WorkshopDefi
     ingresses: readIngresses(session.get('ingresses')),
     workspace: readBoolean(labgate.get('workspace')) ?? false,
   }
+  const sessionImage = readString(image.get('image'))
+  if (sessionImage) workshop.image = sessionImage
   return name === undefined ? undefined : workshop
 }

@@ -39,6 +39,11 @@ export interface WorkshopDefinition {
    */
   workspace: boolean
   /**
+   * `spec.workshop.image`: the session's container image, for a backend that runs images (Kubernetes);
+   * absent: that backend's default. The local backend runs no images and ignores it.
+   */
+  image?: string
+  /**
    * A laboratory of a remote lab system instead of sandbox content: the workshop labgate makes for each
    * laboratory that LMS labs name (`lms[].labs[].remote`), whose sessions are reservations on the system.
    */
