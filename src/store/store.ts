@@ -98,11 +98,16 @@ export interface Store {
   setEnvironmentState(name: string, state: EnvironmentState, at: number): Promise<void>
 
   getSession(name: string): Promise<Session | null>
+  /**
+   * Sessions matching every filter given, oldest first. `replica`: those the replica holds, and those
+   * older than replicas (`replica` null), which every replica may look after.
+   */
   listSessions(filter?: {
     environment?: string
     owner?: string
     portal?: string
     states?: readonly SessionState[]
+    replica?: string
   }): Promise<Session[]>
   /** Creates a session with the next never-used name `<environment>-sNNN`. */
   createSession(s: NewSession): Promise<Session>

@@ -178,6 +178,20 @@ export function runStoreSuite(f: StoreFactory): void {
       ])
     })
 
+    it('keeps the replica that created a session, and lists a replica’s sessions with those older than replicas', async () => {
+      const e = await env()
+      const old = await store.createSession(newSession(e.name))
+      const a = await store.createSession(newSession(e.name, { replica: 'r-a' }))
+      const b = await store.createSession(newSession(e.name, { replica: 'r-b' }))
+      expect([old.replica, a.replica, b.replica]).toEqual([null, 'r-a', 'r-b'])
+      expect((await store.getSession(b.name))?.replica).toBe('r-b')
+      const of = async (replica: string) => (await store.listSessions({ replica })).map((s) => s.name)
+      expect(await of('r-a')).toEqual([old.name, a.name])
+      expect(await of('r-b')).toEqual([old.name, b.name])
+      expect(await of('r-c')).toEqual([old.name])
+      expect(await store.listSessions()).toHaveLength(3)
+    })
+
     it('never keeps a session read that raced with a write to it', async () => {
       const e = await env()
       const s = await store.createSession(newSession(e.name))

@@ -277,9 +277,18 @@ export class KyselyStore implements Store {
   }
 
   async listSessions(
-    filter: { environment?: string; owner?: string; portal?: string; states?: readonly SessionState[] } = {},
+    filter: {
+      environment?: string
+      owner?: string
+      portal?: string
+      states?: readonly SessionState[]
+      replica?: string
+    } = {},
   ) {
     let q = this.db.selectFrom('sessions').selectAll()
+    const replica = filter.replica
+    if (replica !== undefined)
+      q = q.where((eb) => eb.or([eb('replica', '=', replica), eb('replica', 'is', null)]))
     if (filter.environment) q = q.where('environment', '=', filter.environment)
     if (filter.owner) q = q.where('owner', '=', filter.owner)
     if (filter.portal) q = q.where('portal', '=', filter.portal)

@@ -47,6 +47,7 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
       '007-lms-audit',
       '008-lms-grades',
       '009-session-time-allowed',
+      '010-replicas',
     ])
     await again.close()
   } finally {
