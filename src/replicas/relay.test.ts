@@ -30,7 +30,10 @@ async function replica(name: string, holders: Record<string, () => Holder>) {
   const relay = new Relay({
     key,
     log: () => {},
-    sessionOf: (req) => /^\/sessions\/([^/]+)/.exec(req.url ?? '')?.[1] ?? null,
+    sessionOf: (req) => {
+      const m = /^\/sessions\/([^/]+)/.exec(req.url ?? '')
+      return m ? decodeURIComponent(m[1]!) : null
+    },
     holderOf: (s) => holders[s]?.() ?? { at: 'here' },
   })
   relay.install(server)
@@ -68,6 +71,13 @@ describe('the relay between replicas', () => {
     expect(at.headers['x-forwarded-for']).toBe('127.0.0.1')
     expect(await (await fetch(`${a.url}/sessions/y/`)).json()).toMatchObject({ by: 'a' })
     expect(await (await fetch(`${a.url}/other`)).json()).toMatchObject({ by: 'a' })
+  })
+
+  it('leaves a path it cannot read to the routes, and keeps serving', async () => {
+    // the replica's sessionOf throws a URIError on this path
+    const r = await fetch(`${a.url}/sessions/%E0%A4%A/`)
+    expect(await r.json()).toMatchObject({ by: 'a' })
+    expect((await fetch(`${a.url}/sessions/x/`)).status).toBe(200)
   })
 
   it('relays a request with a forged mark like any other', async () => {
