@@ -127,10 +127,13 @@ export type StoreSnapshot = Record<string, string>
 
 /**
  * Columns left out of snapshots: the activity tracker writes a session's activity and view times (and so
- * its row version) in batches every 5 s, in the background, for requests accepted earlier.
+ * its row version) in batches every 5 s, in the background, for requests accepted earlier; on
+ * PostgreSQL, a replica's heartbeat renews its own row and the reconciler's lease every 2 s.
  */
 const BACKGROUND_COLUMNS: Record<string, readonly string[]> = {
   sessions: ['last_activity_at', 'last_view_at', 'version'],
+  replicas: ['heartbeat_at'],
+  leases: ['expires_at'],
 }
 
 /**
