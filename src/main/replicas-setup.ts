@@ -5,7 +5,7 @@ import type { ReplicaLink } from '../broker/session-runner.js'
 import type { Clock } from '../domain/clock.js'
 import { hasEnded } from '../domain/session-states.js'
 import type { EventBus } from '../events/event-bus.js'
-import type { Reconciler, ReconcilerReplicas } from '../reconciler/reconciler.js'
+import { NUDGE_DELAY_MS, type Reconciler, type ReconcilerReplicas } from '../reconciler/reconciler.js'
 import { replicaId } from '../replicas/replica-id.js'
 import { ReplicaRegistry } from '../replicas/replica-registry.js'
 import { Relay, type Holder } from '../replicas/relay.js'
@@ -51,8 +51,17 @@ export function setUpReplicas(o: {
   const reconciler: ReconcilerReplicas = {
     leads: () => registry?.leads() ?? false,
     isLost: (r) => registry?.isLost(r) ?? false,
-    nudgeLeader: () => tell({ kind: 'nudge' }),
+    // Every request nudges: one notice per NUDGE_DELAY_MS is enough, the leader coalesces them anyway.
+    nudgeLeader: () => {
+      if (nudging) return
+      nudging = setTimeout(() => {
+        nudging = null
+        tell({ kind: 'nudge' })
+      }, NUDGE_DELAY_MS)
+      nudging.unref()
+    },
   }
+  let nudging: NodeJS.Timeout | null = null
   let unsubscribe = () => {}
   let relay: Relay | null = null
 
@@ -104,13 +113,15 @@ export function setUpReplicas(o: {
       o.log(`replicas: this is replica ${id}, reached by its peers at ${s.address}`)
 
       const holders = new Map<string, string | null>()
-      const where = async (name: string, replica: string | null): Promise<Holder> => {
+      /** Where session `name`, held by `replica`, is served: at once unless its holder is not answering. */
+      const where = (name: string, replica: string | null): Holder | Promise<Holder> => {
         if (replica === null || replica === id) return { at: 'here' }
         const address = reg.isAlive(replica) ? reg.addressOf(replica) : undefined
         if (address) return { at: 'peer', replica, address }
         // its holder is not answering: an ended session is served here (its page says it ended)
-        const row = await deps.store.getSession(name)
-        return !row || hasEnded(row.state) ? { at: 'here' } : { at: 'unreachable', replica }
+        return deps.store
+          .getSession(name)
+          .then((row) => (!row || hasEnded(row.state) ? { at: 'here' } : { at: 'unreachable', replica }))
       }
       relay = new Relay({
         key: o.key,
@@ -121,11 +132,7 @@ export function setUpReplicas(o: {
         },
         holderOf: (name) => {
           const kept = holders.get(name)
-          if (kept === null || kept === id) return { at: 'here' }
-          if (kept !== undefined) {
-            const address = reg.isAlive(kept) ? reg.addressOf(kept) : undefined
-            return address ? { at: 'peer', replica: kept, address } : where(name, kept)
-          }
+          if (kept !== undefined) return where(name, kept)
           return deps.store.getSession(name).then((row) => {
             if (!row) return { at: 'here' } as const
             if (holders.size >= HOLDERS_KEPT) holders.clear()
@@ -136,10 +143,9 @@ export function setUpReplicas(o: {
       })
       relay.install(s.server)
     },
-    /** Whether this replica runs the portal-wide passes now. */
-    leads: () => registry?.leads() ?? false,
     /** Gives the lease up, records a clean stop, stops listening and relaying. */
     async close(): Promise<void> {
+      if (nudging) clearTimeout(nudging)
       unsubscribe()
       relay?.close()
       await registry?.stop()
