@@ -1,6 +1,13 @@
 import type { Clock } from '../domain/clock.js'
 import type { ReplicaRecord, ReplicaStore } from '../store/replica-store.js'
 
+/**
+ * How old a peer's last heartbeat may be, when read, for the peer to count as alive: three intervals, and
+ * never under 5 s, so that short intervals (a short replica timeout) and a loaded machine's late beats do
+ * not make a live peer look dead.
+ */
+const aliveWindow = (intervalMs: number) => Math.max(3 * intervalMs, 5_000)
+
 /** The lease whose holder runs the reconciler's portal-wide work. */
 export const RECONCILER_LEASE = 'reconciler'
 
@@ -9,7 +16,7 @@ export interface ReplicaRegistryOptions {
   clock: Clock
   /** This replica. */
   self: Pick<ReplicaRecord, 'id' | 'address' | 'version'>
-  /** Between heartbeats, ms (default 2,000). A peer is alive while its last one is within 3 of these. */
+  /** Between heartbeats, ms (default 2,000). A peer is alive while its last one, when read, is within 3 of these (at least 5 s). */
   intervalMs?: number
   /** After how long without a heartbeat a replica is gone for good, its sessions failed (default 60,000). */
   lostAfterMs?: number
@@ -30,6 +37,8 @@ export class ReplicaRegistry {
   readonly #o: Required<Omit<ReplicaRegistryOptions, 'onBeat'>> & Pick<ReplicaRegistryOptions, 'onBeat'>
   readonly #startedAt: number
   #peers = new Map<string, ReplicaRecord>()
+  /** When the peers were last read: their heartbeats' age is judged at that time, not at the question's. */
+  #readAt = 0
   #leaseUntil = 0
   #timer: NodeJS.Timeout | null = null
   #beating: Promise<void> | null = null
@@ -78,6 +87,7 @@ export class ReplicaRegistry {
       if (won !== held)
         log(won ? 'replicas: this replica now runs the portal-wide passes' : 'replicas: lease lost')
       this.#peers = new Map((await store.list()).map((r) => [r.id, r]))
+      this.#readAt = now
     } catch (e) {
       log(`replicas: heartbeat failed: ${(e as Error).message}`)
     }
@@ -93,11 +103,11 @@ export class ReplicaRegistry {
     return !this.#stopped && performance.now() < this.#leaseUntil - this.#o.leaseTtlMs / 3
   }
 
-  /** Whether replica `id` is alive: this one, or a peer that beat within 3 intervals and did not stop. */
+  /** Whether replica `id` is alive: this one, or a peer whose heartbeat was recent when last read (see `aliveWindow`) and that did not stop. */
   isAlive(id: string): boolean {
     if (id === this.id) return !this.#stopped
     const r = this.#peers.get(id)
-    return !!r && r.stoppedAt === null && this.#o.clock.now() - r.heartbeatAt <= 3 * this.#o.intervalMs
+    return !!r && r.stoppedAt === null && this.#readAt - r.heartbeatAt <= aliveWindow(this.#o.intervalMs)
   }
 
   /**
