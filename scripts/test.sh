@@ -45,6 +45,15 @@ node -e '
     try {
       const r = JSON.parse(fs.readFileSync(file, "utf8"));
       passed += r.numPassedTests; failed += r.numFailedTests + (r.numFailedTestSuites || 0);
+      // Each pass's failures, named again here: a log kept only by its tail still says what failed.
+      const pass = file.includes("postgres") ? "postgres" : "sqlite";
+      for (const suite of r.testResults || []) {
+        const where = suite.name.replace(process.cwd() + "/", "");
+        const tests = (suite.assertionResults || []).filter((t) => t.status === "failed");
+        for (const t of tests) console.log(`FAILED (${pass}) ${where} > ${t.fullName}`);
+        if (suite.status === "failed" && tests.length === 0)
+          console.log(`FAILED (${pass}) ${where}: ${(suite.message || "").split("\n")[0]}`);
+      }
     } catch { if (needed) failed += 1 }
   }
   if (process.argv[1] !== "0" && failed === 0) failed = 1;

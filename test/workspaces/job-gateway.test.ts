@@ -172,6 +172,7 @@ describe.skipIf(!prerequisites.ok || !isRoot)('the job gateway with the local ba
       for (const [job, port] of [
         [site, 8888],
         [echo, 8002],
+        [bobs, 8888],
       ] as const) {
         const endpoint = await backend.connect(job.handle!, port)
         const ok = await new Promise<boolean>((resolve) => {

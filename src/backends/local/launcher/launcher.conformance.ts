@@ -143,7 +143,8 @@ export function launcherConformance(name: string, make: () => ProcessLauncher): 
           env: { PATH: '/usr/bin:/bin' },
           tty: pty.pty,
         })
-        closeSync(pty.slave)
+        // The test keeps its own copy of the slave open: once the last one closes, the master may read
+        // EIO before the program's final output has been delivered to it, and that output is lost.
         // Once the program runs, whatever set up its session and terminal has finished.
         await until(() => readFileSync(`/proc/${launched.pid}/cmdline`, 'utf8').startsWith('/bin/sh\0'))
         const stat = readFileSync(`/proc/${launched.pid}/stat`, 'utf8')
@@ -172,7 +173,7 @@ export function launcherConformance(name: string, make: () => ProcessLauncher): 
           env: { ONLY: 'this' },
           tty: pty.pty,
         })
-        closeSync(pty.slave)
+        // The slave stays open here too, so that the program's last output cannot be lost.
         await launched.exit
         await until(() => pty.output().includes('ONLY=this'))
         expect(pty.output().trim().split(/\r?\n/)).toEqual(['ONLY=this'])
@@ -259,7 +260,7 @@ export function launcherConformance(name: string, make: () => ProcessLauncher): 
           tty: pty.pty,
           cgroups: dirs,
         })
-        closeSync(pty.slave)
+        // The slave stays open here too, so that the program's last output cannot be lost.
         await term.exit
         await until(() => inside(pty.output().replace(/\r/g, '')) === dirs.length)
         const stderrFile = join(dir, `${session}.daemon`)
