@@ -40,6 +40,10 @@ export interface PortalSpec {
   ingressesFor?: Record<string, { name: string; port: number }[]>
   /** `spec.portal.registration`. */
   registration?: { type?: 'one-step' | 'anonymous'; enabled?: boolean }
+  /** `spec.portal.password`: the event access code. */
+  accessCode?: string
+  /** `spec.portal.catalog.visibility`. */
+  catalog?: 'public' | 'private'
   /** `spec.labgate.gateway.domain`: host routing of sessions under this domain. */
   sessionDomain?: string
   /**
@@ -96,6 +100,8 @@ export function writePortal(dir: string, p: PortalSpec): string {
           ...Object.entries(p.registration).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`),
         ]
       : []),
+    ...(p.accessCode ? [`    password: ${JSON.stringify(p.accessCode)}`] : []),
+    ...(p.catalog ? ['    catalog:', `      visibility: ${p.catalog}`] : []),
     ...(p.webhook ? ['  analytics:', '    webhook:', `      url: ${JSON.stringify(p.webhook)}`] : []),
     '  labgate:',
     `    backend: ${p.backend ?? 'local'}`,

@@ -20,7 +20,14 @@ import { resolveApiUser } from './users.js'
 
 export interface SessionRequest {
   environment: string
-  /** The front end's user id; a new anonymous user when absent. */
+  /**
+   * Who asks: `api` (default), a robot for a front end's user, who is resolved (and made) by
+   * `resolveApiUser`; `portal`, a user signed in to the portal for themselves: `user` must name an existing
+   * user who is not a robot (staff may start their own sessions), and the session cannot be reacquired
+   * through the API.
+   */
+  via?: 'api' | 'portal'
+  /** The front end's user id; a new anonymous user when absent (`via: 'api'` only). */
   user?: string
   details: UserDetails
   indexUrl: string
@@ -46,9 +53,21 @@ export interface RequestedSession {
   token: string
 }
 
-/** Educates' answer when nothing can be allocated: 503 `{"error": "No session available"}`. */
-export const noSessionAvailable = () =>
-  new LabgateError('unavailable', 'No session available', { error: 'No session available' })
+/** Why nothing could be allocated: the environment's capacity, the portal's maximum or the user's cap. */
+export type UnavailableReason = 'capacity' | 'maximum' | 'user-cap'
+
+/**
+ * Educates' answer when nothing can be allocated: 503 `{"error": "No session available"}`, with the
+ * reason (when known) for pages that say which limit was reached; the wire body never carries it.
+ */
+export class NoSessionAvailable extends LabgateError {
+  constructor(readonly reason: UnavailableReason | null = null) {
+    super('unavailable', 'No session available', { error: 'No session available' })
+  }
+}
+
+/** See {@link NoSessionAvailable}. */
+export const noSessionAvailable = (reason: UnavailableReason | null = null) => new NoSessionAvailable(reason)
 
 /**
  * Allocates a session of an environment to a user, as a robot asks through the REST API.
@@ -81,7 +100,10 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
   let evicted: Session | null = null
   const result = await store.transaction(async (tx) => {
     await tx.lockPortal(deps.portal.name)
-    const { user, created } = await resolveApiUser(deps, tx, req.user, req.details)
+    const { user, created } =
+      req.via === 'portal'
+        ? { user: await portalUser(tx, req.user), created: false }
+        : await resolveApiUser(deps, tx, req.user, req.details)
     if (created) await record(tx, { name: 'User/Create', user: user.id })
     if (req.reacquire !== undefined) return { user, session: null, fresh: false }
 
@@ -93,10 +115,10 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
     }
 
     const plan = await plan_(deps, tx, environment, user)
-    if (plan.kind === 'unavailable') throw noSessionAvailable()
+    if (plan.kind === 'unavailable') throw noSessionAvailable(plan.reason)
     const allocation = {
       owner: user.id,
-      viaApi: true,
+      viaApi: req.via !== 'portal',
       allocatedAt: now,
       startedAt: now,
       expiresAt: activationWindowEnd(now, req.timeout, environment.settings, timeAllowed),
@@ -141,6 +163,13 @@ export async function requestSession(deps: BrokerDeps, req: SessionRequest): Pro
     environment,
     token: deps.secrets.activationToken(result.session),
   }
+}
+
+/** The signed-in portal user a `via: 'portal'` request is for; robots may not hold sessions. */
+async function portalUser(tx: Store, id: string | undefined): Promise<User> {
+  const user = id === undefined ? null : await tx.getUser(id)
+  if (!user || user.kind === 'robot') throw forbidden('Only a signed-in person can start a workshop')
+  return user
 }
 
 async function plan_(deps: BrokerDeps, tx: Store, environment: Environment, user: User) {

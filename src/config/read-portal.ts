@@ -44,10 +44,11 @@ const PORTAL_FIELDS = [
   'credentials',
   'clients',
   'workshop',
+  'password',
   ...LEGACY_DEFAULTS,
 ]
 /** Educates portal fields about its own web site and Kubernetes ingress: no meaning in labgate. */
-const PORTAL_IGNORED = ['title', 'logo', 'password', 'theme', 'ingress', 'cookies', 'updates', 'refresh']
+const PORTAL_IGNORED = ['title', 'logo', 'theme', 'ingress', 'cookies', 'updates', 'refresh']
 
 /**
  * Reads a TrainingPortal resource (either apiVersion) from its document root. `sourceFile` is the file's
@@ -90,6 +91,9 @@ export function readPortal(root: ConfigNode, sourceFile: string): PortalDraft | 
     ),
     sourceFile,
   }
+  const accessCode = readString(portal.get('password'))
+  if (accessCode === '') portal.get('password').error('must not be empty (leave it out for an open portal)')
+  else if (accessCode !== undefined) definition.accessCode = accessCode
   const index = readHttpUrl(portal.get('index'))
   if (index !== undefined) definition.index = index
   const admin = readAdmin(portal)

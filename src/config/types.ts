@@ -308,6 +308,11 @@ export interface PortalDefinition {
   anonymous: number
   registration: { type: 'one-step' | 'anonymous'; enabled: boolean }
   catalogVisibility: 'private' | 'public'
+  /**
+   * The event access code (`spec.portal.password`): when set, the portal's pages ask for it before
+   * anything else (the API, LMS launches and sessions' own pages do not).
+   */
+  accessCode?: string
   /** Fallback index URL (`spec.portal.index`). */
   index?: string
   /** Absent parts are generated on first start and persisted. */

@@ -9,7 +9,6 @@ import { userRoutes } from '../api/educates/user-routes.js'
 import { errorHandler } from '../http/errors.js'
 import type { SessionSignIn } from '../gateway/sign-in.js'
 import type { TrustProxy } from './trust-proxy.js'
-import { homeRoute } from '../web/portal/home.js'
 import { rewriteHosts } from '../gateway/job-host.js'
 import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
 
@@ -73,7 +72,6 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
   sessionRoutes(app, o.ctx)
   userRoutes(app, o.ctx)
   o.signIn?.routes(app)
-  homeRoute(app, o.ctx)
   dashboardRoutes(app, o.ctx, o.onView, o.signIn)
   for (const plugin of o.plugins) plugin(app)
   return app

@@ -35,6 +35,8 @@ import { SecretGate } from '../auth/secret-gate.js'
 import { firstPartySignIn } from '../broker/first-party.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
+import { catalogRoutes } from '../web/portal/catalog-routes.js'
+import { accessCodeRoutes } from '../web/portal/access-code.js'
 import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
 import { setUpLms } from '../lms/setup-lms.js'
 import { startNoncePurge } from './nonce-purge.js'
@@ -261,7 +263,30 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     plugins: [
       oauth.routes,
       gateway.routes,
+      ...(portal.accessCode
+        ? [
+            (app: FastifyInstance) =>
+              accessCodeRoutes(app, {
+                ctx,
+                code: portal.accessCode!,
+                key,
+                viewer: () => ({
+                  portalName: portal.name,
+                  signedIn: false,
+                  staff: false,
+                  workspaces: false,
+                  registration: false,
+                }),
+              }),
+          ]
+        : []),
       people.routes,
+      (app: FastifyInstance) =>
+        catalogRoutes(app, {
+          ctx,
+          ...(people.guestSignIn ? { guestSignIn: people.guestSignIn } : {}),
+          jobs: () => workspaceDeps,
+        }),
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
         : []),

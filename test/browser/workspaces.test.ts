@@ -71,7 +71,7 @@ describe('workspaces in the browser', () => {
     expect(made.status).toBe(200)
 
     await page.goto(`${h.url}/`)
-    await page.click('text=Your workspaces')
+    await page.click('nav >> text=Workspaces')
     await expect.poll(() => page.textContent('h1')).toBe('Your workspaces')
     expect(await page.textContent('main, body')).toContain('notebooks')
     await page.selectOption('select[name=job_type]', 'jupyter_lab')

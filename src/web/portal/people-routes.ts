@@ -22,6 +22,7 @@ import { anonymousPage, messagePage, registerPage, signInPage, signOutPage } fro
 import { WindowCounter, type SignInLimiter } from '../../auth/sign-in-limits.js'
 import { TooManyHashes, type SecretGate } from '../../auth/secret-gate.js'
 import { safeNext } from './safe-next.js'
+import type { GuestSignIn } from './catalog-routes.js'
 
 /** How long a portal sign-in lasts, seconds. */
 export const SIGN_IN_TTL = 12 * 3600
@@ -49,8 +50,41 @@ export async function setUpPeople(o: PeopleOptions) {
   const generatedAdmin = configured ? null : await ensureFirstAdmin(o.auth, o.ctx.deps.clock)
   // Prepares the dummy hash unknown users are checked against, so the first one takes no longer.
   void verifyPassword('', null)
-  const routes = (app: FastifyInstance) => peopleRoutes(app, o)
-  return { routes, generatedAdmin }
+  const signUps = new WindowCounter(o.ctx.deps.clock, SIGN_UPS)
+  const routes = (app: FastifyInstance) => peopleRoutes(app, o, signUps)
+  /**
+   * Under anonymous registration: signs a visitor in as a new anonymous user, the cookie set on `reply`
+   * (the catalog's Start does this, so that nobody has to sign up); counted with the sign-ups.
+   */
+  const guestSignIn: GuestSignIn | undefined =
+    mayRegister(o.portal) && o.portal.registration.type === 'anonymous'
+      ? async (req, reply) => {
+          const wait = signUps.retryAfter(req.ip)
+          if (wait > 0) return { retryAfter: wait }
+          const userId = await registerVisitor(o.ctx.deps, NO_FORM, () => {
+            throw new Error('anonymous registration makes no account')
+          })
+          signUps.add(req.ip)
+          await setSignInCookie(o.ctx, reply, userId)
+          return { userId }
+        }
+      : undefined
+  return { routes, generatedAdmin, guestSignIn }
+}
+
+const NO_FORM = { username: '', email: '', password: '', confirm: '' }
+
+/** Signs the browser in as `userId`: the portal's cookie, set on `reply`. */
+async function setSignInCookie(ctx: ApiContext, reply: FastifyReply, userId: string): Promise<void> {
+  const token = await ctx.auth.browserLogin(userId, SIGN_IN_TTL)
+  void reply.header(
+    'set-cookie',
+    serializeCookie(AUTH_COOKIE, encodeURIComponent(token), {
+      sameSite: 'Lax',
+      maxAge: SIGN_IN_TTL,
+      secure: isSecure(ctx.portalUrl),
+    }),
+  )
 }
 
 const PAGE_HEADERS = {
@@ -61,11 +95,10 @@ const PAGE_HEADERS = {
   'referrer-policy': 'same-origin',
 }
 
-function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
+function peopleRoutes(app: FastifyInstance, o: PeopleOptions, signUps: WindowCounter): void {
   const { ctx, auth } = o
   const clock = ctx.deps.clock
   const limiter = o.limiter
-  const signUps = new WindowCounter(clock, SIGN_UPS)
   const registration = o.portal.registration
   const secure = () => isSecure(ctx.portalUrl)
 
@@ -95,18 +128,8 @@ function peopleRoutes(app: FastifyInstance, o: PeopleOptions): void {
   }
 
   const signIn = async (reply: FastifyReply, userId: string, next: string) => {
-    const token = await ctx.auth.browserLogin(userId, SIGN_IN_TTL)
-    return reply
-      .header(
-        'set-cookie',
-        serializeCookie(AUTH_COOKIE, encodeURIComponent(token), {
-          sameSite: 'Lax',
-          maxAge: SIGN_IN_TTL,
-          secure: secure(),
-        }),
-      )
-      .header('cache-control', 'no-store')
-      .redirect(next, 303)
+    await setSignInCookie(ctx, reply, userId)
+    return reply.header('cache-control', 'no-store').redirect(next, 303)
   }
 
   const signedInName = async (req: FastifyRequest): Promise<string | undefined> => {
