@@ -27,13 +27,14 @@ export const FIGURE_IDS = [
   'alloc',
   'density',
   'scaling',
+  'pages',
   'replicas',
 ] as const
 export type FigureId = (typeof FIGURE_IDS)[number]
 
 /**
  * Short names for `--only`: a–e as before, f–k for the terminal figures, l–m for density and scaling, n–p
- * for the workspaces API, q for the LMS launch.
+ * for the workspaces API, q for the LMS launch, r for replicas, s for the pages.
  */
 export const ALIASES: Record<string, FigureId> = {
   a: 'reserve',
@@ -54,6 +55,7 @@ export const ALIASES: Record<string, FigureId> = {
   p: 'job-jupyter',
   q: 'lti13-terminal',
   r: 'replicas',
+  s: 'pages',
 }
 
 /** Each figure's own workshop, which the portal holds only when the figure runs. */
@@ -79,6 +81,8 @@ export const WORKSHOPS: Record<FigureId, BenchWorkshop> = {
   scaling: { name: 'scale', capacity: 20000, reserved: 0, initial: 0, expires: '1h' },
   // replicas runs on portals and databases of its own (replicas.ts); this entry only fills the record.
   replicas: { name: 'repl', capacity: 1, reserved: 0, initial: 0, expires: '1h' },
+  // pages runs on a portal of its own (pages.ts); this entry only fills the record.
+  pages: { name: 'pages', capacity: 1, reserved: 0, initial: 0, expires: '1h' },
 }
 
 /** The figures that need the portal's workspaces API (`spec.labgate.workspaces`). */

@@ -26,6 +26,8 @@ export interface BenchPortalOptions {
   workspaces?: boolean
   /** `spec.labgate.lms`: the LMS registrations that may launch labs, written as given. */
   lms?: Record<string, unknown>[]
+  /** `spec.portal.credentials.admin`: a staff user the figure signs in as. */
+  admin?: { username: string; password: string }
 }
 
 /**
@@ -66,6 +68,13 @@ export function writeBenchPortal(
     '      robot:',
     `        username: ${q(robot.username)}`,
     `        password: ${q(robot.password)}`,
+    ...(options.admin
+      ? [
+          '      admin:',
+          `        username: ${q(options.admin.username)}`,
+          `        password: ${q(options.admin.password)}`,
+        ]
+      : []),
     '    clients:',
     '      robot:',
     `        id: ${q(robot.clientId)}`,

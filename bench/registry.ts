@@ -11,6 +11,7 @@ import {
   type FigureResult,
   type Settings,
 } from './figures.js'
+import { pagesFigure } from './pages.js'
 import { replicasFigure } from './replicas.js'
 import { scalingFigure } from './scaling.js'
 import {
@@ -43,4 +44,5 @@ export const FIGURES: Record<FigureId, (ctx: FigureContext, s: Settings) => Prom
   density: densityFigure,
   scaling: scalingFigure,
   replicas: replicasFigure,
+  pages: pagesFigure,
 }

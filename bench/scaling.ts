@@ -15,8 +15,8 @@ import {
   type FigureResult,
   type Settings,
 } from './figures.js'
-import { startLabgateProcess, type LabgateProcess } from './labgate-process.js'
-import { catalogWorkshops, type BenchWorkshop } from './portal.js'
+import { startPortal, stopPortal, type Backend } from './own-portal.js'
+import { catalogWorkshops } from './portal.js'
 import { ms, now, summarize, type Summary } from './stats.js'
 
 /** "Flat": p50 at the largest level within this factor of p50 at the smallest. */
@@ -24,60 +24,6 @@ export const FLAT = 1.5
 
 /** Sessions requested between two waits for the store's sessions to have stopped (local backend). */
 const BATCH = 500
-
-type Backend = 'local' | 'fake'
-
-/** labgate processes this figure has started and not stopped yet: killed if the bench exits meanwhile. */
-const running = new Set<LabgateProcess>()
-let exitHook = false
-
-/**
- * Starts labgate on a portal of `workshops` with `backend` and logs the robot in. The backend reaches
- * the portal YAML through `LABGATE_BENCH_BACKEND` (portal.ts), set only while labgate starts.
- */
-async function startPortal(
-  workshops: BenchWorkshop[],
-  backend: Backend,
-): Promise<{ lg: LabgateProcess; api: PortalApi }> {
-  if (!exitHook) {
-    exitHook = true
-    process.once('exit', () => {
-      for (const lg of running) lg.stopNow()
-    })
-  }
-  const saved = process.env.LABGATE_BENCH_BACKEND
-  process.env.LABGATE_BENCH_BACKEND = backend
-  let lg: LabgateProcess
-  try {
-    lg = await startLabgateProcess(workshops)
-  } finally {
-    if (saved === undefined) delete process.env.LABGATE_BENCH_BACKEND
-    else process.env.LABGATE_BENCH_BACKEND = saved
-  }
-  running.add(lg)
-  const api = new PortalApi(lg.url)
-  try {
-    await api.login(lg.robot)
-  } catch (e) {
-    await stopPortal(lg, api)
-    throw e
-  }
-  return { lg, api }
-}
-
-/** Stops a portal started by {@link startPortal}; returns what was left behind or went wrong, if anything. */
-async function stopPortal(lg: LabgateProcess, api: PortalApi): Promise<string | null> {
-  api.close()
-  const r = await lg.stop()
-  running.delete(lg)
-  const left = r.sandboxesLeft + r.strays.length
-  const trouble = r.log.split('\n').filter((l) => /error|fail|exception|unhandled/i.test(l))
-  const out = [
-    left ? `${r.sandboxesLeft} sandboxes and ${r.strays.length} other processes were left` : '',
-    trouble.length ? `labgate logged ${trouble.length} lines like trouble, e.g. ${trouble[0]}` : '',
-  ].filter(Boolean)
-  return out.length ? out.join('; ') : null
-}
 
 /** Waits (bounded) until the portal has no allocated session that is not STOPPED. */
 async function waitNoneLive(api: PortalApi, limitMs: number): Promise<boolean> {

@@ -3,6 +3,7 @@
  * and how each measured figure is judged against them. The one place to update when the doc changes.
  */
 import type { FigureId, FigureResult } from './figures.js'
+import { PAGE_TARGET_MS } from './pages.js'
 import { ms } from './stats.js'
 
 /** JupyterHub 3.0.0 as measured in docs/performance.md. */
@@ -218,6 +219,24 @@ export const MEASURED: Record<FigureId, Measured> = {
       return `${alloc.join('; ')}; catalog by environments ${cat} ms (p50s; ratios in the notes)`
     },
   },
+  pages: {
+    figure:
+      'portal and admin pages with 1,000 live sessions in the store [each page p50, loopback; ' +
+      'the row shows the slowest]',
+    target: `p50 ≤ ${PAGE_TARGET_MS} ms for every page`,
+    peer: '–',
+    met: (r) => {
+      const pages = (r.details.pages ?? []) as { latency: { p50: number } | null }[]
+      const timed = pages.filter((p) => p.latency)
+      return timed.length > 0 && timed.every((p) => p.latency!.p50 <= PAGE_TARGET_MS)
+    },
+    ratio: none,
+    result: (r) => {
+      const pages = (r.details.pages ?? []) as { path: string; latency: { p50: number } | null }[]
+      if (!pages.length) return '–'
+      return pages.map((p) => `${p.path} ${p.latency ? ms(p.latency.p50) : 'not served'}`).join(', ') + ' ms'
+    },
+  },
   replicas: {
     figure:
       'replicas on PostgreSQL [1 / 2 / 3 `labgate serve` behind a round-robin balancer: allocations/s; ' +
@@ -307,6 +326,7 @@ export const TABLE_ORDER: readonly FigureId[] = [
   'schedule',
   'alloc',
   'scaling',
+  'pages',
   'replicas',
   'echo',
   'output',
