@@ -123,6 +123,11 @@ describe('the catalog for registered learners', () => {
     expect(after).toContain('No workshop is running for you')
     expect(after).toMatch(/<td>Workshop alpha<\/td>\s*<td>Finish(ed|ing)<\/td>/)
     expect(after).toContain('ended by you or staff')
+    // The catalog lists the workshop as finished, and offers it again.
+    const catalog = await (await eve.get('/')).text()
+    const alpha = catalog.slice(catalog.indexOf('Workshop alpha'), catalog.indexOf('Workshop beta'))
+    expect(alpha).toMatch(/Finished<\/span>\s*<span class="muted">on \d{4}-\d\d-\d\d at \d\d:\d\d UTC/)
+    expect(alpha).toContain('>Start</button>')
     expect((await fetch(`${h.url}/my/labs/`, { redirect: 'manual' })).status).toBe(302)
   })
 })

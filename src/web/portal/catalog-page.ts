@@ -51,6 +51,12 @@ export function catalogPage(v: CatalogView): string {
   )
 }
 
+/** When a session ended, in words: `on 2026-12-06 at 14:05 UTC`. */
+const finishedOn = (ms: number) => {
+  const iso = new Date(ms).toISOString()
+  return `on ${iso.slice(0, 10)} at ${iso.slice(11, 16)} UTC`
+}
+
 function card(v: CatalogView, e: LearnerCatalogEntry): string {
   const w = e.environment.settings
   const title = w.workshop.title || w.alias || w.workshop.name
@@ -78,9 +84,18 @@ function card(v: CatalogView, e: LearnerCatalogEntry): string {
       >Sign in to start</a
     >`
   }
+  const f = e.finished
+  const finished =
+    f && e.offer.kind !== 'resume'
+      ? html`<p>
+          <span class="badge">Finished</span>
+          <span class="muted">${finishedOn(f.stoppedAt ?? f.createdAt)}</span>
+        </p>`
+      : ''
   return html`<li class="card">
     <h2 id="${id}">${title}</h2>
     ${raw(w.workshop.description ? html`<p>${w.workshop.description}</p>` : '')} ${raw(duration)}
+    ${raw(finished)}
     <div class="actions">${raw(actions)}</div>
   </li>`
 }
