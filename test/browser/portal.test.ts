@@ -49,6 +49,8 @@ describe('a registered learner', () => {
   it('starts a workshop from the catalog, types in its terminal, and finds it in My labs', async () => {
     const context = await browser.newContext({ viewport: VIEWPORT })
     const page = await context.newPage()
+    await page.goto(`${h.url}/login/`)
+    await accessible(page)
     await page.goto(`${h.url}/register/`)
     await accessible(page)
     await page.fill('#username', 'ada')
@@ -77,6 +79,8 @@ describe('a registered learner', () => {
     await saveScreenshot(page, 'portal-my-labs')
     await page.goto(`${h.url}/workshops/environment/lab-w02/create/`)
     await expect(page.locator('h1').innerText()).resolves.toBe('Workshop tools')
+    await accessible(page)
+    await page.goto(`${h.url}/logout/`)
     await accessible(page)
     await context.close()
   })
