@@ -28,13 +28,24 @@ export class PgDatabases {
     return url.toString()
   }
 
-  /** Drops every database this made (connections to them must be closed). */
+  /**
+   * Drops every database this made, four at a time (dozens take a while on a loaded server); `with
+   * (force)`, so that a connection left open cannot hold a drop up.
+   */
   async dropAll(): Promise<void> {
     if (!PG_ADMIN_URL || this.#created.length === 0) return
-    const client = new pg.Client({ connectionString: PG_ADMIN_URL })
-    await client.connect()
-    for (const name of this.#created.splice(0))
-      await client.query(`drop database if exists ${name} with (force)`)
-    await client.end()
+    const queue = this.#created.splice(0)
+    await Promise.all(
+      Array.from({ length: Math.min(4, queue.length) }, async () => {
+        const client = new pg.Client({ connectionString: PG_ADMIN_URL })
+        await client.connect()
+        try {
+          for (let name = queue.pop(); name; name = queue.pop())
+            await client.query(`drop database if exists ${name} with (force)`)
+        } finally {
+          await client.end()
+        }
+      }),
+    )
   }
 }

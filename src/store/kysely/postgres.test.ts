@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { afterAll, describe, it } from 'vitest'
 import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
@@ -8,6 +6,7 @@ import { runReplicaStoreSuite } from '../../../test/conformance/replica-store.su
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
 import { openStore } from '../open-store.js'
+import { PgDatabases } from '../../../test/pg-databases.js'
 
 /**
  * The conformance suites against PostgreSQL, each test in a fresh database. `LABGATE_TEST_PG_URL` points
@@ -15,18 +14,10 @@ import { openStore } from '../open-store.js'
  * locally, but in CI (`CI=true`) a missing server is a failure, never a silent skip.
  */
 const admin = process.env.LABGATE_TEST_PG_URL
-const created: string[] = []
+const databases = new PgDatabases()
 
 async function make() {
-  const name = `labgate_test_${randomBytes(6).toString('hex')}`
-  const client = new pg.Client({ connectionString: admin })
-  await client.connect()
-  await client.query(`create database ${name}`)
-  await client.end()
-  created.push(name)
-  const url = new URL(admin!)
-  url.pathname = `/${name}`
-  return openStore({ postgres: url.toString(), maxConnections: 4 })
+  return openStore({ postgres: await databases.create(), maxConnections: 4 })
 }
 
 if (admin) {
@@ -36,12 +27,7 @@ if (admin) {
   runAuditStoreSuite({ name: 'PostgreSQL', make })
   runGradeStoreSuite({ name: 'PostgreSQL', make })
   runReplicaStoreSuite({ name: 'PostgreSQL', make })
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: admin })
-    await client.connect()
-    for (const name of created) await client.query(`drop database if exists ${name}`)
-    await client.end()
-  })
+  afterAll(() => databases.dropAll(), 300_000)
 } else {
   describe('Store conformance: PostgreSQL', () => {
     it.skipIf(!process.env.CI)('needs LABGATE_TEST_PG_URL (set by .ci/run)', () => {
