@@ -4,6 +4,7 @@
  * in the background with a short timeout and bounded concurrency, and failures are logged, never thrown.
  */
 import type { Metrics } from '../metrics.js'
+import { urlForLog } from '../url-for-log.js'
 
 export interface WebhookEnvelope {
   portal: { name: string; uid: string; generation: number; url: string }
@@ -51,7 +52,7 @@ export class WebhookSender {
     const body = JSON.stringify(envelope)
     for (const url of new Set(urls.filter((u): u is string => !!u))) {
       if (this.queue.length >= this.maxQueue) {
-        this.log(`webhook queue full: dropped ${envelope.event.name} for ${url}`)
+        this.log(`webhook queue full: dropped ${envelope.event.name} for ${urlForLog(url)}`)
         continue
       }
       this.queue.push({ url, body })
@@ -89,11 +90,11 @@ export class WebhookSender {
       await res.body?.cancel()
       if (!res.ok) {
         this.failed()
-        this.log(`webhook ${url} answered ${res.status}`)
+        this.log(`webhook ${urlForLog(url)} answered ${res.status}`)
       }
     } catch (e) {
       this.failed()
-      this.log(`webhook ${url} failed: ${(e as Error).message}`)
+      this.log(`webhook ${urlForLog(url)} failed: ${(e as Error).message}`)
     }
   }
 }
