@@ -16,7 +16,7 @@ export const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 /** Routes logged at debug rather than info: probes and scrapes that come every few seconds. */
 const QUIET_ROUTES = new Set(['/healthz', '/metrics'])
 
-/** The route label of a request that matched no route (404s, requests refused before routing). */
+/** The route label of a request that matched no route (a 404 for an unknown path). */
 export const UNMATCHED = '(unmatched)'
 
 const ids = new WeakMap<FastifyRequest, string>()
