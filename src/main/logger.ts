@@ -76,15 +76,6 @@ export function createLogger(o: LoggerOptions = {}): Logger {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), enabled }
 }
 
-/** A logger that writes nothing. */
-export const silentLogger: Logger = Object.freeze({
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  enabled: () => false,
-})
-
 /**
  * The level of one of labgate's plain messages: `internal error: …` (an unexpected exception, logged with
  * its stack) is an error; `warning: …` and anything that says something `failed` or was `dropped` is a

@@ -17,14 +17,9 @@ export const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 const QUIET_ROUTES = new Set(['/healthz', '/metrics'])
 
 /** The route label of a request that matched no route (a 404 for an unknown path). */
-export const UNMATCHED = '(unmatched)'
+const UNMATCHED = '(unmatched)'
 
 const ids = new WeakMap<FastifyRequest, string>()
-
-/** The id of request `req` (see {@link observeRequests}). */
-export function requestIdOf(req: FastifyRequest): string | undefined {
-  return ids.get(req)
-}
 
 /**
  * Adds the hooks that give requests their id, log them and count 503s. Register it before any other
