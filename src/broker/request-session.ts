@@ -17,6 +17,7 @@ import type { BrokerDeps } from './deps.js'
 import { SessionSecrets } from './session-secrets.js'
 import { checkUserDetails, type UserDetails } from '../domain/user-details.js'
 import { resolveApiUser } from './users.js'
+import { noMetrics, secondsSince, type AllocationOutcome } from '../metrics.js'
 
 export interface SessionRequest {
   environment: string
@@ -81,6 +82,21 @@ export const noSessionAvailable = (reason: UnavailableReason | null = null) => n
  * not a non-negative integer.
  */
 export async function requestSession(deps: BrokerDeps, req: SessionRequest): Promise<RequestedSession> {
+  const started = performance.now()
+  let outcome: AllocationOutcome = 'error'
+  try {
+    const r = await allocate(deps, req)
+    outcome = 'allocated'
+    return r
+  } catch (e) {
+    if (e instanceof LabgateError && e.code === 'unavailable') outcome = 'refused'
+    throw e
+  } finally {
+    ;(deps.metrics ?? noMetrics).allocation(outcome, secondsSince(started))
+  }
+}
+
+async function allocate(deps: BrokerDeps, req: SessionRequest): Promise<RequestedSession> {
   const { store, clock } = deps
   const environment = await store.getEnvironment(req.environment)
   if (!environment || environment.state !== 'RUNNING' || environment.portal !== deps.portal.name) {

@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js'
 import { sessionEnvironment } from './session-env.js'
 import { sessionWorkspace, type WorkspaceMountSource } from './session-workspace.js'
 import type { SessionSecrets } from './session-secrets.js'
+import { noMetrics, secondsSince, type Metrics } from '../metrics.js'
 
 /** Educates' event name for each stop reason, sent beside `Session/Stopping`. */
 const STOP_EVENTS: Partial<Record<StopReason, string>> = {
@@ -33,6 +34,8 @@ export interface RunnerDeps {
   workspaceMount?: WorkspaceMountSource
   /** This process among replicas on the same database; absent when it is the only one. */
   replica?: ReplicaLink
+  /** Where allocations, sandbox starts and reconciler passes are counted; absent = nowhere. */
+  metrics?: Metrics
 }
 
 /** What the runner needs to know of the other replicas. */
@@ -158,7 +161,9 @@ export class SessionRunner {
     }
     let handle
     try {
+      const asked = performance.now()
       const info = await backend.start(spec)
+      ;(this.deps.metrics ?? noMetrics).sandboxStarted(secondsSince(asked))
       handle = info.handle
       for (const w of info.warnings) this.warnOnce(w)
     } catch (e) {

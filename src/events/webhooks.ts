@@ -3,6 +3,9 @@
  * `analytics_url`. Delivery is fire-and-forget from the caller's view: `send` returns at once, posts run
  * in the background with a short timeout and bounded concurrency, and failures are logged, never thrown.
  */
+import type { Metrics } from '../metrics.js'
+import { urlForLog } from '../url-for-log.js'
+
 export interface WebhookEnvelope {
   portal: { name: string; uid: string; generation: number; url: string }
   event: {
@@ -22,6 +25,8 @@ export interface WebhookSenderOptions {
   concurrency?: number
   maxQueue?: number
   log?: (msg: string) => void
+  /** Counts failed posts; absent = not counted. */
+  metrics?: Pick<Metrics, 'webhookFailed'>
 }
 
 export class WebhookSender {
@@ -32,8 +37,10 @@ export class WebhookSender {
   private readonly concurrency: number
   private readonly maxQueue: number
   private readonly log: (msg: string) => void
+  private readonly failed: () => void
 
   constructor(opts: WebhookSenderOptions = {}) {
+    this.failed = opts.metrics ? () => opts.metrics!.webhookFailed() : () => {}
     this.timeoutMs = opts.timeoutMs ?? 5000
     this.concurrency = opts.concurrency ?? 8
     this.maxQueue = opts.maxQueue ?? 10_000
@@ -45,7 +52,7 @@ export class WebhookSender {
     const body = JSON.stringify(envelope)
     for (const url of new Set(urls.filter((u): u is string => !!u))) {
       if (this.queue.length >= this.maxQueue) {
-        this.log(`webhook queue full: dropped ${envelope.event.name} for ${url}`)
+        this.log(`webhook queue full: dropped ${envelope.event.name} for ${urlForLog(url)}`)
         continue
       }
       this.queue.push({ url, body })
@@ -81,9 +88,13 @@ export class WebhookSender {
         redirect: 'manual',
       })
       await res.body?.cancel()
-      if (!res.ok) this.log(`webhook ${url} answered ${res.status}`)
+      if (!res.ok) {
+        this.failed()
+        this.log(`webhook ${urlForLog(url)} answered ${res.status}`)
+      }
     } catch (e) {
-      this.log(`webhook ${url} failed: ${(e as Error).message}`)
+      this.failed()
+      this.log(`webhook ${urlForLog(url)} failed: ${(e as Error).message}`)
     }
   }
 }

@@ -5,6 +5,7 @@ import type { UserKind } from '../domain/types.js'
 import type { Authenticator } from './authenticator.js'
 import { bearerToken } from './bearer.js'
 import { AUTH_COOKIE, readCookie } from './cookies.js'
+import { noteActor } from './request-actor.js'
 
 /** What every route module gets. */
 export interface ApiContext {
@@ -42,6 +43,7 @@ export async function actorOf(ctx: ApiContext, req: FastifyRequest): Promise<Act
     if (!token) return null
     const who = await ctx.auth.bearer(token)
     if (!who) return null
+    noteActor(req, who.userId)
     const kind = await kindOf(ctx, who.userId)
     return kind ? { userId: who.userId, kind, via: 'bearer' } : null
   }
@@ -49,6 +51,7 @@ export async function actorOf(ctx: ApiContext, req: FastifyRequest): Promise<Act
   if (!cookie) return null
   const who = await ctx.auth.browserSession(cookie)
   if (!who) return null
+  noteActor(req, who.userId)
   const kind = await kindOf(ctx, who.userId)
   return kind ? { userId: who.userId, kind, via: 'cookie' } : null
 }

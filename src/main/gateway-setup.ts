@@ -84,6 +84,8 @@ export function setUpGateway(ctx: ApiContext, backend: SessionBackend, dataDir: 
     },
     /** The path `req` asks for once host routing has applied (session and job hosts to paths). */
     sessionPath: (req: IncomingMessage) => new URL(rewrite(req), 'http://x').pathname,
+    /** How many terminals are open now (0 when the backend has none). */
+    terminalsOpen: () => terminals?.open ?? 0,
     /** A dashboard load counts as a page view. */
     onView: (s: Session) => activity.touch(s.name, 'view'),
     /** Handles WebSocket upgrades: terminals, apps; anything else under /sessions/ is refused with 404. */

@@ -11,6 +11,9 @@ import type { SessionSignIn } from '../gateway/sign-in.js'
 import type { TrustProxy } from './trust-proxy.js'
 import { rewriteHosts } from '../gateway/job-host.js'
 import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
+import type { Metrics } from '../metrics.js'
+import type { Logger } from './logger.js'
+import { observeRequests } from './request-log.js'
 
 export interface HttpAppOptions {
   ctx: ApiContext
@@ -26,6 +29,8 @@ export interface HttpAppOptions {
   signIn?: SessionSignIn
   /** Whose `X-Forwarded-For` sets `req.ip` (see `parseTrustProxy`); default: nobody's. */
   trustProxy?: TrustProxy
+  /** Request ids, one log line per request and 503 counts (`observeRequests`); absent: none. */
+  observe?: { logger: Logger; metrics: Metrics }
 }
 
 /**
@@ -45,6 +50,7 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     // `/passthrough/<id>/x`.
     rewriteUrl: (req) => rewriteHosts(o.ctx.deps.portal.labgate, req.headers.host, req.url ?? '/'),
   })
+  if (o.observe) observeRequests(app, o.observe)
   await app.register(cors, {
     origin: '*',
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],

@@ -43,6 +43,9 @@ import { startNoncePurge } from './nonce-purge.js'
 import { setUpGradePassback } from './grade-passback.js'
 import { SessionClients, sessionOfClient } from '../gateway/session-client.js'
 import { SessionSignIn } from '../gateway/sign-in.js'
+import { createLogger, logFunction, type Logger } from './logger.js'
+import { PrometheusMetrics } from './prometheus-metrics.js'
+import { metricsRoute } from './metrics-route.js'
 
 export interface LabgateOptions {
   /** A TrainingPortal/Workshop YAML file or directory, or an already loaded config. */
@@ -62,6 +65,13 @@ export interface LabgateOptions {
   backend?: SessionBackend
   clock?: Clock
   log?: (msg: string) => void
+  /**
+   * Where log lines go, at their levels (request lines included); default: text on stdout/stderr, or
+   * text lines handed to `log` when only that is given. `log` defaults to this logger.
+   */
+  logger?: Logger
+  /** When set, `GET /metrics` answers only `Authorization: Bearer <this token>`; default: open. */
+  metricsToken?: string
   /** Mean interval between reconciler passes, ms. */
   reconcileIntervalMs?: number
   bodyLimit?: number
@@ -104,7 +114,9 @@ export interface Labgate {
  * `ConfigError` for bad definitions, before anything is written.
  */
 export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
-  const log = o.log ?? ((m: string) => console.log(m))
+  const logger =
+    o.logger ?? (o.log ? createLogger({ write: (_, line) => o.log!(line.trimEnd()) }) : createLogger())
+  const log = o.log ?? logFunction(logger)
   const clock = o.clock ?? systemClock
   const config = typeof o.config === 'string' ? await loadConfig(o.config) : o.config
   for (const w of config.warnings) log(`warning: ${w}`)
@@ -117,6 +129,13 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   )
   log(`store: ${o.database ? `PostgreSQL at ${redactDatabaseUrl(o.database)}` : `SQLite in ${dataDir}`}`)
   const { store } = db
+  // One registry per labgate; the terminals' count is the gateway's, set up below.
+  let terminalsOpen = () => 0
+  const metrics = new PrometheusMetrics({
+    sessions: () => store.countSessionsByState(portal.name),
+    terminalsOpen: () => terminalsOpen(),
+  })
+  db.observeCommits((seconds) => metrics.dbCommit(seconds))
 
   const key = Buffer.from(
     await store.setSettingIfAbsent('server.key', randomBytes(32).toString('base64')),
@@ -145,7 +164,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     }))
   // Remote labs' sessions are reservations on their systems, beside the sandboxes.
   const backend = portal.labgate.remoteLabs.length > 0 ? withRemoteLabs(sandboxes) : sandboxes
-  const webhooks = new WebhookSender({ log })
+  const webhooks = new WebhookSender({ log, metrics })
   const events = new EventBus({
     store,
     clock,
@@ -184,6 +203,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       portal,
       secrets: new SessionSecrets(key),
       log,
+      metrics,
       random: (n: number) => randomInt(n),
       ...(replicas ? { replica: replicas.link } : {}),
     },
@@ -206,6 +226,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     bodyLimit: o.bodyLimit ?? 64 * 1024,
   }
   const gateway = setUpGateway(ctx, backend, dataDir)
+  terminalsOpen = gateway.terminalsOpen
   // One limiter: failed sign-ins at /login/ and through the password grant count together.
   const signInLimiter = new SignInLimiter(clock)
   // One budget of password hashing for every endpoint that checks a secret or a password.
@@ -261,6 +282,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     ctx,
     portalInfo,
     plugins: [
+      (app: FastifyInstance) => metricsRoute(app, metrics, o.metricsToken),
       oauth.routes,
       gateway.routes,
       ...(portal.accessCode
@@ -306,6 +328,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     isReady: () => ready,
     log,
     trustProxy: o.trustProxy,
+    observe: { logger, metrics },
     onView: gateway.onView,
     signIn,
   })

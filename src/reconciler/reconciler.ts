@@ -15,6 +15,7 @@ import {
 } from '../domain/index.js'
 import type { SandboxHandle } from '../backends/backend.js'
 import type { Environment, Session } from '../store/rows.js'
+import { noMetrics, secondsSince, type ReconcilerPassKind } from '../metrics.js'
 
 export interface ReconcilerOptions {
   /** Mean time between periodic passes, ms (jittered ±20 %). */
@@ -78,7 +79,7 @@ export class Reconciler {
   /** Runs the start-up pass (adopting or reaping every stored sandbox), then schedules the periodic passes. */
   async start(): Promise<void> {
     this.stopped = false
-    await this.adopt()
+    await this.timed('adopt', () => this.adopt())
     await this.runPass()
     this.schedule()
   }
@@ -116,13 +117,23 @@ export class Reconciler {
         const full = this.pending === 'full'
         this.pending = 'none'
         try {
-          await this.pass(full)
+          await this.timed(full ? 'full' : 'light', () => this.pass(full))
         } catch (e) {
           this.deps.log(`reconciler pass failed: ${(e as Error).stack ?? e}`)
         }
       }
     })().finally(() => (this.running = null))
     return this.running
+  }
+
+  /** Runs `work`, reporting how long it took (whether or not it failed) as a pass of `kind`. */
+  private async timed(kind: ReconcilerPassKind, work: () => Promise<void>): Promise<void> {
+    const started = performance.now()
+    try {
+      await work()
+    } finally {
+      ;(this.deps.metrics ?? noMetrics).reconcilerPass(kind, secondsSince(started))
+    }
   }
 
   private schedule(): void {

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { urlForLog } from '../url-for-log.js'
 
 /** The header that marks a request one replica relayed to another: it is never relayed again. */
 export const RELAY_HEADER = 'x-labgate-relay'
@@ -133,7 +134,7 @@ export class Relay {
       answer.pipe(res)
     })
     out.on('error', (e) => {
-      this.o.log(`relay: ${address} failed a ${req.method} ${req.url}: ${e.message}`)
+      this.o.log(`relay: ${address} failed a ${req.method} ${urlForLog(req.url ?? '/')}: ${e.message}`)
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' })
         res.end(`The server that holds this session (${address}) did not answer. Try again in a moment.\n`)
@@ -164,7 +165,7 @@ export class Relay {
       answer.pipe(socket)
     })
     out.on('error', (e) => {
-      this.o.log(`relay: ${address} failed an upgrade of ${req.url}: ${e.message}`)
+      this.o.log(`relay: ${address} failed an upgrade of ${urlForLog(req.url ?? '/')}: ${e.message}`)
       refuseUpgrade(socket, null)
     })
     out.end()

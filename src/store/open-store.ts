@@ -41,6 +41,11 @@ export interface OpenStore {
   /** Notices between replicas (LISTEN/NOTIFY on PostgreSQL; within this process on SQLite). */
   notifier: Notifier
   dialect: 'sqlite' | 'postgres'
+  /**
+   * Reports how long each transaction took from being asked for until its writes were durable (or it
+   * failed), in seconds, to `observe` from now on; a second call replaces the first.
+   */
+  observeCommits(observe: (seconds: number) => void): void
   /** Closes the database; the ports must not be used afterwards. */
   close(): Promise<void>
 }
@@ -71,6 +76,10 @@ export class KyselyStores implements OpenStore {
 
   get dialect() {
     return this.db.dialect
+  }
+
+  observeCommits(observe: (seconds: number) => void): void {
+    this.db.onCommit = observe
   }
 
   readonly close = (): Promise<void> => this.db.close()

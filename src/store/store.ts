@@ -133,6 +133,11 @@ export interface Store {
   findHoldingSession(owner: string, environment: string): Promise<Session | null>
   /** The portal's sessions holding capacity, counted per environment and state. */
   countSessions(portal: string): Promise<SessionCounts>
+  /**
+   * Every session of the portal that has a row (ended ones too, until purged), counted by environment
+   * and state in one grouped query; only the pairs that have sessions come back.
+   */
+  countSessionsByState(portal: string): Promise<{ environment: string; state: SessionState; count: number }[]>
   /** The user's sessions holding capacity across the portal. */
   countUserSessions(portal: string, owner: string): Promise<number>
   /** The oldest unallocated reserve (WAITING or STARTING) of the portal outside `exceptEnvironment`. */

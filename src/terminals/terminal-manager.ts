@@ -98,6 +98,13 @@ export class TerminalManager {
     this.#o = opts
   }
 
+  /** How many terminals are open now (shells started and not yet ended), across every session. */
+  get open(): number {
+    let n = 0
+    for (const terminals of this.#terminals.values()) n += terminals.size
+    return n
+  }
+
   /**
    * Attaches `client` to terminal `id` of `session`, starting its shell (at `size`) when there is none. The
    * client first receives the scrollback, then live output. Throws `bad_request` for an id that does not

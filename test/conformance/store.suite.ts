@@ -287,6 +287,29 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.oldestReserve('lab', a.name)).toBeNull()
     })
 
+    it('counts every session with a row by environment and state, ended ones too, per portal', async () => {
+      const a = await env()
+      const b = await env()
+      const other = await env({ portal: 'elsewhere' })
+      await store.createSession(newSession(a.name))
+      await store.createSession(newSession(a.name))
+      await store.createSession(newSession(a.name, { state: 'STARTING' }))
+      const ending = await store.createSession(newSession(b.name, { state: 'RUNNING' }))
+      await store.updateSession(ending.name, { state: 'STOPPING' })
+      await store.updateSession(ending.name, { state: 'STOPPED', stoppedAt: 10 })
+      await store.createSession(newSession(other.name, { portal: 'elsewhere' }))
+      const key = (r: { environment: string; state: string }) => `${r.environment}/${r.state}`
+      const rows = await store.countSessionsByState('lab')
+      expect(rows.map((r) => [key(r), r.count]).sort()).toEqual(
+        [
+          [`${a.name}/STARTING`, 1],
+          [`${a.name}/WAITING`, 2],
+          [`${b.name}/STOPPED`, 1],
+        ].sort(),
+      )
+      expect(await store.countSessionsByState('nowhere')).toEqual([])
+    })
+
     it('keeps the counts right through state and owner changes, rollbacks and purges', async () => {
       const a = await env()
       const b = await env()

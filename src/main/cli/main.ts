@@ -12,6 +12,8 @@ import { parseDatabaseUrl } from '../database-url.js'
 import { serve } from './serve.js'
 import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
+import { readFileSync } from 'node:fs'
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../logger.js'
 
 const USAGE = `labgate: isolated lab sessions on demand, behind an Educates-compatible REST API
 
@@ -19,6 +21,7 @@ Usage:
   labgate serve --config <file|dir> --data <dir> [--database <postgres://…>] [--port <n>] [--host <addr>]
                 [--public-url <url>] [--trust-proxy <true|hops|addr,cidr,...>]
                 [--replica-address <url>] [--replica-timeout <seconds>]
+                [--log-format text|json] [--log-level debug|info|warn|error] [--metrics-token-file <file>]
   labgate validate --config <file|dir>
 ${CLIENTS_USAGE}
 ${CREDENTIALS_USAGE}
@@ -38,6 +41,12 @@ serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens th
            database behind one URL. --replica-address: where the other replicas reach this one (default
            $LABGATE_REPLICA_ADDRESS, else http://<host>:<port>); --replica-timeout: after how many seconds
            unseen a replica's sessions are marked failed (default 60).
+           --log-format: log lines as text (default) or JSON objects, one a line ($LABGATE_LOG_FORMAT);
+           --log-level: the least severe level logged, debug, info (default), warn or error
+           ($LABGATE_LOG_LEVEL). Every HTTP request is one line: request id, actor, method, route pattern,
+           status and milliseconds. GET /metrics serves Prometheus metrics, open to anyone who can reach
+           it unless --metrics-token-file names a file holding a scrape token ($LABGATE_METRICS_TOKEN holds
+           the token itself); then scrapers send "Authorization: Bearer <token>" (docs/operations.md).
 validate   loads the definitions and reports every error and warning, without starting anything.
 clients    registers, lists and disables the OAuth clients of labgate's authorization server (apps that
            sign their users in with labgate through the code flow, services using client credentials).
@@ -88,6 +97,9 @@ export async function run(argv: string[]): Promise<number> {
         'trust-proxy': { type: 'string' },
         'replica-address': { type: 'string' },
         'replica-timeout': { type: 'string' },
+        'log-format': { type: 'string' },
+        'log-level': { type: 'string' },
+        'metrics-token-file': { type: 'string' },
       },
       strict: true,
     })
@@ -110,7 +122,22 @@ export async function run(argv: string[]): Promise<number> {
         return usage(
           `--replica-timeout must be a number of seconds from 1 to 86400, got "${values['replica-timeout']}"`,
         )
+      const logFormat = values['log-format'] ?? (process.env.LABGATE_LOG_FORMAT || 'text')
+      if (!(LOG_FORMATS as readonly string[]).includes(logFormat))
+        return usage(`--log-format must be ${LOG_FORMATS.join(' or ')}, got "${logFormat}"`)
+      const logLevel = values['log-level'] ?? (process.env.LABGATE_LOG_LEVEL || 'info')
+      if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+        return usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+      const metricsToken = values['metrics-token-file']
+        ? readToken(values['metrics-token-file'])
+        : process.env.LABGATE_METRICS_TOKEN
+          ? checkToken(process.env.LABGATE_METRICS_TOKEN, '$LABGATE_METRICS_TOKEN')
+          : undefined
+      if (typeof metricsToken === 'object') return usage(metricsToken.problem)
       return await serve({
+        logFormat: logFormat as LogFormat,
+        logLevel: logLevel as LogLevel,
+        ...(metricsToken ? { metricsToken } : {}),
         ...(replicaAddress ? { replicaAddress: replicaAddress.replace(/\/$/, '') } : {}),
         replicaTimeoutSeconds: timeout,
         config: values.config,
@@ -131,6 +158,23 @@ export async function run(argv: string[]): Promise<number> {
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usage((e as Error).message)
     throw e
   }
+}
+
+/** The scrape token in `file` (surrounding whitespace dropped), or what is wrong with the file. */
+function readToken(file: string): string | { problem: string } {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    return { problem: `--metrics-token-file: cannot read ${file}: ${(e as Error).message}` }
+  }
+  return checkToken(text.trim(), `--metrics-token-file ${file}`)
+}
+
+/** `token` when it is one of at least 16 printable ASCII characters without spaces, else the problem. */
+function checkToken(token: string, from: string): string | { problem: string } {
+  if (/^[\x21-\x7e]{16,}$/.test(token)) return token
+  return { problem: `${from} must hold one token of at least 16 printable characters without spaces` }
 }
 
 function usage(problem: string): number {

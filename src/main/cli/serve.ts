@@ -2,6 +2,7 @@ import { startLabgate } from '../labgate.js'
 import { startBanner } from './start-banner.js'
 import type { TrustProxy } from '../trust-proxy.js'
 import type { ReplicaTimings } from '../replicas-setup.js'
+import { createLogger, logFunction, type LogFormat, type LogLevel } from '../logger.js'
 
 export interface ServeArgs {
   config: string
@@ -17,6 +18,11 @@ export interface ServeArgs {
   replicaAddress?: string
   /** After how many seconds unseen a replica's sessions are marked failed (default 60). */
   replicaTimeoutSeconds?: number
+  /** Log lines as text (default) or JSON, from this level up (default info). */
+  logFormat?: LogFormat
+  logLevel?: LogLevel
+  /** The token `GET /metrics` asks for; absent: open. */
+  metricsToken?: string
 }
 
 /**
@@ -25,7 +31,8 @@ export interface ServeArgs {
  * SIGINT or SIGTERM, then shuts down cleanly (sandboxes keep running and are re-adopted on the next start).
  */
 export async function serve(a: ServeArgs): Promise<number> {
-  const log = (m: string) => console.log(`${new Date().toISOString()} ${m}`)
+  const logger = createLogger({ format: a.logFormat ?? 'text', level: a.logLevel ?? 'info' })
+  const log = logFunction(logger)
   const lg = await startLabgate({
     config: a.config,
     data: a.data,
@@ -37,22 +44,28 @@ export async function serve(a: ServeArgs): Promise<number> {
     ...(a.replicaAddress ? { replicaAddress: a.replicaAddress } : {}),
     ...(a.replicaTimeoutSeconds ? { replicaTimings: replicaTimings(a.replicaTimeoutSeconds) } : {}),
     log,
+    logger,
+    ...(a.metricsToken ? { metricsToken: a.metricsToken } : {}),
   })
   const envs = await lg.deps.store.listEnvironments({ portal: lg.deps.portal.name, states: ['RUNNING'] })
-  console.log(
-    startBanner(
-      lg,
-      envs.map((e) => `${e.name} (${e.workshop})`),
-      a.data,
-    ),
+  const banner = startBanner(
+    lg,
+    envs.map((e) => `${e.name} (${e.workshop})`),
+    a.data,
   )
+  // The banner is for the person at the terminal (it may hold credentials generated now, shown once),
+  // not a log line: with JSON logs it goes to stderr, so that stdout holds nothing but JSON lines.
+  if (a.logFormat === 'json') {
+    process.stderr.write(banner)
+    logger.info('labgate is running', { portal: lg.deps.portal.name, url: `${lg.url}/` })
+  } else console.log(banner)
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
       log('shutting down')
       void lg.close().then(done, (e) => {
-        console.error(e)
+        logger.error('shutdown failed', { error: (e as Error).stack ?? String(e) })
         done()
       })
     }

@@ -38,4 +38,21 @@ describe('Db.commit (SQLite)', () => {
     ).rejects.toThrow('boom')
     expect(await keys()).toEqual([])
   })
+
+  it('reports each commit’s time once it settles, failed ones too, not those inside a transaction', async () => {
+    const seen: number[] = []
+    db.onCommit = (seconds) => seen.push(seconds)
+    await Promise.allSettled([
+      db.commit(put('a')),
+      db.commit(async () => {
+        throw new Error('boom')
+      }),
+      db.commit(async (trx) => db.commit(put('b'), trx)),
+    ])
+    expect(seen).toHaveLength(3)
+    for (const s of seen) {
+      expect(s).toBeGreaterThanOrEqual(0)
+      expect(s).toBeLessThan(5)
+    }
+  })
 })

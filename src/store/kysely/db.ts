@@ -51,10 +51,26 @@ export class Db {
    */
   commit<T>(fn: (trx: Kysely<Database>) => Promise<T>, on: Kysely<Database> = this.kysely): Promise<T> {
     if (on.isTransaction) return fn(on)
-    if (this.dialect !== 'sqlite') return on.transaction().execute(fn)
-    this.#group ??= new GroupCommit<Database, Transaction<Database>>(this.kysely, (trx) => trx)
-    return this.#group.run(fn)
+    const started = performance.now()
+    let done: Promise<T>
+    if (this.dialect !== 'sqlite') done = on.transaction().execute(fn)
+    else {
+      this.#group ??= new GroupCommit<Database, Transaction<Database>>(this.kysely, (trx) => trx)
+      done = this.#group.run(fn)
+    }
+    const observe = this.onCommit
+    if (!observe) return done
+    const report = () => observe((performance.now() - started) / 1000)
+    done.then(report, report)
+    return done
   }
+
+  /**
+   * Told how many seconds each `commit` took from being asked for until it settled (durable or failed),
+   * queueing for the group commit included; unset = not measured. Commits inside a caller's transaction
+   * are part of that one and are not reported on their own.
+   */
+  onCommit: ((seconds: number) => void) | null = null
 
   /** The settings kept for environment `name`, if any. */
   keptSettings(name: string): PortalWorkshop | undefined {

@@ -439,6 +439,20 @@ export class KyselyStore implements Store {
     return { portalHolding, environments }
   }
 
+  async countSessionsByState(portal: string) {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['environment', 'state', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('portal', '=', portal)
+      .groupBy(['environment', 'state'])
+      .execute()
+    return rows.map((r) => ({
+      environment: r.environment,
+      state: r.state as SessionState,
+      count: Number(r.n),
+    }))
+  }
+
   async countUserSessions(portal: string, owner: string) {
     // The owner's few sessions are counted here: with the portal in the condition, SQLite counts through
     // the portal's live-count index, every session of the portal holding capacity, not the owner's few.
