@@ -12,6 +12,9 @@ import type { TrustProxy } from './trust-proxy.js'
 import { homeRoute } from '../web/portal/home.js'
 import { rewriteHosts } from '../gateway/job-host.js'
 import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.js'
+import { attachApiRegistry } from '../http/openapi/registry.js'
+import { openApiRoute } from '../http/openapi/route.js'
+import { LABGATE_VERSION } from './version.js'
 
 export interface HttpAppOptions {
   ctx: ApiContext
@@ -46,6 +49,8 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     // `/passthrough/<id>/x`.
     rewriteUrl: (req) => rewriteHosts(o.ctx.deps.portal.labgate, req.headers.host, req.url ?? '/'),
   })
+  // Before any route: the registry sees every route, and the API's operations are declared into it.
+  attachApiRegistry(app)
   await app.register(cors, {
     origin: '*',
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],
@@ -68,6 +73,7 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     o.isReady() ? { status: 'ok' } : reply.status(503).send({ status: 'starting' }),
   )
 
+  openApiRoute(app, { version: LABGATE_VERSION, serverUrl: () => o.ctx.portalUrl })
   catalogRoutes(app, o.ctx, o.portalInfo)
   environmentRoutes(app, o.ctx)
   sessionRoutes(app, o.ctx)
