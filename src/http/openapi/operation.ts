@@ -18,6 +18,7 @@ export const JSON_TYPE = 'application/json'
 export const FORM_TYPE = 'application/x-www-form-urlencoded'
 export const TEXT_TYPE = 'text/plain'
 export const HTML_TYPE = 'text/html'
+export const MULTIPART_TYPE = 'multipart/form-data'
 
 /** A response: its description, and per media type (`application/json`, `text/plain`, …) its schema. */
 export interface ApiResponse {
