@@ -22,7 +22,8 @@ export interface EndpointSpec {
   /**
    * The operation as the OpenAPI document states it, declared for every path and method. The handler
    * parses its input with these same schemas (`parseWith(doc.query, req.query)`). The answers to a
-   * missing credential (403), another method (405) and a starting server (503) are added here.
+   * missing credential (403) and a starting server (503) are added here; other methods (405)
+   * and the path without its slash (a redirect) are recorded as not operations of their own.
    */
   doc: EndpointDoc
 }
@@ -63,7 +64,7 @@ export function endpoint(app: FastifyInstance, ctx: ApiContext, spec: EndpointSp
 
 function declare(app: FastifyInstance, path: string, spec: EndpointSpec): void {
   const { tags, ...doc } = spec.doc
-  const errors = educatesErrors(...(spec.access === 'public' ? [] : [403 as const]), 405, 503)
+  const errors = educatesErrors(...(spec.access === 'public' ? [] : [403 as const]), 503)
   for (const method of spec.methods) {
     declareOperation(app, {
       ...doc,
