@@ -34,7 +34,7 @@ async function call(
     body: await res.text(),
   }
   recorded.push(r)
-  return { ...r, json: () => JSON.parse(r.body) as Record<string, any> }
+  return { ...r, json: <T>() => JSON.parse(r.body) as T }
 }
 const form = (params: Record<string, string>, headers: Record<string, string> = {}) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -93,7 +93,7 @@ describe('the OpenAPI document', () => {
     const catalog = await call('GET', '/workshops/catalog/environments/?sessions=true', { headers: bearer })
     expect(catalog.status).toBe(200)
     await call('GET', '/workshops/catalog/workshops/', { headers: bearer })
-    const env = catalog.json().environments[0].name as string
+    const env = catalog.json<{ environments: { name: string }[] }>().environments[0]!.name
     await call('GET', `/workshops/environment/${env}/status/?sessions=1`, { headers: bearer })
     const requested = await call(
       'POST',
@@ -101,7 +101,7 @@ describe('the OpenAPI document', () => {
       { headers: bearer },
     )
     expect(requested.status).toBe(200)
-    const session = requested.json().name as string
+    const session = requested.json<{ name: string }>().name
     for (const p of ['/workshops/session', '/session']) {
       await call('GET', `${p}/${session}/schedule/`, { headers: bearer })
       await call('GET', `${p}/${session}/config/`, { headers: bearer })
@@ -141,7 +141,10 @@ describe('the OpenAPI document', () => {
       }),
     })
     expect(exchanged.status).toBe(200)
-    const uws = { 'UWS-Authorization': `Token ${exchanged.json().token}`, 'content-type': 'application/json' }
+    const uws = {
+      'UWS-Authorization': `Token ${exchanged.json<{ token: string }>().token}`,
+      'content-type': 'application/json',
+    }
     const created = await call('POST', '/workspaces/', {
       headers: uws,
       body: JSON.stringify({
@@ -151,7 +154,7 @@ describe('the OpenAPI document', () => {
       }),
     })
     expect(created.status).toBe(200)
-    const id = created.json().data.workspace.id as number
+    const id = created.json<{ data: { workspace: { id: number } } }>().data.workspace.id
     await call('GET', '/workspaces/', { headers: uws })
     await call('GET', `/workspaces/${id}/`, { headers: uws })
     await call('PUT', `/workspaces/${id}/`, { headers: uws, body: JSON.stringify({ description: 'second' }) })
@@ -203,9 +206,15 @@ describe('the OpenAPI document', () => {
     )
     expect(password.status).toBe(200)
     const robotCreds = basic(r.clientId, r.clientSecret!)
-    await call('POST', '/oauth2/introspect', form({ token: password.json().access_token }, robotCreds))
+    await call(
+      'POST',
+      '/oauth2/introspect',
+      form({ token: password.json<{ access_token: string }>().access_token }, robotCreds),
+    )
     await call('POST', '/oauth2/introspect', form({ token: 'unknown' }, robotCreds))
-    await call('GET', '/oauth2/userinfo', { headers: { authorization: `Bearer ${cc.json().access_token}` } })
+    await call('GET', '/oauth2/userinfo', {
+      headers: { authorization: `Bearer ${cc.json<{ access_token: string }>().access_token}` },
+    })
     await call('GET', '/oauth2/userinfo')
     // errors: a bad grant, a bad client, an unsupported grant type
     expect(
@@ -233,7 +242,11 @@ describe('the OpenAPI document', () => {
       ).status,
     ).toBe(401)
     expect((await call('POST', '/oauth2/token', form({ grant_type: 'magic' }, robotCreds))).status).toBe(400)
-    await call('POST', '/oauth2/revoke', form({ token: password.json().refresh_token }, robotCreds))
+    await call(
+      'POST',
+      '/oauth2/revoke',
+      form({ token: password.json<{ refresh_token: string }>().refresh_token }, robotCreds),
+    )
     await call('GET', '/oauth2/authorize?client_id=nope&response_type=code')
   })
 
