@@ -5,7 +5,7 @@
 import type { z } from 'zod'
 import { AUTH_COOKIE } from '../cookies.js'
 import { type JsonSchema, SchemaRenderer } from './json-schema.js'
-import type { ApiOperation, SecurityScheme } from './operation.js'
+import { openApiPath, type ApiOperation, type SecurityScheme } from './operation.js'
 
 export interface DocumentInfo {
   /** labgate's version (`info.version`). */
@@ -49,7 +49,7 @@ export function renderOpenApi(operations: readonly ApiOperation[], info: Documen
   const sorted = [...operations].sort((a, b) => a.path.localeCompare(b.path))
   for (const op of sorted) {
     op.tags.forEach((t) => tags.add(t))
-    ;(paths[op.path] ??= {})[op.method.toLowerCase()] = renderOperation(op, schemas)
+    ;(paths[openApiPath(op.path)] ??= {})[op.method.toLowerCase()] = renderOperation(op, schemas)
   }
   return {
     openapi: '3.1.0',
