@@ -140,5 +140,5 @@ export const UserSessionWire = named(
 
 export const UserSessionsWire = z.object({ user: z.string(), sessions: z.array(UserSessionWire) })
 
-/** A path segment that is a name (environment, session, user). */
-export const nameParam = z.string().min(1)
+/** A path segment that is a name (environment, session, user); the route judges it (403 or 404). */
+export const nameParam = z.string()
