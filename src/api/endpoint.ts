@@ -4,6 +4,9 @@ import { forbidden, methodNotAllowed } from '../domain/errors.js'
 import { actorOf, type ApiContext } from '../http/context.js'
 import { requireXRequestedWith } from '../http/csrf.js'
 import { educatesSlashStatus, redirectToSlash } from '../http/trailing-slash.js'
+import type { ApiOperation } from '../http/openapi/operation.js'
+import { declareOperation, notInApi } from '../http/openapi/registry.js'
+import { educatesErrors } from './endpoint-errors.js'
 
 const ALL: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']
 
@@ -16,6 +19,21 @@ export interface EndpointSpec {
   /** Cookie-authenticated callers must send `X-Requested-With` (CSRF): set for endpoints that change state. */
   changesState?: boolean
   handler: (req: FastifyRequest, reply: FastifyReply, actor: Actor | null) => Promise<unknown>
+  /**
+   * The operation as the OpenAPI document states it, declared for every path and method. The handler
+   * parses its input with these same schemas (`parseWith(doc.query, req.query)`). The answers to a
+   * missing credential (403) and a starting server (503) are added here; other methods (405)
+   * and the path without its slash (a redirect) are recorded as not operations of their own.
+   */
+  doc: EndpointDoc
+}
+
+/** What an Educates endpoint declares of itself; the rest (path, method, security) `endpoint` knows. */
+export type EndpointDoc = Pick<
+  ApiOperation,
+  'summary' | 'description' | 'params' | 'query' | 'body' | 'responses'
+> & {
+  tags?: string[]
 }
 
 /**
@@ -40,7 +58,26 @@ export function endpoint(app: FastifyInstance, ctx: ApiContext, spec: EndpointSp
       },
     })
     redirectToSlash(app, path, { methods: ALL, status: educatesSlashStatus })
+    declare(app, path, spec)
   }
+}
+
+function declare(app: FastifyInstance, path: string, spec: EndpointSpec): void {
+  const { tags, ...doc } = spec.doc
+  const errors = educatesErrors(...(spec.access === 'public' ? [] : [403 as const]), 503)
+  for (const method of spec.methods) {
+    declareOperation(app, {
+      ...doc,
+      method,
+      path,
+      tags: tags ?? ['educates'],
+      security: spec.access === 'public' ? [] : ['bearer', 'cookie'],
+      responses: { ...errors, ...doc.responses },
+    })
+  }
+  const others = ALL.filter((m) => !spec.methods.includes(m as 'GET' | 'POST'))
+  notInApi(app, others, path, 'another method: answered 405 Method not allowed')
+  notInApi(app, ALL, path.slice(0, -1), 'without the trailing slash: a redirect to the path with it')
 }
 
 async function requireActor(ctx: ApiContext, req: FastifyRequest, access: 'robot' | 'user'): Promise<Actor> {

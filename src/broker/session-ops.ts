@@ -2,6 +2,7 @@ import { badRequest, rateLimited } from '../domain/errors.js'
 import { extendedExpiry, scheduleOf, type ScheduleView } from '../domain/index.js'
 import { clientEventName } from '../events/client-event.js'
 import { sessionEvent } from '../events/session-event.js'
+import type { SessionState } from '../domain/types.js'
 import type { Session } from '../store/rows.js'
 import { ClientEventLimiter } from './client-event-limit.js'
 import type { BrokerDeps } from './deps.js'
@@ -13,7 +14,7 @@ const limiters = new WeakMap<BrokerDeps, ClientEventLimiter>()
 export async function sessionSchedule(
   deps: BrokerDeps,
   s: Session,
-): Promise<ScheduleView & { status: string }> {
+): Promise<ScheduleView & { status: SessionState }> {
   const settings = await deps.store.getEnvironmentSettings(s.environment)
   return { status: s.state, ...scheduleOf(s, settings!, deps.clock.now()) }
 }
@@ -25,7 +26,7 @@ export async function sessionSchedule(
 export async function extendSession(
   deps: BrokerDeps,
   s: Session,
-): Promise<ScheduleView & { status: string; extended: boolean }> {
+): Promise<ScheduleView & { status: SessionState; extended: boolean }> {
   const settings = (await deps.store.getEnvironmentSettings(s.environment))!
   const now = deps.clock.now()
   let current = s

@@ -14,6 +14,9 @@ import { dashboardRoutes, type OnView } from '../web/dashboard/dashboard-routes.
 import type { Metrics } from '../metrics.js'
 import type { Logger } from './logger.js'
 import { observeRequests } from './request-log.js'
+import { attachApiRegistry } from '../http/openapi/registry.js'
+import { openApiRoute } from '../http/openapi/route.js'
+import { LABGATE_VERSION } from './version.js'
 
 export interface HttpAppOptions {
   ctx: ApiContext
@@ -51,6 +54,8 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     rewriteUrl: (req) => rewriteHosts(o.ctx.deps.portal.labgate, req.headers.host, req.url ?? '/'),
   })
   if (o.observe) observeRequests(app, o.observe)
+  // Before any route: the registry sees every route, and the API's operations are declared into it.
+  attachApiRegistry(app)
   await app.register(cors, {
     origin: '*',
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],
@@ -73,6 +78,7 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
     o.isReady() ? { status: 'ok' } : reply.status(503).send({ status: 'starting' }),
   )
 
+  openApiRoute(app, { version: LABGATE_VERSION, serverUrl: () => o.ctx.portalUrl })
   catalogRoutes(app, o.ctx, o.portalInfo)
   environmentRoutes(app, o.ctx)
   sessionRoutes(app, o.ctx)

@@ -1,9 +1,11 @@
 /** RFC 8414 / OpenID Connect Discovery metadata. */
 import { TOKEN_EXCHANGE_GRANT } from './clients.js'
+import type { z } from 'zod'
 import { SIGNING_ALG } from './signing-keys.js'
+import type { DiscoveryResponse } from './wire.js'
 
 /** The metadata document for `issuer` (the portal's public URL, no trailing slash). Pure. */
-export function discoveryDocument(issuer: string) {
+export function discoveryDocument(issuer: string): z.infer<typeof DiscoveryResponse> {
   return {
     issuer,
     authorization_endpoint: `${issuer}/oauth2/authorize`,

@@ -25,6 +25,7 @@ import type { Store } from '../store/store.js'
 import { Authorizer, type AuthorizeParams } from './authorize.js'
 import { authorizeRequest, type PortalSignIn } from './authorize-request.js'
 import { discoveryDocument } from './discovery.js'
+import { declareOAuthOperations } from './operations.js'
 import { consentPage, errorPage } from './pages.js'
 import { SigningKeys, type SettingsStore } from './signing-keys.js'
 import { TokenEndpoint } from './token-endpoint.js'
@@ -164,6 +165,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
   }
 
   const routes = (app: FastifyInstance) => {
+    declareOAuthOperations(app)
     for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'])
       app.get(path, async () => discoveryDocument(issuer()))
     app.get('/oauth2/jwks', async (_req, reply) =>

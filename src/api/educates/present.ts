@@ -6,6 +6,14 @@ import type { PortalDefinition } from '../../config/types.js'
 import { scheduleOf } from '../../domain/index.js'
 import { iso } from '../../http/present-schedule.js'
 import type { Environment, Session } from '../../store/rows.js'
+import type { z } from 'zod'
+import type {
+  CatalogSessionWire,
+  EnvironmentWire,
+  PortalWire,
+  UserSessionWire,
+  WorkshopWire,
+} from './wire.js'
 
 export interface PortalInfo {
   name: string
@@ -14,7 +22,11 @@ export interface PortalInfo {
   url: string
 }
 
-export function presentPortal(p: PortalDefinition, info: PortalInfo, allocated: number) {
+export function presentPortal(
+  p: PortalDefinition,
+  info: PortalInfo,
+  allocated: number,
+): z.infer<typeof PortalWire> {
   return {
     name: p.name,
     labels: p.labels,
@@ -25,7 +37,7 @@ export function presentPortal(p: PortalDefinition, info: PortalInfo, allocated: 
   }
 }
 
-export function presentWorkshop(e: Environment) {
+export function presentWorkshop(e: Environment): z.infer<typeof WorkshopWire> {
   const w = e.settings.workshop
   return {
     name: w.name,
@@ -43,7 +55,11 @@ export function presentWorkshop(e: Environment) {
 }
 
 /** A session as listed in the catalog and environment status. */
-export function presentCatalogSession(s: Session, e: Environment, now: number) {
+export function presentCatalogSession(
+  s: Session,
+  e: Environment,
+  now: number,
+): z.infer<typeof CatalogSessionWire> {
   const v = scheduleOf(s, e.settings, now)
   return {
     name: s.name,
@@ -58,9 +74,13 @@ export function presentCatalogSession(s: Session, e: Environment, now: number) {
 }
 
 /** One catalog entry: `{name, state, workshop, duration, capacity, reserved, allocated, available, sessions?}`. */
-export function presentEnvironment(c: CatalogEntry, withSessions: boolean, now: number) {
+export function presentEnvironment(
+  c: CatalogEntry,
+  withSessions: boolean,
+  now: number,
+): z.infer<typeof EnvironmentWire> {
   const e = c.environment
-  const out: Record<string, unknown> = {
+  const out: z.infer<typeof EnvironmentWire> = {
     name: e.name,
     state: e.state,
     workshop: presentWorkshop(e),
@@ -75,7 +95,7 @@ export function presentEnvironment(c: CatalogEntry, withSessions: boolean, now: 
 }
 
 /** A session in `GET /workshops/user/<user>/sessions/`. */
-export function presentUserSession(s: Session, e: Environment, now: number) {
+export function presentUserSession(s: Session, e: Environment, now: number): z.infer<typeof UserSessionWire> {
   const v = scheduleOf(s, e.settings, now)
   return {
     name: s.name,

@@ -32,32 +32,58 @@ function httpUrl(what: string) {
   }
 }
 
-/** The query schema; `index` is the checked, normalized index URL. */
-export function requestQuery(rules: IndexRules) {
-  return z.preprocess(
-    (q) => {
-      const query = q as Record<string, string | string[] | undefined>
-      return {
-        ...query,
-        index: lastValue.parse(query.index_url) ?? lastValue.parse(query.redirect_url) ?? rules.defaultIndex,
-      }
-    },
-    z.object({
-      index: z
-        .string({ required_error: 'Missing index_url' })
-        .min(1, 'Missing index_url')
-        .transform(asIssue((raw: string) => checkIndexUrl(raw, rules.allowedOrigins, rules.portalOrigin))),
-      analytics_url: lastValue.transform(asIssue(httpUrl('analytics_url'))),
-      timeout: lastValue.transform(asIssue(parseTimeoutParam)),
-      user: lastValue,
-      email: lastValue,
-      first_name: lastValue,
-      firstname: lastValue,
-      last_name: lastValue,
-      lastname: lastValue,
-      session: lastValue,
-    }),
-  )
+/**
+ * The query as a client sends it (what the OpenAPI document shows): every parameter optional, the last
+ * of repeated values counting.
+ */
+const requestQueryWire = z.object({
+  index_url: lastValue.describe("where the learner goes when the session ends (default: the portal's)"),
+  redirect_url: lastValue.describe('`index_url` under its older name, used when `index_url` is absent'),
+  analytics_url: lastValue.describe("an http(s) URL that receives the session's analytics events"),
+  timeout: lastValue.describe('seconds the session waits for activation'),
+  user: lastValue.describe('the user the session is for (created when new)'),
+  email: lastValue,
+  first_name: lastValue,
+  firstname: lastValue,
+  last_name: lastValue,
+  lastname: lastValue,
+  session: lastValue.describe('a session of this user to give back rather than a new one'),
+})
+
+/**
+ * The query schema; `index` is the checked, normalized index URL. `rules` may be a function, read at
+ * each parse (the portal's origin is known only once the server listens).
+ */
+export function requestQuery(rules: IndexRules | (() => IndexRules)) {
+  const rulesNow = typeof rules === 'function' ? rules : () => rules
+  return requestQueryWire.transform((query, ctx) => {
+    const r = rulesNow()
+    const checked = checkedQuery(r).safeParse({
+      ...query,
+      index: query.index_url ?? query.redirect_url ?? r.defaultIndex,
+    })
+    if (checked.success) return checked.data
+    for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', message: issue.message })
+    return z.NEVER
+  })
+}
+
+function checkedQuery(rules: IndexRules) {
+  return z.object({
+    index: z
+      .string({ required_error: 'Missing index_url' })
+      .min(1, 'Missing index_url')
+      .transform(asIssue((raw: string) => checkIndexUrl(raw, rules.allowedOrigins, rules.portalOrigin))),
+    analytics_url: lastValue.transform(asIssue(httpUrl('analytics_url'))),
+    timeout: lastValue.transform(asIssue(parseTimeoutParam)),
+    user: lastValue,
+    email: lastValue,
+    first_name: lastValue,
+    firstname: lastValue,
+    last_name: lastValue,
+    lastname: lastValue,
+    session: lastValue,
+  })
 }
 
 /** The JSON body: nothing, or `{"parameters": [...]}`; the result is the list (empty when absent). */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
 import { activateSession } from '../../broker/activate-session.js'
 import { loadSessionFor } from '../../broker/load-session.js'
 import {
@@ -13,14 +14,52 @@ import { canonicalRedirect } from '../../http/canonical-host.js'
 import type { ApiContext } from '../../http/context.js'
 import { checkIndexUrl, sessionDeletedUrl } from '../../http/index-url.js'
 import { iso, presentSchedule } from '../../http/present-schedule.js'
-import { queryOne } from '../../http/query.js'
 import { sessionUrl } from '../../http/session-url.js'
 import { sessionSignInCookie } from '../../http/sign-in-cookie.js'
-import { endpoint, type EndpointSpec } from '../endpoint.js'
+import { JSON_TYPE } from '../../http/openapi/operation.js'
+import { parseWith } from '../../http/validate.js'
+import { educatesErrors } from '../endpoint-errors.js'
+import { endpoint, type EndpointDoc, type EndpointSpec } from '../endpoint.js'
+import {
+  ExtendedWire,
+  nameParam,
+  ScheduleWire,
+  SessionAuthorizeWire,
+  SessionConfigWire,
+  TerminatedWire,
+} from './wire.js'
 
 const PREFIXES = ['/workshops/session', '/session']
 
-const sessionName = (params: unknown): string => (params as { name: string }).name
+const sessionParams = z.object({ name: nameParam.describe('the session') })
+const sessionName = (params: unknown): string => parseWith(sessionParams, params).name
+
+/** A session operation's document: its path parameter, 404 for an unknown session, the 200's shape. */
+const sessionDoc = (summary: string, ok: z.ZodTypeAny, more: Partial<EndpointDoc> = {}): EndpointDoc => ({
+  summary,
+  params: sessionParams,
+  ...more,
+  responses: {
+    200: { description: summary, content: { [JSON_TYPE]: ok } },
+    ...educatesErrors(404),
+    ...more.responses,
+  },
+})
+
+const activateDoc = {
+  summary: "Activate a session: sign its user in and go to the session's dashboard",
+  params: sessionParams,
+  query: z.object({ token: z.string().optional().describe('the single-use activation token') }),
+  responses: {
+    302: {
+      description:
+        "To the session's dashboard (with a sign-in cookie), to the portal's canonical host, or, when the " +
+        'session has ended, to its index URL',
+      headers: { Location: 'where to go' },
+    },
+    ...educatesErrors(400, 404),
+  },
+} satisfies EndpointDoc
 
 /**
  * The session endpoints (`schedule`, `extend`, `terminate`, `config`, `authorize`, `event`) under both
@@ -44,20 +83,27 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   op('schedule', {
     methods: ['GET'],
-    run: async (req, _r, actor) =>
+    doc: sessionDoc("The session's schedule", ScheduleWire),
+    run: async (req, _r, actor): Promise<z.infer<typeof ScheduleWire>> =>
       presentSchedule(await sessionSchedule(deps, await load(req.params, actor))),
   })
 
   op('extend', {
     methods: ['GET', 'POST'],
     changesState: true,
-    run: async (req, _r, actor) => presentSchedule(await extendSession(deps, await load(req.params, actor))),
+    doc: sessionDoc('Extend the session when its rules allow', ExtendedWire, {
+      description: 'A refusal is not an error: `extended` says whether it was extended.',
+      responses: educatesErrors(409),
+    }),
+    run: async (req, _r, actor): Promise<z.infer<typeof ExtendedWire>> =>
+      presentSchedule(await extendSession(deps, await load(req.params, actor))),
   })
 
   op('terminate', {
     methods: ['GET', 'POST'],
     changesState: true,
-    run: async (req, _r, actor) => {
+    doc: sessionDoc('Terminate the session (idempotent)', TerminatedWire),
+    run: async (req, _r, actor): Promise<z.infer<typeof TerminatedWire>> => {
       const t = await terminateSession(deps, await load(req.params, actor))
       return { started: iso(t.started), expires: iso(t.expires) }
     },
@@ -66,7 +112,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   // `url` is the session's own base URL, where `config/<type>?token=<password>` is served.
   op('config', {
     methods: ['GET'],
-    run: async (req, _r, actor) => {
+    doc: sessionDoc("Where the session's configuration is served, and its password", SessionConfigWire),
+    run: async (req, _r, actor): Promise<z.infer<typeof SessionConfigWire>> => {
       const s = await load(req.params, actor)
       return { url: sessionUrl(ctx, s.name), password: deps.secrets.configPassword(s) }
     },
@@ -74,7 +121,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   op('authorize', {
     methods: ['GET'],
-    run: async (req, _r, actor) => {
+    doc: sessionDoc('Whether the caller may use the session, and as whom', SessionAuthorizeWire),
+    run: async (req, _r, actor): Promise<z.infer<typeof SessionAuthorizeWire>> => {
       const s = await load(req.params, actor)
       return { owner: s.owner, user: actor!.userId, staff: actor!.kind === 'staff' }
     },
@@ -83,6 +131,17 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   op('event', {
     methods: ['POST'],
     changesState: true,
+    doc: sessionDoc('Record an event of the workshop (analytics)', z.object({}).strict(), {
+      body: {
+        // The use case checks the event with its own messages; this states the shape it accepts.
+        schema: z.object({
+          event: z.object({ name: z.string().min(1).max(200), data: z.record(z.unknown()).optional() }),
+        }),
+        required: true,
+        types: [JSON_TYPE],
+      },
+      responses: educatesErrors(400, 429),
+    }),
     run: async (req, reply, actor) => {
       const s = await load(req.params, actor)
       await recordClientEvent(deps, s, parseJsonBody(await readBodyText(req, ctx.bodyLimit)))
@@ -94,13 +153,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     paths: ['/workshops/session/:name/activate/'],
     methods: ['GET'],
     access: 'public',
+    doc: activateDoc,
     handler: async (req, reply, actor) => {
       // The sign-in cookies this sets must be on the portal's own host, where the dashboard's sign-in
       // looks for them: a browser that came by another name for it goes there first (token unused).
       const canonical = canonicalRedirect(req, ctx.portalUrl)
       if (canonical) return reply.redirect(canonical, 302)
-      const name = (req.params as { name: string }).name
-      const token = queryOne(req, 'token')
+      const name = sessionName(req.params)
+      const token = parseWith(activateDoc.query, req.query).token
       if (!token) throw badRequest('Missing activation token')
       const result = await activateSession(deps, name, token, actor?.userId ?? null)
       const s = result.session

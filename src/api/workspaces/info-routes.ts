@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { JSON_TYPE } from '../../http/openapi/operation.js'
 import type { WorkspaceDeps } from '../../broker/workspaces/deps.js'
 import { exchangeToken, type TokenDeps } from '../../broker/workspaces/exchange-token.js'
 import { badRequest } from '../../domain/errors.js'
@@ -7,6 +9,14 @@ import type { Store } from '../../store/store.js'
 import { ok } from './envelope.js'
 import { presentJob } from './present.js'
 import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
+import { envelope, idParams, JobWire } from './wire.js'
+
+const answer = (description: string, schema: z.ZodTypeAny) => ({
+  description,
+  content: { [JSON_TYPE]: schema },
+})
+const jobsAnswer = answer('The jobs (an empty list when none match)', envelope({ jobs: z.array(JobWire) }))
+const dependency = z.object({ connected: z.boolean(), message: z.string() })
 
 /** What the open and user routes besides workspaces need. */
 export interface InfoRouteDeps {
@@ -28,6 +38,24 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     paths: ['/tokens/'],
     method: 'POST',
     access: 'open',
+    doc: {
+      summary: "Exchange an API client's access token for a workspaces token of a user",
+      description: 'The user is created when new. `client_token` is an access token of labgate.',
+      body: {
+        schema: z.object({
+          client_token: z.string(),
+          user_info: z.object({ username: z.string(), email: z.string().optional() }).passthrough(),
+        }),
+        types: [JSON_TYPE],
+        required: true,
+      },
+      responses: {
+        200: answer(
+          'The token, for `UWS-Authorization: Token <token>`',
+          z.object({ success: z.literal(true), message: z.string(), token: z.string() }),
+        ),
+      },
+    },
     handler: async (req) => {
       const body = jsonBody(req)
       const info = body.user_info
@@ -55,6 +83,15 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     paths: ['/job_types/'],
     method: 'GET',
     access: 'open',
+    doc: {
+      summary: 'The job types jobs may be started with',
+      responses: {
+        200: answer(
+          'The job types by id',
+          envelope({ job_types: z.record(z.object({ id: z.string(), name: z.string() })) }),
+        ),
+      },
+    },
     handler: async () =>
       ok('Successful.', {
         job_types: Object.fromEntries(
@@ -66,12 +103,37 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     paths: ['/parameters/'],
     method: 'GET',
     access: 'open',
+    doc: {
+      summary: 'The resource options jobs may be started with',
+      responses: {
+        200: answer('The options', envelope({ parameters: z.array(z.record(z.unknown())) })),
+      },
+    },
     handler: async () => ok('Successful.', { parameters: d.workspaces.settings.parameters }),
   })
   uwsRoute(app, auth, {
     paths: ['/status/'],
     method: 'GET',
     access: 'open',
+    doc: {
+      summary: "The server's version and the state of what it depends on",
+      responses: {
+        200: answer(
+          'The status',
+          z.object({
+            message: z.string(),
+            success: z.literal(true),
+            version: z.string(),
+            build: z.string(),
+            dependencies: z.object({
+              main_resource: dependency,
+              api_user_authentication: dependency,
+              storage_methods: z.record(dependency),
+            }),
+          }),
+        ),
+      },
+    },
     handler: async () => {
       const database = await d.store.getSetting('portal.uid').then(
         () => ({ connected: true, message: '' }),
@@ -94,6 +156,26 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     paths: ['/users/'],
     method: 'GET',
     access: 'user',
+    doc: {
+      summary: 'Search users to share a workspace with (at most 50, the caller excluded)',
+      query: z.object({ search: z.string().optional().describe('part of a name, username or email') }),
+      responses: {
+        200: answer(
+          'The users (an empty list when none match)',
+          envelope({
+            users: z.array(
+              z.object({
+                id: z.string(),
+                username: z.string(),
+                first_name: z.string(),
+                last_name: z.string(),
+                email: z.string(),
+              }),
+            ),
+          }),
+        ),
+      },
+    },
     handler: async (req, userId) => {
       const search = String((req.query as Record<string, unknown>).search ?? '')
       const users = await d.store.searchUsers(search, {
@@ -116,6 +198,15 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     paths: ['/jobs/'],
     method: 'GET',
     access: 'user',
+    doc: {
+      summary: "The caller's jobs, filtered",
+      query: z.object({
+        workspace_id: z.string().optional(),
+        job_type: z.string().optional(),
+        status: z.string().optional().describe('a job status; another value matches nothing'),
+      }),
+      responses: { 200: jobsAnswer },
+    },
     handler: async (req, userId) => {
       const q = req.query as Record<string, string | undefined>
       const workspaceId = q.workspace_id !== undefined ? Number(q.workspace_id) : undefined
@@ -135,6 +226,11 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     paths: ['/jobs/:id/'],
     method: 'GET',
     access: 'user',
+    doc: {
+      summary: 'One job of the caller, as a list of one (or none)',
+      params: idParams,
+      responses: { 200: jobsAnswer },
+    },
     handler: async (req, userId) => {
       const job = await d.workspaces.workspaces.getJob(idParam(req))
       return job && job.ownerId === userId

@@ -3,10 +3,14 @@
  * own (clients name a share by its copy's workspace id), each workspace cut down to `id, name,
  * description, workspace_details` and its owner as `user_id: {username, first_name, last_name, email}`.
  */
+import type { z } from 'zod'
 import type { ShareSide, ShareView } from '../../broker/workspaces/read-shares.js'
+import type { ShareWire } from './wire.js'
+
+type Share = z.infer<typeof ShareWire>
 
 /** A share as `data.original_workspaces[]` / `data.shared_workspaces[]`. */
-export function presentShare(v: ShareView): Record<string, unknown> {
+export function presentShare(v: ShareView): Share {
   return {
     original_workspace_id: presentSide(v.original),
     shared_workspace_id: presentSide(v.shared),
@@ -17,7 +21,7 @@ export function presentShare(v: ShareView): Record<string, unknown> {
   }
 }
 
-function presentSide(side: ShareSide | null): Record<string, unknown> | null {
+function presentSide(side: ShareSide | null): Share['original_workspace_id'] {
   if (!side) return null
   const { workspace: ws, owner } = side
   return {

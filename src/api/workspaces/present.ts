@@ -3,12 +3,14 @@
  * times as ISO-8601 with milliseconds and `Z` (null when unset), ids as numbers, `core_hours` as the
  * Decimal(10,5) string the original's GETs return.
  */
+import type { z } from 'zod'
 import type { JobRecord, WorkspaceRecord } from '../../store/workspace-records.js'
+import type { JobWire, WorkspaceWire } from './wire.js'
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
 /** A workspace as `data.workspace` / `data.workspaces[]`. */
-export function presentWorkspace(ws: WorkspaceRecord): Record<string, unknown> {
+export function presentWorkspace(ws: WorkspaceRecord): z.infer<typeof WorkspaceWire> {
   return {
     id: ws.id,
     name: ws.name,
@@ -24,7 +26,7 @@ export function presentWorkspace(ws: WorkspaceRecord): Record<string, unknown> {
 }
 
 /** A job as `data.job` / `data.jobs[]`; `resource_job_id` is -1 until its sandbox started. */
-export function presentJob(job: JobRecord): Record<string, unknown> {
+export function presentJob(job: JobRecord): z.infer<typeof JobWire> {
   return {
     id: job.id,
     workspace_id: job.workspaceId,

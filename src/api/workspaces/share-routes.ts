@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { JSON_TYPE } from '../../http/openapi/operation.js'
 import { acceptShare } from '../../broker/workspaces/accept-share.js'
 import { listShares, viewShares } from '../../broker/workspaces/read-shares.js'
 import type { ShareDeps } from '../../broker/workspaces/share-deps.js'
@@ -8,6 +10,15 @@ import { badRequest, notFound } from '../../domain/errors.js'
 import { ok } from './envelope.js'
 import { presentShare } from './present-share.js'
 import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
+import { envelope, idParams, ShareWire } from './wire.js'
+
+const sharesAnswer = {
+  description: 'Shares sent and received (empty lists when none match)',
+  content: {
+    [JSON_TYPE]: envelope({ original_workspaces: z.array(ShareWire), shared_workspaces: z.array(ShareWire) }),
+  },
+}
+const done = (description: string) => ({ description, content: { [JSON_TYPE]: envelope() } })
 
 const NONE_FOUND = 'Shared workspace matching given parameters could not be found.'
 /** `is_accepted` query values, as Django's BooleanField reads them (lower case too). */
@@ -42,6 +53,11 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     paths: ['/shared_workspaces/'],
     method: 'GET',
     access: 'user',
+    doc: {
+      summary: "The caller's shares, sent and received",
+      query: z.object({ is_accepted: z.string().optional().describe('`true`/`false` (Django spellings)') }),
+      responses: { 200: sharesAnswer },
+    },
     handler: async (req, userId) => {
       const q = (req.query as Record<string, string | undefined>).is_accepted
       if (q !== undefined && !(q in BOOLEANS))
@@ -53,12 +69,34 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     paths: ['/shared_workspaces/:id/'],
     method: 'GET',
     access: 'user',
+    doc: {
+      summary: 'The share whose copy is workspace `id`',
+      params: idParams,
+      responses: { 200: sharesAnswer },
+    },
     handler: async (req, userId) => list(userId!, { sharedWorkspaceId: idParam(req) }),
   })
   uwsRoute(app, auth, {
     paths: ['/shared_workspaces/'],
     method: 'POST',
     access: 'user',
+    doc: {
+      summary: 'Share a workspace (by copy) with users',
+      body: {
+        schema: z.object({
+          original_workspace_id: z.union([z.number().int(), z.string()]),
+          shared_user_ids: z.array(z.union([z.string(), z.number().int()])).max(1000),
+        }),
+        types: [JSON_TYPE],
+        required: true,
+      },
+      responses: {
+        200: {
+          description: 'The new shares',
+          content: { [JSON_TYPE]: envelope({ shared_workspaces: z.array(ShareWire) }) },
+        },
+      },
+    },
     handler: async (req, userId) => {
       const body = jsonBody(req)
       if (!('shared_user_ids' in body) || !('original_workspace_id' in body))
@@ -75,6 +113,11 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     paths: ['/shared_workspaces/:id/:put_type/'],
     method: 'PUT',
     access: 'user',
+    doc: {
+      summary: 'Accept a share (`accept`, the recipient)',
+      params: idParams.extend({ put_type: z.literal('accept') }),
+      responses: { 200: done('Accepted') },
+    },
     handler: async (req, userId) => {
       const id = idParam(req)
       if ((req.params as { put_type: string }).put_type !== 'accept')
@@ -87,6 +130,11 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     paths: ['/shared_workspaces/:id/'],
     method: 'DELETE',
     access: 'user',
+    doc: {
+      summary: 'Withdraw or decline a share before it is accepted',
+      params: idParams,
+      responses: { 200: done('Queued for deletion') },
+    },
     handler: async (req, userId) => {
       const id = idParam(req)
       await withdrawShare(d, userId!, id)

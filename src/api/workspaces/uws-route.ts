@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { badRequest, unauthenticated } from '../../domain/errors.js'
 import { renderUwsError } from './envelope.js'
 import { AUTH_MESSAGES, tokenOf } from './uws-auth.js'
+import { JSON_TYPE, type ApiOperation } from '../../http/openapi/operation.js'
+import { declareOperation, notInApi } from '../../http/openapi/registry.js'
+import { UwsErrorWire } from './wire.js'
 
 /** What a workspaces route needs to know who calls. */
 export interface UwsAuth {
@@ -21,7 +24,14 @@ export interface UwsRouteSpec {
     userId: string | null,
     reply: FastifyReply,
   ) => Promise<Record<string, unknown>>
+  /**
+   * The operation as the OpenAPI document states it (tags `workspaces`); `uwsRoute` adds the security,
+   * the 401 of a bad credential and the error envelope of every other failure.
+   */
+  doc: Pick<ApiOperation, 'summary' | 'description' | 'params' | 'query' | 'body' | 'responses'>
 }
+
+const errorResponse = (description: string) => ({ description, content: { [JSON_TYPE]: UwsErrorWire } })
 
 /**
  * Registers a workspaces API route as the original answers it: the credential first (401 "Invalid auth
@@ -49,6 +59,19 @@ export function uwsRoute(app: FastifyInstance, auth: UwsAuth, spec: UwsRouteSpec
   for (const path of spec.paths) {
     app.route({ method: spec.method, url: path, handler })
     app.route({ method: spec.method, url: path.slice(0, -1), handler })
+    declareOperation(app, {
+      ...spec.doc,
+      method: spec.method,
+      path,
+      tags: ['workspaces'],
+      security: spec.access === 'user' ? ['uwsToken', 'bearer'] : [],
+      responses: {
+        401: errorResponse('A malformed, unknown or (on user routes) missing credential'),
+        default: errorResponse('Any other failure, with its status (400, 403, 404, 413, 422, 503, 500)'),
+        ...spec.doc.responses,
+      },
+    })
+    notInApi(app, [spec.method], path.slice(0, -1), 'the same operation without the trailing slash')
   }
 }
 

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { JSON_TYPE } from '../../http/openapi/operation.js'
 import { createWorkspace } from '../../broker/workspaces/create-workspace.js'
 import type { WorkspaceDeps } from '../../broker/workspaces/deps.js'
 import { deleteWorkspace } from '../../broker/workspaces/delete-workspace.js'
@@ -10,6 +12,13 @@ import { ok } from './envelope.js'
 import { presentWorkspace } from './present.js'
 import { optionalString, workspaceDetails } from './request-fields.js'
 import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
+import { envelope, idParams, WorkspaceInput, WorkspaceWire } from './wire.js'
+
+const workspacesAnswer = (description: string) => ({
+  description,
+  content: { [JSON_TYPE]: envelope({ workspaces: z.array(WorkspaceWire) }) },
+})
+const done = (description: string) => ({ description, content: { [JSON_TYPE]: envelope() } })
 
 const NONE_FOUND = 'Workspace matching given parameters could not be found.'
 
@@ -23,6 +32,15 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     paths: ['/workspaces/'],
     method: 'GET',
     access: 'user',
+    doc: {
+      summary: "The caller's workspaces, filtered",
+      query: z.object({
+        name: z.string().optional(),
+        description: z.string().optional(),
+        status: z.string().optional().describe('a workspace status; another value matches nothing'),
+      }),
+      responses: { 200: workspacesAnswer('The workspaces (an empty list when none match)') },
+    },
     handler: async (req, userId) => {
       const q = req.query as Record<string, string | undefined>
       if (q.status !== undefined && !isWorkspaceStatus(q.status)) return ok(NONE_FOUND, { workspaces: [] })
@@ -38,6 +56,11 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     paths: ['/workspaces/:id/'],
     method: 'GET',
     access: 'user',
+    doc: {
+      summary: 'One workspace of the caller, as a list of one (or none)',
+      params: idParams,
+      responses: { 200: workspacesAnswer('The workspace (an empty list when it is not theirs)') },
+    },
     handler: async (req, userId) => {
       const found = await listWorkspaces(d, userId!, { id: idParam(req) })
       return ok(found.length ? 'Successful.' : NONE_FOUND, { workspaces: found.map(presentWorkspace) })
@@ -47,6 +70,16 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     paths: ['/workspaces/'],
     method: 'POST',
     access: 'user',
+    doc: {
+      summary: 'Create a workspace (its files and symlinks are set up in the background)',
+      body: { schema: WorkspaceInput, types: [JSON_TYPE], required: true },
+      responses: {
+        200: {
+          description: 'The new workspace',
+          content: { [JSON_TYPE]: envelope({ workspace: WorkspaceWire }) },
+        },
+      },
+    },
     handler: async (req, userId) => {
       const body = jsonBody(req)
       const name = optionalString(body, 'name')
@@ -66,6 +99,12 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     paths: ['/workspaces/:id/'],
     method: 'PUT',
     access: 'user',
+    doc: {
+      summary: 'Update a workspace (name, description, default job type; add files and symlinks)',
+      params: idParams,
+      body: { schema: WorkspaceInput.partial(), types: [JSON_TYPE] },
+      responses: { 200: done('Updated') },
+    },
     handler: async (req, userId) => {
       const body = jsonBody(req)
       const name = optionalString(body, 'name')
@@ -84,6 +123,11 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     paths: ['/workspaces/:id/'],
     method: 'DELETE',
     access: 'user',
+    doc: {
+      summary: 'Delete a workspace (queued)',
+      params: idParams,
+      responses: { 200: done('Queued for deletion') },
+    },
     handler: async (req, userId) => {
       const id = idParam(req)
       await deleteWorkspace(d, userId!, id)

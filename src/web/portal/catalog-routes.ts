@@ -19,6 +19,7 @@ import { actorOf, type ApiContext } from '../../http/context.js'
 import { isSecure } from '../../http/cookies.js'
 import { CSRF_FIELD, csrfOk, issueCsrfToken } from '../../http/csrf.js'
 import { html } from '../../http/html.js'
+import { notInApi } from '../../http/openapi/registry.js'
 import { redirectToSlash } from '../../http/trailing-slash.js'
 import { catalogPage, createPath } from './catalog-page.js'
 import { myLabsPage } from './my-labs-page.js'
@@ -92,6 +93,11 @@ export function catalogRoutes(app: FastifyInstance, o: CatalogOptions): void {
   })
   app.get('/workshops/catalog/', (req, reply) => reply.redirect(queryOf(req.url, '/'), 302))
   redirectToSlash(app, '/workshops/catalog/')
+  // Pages beside the Educates API's paths: in no API document.
+  notInApi(app, ['GET'], '/workshops/catalog/', "the catalog page's Educates path: a redirect to /")
+  notInApi(app, ['GET'], '/workshops/catalog', 'a redirect to /workshops/catalog/')
+  notInApi(app, ['GET', 'POST'], '/workshops/environment/:env/create/', "the catalog's Start (HTML form)")
+  notInApi(app, ['GET'], '/workshops/environment/:env/create', 'a redirect to the Start page')
 
   const create = '/workshops/environment/:env/create/'
   redirectToSlash(app, create, { target: (req) => createPath((req.params as { env: string }).env) })
