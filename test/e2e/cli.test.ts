@@ -26,8 +26,9 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+// Each run is a fresh Node process: seconds apiece on a loaded machine, hence the generous limits here.
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 })
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 })
 
 /** Sends SIGTERM and resolves with the exit code; after `ms`, SIGKILLs the process and resolves with null. */
 function stop(child: ChildProcess, ms: number): Promise<number | null> {
@@ -66,7 +67,7 @@ describe('labgate CLI', () => {
     expect(db.stderr).toContain('--database must be a postgres:// or postgresql:// URL')
     expect(db.stderr).not.toContain('hunter2')
     expect(existsSync(join(dir, 'never'))).toBe(false)
-  })
+  }, 120_000)
 
   it('validates the examples, and names file, line, field and reason for a bad config', () => {
     const ok = run('validate', '--config', join(import.meta.dirname, '../../examples/portal'))
@@ -90,7 +91,7 @@ describe('labgate CLI', () => {
     const bad = run('validate', '--config', file)
     expect(bad.status).toBe(1)
     expect(bad.stderr).toMatch(/bad\.yaml:8: spec\.workshops\[0\]\.capacity: .*"ten"/)
-  })
+  }, 120_000)
 
   it('registers, lists and disables OAuth clients; bad input changes nothing', () => {
     const data = join(dir, 'clients')
