@@ -36,6 +36,7 @@ import { firstPartySignIn } from '../broker/first-party.js'
 import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
 import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
+import { adminRoutes } from '../web/admin/admin-routes.js'
 import { setUpLms } from '../lms/setup-lms.js'
 import { startNoncePurge } from './nonce-purge.js'
 import { setUpGradePassback } from './grade-passback.js'
@@ -262,6 +263,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       oauth.routes,
       gateway.routes,
       people.routes,
+      (app: FastifyInstance) => adminRoutes(app, { ctx, audit: db.audit, auth: db.auth }),
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
         : []),

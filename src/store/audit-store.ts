@@ -20,6 +20,12 @@
  * - `nrps.roster`: a roster read through Names and Role Provisioning Services.
  * - `basic_http.request`: a gateway4labs basic-HTTP request from an LMS plug-in.
  * - `remote.reserve`: a reservation asked of a remote lab system.
+ *
+ * The admin console's actions are audited here too, with `lms` null, `userId` the staff member who acted,
+ * and the target and details in `data`:
+ * - `admin.session.extend`, `admin.session.terminate`: a session extended or terminated (`data.session`).
+ * - `admin.user.staff`: a user's staff flag set or cleared (`data.target`, `data.staff`).
+ * - `admin.user.disable`: a user disabled or enabled (`data.target`, `data.disabled`).
  */
 export type AuditKind =
   | 'lti13.login'
@@ -31,6 +37,10 @@ export type AuditKind =
   | 'nrps.roster'
   | 'basic_http.request'
   | 'remote.reserve'
+  | 'admin.session.extend'
+  | 'admin.session.terminate'
+  | 'admin.user.staff'
+  | 'admin.user.disable'
 
 /** Every {@link AuditKind}, for validation and help texts. */
 export const AUDIT_KINDS: readonly AuditKind[] = [
@@ -43,6 +53,10 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'nrps.roster',
   'basic_http.request',
   'remote.reserve',
+  'admin.session.extend',
+  'admin.session.terminate',
+  'admin.user.staff',
+  'admin.user.disable',
 ]
 
 /**
