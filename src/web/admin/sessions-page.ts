@@ -71,17 +71,24 @@ function row(s: Session, o: SessionsPageInput): string {
       value="${o.self}"
     />`
   const live = s.state !== 'STOPPED' && s.state !== 'STOPPING'
-  const actions = live
-    ? html`<form class="inline" method="post" action="${SESSIONS_PATH}${s.name}/extend">
+  const extend =
+    s.state === 'RUNNING'
+      ? html`<form class="inline" method="post" action="${SESSIONS_PATH}${s.name}/extend">
           ${raw(hidden)}<button type="submit" aria-label="Extend ${s.name}">Extend</button>
-        </form>
-        <form class="inline" method="post" action="${SESSIONS_PATH}${s.name}/terminate">
-          ${raw(hidden)}<button type="submit" class="danger" aria-label="Terminate ${s.name}">
-            Terminate
-          </button>
-        </form>
-        <a href="/workshops/session/${s.name}/" aria-label="Open the dashboard of ${s.name}">Dashboard</a>`
+        </form>`
+      : ''
+  const terminate = live
+    ? html`<form class="inline" method="post" action="${SESSIONS_PATH}${s.name}/terminate">
+        ${raw(hidden)}<button type="submit" class="danger" aria-label="Terminate ${s.name}">Terminate</button>
+      </form>`
     : ''
+  const dashboard =
+    live && s.owner
+      ? html`<a href="/workshops/session/${s.name}/" aria-label="Open the dashboard of ${s.name}"
+          >Dashboard</a
+        >`
+      : ''
+  const actions = extend + terminate + dashboard
   return html`<tr data-session="${s.name}">
     <td>${s.name}</td>
     <td>${s.workshop}</td>

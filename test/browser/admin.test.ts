@@ -1,0 +1,98 @@
+/**
+ * The admin console in real Chromium: staff sign in at the portal, walk every page's main path, and
+ * see a session requested through the API appear on the open Sessions page and change state without a
+ * reload (server-sent events, under the page's strict CSP). Every page passes axe-core's serious checks;
+ * screenshots (1280×800) go to `docs/screenshots/admin-<page>.png`.
+ */
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from '../harness.js'
+import { requestSession, STAFF } from '../e2e/admin-client.js'
+import { seriousViolations } from './axe.js'
+import { launchChromium } from './chromium.js'
+
+let h: Harness
+let browser: Browser
+let page: Page
+const cspErrors: string[] = []
+const screenshots = join(import.meta.dirname, '../../docs/screenshots')
+
+beforeAll(async () => {
+  h = await startHarness({
+    name: 'demo',
+    backend: 'fake',
+    admin: STAFF,
+    workshops: [
+      { name: 'intro', capacity: 10, reserved: 2, expires: '30m', deadline: '2h' },
+      { name: 'advanced', capacity: 0, reserved: 0 },
+    ],
+  })
+  browser = await launchChromium()
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  page = await context.newPage()
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text())
+  })
+  await page.goto(`${h.url}/admin/`)
+  // a visitor is sent to sign in, and comes back
+  await page.fill('#username', STAFF.username)
+  await page.fill('#password', STAFF.password)
+  await Promise.all([page.waitForURL(`${h.url}/admin/environments/`), page.click('button[type=submit]')])
+})
+afterAll(async () => {
+  await browser?.close()
+  await h?.close()
+})
+
+const check = async (name: string) => {
+  expect(await seriousViolations(page)).toEqual([])
+  await page.screenshot({ path: join(screenshots, `admin-${name}.png`) })
+}
+
+describe('the admin console in Chromium', () => {
+  it('shows the environments with their counts', async () => {
+    await requestSession(h, 'demo-w01', 'grace')
+    await page.reload()
+    await expect.poll(() => page.textContent('h1')).toBe('Environments')
+    expect(await page.textContent('table')).toContain('demo-w01')
+    await check('environments')
+  })
+
+  it('shows a session requested through the API, and its state changes, without a reload', async () => {
+    await page.click('nav >> text=Sessions')
+    await page.selectOption('select[name=state]', 'all')
+    await Promise.all([page.waitForURL(/state=all/), page.click('button:has-text("Filter")')])
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42))
+    // the stream is open before the session is asked for
+    await page.waitForTimeout(300)
+    const s = await requestSession(h, 'demo-w02', 'linus')
+    const row = page.locator(`tr[data-session="${s.name}"]`)
+    await row.waitFor({ timeout: 10_000 })
+    await expect.poll(() => row.locator('[data-state]').textContent(), { timeout: 10_000 }).toBe('RUNNING')
+    const robot = { authorization: `Bearer ${await h.token()}` }
+    expect((await fetch(`${h.url}/workshops/session/${s.name}/terminate/`, { headers: robot })).status).toBe(
+      200,
+    )
+    await expect
+      .poll(() => row.locator('[data-state]').textContent(), { timeout: 10_000 })
+      .toMatch(/STOPPING|STOPPED/)
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42)
+    await check('sessions')
+  })
+
+  it('terminates a session from its row with a message', async () => {
+    const s = await requestSession(h, 'demo-w01', 'margaret')
+    await page.goto(`${h.url}/admin/sessions/?user=margaret`)
+    await Promise.all([
+      page.waitForURL(/\/admin\/sessions\/\?user=margaret/),
+      page.click(`button[aria-label="Terminate ${s.name}"]`),
+    ])
+    expect(await page.textContent('.flash')).toContain(`Session ${s.name} is being terminated.`)
+    expect(await seriousViolations(page)).toEqual([])
+  })
+
+  it('ran every page under its CSP without a violation', () => {
+    expect(cspErrors).toEqual([])
+  })
+})
