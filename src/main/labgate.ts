@@ -263,7 +263,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       oauth.routes,
       gateway.routes,
       people.routes,
-      (app: FastifyInstance) => adminRoutes(app, { ctx, audit: db.audit, auth: db.auth }),
+      (app: FastifyInstance) => adminRoutes(app, { ctx, audit: db.audit, auth: db.auth, grants: auth.grants }),
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
         : []),

@@ -88,6 +88,12 @@ export interface Store {
     at: number,
   ): Promise<User | null>
 
+  /**
+   * Sets or clears the user's `disabled` flag (see `User.disabled`). Idempotent. Returns the user, or null
+   * for an unknown id (nothing changed).
+   */
+  setUserDisabled(id: string, disabled: boolean, at: number): Promise<User | null>
+
   listEnvironments(filter?: { portal?: string; states?: EnvironmentState[] }): Promise<Environment[]>
   getEnvironment(name: string): Promise<Environment | null>
   /**

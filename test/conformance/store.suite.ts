@@ -387,6 +387,16 @@ export function runStoreSuite(f: StoreFactory): void {
       expect((await store.pageSessions({ portal: 'other' }, { limit: 5, offset: 0 })).total).toBe(0)
     })
 
+    it("sets and clears a user's disabled flag, and nothing for an unknown user", async () => {
+      await store.createUser({ id: 'u1', kind: 'registered', username: 'ada', at: 1 })
+      expect((await store.getUser('u1'))?.disabled).toBe(false)
+      expect((await store.setUserDisabled('u1', true, 2))?.disabled).toBe(true)
+      expect((await store.getUserByUsername('ada'))?.disabled).toBe(true)
+      expect((await store.setUserDisabled('u1', true, 3))?.disabled).toBe(true)
+      expect((await store.setUserDisabled('u1', false, 4))?.disabled).toBe(false)
+      expect(await store.setUserDisabled('nobody', true, 5)).toBeNull()
+    })
+
     it('records events and settings', async () => {
       await store.appendEvent({ at: 1, name: 'Session/Created', session: 's', data: { a: 1 } })
       expect(await store.listEvents({ session: 's' })).toMatchObject([

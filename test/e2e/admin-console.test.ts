@@ -191,3 +191,91 @@ describe('sessions', () => {
     expect(last.match(/data-session=/g)).toHaveLength(25)
   })
 })
+
+describe('users', () => {
+  const idOf = async (username: string) => (await h.lg.deps.store.getUserByUsername(username))!.id
+  const catalog = (token: string) =>
+    fetch(`${h.url}/workshops/catalog/environments/`, { headers: { authorization: `Bearer ${token}` } })
+
+  it('finds users and refuses forged, foreign and malformed changes with nothing changed', async () => {
+    const found = await (await staff.get('/admin/users/?q=ad')).text()
+    expect(found).toContain('>ada ')
+    const ada = await idOf('ada')
+    const path = `/admin/users/${encodeURIComponent(ada)}/staff`
+    expect((await staff.post(path, { value: 'on' }, { csrf: null })).status).toBe(403)
+    expect((await learner.post(path, { value: 'on' })).status).toBe(403)
+    const bad = await staff.post(path, { value: 'yes' })
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('value must be on or off')
+    expect((await h.lg.deps.store.getUser(ada))!.kind).toBe('registered')
+    expect((await staff.post('/admin/users/nobody/staff', { value: 'on' })).status).toBe(404)
+    expect(await auditOf('admin.user.staff')).toEqual([])
+  })
+
+  it('sets and clears the staff flag, which opens and closes the console at once, audited', async () => {
+    const ada = await idOf('ada')
+    const path = `/admin/users/${encodeURIComponent(ada)}/staff`
+    expect((await learner.get('/admin/environments/')).status).toBe(403)
+    const made = await staff.post(path, { value: 'on', back: '/admin/users/?q=ada' })
+    expect(made.status).toBe(303)
+    expect(made.headers.get('location')).toBe('/admin/users/?q=ada')
+    expect(await (await staff.get('/admin/users/?q=ada')).text()).toContain('ada is now staff.')
+    expect((await learner.get('/admin/environments/')).status).toBe(200)
+    expect((await staff.post(path, { value: 'off' })).status).toBe(303)
+    expect((await learner.get('/admin/environments/')).status).toBe(403)
+    const staffId = await idOf(STAFF.username)
+    expect(await auditOf('admin.user.staff')).toMatchObject([
+      { lms: null, userId: staffId, outcome: 'ok', data: { target: ada, staff: true } },
+      { lms: null, userId: staffId, outcome: 'ok', data: { target: ada, staff: false } },
+    ])
+  })
+
+  it('refuses staff removing their own staff flag or disabling themselves', async () => {
+    const me = await idOf(STAFF.username)
+    const demote = await staff.post(`/admin/users/${me}/staff`, { value: 'off' })
+    expect(demote.status).toBe(400)
+    expect(await demote.text()).toContain('You cannot remove your own staff flag')
+    const disable = await staff.post(`/admin/users/${me}/disable`, { value: 'on' })
+    expect(disable.status).toBe(400)
+    expect(await disable.text()).toContain('You cannot disable your own account.')
+    const user = (await h.lg.deps.store.getUser(me))!
+    expect([user.kind, user.disabled]).toEqual(['staff', false])
+    expect((await staff.get('/admin/environments/')).status).toBe(200)
+  })
+
+  it('disables a user: their cookie and tokens stop working and they cannot sign in again', async () => {
+    const bob = await learnerClient(h, 'bob')
+    const bobId = await idOf('bob')
+    // staff may use the password grant: bob holds a bearer token too
+    await staff.post(`/admin/users/${bobId}/staff`, { value: 'on' })
+    const token = await h.passwordToken('bob', 'learner-password-1234')
+    expect((await catalog(token)).status).toBe(200)
+    expect((await bob.get('/admin/environments/')).status).toBe(200)
+
+    const off = await staff.post(`/admin/users/${bobId}/disable`, {
+      value: 'on',
+      back: '/admin/users/?q=bob',
+    })
+    expect(off.status).toBe(303)
+    expect(await (await staff.get('/admin/users/?q=bob')).text()).toMatch(
+      /bob is disabled: their \d sign-ins? ended/,
+    )
+    expect((await catalog(token)).status).toBe(403)
+    expect((await bob.get('/admin/environments/')).status).toBe(303)
+    const again = new AdminClient(h.url)
+    await again.get('/login/')
+    expect((await again.post('/login/', { username: 'bob', password: 'learner-password-1234' })).status).toBe(
+      401,
+    )
+    await expect(h.passwordToken('bob', 'learner-password-1234')).rejects.toThrow(/400/)
+
+    expect((await staff.post(`/admin/users/${bobId}/disable`, { value: 'off' })).status).toBe(303)
+    expect((await h.lg.deps.store.getUser(bobId))!.disabled).toBe(false)
+    await new AdminClient(h.url).signIn('bob', 'learner-password-1234')
+    expect(await auditOf('admin.user.disable')).toMatchObject([
+      { outcome: 'refused', data: { disabled: true } },
+      { outcome: 'ok', data: { target: bobId, disabled: true } },
+      { outcome: 'ok', data: { target: bobId, disabled: false } },
+    ])
+  })
+})

@@ -1,3 +1,4 @@
+import type { GrantManager } from '../../auth/grant-manager.js'
 import type { AuditStore } from '../../store/audit-store.js'
 import type { AuthStore } from '../../store/auth-store.js'
 import type { BrokerDeps } from '../deps.js'
@@ -11,4 +12,6 @@ export interface AdminDeps {
   broker: BrokerDeps
   audit: AuditStore
   auth: AuthStore
+  /** Revokes a disabled user's sign-ins, grants and tokens (and drops them from the token cache). */
+  grants: Pick<GrantManager, 'revokeUserSignInsOf'>
 }

@@ -194,6 +194,15 @@ export class KyselyStore implements Store {
     return this.getUser(id)
   }
 
+  async setUserDisabled(id: string, disabled: boolean, at: number) {
+    await this.db
+      .updateTable('users')
+      .set({ disabled: disabled ? 1 : 0, updated_at: at })
+      .where('id', '=', id)
+      .execute()
+    return this.getUser(id)
+  }
+
   async listEnvironments(filter: { portal?: string; states?: EnvironmentState[] } = {}) {
     // One compiled shape per (portal or not, set of states): the states, a few of a fixed set, are part of
     // the key and of the SQL; sorted and without repeats, at most 2 × 16 shapes.

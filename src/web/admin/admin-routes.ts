@@ -9,9 +9,15 @@ import { environmentOverview } from '../../broker/admin/environment-overview.js'
 import { extendAsStaff, terminateAsStaff } from '../../broker/admin/session-actions.js'
 import { parseSessionSearch, searchSessions } from '../../broker/admin/session-search.js'
 import { SessionFeed } from '../../broker/admin/session-feed.js'
+import {
+  parseOnOff,
+  searchUsersAsStaff,
+  setStaffFlag,
+  setUserDisabled,
+} from '../../broker/admin/user-admin.js'
 import type { Actor } from '../../broker/actor.js'
 import { LabgateError } from '../../domain/errors.js'
-import type { ApiContext } from '../../http/context.js'
+import { forgetUser, type ApiContext } from '../../http/context.js'
 import { STATUS } from '../../http/errors.js'
 import { AdminKit } from './admin-kit.js'
 import { environmentsBody } from './environments-page.js'
@@ -19,11 +25,13 @@ import { ADMIN, adminPage, sendAdminPage, type Section } from './layout.js'
 import { liveEventsRoute } from './live-events.js'
 import { SESSIONS_PATH, sessionsBody } from './sessions-page.js'
 import { loadAdminFiles } from './static-files.js'
+import { USERS_PATH, usersBody } from './users-page.js'
 
 export interface AdminRouteOptions {
   ctx: ApiContext
   audit: AdminDeps['audit']
   auth: AdminDeps['auth']
+  grants: AdminDeps['grants']
 }
 
 /** A page's content and title, or a refusal (a typed error below 500) shown as an error page. */
@@ -35,7 +43,7 @@ type Render = (
 
 /** Registers the console's routes. */
 export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
-  const a: AdminDeps = { broker: o.ctx.deps, audit: o.audit, auth: o.auth }
+  const a: AdminDeps = { broker: o.ctx.deps, audit: o.audit, auth: o.auth, grants: o.grants }
   const kit = new AdminKit(o.ctx)
   const files = loadAdminFiles()
 
@@ -110,5 +118,36 @@ export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
     `${SESSIONS_PATH}:name/terminate`,
     (staff, _f, p) => terminateAsStaff(a, staff.userId, p.name!),
     backToList,
+  )
+
+  page(USERS_PATH, 'users', async (req, reply, staff) => {
+    const q = (req.query as { q?: unknown }).q
+    const query = typeof q === 'string' ? q : ''
+    const users = await searchUsersAsStaff(a, query)
+    return {
+      title: 'Users',
+      body: usersBody({ query, users, csrf: kit.csrf(req, reply), self: req.url, staffId: staff.userId }),
+    }
+  })
+  const backToUsers = (f: Record<string, string>) => f.back || USERS_PATH
+  kit.form(
+    app,
+    `${USERS_PATH}:id/staff`,
+    async (staff, f, p) => {
+      const text = await setStaffFlag(a, staff.userId, p.id!, parseOnOff(f.value, 'value'))
+      forgetUser(o.ctx, p.id!)
+      return text
+    },
+    backToUsers,
+  )
+  kit.form(
+    app,
+    `${USERS_PATH}:id/disable`,
+    async (staff, f, p) => {
+      const text = await setUserDisabled(a, staff.userId, p.id!, parseOnOff(f.value, 'value'))
+      forgetUser(o.ctx, p.id!)
+      return text
+    },
+    backToUsers,
   )
 }
