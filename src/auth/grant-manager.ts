@@ -292,8 +292,7 @@ export class GrantManager {
    */
   async revokeUserSignInsOf(userId: string): Promise<number> {
     let n = 0
-    for (const id of await this.#auth.activeUserSignInIds(userId))
-      if (await this.revokeUserSignIn(id)) n++
+    for (const id of await this.#auth.activeUserSignInIds(userId)) if (await this.revokeUserSignIn(id)) n++
     return n
   }
 

@@ -263,7 +263,8 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       oauth.routes,
       gateway.routes,
       people.routes,
-      (app: FastifyInstance) => adminRoutes(app, { ctx, audit: db.audit, auth: db.auth, grants: auth.grants }),
+      (app: FastifyInstance) =>
+        adminRoutes(app, { ctx, audit: db.audit, auth: db.auth, grants: auth.grants }),
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
         : []),
