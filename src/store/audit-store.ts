@@ -105,14 +105,26 @@ export interface AuditQuery {
   until?: number
   /** Records with an id greater than this one: the next page after the last record read. */
   afterId?: number
-  /** At most this many records (the first ones by id). */
+  /** Records with an id less than this one: the next page of a `newest` listing. */
+  beforeId?: number
+  /** Records of this user only (exact id). */
+  userId?: string
+  /** Records of this course only (exact id). */
+  course?: string
+  /** Records with this outcome only. */
+  outcome?: AuditOutcome
+  /** Records of this kind only. */
+  kind?: AuditKind
+  /** Newest first (id descending) instead of oldest first. */
+  newest?: boolean
+  /** At most this many records (the first ones in the listing's order). */
   limit?: number
 }
 
 export interface AuditStore {
   /** Appends a record and returns it with its new id. The write is durable when this resolves. */
   append(record: NewAuditRecord): Promise<AuditRecord>
-  /** Matching records by id ascending. A `limit` below 1 gives none. */
+  /** Matching records by id ascending (descending with `newest`). A `limit` below 1 gives none. */
   list(query?: AuditQuery): Promise<AuditRecord[]>
   /**
    * The retention purge: deletes every record with `at` before `at` and returns how many. The one

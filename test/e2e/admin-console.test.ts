@@ -279,3 +279,64 @@ describe('users', () => {
     ])
   })
 })
+
+describe('audit', () => {
+  it('lists the trail newest first under filters, paged, and refuses bad filters', async () => {
+    const body = await (await staff.get('/admin/audit/?kind=admin.user.disable&outcome=ok')).text()
+    const kinds = [...body.matchAll(/<td>(admin\.[a-z.]+)<\/td>/g)].map((m) => m[1])
+    expect(kinds).toEqual(['admin.user.disable', 'admin.user.disable'])
+    expect(body.indexOf('&quot;disabled&quot;:false')).toBeLessThan(body.indexOf('&quot;disabled&quot;:true'))
+    for (let i = 0; i < 60; i++)
+      await h.lg.db.audit.append({
+        at: Date.now(),
+        lms: 'pager',
+        kind: 'lti13.launch',
+        userId: `pager:${i}`,
+        course: 'c-1',
+        lab: null,
+        outcome: 'ok',
+        reason: null,
+        data: {},
+      })
+    const first = await (await staff.get('/admin/audit/?lms=pager&course=c-1')).text()
+    expect(first.match(/pager:\d+/g)).toHaveLength(50)
+    expect(first).toContain('pager:59')
+    const older = first.match(/href="([^"]+)" rel="next"/)![1]!.replace(/&amp;/g, '&')
+    const second = await (await staff.get(older)).text()
+    expect(second.match(/pager:\d+/g)).toHaveLength(10)
+    expect(second).toContain('pager:0<')
+    expect(second).not.toContain('rel="next"')
+    const bad = await staff.get('/admin/audit/?kind=nope')
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('kind must be one of')
+    expect((await learner.get('/admin/audit/')).status).toBe(403)
+    expect((await new AdminClient(h.url).get('/admin/audit.csv')).status).toBe(303)
+  })
+
+  it('exports the same filters as CSV, quoted, with formulas defused', async () => {
+    await h.lg.db.audit.append({
+      at: Date.UTC(2026, 5, 1),
+      lms: 'evil',
+      kind: 'lti11.launch',
+      userId: '=HYPERLINK("http://evil.test","x")',
+      course: '+1, "two"',
+      lab: null,
+      outcome: 'refused',
+      reason: '@bad\nline',
+      data: { a: 1 },
+    })
+    const res = await staff.get('/admin/audit.csv?lms=evil')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(res.headers.get('content-disposition')).toContain('attachment')
+    const text = await res.text()
+    expect(text).toBe(
+      'id,at,lms,kind,user,course,lab,outcome,reason,data\r\n' +
+        text.split('\r\n')[1]!.split(',')[0] +
+        `,2026-06-01T00:00:00.000Z,evil,lti11.launch,"'=HYPERLINK(""http://evil.test"",""x"")","'+1, ""two""",,refused,"'@bad\nline","{""a"":1}"\r\n`,
+    )
+    const all = await (await staff.get('/admin/audit.csv?lms=pager')).text()
+    expect(all.trimEnd().split('\r\n')).toHaveLength(61)
+    expect((await staff.get('/admin/audit.csv?outcome=maybe')).status).toBe(400)
+  })
+})

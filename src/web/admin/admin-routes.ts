@@ -3,12 +3,15 @@
  * live event stream. Each page's content is its own module; the routes only parse, authorize (through
  * `AdminKit.staff`), call a use case of `src/broker/admin/` and present.
  */
+import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AdminDeps } from '../../broker/admin/admin-deps.js'
 import { environmentOverview } from '../../broker/admin/environment-overview.js'
 import { extendAsStaff, terminateAsStaff } from '../../broker/admin/session-actions.js'
 import { parseSessionSearch, searchSessions } from '../../broker/admin/session-search.js'
 import { SessionFeed } from '../../broker/admin/session-feed.js'
+import { auditCsv } from '../../broker/admin/audit-csv.js'
+import { parseAuditSearch, searchAudit } from '../../broker/admin/audit-search.js'
 import {
   parseOnOff,
   searchUsersAsStaff,
@@ -20,6 +23,7 @@ import { LabgateError } from '../../domain/errors.js'
 import { forgetUser, type ApiContext } from '../../http/context.js'
 import { STATUS } from '../../http/errors.js'
 import { AdminKit } from './admin-kit.js'
+import { AUDIT_CSV_PATH, AUDIT_PATH, auditBody } from './audit-page.js'
 import { environmentsBody } from './environments-page.js'
 import { ADMIN, adminPage, sendAdminPage, type Section } from './layout.js'
 import { liveEventsRoute } from './live-events.js'
@@ -150,4 +154,26 @@ export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
     },
     backToUsers,
   )
+
+  page(AUDIT_PATH, 'audit', async (req) => {
+    const search = parseAuditSearch(req.query as Record<string, unknown>)
+    return { title: 'Audit', body: auditBody({ search, ...(await searchAudit(a, search)) }) }
+  })
+  app.get(AUDIT_CSV_PATH, async (req, reply) => {
+    const staff = await kit.staff(req, reply)
+    if (!staff) return reply
+    let search
+    try {
+      search = parseAuditSearch(req.query as Record<string, unknown>)
+    } catch (e) {
+      if (!(e instanceof LabgateError) || STATUS[e.code] >= 500) throw e
+      return kit.error(reply, STATUS[e.code], 'Not exported', e.message)
+    }
+    return reply
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-disposition', 'attachment; filename="labgate-audit.csv"')
+      .type('text/csv; charset=utf-8')
+      .send(Readable.from(auditCsv(a, search)))
+  })
 }
