@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from '../harness.js'
-import { requestSession, STAFF } from '../e2e/admin-client.js'
+import { learnerClient, requestSession, STAFF } from '../e2e/admin-client.js'
 import { seriousViolations } from './axe.js'
 import { launchChromium } from './chromium.js'
 
@@ -23,6 +23,7 @@ beforeAll(async () => {
     name: 'demo',
     backend: 'fake',
     admin: STAFF,
+    registration: { enabled: true },
     workshops: [
       { name: 'intro', capacity: 10, reserved: 2, expires: '30m', deadline: '2h' },
       { name: 'advanced', capacity: 0, reserved: 0 },
@@ -90,6 +91,35 @@ describe('the admin console in Chromium', () => {
     ])
     expect(await page.textContent('.flash')).toContain(`Session ${s.name} is being terminated.`)
     expect(await seriousViolations(page)).toEqual([])
+  })
+
+  it('finds a user, makes them staff and disables them', async () => {
+    await learnerClient(h, 'ada')
+    await page.goto(`${h.url}/admin/users/`)
+    await page.fill('input[name=q]', 'ada')
+    await Promise.all([page.waitForURL(/q=ada/), page.click('button:has-text("Search")')])
+    await Promise.all([page.waitForURL(/q=ada/), page.click('button[aria-label="Make staff ada"]')])
+    expect(await page.textContent('.flash')).toContain('ada is now staff.')
+    await Promise.all([page.waitForURL(/q=ada/), page.click('button[aria-label="Disable ada"]')])
+    expect(await page.textContent('.flash')).toContain('ada is disabled')
+    expect(await page.textContent('tr[data-user]')).toContain('disabled')
+    await check('users')
+  })
+
+  it('shows the audit trail with its filters and exports it', async () => {
+    await page.goto(`${h.url}/admin/audit/`)
+    expect(await page.textContent('tbody')).toContain('admin.session.terminate')
+    await page.selectOption('select[name=kind]', 'admin.session.terminate')
+    await Promise.all([
+      page.waitForURL(/kind=admin.session.terminate/),
+      page.click('button:has-text("Filter")'),
+    ])
+    await check('audit')
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('text=Download these records as CSV'),
+    ])
+    expect(download.suggestedFilename()).toBe('labgate-audit.csv')
   })
 
   it('ran every page under its CSP without a violation', () => {
