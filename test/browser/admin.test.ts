@@ -24,6 +24,13 @@ beforeAll(async () => {
     backend: 'fake',
     admin: STAFF,
     registration: { enabled: true },
+    lms: [
+      {
+        name: 'moodle',
+        lti11: { key: 'moodle-key', secret: 'moodle-secret-value-0123' },
+        labs: [{ id: 'intro', workshop: 'intro' }],
+      },
+    ],
     workshops: [
       { name: 'intro', capacity: 10, reserved: 2, expires: '30m', deadline: '2h' },
       { name: 'advanced', capacity: 0, reserved: 0 },
@@ -120,6 +127,13 @@ describe('the admin console in Chromium', () => {
       page.click('text=Download these records as CSV'),
     ])
     expect(download.suggestedFilename()).toBe('labgate-audit.csv')
+  })
+
+  it('lists the LMS registrations', async () => {
+    await page.click('nav >> text=LMS registrations')
+    await expect.poll(() => page.textContent('h1')).toBe('LMS registrations')
+    expect(await page.textContent('tbody')).toContain('moodle')
+    await check('lms')
   })
 
   it('ran every page under its CSP without a violation', () => {

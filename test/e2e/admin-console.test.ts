@@ -16,6 +16,13 @@ beforeAll(async () => {
     backend: 'fake',
     admin: STAFF,
     registration: { enabled: true },
+    lms: [
+      {
+        name: 'moodle',
+        lti11: { key: 'moodle-key', secret: 'moodle-secret-value-0123' },
+        labs: [{ id: 'intro', workshop: 'w' }],
+      },
+    ],
     workshops: [
       { name: 'w', capacity: 5, reserved: 1, expires: '10m', deadline: '60m' },
       { name: 'v', capacity: 0, reserved: 0 },
@@ -338,5 +345,18 @@ describe('audit', () => {
     const all = await (await staff.get('/admin/audit.csv?lms=pager')).text()
     expect(all.trimEnd().split('\r\n')).toHaveLength(61)
     expect((await staff.get('/admin/audit.csv?outcome=maybe')).status).toBe(400)
+  })
+})
+
+describe('LMS registrations', () => {
+  it('lists the registered LMSs with their identifiers and labs, never their secrets', async () => {
+    const res = await staff.get('/admin/lms/')
+    expect(res.status).toBe(200)
+    const body = await res.text()
+    expect(body).toContain('<td>moodle</td>')
+    expect(body).toContain('key moodle-key')
+    expect(body).toContain('intro → w')
+    expect(body).not.toContain('moodle-secret-value-0123')
+    expect((await learner.get('/admin/lms/')).status).toBe(403)
   })
 })

@@ -10,6 +10,7 @@ import { environmentOverview } from '../../broker/admin/environment-overview.js'
 import { extendAsStaff, terminateAsStaff } from '../../broker/admin/session-actions.js'
 import { parseSessionSearch, searchSessions } from '../../broker/admin/session-search.js'
 import { SessionFeed } from '../../broker/admin/session-feed.js'
+import { lmsRegistrations } from '../../broker/admin/lms-registrations.js'
 import { auditCsv } from '../../broker/admin/audit-csv.js'
 import { parseAuditSearch, searchAudit } from '../../broker/admin/audit-search.js'
 import {
@@ -23,6 +24,7 @@ import { LabgateError } from '../../domain/errors.js'
 import { forgetUser, type ApiContext } from '../../http/context.js'
 import { STATUS } from '../../http/errors.js'
 import { AdminKit } from './admin-kit.js'
+import { LMS_PATH, lmsBody } from './lms-page.js'
 import { AUDIT_CSV_PATH, AUDIT_PATH, auditBody } from './audit-page.js'
 import { environmentsBody } from './environments-page.js'
 import { ADMIN, adminPage, sendAdminPage, type Section } from './layout.js'
@@ -176,4 +178,9 @@ export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
       .type('text/csv; charset=utf-8')
       .send(Readable.from(auditCsv(a, search)))
   })
+
+  page(LMS_PATH, 'lms', async () => ({
+    title: 'LMS registrations',
+    body: lmsBody(lmsRegistrations(a.broker.portal.labgate.lms)),
+  }))
 }
