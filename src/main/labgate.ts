@@ -37,6 +37,7 @@ import type { PortalInfo } from '../api/educates/present.js'
 import { setUpPeople } from '../web/portal/people-routes.js'
 import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
 import { adminRoutes } from '../web/admin/admin-routes.js'
+import { adminClientRegistry } from './admin-clients.js'
 import { setUpLms } from '../lms/setup-lms.js'
 import { startNoncePurge } from './nonce-purge.js'
 import { setUpGradePassback } from './grade-passback.js'
@@ -264,7 +265,13 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       gateway.routes,
       people.routes,
       (app: FastifyInstance) =>
-        adminRoutes(app, { ctx, audit: db.audit, auth: db.auth, grants: auth.grants }),
+        adminRoutes(app, {
+          ctx,
+          audit: db.audit,
+          auth: db.auth,
+          grants: auth.grants,
+          clients: adminClientRegistry({ auth: db.auth, clock }),
+        }),
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
         : []),

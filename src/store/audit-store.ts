@@ -26,6 +26,8 @@
  * - `admin.session.extend`, `admin.session.terminate`: a session extended or terminated (`data.session`).
  * - `admin.user.staff`: a user's staff flag set or cleared (`data.target`, `data.staff`).
  * - `admin.user.disable`: a user disabled or enabled (`data.target`, `data.disabled`).
+ * - `admin.client.register`, `admin.client.disable`, `admin.client.rotate`: an OAuth client registered,
+ *   disabled, or given a new secret (`data.client`; never a secret).
  */
 export type AuditKind =
   | 'lti13.login'
@@ -41,6 +43,9 @@ export type AuditKind =
   | 'admin.session.terminate'
   | 'admin.user.staff'
   | 'admin.user.disable'
+  | 'admin.client.register'
+  | 'admin.client.disable'
+  | 'admin.client.rotate'
 
 /** Every {@link AuditKind}, for validation and help texts. */
 export const AUDIT_KINDS: readonly AuditKind[] = [
@@ -57,6 +62,9 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'admin.session.terminate',
   'admin.user.staff',
   'admin.user.disable',
+  'admin.client.register',
+  'admin.client.disable',
+  'admin.client.rotate',
 ]
 
 /**

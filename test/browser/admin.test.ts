@@ -129,6 +129,19 @@ describe('the admin console in Chromium', () => {
     expect(download.suggestedFilename()).toBe('labgate-audit.csv')
   })
 
+  it('registers an OAuth client and shows its secret once', async () => {
+    await page.click('nav >> text=OAuth clients')
+    await expect.poll(() => page.textContent('h1')).toBe('OAuth clients')
+    await page.fill('input[name=name]', 'Reports')
+    await Promise.all([page.waitForURL(`${h.url}/admin/clients/`), page.click('button:has-text("Register")')])
+    expect(await page.textContent('h1')).toBe('Client registered')
+    expect(await page.textContent('[data-secret]')).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(await seriousViolations(page)).toEqual([])
+    await page.click('text=Back to the clients')
+    expect(await page.textContent('tbody')).toContain('Reports')
+    await check('clients')
+  })
+
   it('lists the LMS registrations', async () => {
     await page.click('nav >> text=LMS registrations')
     await expect.poll(() => page.textContent('h1')).toBe('LMS registrations')

@@ -360,3 +360,65 @@ describe('LMS registrations', () => {
     expect((await learner.get('/admin/lms/')).status).toBe(403)
   })
 })
+
+describe('OAuth clients', () => {
+  const token = (id: string, secret: string) =>
+    fetch(`${h.url}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'reports' }),
+    })
+  const form = {
+    name: 'Reports',
+    type: 'confidential',
+    redirect_uris: '',
+    scopes: 'reports',
+    grant_client_credentials: 'on',
+  }
+
+  it('registers a client whose secret is shown once, refusing bad input and forged forms', async () => {
+    await staff.get('/admin/clients/')
+    expect((await staff.post('/admin/clients/', form, { csrf: null })).status).toBe(403)
+    expect((await learner.post('/admin/clients/', form)).status).toBe(403)
+    const noName = await staff.post('/admin/clients/', { ...form, name: '' })
+    expect(noName.status).toBe(400)
+    expect(await noName.text()).toContain('Give the client a name')
+    const badGrant = await staff.post('/admin/clients/', { ...form, type: 'public' })
+    expect(badGrant.status).toBe(400)
+    expect(await badGrant.text()).toContain('a public client cannot use client_credentials')
+    expect(await h.lg.db.auth.listClients('registered')).toEqual([])
+
+    const made = await staff.post('/admin/clients/', form)
+    expect(made.status).toBe(200)
+    expect(made.headers.get('cache-control')).toBe('no-store')
+    const page = await made.text()
+    const id = page.match(/Client id: <code>([^<]+)</)![1]!
+    const secret = page.match(/<code data-secret>([^<]+)</)![1]!
+    expect((await token(id, secret)).status).toBe(200)
+    const list = await (await staff.get('/admin/clients/')).text()
+    expect(list).toContain(id)
+    expect(list).not.toContain(secret)
+    const stored = await h.lg.db.auth.getClientWithSecret(id)
+    expect(stored!.secretHash).toMatch(/^scrypt\$/)
+
+    const rotated = await staff.post(`/admin/clients/${id}/rotate`, {})
+    expect(rotated.status).toBe(200)
+    const fresh = (await rotated.text()).match(/<code data-secret>([^<]+)</)![1]!
+    expect(fresh).not.toBe(secret)
+    expect((await token(id, secret)).status).toBe(401)
+    expect((await token(id, fresh)).status).toBe(200)
+
+    expect((await staff.post(`/admin/clients/${id}/disable`, {})).status).toBe(303)
+    expect((await token(id, fresh)).status).toBe(401)
+    expect((await staff.post(`/admin/clients/${id}/rotate`, {})).status).toBe(400)
+    expect((await staff.post('/admin/clients/nope/disable', {})).status).toBe(404)
+    const kinds = (await h.lg.db.audit.list()).map((r) => r.kind).filter((k) => k.startsWith('admin.client'))
+    expect(kinds).toEqual(['admin.client.register', 'admin.client.rotate', 'admin.client.disable'])
+    const audits = JSON.stringify(await h.lg.db.audit.list())
+    expect(audits).not.toContain(secret)
+    expect(audits).not.toContain(fresh)
+  })
+})

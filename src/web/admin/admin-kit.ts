@@ -13,7 +13,7 @@ import { cookieFrom, isSecure, serializeCookie } from '../../http/cookies.js'
 import { csrfOk, issueCsrfToken } from '../../http/csrf.js'
 import { STATUS } from '../../http/errors.js'
 import { html } from '../../http/html.js'
-import { ADMIN, adminPage, sendAdminPage, type Flash } from './layout.js'
+import { ADMIN, adminPage, sendAdminPage, type Flash, type Section } from './layout.js'
 
 const FLASH_COOKIE = 'labgate_admin_flash'
 
@@ -101,6 +101,46 @@ export class AdminKit {
     act: (staff: Actor, fields: Record<string, string>, params: Record<string, string>) => Promise<string>,
     back: (fields: Record<string, string>, params: Record<string, string>) => string,
   ): void {
+    this.#post(app, path, async (reply, staff, fields, params) => {
+      const text = await act(staff, fields, params)
+      const flash = Buffer.from(JSON.stringify({ kind: 'ok', text }), 'utf8').toString('base64url')
+      return reply
+        .header('set-cookie', this.#flashCookie(flash, 60))
+        .header('cache-control', 'no-store')
+        .redirect(safeBack(back(fields, params)), 303)
+    })
+  }
+
+  /**
+   * Registers a form route, checked as {@link form} does, whose answer is a page of its own (200, never
+   * cached) rather than a redirect: for what may be shown only once, such as a new client secret.
+   */
+  formPage(
+    app: FastifyInstance,
+    path: string,
+    section: Section,
+    act: (
+      staff: Actor,
+      fields: Record<string, string>,
+      params: Record<string, string>,
+    ) => Promise<{ title: string; body: string }>,
+  ): void {
+    this.#post(app, path, async (reply, staff, fields, params) => {
+      const page = await act(staff, fields, params)
+      return sendAdminPage(reply, 200, adminPage({ portalName: this.ctx.deps.portal.name, section, ...page }))
+    })
+  }
+
+  #post(
+    app: FastifyInstance,
+    path: string,
+    answer: (
+      reply: FastifyReply,
+      staff: Actor,
+      fields: Record<string, string>,
+      params: Record<string, string>,
+    ) => Promise<unknown>,
+  ): void {
     app.post(path, async (req, reply) => {
       const staff = await this.staff(req, reply)
       if (!staff) return reply
@@ -116,18 +156,12 @@ export class AdminKit {
           'This form has expired or was sent from another site. Go back, reload the page and try again.',
         )
       const params = req.params as Record<string, string>
-      let text: string
       try {
-        text = await act(staff, fields, params)
+        return await answer(reply, staff, fields, params)
       } catch (e) {
         if (!(e instanceof LabgateError) || STATUS[e.code] >= 500) throw e
         return this.error(reply, STATUS[e.code], 'Not done', e.message)
       }
-      const flash = Buffer.from(JSON.stringify({ kind: 'ok', text }), 'utf8').toString('base64url')
-      return reply
-        .header('set-cookie', this.#flashCookie(flash, 60))
-        .header('cache-control', 'no-store')
-        .redirect(safeBack(back(fields, params)), 303)
     })
   }
 }

@@ -10,6 +10,13 @@ import { environmentOverview } from '../../broker/admin/environment-overview.js'
 import { extendAsStaff, terminateAsStaff } from '../../broker/admin/session-actions.js'
 import { parseSessionSearch, searchSessions } from '../../broker/admin/session-search.js'
 import { SessionFeed } from '../../broker/admin/session-feed.js'
+import {
+  disableClientAsStaff,
+  parseNewClient,
+  registerClientAsStaff,
+  rotateClientAsStaff,
+  type ClientRegistry,
+} from '../../broker/admin/oauth-clients.js'
 import { lmsRegistrations } from '../../broker/admin/lms-registrations.js'
 import { auditCsv } from '../../broker/admin/audit-csv.js'
 import { parseAuditSearch, searchAudit } from '../../broker/admin/audit-search.js'
@@ -24,6 +31,7 @@ import { LabgateError } from '../../domain/errors.js'
 import { forgetUser, type ApiContext } from '../../http/context.js'
 import { STATUS } from '../../http/errors.js'
 import { AdminKit } from './admin-kit.js'
+import { CLIENTS_PATH, clientsBody, secretBody } from './clients-page.js'
 import { LMS_PATH, lmsBody } from './lms-page.js'
 import { AUDIT_CSV_PATH, AUDIT_PATH, auditBody } from './audit-page.js'
 import { environmentsBody } from './environments-page.js'
@@ -38,6 +46,8 @@ export interface AdminRouteOptions {
   audit: AdminDeps['audit']
   auth: AdminDeps['auth']
   grants: AdminDeps['grants']
+  /** The OAuth client registry (`src/oauth/clients.ts`, wired by the entry point). */
+  clients: ClientRegistry
 }
 
 /** A page's content and title, or a refusal (a typed error below 500) shown as an error page. */
@@ -49,7 +59,7 @@ type Render = (
 
 /** Registers the console's routes. */
 export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
-  const a: AdminDeps = { broker: o.ctx.deps, audit: o.audit, auth: o.auth, grants: o.grants }
+  const a = { broker: o.ctx.deps, audit: o.audit, auth: o.auth, grants: o.grants, clients: o.clients }
   const kit = new AdminKit(o.ctx)
   const files = loadAdminFiles()
 
@@ -183,4 +193,23 @@ export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
     title: 'LMS registrations',
     body: lmsBody(lmsRegistrations(a.broker.portal.labgate.lms)),
   }))
+
+  page(CLIENTS_PATH, 'clients', async (req, reply) => ({
+    title: 'OAuth clients',
+    body: clientsBody(await a.clients.list(), kit.csrf(req, reply)),
+  }))
+  kit.formPage(app, CLIENTS_PATH, 'clients', async (staff, f) => {
+    const made = await registerClientAsStaff(a, staff.userId, parseNewClient(f))
+    return { title: 'Client registered', body: secretBody(made.clientId, made.clientSecret) }
+  })
+  kit.formPage(app, `${CLIENTS_PATH}:id/rotate`, 'clients', async (staff, _f, p) => ({
+    title: 'New client secret',
+    body: secretBody(p.id!, await rotateClientAsStaff(a, staff.userId, p.id!)),
+  }))
+  kit.form(
+    app,
+    `${CLIENTS_PATH}:id/disable`,
+    (staff, _f, p) => disableClientAsStaff(a, staff.userId, p.id!),
+    () => CLIENTS_PATH,
+  )
 }

@@ -14,6 +14,7 @@ export const SECTIONS = [
   { id: 'sessions', label: 'Sessions', href: '/admin/sessions/' },
   { id: 'users', label: 'Users', href: '/admin/users/' },
   { id: 'audit', label: 'Audit', href: '/admin/audit/' },
+  { id: 'clients', label: 'OAuth clients', href: '/admin/clients/' },
   { id: 'lms', label: 'LMS registrations', href: '/admin/lms/' },
 ] as const
 
