@@ -119,10 +119,10 @@ describe('sessions', () => {
     const path = `/admin/sessions/${s.name}/terminate`
     const forged = await staff.post(path, { back: '/admin/sessions/' }, { csrf: null })
     expect(forged.status).toBe(403)
-    expect((await h.lg.deps.store.getSession(s.name))!.state).toBe('RUNNING')
+    expect(['STARTING', 'RUNNING']).toContain((await h.lg.deps.store.getSession(s.name))!.state)
     expect((await learner.post(path, { back: '/admin/sessions/' })).status).toBe(403)
     expect((await new AdminClient(h.url).post(path, {}, { csrf: 'x' })).status).toBe(303)
-    expect((await h.lg.deps.store.getSession(s.name))!.state).toBe('RUNNING')
+    expect(['STARTING', 'RUNNING']).toContain((await h.lg.deps.store.getSession(s.name))!.state)
     expect(await auditOf('admin.session.terminate')).toEqual([])
 
     const done = await staff.post(path, { back: '/admin/sessions/?state=all' })
