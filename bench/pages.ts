@@ -21,11 +21,13 @@ const LEARNER = { username: 'bench-learner', password: 'bench-learner-password-0
 export const PAGES: { path: string; as: 'learner' | 'admin' }[] = [
   { path: '/', as: 'learner' },
   { path: '/my/labs/', as: 'learner' },
-  { path: '/admin/', as: 'admin' },
   { path: '/admin/environments/', as: 'admin' },
   { path: '/admin/sessions/', as: 'admin' },
+  { path: '/admin/sessions/?state=all&page=20', as: 'admin' },
   { path: '/admin/users/', as: 'admin' },
   { path: '/admin/audit/', as: 'admin' },
+  { path: '/admin/clients/', as: 'admin' },
+  { path: '/admin/lms/', as: 'admin' },
 ]
 
 /** The portal's pages p50 target, ms (docs/performance.md). */

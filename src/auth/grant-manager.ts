@@ -286,6 +286,16 @@ export class GrantManager {
     return event !== null
   }
 
+  /**
+   * Revokes every sign-in of user `userId` (each with its client sign-ins, grants and tokens), so that
+   * none of the user's tokens or cookies works any more. Idempotent. Returns how many were revoked.
+   */
+  async revokeUserSignInsOf(userId: string): Promise<number> {
+    let n = 0
+    for (const id of await this.#auth.activeUserSignInIds(userId)) if (await this.revokeUserSignIn(id)) n++
+    return n
+  }
+
   #ctx(): SignInCtx {
     return { auth: this.#auth, keys: this.#keys, now: this.#clock.now() }
   }

@@ -89,7 +89,7 @@ export class RobotOAuth {
   /**
    * `grant_type=password`: a new grant with a fresh access token (10 h) and refresh token (30 days).
    * Throws `InvalidClient` (bad client credentials), `UnauthorizedClient` (client lacks the password
-   * grant), `InvalidGrant` (wrong username or password, or a user kind not in
+   * grant), `InvalidGrant` (wrong username or password, a disabled user, or a user kind not in
    * `PASSWORD_GRANT_USER_KINDS`), `InvalidScope` (scope beyond the client's).
    */
   async passwordGrant(input: PasswordGrantInput): Promise<TokenResponse> {
@@ -98,6 +98,7 @@ export class RobotOAuth {
     const checks = input.checks ?? UNMETERED_CHECKS
     if (!(await checks.password(input.password, user?.passwordHash ?? null)) || !user)
       throw new InvalidGrant('Invalid credentials given.')
+    if (user.disabled) throw new InvalidGrant('This account is disabled.')
     if (!PASSWORD_GRANT_USER_KINDS.includes(user.kind))
       throw new InvalidGrant('This user may not use the password grant.')
     const requested = parseScope(input.scope)

@@ -27,6 +27,8 @@ export interface SignInCandidate {
   id: string
   kind: UserKind
   passwordHash: string | null
+  /** Disabled by staff: never signs in. */
+  disabled: boolean
 }
 
 /**
@@ -39,11 +41,13 @@ export async function findSignInUser(auth: AuthStore, identifier: string): Promi
     const found = await auth.findUsersByEmail(identifier, SIGN_IN_KINDS, 2)
     if (found.length === 1) user = found[0]!
   }
-  return user ? { id: user.id, kind: user.kind, passwordHash: user.passwordHash } : null
+  return user
+    ? { id: user.id, kind: user.kind, passwordHash: user.passwordHash, disabled: user.disabled }
+    : null
 }
 
 /**
- * True when `password` is the password of `user`, a registered or staff user. Always runs exactly one
+ * True when `password` is the password of `user`, a registered or staff user who is not disabled. Always runs exactly one
  * scrypt verification (against a dummy hash for unknown users and other kinds), so the time taken does
  * not tell whether the account exists. `checks` meters the hashing (see `SecretGate`); it may throw
  * `TooManyHashes`.
@@ -53,7 +57,7 @@ export async function checkSignInPassword(
   password: string,
   checks: SecretChecker = UNMETERED_CHECKS,
 ): Promise<boolean> {
-  const allowed = user !== null && SIGN_IN_KINDS.includes(user.kind)
+  const allowed = user !== null && SIGN_IN_KINDS.includes(user.kind) && !user.disabled
   const ok = await checks.password(password.slice(0, MAX_PASSWORD_LENGTH), allowed ? user.passwordHash : null)
   return allowed && ok && password.length <= MAX_PASSWORD_LENGTH
 }

@@ -3,6 +3,7 @@ import type { SessionState } from '../domain/types.js'
 import type { Session } from '../store/rows.js'
 import type { Actor } from './actor.js'
 import {
+  mayAdminister,
   mayEnterSession,
   mayManageCourseSession,
   mayRegister,
@@ -57,6 +58,14 @@ describe('other policies', () => {
   it('opens registration as the portal says', () => {
     expect(mayRegister({ registration: { type: 'one-step', enabled: true } })).toBe(true)
     expect(mayRegister({ registration: { type: 'anonymous', enabled: false } })).toBe(false)
+  })
+
+  it('opens the admin console to staff signed in with the browser cookie only', () => {
+    expect(mayAdminister({ userId: 'a', kind: 'staff', via: 'cookie' })).toBe(true)
+    expect(mayAdminister({ userId: 'a', kind: 'staff', via: 'bearer' })).toBe(false)
+    expect(mayAdminister({ userId: 'l', kind: 'registered', via: 'cookie' })).toBe(false)
+    expect(mayAdminister({ userId: 'r', kind: 'robot', via: 'cookie' })).toBe(false)
+    expect(mayAdminister(null)).toBe(false)
   })
 
   it('counts sign-in failures per account when the name is one, else per typed name', () => {

@@ -95,3 +95,11 @@ export function mayManageCourseSession(
   if (!course.environments.includes(s.environment)) return false
   return s.owner !== null && course.learners.includes(s.owner)
 }
+
+/**
+ * Using the admin console (`/admin/`): staff signed in at the portal with the browser cookie. A bearer
+ * token, even a staff member's, does not open it: its forms are guarded by the cookie's CSRF token.
+ */
+export function mayAdminister(actor: Actor | null): boolean {
+  return actor !== null && actor.via === 'cookie' && isStaff(actor)
+}

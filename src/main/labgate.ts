@@ -38,6 +38,8 @@ import { setUpPeople } from '../web/portal/people-routes.js'
 import { catalogRoutes } from '../web/portal/catalog-routes.js'
 import { accessCodeRoutes } from '../web/portal/access-code.js'
 import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
+import { adminRoutes } from '../web/admin/admin-routes.js'
+import { adminClientRegistry } from './admin-clients.js'
 import { setUpLms } from '../lms/setup-lms.js'
 import { startNoncePurge } from './nonce-purge.js'
 import { setUpGradePassback } from './grade-passback.js'
@@ -308,6 +310,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
           ctx,
           ...(people.guestSignIn ? { guestSignIn: people.guestSignIn } : {}),
           jobs: () => workspaceDeps,
+        }),
+      (app: FastifyInstance) =>
+        adminRoutes(app, {
+          ctx,
+          audit: db.audit,
+          auth: db.auth,
+          grants: auth.grants,
+          clients: adminClientRegistry({ auth: db.auth, clock }),
         }),
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]

@@ -1,6 +1,6 @@
 /** Clients an admin registers for the authorization server (confidential or public). */
 import { registerClient } from '../auth/clients.js'
-import { randomToken } from '../auth/secrets.js'
+import { hashPassword, randomToken } from '../auth/secrets.js'
 import { SUBJECT_TYPES, type SubjectType } from '../auth/subject-id.js'
 import type { Clock } from '../domain/clock.js'
 import { badRequest, notFound } from '../domain/errors.js'
@@ -130,4 +130,20 @@ export async function disableOAuthClient(
     await tx.revokeClientSignInsOf(clientId)
     await tx.forgetConsents(clientId)
   })
+}
+
+/**
+ * Gives a confidential registered client a new random secret and returns it: shown this once, only its
+ * scrypt hash is stored, and the old secret stops working at once (tokens already issued stay valid).
+ * Throws not_found for an unknown id or one of labgate's own clients, bad_request for a disabled or a
+ * public client.
+ */
+export async function rotateOAuthClientSecret(deps: { auth: AuthStore }, clientId: string): Promise<string> {
+  const client = await deps.auth.getClient(clientId)
+  if (!client || client.kind !== 'registered') throw notFound(`no registered OAuth client ${clientId}`)
+  if (client.disabled) throw badRequest(`client ${clientId} is disabled: register a new one instead`)
+  if (!client.confidential) throw badRequest(`client ${clientId} is public: it has no secret to rotate`)
+  const secret = randomToken(32)
+  await deps.auth.updateClient(clientId, { secretHash: await hashPassword(secret) })
+  return secret
 }

@@ -20,6 +20,14 @@
  * - `nrps.roster`: a roster read through Names and Role Provisioning Services.
  * - `basic_http.request`: a gateway4labs basic-HTTP request from an LMS plug-in.
  * - `remote.reserve`: a reservation asked of a remote lab system.
+ *
+ * The admin console's actions are audited here too, with `lms` null, `userId` the staff member who acted,
+ * and the target and details in `data`:
+ * - `admin.session.extend`, `admin.session.terminate`: a session extended or terminated (`data.session`).
+ * - `admin.user.staff`: a user's staff flag set or cleared (`data.target`, `data.staff`).
+ * - `admin.user.disable`: a user disabled or enabled (`data.target`, `data.disabled`).
+ * - `admin.client.register`, `admin.client.disable`, `admin.client.rotate`: an OAuth client registered,
+ *   disabled, or given a new secret (`data.client`; never a secret).
  */
 export type AuditKind =
   | 'lti13.login'
@@ -31,6 +39,13 @@ export type AuditKind =
   | 'nrps.roster'
   | 'basic_http.request'
   | 'remote.reserve'
+  | 'admin.session.extend'
+  | 'admin.session.terminate'
+  | 'admin.user.staff'
+  | 'admin.user.disable'
+  | 'admin.client.register'
+  | 'admin.client.disable'
+  | 'admin.client.rotate'
 
 /** Every {@link AuditKind}, for validation and help texts. */
 export const AUDIT_KINDS: readonly AuditKind[] = [
@@ -43,6 +58,13 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'nrps.roster',
   'basic_http.request',
   'remote.reserve',
+  'admin.session.extend',
+  'admin.session.terminate',
+  'admin.user.staff',
+  'admin.user.disable',
+  'admin.client.register',
+  'admin.client.disable',
+  'admin.client.rotate',
 ]
 
 /**
@@ -91,14 +113,26 @@ export interface AuditQuery {
   until?: number
   /** Records with an id greater than this one: the next page after the last record read. */
   afterId?: number
-  /** At most this many records (the first ones by id). */
+  /** Records with an id less than this one: the next page of a `newest` listing. */
+  beforeId?: number
+  /** Records of this user only (exact id). */
+  userId?: string
+  /** Records of this course only (exact id). */
+  course?: string
+  /** Records with this outcome only. */
+  outcome?: AuditOutcome
+  /** Records of this kind only. */
+  kind?: AuditKind
+  /** Newest first (id descending) instead of oldest first. */
+  newest?: boolean
+  /** At most this many records (the first ones in the listing's order). */
   limit?: number
 }
 
 export interface AuditStore {
   /** Appends a record and returns it with its new id. The write is durable when this resolves. */
   append(record: NewAuditRecord): Promise<AuditRecord>
-  /** Matching records by id ascending. A `limit` below 1 gives none. */
+  /** Matching records by id ascending (descending with `newest`). A `limit` below 1 gives none. */
   list(query?: AuditQuery): Promise<AuditRecord[]>
   /**
    * The retention purge: deletes every record with `at` before `at` and returns how many. The one

@@ -138,4 +138,6 @@ export interface UserCredentials {
   username: string | null
   /** scrypt hash; null when the user cannot sign in with a password. */
   passwordHash: string | null
+  /** Disabled by staff: no password sign-in, no password grant. */
+  disabled: boolean
 }

@@ -224,4 +224,6 @@ export interface AuthStore {
    * grants revoked; null for an unknown id.
    */
   revokeUserSignIn(id: string): Promise<RevocationEvent | null>
+  /** The ids of user `userId`'s user sign-ins that are not revoked (expired ones included). */
+  activeUserSignInIds(userId: string): Promise<string[]>
 }

@@ -10,6 +10,8 @@ export interface User {
   firstName: string | null
   lastName: string | null
   createdAt: number
+  /** Disabled by staff: the user cannot sign in and holds no working token. */
+  disabled: boolean
 }
 
 export interface Environment {

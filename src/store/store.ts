@@ -32,6 +32,15 @@ export interface NewSession {
   replica?: string | null
 }
 
+/** The filters of {@link Store.pageSessions}; absent fields do not filter. */
+export interface SessionPageFilter {
+  portal?: string
+  states?: readonly SessionState[]
+  environment?: string
+  workshop?: string
+  owner?: string
+}
+
 export interface AppEvent {
   at: number
   name: string
@@ -79,6 +88,12 @@ export interface Store {
     at: number,
   ): Promise<User | null>
 
+  /**
+   * Sets or clears the user's `disabled` flag (see `User.disabled`). Idempotent. Returns the user, or null
+   * for an unknown id (nothing changed).
+   */
+  setUserDisabled(id: string, disabled: boolean, at: number): Promise<User | null>
+
   listEnvironments(filter?: { portal?: string; states?: EnvironmentState[] }): Promise<Environment[]>
   getEnvironment(name: string): Promise<Environment | null>
   /**
@@ -109,6 +124,15 @@ export interface Store {
     states?: readonly SessionState[]
     replica?: string
   }): Promise<Session[]>
+  /**
+   * One page of the sessions matching every filter given, newest first (by creation time, then name), and
+   * how many match in all. Two bounded queries, whatever the number of sessions; a `limit` below 1 gives
+   * no sessions (the total still counts).
+   */
+  pageSessions(
+    filter: SessionPageFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ sessions: Session[]; total: number }>
   /** Creates a session with the next never-used name `<environment>-sNNN`. */
   createSession(s: NewSession): Promise<Session>
   /**

@@ -102,6 +102,21 @@ export function runAuditStoreSuite(f: AuditStoreFactory): void {
       expect(await ids({ limit: 0 })).toEqual([])
     })
 
+    it('filters by user, course, outcome and kind, newest first, paging with beforeId', async () => {
+      const a = await audit.append(record({ userId: 'u1', course: 'c1', outcome: 'ok' }))
+      const b = await audit.append(record({ userId: 'u1', course: 'c2', outcome: 'refused' }))
+      const c = await audit.append(record({ userId: 'u2', course: 'c1', kind: 'admin.session.terminate' }))
+      const d = await audit.append(record({ userId: 'u1', course: 'c1', outcome: 'failed' }))
+      const ids = (r: { id: number }[]) => r.map((x) => x.id)
+      expect(ids(await audit.list({ newest: true }))).toEqual([d.id, c.id, b.id, a.id])
+      expect(ids(await audit.list({ newest: true, limit: 2 }))).toEqual([d.id, c.id])
+      expect(ids(await audit.list({ newest: true, beforeId: c.id }))).toEqual([b.id, a.id])
+      expect(ids(await audit.list({ userId: 'u1', course: 'c1' }))).toEqual([a.id, d.id])
+      expect(ids(await audit.list({ outcome: 'refused' }))).toEqual([b.id])
+      expect(ids(await audit.list({ kind: 'admin.session.terminate' }))).toEqual([c.id])
+      expect(await audit.list({ userId: 'nobody' })).toEqual([])
+    })
+
     it('pages through the whole trail with afterId', async () => {
       for (let i = 0; i < 7; i++) await audit.append(record({ at: T0 + i }))
       const seen: number[] = []

@@ -125,7 +125,9 @@ export function runAuthStoreSuite(f: AuthStoreFactory): void {
         expect(await auth.isEmailTaken('ada@example.ORG', ['registered'])).toBe(true)
         expect(await auth.isEmailTaken('ada@example.org', ['staff'])).toBe(false)
         const found = await auth.findUsersByEmail('GRACE@example.org', ['registered', 'staff'], 2)
-        expect(found).toEqual([{ id: staff, kind: 'staff', username: 'grace', passwordHash: 'hash' }])
+        expect(found).toEqual([
+          { id: staff, kind: 'staff', username: 'grace', passwordHash: 'hash', disabled: false },
+        ])
         expect(await auth.hasUserOfKind('staff')).toBe(true)
         expect(await auth.hasUserOfKind('robot')).toBe(false)
       })
@@ -138,6 +140,7 @@ export function runAuthStoreSuite(f: AuthStoreFactory): void {
           kind: 'staff',
           username: 'ada',
           passwordHash: 'hash',
+          disabled: false,
         })
         await auth.updateUserCredentials(id, { username: 'ada2', passwordHash: null }, T0 + 2)
         expect(await auth.getUserCredentials(id)).toMatchObject({ username: 'ada2', passwordHash: null })
@@ -368,6 +371,16 @@ export function runAuthStoreSuite(f: AuthStoreFactory): void {
         expect((await auth.getGrant(untouched.grant.id))?.revoked).toBe(false)
         expect(await auth.revokeUserSignIn('unknown')).toBeNull()
         expect(await auth.revokeUserSignIn(t.userSignIn.id)).toEqual({ tokenIds: [], grantIds: [t.grant.id] })
+      })
+
+      it("lists a user's unrevoked user sign-ins, and none once they are revoked", async () => {
+        const t = await tree()
+        const other = await tree()
+        expect(await auth.activeUserSignInIds(t.userId)).toEqual([t.userSignIn.id])
+        await auth.revokeUserSignIn(t.userSignIn.id)
+        expect(await auth.activeUserSignInIds(t.userId)).toEqual([])
+        expect(await auth.activeUserSignInIds(other.userId)).toEqual([other.userSignIn.id])
+        expect(await auth.activeUserSignInIds('nobody')).toEqual([])
       })
 
       it('revokes client sign-ins by id and by client', async () => {

@@ -385,6 +385,41 @@ export function runStoreSuite(f: StoreFactory): void {
       expect(await store.listSessions()).toHaveLength(0)
     })
 
+    it('pages sessions newest first under filters, with the total that match', async () => {
+      const a = await env()
+      const b = await env({ workshop: 'v', settings: buildPortalWorkshop({ name: 'v' }) })
+      await store.createUser({ id: 'u1', kind: 'registered', at: 1 })
+      for (let i = 0; i < 5; i++)
+        await store.createSession(newSession(a.name, { createdAt: 1000 + i, owner: i % 2 ? 'u1' : null }))
+      await store.createSession(
+        newSession(b.name, { workshop: 'v', state: 'RUNNING', owner: 'u1', createdAt: 2000 }),
+      )
+      const first = await store.pageSessions({ portal: 'lab' }, { limit: 2, offset: 0 })
+      expect(first.total).toBe(6)
+      expect(first.sessions.map((s) => s.name)).toEqual(['lab-w02-s001', 'lab-w01-s005'])
+      const last = await store.pageSessions({ portal: 'lab' }, { limit: 2, offset: 4 })
+      expect(last.sessions.map((s) => s.name)).toEqual(['lab-w01-s002', 'lab-w01-s001'])
+      const mine = await store.pageSessions({ owner: 'u1', workshop: 'w' }, { limit: 10, offset: 0 })
+      expect(mine.sessions.map((s) => s.name)).toEqual(['lab-w01-s004', 'lab-w01-s002'])
+      expect(mine.total).toBe(2)
+      const running = await store.pageSessions(
+        { states: ['RUNNING'], environment: b.name },
+        { limit: 0, offset: 0 },
+      )
+      expect(running).toEqual({ sessions: [], total: 1 })
+      expect((await store.pageSessions({ portal: 'other' }, { limit: 5, offset: 0 })).total).toBe(0)
+    })
+
+    it("sets and clears a user's disabled flag, and nothing for an unknown user", async () => {
+      await store.createUser({ id: 'u1', kind: 'registered', username: 'ada', at: 1 })
+      expect((await store.getUser('u1'))?.disabled).toBe(false)
+      expect((await store.setUserDisabled('u1', true, 2))?.disabled).toBe(true)
+      expect((await store.getUserByUsername('ada'))?.disabled).toBe(true)
+      expect((await store.setUserDisabled('u1', true, 3))?.disabled).toBe(true)
+      expect((await store.setUserDisabled('u1', false, 4))?.disabled).toBe(false)
+      expect(await store.setUserDisabled('nobody', true, 5)).toBeNull()
+    })
+
     it('records events and settings', async () => {
       await store.appendEvent({ at: 1, name: 'Session/Created', session: 's', data: { a: 1 } })
       expect(await store.listEvents({ session: 's' })).toMatchObject([

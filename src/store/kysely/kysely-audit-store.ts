@@ -46,7 +46,12 @@ export class KyselyAuditStore implements AuditStore {
     if (f.since !== undefined) q = q.where('at', '>=', f.since)
     if (f.until !== undefined) q = q.where('at', '<', f.until)
     if (f.afterId !== undefined) q = q.where('id', '>', Math.floor(f.afterId))
-    q = q.orderBy('id', 'asc')
+    if (f.beforeId !== undefined) q = q.where('id', '<', Math.ceil(f.beforeId))
+    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId)
+    if (f.course !== undefined) q = q.where('course', '=', f.course)
+    if (f.outcome !== undefined) q = q.where('outcome', '=', f.outcome)
+    if (f.kind !== undefined) q = q.where('kind', '=', f.kind)
+    q = q.orderBy('id', f.newest ? 'desc' : 'asc')
     if (f.limit !== undefined) q = q.limit(Math.floor(f.limit))
     return (await q.execute()).map(toRecord)
   }

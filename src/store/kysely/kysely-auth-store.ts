@@ -47,18 +47,20 @@ const chunks = <T>(list: readonly T[]): T[][] => {
   return out
 }
 
-const CREDENTIALS = ['id', 'kind', 'username', 'password_hash'] as const
+const CREDENTIALS = ['id', 'kind', 'username', 'password_hash', 'disabled'] as const
 
 const toCredentials = (r: {
   id: string
   kind: string
   username: string | null
   password_hash: string | null
+  disabled: number
 }): UserCredentials => ({
   id: r.id,
   kind: r.kind as UserKind,
   username: r.username,
   passwordHash: r.password_hash,
+  disabled: Number(r.disabled) === 1,
 })
 
 const formatScope = (scope: readonly string[]) => scope.join(' ')
@@ -507,6 +509,17 @@ export class KyselyAuthStore implements AuthStore {
       )
       return event ?? { tokenIds: [], grantIds: [] }
     })
+  }
+
+  async activeUserSignInIds(userId: string) {
+    const rows = await this.db
+      .selectFrom('auth_user_sessions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('revoked', '=', 0)
+      .orderBy('id')
+      .execute()
+    return rows.map((r) => r.id)
   }
 
   async revokeUserSignIn(id: string) {

@@ -5,7 +5,7 @@ import type { SessionCounts } from '../../domain/allocation.js'
 import type { PortalWorkshop } from '../../config/types.js'
 import type { EnvironmentState, SessionState, UserKind } from '../../domain/types.js'
 import type { Session } from '../rows.js'
-import type { AppEvent, NewSession, Store } from '../store.js'
+import type { AppEvent, NewSession, SessionPageFilter, Store } from '../store.js'
 import { placeholders, type Arg } from './compiled-queries.js'
 import type { Db, RowCaches } from './db.js'
 import type { RowCache } from './row-cache.js'
@@ -194,6 +194,15 @@ export class KyselyStore implements Store {
     return this.getUser(id)
   }
 
+  async setUserDisabled(id: string, disabled: boolean, at: number) {
+    await this.db
+      .updateTable('users')
+      .set({ disabled: disabled ? 1 : 0, updated_at: at })
+      .where('id', '=', id)
+      .execute()
+    return this.getUser(id)
+  }
+
   async listEnvironments(filter: { portal?: string; states?: EnvironmentState[] } = {}) {
     // One compiled shape per (portal or not, set of states): the states, a few of a fixed set, are part of
     // the key and of the SQL; sorted and without repeats, at most 2 × 16 shapes.
@@ -295,6 +304,30 @@ export class KyselyStore implements Store {
     if (filter.states?.length) q = q.where('state', 'in', [...filter.states])
     const rows = await q.orderBy('created_at').orderBy('name').execute()
     return rows.map(toSession)
+  }
+
+  async pageSessions(filter: SessionPageFilter, page: { limit: number; offset: number }) {
+    let base = this.db.selectFrom('sessions')
+    if (filter.portal) base = base.where('portal', '=', filter.portal)
+    if (filter.states?.length) base = base.where('state', 'in', [...filter.states])
+    if (filter.environment) base = base.where('environment', '=', filter.environment)
+    if (filter.workshop) base = base.where('workshop', '=', filter.workshop)
+    if (filter.owner) base = base.where('owner', '=', filter.owner)
+    const limit = Math.max(0, Math.floor(page.limit))
+    const offset = Math.max(0, Math.floor(page.offset))
+    const [rows, count] = await Promise.all([
+      limit > 0
+        ? base
+            .selectAll()
+            .orderBy('created_at', 'desc')
+            .orderBy('name', 'desc')
+            .limit(limit)
+            .offset(offset)
+            .execute()
+        : Promise.resolve([]),
+      base.select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirst(),
+    ])
+    return { sessions: rows.map(toSession), total: Number(count?.n ?? 0) }
   }
 
   async createSession(s: NewSession) {

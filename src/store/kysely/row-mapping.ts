@@ -16,7 +16,7 @@ import type { EnvironmentsTable, SessionsTable, UsersTable } from './schema.js'
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v))
 
-export function toUser(r: UsersTable): User {
+export function toUser(r: Omit<UsersTable, 'disabled'> & { disabled?: number }): User {
   return {
     id: r.id,
     username: r.username,
@@ -25,6 +25,7 @@ export function toUser(r: UsersTable): User {
     firstName: r.first_name,
     lastName: r.last_name,
     createdAt: Number(r.created_at),
+    disabled: Number(r.disabled) === 1,
   }
 }
 

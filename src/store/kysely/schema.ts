@@ -19,6 +19,8 @@ export interface UsersTable {
   last_name: string | null
   /** scrypt hash (`scrypt$N$r$p$salt$hash`), null when the user cannot sign in with a password. */
   password_hash: string | null
+  /** 1 when staff disabled the user (migration 011): no sign-in, no tokens. */
+  disabled: Generated<number>
   created_at: number
   updated_at: number
 }

@@ -48,6 +48,7 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
       '008-lms-grades',
       '009-session-time-allowed',
       '010-replicas',
+      '011-user-disabled',
     ])
     await again.close()
   } finally {

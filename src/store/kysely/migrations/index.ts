@@ -9,6 +9,7 @@ import * as lmsAudit from './007-lms-audit.js'
 import * as lmsGrades from './008-lms-grades.js'
 import * as sessionTimeAllowed from './009-session-time-allowed.js'
 import * as replicas from './010-replicas.js'
+import * as userDisabled from './011-user-disabled.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '008-lms-grades': lmsGrades,
   '009-session-time-allowed': sessionTimeAllowed,
   '010-replicas': replicas,
+  '011-user-disabled': userDisabled,
 }

@@ -1,0 +1,72 @@
+/** A cookie-keeping browser for the admin console's tests: signs in at the portal and posts its forms. */
+import { expect } from 'vitest'
+import type { Harness } from '../harness.js'
+
+export class AdminClient {
+  readonly cookies = new Map<string, string>()
+  constructor(readonly base: string) {}
+
+  async get(path: string): Promise<Response> {
+    return this.#keep(await fetch(this.base + path, { redirect: 'manual', headers: this.#headers() }))
+  }
+
+  /** Posts a form with the browser's CSRF token (`csrf: null` leaves it out, a string replaces it). */
+  async post(path: string, fields: Record<string, string>, o: { csrf?: string | null } = {}) {
+    const body = new URLSearchParams(fields)
+    if (o.csrf !== null) body.set('csrf', o.csrf ?? this.cookies.get('labgate_csrf') ?? '')
+    return this.#keep(
+      await fetch(this.base + path, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { ...this.#headers(), 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      }),
+    )
+  }
+
+  /** Signs in at the portal's `/login/` form; expects success. */
+  async signIn(username: string, password: string): Promise<this> {
+    await this.get('/login/')
+    const res = await this.post('/login/', { username, password, next: '/' })
+    expect(res.status).toBe(303)
+    return this
+  }
+
+  #headers(): Record<string, string> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    return cookie ? { cookie } : {}
+  }
+
+  #keep(res: Response): Response {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';')
+      const i = pair!.indexOf('=')
+      const [name, value] = [pair!.slice(0, i), pair!.slice(i + 1)]
+      if (/max-age=0/i.test(c)) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    return res
+  }
+}
+
+export const STAFF = { username: 'admin@lab', password: 'admin-password-123456' }
+
+/** Registers a learner through the portal's registration form and returns their signed-in client. */
+export async function learnerClient(h: Harness, username: string): Promise<AdminClient> {
+  const c = new AdminClient(h.url)
+  await c.get('/register/')
+  const password = 'learner-password-1234'
+  const res = await c.post('/register/', { username, password, confirm: password, next: '/' })
+  expect(res.status).toBe(303)
+  return c
+}
+
+/** Requests a session for `user` through the Educates API as the robot; returns its name and URL. */
+export async function requestSession(h: Harness, env: string, user: string) {
+  const res = await fetch(
+    `${h.url}/workshops/environment/${env}/request/?index_url=https://hub.test/&user=${encodeURIComponent(user)}`,
+    { headers: { authorization: `Bearer ${await h.token()}` } },
+  )
+  expect(res.status).toBe(200)
+  return (await res.json()) as { name: string; url: string }
+}
