@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLabgate, type Labgate, type LabgateOptions } from '../src/main/labgate.js'
 import { PgDatabases } from './pg-databases.js'
+import { killSandboxesUnder } from '../src/backends/local/testing.js'
 
 export interface WorkshopSpec {
   name: string
@@ -240,6 +241,8 @@ export async function startHarness(portal: PortalSpec, opts: Partial<LabgateOpti
       // Tests must not leave sandboxes behind.
       for (const s of live)
         if (s.handle) await h.lg.deps.backend.stop(s.handle, { purge: true }).catch(() => {})
+      // A sandbox whose start was still under way has no handle yet: the safety net takes it.
+      killSandboxesUnder(h.data)
       rmSync(dir, { recursive: true, force: true })
       await databases.dropAll()
     },
