@@ -103,3 +103,11 @@ export function mayManageCourseSession(
 export function mayAdminister(actor: Actor | null): boolean {
   return actor !== null && actor.via === 'cookie' && isStaff(actor)
 }
+
+/**
+ * Using the admin API (`/admin/api/`): staff, with a bearer access token or the portal's cookie (the
+ * route then requires `X-Requested-With` on changes, as CSRF protection).
+ */
+export function mayUseAdminApi(actor: Actor | null): actor is Actor {
+  return actor !== null && isStaff(actor)
+}

@@ -59,6 +59,26 @@ export function renderError(err: unknown, log: (msg: string) => void): HttpError
   return { status: 500, type: 'text/plain; charset=utf-8', body: 'Internal server error' }
 }
 
+/**
+ * Renders any thrown value for the admin API (`/admin/api/`): JSON `{"error": message}` with the status of
+ * {@link STATUS}, except that a missing or bad credential is 401 (the Educates API's 403 is its own quirk).
+ * Fastify's request errors keep their status; anything else is a 500 whose details go to `log` only.
+ */
+export function renderJsonError(err: unknown, log: (msg: string) => void): HttpError {
+  const type = 'application/json; charset=utf-8' as const
+  if (err instanceof LabgateError) {
+    const status = err.code === 'unauthenticated' ? 401 : STATUS[err.code]
+    return { status, type, body: JSON.stringify({ error: err.message || 'Forbidden' }) }
+  }
+  const fe = err as FastifyError
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const plain = renderError(err, log)
+    return { status: plain.status, type, body: JSON.stringify({ error: plain.body }) }
+  }
+  log(`internal error: ${(err as Error)?.stack ?? String(err)}`)
+  return { status: 500, type, body: JSON.stringify({ error: 'Internal server error' }) }
+}
+
 /** Fastify error handler using `renderError`. */
 export function errorHandler(log: (msg: string) => void) {
   return (err: unknown, _req: FastifyRequest, reply: FastifyReply) => {

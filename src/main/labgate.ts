@@ -39,6 +39,7 @@ import { catalogRoutes } from '../web/portal/catalog-routes.js'
 import { accessCodeRoutes } from '../web/portal/access-code.js'
 import { myWorkspacesRoutes } from '../web/portal/workspaces-routes.js'
 import { adminRoutes } from '../web/admin/admin-routes.js'
+import { adminApiRoutes } from '../api/admin/admin-api-routes.js'
 import { adminClientRegistry } from './admin-clients.js'
 import { setUpLms } from '../lms/setup-lms.js'
 import { startNoncePurge } from './nonce-purge.js'
@@ -319,6 +320,8 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
           grants: auth.grants,
           clients: adminClientRegistry({ auth: db.auth, clock }),
         }),
+      (app: FastifyInstance) =>
+        adminApiRoutes(app, { ctx, audit: db.audit, auth: db.auth, grants: auth.grants, log }),
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
         : []),

@@ -1,0 +1,78 @@
+/**
+ * How every admin API route (`/admin/api/`) is registered: declared in the OpenAPI document, callers
+ * authenticated (a bearer access token or the portal's cookie, else 401) and authorized through
+ * `mayUseAdminApi` (staff, else 403), `X-Requested-With` required of cookie callers on changes (CSRF),
+ * and every refusal answered as JSON `{"error": ...}` by `renderJsonError`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
+import type { Actor } from '../../broker/actor.js'
+import { mayUseAdminApi } from '../../broker/policies.js'
+import { forbidden, unauthenticated } from '../../domain/errors.js'
+import { actorOf, type ApiContext } from '../../http/context.js'
+import { requireXRequestedWith } from '../../http/csrf.js'
+import { renderJsonError } from '../../http/errors.js'
+import { JSON_TYPE, type ApiOperation, fastifyPath } from '../../http/openapi/operation.js'
+import { declareOperation } from '../../http/openapi/registry.js'
+import { AdminApiError } from './wire.js'
+
+const refusal = (description: string) => ({ description, content: { [JSON_TYPE]: AdminApiError } })
+
+/** The answers every admin API operation may give besides its own. */
+const COMMON = {
+  400: refusal('Bad input: the message says what to fix'),
+  401: refusal('No credential, or one that is unknown, expired or revoked'),
+  403: refusal('Not staff, or a cookie caller changing something without X-Requested-With'),
+}
+
+/** One admin API operation: its document entry (security and common answers are added) and handler. */
+export interface AdminApiSpec {
+  doc: Omit<ApiOperation, 'tags' | 'security'>
+  handler: (req: FastifyRequest, staff: Actor) => Promise<unknown>
+}
+
+/** The staff member calling, or throws unauthenticated (401) / forbidden (403). */
+export async function adminApiCaller(ctx: ApiContext, req: FastifyRequest): Promise<Actor> {
+  const actor = await actorOf(ctx, req)
+  if (!actor)
+    throw unauthenticated(
+      'Send a staff access token (Authorization: Bearer <token>) or sign in at the portal first.',
+    )
+  if (!mayUseAdminApi(actor)) throw forbidden('The admin API is for staff: this account is not staff.')
+  if (actor.via === 'cookie' && req.method !== 'GET' && req.method !== 'HEAD') requireXRequestedWith(req)
+  return actor
+}
+
+/** Declares and registers one admin API operation. */
+export function adminApiRoute(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  log: (msg: string) => void,
+  spec: AdminApiSpec,
+): void {
+  declareOperation(app, {
+    ...spec.doc,
+    tags: ['admin'],
+    security: ['bearer', 'cookie'],
+    responses: { ...COMMON, ...spec.doc.responses },
+  })
+  app.route({
+    method: spec.doc.method,
+    url: fastifyPath(spec.doc.path),
+    errorHandler: (err, _req, reply) => {
+      const r = renderJsonError(err, log)
+      void reply.status(r.status).header('cache-control', 'no-store').type(r.type).send(r.body)
+    },
+    handler: async (req, reply) => {
+      const staff = await adminApiCaller(ctx, req)
+      const body = await spec.handler(req, staff)
+      return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body)
+    },
+  })
+}
+
+/** A JSON answer of `schema`. */
+export const answer = (description: string, schema: z.ZodTypeAny) => ({
+  description,
+  content: { [JSON_TYPE]: schema },
+})

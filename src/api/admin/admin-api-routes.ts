@@ -1,0 +1,149 @@
+/**
+ * The admin API under `/admin/api/`: the admin console's use cases (`src/broker/admin/`) as JSON, for
+ * staff's scripts. Each route parses with its declared schemas, calls one use case (which audits staff
+ * actions) and presents the result (`wire.ts`).
+ */
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { AdminDeps } from '../../broker/admin/admin-deps.js'
+import { searchAudit } from '../../broker/admin/audit-search.js'
+import { environmentOverview } from '../../broker/admin/environment-overview.js'
+import { extendAsStaff, terminateAsStaff } from '../../broker/admin/session-actions.js'
+import { searchSessions } from '../../broker/admin/session-search.js'
+import { searchUsersAsStaff, setStaffFlag, setUserDisabled } from '../../broker/admin/user-admin.js'
+import { parseJsonBody } from '../../http/body.js'
+import { forgetUser, type ApiContext } from '../../http/context.js'
+import { JSON_TYPE } from '../../http/openapi/operation.js'
+import { parseWith } from '../../http/validate.js'
+import { adminApiRoute, answer } from './admin-api-route.js'
+import {
+  AdminApiDone,
+  AdminApiError,
+  auditQuery,
+  AuditPageWire,
+  EnvironmentWire,
+  flagBody,
+  presentAudit,
+  presentEnvironment,
+  presentSessionPage,
+  presentUser,
+  SessionPageWire,
+  sessionsQuery,
+  UserWire,
+  usersQuery,
+} from './wire.js'
+
+export interface AdminApiOptions {
+  ctx: ApiContext
+  audit: AdminDeps['audit']
+  auth: AdminDeps['auth']
+  grants: AdminDeps['grants']
+  /** Where unexpected errors' details go. */
+  log: (msg: string) => void
+}
+
+const notFound = (description: string) => answer(description, AdminApiError)
+const sessionParams = z.object({ name: z.string().min(1, 'name must be a session name') })
+const userParams = z.object({ id: z.string().min(1, 'id must be a user id') })
+
+/** Registers the admin API's operations. */
+export function adminApiRoutes(app: FastifyInstance, o: AdminApiOptions): void {
+  const a: AdminDeps = { broker: o.ctx.deps, audit: o.audit, auth: o.auth, grants: o.grants }
+  const route = (spec: Parameters<typeof adminApiRoute>[3]) => adminApiRoute(app, o.ctx, o.log, spec)
+
+  route({
+    doc: {
+      method: 'GET',
+      path: '/admin/api/environments',
+      summary: "The portal's environments with their capacity and live session counts",
+      responses: { 200: answer('The environments, stopped ones last', z.array(EnvironmentWire)) },
+    },
+    handler: async () => (await environmentOverview(a.broker)).map(presentEnvironment),
+  })
+
+  route({
+    doc: {
+      method: 'GET',
+      path: '/admin/api/sessions',
+      summary: 'Search the sessions, newest first, 25 a page',
+      query: sessionsQuery,
+      responses: { 200: answer('One page of matching sessions', SessionPageWire) },
+    },
+    handler: async (req) =>
+      presentSessionPage(await searchSessions(a.broker, parseWith(sessionsQuery, req.query))),
+  })
+
+  for (const [action, act, summary] of [
+    ['extend', extendAsStaff, "Extend a running session by its workshop's step (audited)"],
+    ['terminate', terminateAsStaff, 'Terminate a session (audited)'],
+  ] as const) {
+    route({
+      doc: {
+        method: 'POST',
+        path: `/admin/api/sessions/{name}/${action}`,
+        summary,
+        params: sessionParams,
+        responses: {
+          200: answer('Done', AdminApiDone),
+          404: notFound('No such session on this portal'),
+        },
+      },
+      handler: async (req, staff) => {
+        const { name } = parseWith(sessionParams, req.params)
+        return { message: await act(a, staff.userId, name) }
+      },
+    })
+  }
+
+  route({
+    doc: {
+      method: 'GET',
+      path: '/admin/api/users',
+      summary: 'Search users (robots left out), at most 50',
+      query: usersQuery,
+      responses: { 200: answer('The matching users', z.array(UserWire)) },
+    },
+    handler: async (req) =>
+      (await searchUsersAsStaff(a, parseWith(usersQuery, req.query).q)).map(presentUser),
+  })
+
+  for (const [action, set, summary] of [
+    ['staff', setStaffFlag, "Set (true) or clear a user's staff flag (audited)"],
+    ['disable', setUserDisabled, 'Disable (true) or enable a user; disabling ends their sign-ins (audited)'],
+  ] as const) {
+    route({
+      doc: {
+        method: 'POST',
+        path: `/admin/api/users/{id}/${action}`,
+        summary,
+        params: userParams,
+        body: { schema: flagBody, types: [JSON_TYPE], required: true },
+        responses: {
+          200: answer('Done', AdminApiDone),
+          404: notFound('No such user'),
+        },
+      },
+      handler: async (req, staff) => {
+        const { id } = parseWith(userParams, req.params)
+        const { value } = parseWith(flagBody, parseJsonBody(typeof req.body === 'string' ? req.body : ''))
+        const message = await set(a, staff.userId, id, value)
+        forgetUser(o.ctx, id)
+        return { message }
+      },
+    })
+  }
+
+  route({
+    doc: {
+      method: 'GET',
+      path: '/admin/api/audit',
+      summary: 'The audit trail, newest first, 50 a page',
+      query: auditQuery,
+      responses: { 200: answer('One page of matching records', AuditPageWire) },
+    },
+    handler: async (req) => {
+      const { records, older } = await searchAudit(a, parseWith(auditQuery, req.query))
+      return { records: records.map(presentAudit), older }
+    },
+  })
+}
