@@ -1,0 +1,225 @@
+/**
+ * The admin API (`/admin/api/`): staff only (bearer token or the portal cookie with X-Requested-With on
+ * changes), JSON answers and refusals, bad input refused with nothing changed, every action audited.
+ * Runs on SQLite, and on PostgreSQL with LABGATE_TEST_DATABASE=postgres.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from '../harness.js'
+import { AdminClient, learnerClient, requestSession, STAFF } from './admin-client.js'
+
+let h: Harness
+let token: string
+let staff: AdminClient
+let learner: AdminClient
+
+beforeAll(async () => {
+  h = await startHarness({
+    backend: 'fake',
+    admin: STAFF,
+    registration: { enabled: true },
+    workshops: [
+      { name: 'w', capacity: 5, reserved: 1, expires: '10m', deadline: '60m' },
+      { name: 'v', capacity: 0, reserved: 0 },
+    ],
+  })
+  token = await h.passwordToken(STAFF.username, STAFF.password)
+  staff = await new AdminClient(h.url).signIn(STAFF.username, STAFF.password)
+  learner = await learnerClient(h, 'ada')
+})
+afterAll(async () => h?.close())
+
+const auditOf = (kind: string) => h.lg.db.audit.list().then((r) => r.filter((x) => x.kind === kind))
+const staffId = async () => (await h.lg.deps.store.getUserByUsername(STAFF.username))!.id
+
+/** Calls the API with the staff token (or `headers` instead); answers status and parsed JSON. */
+async function api(
+  method: string,
+  path: string,
+  o: { body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+) {
+  const headers = o.headers ?? { authorization: `Bearer ${token}` }
+  const res = await fetch(`${h.url}/admin/api/${path}`, {
+    method,
+    headers: {
+      ...headers,
+      ...(o.body !== undefined || o.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+    ...(o.raw !== undefined ? { body: o.raw } : {}),
+  })
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+  expect(res.headers.get('cache-control')).toBe('no-store')
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the assertions check the shapes
+  return { status: res.status, json: (await res.json()) as any }
+}
+const cookieOf = (c: AdminClient) => [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+
+describe('who may call it', () => {
+  it('answers 401 JSON without a credential or with a bad token', async () => {
+    const none = await api('GET', 'environments', { headers: {} })
+    expect(none.status).toBe(401)
+    expect(none.json.error).toMatch(/access token/)
+    expect((await api('GET', 'environments', { headers: { authorization: 'Bearer nope' } })).status).toBe(401)
+  })
+
+  it("answers 403 JSON to a learner's cookie and to a robot's token", async () => {
+    const byCookie = await api('GET', 'environments', { headers: { cookie: cookieOf(learner) } })
+    expect(byCookie.status).toBe(403)
+    expect(byCookie.json.error).toMatch(/for staff/)
+    // learners may not use the password grant; the robot's token is a bearer token of a non-staff user
+    const robot = await h.token()
+    const byToken = await api('GET', 'users', { headers: { authorization: `Bearer ${robot}` } })
+    expect(byToken.status).toBe(403)
+    expect(byToken.json.error).toMatch(/for staff/)
+  })
+
+  it('lets staff read with the cookie, but change only with X-Requested-With', async () => {
+    const s = await requestSession(h, 'lab-w02', 'csrf-user')
+    const cookie = cookieOf(staff)
+    expect((await api('GET', 'environments', { headers: { cookie } })).status).toBe(200)
+    const forged = await api('POST', `sessions/${s.name}/terminate`, { headers: { cookie } })
+    expect(forged.status).toBe(403)
+    expect(forged.json.error).toMatch(/X-Requested-With/)
+    expect(['STARTING', 'RUNNING']).toContain((await h.lg.deps.store.getSession(s.name))!.state)
+    const done = await api('POST', `sessions/${s.name}/terminate`, {
+      headers: { cookie, 'x-requested-with': 'fetch' },
+    })
+    expect(done.status).toBe(200)
+    expect(['STOPPING', 'STOPPED']).toContain((await h.lg.deps.store.getSession(s.name))!.state)
+  })
+})
+
+describe('environments and sessions', () => {
+  it('lists the environments with their counts', async () => {
+    const r = await api('GET', 'environments')
+    expect(r.status).toBe(200)
+    const w = r.json.find((e: { name: string }) => e.name === 'lab-w01')
+    expect(w).toMatchObject({ workshop: 'w', capacity: 5, reserved: 1 })
+    expect(r.json.find((e: { name: string }) => e.name === 'lab-w02').available).toBeNull()
+  })
+
+  it('searches sessions by filters and refuses bad ones with a 400 that says what to fix', async () => {
+    const a = await requestSession(h, 'lab-w01', 'filter-a')
+    const b = await requestSession(h, 'lab-w02', 'filter-b')
+    const mine = await api('GET', 'sessions?user=filter-a&state=all')
+    expect(mine.status).toBe(200)
+    expect(mine.json.sessions.map((s: { name: string }) => s.name)).toEqual([a.name])
+    expect(mine.json).toMatchObject({ total: 1, page: 1, pages: 1 })
+    const byEnv = await api('GET', 'sessions?environment=lab-w02&workshop=v')
+    expect(byEnv.json.sessions.map((s: { name: string }) => s.name)).toContain(b.name)
+    expect(byEnv.json.sessions.map((s: { name: string }) => s.name)).not.toContain(a.name)
+    const bad = await api('GET', 'sessions?state=SLEEPING')
+    expect(bad.status).toBe(400)
+    expect(bad.json.error).toMatch(/state must be live, all or one of/)
+    expect((await api('GET', 'sessions?page=0')).json.error).toBe('page must be a whole number from 1')
+  })
+
+  it('extends a session near its expiry, refuses one far from it, and audits both', async () => {
+    const s = await requestSession(h, 'lab-w01', 'ext-user')
+    expect((await new AdminClient(h.url).get(s.url)).status).toBe(302) // activation
+    const early = await api('POST', `sessions/${s.name}/extend`)
+    expect(early.status).toBe(400)
+    expect(early.json.error).toMatch(/cannot be extended now/)
+    const now = Date.now()
+    await h.lg.deps.store.updateSession(s.name, { startedAt: now - 590_000, expiresAt: now + 10_000 })
+    const ok = await api('POST', `sessions/${s.name}/extend`)
+    expect(ok.status).toBe(200)
+    expect(ok.json.message).toMatch(/extended/)
+    expect((await h.lg.deps.store.getSession(s.name))!.expiresAt! - (now + 10_000)).toBe(300_000)
+    const records = await auditOf('admin.session.extend')
+    expect(records.map((r) => [r.outcome, r.userId])).toEqual([
+      ['refused', await staffId()],
+      ['ok', await staffId()],
+    ])
+  })
+
+  it('terminates a session and audits it; an unknown one is a 404', async () => {
+    const s = await requestSession(h, 'lab-w02', 'term-user')
+    const r = await api('POST', `sessions/${s.name}/terminate`)
+    expect(r.status).toBe(200)
+    expect(r.json.message).toBe(`Session ${s.name} is being terminated.`)
+    expect(['STOPPING', 'STOPPED']).toContain((await h.lg.deps.store.getSession(s.name))!.state)
+    expect(await auditOf('admin.session.terminate')).toContainEqual(
+      expect.objectContaining({ outcome: 'ok', data: { session: s.name, owner: 'term-user' } }),
+    )
+    const missing = await api('POST', 'sessions/lab-w02-nothing/terminate')
+    expect(missing.status).toBe(404)
+    expect(missing.json.error).toMatch(/no session lab-w02-nothing/)
+  })
+})
+
+describe('users', () => {
+  it('searches users', async () => {
+    const r = await api('GET', 'users?q=ada')
+    expect(r.status).toBe(200)
+    expect(r.json).toEqual([
+      expect.objectContaining({ username: 'ada', kind: 'registered', disabled: false }),
+    ])
+    expect((await api('GET', `users?q=${'x'.repeat(201)}`)).status).toBe(400)
+  })
+
+  it('makes a user staff and back, refusing bad bodies with nothing changed, audited', async () => {
+    await learnerClient(h, 'grace')
+    const grace = (await h.lg.deps.store.getUserByUsername('grace'))!
+    for (const [body, message] of [
+      [undefined, 'Send a JSON body such as {"value": true}'],
+      [{}, 'The body needs value: true or false'],
+      [{ value: 'on' }, 'value must be true or false'],
+    ] as const) {
+      const r = await api('POST', `users/${grace.id}/staff`, body === undefined ? {} : { body })
+      expect(r.status).toBe(400)
+      expect(r.json.error).toBe(message)
+    }
+    expect((await api('POST', `users/${grace.id}/staff`, { raw: '{not json' })).status).toBe(400)
+    expect((await h.lg.deps.store.getUser(grace.id))!.kind).toBe('registered')
+    expect(await auditOf('admin.user.staff')).toEqual([])
+
+    const on = await api('POST', `users/${grace.id}/staff`, { body: { value: true } })
+    expect(on.status).toBe(200)
+    expect(on.json.message).toBe('grace is now staff.')
+    expect((await h.lg.deps.store.getUser(grace.id))!.kind).toBe('staff')
+    const self = await api('POST', `users/${await staffId()}/staff`, { body: { value: false } })
+    expect(self.status).toBe(400)
+    expect(self.json.error).toMatch(/your own staff flag/)
+    expect((await api('POST', `users/${grace.id}/staff`, { body: { value: false } })).status).toBe(200)
+    expect((await h.lg.deps.store.getUser(grace.id))!.kind).toBe('registered')
+    expect((await auditOf('admin.user.staff')).map((r) => r.outcome)).toEqual(['ok', 'refused', 'ok'])
+    expect((await api('POST', 'users/nobody/staff', { body: { value: true } })).status).toBe(404)
+  })
+
+  it('disables a user, which ends their sign-ins, and enables them again, audited', async () => {
+    const lin = await learnerClient(h, 'lin')
+    const user = (await h.lg.deps.store.getUserByUsername('lin'))!
+    const off = await api('POST', `users/${user.id}/disable`, { body: { value: true } })
+    expect(off.status).toBe(200)
+    expect((await h.lg.deps.store.getUser(user.id))!.disabled).toBe(true)
+    // the disabled learner's cookie no longer signs them in
+    expect((await api('GET', 'environments', { headers: { cookie: cookieOf(lin) } })).status).toBe(401)
+    const on = await api('POST', `users/${user.id}/disable`, { body: { value: false } })
+    expect(on.json.message).toBe('lin is enabled again.')
+    expect((await h.lg.deps.store.getUser(user.id))!.disabled).toBe(false)
+    expect((await auditOf('admin.user.disable')).map((r) => [r.outcome, r.data.disabled])).toEqual([
+      ['ok', true],
+      ['ok', false],
+    ])
+  })
+})
+
+describe('audit', () => {
+  it('pages through the trail under filters, and refuses bad filters', async () => {
+    const all = await api('GET', 'audit?kind=admin.user.disable')
+    expect(all.status).toBe(200)
+    expect(all.json.records.length).toBeGreaterThanOrEqual(2)
+    expect(all.json.records.every((r: { kind: string }) => r.kind === 'admin.user.disable')).toBe(true)
+    const newest = all.json.records[0]
+    const older = await api('GET', `audit?kind=admin.user.disable&before=${newest.id}`)
+    expect(older.json.records.map((r: { id: number }) => r.id)).not.toContain(newest.id)
+    expect(older.json.records.length).toBe(all.json.records.length - 1)
+    const refused = await api('GET', 'audit?outcome=refused')
+    expect(refused.json.records.every((r: { outcome: string }) => r.outcome === 'refused')).toBe(true)
+    const bad = await api('GET', 'audit?outcome=maybe')
+    expect(bad.status).toBe(400)
+    expect(bad.json.error).toBe('outcome must be one of ok, refused, failed')
+    expect((await api('GET', 'audit?before=x')).status).toBe(400)
+  })
+})
