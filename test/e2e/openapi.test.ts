@@ -16,6 +16,7 @@ import { startHarness, type Harness } from '../harness.js'
 import { departures, schemaCompiler, type Recorded } from '../openapi-check.js'
 
 let h: Harness
+const ADMIN = { username: 'admin@lab', password: 'admin-password-123456' }
 let doc: Record<string, unknown>
 const recorded: Recorded[] = []
 
@@ -48,6 +49,7 @@ beforeAll(async () => {
   h = await startHarness({
     backend: 'fake',
     maximum: 10,
+    admin: ADMIN,
     workshops: [{ name: 'shell', capacity: 3, reserved: 0, expires: '10m', overtime: '5m', deadline: '30m' }],
     workspaces: { dataRoots: [mkdtempSync(join(tmpdir(), 'labgate-openapi-data-'))] },
   })
@@ -248,6 +250,39 @@ describe('the OpenAPI document', () => {
       form({ token: password.json<{ refresh_token: string }>().refresh_token }, robotCreds),
     )
     await call('GET', '/oauth2/authorize?client_id=nope&response_type=code')
+  })
+
+  it('describes every answer to the admin API', async () => {
+    const staff = { authorization: `Bearer ${await h.passwordToken(ADMIN.username, ADMIN.password)}` }
+    const json = { ...staff, 'content-type': 'application/json' }
+    const robot = { authorization: `Bearer ${await h.token()}` }
+    expect((await call('GET', '/admin/api/environments', { headers: staff })).status).toBe(200)
+    const env = (await call('GET', '/admin/api/environments', { headers: staff })).json<
+      { name: string }[]
+    >()[0]!
+    const s = await call(
+      'POST',
+      `/workshops/environment/${env.name}/request/?index_url=https://hub.test/&user=admin-api-user`,
+      { headers: robot },
+    )
+    const session = s.json<{ name: string }>().name
+    expect((await call('GET', '/admin/api/sessions?state=all&page=1', { headers: staff })).status).toBe(200)
+    expect((await call('GET', '/admin/api/sessions?state=nope', { headers: staff })).status).toBe(400)
+    expect((await call('POST', `/admin/api/sessions/${session}/extend`, { headers: staff })).status).toBe(400)
+    expect((await call('POST', `/admin/api/sessions/${session}/terminate`, { headers: staff })).status).toBe(
+      200,
+    )
+    expect((await call('POST', '/admin/api/sessions/none/terminate', { headers: staff })).status).toBe(404)
+    const users = await call('GET', '/admin/api/users?q=admin', { headers: staff })
+    expect(users.status).toBe(200)
+    const me = users.json<{ id: string }[]>()[0]!.id
+    const body = JSON.stringify({ value: false })
+    expect((await call('POST', `/admin/api/users/${me}/staff`, { headers: json, body })).status).toBe(400)
+    expect((await call('POST', `/admin/api/users/${me}/disable`, { headers: json, body })).status).toBe(200)
+    expect((await call('POST', '/admin/api/users/none/disable', { headers: json, body })).status).toBe(404)
+    expect((await call('GET', '/admin/api/audit?outcome=refused', { headers: staff })).status).toBe(200)
+    expect((await call('GET', '/admin/api/audit')).status).toBe(401)
+    expect((await call('GET', '/admin/api/audit', { headers: robot })).status).toBe(403)
   })
 
   it('conforms: every recorded answer is one the document describes', () => {
