@@ -321,7 +321,14 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
           clients: adminClientRegistry({ auth: db.auth, clock }),
         }),
       (app: FastifyInstance) =>
-        adminApiRoutes(app, { ctx, audit: db.audit, auth: db.auth, grants: auth.grants, log }),
+        adminApiRoutes(app, {
+          ctx,
+          audit: db.audit,
+          auth: db.auth,
+          grants: auth.grants,
+          clients: adminClientRegistry({ auth: db.auth, clock }),
+          log,
+        }),
       ...(workspaces
         ? [workspaces.routes, (app: FastifyInstance) => myWorkspacesRoutes(app, ctx, workspaces.deps)]
         : []),

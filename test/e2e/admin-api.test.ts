@@ -223,3 +223,63 @@ describe('audit', () => {
     expect((await api('GET', 'audit?before=x')).status).toBe(400)
   })
 })
+
+describe('OAuth clients', () => {
+  const token = (id: string, secret: string) =>
+    fetch(`${h.url}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'reports' }),
+    })
+  const client = {
+    name: 'Reports',
+    type: 'confidential',
+    scopes: ['reports'],
+    grantTypes: ['client_credentials'],
+  }
+
+  it('registers, lists, rotates and disables a client, refusing bad input, audited', async () => {
+    for (const [body, message] of [
+      [{ ...client, name: '' }, 'Give the client a name'],
+      [{ ...client, type: 'secret' }, 'type must be confidential or public'],
+      [{ ...client, grantTypes: 'client_credentials' }, 'grantTypes must list at least one grant type'],
+      [{ ...client, type: 'public' }, 'a public client cannot use client_credentials'],
+    ] as const) {
+      const r = await api('POST', 'clients', { body })
+      expect(r.status).toBe(400)
+      expect(r.json.error).toContain(message)
+    }
+    expect(await h.lg.db.auth.listClients('registered')).toEqual([])
+
+    const made = await api('POST', 'clients', { body: client })
+    expect(made.status).toBe(200)
+    const { clientId: id, clientSecret: secret } = made.json as { clientId: string; clientSecret: string }
+    expect((await token(id, secret)).status).toBe(200)
+    const list = await api('GET', 'clients')
+    expect(list.json).toEqual([
+      expect.objectContaining({ clientId: id, name: 'Reports', confidential: true, disabled: false }),
+    ])
+    expect(JSON.stringify(list.json)).not.toContain(secret)
+
+    const rotated = await api('POST', `clients/${id}/rotate`)
+    expect(rotated.status).toBe(200)
+    expect(rotated.json.clientSecret).not.toBe(secret)
+    expect((await token(id, secret)).status).toBe(401)
+    expect((await token(id, rotated.json.clientSecret)).status).toBe(200)
+
+    expect((await api('POST', `clients/${id}/disable`)).status).toBe(200)
+    expect((await token(id, rotated.json.clientSecret)).status).toBe(401)
+    expect((await api('GET', 'clients')).json[0].disabled).toBe(true)
+    expect((await api('POST', 'clients/nope/disable')).status).toBe(404)
+    const records = (await h.lg.db.audit.list()).filter((r) => r.kind.startsWith('admin.client'))
+    expect(records.map((r) => r.kind)).toEqual([
+      'admin.client.register',
+      'admin.client.rotate',
+      'admin.client.disable',
+    ])
+    expect(JSON.stringify(records)).not.toContain(rotated.json.clientSecret)
+  })
+})

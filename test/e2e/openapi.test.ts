@@ -281,6 +281,22 @@ describe('the OpenAPI document', () => {
     expect((await call('POST', `/admin/api/users/${me}/disable`, { headers: json, body })).status).toBe(200)
     expect((await call('POST', '/admin/api/users/none/disable', { headers: json, body })).status).toBe(404)
     expect((await call('GET', '/admin/api/audit?outcome=refused', { headers: staff })).status).toBe(200)
+    const client = JSON.stringify({
+      name: 'Reports',
+      type: 'confidential',
+      grantTypes: ['client_credentials'],
+    })
+    const made = await call('POST', '/admin/api/clients', { headers: json, body: client })
+    expect(made.status).toBe(200)
+    const clientId = made.json<{ clientId: string }>().clientId
+    const noGrant = JSON.stringify({ name: 'x', type: 'public', grantTypes: [] })
+    expect((await call('POST', '/admin/api/clients', { headers: json, body: noGrant })).status).toBe(400)
+    expect((await call('GET', '/admin/api/clients', { headers: staff })).status).toBe(200)
+    expect((await call('POST', `/admin/api/clients/${clientId}/rotate`, { headers: staff })).status).toBe(200)
+    expect((await call('POST', `/admin/api/clients/${clientId}/disable`, { headers: staff })).status).toBe(
+      200,
+    )
+    expect((await call('POST', '/admin/api/clients/nope/rotate', { headers: staff })).status).toBe(404)
     expect((await call('GET', '/admin/api/audit')).status).toBe(401)
     expect((await call('GET', '/admin/api/audit', { headers: robot })).status).toBe(403)
   })

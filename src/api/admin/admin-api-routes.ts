@@ -11,6 +11,12 @@ import { environmentOverview } from '../../broker/admin/environment-overview.js'
 import { extendAsStaff, terminateAsStaff } from '../../broker/admin/session-actions.js'
 import { searchSessions } from '../../broker/admin/session-search.js'
 import { searchUsersAsStaff, setStaffFlag, setUserDisabled } from '../../broker/admin/user-admin.js'
+import {
+  disableClientAsStaff,
+  registerClientAsStaff,
+  rotateClientAsStaff,
+  type ClientRegistry,
+} from '../../broker/admin/oauth-clients.js'
 import { parseJsonBody } from '../../http/body.js'
 import { forgetUser, type ApiContext } from '../../http/context.js'
 import { JSON_TYPE } from '../../http/openapi/operation.js'
@@ -21,6 +27,10 @@ import {
   AdminApiError,
   auditQuery,
   AuditPageWire,
+  ClientWire,
+  newClientBody,
+  NewClientWire,
+  presentClient,
   EnvironmentWire,
   flagBody,
   presentAudit,
@@ -38,17 +48,21 @@ export interface AdminApiOptions {
   audit: AdminDeps['audit']
   auth: AdminDeps['auth']
   grants: AdminDeps['grants']
+  /** The OAuth client registry (`src/oauth/clients.ts`, wired by the entry point). */
+  clients: ClientRegistry
   /** Where unexpected errors' details go. */
   log: (msg: string) => void
 }
 
 const notFound = (description: string) => answer(description, AdminApiError)
 const sessionParams = z.object({ name: z.string().min(1, 'name must be a session name') })
+const clientParams = z.object({ id: z.string().min(1, 'id must be a client id') })
+const jsonOf = (body: unknown) => parseJsonBody(typeof body === 'string' ? body : '')
 const userParams = z.object({ id: z.string().min(1, 'id must be a user id') })
 
 /** Registers the admin API's operations. */
 export function adminApiRoutes(app: FastifyInstance, o: AdminApiOptions): void {
-  const a: AdminDeps = { broker: o.ctx.deps, audit: o.audit, auth: o.auth, grants: o.grants }
+  const a = { broker: o.ctx.deps, audit: o.audit, auth: o.auth, grants: o.grants, clients: o.clients }
   const route = (spec: Parameters<typeof adminApiRoute>[3]) => adminApiRoute(app, o.ctx, o.log, spec)
 
   route({
@@ -125,7 +139,7 @@ export function adminApiRoutes(app: FastifyInstance, o: AdminApiOptions): void {
       },
       handler: async (req, staff) => {
         const { id } = parseWith(userParams, req.params)
-        const { value } = parseWith(flagBody, parseJsonBody(typeof req.body === 'string' ? req.body : ''))
+        const { value } = parseWith(flagBody, jsonOf(req.body))
         const message = await set(a, staff.userId, id, value)
         forgetUser(o.ctx, id)
         return { message }
@@ -144,6 +158,59 @@ export function adminApiRoutes(app: FastifyInstance, o: AdminApiOptions): void {
     handler: async (req) => {
       const { records, older } = await searchAudit(a, parseWith(auditQuery, req.query))
       return { records: records.map(presentAudit), older }
+    },
+  })
+
+  route({
+    doc: {
+      method: 'GET',
+      path: '/admin/api/clients',
+      summary: 'The registered OAuth clients (never their secrets)',
+      responses: { 200: answer('The clients', z.array(ClientWire)) },
+    },
+    handler: async () => (await a.clients.list()).map(presentClient),
+  })
+
+  route({
+    doc: {
+      method: 'POST',
+      path: '/admin/api/clients',
+      summary: 'Register an OAuth client (audited); a confidential one gets a secret, shown once',
+      body: { schema: newClientBody, types: [JSON_TYPE], required: true },
+      responses: { 200: answer('The new client', NewClientWire) },
+    },
+    handler: async (req, staff) =>
+      registerClientAsStaff(a, staff.userId, parseWith(newClientBody, jsonOf(req.body))),
+  })
+
+  route({
+    doc: {
+      method: 'POST',
+      path: '/admin/api/clients/{id}/rotate',
+      summary: "Rotate a client's secret (audited); the new one is shown once",
+      params: clientParams,
+      responses: {
+        200: answer('The new secret', z.object({ clientId: z.string(), clientSecret: z.string() })),
+        404: notFound('No such client'),
+      },
+    },
+    handler: async (req, staff) => {
+      const { id } = parseWith(clientParams, req.params)
+      return { clientId: id, clientSecret: await rotateClientAsStaff(a, staff.userId, id) }
+    },
+  })
+
+  route({
+    doc: {
+      method: 'POST',
+      path: '/admin/api/clients/{id}/disable',
+      summary: 'Disable a client: its tokens stop working (audited)',
+      params: clientParams,
+      responses: { 200: answer('Done', AdminApiDone), 404: notFound('No such client') },
+    },
+    handler: async (req, staff) => {
+      const { id } = parseWith(clientParams, req.params)
+      return { message: await disableClientAsStaff(a, staff.userId, id) }
     },
   })
 }

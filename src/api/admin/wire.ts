@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { EnvironmentRow } from '../../broker/admin/environment-overview.js'
 import { parseAuditSearch } from '../../broker/admin/audit-search.js'
 import { parseSessionSearch, type SessionPage } from '../../broker/admin/session-search.js'
+import { parseNewClient, type ClientView } from '../../broker/admin/oauth-clients.js'
 import { SESSION_STATES } from '../../domain/session-states.js'
 import { asIssue } from '../../http/validate.js'
 import { lastValue } from '../../http/query.js'
@@ -171,3 +172,69 @@ export const auditQuery = z
     before: lastValue.describe('a record id: the page of records older than it'),
   })
   .transform(asIssue(parseAuditSearch))
+
+export const ClientWire = named(
+  'AdminOAuthClient',
+  z.object({
+    clientId: z.string(),
+    name: z.string(),
+    confidential: z.boolean(),
+    redirectUris: z.array(z.string()),
+    grantTypes: z.array(z.string()),
+    scopes: z.array(z.string()),
+    disabled: z.boolean(),
+    created: z.string(),
+  }),
+)
+
+/** Only the declared fields: the registry's rows carry more than the API states. */
+export const presentClient = (c: ClientView): z.infer<typeof ClientWire> => ({
+  clientId: c.clientId,
+  name: c.name,
+  confidential: c.confidential,
+  redirectUris: c.redirectUris,
+  grantTypes: c.grantTypes,
+  scopes: c.scopes,
+  disabled: c.disabled,
+  created: iso(c.createdAt)!,
+})
+
+const words = z.array(z.string(), { invalid_type_error: 'must be a list of strings' })
+
+/** A new client, checked by the console's own rules (`parseNewClient`). */
+export const newClientBody = z
+  .object(
+    {
+      name: z.string({ required_error: 'Give the client a name (at most 200 characters).' }),
+      type: z.enum(['confidential', 'public'], {
+        errorMap: () => ({ message: 'type must be confidential or public' }),
+      }),
+      redirectUris: words.optional(),
+      grantTypes: z.array(z.string(), {
+        required_error: 'grantTypes must list at least one grant type',
+        invalid_type_error: 'grantTypes must list at least one grant type',
+      }),
+      scopes: words.optional().describe('default: openid profile email'),
+    },
+    {
+      required_error: 'Send a JSON body such as {"name": "…", "type": "confidential", "grantTypes": [...]}',
+      invalid_type_error:
+        'Send a JSON body such as {"name": "…", "type": "confidential", "grantTypes": [...]}',
+    },
+  )
+  .transform(
+    asIssue((b) =>
+      parseNewClient({
+        name: b.name,
+        type: b.type,
+        redirect_uris: (b.redirectUris ?? []).join(' '),
+        scopes: (b.scopes ?? []).join(' '),
+        ...Object.fromEntries(b.grantTypes.map((g) => [`grant_${g}`, 'on'])),
+      }),
+    ),
+  )
+
+export const NewClientWire = z.object({
+  clientId: z.string(),
+  clientSecret: z.string().nullable().describe('shown once; null for a public client'),
+})
