@@ -6,44 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from '../harness.js'
-import { AdminClient, learnerClient, STAFF } from './admin-client.js'
+import { AdminClient, learnerClient, STAFF, startJobFor as startJob } from './admin-client.js'
 
 let h: Harness
 let staff: AdminClient
 let learner: AdminClient
 
-const START = {
-  job_type: 'local_test',
-  job_details: {},
-  resource_options: { num_cpus: 1, memory_mb: 1024, time_limit_minutes: 60, gpu_enabled: false },
-}
-
-/** Signs `username` in through `POST /tokens/` and starts a job on a new workspace; returns both ids. */
-async function startJobFor(username: string, name: string): Promise<{ jobId: number; wsId: number }> {
-  const tokens = await fetch(`${h.url}/tokens/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      client_token: await h.token(),
-      user_info: { username, email: `${username}@example.org` },
-    }),
-  })
-  const key = ((await tokens.json()) as { token: string }).token
-  const call = async (method: string, path: string, body: unknown) => {
-    const res = await fetch(`${h.url}${path}`, {
-      method,
-      headers: { 'UWS-Authorization': `Token ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-    expect(res.status).toBe(200)
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return ((await res.json()) as { data: Record<string, any> }).data
-  }
-  const wsId = (await call('POST', '/workspaces', { name, description: 'd' })).workspace.id as number
-  const jobId = (await call('PUT', `/workspaces/${wsId}/start`, START)).job.id as number
-  return { jobId, wsId }
-}
-
+const startJobFor = (username: string, name: string) => startJob(h, username, name)
 const auditOf = () => h.lg.db.audit.list().then((r) => r.filter((x) => x.kind === 'admin.job.stop'))
 const jobStatus = async (id: number) => (await h.lg.db.workspaces.getJob(id))!.status
 
