@@ -1,26 +1,37 @@
 /**
  * A user staff disabled gets in by no route: a robot's Educates request for them, the workspaces API's
- * token exchange, and LMS launches (LTI 1.1, basic HTTP) are refused with a clear error, nothing created
+ * token exchange, and LMS launches (LTI 1.1, LTI 1.3, basic HTTP) are refused with a clear error, nothing created
  * or changed, the launches audited `refused` "user disabled". Runs on SQLite, and on PostgreSQL with
  * LABGATE_TEST_DATABASE=postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signLaunch } from '../../src/lms/lti11/index.js'
+import { FakeLtiPlatform } from '../lms/fake-lti-platform.js'
+import { httpLaunch } from '../lms/lti13-http-launch.js'
 import { startHarness, type Harness } from '../harness.js'
 
 let h: Harness
+let platform: FakeLtiPlatform
 const LTI11 = { key: 'moodle-key', secret: 'moodle-secret-0123456789' }
 const BASIC = { username: 'moodle-g4l', password: 'g4l-password-0123456789' }
 
 beforeAll(async () => {
+  platform = await new FakeLtiPlatform().start()
   h = await startHarness({
     backend: 'fake',
     workshops: [{ name: 'shell', reserved: 0 }],
     workspaces: {},
-    lms: [{ name: 'moodle', lti11: LTI11, basicHttp: BASIC, labs: [{ id: 'intro', workshop: 'shell' }] }],
+    lms: [
+      { name: 'moodle', lti11: LTI11, basicHttp: BASIC, labs: [{ id: 'intro', workshop: 'shell' }] },
+      { name: 'canvas', lti13: platform.lti13, labs: [{ id: 'intro-shell', workshop: 'shell' }] },
+    ],
   })
+  platform.connectTool(h.url)
 })
-afterAll(async () => h?.close())
+afterAll(async () => {
+  await h?.close()
+  await platform?.close()
+})
 
 const store = () => h.lg.deps.store
 /** Creates user `id` as the Educates robot would, then disables them. */
@@ -115,5 +126,15 @@ describe('a disabled user', () => {
     expect(await sessionsOf('moodle:u-g4l')).toEqual([])
     const audit = (await h.lg.db.audit.list()).filter((r) => r.userId === 'moodle:u-g4l')
     expect(audit).toMatchObject([{ kind: 'basic_http.request', outcome: 'refused', reason: 'user disabled' }])
+  })
+
+  it('is refused an LTI 1.3 launch with a page, audited "user disabled"', async () => {
+    await disabledUser('canvas:u-13')
+    const { res } = await httpLaunch(platform, h.url, 'u-13')
+    expect(res.status).toBe(403)
+    expect(await res.text()).toContain('Account disabled')
+    expect(await sessionsOf('canvas:u-13')).toEqual([])
+    const audit = (await h.lg.db.audit.list()).filter((r) => r.userId === 'canvas:u-13')
+    expect(audit).toMatchObject([{ kind: 'lti13.launch', outcome: 'refused', reason: 'user disabled' }])
   })
 })
