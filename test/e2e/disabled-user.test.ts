@@ -99,7 +99,9 @@ describe('a disabled user', () => {
     })
     expect(res.status).toBe(403)
     expect(res.headers.get('set-cookie')).toBeNull()
-    expect(await res.text()).toContain('Account disabled')
+    const page = await res.text()
+    expect(page).toContain('Account disabled')
+    expect(page).toContain('is disabled')
     expect(await sessionsOf('moodle:u-lti')).toEqual([])
     const audit = (await h.lg.db.audit.list()).filter((r) => r.userId === 'moodle:u-lti')
     expect(audit).toMatchObject([{ kind: 'lti11.launch', outcome: 'refused', reason: 'user disabled' }])
@@ -132,9 +134,29 @@ describe('a disabled user', () => {
     await disabledUser('canvas:u-13')
     const { res } = await httpLaunch(platform, h.url, 'u-13')
     expect(res.status).toBe(403)
-    expect(await res.text()).toContain('Account disabled')
+    const page = await res.text()
+    expect(page).toContain('Account disabled')
+    expect(page).toContain('is disabled')
     expect(await sessionsOf('canvas:u-13')).toEqual([])
     const audit = (await h.lg.db.audit.list()).filter((r) => r.userId === 'canvas:u-13')
     expect(audit).toMatchObject([{ kind: 'lti13.launch', outcome: 'refused', reason: 'user disabled' }])
+  })
+
+  it('is refused an LTI 1.3 instructor launch (the course page) before any sign-in', async () => {
+    await disabledUser('canvas:t-13')
+    const before = (await h.lg.db.audit.list()).length
+    const { res } = await httpLaunch(platform, h.url, 't-13', {
+      'https://purl.imsglobal.org/spec/lti/claim/roles': [
+        'http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor',
+      ],
+      ...platform.nrpsClaim(),
+    })
+    expect(res.status).toBe(403)
+    expect(res.headers.getSetCookie().some((c) => !/Max-Age=0/i.test(c))).toBe(false)
+    expect(await res.text()).toContain('Account disabled')
+    const launches = (await h.lg.db.audit.list()).slice(before).filter((r) => r.kind === 'lti13.launch')
+    expect(launches).toMatchObject([
+      { kind: 'lti13.launch', userId: 'canvas:t-13', outcome: 'refused', reason: 'user disabled' },
+    ])
   })
 })
