@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { badRequest } from '../domain/errors.js'
+import { badRequest, forbidden } from '../domain/errors.js'
 import type { UserDetails } from '../domain/user-details.js'
 import type { User } from '../store/rows.js'
 import type { Store } from '../store/store.js'
@@ -8,7 +8,8 @@ import type { BrokerDeps } from './deps.js'
 /**
  * The user a robot's request is for: the user with the given id (created as an anonymous user with
  * exactly that id when labgate has never seen it), or a new anonymous user with a random id. Staff and
- * robots cannot be the target (bad_request). Details that are given replace the stored ones.
+ * robots cannot be the target (bad_request), nor a user staff disabled (`forbidden`, "User … is disabled",
+ * nothing changed). Details that are given replace the stored ones.
  * Returns the user and whether it was created.
  */
 export async function resolveApiUser(
@@ -24,6 +25,7 @@ export async function resolveApiUser(
     if (existing) {
       if (existing.kind === 'staff' || existing.kind === 'robot')
         throw badRequest('Sessions cannot be requested for staff or robot users')
+      if (existing.disabled) throw forbidden(`User ${id} is disabled: staff disabled this account.`)
       const user = (await store.updateUserDetails(id, details, at)) ?? existing
       return { user, created: false }
     }

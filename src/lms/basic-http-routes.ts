@@ -34,7 +34,7 @@ import {
 } from './basic-http/messages.js'
 import { readReserveRequest, splitFullName } from './basic-http/reserve-request.js'
 import { requestJson } from './basic-http/request-body.js'
-import { launchLab } from './launch/launch-lab.js'
+import { DISABLED_TEXT, launchLab } from './launch/launch-lab.js'
 
 /** What the basic-HTTP routes need, wired once by `setUpLms`. */
 export interface BasicHttpRouteDeps {
@@ -151,6 +151,8 @@ export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): vo
         })
         return text(reply, 200, `${o.portalUrl()}${ENTER_PATH}?ticket=${ticket}`)
       }
+      if (outcome.reason === DISABLED_TEXT)
+        return text(reply, 200, errorText('this user is disabled on labgate: ask its staff'))
       if (!lms.labs.some((l) => l.id === r.labId)) return text(reply, 200, NO_PERMISSION)
       if (outcome.status === 403) return text(reply, 200, NOT_ENROLLED)
       return text(reply, 200, errorText(outcome.reason))

@@ -22,7 +22,7 @@ import type { GradeStore } from '../store/grade-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { browserOf } from './launch/browser-of.js'
 import { enterSession } from './launch/enter-session.js'
-import { launchLab, type LabLaunch } from './launch/launch-lab.js'
+import { DISABLED_TEXT, launchLab, USER_DISABLED, type LabLaunch } from './launch/launch-lab.js'
 import { agsGradeTarget } from './lti13/ags-score.js'
 import type { Lti13Launch } from './lti13/claims.js'
 import { findPlatform, type Lti13Lms } from './lti13/find-platform.js'
@@ -211,6 +211,11 @@ export function lti13Routes(app: FastifyInstance, o: Lti13RouteDeps): void {
       return page(401, 'Launch refused', 'This launch was used already: start it again from your course.')
     }
     void reply.header('set-cookie', clearStateCookie(formState!, LTI13_LAUNCH_PATH))
+    // A user staff disabled is signed in by no kind of launch (a lab, the course page, deep linking).
+    if ((await o.deps.store.getUser(userId))?.disabled) {
+      await audit('lti13.launch', 'refused', { ...who, reason: USER_DISABLED })
+      return page(403, 'Account disabled', DISABLED_TEXT)
+    }
     const verified: VerifiedLaunch = { req, reply, lms, launch, userId }
     if (launch.messageType === 'LtiDeepLinkingRequest') {
       if (o.deepLinking) return o.deepLinking(verified)

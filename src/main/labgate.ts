@@ -310,7 +310,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         catalogRoutes(app, {
           ctx,
           ...(people.guestSignIn ? { guestSignIn: people.guestSignIn } : {}),
-          jobs: () => workspaceDeps,
+          jobs: () => workspaces?.deps ?? null,
         }),
       (app: FastifyInstance) =>
         adminRoutes(app, {
@@ -319,6 +319,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
           auth: db.auth,
           grants: auth.grants,
           clients: adminClientRegistry({ auth: db.auth, clock }),
+          jobs: () => workspaces?.deps ?? null,
         }),
       (app: FastifyInstance) =>
         adminApiRoutes(app, {

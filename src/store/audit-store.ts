@@ -28,6 +28,7 @@
  * - `admin.user.disable`: a user disabled or enabled (`data.target`, `data.disabled`).
  * - `admin.client.register`, `admin.client.disable`, `admin.client.rotate`: an OAuth client registered,
  *   disabled, or given a new secret (`data.client`; never a secret).
+ * - `admin.job.stop`: a workspace job stopped for its owner (`data.job`, `data.owner`).
  */
 export type AuditKind =
   | 'lti13.login'
@@ -46,6 +47,7 @@ export type AuditKind =
   | 'admin.client.register'
   | 'admin.client.disable'
   | 'admin.client.rotate'
+  | 'admin.job.stop'
 
 /** Every {@link AuditKind}, for validation and help texts. */
 export const AUDIT_KINDS: readonly AuditKind[] = [
@@ -65,6 +67,7 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'admin.client.register',
   'admin.client.disable',
   'admin.client.rotate',
+  'admin.job.stop',
 ]
 
 /**

@@ -42,8 +42,14 @@ export interface WorkspaceStore {
   /** Inserts a workspace and returns it with its new id. */
   createWorkspace(w: NewWorkspace): Promise<WorkspaceRecord>
   getWorkspace(id: number): Promise<WorkspaceRecord | null>
-  /** Matching workspaces, by id ascending. */
-  listWorkspaces(filter?: WorkspaceFilter): Promise<WorkspaceRecord[]>
+  /**
+   * Matching workspaces, by id ascending (`newest`: descending), at most `limit` of them when given (the
+   * newest first when `newest` is set).
+   */
+  listWorkspaces(
+    filter?: WorkspaceFilter,
+    page?: { newest?: boolean; limit?: number },
+  ): Promise<WorkspaceRecord[]>
   /**
    * Applies `patch` (undefined fields unchanged); conditional on `ifStatus` when given. Returns the
    * updated row, or null when it does not exist or its status is not in `ifStatus`.

@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from '../harness.js'
-import { learnerClient, requestSession, STAFF } from '../e2e/admin-client.js'
+import { learnerClient, requestSession, STAFF, startJobFor } from '../e2e/admin-client.js'
 import { seriousViolations } from './axe.js'
 import { launchChromium } from './chromium.js'
 import { saveScreenshot } from './screenshot.js'
@@ -34,6 +34,7 @@ beforeAll(async () => {
       { name: 'intro', capacity: 10, reserved: 2, expires: '30m', deadline: '2h' },
       { name: 'advanced', capacity: 0, reserved: 0 },
     ],
+    workspaces: {},
   })
   browser = await launchChromium()
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
@@ -146,6 +147,21 @@ describe('the admin console in Chromium', () => {
     await expect.poll(() => page.textContent('h1')).toBe('LMS registrations')
     expect(await page.textContent('tbody')).toContain('moodle')
     await check('lms')
+  })
+
+  it('lists live jobs and workspaces, and stops a job from its row', async () => {
+    const { jobId } = await startJobFor(h, 'hedy', 'hedy-analysis')
+    await page.click('nav >> text=Workspaces')
+    await expect.poll(() => page.textContent('h1')).toBe('Workspaces')
+    expect(await page.textContent(`tr[data-job="${jobId}"]`)).toContain('local_test')
+    expect(await page.textContent('body')).toContain('hedy-analysis')
+    await check('workspaces')
+    await Promise.all([
+      page.waitForURL(`${h.url}/admin/workspaces/`),
+      page.click(`button[aria-label="Stop job ${jobId}"]`),
+    ])
+    expect(await page.textContent('.flash')).toContain(`Job ${jobId} of`)
+    expect(await seriousViolations(page)).toEqual([])
   })
 
   it('ran every page under its CSP without a violation', () => {

@@ -102,6 +102,9 @@ export function runWorkspaceStoreSuite(f: WorkspaceStoreFactory): void {
       expect(ids(await ws.listWorkspaces({ ids: [] }))).toEqual([])
       expect(ids(await ws.listWorkspaces({ ownerId: 'alice', isDefault: true }))).toEqual([b.id])
       expect(ids(await ws.listWorkspaces({ description: 'a workspace', ownerId: 'bob' }))).toEqual([c.id])
+      expect(ids(await ws.listWorkspaces({}, { newest: true, limit: 2 }))).toEqual([c.id, b.id])
+      expect(ids(await ws.listWorkspaces({ ownerId: 'alice' }, { limit: 1 }))).toEqual([a.id])
+      expect(ids(await ws.listWorkspaces({}, { limit: 0 }))).toEqual([])
     })
 
     it('allows one default workspace per user', async () => {

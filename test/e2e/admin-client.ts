@@ -70,3 +70,42 @@ export async function requestSession(h: Harness, env: string, user: string) {
   expect(res.status).toBe(200)
   return (await res.json()) as { name: string; url: string }
 }
+
+const JOB_START = {
+  job_type: 'local_test',
+  job_details: {},
+  resource_options: { num_cpus: 1, memory_mb: 1024, time_limit_minutes: 60, gpu_enabled: false },
+}
+
+/**
+ * Signs `username` in through the workspaces API's `POST /tokens/` and starts a `local_test` job on a new
+ * workspace `name`; returns both ids.
+ */
+export async function startJobFor(
+  h: Harness,
+  username: string,
+  name: string,
+): Promise<{ jobId: number; wsId: number }> {
+  const tokens = await fetch(`${h.url}/tokens/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_token: await h.token(),
+      user_info: { username, email: `${username}@example.org` },
+    }),
+  })
+  const key = ((await tokens.json()) as { token: string }).token
+  const call = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${h.url}${path}`, {
+      method,
+      headers: { 'UWS-Authorization': `Token ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    expect(res.status).toBe(200)
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return ((await res.json()) as { data: Record<string, any> }).data
+  }
+  const wsId = (await call('POST', '/workspaces', { name, description: 'd' })).workspace.id as number
+  const jobId = (await call('PUT', `/workspaces/${wsId}/start`, JOB_START)).job.id as number
+  return { jobId, wsId }
+}

@@ -69,6 +69,11 @@ describe('the shell', () => {
     const body = await res.text()
     for (const label of ['Environments', 'Sessions', 'Users', 'Audit'])
       expect(body).toContain(`>${label}</a>`)
+    // no workspaces on this portal: no Workspaces section
+    expect(body).not.toContain('/admin/workspaces/')
+    const off = await staff.get('/admin/workspaces/')
+    expect(off.status).toBe(404)
+    expect(await off.text()).toContain('This portal does not enable workspaces.')
     expect(body).not.toMatch(/<script(?![^>]*src=)/)
     expect(body).not.toMatch(/<style|style="/)
     const css = await staff.get('/admin/static/admin.css')

@@ -13,6 +13,8 @@ export const WORKSPACES_CLIENT_ID = 'labgate-workspaces'
 export const WORKSPACES_SCOPE = 'workspaces'
 /** The original's answer to any refused exchange, word for word. */
 export const BAD_CREDENTIALS = 'Incorrect authentication credentials.'
+/** The answer for a user staff disabled (nothing is created or changed for them). */
+export const DISABLED = 'This account is disabled.'
 
 export interface TokenDeps {
   store: Store
@@ -30,7 +32,8 @@ export interface TokenDeps {
  * client's token is an active access token of a robot-kind client (the Educates robot) or one whose scope
  * holds `workspaces` (a `client_credentials` token of a client registered with that scope). Refused with
  * `unauthenticated` "Incorrect authentication credentials." for any other token, and for staff and robot
- * accounts (which no API client may act as). Returns a new token: a grant of {@link WORKSPACES_CLIENT_ID},
+ * accounts (which no API client may act as); refused with `unauthenticated` {@link DISABLED} for a user
+ * staff disabled. Returns a new token: a grant of {@link WORKSPACES_CLIENT_ID},
  * revocable, hashed at rest, visible in introspection.
  */
 export async function exchangeToken(
@@ -48,6 +51,7 @@ export async function exchangeToken(
   const now = d.clock.now()
   let user = await d.store.getUserByUsername(i.username)
   if (user && (user.kind === 'staff' || user.kind === 'robot')) throw unauthenticated(BAD_CREDENTIALS)
+  if (user?.disabled) throw unauthenticated(DISABLED)
   if (!user) {
     user = await d.store.createUser({
       id: randomUUID(),

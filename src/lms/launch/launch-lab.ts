@@ -60,11 +60,17 @@ export type LaunchOutcome =
     }
   | { ok: false; status: number; title: string; reason: string }
 
+/** The reason a launch of a user staff disabled is refused with (and audited under). */
+export const USER_DISABLED = 'user disabled'
+/** What a user staff disabled is told when a launch is refused. */
+export const DISABLED_TEXT = "Your account on this lab portal is disabled: ask the lab's staff."
+
 /** labgate's user id for a user of an LMS. */
 export const lmsUserId = (lms: string, id: string) => `${lms}:${id}`
 
 /**
- * Launches `l`; never throws for what the learner or LMS did wrong: a lab the LMS may not launch (403),
+ * Launches `l`; never throws for what the learner or LMS did wrong: a user staff disabled (403,
+ * {@link DISABLED_TEXT}, audited {@link USER_DISABLED}, nothing changed), a lab the LMS may not launch (403),
  * a lab whose workshop is not running or has no room (503) come back as refusals, audited as such. A lab
  * of a remote lab system is a session of the workshop labgate made for it, on the `remote` backend: the
  * launch waits for its reservation, starts the session (the LMS vouched for the learner) and sends the
@@ -96,6 +102,11 @@ export async function launchLab(
   const refuse = async (status: number, title: string, reason: string) => {
     await audit('refused', reason)
     return { ok: false as const, status, title, reason }
+  }
+  // A user staff disabled gets in by no route: refused before anything is looked up or changed.
+  if ((await deps.store.getUser(userId))?.disabled) {
+    await audit('refused', USER_DISABLED)
+    return { ok: false, status: 403, title: 'Account disabled', reason: DISABLED_TEXT }
   }
   if (!l.labId) return refuse(400, 'No lab named', 'The link names no lab (custom parameter lab, or ?lab=).')
   const decision = decideLmsLaunch(l.lms, l.labId, l.contextIds)

@@ -54,7 +54,8 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
     return r ? toWorkspace(r) : null
   }
 
-  async listWorkspaces(f: WorkspaceFilter = {}) {
+  async listWorkspaces(f: WorkspaceFilter = {}, page: { newest?: boolean; limit?: number } = {}) {
+    if (page.limit !== undefined && !(page.limit > 0)) return []
     let q = this.db.selectFrom('workspaces').selectAll()
     if (f.ownerId !== undefined) q = q.where('owner_id', '=', f.ownerId)
     if (f.name !== undefined) q = q.where('name', '=', f.name)
@@ -69,7 +70,9 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
       if (ids.length === 0) return []
       q = q.where('id', 'in', ids)
     }
-    return (await q.orderBy('id').execute()).map(toWorkspace)
+    q = q.orderBy('id', page.newest ? 'desc' : 'asc')
+    if (page.limit !== undefined) q = q.limit(Math.floor(page.limit))
+    return (await q.execute()).map(toWorkspace)
   }
 
   async updateWorkspace(id: number, patch: WorkspacePatch, ifStatus?: WorkspaceStatus[]) {

@@ -26,8 +26,10 @@ import {
   setStaffFlag,
   setUserDisabled,
 } from '../../broker/admin/user-admin.js'
+import { parseJobId, stopJobAsStaff, workspacesOverview } from '../../broker/admin/workspace-admin.js'
+import type { JobDeps } from '../../broker/workspaces/jobs/deps.js'
 import type { Actor } from '../../broker/actor.js'
-import { LabgateError } from '../../domain/errors.js'
+import { LabgateError, notFound } from '../../domain/errors.js'
 import { forgetUser, type ApiContext } from '../../http/context.js'
 import { STATUS } from '../../http/errors.js'
 import { AdminKit } from './admin-kit.js'
@@ -40,6 +42,7 @@ import { liveEventsRoute } from './live-events.js'
 import { SESSIONS_PATH, sessionsBody } from './sessions-page.js'
 import { loadAdminFiles } from './static-files.js'
 import { USERS_PATH, usersBody } from './users-page.js'
+import { WORKSPACES_PATH, workspacesBody } from './workspaces-page.js'
 
 export interface AdminRouteOptions {
   ctx: ApiContext
@@ -48,6 +51,8 @@ export interface AdminRouteOptions {
   grants: AdminDeps['grants']
   /** The OAuth client registry (`src/oauth/clients.ts`, wired by the entry point). */
   clients: ClientRegistry
+  /** The workspaces' job dependencies when the portal enables workspaces; null (or absent): it does not. */
+  jobs?: () => JobDeps | null
 }
 
 /** A page's content and title, or a refusal (a typed error below 500) shown as an error page. */
@@ -62,6 +67,12 @@ export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
   const a = { broker: o.ctx.deps, audit: o.audit, auth: o.auth, grants: o.grants, clients: o.clients }
   const kit = new AdminKit(o.ctx)
   const files = loadAdminFiles()
+  const jobsOrNull = () => o.jobs?.() ?? null
+  const jobs = () => {
+    const d = jobsOrNull()
+    if (!d) throw notFound('This portal does not enable workspaces.')
+    return d
+  }
 
   const page = (path: string, section: Section, render: Render, modules: string[] = ['live.js']) =>
     app.get(path, async (req, reply) => {
@@ -85,6 +96,7 @@ export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
           staffName: user?.username ?? staff.userId,
           flash,
           modules,
+          workspaces: jobsOrNull() !== null,
           ...content,
         }),
       )
@@ -211,5 +223,19 @@ export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
     `${CLIENTS_PATH}:id/disable`,
     (staff, _f, p) => disableClientAsStaff(a, staff.userId, p.id!),
     () => CLIENTS_PATH,
+  )
+
+  page(WORKSPACES_PATH, 'workspaces', async (req, reply) => {
+    const d = jobs()
+    return {
+      title: 'Workspaces',
+      body: workspacesBody(await workspacesOverview(d), kit.csrf(req, reply), d.clock.now()),
+    }
+  })
+  kit.form(
+    app,
+    `${WORKSPACES_PATH}jobs/:id/stop`,
+    (staff, _f, p) => stopJobAsStaff(a, jobs(), staff.userId, parseJobId(p.id)),
+    () => WORKSPACES_PATH,
   )
 }

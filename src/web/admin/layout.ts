@@ -16,7 +16,11 @@ export const SECTIONS = [
   { id: 'audit', label: 'Audit', href: '/admin/audit/' },
   { id: 'clients', label: 'OAuth clients', href: '/admin/clients/' },
   { id: 'lms', label: 'LMS registrations', href: '/admin/lms/' },
+  { id: 'workspaces', label: 'Workspaces', href: '/admin/workspaces/' },
 ] as const
+
+/** Sections shown only when the portal enables what they manage. */
+const OPTIONAL: ReadonlySet<string> = new Set(['workspaces'])
 
 export type Section = (typeof SECTIONS)[number]['id']
 
@@ -48,16 +52,20 @@ export interface AdminPageInput {
   body: string
   /** ES modules (file names under `/admin/static/`) the page loads. */
   modules?: string[]
+  /** Whether the portal enables workspaces (the Workspaces section is listed only then). */
+  workspaces?: boolean
 }
 
 /** The whole HTML document of an admin page. */
 export function adminPage(o: AdminPageInput): string {
-  const nav = SECTIONS.map(
-    (s) =>
-      html`<li>
-        <a href="${s.href}" ${raw(s.id === o.section ? 'aria-current="page"' : '')}>${s.label}</a>
-      </li>`,
-  ).join('')
+  const nav = SECTIONS.filter((s) => !OPTIONAL.has(s.id) || o.workspaces)
+    .map(
+      (s) =>
+        html`<li>
+          <a href="${s.href}" ${raw(s.id === o.section ? 'aria-current="page"' : '')}>${s.label}</a>
+        </li>`,
+    )
+    .join('')
   const flash = o.flash
     ? html`<p class="flash ${o.flash.kind}" role="${o.flash.kind === 'error' ? 'alert' : 'status'}">
         ${o.flash.text}
