@@ -1,51 +1,15 @@
 /** A cookie-keeping browser for the admin console's tests: signs in at the portal and posts its forms. */
 import { expect } from 'vitest'
 import type { Harness } from '../harness.js'
+import { FormBrowser } from '../form-browser.js'
 
-export class AdminClient {
-  readonly cookies = new Map<string, string>()
-  constructor(readonly base: string) {}
-
-  async get(path: string): Promise<Response> {
-    return this.#keep(await fetch(this.base + path, { redirect: 'manual', headers: this.#headers() }))
-  }
-
-  /** Posts a form with the browser's CSRF token (`csrf: null` leaves it out, a string replaces it). */
-  async post(path: string, fields: Record<string, string>, o: { csrf?: string | null } = {}) {
-    const body = new URLSearchParams(fields)
-    if (o.csrf !== null) body.set('csrf', o.csrf ?? this.cookies.get('labgate_csrf') ?? '')
-    return this.#keep(
-      await fetch(this.base + path, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { ...this.#headers(), 'content-type': 'application/x-www-form-urlencoded' },
-        body,
-      }),
-    )
-  }
-
+export class AdminClient extends FormBrowser {
   /** Signs in at the portal's `/login/` form; expects success. */
   async signIn(username: string, password: string): Promise<this> {
     await this.get('/login/')
     const res = await this.post('/login/', { username, password, next: '/' })
     expect(res.status).toBe(303)
     return this
-  }
-
-  #headers(): Record<string, string> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-    return cookie ? { cookie } : {}
-  }
-
-  #keep(res: Response): Response {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';')
-      const i = pair!.indexOf('=')
-      const [name, value] = [pair!.slice(0, i), pair!.slice(i + 1)]
-      if (/max-age=0/i.test(c)) this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
-    return res
   }
 }
 
