@@ -38,25 +38,5 @@ if [ -n "${LABGATE_TEST_PG_URL:-}" ]; then
   echo "labgate: the suite again, serving from PostgreSQL…"
   LABGATE_TEST_DATABASE=postgres npx vitest run --outputFile.json=.vitest-results-postgres.json "$@" || status=1
 fi
-node -e '
-  const fs = require("fs");
-  let passed = 0, failed = 0;
-  for (const [file, needed] of [[".vitest-results.json", true], [".vitest-results-postgres.json", !!process.env.LABGATE_TEST_PG_URL]]) {
-    try {
-      const r = JSON.parse(fs.readFileSync(file, "utf8"));
-      passed += r.numPassedTests; failed += r.numFailedTests + (r.numFailedTestSuites || 0);
-      // Each pass's failures, named again here: a log kept only by its tail still says what failed.
-      const pass = file.includes("postgres") ? "postgres" : "sqlite";
-      for (const suite of r.testResults || []) {
-        const where = suite.name.replace(process.cwd() + "/", "");
-        const tests = (suite.assertionResults || []).filter((t) => t.status === "failed");
-        for (const t of tests) console.log(`FAILED (${pass}) ${where} > ${t.fullName}`);
-        if (suite.status === "failed" && tests.length === 0)
-          console.log(`FAILED (${pass}) ${where}: ${(suite.message || "").split("\n")[0]}`);
-      }
-    } catch { if (needed) failed += 1 }
-  }
-  if (process.argv[1] !== "0" && failed === 0) failed = 1;
-  console.log(`${passed} passed, ${failed} failed`);
-' "$status"
+node scripts/test-summary.mjs "$status"
 exit $status
