@@ -26,13 +26,16 @@ for (const pass of passes) {
     continue
   }
   passed += report.numPassedTests
-  failed += report.numFailedTests + (report.numFailedTestSuites || 0)
+  failed += report.numFailedTests
   for (const suite of report.testResults || []) {
     const where = suite.name.replace(`${process.cwd()}/`, '')
     const tests = (suite.assertionResults || []).filter((t) => t.status === 'failed')
     for (const t of tests) console.log(`FAILED (${pass.name}) ${where} > ${t.fullName}`)
-    if (suite.status === 'failed' && tests.length === 0)
+    // A file that failed without a failed test (a hook, an import) counts once.
+    if (suite.status === 'failed' && tests.length === 0) {
       console.log(`FAILED (${pass.name}) ${where}: ${(suite.message || '').split('\n')[0]}`)
+      failed += 1
+    }
   }
 }
 if (process.argv[2] !== '0' && failed === 0) failed = 1
