@@ -34,7 +34,7 @@ import {
 } from './basic-http/messages.js'
 import { readReserveRequest, splitFullName } from './basic-http/reserve-request.js'
 import { requestJson } from './basic-http/request-body.js'
-import { DISABLED_TEXT, launchLab } from './launch/launch-lab.js'
+import { DISABLED_TEXT, launchLab, USER_DISABLED } from './launch/launch-lab.js'
 
 /** What the basic-HTTP routes need, wired once by `setUpLms`. */
 export interface BasicHttpRouteDeps {
@@ -163,19 +163,22 @@ export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): vo
     const now = o.deps.clock.now()
     const raw = (req.query as Record<string, unknown>).ticket
     const t = typeof raw === 'string' ? openTicket(o.key, raw, now) : null
-    const refuse = async (reason: string, text: string) => {
+    const refuse = async (reason: string, text: string, status = 400, title = 'Link not usable') => {
       await audit(t ? (registrations().find((l) => l.name === t.lms) ?? null) : null, {
         userId: t?.userId ?? null,
         reason,
         data: { method: 'GET', entry: true, ...(t ? { session: t.session } : {}) },
       })
-      return messagePage(reply, 400, 'Link not usable', text)
+      return messagePage(reply, status, title, text)
     }
     if (!t)
       return refuse(
         'bad_ticket: the entry link is not valid or has expired',
         'This link is not valid or has expired: open the lab again from your course.',
       )
+    // A link issued before staff disabled its user signs no one in (and is left unused).
+    if ((await o.deps.store.getUser(t.userId))?.disabled)
+      return refuse(USER_DISABLED, DISABLED_TEXT, 403, 'Account disabled')
     if (!(await o.nonces.useOnce('basic_http.enter', t.nonce, t.expiresAt)))
       return refuse(
         'replayed: the entry link was used already',

@@ -1,14 +1,14 @@
 /**
  * A user staff disabled gets in by no route: a robot's Educates request for them, the workspaces API's
- * token exchange, and LMS launches (LTI 1.1, LTI 1.3, basic HTTP) are refused with a clear error, nothing created
- * or changed, the launches audited `refused` "user disabled". Runs on SQLite, and on PostgreSQL with
- * LABGATE_TEST_DATABASE=postgres.
+ * token exchange, LMS launches (LTI 1.1, LTI 1.3, basic HTTP) and a basic-HTTP entry link issued before
+ * are refused with a clear error, nothing created or changed, the launches audited `refused` "user
+ * disabled". Runs on SQLite, and on PostgreSQL with LABGATE_TEST_DATABASE=postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signLaunch } from '../../src/lms/lti11/index.js'
 import { FakeLtiPlatform } from '../lms/fake-lti-platform.js'
 import { httpLaunch } from '../lms/lti13-http-launch.js'
-import { startHarness, type Harness } from '../harness.js'
+import { CookieClient, startHarness, type Harness } from '../harness.js'
 
 let h: Harness
 let platform: FakeLtiPlatform
@@ -127,6 +127,37 @@ describe('a disabled user', () => {
     expect(await res.text()).toMatch(/^error: this user is disabled/)
     expect(await sessionsOf('moodle:u-g4l')).toEqual([])
     const audit = (await h.lg.db.audit.list()).filter((r) => r.userId === 'moodle:u-g4l')
+    expect(audit).toMatchObject([{ kind: 'basic_http.request', outcome: 'refused', reason: 'user disabled' }])
+  })
+
+  it('is refused by an entry link issued before staff disabled them', async () => {
+    const reserve = () =>
+      fetch(`${h.url}/labmanager/requests/`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`,
+        },
+        body: JSON.stringify({
+          courses: ['c-1'],
+          'request-payload': JSON.stringify({ action: 'reserve', experiment: 'intro' }),
+          'is-admin': false,
+          'user-id': 'u-late',
+          'full-name': 'Lee Late',
+        }),
+      }).then((r) => r.text())
+    const activation = await reserve()
+    expect((await new CookieClient().get(activation)).status).toBe(302)
+    const entry = await reserve()
+    expect(entry).toContain('/labmanager/enter/?ticket=')
+    await store().setUserDisabled('moodle:u-late', true, Date.now())
+    const res = await new CookieClient().get(entry)
+    expect(res.status).toBe(403)
+    expect(res.headers.get('set-cookie')).toBeNull()
+    expect(await res.text()).toContain('is disabled')
+    const audit = (await h.lg.db.audit.list()).filter(
+      (r) => r.userId === 'moodle:u-late' && r.data.entry === true,
+    )
     expect(audit).toMatchObject([{ kind: 'basic_http.request', outcome: 'refused', reason: 'user disabled' }])
   })
 
