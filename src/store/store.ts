@@ -63,6 +63,8 @@ export interface Store {
 
   getUser(id: string): Promise<User | null>
   getUserByUsername(username: string): Promise<User | null>
+  /** The users of `ids` that exist, in no particular order; at most 1,000 ids (more throw). */
+  getUsers(ids: readonly string[]): Promise<User[]>
   /** Creates a user with exactly the given id. Throws `conflict` if the id or username is taken. */
   createUser(u: {
     id: string

@@ -35,6 +35,16 @@ export interface JobFilter {
   status?: JobStatus[]
 }
 
+/**
+ * Ordering and paging of a list: by id ascending (`newest`: descending), at most `limit` rows when given,
+ * only ids below `before` when given (the next page of a list read newest first).
+ */
+export interface ListPage {
+  newest?: boolean
+  limit?: number
+  before?: number
+}
+
 export interface WorkspaceStore {
   /** Runs `fn` in one transaction: all of its writes land or none do. Nested calls reuse it. */
   transaction<T>(fn: (tx: WorkspaceStore) => Promise<T>): Promise<T>
@@ -42,14 +52,8 @@ export interface WorkspaceStore {
   /** Inserts a workspace and returns it with its new id. */
   createWorkspace(w: NewWorkspace): Promise<WorkspaceRecord>
   getWorkspace(id: number): Promise<WorkspaceRecord | null>
-  /**
-   * Matching workspaces, by id ascending (`newest`: descending), at most `limit` of them when given (the
-   * newest first when `newest` is set).
-   */
-  listWorkspaces(
-    filter?: WorkspaceFilter,
-    page?: { newest?: boolean; limit?: number },
-  ): Promise<WorkspaceRecord[]>
+  /** Matching workspaces, ordered and paged by `page`. */
+  listWorkspaces(filter?: WorkspaceFilter, page?: ListPage): Promise<WorkspaceRecord[]>
   /**
    * Applies `patch` (undefined fields unchanged); conditional on `ifStatus` when given. Returns the
    * updated row, or null when it does not exist or its status is not in `ifStatus`.
@@ -65,11 +69,8 @@ export interface WorkspaceStore {
   /** Inserts a job and returns it with its new id. */
   createJob(j: NewJob): Promise<JobRecord>
   getJob(id: number): Promise<JobRecord | null>
-  /**
-   * Matching jobs, by id ascending (`newest`: descending), at most `limit` of them when given (the newest
-   * first when `newest` is set).
-   */
-  listJobs(filter?: JobFilter, page?: { newest?: boolean; limit?: number }): Promise<JobRecord[]>
+  /** Matching jobs, ordered and paged by `page`. */
+  listJobs(filter?: JobFilter, page?: ListPage): Promise<JobRecord[]>
   /** As {@link updateWorkspace}, for jobs. */
   updateJob(id: number, patch: JobPatch, ifStatus?: JobStatus[]): Promise<JobRecord | null>
 

@@ -232,6 +232,16 @@ export function runStoreSuite(f: StoreFactory): void {
       expect((await store.getUser(u.id))?.email).toBe('a@b.c')
     })
 
+    it('reads many users by id at once, leaving out unknown ids', async () => {
+      await store.createUser({ id: 'g1', kind: 'anonymous', username: 'gail', at: 1 })
+      await store.createUser({ id: 'g2', kind: 'registered', at: 1 })
+      const got = await store.getUsers(['g2', 'nobody', 'g1', 'g1'])
+      expect(got.map((u) => u.id).sort()).toEqual(['g1', 'g2'])
+      expect(got.find((u) => u.id === 'g1')?.username).toBe('gail')
+      expect(await store.getUsers([])).toEqual([])
+      await expect(store.getUsers(Array.from({ length: 1001 }, (_, i) => `x${i}`))).rejects.toThrow()
+    })
+
     it('hands one reserve to exactly one of many concurrent takers', async () => {
       const e = await env()
       await store.createUser({ id: 'u', kind: 'anonymous', at: 1 })

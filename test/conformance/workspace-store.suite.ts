@@ -105,6 +105,8 @@ export function runWorkspaceStoreSuite(f: WorkspaceStoreFactory): void {
       expect(ids(await ws.listWorkspaces({}, { newest: true, limit: 2 }))).toEqual([c.id, b.id])
       expect(ids(await ws.listWorkspaces({ ownerId: 'alice' }, { limit: 1 }))).toEqual([a.id])
       expect(ids(await ws.listWorkspaces({}, { limit: 0 }))).toEqual([])
+      expect(ids(await ws.listWorkspaces({}, { newest: true, limit: 2, before: b.id }))).toEqual([a.id])
+      expect(ids(await ws.listWorkspaces({ ownerId: 'bob' }, { before: c.id }))).toEqual([])
     })
 
     it('allows one default workspace per user', async () => {
@@ -167,6 +169,7 @@ export function runWorkspaceStoreSuite(f: WorkspaceStoreFactory): void {
       expect(ids(await ws.listJobs())).toEqual([a.id, b.id, c.id])
       expect(ids(await ws.listJobs({ ownerId: 'alice' }))).toEqual([a.id, b.id])
       expect(ids(await ws.listJobs({ workspaceId: w2.id }))).toEqual([c.id])
+      expect(ids(await ws.listJobs({}, { newest: true, before: c.id }))).toEqual([b.id, a.id])
       expect(ids(await ws.listJobs({ workspaceId: -1 }))).toEqual([])
       expect(ids(await ws.listJobs({ jobType: 'jupyter_lab' }))).toEqual([b.id])
       expect(ids(await ws.listJobs({ status: ['pending', 'running'] }))).toEqual([a.id, c.id])

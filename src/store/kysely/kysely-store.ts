@@ -121,6 +121,14 @@ export class KyselyStore implements Store {
     return r ? toUser(r) : null
   }
 
+  async getUsers(ids: readonly string[]) {
+    if (ids.length > 1000) throw new Error('getUsers takes at most 1000 ids')
+    const unique = [...new Set(ids)]
+    if (unique.length === 0) return []
+    const rows = await this.db.selectFrom('users').selectAll().where('id', 'in', unique).execute()
+    return rows.map(toUser)
+  }
+
   async searchUsers(query: string, opts: { excludeId: string; kinds: readonly UserKind[]; limit: number }) {
     if (opts.kinds.length === 0 || opts.limit <= 0) return []
     const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { JobStatus, WorkspaceStatus } from '../../domain/workspaces.js'
 import type { JobPatch, NewJob, NewShare, NewWorkspace, WorkspacePatch } from '../workspace-records.js'
-import type { JobFilter, WorkspaceFilter, WorkspaceStore } from '../workspace-store.js'
+import type { JobFilter, ListPage, WorkspaceFilter, WorkspaceStore } from '../workspace-store.js'
 import type { Db } from './db.js'
 import type { Database } from './schema.js'
 import {
@@ -54,7 +54,7 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
     return r ? toWorkspace(r) : null
   }
 
-  async listWorkspaces(f: WorkspaceFilter = {}, page: { newest?: boolean; limit?: number } = {}) {
+  async listWorkspaces(f: WorkspaceFilter = {}, page: ListPage = {}) {
     if (page.limit !== undefined && !(page.limit > 0)) return []
     let q = this.db.selectFrom('workspaces').selectAll()
     if (f.ownerId !== undefined) q = q.where('owner_id', '=', f.ownerId)
@@ -70,6 +70,7 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
       if (ids.length === 0) return []
       q = q.where('id', 'in', ids)
     }
+    if (page.before !== undefined) q = q.where('id', '<', page.before)
     q = q.orderBy('id', page.newest ? 'desc' : 'asc')
     if (page.limit !== undefined) q = q.limit(Math.floor(page.limit))
     return (await q.execute()).map(toWorkspace)
@@ -125,7 +126,7 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
     return r ? toJob(r) : null
   }
 
-  async listJobs(f: JobFilter = {}, page: { newest?: boolean; limit?: number } = {}) {
+  async listJobs(f: JobFilter = {}, page: ListPage = {}) {
     if (page.limit !== undefined && !(page.limit > 0)) return []
     let q = this.db.selectFrom('jobs').selectAll()
     if (f.ownerId !== undefined) q = q.where('owner_id', '=', f.ownerId)
@@ -138,6 +139,7 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
       if (f.status.length === 0) return []
       q = q.where('status', 'in', f.status)
     }
+    if (page.before !== undefined) q = q.where('id', '<', page.before)
     q = q.orderBy('id', page.newest ? 'desc' : 'asc')
     if (page.limit !== undefined) q = q.limit(Math.floor(page.limit))
     return (await q.execute()).map(toJob)
