@@ -40,6 +40,22 @@ async function disabledUser(id: string, username: string | null = null) {
   await store().setUserDisabled(id, true, Date.now())
   return (await store().getUser(id))!
 }
+/** The LMS's basic-HTTP request for a reservation of lab `intro` for its user `user`. */
+const reserve = (user: string, fullName: string) =>
+  fetch(`${h.url}/labmanager/requests/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`,
+    },
+    body: JSON.stringify({
+      courses: ['c-1'],
+      'request-payload': JSON.stringify({ action: 'reserve', experiment: 'intro' }),
+      'is-admin': false,
+      'user-id': user,
+      'full-name': fullName,
+    }),
+  })
 const sessionsOf = (owner: string) =>
   store()
     .listSessions({})
@@ -109,20 +125,7 @@ describe('a disabled user', () => {
 
   it('is refused a basic-HTTP request with an error text, audited "user disabled"', async () => {
     await disabledUser('moodle:u-g4l')
-    const res = await fetch(`${h.url}/labmanager/requests/`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`,
-      },
-      body: JSON.stringify({
-        courses: ['c-1'],
-        'request-payload': JSON.stringify({ action: 'reserve', experiment: 'intro' }),
-        'is-admin': false,
-        'user-id': 'u-g4l',
-        'full-name': 'Gil Forl',
-      }),
-    })
+    const res = await reserve('u-g4l', 'Gil Forl')
     expect(res.status).toBe(200)
     expect(await res.text()).toMatch(/^error: this user is disabled/)
     expect(await sessionsOf('moodle:u-g4l')).toEqual([])
@@ -131,24 +134,9 @@ describe('a disabled user', () => {
   })
 
   it('is refused by an entry link issued before staff disabled them', async () => {
-    const reserve = () =>
-      fetch(`${h.url}/labmanager/requests/`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`,
-        },
-        body: JSON.stringify({
-          courses: ['c-1'],
-          'request-payload': JSON.stringify({ action: 'reserve', experiment: 'intro' }),
-          'is-admin': false,
-          'user-id': 'u-late',
-          'full-name': 'Lee Late',
-        }),
-      }).then((r) => r.text())
-    const activation = await reserve()
+    const activation = await (await reserve('u-late', 'Lee Late')).text()
     expect((await new CookieClient().get(activation)).status).toBe(302)
-    const entry = await reserve()
+    const entry = await (await reserve('u-late', 'Lee Late')).text()
     expect(entry).toContain('/labmanager/enter/?ticket=')
     await store().setUserDisabled('moodle:u-late', true, Date.now())
     const res = await new CookieClient().get(entry)
