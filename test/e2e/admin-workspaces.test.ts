@@ -1,10 +1,12 @@
 /**
  * The admin console's Workspaces page on a portal that enables workspaces (fake backend): staff only,
- * live jobs then workspaces, a Stop form per live job that goes through the job's own stop (CSRF,
+ * live jobs then workspaces, each paged and with owners by name, a Stop form per live job that goes through the job's own stop (CSRF,
  * audited `admin.job.stop`), and a clear refusal with nothing changed for an unknown, ended or malformed
  * job. Runs on SQLite, and on PostgreSQL with LABGATE_TEST_DATABASE=postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WORKSPACE_ROWS } from '../../src/broker/admin/workspace-admin.js'
+import { buildWorkspace } from '../factories.js'
 import { startHarness, type Harness } from '../harness.js'
 import { AdminClient, learnerClient, STAFF, startJobFor as startJob } from './admin-client.js'
 
@@ -93,5 +95,43 @@ describe('the Workspaces page', () => {
     }
     expect(await jobStatus(jobId)).toBe('running')
     expect((await auditOf()).slice(before).map((r) => r.outcome)).toEqual(['refused'])
+  })
+
+  it('shows owners by name and pages through more workspaces than fit a page', async () => {
+    const store = h.lg.deps.store
+    await store.createUser({ id: 'pg-owner', kind: 'registered', username: 'pagina', at: Date.now() })
+    const made: number[] = []
+    for (let i = 0; i < WORKSPACE_ROWS + 5; i++) {
+      const w = await h.lg.db.workspaces.createWorkspace(
+        buildWorkspace('pg-owner', { name: `bulk-${i}`, createdAt: Date.now() }),
+      )
+      made.push(w.id)
+    }
+    const first = await (await staff.get('/admin/workspaces/')).text()
+    const newest = made.at(-1)!
+    expect(first).toContain(`data-workspace="${newest}"`)
+    expect(first).not.toContain(`data-workspace="${made[0]}"`)
+    expect(first.match(/data-workspace="/g)).toHaveLength(WORKSPACE_ROWS)
+    expect(first.slice(first.indexOf(`data-workspace="${newest}"`))).toMatch(
+      /<span title="pg-owner">pagina<\/span>/,
+    )
+    const older = /href="(\/admin\/workspaces\/\?workspaces_before=\d+)" rel="next">Older workspaces/.exec(
+      first,
+    )
+    expect(older).not.toBeNull()
+
+    const second = await (await staff.get(older![1]!.replace(/&amp;/g, '&'))).text()
+    expect(second).toContain(`data-workspace="${made[0]}"`)
+    expect(second).not.toContain(`data-workspace="${newest}"`)
+    expect(second).toContain('rel="prev">Newest workspaces')
+    // Together the two pages list each workspace once.
+    const ids = (page: string) => [...page.matchAll(/data-workspace="(\d+)"/g)].map((m) => Number(m[1]))
+    const both = [...ids(first), ...ids(second)]
+    expect(new Set(both).size).toBe(both.length)
+    for (const id of made) expect(both).toContain(id)
+
+    const bad = await staff.get('/admin/workspaces/?workspaces_before=abc')
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('workspaces_before must be a positive whole number')
   })
 })

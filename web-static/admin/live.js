@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * The admin console's live updates. Listens to `/admin/events` (server-sent events of session changes)
- * and keeps the page current without a reload: a listed session's state changes in place at once, and
- * the page's live region (`#live`: the table with its counts and paging) is refreshed from the server
- * shortly after, so new sessions appear under the page's own filters and paging.
+ * and keeps the page current without a reload: a listed session's state and its actions change in place
+ * at once, and the page's live region (`#live`: the table with its counts and paging) is refreshed from
+ * the server shortly after, so new sessions appear under the page's own filters and paging. The stream's
+ * `end` event closes it for good.
  */
 
 /**
@@ -59,8 +60,25 @@ function start() {
   source.addEventListener('session', (m) => {
     /** @type {LiveSessionEvent} */
     const e = JSON.parse(/** @type {MessageEvent<string>} */ (m).data)
-    const row = document.querySelector(`tr[data-session="${window.CSS.escape(e.session)}"] [data-state]`)
-    if (row && e.state) row.textContent = e.state
+    const row = document.querySelector(`tr[data-session="${window.CSS.escape(e.session)}"]`)
+    if (row && e.state) showState(row, e.state)
     schedule()
   })
+  // The server ends the stream for good (the account is no longer staff, or signed out): no reconnect.
+  source.addEventListener('end', () => source.close())
+}
+
+/**
+ * Shows `state` in a session's row at once: its state cell, and only the actions that apply in it (each
+ * action lists its states in `data-states`); the refresh that follows brings the rest of the row.
+ * @param {Element} row
+ * @param {string} state
+ */
+function showState(row, state) {
+  const cell = row.querySelector('[data-state]')
+  if (cell) cell.textContent = state
+  for (const action of row.querySelectorAll('[data-states]')) {
+    const applies = (action.getAttribute('data-states') ?? '').split(' ').includes(state)
+    if (action instanceof window.HTMLElement) action.hidden = !applies
+  }
 }

@@ -4,6 +4,7 @@ import { SESSION_STATES, VISIBLE } from '../../domain/session-states.js'
 import type { SessionState } from '../../domain/types.js'
 import type { Session } from '../../store/rows.js'
 import type { BrokerDeps } from '../deps.js'
+import { ownerNames } from './owner-names.js'
 
 /** Sessions per page of the admin console's list. */
 export const SESSIONS_PER_PAGE = 25
@@ -56,15 +57,17 @@ export function parseSessionSearch(q: Record<string, unknown>): SessionSearch {
 /** A page of the session list. */
 export interface SessionPage {
   sessions: Session[]
+  /** The names of the page's owners, by user id (see `ownerNames`). */
+  owners: ReadonlyMap<string, string>
   total: number
   page: number
   pages: number
 }
 
 /**
- * The portal's sessions matching `search`, newest first, one page of {@link SESSIONS_PER_PAGE}: at most
- * three bounded queries (the user's lookup by username, the page and its count). A `user` that is no
- * username is taken as a user id.
+ * The portal's sessions matching `search`, newest first, one page of {@link SESSIONS_PER_PAGE}, with
+ * their owners' names: at most four bounded queries (the user's lookup by username, the page and its
+ * count, the owners). A `user` that is no username is taken as a user id.
  */
 export async function searchSessions(
   deps: Pick<BrokerDeps, 'store' | 'portal'>,
@@ -84,5 +87,14 @@ export async function searchSessions(
     },
     { limit: SESSIONS_PER_PAGE, offset: (search.page - 1) * SESSIONS_PER_PAGE },
   )
-  return { sessions, total, page: search.page, pages: Math.max(1, Math.ceil(total / SESSIONS_PER_PAGE)) }
+  return {
+    sessions,
+    owners: await ownerNames(
+      deps.store,
+      sessions.map((s) => s.owner),
+    ),
+    total,
+    page: search.page,
+    pages: Math.max(1, Math.ceil(total / SESSIONS_PER_PAGE)),
+  }
 }

@@ -3,10 +3,12 @@ import { jobDeadline, LIVE_JOB_STATUSES } from '../../domain/workspaces.js'
 import type { JobRecord, WorkspaceRecord } from '../../store/workspace-records.js'
 import type { JobDeps } from '../workspaces/jobs/deps.js'
 import { stopJob } from '../workspaces/jobs/stop-job.js'
+import type { Store } from '../../store/store.js'
 import type { AdminDeps } from './admin-deps.js'
 import { auditStaffAction } from './audit-action.js'
+import { ownerNames } from './owner-names.js'
 
-/** Rows shown per list of the Workspaces page at most (the newest first). */
+/** Rows per page of each list of the Workspaces page (the newest first). */
 export const WORKSPACE_ROWS = 100
 
 /** A live job as the console lists it. */
@@ -16,28 +18,72 @@ export interface LiveJobRow {
   deadline: number | null
 }
 
-/** What the Workspaces page shows: live jobs, then workspaces, each capped at {@link WORKSPACE_ROWS}. */
-export interface WorkspacesOverview {
-  jobs: LiveJobRow[]
-  /** True when more live jobs exist than are listed. */
-  moreJobs: boolean
-  workspaces: WorkspaceRecord[]
-  /** True when more workspaces exist than are listed. */
-  moreWorkspaces: boolean
+/** Where each list of the Workspaces page starts: below these ids (absent: the newest). */
+export interface WorkspacesPaging {
+  jobsBefore?: number
+  workspacesBefore?: number
 }
 
-/**
- * The live jobs (pending, running, stopping) and the workspaces of every user, the newest first, at most
- * {@link WORKSPACE_ROWS} of each (one bounded query per list).
- */
-export async function workspacesOverview(d: Pick<JobDeps, 'workspaces'>): Promise<WorkspacesOverview> {
-  const page = { newest: true, limit: WORKSPACE_ROWS + 1 }
-  const [jobs, workspaces] = await Promise.all([
-    d.workspaces.listJobs({ status: [...LIVE_JOB_STATUSES] }, page),
-    d.workspaces.listWorkspaces({}, page),
-  ])
+/** What the Workspaces page shows: a page of live jobs, then a page of workspaces, with their owners. */
+export interface WorkspacesOverview {
+  jobs: LiveJobRow[]
+  /** Where the next (older) page of live jobs starts; null on the last page. */
+  olderJobs: number | null
+  workspaces: WorkspaceRecord[]
+  /** Where the next (older) page of workspaces starts; null on the last page. */
+  olderWorkspaces: number | null
+  /** The owners' names, by user id (see `ownerNames`). */
+  owners: ReadonlyMap<string, string>
+  paging: WorkspacesPaging
+}
+
+const id = (name: string, v: unknown): number | undefined => {
+  const text = Array.isArray(v) ? v[v.length - 1] : v
+  if (text === undefined || text === '') return undefined
+  if (typeof text !== 'string' || !/^[1-9][0-9]{0,14}$/.test(text))
+    throw badRequest(`${name} must be a positive whole number (a page link's), got ${JSON.stringify(text)}.`)
+  return Number(text)
+}
+
+/** Reads the page's `jobs_before` and `workspaces_before`. Throws `bad_request` for anything but ids. */
+export function parseWorkspacesPaging(q: Record<string, unknown>): WorkspacesPaging {
+  const jobsBefore = id('jobs_before', q.jobs_before)
+  const workspacesBefore = id('workspaces_before', q.workspaces_before)
   return {
-    jobs: jobs.slice(0, WORKSPACE_ROWS).map((job) => {
+    ...(jobsBefore !== undefined ? { jobsBefore } : {}),
+    ...(workspacesBefore !== undefined ? { workspacesBefore } : {}),
+  }
+}
+
+/** The first `WORKSPACE_ROWS` of `rows` (read one more) and where the next page starts. */
+const onePage = <T extends { id: number }>(rows: T[]) => ({
+  rows: rows.slice(0, WORKSPACE_ROWS),
+  older: rows.length > WORKSPACE_ROWS ? rows[WORKSPACE_ROWS - 1]!.id : null,
+})
+
+/**
+ * A page of the live jobs (pending, running, stopping) and a page of the workspaces of every user, each
+ * the newest first from where `paging` says, {@link WORKSPACE_ROWS} at most, with their owners' names
+ * (three bounded queries).
+ */
+export async function workspacesOverview(
+  d: Pick<JobDeps, 'workspaces'>,
+  users: Pick<Store, 'getUsers'>,
+  paging: WorkspacesPaging = {},
+): Promise<WorkspacesOverview> {
+  const page = (before: number | undefined) => ({
+    newest: true,
+    limit: WORKSPACE_ROWS + 1,
+    ...(before !== undefined ? { before } : {}),
+  })
+  const [jobRows, workspaceRows] = await Promise.all([
+    d.workspaces.listJobs({ status: [...LIVE_JOB_STATUSES] }, page(paging.jobsBefore)),
+    d.workspaces.listWorkspaces({}, page(paging.workspacesBefore)),
+  ])
+  const jobs = onePage(jobRows)
+  const workspaces = onePage(workspaceRows)
+  return {
+    jobs: jobs.rows.map((job) => {
       const limit = job.resourceOptions.time_limit_minutes
       return {
         job,
@@ -47,9 +93,14 @@ export async function workspacesOverview(d: Pick<JobDeps, 'workspaces'>): Promis
             : jobDeadline(job.startedAt, typeof limit === 'number' ? limit : undefined),
       }
     }),
-    moreJobs: jobs.length > WORKSPACE_ROWS,
-    workspaces: workspaces.slice(0, WORKSPACE_ROWS),
-    moreWorkspaces: workspaces.length > WORKSPACE_ROWS,
+    olderJobs: jobs.older,
+    workspaces: workspaces.rows,
+    olderWorkspaces: workspaces.older,
+    owners: await ownerNames(
+      users,
+      [...jobs.rows, ...workspaces.rows].map((r) => r.ownerId),
+    ),
+    paging,
   }
 }
 

@@ -45,6 +45,12 @@ export class AdminKit {
     return null
   }
 
+  /** Whether `req`'s caller is staff now, as {@link staff} decides, without answering anything. */
+  async isStaff(req: FastifyRequest): Promise<boolean> {
+    const actor = await actorOf(this.ctx, req)
+    return actor !== null && mayAdminister(actor)
+  }
+
   /** Answers with an error page in the console's layout. */
   error(reply: FastifyReply, status: number, title: string, text: string) {
     return sendAdminPage(

@@ -26,7 +26,12 @@ import {
   setStaffFlag,
   setUserDisabled,
 } from '../../broker/admin/user-admin.js'
-import { parseJobId, stopJobAsStaff, workspacesOverview } from '../../broker/admin/workspace-admin.js'
+import {
+  parseJobId,
+  parseWorkspacesPaging,
+  stopJobAsStaff,
+  workspacesOverview,
+} from '../../broker/admin/workspace-admin.js'
 import type { JobDeps } from '../../broker/workspaces/jobs/deps.js'
 import type { Actor } from '../../broker/actor.js'
 import { LabgateError, notFound } from '../../domain/errors.js'
@@ -229,7 +234,15 @@ export function adminRoutes(app: FastifyInstance, o: AdminRouteOptions): void {
     const d = jobs()
     return {
       title: 'Workspaces',
-      body: workspacesBody(await workspacesOverview(d), kit.csrf(req, reply), d.clock.now()),
+      body: workspacesBody(
+        await workspacesOverview(
+          d,
+          a.broker.store,
+          parseWorkspacesPaging(req.query as Record<string, unknown>),
+        ),
+        kit.csrf(req, reply),
+        d.clock.now(),
+      ),
     }
   })
   kit.form(

@@ -1,6 +1,7 @@
 import type { ClientView } from '../../broker/admin/oauth-clients.js'
 import { CSRF_FIELD } from '../../http/csrf.js'
 import { html, raw } from '../../http/html.js'
+import { dataTable } from './data-table.js'
 
 export const CLIENTS_PATH = '/admin/clients/'
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', 'password']
@@ -48,26 +49,12 @@ export function clientsBody(clients: ClientView[], csrf: string): string {
         ${g}</label
       >`,
   ).join(' ')
-  return html`<table>
-      <thead>
-        <tr>
-          <th scope="col">Client</th>
-          <th scope="col">Type</th>
-          <th scope="col">Grants</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Redirect URIs</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${raw(
-          clients.map((c) => row(c, csrf)).join('') ||
-            html`<tr>
-              <td colspan="6">No client is registered.</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+  const table = dataTable({
+    columns: ['Client', 'Type', 'Grants', 'Scopes', 'Redirect URIs', 'Actions'],
+    rows: clients.map((c) => row(c, csrf)),
+    empty: 'No client is registered.',
+  })
+  return html`${raw(table)}
     <h2>Register a client</h2>
     <form class="filters" method="post" action="${CLIENTS_PATH}">
       ${raw(hidden(csrf))}

@@ -1,6 +1,8 @@
 /**
  * The admin console's live updates: `GET /admin/events`, a server-sent event stream (staff only) of
- * session changes from the {@link SessionFeed}, one `session` event each with the session's JSON.
+ * session changes from the {@link SessionFeed}, one `session` event each with the session's JSON. The
+ * caller is checked again every few seconds: once they are no longer staff (demoted, disabled, signed
+ * out), the stream sends `end` and closes.
  */
 import type { FastifyInstance } from 'fastify'
 import type { SessionFeed } from '../../broker/admin/session-feed.js'
@@ -8,6 +10,8 @@ import type { AdminKit } from './admin-kit.js'
 
 /** Keep-alive comments, so that proxies do not close an idle stream. */
 const HEARTBEAT_MS = 20_000
+/** How often a stream's caller is checked again, ms (a user's kind is cached for as long). */
+const RECHECK_MS = 5_000
 /** Open streams at most; more are refused with 503 (each one holds a socket open). */
 const MAX_STREAMS = 200
 
@@ -31,9 +35,21 @@ export function liveEventsRoute(app: FastifyInstance, kit: AdminKit, feed: Sessi
     res.write('retry: 3000\n\n')
     const unsubscribe = feed.subscribe((e) => res.write(`event: session\ndata: ${JSON.stringify(e)}\n\n`))
     const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS)
+    const recheck = setInterval(() => {
+      kit.isStaff(req).then(
+        (still) => {
+          if (still) return
+          res.write('event: end\ndata: {"reason":"not staff"}\n\n')
+          end()
+        },
+        () => undefined, // the store is away for a moment: check again next time
+      )
+    }, RECHECK_MS)
     beat.unref()
+    recheck.unref()
     const end = () => {
       clearInterval(beat)
+      clearInterval(recheck)
       unsubscribe()
       ends.delete(end)
       res.end()

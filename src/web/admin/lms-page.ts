@@ -1,5 +1,6 @@
 import type { LmsRegistrationView } from '../../broker/admin/lms-registrations.js'
 import { html, raw } from '../../http/html.js'
+import { dataTable } from './data-table.js'
 
 export const LMS_PATH = '/admin/lms/'
 
@@ -40,23 +41,11 @@ export function lmsBody(rows: LmsRegistrationView[]): string {
       Registrations come from the portal's configuration (<code>spec.labgate.lms</code>); change them there.
       Secrets are not shown.
     </p>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">LMS</th>
-          <th scope="col">LTI 1.3</th>
-          <th scope="col">LTI 1.1</th>
-          <th scope="col">Basic HTTP</th>
-          <th scope="col">Labs</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${raw(
-          rows.map(registration).join('') ||
-            html`<tr>
-              <td colspan="5">This portal registers no LMS.</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`
+    ${raw(
+      dataTable({
+        columns: ['LMS', 'LTI 1.3', 'LTI 1.1', 'Basic HTTP', 'Labs'],
+        rows: rows.map(registration),
+        empty: 'This portal registers no LMS.',
+      }),
+    )}`
 }

@@ -1,10 +1,14 @@
 import type { EnvironmentRow } from '../../broker/admin/environment-overview.js'
 import type { SessionPage, SessionSearch } from '../../broker/admin/session-search.js'
-import { SESSION_STATES } from '../../domain/session-states.js'
+import { hasEnded, SESSION_STATES } from '../../domain/session-states.js'
+import type { SessionState } from '../../domain/types.js'
 import { CSRF_FIELD } from '../../http/csrf.js'
 import { html, raw } from '../../http/html.js'
 import type { Session } from '../../store/rows.js'
+import { dataTable, utcTime } from './data-table.js'
+import { filterForm } from './filter-form.js'
 import { withQuery } from './layout.js'
+import { pager } from './pager.js'
 
 export const SESSIONS_PATH = '/admin/sessions/'
 
@@ -17,92 +21,111 @@ export interface SessionsPageInput {
   self: string
 }
 
-const when = (ms: number | null) =>
-  ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+const any = ['', 'Any'] as const
 
-const option = (value: string, label: string, selected: string | undefined) =>
-  html`<option value="${value}" ${raw(value === (selected ?? '') ? 'selected' : '')}>${label}</option>`
-
-function filters(o: SessionsPageInput): string {
+const filters = (o: SessionsPageInput) => {
   const s = o.search
-  const states = [option('live', 'Live (not stopped)', s.state), option('all', 'All', s.state)]
-    .concat(SESSION_STATES.map((st) => option(st, st, s.state)))
-    .join('')
-  const envs = [option('', 'Any', s.environment)]
-    .concat(o.environments.map((e) => option(e.name, `${e.name} (${e.workshop})`, s.environment)))
-    .join('')
-  const workshops = [...new Set(o.environments.map((e) => e.workshop))]
-  const ws = [option('', 'Any', s.workshop)].concat(workshops.map((w) => option(w, w, s.workshop))).join('')
-  return html`<form
-    class="filters"
-    method="get"
-    action="${SESSIONS_PATH}"
-    role="search"
-    aria-label="Filter sessions"
-  >
-    <label
-      >State
-      <select name="state">
-        ${raw(states)}
-      </select></label
-    >
-    <label
-      >Environment
-      <select name="environment">
-        ${raw(envs)}
-      </select></label
-    >
-    <label
-      >Workshop
-      <select name="workshop">
-        ${raw(ws)}
-      </select></label
-    >
-    <label>User <input name="user" value="${s.user ?? ''}" placeholder="username or id" /></label>
-    <button type="submit">Filter</button>
-    <a href="${SESSIONS_PATH}">Clear</a>
-  </form>`
+  return filterForm({
+    action: SESSIONS_PATH,
+    label: 'Filter sessions',
+    fields: [
+      {
+        kind: 'select',
+        name: 'state',
+        label: 'State',
+        options: [
+          ['live', 'Live (not stopped)'],
+          ['all', 'All'],
+          ...SESSION_STATES.map((st) => [st, st] as const),
+        ],
+        selected: s.state,
+      },
+      {
+        kind: 'select',
+        name: 'environment',
+        label: 'Environment',
+        options: [any, ...o.environments.map((e) => [e.name, `${e.name} (${e.workshop})`] as const)],
+        selected: s.environment,
+      },
+      {
+        kind: 'select',
+        name: 'workshop',
+        label: 'Workshop',
+        options: [any, ...[...new Set(o.environments.map((e) => e.workshop))].map((w) => [w, w] as const)],
+        selected: s.workshop,
+      },
+      { kind: 'text', name: 'user', label: 'User', value: s.user, placeholder: 'username or id' },
+    ],
+  })
 }
 
+/**
+ * A row's actions, each marked with the states it applies in (`data-states`) and hidden in the others,
+ * so that the page's live module shows the right ones the moment a session's state changes.
+ */
+const ACTIONS_IN = {
+  extend: ['RUNNING'],
+  terminate: ['STARTING', 'WAITING', 'RUNNING'],
+  dashboard: ['STARTING', 'RUNNING'],
+} as const satisfies Record<string, readonly SessionState[]>
+
+const shownIn = (states: readonly SessionState[], now: SessionState) =>
+  raw(
+    html`data-states="${states.join(' ')}" ${raw((states as readonly string[]).includes(now) ? '' : 'hidden')}`,
+  )
+
 function row(s: Session, o: SessionsPageInput): string {
+  if (hasEnded(s.state)) return rowWith(s, o, '')
   const hidden = html`<input type="hidden" name="${CSRF_FIELD}" value="${o.csrf}" /><input
       type="hidden"
       name="back"
       value="${o.self}"
     />`
-  const live = s.state !== 'STOPPED' && s.state !== 'STOPPING'
-  const extend =
-    s.state === 'RUNNING'
-      ? html`<form class="inline" method="post" action="${SESSIONS_PATH}${s.name}/extend">
-          ${raw(hidden)}<button type="submit" aria-label="Extend ${s.name}">Extend</button>
-        </form>`
-      : ''
-  const terminate = live
-    ? html`<form class="inline" method="post" action="${SESSIONS_PATH}${s.name}/terminate">
-        ${raw(hidden)}<button type="submit" class="danger" aria-label="Terminate ${s.name}">Terminate</button>
-      </form>`
+  const extend = html`<form
+    class="inline"
+    method="post"
+    action="${SESSIONS_PATH}${s.name}/extend"
+    ${shownIn(ACTIONS_IN.extend, s.state)}
+  >
+    ${raw(hidden)}<button type="submit" aria-label="Extend ${s.name}">Extend</button>
+  </form>`
+  const terminate = html`<form
+    class="inline"
+    method="post"
+    action="${SESSIONS_PATH}${s.name}/terminate"
+    ${shownIn(ACTIONS_IN.terminate, s.state)}
+  >
+    ${raw(hidden)}<button type="submit" class="danger" aria-label="Terminate ${s.name}">Terminate</button>
+  </form>`
+  const dashboard = s.owner
+    ? html`<a
+        href="/workshops/session/${s.name}/"
+        aria-label="Open the dashboard of ${s.name}"
+        ${shownIn(ACTIONS_IN.dashboard, s.state)}
+        >Dashboard</a
+      >`
     : ''
-  const dashboard =
-    live && s.owner
-      ? html`<a href="/workshops/session/${s.name}/" aria-label="Open the dashboard of ${s.name}"
-          >Dashboard</a
-        >`
-      : ''
-  const actions = extend + terminate + dashboard
+  return rowWith(s, o, extend + terminate + dashboard)
+}
+
+function rowWith(s: Session, o: SessionsPageInput, actions: string): string {
+  const owner = s.owner
+    ? html`<a href="${withQuery(SESSIONS_PATH, { user: s.owner, state: 'all' })}" title="${s.owner}"
+        >${o.page.owners.get(s.owner) ?? s.owner}</a
+      >`
+    : '<span class="muted">reserve</span>'
   return html`<tr data-session="${s.name}">
     <td>${s.name}</td>
     <td>${s.workshop}</td>
     <td class="state" data-state>${s.state}</td>
-    <td>
-      ${s.owner ? raw(html`<a href="${withQuery(SESSIONS_PATH, { user: s.owner, state: 'all' })}">${s.owner}</a>`) : raw('<span class="muted">reserve</span>')}
-    </td>
-    <td>${when(s.createdAt)}</td>
-    <td>${when(s.expiresAt)}</td>
+    <td>${raw(owner)}</td>
+    <td>${utcTime(s.createdAt)}</td>
+    <td>${utcTime(s.expiresAt)}</td>
     <td>${raw(actions)}</td>
   </tr>`
 }
 
-function pager(o: SessionsPageInput): string {
+function pages(o: SessionsPageInput): string {
   const { page, pages, total } = o.page
   const s = o.search
   const link = (p: number) =>
@@ -113,39 +136,21 @@ function pager(o: SessionsPageInput): string {
       user: s.user,
       page: p,
     })
-  return html`<nav class="pages" aria-label="Pages">
-    ${raw(page > 1 ? html`<a href="${link(page - 1)}" rel="prev">Previous page</a>` : '')}
-    <span>Page ${page} of ${pages} · ${total} session${total === 1 ? '' : 's'}</span>
-    ${raw(page < pages ? html`<a href="${link(page + 1)}" rel="next">Next page</a>` : '')}
-  </nav>`
+  return pager({
+    previous: page > 1 ? { href: link(page - 1), label: 'Previous page' } : null,
+    status: `Page ${page} of ${pages} · ${total} session${total === 1 ? '' : 's'}`,
+    next: page < pages ? { href: link(page + 1), label: 'Next page' } : null,
+  })
 }
+
+const COLUMNS = ['Session', 'Workshop', 'State', 'User', 'Created (UTC)', 'Expires (UTC)', 'Actions']
 
 /** The Sessions page's content: filters, the page of sessions with their actions, and paging links. */
 export function sessionsBody(o: SessionsPageInput): string {
-  const rows = o.page.sessions.map((s) => row(s, o)).join('')
+  const rows = o.page.sessions.map((s) => row(s, o))
   return html`${raw(filters(o))}
     <div id="live" data-live="sessions">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Session</th>
-            <th scope="col">Workshop</th>
-            <th scope="col">State</th>
-            <th scope="col">User</th>
-            <th scope="col">Created (UTC)</th>
-            <th scope="col">Expires (UTC)</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${raw(
-            rows ||
-              html`<tr>
-                <td colspan="7">No session matches these filters.</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-      ${raw(pager(o))}
+      ${raw(dataTable({ columns: COLUMNS, rows, empty: 'No session matches these filters.' }))}
+      ${raw(pages(o))}
     </div>`
 }

@@ -2,6 +2,8 @@ import { USERS_PER_SEARCH } from '../../broker/admin/user-admin.js'
 import { CSRF_FIELD } from '../../http/csrf.js'
 import { html, raw } from '../../http/html.js'
 import type { User } from '../../store/rows.js'
+import { dataTable } from './data-table.js'
+import { filterForm } from './filter-form.js'
 import { withQuery } from './layout.js'
 
 export const USERS_PATH = '/admin/users/'
@@ -69,45 +71,24 @@ function row(o: UsersPageInput, u: User): string {
   </tr>`
 }
 
+const COLUMNS = ['Username', 'Name', 'Email', 'Kind', 'Status', 'Actions', 'Sessions']
+
 /** The Users page's content: the search form and the matching users with their actions. */
 export function usersBody(o: UsersPageInput): string {
-  const rows = o.users.map((u) => row(o, u)).join('')
   const more =
     o.users.length >= USERS_PER_SEARCH
       ? html`<p class="muted">
           The first ${USERS_PER_SEARCH} matches are shown: narrow the search to see others.
         </p>`
       : ''
-  return html`<form
-      class="filters"
-      method="get"
-      action="${USERS_PATH}"
-      role="search"
-      aria-label="Search users"
-    >
-      <label>Name, username or email <input name="q" value="${o.query}" /></label>
-      <button type="submit">Search</button>
-    </form>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Username</th>
-          <th scope="col">Name</th>
-          <th scope="col">Email</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Status</th>
-          <th scope="col">Actions</th>
-          <th scope="col">Sessions</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${raw(
-          rows ||
-            html`<tr>
-              <td colspan="7">No user matches this search.</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-    ${raw(more)}`
+  const search = filterForm({
+    action: USERS_PATH,
+    label: 'Search users',
+    fields: [{ kind: 'text', name: 'q', label: 'Name, username or email', value: o.query }],
+    submit: 'Search',
+    clear: false,
+  })
+  const rows = o.users.map((u) => row(o, u))
+  return html`${raw(search)}
+  ${raw(dataTable({ columns: COLUMNS, rows, empty: 'No user matches this search.' }))} ${raw(more)}`
 }

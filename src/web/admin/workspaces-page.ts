@@ -2,104 +2,95 @@ import type { WorkspacesOverview } from '../../broker/admin/workspace-admin.js'
 import { CSRF_FIELD } from '../../http/csrf.js'
 import { html, raw } from '../../http/html.js'
 import { inWords } from '../portal/time-left.js'
+import { dataTable, utcTime } from './data-table.js'
+import { withQuery } from './layout.js'
+import { pager } from './pager.js'
 
 export const WORKSPACES_PATH = '/admin/workspaces/'
 
-const when = (ms: number | null) =>
-  ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+/** An owner's name, their id in its tooltip. */
+const owner = (o: WorkspacesOverview, id: string) =>
+  html`<span title="${id}">${o.owners.get(id) ?? id}</span>`
 
-function jobRows(o: WorkspacesOverview, csrf: string, now: number): string {
-  return o.jobs
-    .map(({ job: j, deadline }) => {
-      const stop =
-        j.status === 'stopping'
-          ? '<span class="muted">stopping</span>'
-          : html`<form class="inline" method="post" action="${WORKSPACES_PATH}jobs/${j.id}/stop">
-              <input type="hidden" name="${CSRF_FIELD}" value="${csrf}" />
-              <button type="submit" class="danger" aria-label="Stop job ${j.id}">Stop</button>
-            </form>`
-      return html`<tr data-job="${j.id}">
-        <td class="num">${j.id}</td>
-        <td><code>${j.ownerId}</code></td>
-        <td class="num">${j.workspaceId}</td>
-        <td>${j.jobType}</td>
-        <td class="state">${j.status}</td>
-        <td>${when(j.startedAt)}</td>
-        <td>
-          ${deadline === null ? (j.startedAt === null ? 'not started' : 'no limit') : inWords(deadline - now)}
-        </td>
-        <td>${raw(stop)}</td>
-      </tr>`
-    })
-    .join('')
+function jobRow(o: WorkspacesOverview, csrf: string, now: number, r: WorkspacesOverview['jobs'][number]) {
+  const { job: j, deadline } = r
+  const stop =
+    j.status === 'stopping'
+      ? '<span class="muted">stopping</span>'
+      : html`<form class="inline" method="post" action="${WORKSPACES_PATH}jobs/${j.id}/stop">
+          <input type="hidden" name="${CSRF_FIELD}" value="${csrf}" />
+          <button type="submit" class="danger" aria-label="Stop job ${j.id}">Stop</button>
+        </form>`
+  return html`<tr data-job="${j.id}">
+    <td class="num">${j.id}</td>
+    <td>${raw(owner(o, j.ownerId))}</td>
+    <td class="num">${j.workspaceId}</td>
+    <td>${j.jobType}</td>
+    <td class="state">${j.status}</td>
+    <td>${utcTime(j.startedAt)}</td>
+    <td>
+      ${deadline === null ? (j.startedAt === null ? 'not started' : 'no limit') : inWords(deadline - now)}
+    </td>
+    <td>${raw(stop)}</td>
+  </tr>`
 }
 
-function workspaceRows(o: WorkspacesOverview): string {
-  return o.workspaces
-    .map(
-      (w) =>
-        html`<tr data-workspace="${w.id}">
-          <td class="num">${w.id}</td>
-          <td><code>${w.ownerId}</code></td>
-          <td>${w.name}${raw(w.isDefault ? ' <span class="muted">(default)</span>' : '')}</td>
-          <td class="state">${w.status}</td>
-          <td>${when(w.createdAt)}</td>
-        </tr>`,
-    )
-    .join('')
-}
+const workspaceRow = (o: WorkspacesOverview, w: WorkspacesOverview['workspaces'][number]) =>
+  html`<tr data-workspace="${w.id}">
+    <td class="num">${w.id}</td>
+    <td>${raw(owner(o, w.ownerId))}</td>
+    <td>${w.name}${raw(w.isDefault ? ' <span class="muted">(default)</span>' : '')}</td>
+    <td class="state">${w.status}</td>
+    <td>${utcTime(w.createdAt)}</td>
+  </tr>`
 
-const more = (shown: number, what: string) =>
-  html`<p class="muted">Showing the newest ${shown} ${what}; older ones are not listed.</p>`
+/** The paging of one list; the other list's place is kept in the links. */
+function pages(o: WorkspacesOverview, list: 'jobs' | 'workspaces'): string {
+  const other =
+    list === 'jobs' ? { workspaces_before: o.paging.workspacesBefore } : { jobs_before: o.paging.jobsBefore }
+  const [before, older, what] =
+    list === 'jobs'
+      ? [o.paging.jobsBefore, o.olderJobs, 'live jobs']
+      : [o.paging.workspacesBefore, o.olderWorkspaces, 'workspaces']
+  return pager({
+    previous:
+      before !== undefined ? { href: withQuery(WORKSPACES_PATH, other), label: `Newest ${what}` } : null,
+    next:
+      older !== null
+        ? {
+            href: withQuery(WORKSPACES_PATH, { ...other, [`${list}_before`]: older }),
+            label: `Older ${what}`,
+          }
+        : null,
+  })
+}
 
 /**
- * The Workspaces page's content: the live jobs (with a Stop form each, but for a job already stopping),
- * then the workspaces, each list the newest first and capped (a note says when more exist).
+ * The Workspaces page's content: a page of live jobs (with a Stop form each, but for a job already
+ * stopping), then a page of workspaces, each list the newest first with links to older pages.
  */
 export function workspacesBody(o: WorkspacesOverview, csrf: string, now: number): string {
+  const jobs = dataTable({
+    columns: [
+      { label: 'Job', num: true },
+      'Owner',
+      { label: 'Workspace', num: true },
+      'Job type',
+      'Status',
+      'Started (UTC)',
+      'Time left',
+      'Actions',
+    ],
+    rows: o.jobs.map((r) => jobRow(o, csrf, now, r)),
+    empty: 'No job is running.',
+  })
+  const workspaces = dataTable({
+    columns: [{ label: 'Workspace', num: true }, 'Owner', 'Name', 'Status', 'Created (UTC)'],
+    rows: o.workspaces.map((w) => workspaceRow(o, w)),
+    empty: 'No workspace exists yet.',
+  })
   return html`<h2>Live jobs</h2>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col" class="num">Job</th>
-          <th scope="col">Owner</th>
-          <th scope="col" class="num">Workspace</th>
-          <th scope="col">Job type</th>
-          <th scope="col">Status</th>
-          <th scope="col">Started (UTC)</th>
-          <th scope="col">Time left</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${raw(
-          jobRows(o, csrf, now) ||
-            html`<tr>
-              <td colspan="8">No job is running.</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-    ${raw(o.moreJobs ? more(o.jobs.length, 'live jobs') : '')}
+    ${raw(jobs)} ${raw(pages(o, 'jobs'))}
     <h2>Workspaces</h2>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col" class="num">Workspace</th>
-          <th scope="col">Owner</th>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col">Created (UTC)</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${raw(
-          workspaceRows(o) ||
-            html`<tr>
-              <td colspan="5">No workspace exists yet.</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-    ${raw(o.moreWorkspaces ? more(o.workspaces.length, 'workspaces') : '')}`
+    ${raw(workspaces)} ${raw(pages(o, 'workspaces'))}`
 }
