@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { FORM_TYPE, HTML_TYPE, JSON_TYPE, TEXT_TYPE, type ApiResponse } from '../http/openapi/operation.js'
 import { declareOperation, notInApi } from '../http/openapi/registry.js'
 import {
+  AuthorizeForm,
   AuthorizeQuery,
   DiscoveryResponse,
   IntrospectForm,
@@ -65,13 +66,7 @@ export function declareOAuthOperations(app: FastifyInstance): void {
       ...(method === 'GET'
         ? { query: AuthorizeQuery }
         : {
-            body: {
-              schema: AuthorizeQuery.extend({
-                decision: z.string().optional().describe('`approve`, else a refusal'),
-              }),
-              types: [FORM_TYPE],
-              required: true,
-            },
+            body: { schema: AuthorizeForm, types: [FORM_TYPE], required: true },
           }),
       responses: {
         200: html('The consent page'),

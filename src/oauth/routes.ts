@@ -11,6 +11,7 @@ import { actorOf, type ApiContext } from '../http/context.js'
 import { AUTH_COOKIE, isSecure, readCookie } from '../http/cookies.js'
 import { CSRF_FIELD, csrfOk, issueCsrfToken } from '../http/csrf.js'
 import type { GrantManager } from '../auth/grant-manager.js'
+import { parseOAuthParams } from '../auth/form-params.js'
 import { oauthErrorResponse, OAuthError } from '../auth/oauth-errors.js'
 import { RobotOAuth } from '../auth/robot-oauth.js'
 import type { Clock } from '../domain/clock.js'
@@ -29,6 +30,7 @@ import { declareOAuthOperations } from './operations.js'
 import { consentPage, errorPage } from './pages.js'
 import { SigningKeys, type SettingsStore } from './signing-keys.js'
 import { TokenEndpoint } from './token-endpoint.js'
+import { AuthorizeForm, AuthorizeQuery, RevokeForm } from './wire.js'
 
 export interface OAuthServerDeps {
   auth: AuthStore
@@ -55,16 +57,7 @@ export interface OAuthServerDeps {
   secretGate: SecretGate
 }
 
-const AUTHORIZE_PARAMS = [
-  'response_type',
-  'client_id',
-  'redirect_uri',
-  'scope',
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-] as const
+const AUTHORIZE_PARAMS = AuthorizeQuery.keyof().options
 
 /** Parses a form body keeping repeated parameters as arrays (RFC 8707 `resource` may repeat). */
 function formWithRepeats(body: unknown): Record<string, string | string[]> {
@@ -155,12 +148,10 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     }
   }
 
-  const pick = (src: Record<string, unknown>): AuthorizeParams => {
+  /** The authorization request's parameters (never throws: the schema's parameters are lenient). */
+  const authorizeParams = (parsed: AuthorizeParams): AuthorizeParams => {
     const out: AuthorizeParams = {}
-    for (const k of AUTHORIZE_PARAMS) {
-      const v = src[k]
-      if (typeof v === 'string' && v !== '') out[k] = v
-    }
+    for (const k of AUTHORIZE_PARAMS) if (parsed[k] !== undefined) out[k] = parsed[k]
     return out
   }
 
@@ -173,7 +164,7 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     )
 
     app.get('/oauth2/authorize', async (req, reply) =>
-      authorize(req, reply, pick(req.query as Record<string, unknown>)),
+      authorize(req, reply, authorizeParams(parseOAuthParams(AuthorizeQuery, req.query))),
     )
     app.post('/oauth2/authorize', async (req, reply) => {
       const form = parseFormBody(typeof req.body === 'string' ? req.body : '')
@@ -182,8 +173,9 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
           .status(403)
           .headers(PAGE_HEADERS)
           .send(errorPage('The form has expired. Please try again.'))
+      const params = parseOAuthParams(AuthorizeForm, form)
       // A form without a decision is a refusal.
-      return authorize(req, reply, pick(form), form.decision ?? '')
+      return authorize(req, reply, authorizeParams(params), params.decision ?? '')
     })
 
     for (const path of ['/oauth2/token', '/oauth2/token/']) {
@@ -228,11 +220,11 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
     for (const path of ['/oauth2/revoke', '/oauth2/revoke-token/', '/oauth2/revoke-token']) {
       app.post(path, async (req, reply) => {
         try {
-          await robot.revokeRequest(
-            req.headers.authorization,
+          const form = parseOAuthParams(
+            RevokeForm,
             parseFormBody(typeof req.body === 'string' ? req.body : ''),
-            gate.for(req.ip),
           )
+          await robot.revokeRequest(req.headers.authorization, form, gate.for(req.ip))
           return reply.status(200).send('')
         } catch (e) {
           return fail(reply, e)

@@ -6,7 +6,7 @@
  */
 import { authenticateClient, parseClientCredentials } from '../auth/client-auth.js'
 import { MintingNotAllowed } from '../auth/errors.js'
-import { formParam } from '../auth/form-params.js'
+import { parseOAuthParams } from '../auth/form-params.js'
 import type { GrantManager, MintedToken } from '../auth/grant-manager.js'
 import {
   InvalidGrant,
@@ -27,6 +27,7 @@ import type { Store } from '../store/store.js'
 import { TOKEN_EXCHANGE_GRANT } from './clients.js'
 import { verifyS256 } from './pkce.js'
 import type { SigningKeys } from './signing-keys.js'
+import { IntrospectForm, TokenForm } from './wire.js'
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 /** ID token lifetime, seconds. */
@@ -74,6 +75,28 @@ export interface TokenEndpointDeps {
 
 const seconds = (ms: number) => Math.floor(ms / 1000)
 
+/** The parameters each grant reads, as `TokenForm` states them; the others are ignored. */
+const GrantTypeForm = TokenForm.pick({ grant_type: true })
+const CodeGrantForm = TokenForm.pick({
+  code: true,
+  client_id: true,
+  client_secret: true,
+  redirect_uri: true,
+  code_verifier: true,
+})
+const ClientCredentialsForm = TokenForm.pick({ client_id: true, client_secret: true, scope: true })
+const TokenExchangeForm = TokenForm.pick({
+  client_id: true,
+  client_secret: true,
+  subject_token: true,
+  subject_token_type: true,
+  requested_token_type: true,
+  resource: true,
+  audience: true,
+  scope: true,
+})
+type ClientParams = { client_id?: string; client_secret?: string }
+
 /** Token, introspection and userinfo logic. Throws only `OAuthError`s for bad requests. */
 export class TokenEndpoint {
   constructor(private readonly deps: TokenEndpointDeps) {}
@@ -84,14 +107,16 @@ export class TokenEndpoint {
    *
    * `POST /oauth2/token`: dispatches on `grant_type`. `password` and `refresh_token` go to `RobotOAuth`
    * unchanged (Educates' behaviour); `authorization_code`, `client_credentials` and token exchange are
-   * handled here. Throws `InvalidRequest` without a grant type, `UnsupportedGrantType` for others.
+   * handled here. Each grant parses the parameters it reads with `TokenForm`'s types (`InvalidRequest`
+   * for a repeated or malformed one, before any other check). Throws `InvalidRequest` without a grant
+   * type, `UnsupportedGrantType` for others.
    */
   async tokenRequest(
     authorization: string | undefined,
     body: Record<string, unknown>,
     checks?: SecretChecker,
   ) {
-    const grantType = formParam(body, 'grant_type')
+    const grantType = parseOAuthParams(GrantTypeForm, body).grant_type
     if (grantType === 'authorization_code') return this.authorizationCode(authorization, body, checks)
     if (grantType === 'client_credentials') return this.clientCredentials(authorization, body, checks)
     if (grantType === TOKEN_EXCHANGE_GRANT) return this.tokenExchange(authorization, body, checks)
@@ -113,8 +138,9 @@ export class TokenEndpoint {
     body: Record<string, unknown>,
     checks?: SecretChecker,
   ) {
-    const code = required(body, 'code')
-    const client = await this.#client(authorization, body, 'authorization_code', checks)
+    const form = parseOAuthParams(CodeGrantForm, body)
+    const code = required(form.code, 'code')
+    const client = await this.#client(authorization, form, 'authorization_code', checks)
     const { grants } = this.deps
     const ctx = await grants.findToken(code)
     const invalid = (why = 'Invalid authorization code.') => new InvalidGrant(why)
@@ -126,12 +152,11 @@ export class TokenEndpoint {
     }
     if (status !== 'active') throw invalid()
     const req = ctx.grant.claims as unknown as CodeRequest
-    if (formParam(body, 'redirect_uri') !== req.redirectUri)
+    if (form.redirect_uri !== req.redirectUri)
       throw invalid('redirect_uri does not match the authorization request.')
     if (req.codeChallenge !== null) {
-      if (!verifyS256(formParam(body, 'code_verifier'), req.codeChallenge))
-        throw invalid('PKCE verification failed.')
-    } else if (formParam(body, 'code_verifier') !== undefined) throw invalid('No PKCE challenge was sent.')
+      if (!verifyS256(form.code_verifier, req.codeChallenge)) throw invalid('PKCE verification failed.')
+    } else if (form.code_verifier !== undefined) throw invalid('No PKCE challenge was sent.')
     const refresh = client.grantTypes.includes('refresh_token')
     let minted: MintedToken[]
     try {
@@ -179,9 +204,10 @@ export class TokenEndpoint {
     body: Record<string, unknown>,
     checks?: SecretChecker,
   ) {
-    const client = await this.#client(authorization, body, 'client_credentials', checks)
+    const form = parseOAuthParams(ClientCredentialsForm, body)
+    const client = await this.#client(authorization, form, 'client_credentials', checks)
     if (!client.confidential) throw new UnauthorizedClient('A public client cannot use this grant.')
-    const requested = parseScope(formParam(body, 'scope'))
+    const requested = parseScope(form.scope)
     const allowed = client.scopes.filter((s) => s !== 'openid')
     if (!isScopeSubset(requested, allowed)) throw new InvalidScope('The requested scope is not allowed.')
     const userId = await this.#clientUser(client)
@@ -207,25 +233,26 @@ export class TokenEndpoint {
     body: Record<string, unknown>,
     checks?: SecretChecker,
   ) {
-    const client = await this.#client(authorization, body, TOKEN_EXCHANGE_GRANT, checks)
-    const subjectToken = required(body, 'subject_token')
-    if (required(body, 'subject_token_type') !== ACCESS_TOKEN_TYPE)
+    const form = parseOAuthParams(TokenExchangeForm, body)
+    const client = await this.#client(authorization, form, TOKEN_EXCHANGE_GRANT, checks)
+    const subjectToken = required(form.subject_token, 'subject_token')
+    if (required(form.subject_token_type, 'subject_token_type') !== ACCESS_TOKEN_TYPE)
       throw new InvalidRequest('Unsupported subject token type.')
-    const requestedType = formParam(body, 'requested_token_type')
+    const requestedType = form.requested_token_type
     if (requestedType !== undefined && requestedType !== ACCESS_TOKEN_TYPE)
       throw new InvalidRequest('Unsupported requested token type.')
     const { grants } = this.deps
     const subject = await grants.findToken(subjectToken)
     if (!subject || subject.token.class !== 'access_token' || !(await grants.isActive(subject)))
       throw new InvalidRequest('Subject token invalid.')
-    const targets = [...multi(body, 'resource'), ...multi(body, 'audience')]
+    const targets = [...form.resource, ...form.audience]
     if (targets.length === 0) throw new InvalidTarget('A resource or audience is required.')
     for (const t of targets) {
       const known = URL.canParse(t) || (await this.#clientExists(t))
       if (!known || (subject.token.resources.length > 0 && !subject.token.resources.includes(t)))
         throw new InvalidTarget(`The target ${t} is not acceptable.`)
     }
-    const requested = parseScope(formParam(body, 'scope'))
+    const requested = parseScope(form.scope)
     if (!isScopeSubset(requested, subject.token.scope))
       throw new InvalidScope('The requested scope exceeds the subject token.')
     const key = await grants.openSignIn({
@@ -252,14 +279,17 @@ export class TokenEndpoint {
    * `username`, `sub`, `aud`, `exp`, `iat`, `iss`, `token_type`) only for an active access or refresh
    * token issued to the caller, or an access token whose resources include the caller (a resource
    * server); `{active: false}` for everything else (unknown, revoked, expired, codes, other clients').
+   * `body` is parsed with `IntrospectForm` (`InvalidRequest` for a missing, repeated or malformed
+   * parameter); throws `InvalidClient` too.
    */
   async introspect(authorization: string | undefined, body: Record<string, unknown>, checks?: SecretChecker) {
-    const token = required(body, 'token')
+    const form = parseOAuthParams(IntrospectForm, body)
     const caller = await authenticateClient(
       this.deps.auth,
-      parseClientCredentials(authorization, body),
+      parseClientCredentials(authorization, form),
       checks,
     )
+    const { token } = form
     const ctx = await this.deps.grants.findToken(token)
     const inactive = { active: false as const }
     if (!ctx || (ctx.token.class !== 'access_token' && ctx.token.class !== 'refresh_token')) return inactive
@@ -324,13 +354,13 @@ export class TokenEndpoint {
 
   async #client(
     authorization: string | undefined,
-    body: Record<string, unknown>,
+    form: ClientParams,
     grantType: string,
     checks?: SecretChecker,
   ) {
     const client = await authenticateClient(
       this.deps.auth,
-      parseClientCredentials(authorization, body),
+      parseClientCredentials(authorization, form),
       checks,
     )
     if (!client.grantTypes.includes(grantType))
@@ -366,17 +396,8 @@ export class TokenEndpoint {
   }
 }
 
-function required(body: Record<string, unknown>, name: string): string {
-  const v = formParam(body, name)
-  if (v === undefined) throw new InvalidRequest(`Missing ${name} parameter.`)
-  return v
-}
-
-/** A parameter that may be repeated (RFC 8707 `resource`, RFC 8693 `audience`). */
-function multi(body: Record<string, unknown>, name: string): string[] {
-  const v = body[name]
-  const list = Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]
-  if (!list.every((x): x is string => typeof x === 'string'))
-    throw new InvalidRequest(`Malformed parameter: ${name}`)
-  return list.filter((x) => x !== '')
+/** A parameter the grant needs (its shape is checked by the grant's form). */
+function required(value: string | undefined, name: string): string {
+  if (value === undefined) throw new InvalidRequest(`Missing ${name} parameter.`)
+  return value
 }

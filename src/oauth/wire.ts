@@ -1,40 +1,42 @@
 /**
- * The authorization server's wire shapes as zod schemas, for the OpenAPI document (`operations.ts`):
- * the form parameters each endpoint reads and the JSON it answers. Parameters are checked by the use
- * cases, which answer RFC 6749 errors; these schemas state what they accept.
+ * The authorization server's wire shapes as zod schemas: the form and query parameters each endpoint
+ * accepts, which the endpoints parse their requests with (`parseOAuthParams`: a repeated or malformed
+ * parameter is an RFC 6749 `invalid_request`), and the JSON it answers, for the OpenAPI document
+ * (`operations.ts`). Which parameters a grant needs, and their values, are checked by the use cases.
  */
 import { z } from 'zod'
+import {
+  lenientOAuthParam,
+  oauthParam as param,
+  repeatableOAuthParam,
+  requiredOAuthParam,
+} from '../auth/form-params.js'
 import { named } from '../http/openapi/json-schema.js'
 
-const param = z.string()
-
+/**
+ * `POST /oauth2/token`. Each grant parses the parameters it reads (`TokenForm.pick`), so a parameter
+ * another grant uses is ignored like an unknown one.
+ */
 export const TokenForm = z
   .object({
-    grant_type: z
-      .string()
-      .describe(
-        '`client_credentials`, `password` (the default), `refresh_token`, `authorization_code` or ' +
-          '`urn:ietf:params:oauth:grant-type:token-exchange`',
-      ),
-    client_id: param.optional().describe('with `client_secret`, when not sent with HTTP Basic'),
-    client_secret: param.optional(),
-    scope: param.optional(),
-    username: param.optional().describe('password grant'),
-    password: param.optional().describe('password grant'),
-    refresh_token: param.optional().describe('refresh grant'),
-    code: param.optional().describe('authorization code grant'),
-    redirect_uri: param.optional().describe('authorization code grant'),
-    code_verifier: param.optional().describe('authorization code grant with PKCE'),
-    subject_token: param.optional().describe('token exchange'),
-    subject_token_type: param.optional().describe('token exchange'),
-    resource: z
-      .union([param, z.array(param)])
-      .optional()
-      .describe('RFC 8707 (repeatable)'),
-    audience: z
-      .union([param, z.array(param)])
-      .optional()
-      .describe('token exchange (repeatable)'),
+    grant_type: param.describe(
+      '`client_credentials`, `password` (the default), `refresh_token`, `authorization_code` or ' +
+        '`urn:ietf:params:oauth:grant-type:token-exchange`',
+    ),
+    client_id: param.describe('with `client_secret`, when not sent with HTTP Basic'),
+    client_secret: param,
+    scope: param,
+    username: param.describe('password grant'),
+    password: param.describe('password grant'),
+    refresh_token: param.describe('refresh grant'),
+    code: param.describe('authorization code grant'),
+    redirect_uri: param.describe('authorization code grant'),
+    code_verifier: param.describe('authorization code grant with PKCE'),
+    subject_token: param.describe('token exchange'),
+    subject_token_type: param.describe('token exchange'),
+    requested_token_type: param.describe('token exchange'),
+    resource: repeatableOAuthParam.describe('RFC 8707 (repeatable)'),
+    audience: repeatableOAuthParam.describe('token exchange (repeatable)'),
   })
   .passthrough()
 
@@ -51,12 +53,13 @@ export const TokenResponse = named(
   }),
 )
 
+/** `POST /oauth2/introspect` (RFC 7662). */
 export const IntrospectForm = z
   .object({
-    token: param.describe('the token to inspect'),
-    token_type_hint: param.optional(),
-    client_id: param.optional(),
-    client_secret: param.optional(),
+    token: requiredOAuthParam.describe('the token to inspect'),
+    token_type_hint: param,
+    client_id: param,
+    client_secret: param,
   })
   .passthrough()
 
@@ -76,12 +79,13 @@ export const IntrospectResponse = z.union([
   }),
 ])
 
+/** `POST /oauth2/revoke` (RFC 7009) and Educates' `/oauth2/revoke-token/`. */
 export const RevokeForm = z
   .object({
-    token: param,
-    token_type_hint: param.optional(),
-    client_id: param.optional(),
-    client_secret: param.optional(),
+    token: requiredOAuthParam,
+    token_type_hint: param,
+    client_id: param,
+    client_secret: param,
   })
   .passthrough()
 
@@ -132,15 +136,24 @@ export const OAuthErrorBody = named(
   z.object({ error: z.string(), error_description: z.string().optional() }),
 )
 
+/**
+ * `GET /oauth2/authorize`. A repeated or malformed parameter counts as absent: this endpoint answers with
+ * an error page or a redirect to the client (`Authorizer.check`), never `invalid_request` in JSON.
+ */
 export const AuthorizeQuery = z
   .object({
-    response_type: param.optional().describe('`code`'),
-    client_id: param.optional(),
-    redirect_uri: param.optional(),
-    scope: param.optional(),
-    state: param.optional(),
-    nonce: param.optional(),
-    code_challenge: param.optional(),
-    code_challenge_method: param.optional().describe('`S256`'),
+    response_type: lenientOAuthParam.describe('`code`'),
+    client_id: lenientOAuthParam,
+    redirect_uri: lenientOAuthParam,
+    scope: lenientOAuthParam,
+    state: lenientOAuthParam,
+    nonce: lenientOAuthParam,
+    code_challenge: lenientOAuthParam,
+    code_challenge_method: lenientOAuthParam.describe('`S256`'),
   })
   .passthrough()
+
+/** `POST /oauth2/authorize`: the consent page's form (its CSRF token is checked apart). */
+export const AuthorizeForm = AuthorizeQuery.extend({
+  decision: lenientOAuthParam.describe('`approve`, else a refusal'),
+})

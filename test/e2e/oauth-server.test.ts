@@ -655,6 +655,55 @@ describe('token exchange (RFC 8693)', () => {
   })
 })
 
+describe('form parameters', () => {
+  const error = async (res: Response) => ({ status: res.status, ...(await json(res)) })
+
+  it('a repeated parameter a grant reads is invalid_request; one it does not read is ignored', async () => {
+    const svc = basic(service.clientId, service.clientSecret)
+    expect(
+      await error(await post('/oauth2/token', { grant_type: 'client_credentials', scope: ['a', 'b'] }, svc)),
+    ).toEqual({
+      status: 400,
+      error: 'invalid_request',
+      error_description: 'Repeated or malformed parameter: scope',
+    })
+    expect(
+      await error(
+        await post('/oauth2/token', { grant_type: ['client_credentials', 'authorization_code'] }, svc),
+      ),
+    ).toEqual({
+      status: 400,
+      error: 'invalid_request',
+      error_description: 'Repeated or malformed parameter: grant_type',
+    })
+    const code = { grant_type: 'authorization_code', code: ['a', 'b'], client_id: spa.clientId }
+    expect(await error(await post('/oauth2/token', code))).toMatchObject({
+      error_description: 'Repeated or malformed parameter: code',
+    })
+    const ignored = await post(
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: 'reports', code: ['a', 'b'], username: ['c', 'd'] },
+      svc,
+    )
+    expect(ignored.status).toBe(200)
+    expect(await error(await post('/oauth2/introspect', { token: '' }, svc))).toEqual({
+      status: 400,
+      error: 'invalid_request',
+      error_description: 'Missing token parameter.',
+    })
+  })
+
+  it('a repeated redirect_uri at the authorization endpoint is an error page, never a redirect', async () => {
+    const res = await fetch(
+      `${authorizeUrl({ client_id: web.clientId })}&redirect_uri=${encodeURIComponent(REDIRECT)}`,
+      { redirect: 'manual', headers: { cookie: `labgate_auth=${cookie}` } },
+    )
+    expect(res.status).toBe(400)
+    expect(res.headers.get('location')).toBeNull()
+    expect(await res.text()).toContain('The redirect URI is not registered for this client.')
+  })
+})
+
 describe('disabling a client', () => {
   it('ends its tokens, refuses its authentication and its authorization requests', async () => {
     const deps = { auth: h.lg.db.auth, clock: systemClock }
