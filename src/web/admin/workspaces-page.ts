@@ -53,6 +53,7 @@ function pages(o: WorkspacesOverview, list: 'jobs' | 'workspaces'): string {
       ? [o.paging.jobsBefore, o.olderJobs, 'live jobs']
       : [o.paging.workspacesBefore, o.olderWorkspaces, 'workspaces']
   return pager({
+    label: `Pages of ${what}`,
     previous:
       before !== undefined ? { href: withQuery(WORKSPACES_PATH, other), label: `Newest ${what}` } : null,
     next:
