@@ -4,8 +4,9 @@
  * Runs on SQLite, and on PostgreSQL with LABGATE_TEST_DATABASE=postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startHarness, type Harness } from '../harness.js'
+import type { Harness } from '../harness.js'
 import { AdminClient, learnerClient, requestSession, STAFF } from './admin-client.js'
+import { auditRecords, clientToken, startAdminPortal, userIdOf } from './admin-fixture.js'
 
 let h: Harness
 let token: string
@@ -13,23 +14,13 @@ let staff: AdminClient
 let learner: AdminClient
 
 beforeAll(async () => {
-  h = await startHarness({
-    backend: 'fake',
-    admin: STAFF,
-    registration: { enabled: true },
-    workshops: [
-      { name: 'w', capacity: 5, reserved: 1, expires: '10m', deadline: '60m' },
-      { name: 'v', capacity: 0, reserved: 0 },
-    ],
-  })
+  ;({ h, staff, learner } = await startAdminPortal())
   token = await h.passwordToken(STAFF.username, STAFF.password)
-  staff = await new AdminClient(h.url).signIn(STAFF.username, STAFF.password)
-  learner = await learnerClient(h, 'ada')
 })
 afterAll(async () => h?.close())
 
-const auditOf = (kind: string) => h.lg.db.audit.list().then((r) => r.filter((x) => x.kind === kind))
-const staffId = async () => (await h.lg.deps.store.getUserByUsername(STAFF.username))!.id
+const auditOf = (kind: string) => auditRecords(h, kind)
+const staffId = () => userIdOf(h, STAFF.username)
 
 /** Calls the API with the staff token (or `headers` instead); answers status and parsed JSON. */
 async function api(
@@ -225,15 +216,7 @@ describe('audit', () => {
 })
 
 describe('OAuth clients', () => {
-  const token = (id: string, secret: string) =>
-    fetch(`${h.url}/oauth2/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'reports' }),
-    })
+  const token = (id: string, secret: string) => clientToken(h, id, secret)
   const client = {
     name: 'Reports',
     type: 'confidential',
