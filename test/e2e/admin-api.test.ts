@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Harness } from '../harness.js'
 import { AdminClient, learnerClient, requestSession, STAFF } from './admin-client.js'
-import { auditRecords, clientToken, startAdminPortal, userIdOf } from './admin-fixture.js'
+import { auditRecords, clientToken, LMS_SECRETS, startAdminPortal, userIdOf } from './admin-fixture.js'
 
 let h: Harness
 let token: string
@@ -212,6 +212,100 @@ describe('audit', () => {
     expect(bad.status).toBe(400)
     expect(bad.json.error).toBe('outcome must be one of ok, refused, failed')
     expect((await api('GET', 'audit?before=x')).status).toBe(400)
+  })
+})
+
+describe('audit CSV export', () => {
+  const record = (lms: string, outcome: 'ok' | 'refused', i: number) =>
+    h.lg.db.audit.append({
+      at: Date.now(),
+      lms,
+      kind: 'lti11.launch',
+      userId: `csv:${i}`,
+      course: 'c-1',
+      lab: null,
+      outcome,
+      reason: outcome === 'refused' ? 'bad signature, "quoted"' : null,
+      data: { i },
+    })
+  const csv = (query: string, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
+    fetch(`${h.url}/admin/api/audit.csv${query}`, { headers })
+  /** The CSV's records (id, lms, user, outcome), its header checked. */
+  const rows = (text: string) => {
+    const lines = text.split('\r\n')
+    expect(lines.shift()).toBe('id,at,lms,kind,user,course,lab,outcome,reason,data')
+    expect(lines.pop()).toBe('')
+    return lines.map((line) => {
+      // the cells up to `outcome` hold no comma here
+      const [id, , lms, , user, , , outcome] = line.split(',')
+      return { id: Number(id), lms, user, outcome }
+    })
+  }
+  const users = (text: string) => rows(text).map((r) => r.user)
+
+  it('exports the records the same filters match, newest first, as an attachment', async () => {
+    for (let i = 0; i < 6; i++) await record('csv-lms', i % 3 === 0 ? 'refused' : 'ok', i)
+    await record('other-lms', 'refused', 6)
+    const res = await csv('?lms=csv-lms&outcome=refused')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="labgate-audit.csv"')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const refused = rows(await res.text())
+    expect(refused).toEqual([
+      { id: expect.any(Number), lms: 'csv-lms', user: 'csv:3', outcome: 'refused' },
+      { id: expect.any(Number), lms: 'csv-lms', user: 'csv:0', outcome: 'refused' },
+    ])
+    const page = await api('GET', 'audit?lms=csv-lms&outcome=refused')
+    expect(refused.map((r) => r.id)).toEqual(page.json.records.map((r: { id: number }) => r.id))
+    const all = rows(await (await csv('?lms=csv-lms')).text())
+    expect(all.map((r) => r.user)).toEqual(['csv:5', 'csv:4', 'csv:3', 'csv:2', 'csv:1', 'csv:0'])
+    const older = await (await csv(`?lms=csv-lms&before=${all[2]!.id}`)).text()
+    expect(users(older)).toEqual(['csv:2', 'csv:1', 'csv:0'])
+    expect(users(await (await csv('?lms=no-such-lms')).text())).toEqual([])
+  })
+
+  it('refuses bad filters, a learner and a caller without a credential, as JSON', async () => {
+    for (const [res, status, error] of [
+      [await csv('?outcome=maybe'), 400, 'outcome must be one of ok, refused, failed'],
+      [await csv('', { cookie: cookieOf(learner) }), 403, 'The admin API is for staff'],
+      [await csv('', { authorization: `Bearer ${await h.token()}` }), 403, 'The admin API is for staff'],
+      [await csv('', {}), 401, 'access token'],
+    ] as const) {
+      expect(res.status).toBe(status)
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(((await res.json()) as { error: string }).error).toContain(error)
+    }
+  })
+})
+
+describe('LMS registrations', () => {
+  it('lists the registrations with their identifiers and labs, never their secrets', async () => {
+    const r = await api('GET', 'lms')
+    expect(r.status).toBe(200)
+    expect(r.json).toEqual([
+      {
+        name: 'moodle',
+        lti13: null,
+        lti11Key: 'moodle-key',
+        basicHttpUser: 'moodle-g4l',
+        labs: [
+          { id: 'intro', target: 'w', courses: null },
+          { id: 'course-only', target: 'v', courses: 1 },
+        ],
+      },
+    ])
+    expect(JSON.stringify(r.json)).not.toContain(LMS_SECRETS.lti11)
+    expect(JSON.stringify(r.json)).not.toContain(LMS_SECRETS.basicHttp)
+    expect((await api('GET', 'lms', { headers: { cookie: cookieOf(staff) } })).status).toBe(200)
+  })
+
+  it('refuses a learner and a robot', async () => {
+    const byCookie = await api('GET', 'lms', { headers: { cookie: cookieOf(learner) } })
+    expect(byCookie.status).toBe(403)
+    expect(byCookie.json.error).toMatch(/for staff/)
+    const robot = await api('GET', 'lms', { headers: { authorization: `Bearer ${await h.token()}` } })
+    expect(robot.status).toBe(403)
   })
 })
 

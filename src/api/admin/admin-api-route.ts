@@ -2,9 +2,11 @@
  * How every admin API route (`/admin/api/`) is registered: declared in the OpenAPI document, callers
  * authenticated (a bearer access token or the portal's cookie, else 401) and authorized through
  * `mayUseAdminApi` (staff, else 403), `X-Requested-With` required of cookie callers on changes (CSRF),
- * and every refusal answered as JSON `{"error": ...}` by `renderJsonError`.
+ * and every refusal answered as JSON `{"error": ...}` by `renderJsonError`. Answers are JSON, or a file
+ * to download.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import type { Actor } from '../../broker/actor.js'
 import { mayUseAdminApi } from '../../broker/policies.js'
@@ -16,6 +18,7 @@ import { JSON_TYPE, type ApiOperation, fastifyPath } from '../../http/openapi/op
 import { declareOperation } from '../../http/openapi/registry.js'
 import { AdminApiError } from './wire.js'
 
+const JSON_ANSWER = 'application/json; charset=utf-8'
 const refusal = (description: string) => ({ description, content: { [JSON_TYPE]: AdminApiError } })
 
 /** The answers every admin API operation may give besides its own. */
@@ -25,11 +28,29 @@ const COMMON = {
   403: refusal('Not staff, or a cookie caller changing something without X-Requested-With'),
 }
 
-/** One admin API operation: its document entry (security and common answers are added) and handler. */
+/** A handler's answer that is a file to download (`content-disposition: attachment`) instead of JSON. */
+export class AdminApiFile {
+  constructor(
+    /** The full content type, e.g. `text/csv; charset=utf-8`. */
+    readonly type: string,
+    /** The name the caller saves it as. */
+    readonly filename: string,
+    /** The content, or its chunks as they are made (streamed, never held whole). */
+    readonly body: string | AsyncIterable<string>,
+  ) {}
+}
+
+/**
+ * One admin API operation: its document entry (security and common answers are added) and its handler,
+ * whose answer is sent as JSON unless it is an {@link AdminApiFile}.
+ */
 export interface AdminApiSpec {
   doc: Omit<ApiOperation, 'tags' | 'security'>
   handler: (req: FastifyRequest, staff: Actor) => Promise<unknown>
 }
+
+const send = (reply: FastifyReply, status: number, type: string, body: unknown) =>
+  reply.status(status).header('cache-control', 'no-store').type(type).send(body)
 
 /** The staff member calling, or throws unauthenticated (401) / forbidden (403). */
 export async function adminApiCaller(ctx: ApiContext, req: FastifyRequest): Promise<Actor> {
@@ -61,12 +82,16 @@ export function adminApiRoute(
     url: fastifyPath(spec.doc.path),
     errorHandler: (err, _req, reply) => {
       const r = renderJsonError(err, log)
-      void reply.status(r.status).header('cache-control', 'no-store').type(r.type).send(r.body)
+      void send(reply, r.status, r.type, r.body)
     },
     handler: async (req, reply) => {
       const staff = await adminApiCaller(ctx, req)
       const body = await spec.handler(req, staff)
-      return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body)
+      if (!(body instanceof AdminApiFile)) return send(reply, 200, JSON_ANSWER, body)
+      void reply
+        .header('x-content-type-options', 'nosniff')
+        .header('content-disposition', `attachment; filename="${body.filename}"`)
+      return send(reply, 200, body.type, typeof body.body === 'string' ? body.body : Readable.from(body.body))
     },
   })
 }
