@@ -22,18 +22,23 @@ afterAll(async () => h?.close())
 const auditOf = (kind: string) => auditRecords(h, kind)
 const staffId = () => userIdOf(h, STAFF.username)
 
-/** Calls the API with the staff token (or `headers` instead); answers status and parsed JSON. */
+/**
+ * Calls the API with the staff token (or `headers` instead), a body as `application/json` (or `type`);
+ * answers status and parsed JSON.
+ */
 async function api(
   method: string,
   path: string,
-  o: { body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+  o: { body?: unknown; headers?: Record<string, string>; raw?: string; type?: string } = {},
 ) {
   const headers = o.headers ?? { authorization: `Bearer ${token}` }
   const res = await fetch(`${h.url}/admin/api/${path}`, {
     method,
     headers: {
       ...headers,
-      ...(o.body !== undefined || o.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(o.body !== undefined || o.raw !== undefined
+        ? { 'content-type': o.type ?? 'application/json' }
+        : {}),
     },
     ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
     ...(o.raw !== undefined ? { body: o.raw } : {}),
@@ -306,6 +311,46 @@ describe('LMS registrations', () => {
     expect(byCookie.json.error).toMatch(/for staff/)
     const robot = await api('GET', 'lms', { headers: { authorization: `Bearer ${await h.token()}` } })
     expect(robot.status).toBe(403)
+  })
+})
+
+describe('content types', () => {
+  const sendAsJson = 'Unsupported content type: send the body as application/json.'
+
+  it('refuses a JSON body sent as another type with 415, changing nothing', async () => {
+    await learnerClient(h, 'mary')
+    const mary = await userIdOf(h, 'mary')
+    const flag = JSON.stringify({ value: true })
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/plain; charset=utf-8']) {
+      const r = await api('POST', `users/${mary}/staff`, { raw: flag, type })
+      expect(r.status).toBe(415)
+      expect(r.json.error).toBe(sendAsJson)
+    }
+    // a body without any content type is not taken for JSON either
+    const untyped = await fetch(`${h.url}/admin/api/users/${mary}/disable`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: new TextEncoder().encode(flag),
+    })
+    expect(untyped.status).toBe(415)
+    const form = await api('POST', 'clients', { raw: 'name=Forms&type=public', type: 'text/plain' })
+    expect(form.status).toBe(415)
+    const user = (await h.lg.deps.store.getUser(mary))!
+    expect([user.kind, user.disabled]).toEqual(['registered', false])
+    expect(await h.lg.db.auth.listClients('registered')).toEqual([])
+    expect((await auditOf('admin.user.staff')).filter((r) => r.data.target === mary)).toEqual([])
+  })
+
+  it('takes application/json with parameters, and answers an empty body as before', async () => {
+    const mary = await userIdOf(h, 'mary')
+    const ok = await api('POST', `users/${mary}/disable`, {
+      raw: JSON.stringify({ value: false }),
+      type: 'application/json; charset=utf-8',
+    })
+    expect(ok.status).toBe(200)
+    const empty = await api('POST', `users/${mary}/staff`)
+    expect(empty.status).toBe(400)
+    expect(empty.json.error).toBe('Send a JSON body such as {"value": true}')
   })
 })
 

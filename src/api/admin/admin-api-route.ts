@@ -2,8 +2,8 @@
  * How every admin API route (`/admin/api/`) is registered: declared in the OpenAPI document, callers
  * authenticated (a bearer access token or the portal's cookie, else 401) and authorized through
  * `mayUseAdminApi` (staff, else 403), `X-Requested-With` required of cookie callers on changes (CSRF),
- * and every refusal answered as JSON `{"error": ...}` by `renderJsonError`. Answers are JSON, or a file
- * to download.
+ * a body of another media type than the operation declares refused with 415, and every refusal answered
+ * as JSON `{"error": ...}` (by `renderJsonError`). Answers are JSON, or a file to download.
  */
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -41,12 +41,19 @@ export class AdminApiFile {
 }
 
 /**
- * One admin API operation: its document entry (security and common answers are added) and its handler,
- * whose answer is sent as JSON unless it is an {@link AdminApiFile}.
+ * One admin API operation: its document entry (security and common answers are added, and 415 when it
+ * takes a body) and its handler, whose answer is sent as JSON unless it is an {@link AdminApiFile}.
  */
 export interface AdminApiSpec {
   doc: Omit<ApiOperation, 'tags' | 'security'>
   handler: (req: FastifyRequest, staff: Actor) => Promise<unknown>
+}
+
+/** The request's body media type (lower case, without parameters), or null when it sends no body. */
+function bodyType(req: FastifyRequest): string | null {
+  const length = Number(req.headers['content-length'] ?? 0)
+  if (!length && req.headers['transfer-encoding'] === undefined) return null
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
 }
 
 const send = (reply: FastifyReply, status: number, type: string, body: unknown) =>
@@ -71,11 +78,15 @@ export function adminApiRoute(
   log: (msg: string) => void,
   spec: AdminApiSpec,
 ): void {
+  const types = spec.doc.body?.types ?? []
+  const sendAs = `send the body as ${types.join(' or ')}`
+  const responses: ApiOperation['responses'] = { ...COMMON }
+  if (types.length) responses[415] = refusal(`A body of another media type: ${sendAs}`)
   declareOperation(app, {
     ...spec.doc,
     tags: ['admin'],
     security: ['bearer', 'cookie'],
-    responses: { ...COMMON, ...spec.doc.responses },
+    responses: { ...responses, ...spec.doc.responses },
   })
   app.route({
     method: spec.doc.method,
@@ -86,6 +97,11 @@ export function adminApiRoute(
     },
     handler: async (req, reply) => {
       const staff = await adminApiCaller(ctx, req)
+      // The catch-all parser reads any body as text, so the media type is checked here: a form or plain
+      // text must not be taken for JSON. No body at all goes on to the operation's own "send a body".
+      const type = bodyType(req)
+      if (types.length && type !== null && !types.includes(type))
+        return send(reply, 415, JSON_ANSWER, { error: `Unsupported content type: ${sendAs}.` })
       const body = await spec.handler(req, staff)
       if (!(body instanceof AdminApiFile)) return send(reply, 200, JSON_ANSWER, body)
       void reply
