@@ -4,8 +4,9 @@
  * Runs on SQLite, and on PostgreSQL with LABGATE_TEST_DATABASE=postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startHarness, type Harness } from '../harness.js'
+import type { Harness } from '../harness.js'
 import { AdminClient, learnerClient, requestSession, STAFF } from './admin-client.js'
+import { auditRecords, clientToken, LMS_SECRETS, startAdminPortal, userIdOf } from './admin-fixture.js'
 
 let h: Harness
 let token: string
@@ -13,36 +14,31 @@ let staff: AdminClient
 let learner: AdminClient
 
 beforeAll(async () => {
-  h = await startHarness({
-    backend: 'fake',
-    admin: STAFF,
-    registration: { enabled: true },
-    workshops: [
-      { name: 'w', capacity: 5, reserved: 1, expires: '10m', deadline: '60m' },
-      { name: 'v', capacity: 0, reserved: 0 },
-    ],
-  })
+  ;({ h, staff, learner } = await startAdminPortal())
   token = await h.passwordToken(STAFF.username, STAFF.password)
-  staff = await new AdminClient(h.url).signIn(STAFF.username, STAFF.password)
-  learner = await learnerClient(h, 'ada')
 })
 afterAll(async () => h?.close())
 
-const auditOf = (kind: string) => h.lg.db.audit.list().then((r) => r.filter((x) => x.kind === kind))
-const staffId = async () => (await h.lg.deps.store.getUserByUsername(STAFF.username))!.id
+const auditOf = (kind: string) => auditRecords(h, kind)
+const staffId = () => userIdOf(h, STAFF.username)
 
-/** Calls the API with the staff token (or `headers` instead); answers status and parsed JSON. */
+/**
+ * Calls the API with the staff token (or `headers` instead), a body as `application/json` (or `type`);
+ * answers status and parsed JSON.
+ */
 async function api(
   method: string,
   path: string,
-  o: { body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+  o: { body?: unknown; headers?: Record<string, string>; raw?: string; type?: string } = {},
 ) {
   const headers = o.headers ?? { authorization: `Bearer ${token}` }
   const res = await fetch(`${h.url}/admin/api/${path}`, {
     method,
     headers: {
       ...headers,
-      ...(o.body !== undefined || o.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(o.body !== undefined || o.raw !== undefined
+        ? { 'content-type': o.type ?? 'application/json' }
+        : {}),
     },
     ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
     ...(o.raw !== undefined ? { body: o.raw } : {}),
@@ -224,16 +220,142 @@ describe('audit', () => {
   })
 })
 
-describe('OAuth clients', () => {
-  const token = (id: string, secret: string) =>
-    fetch(`${h.url}/oauth2/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'reports' }),
+describe('audit CSV export', () => {
+  const record = (lms: string, outcome: 'ok' | 'refused', i: number) =>
+    h.lg.db.audit.append({
+      at: Date.now(),
+      lms,
+      kind: 'lti11.launch',
+      userId: `csv:${i}`,
+      course: 'c-1',
+      lab: null,
+      outcome,
+      reason: outcome === 'refused' ? 'bad signature, "quoted"' : null,
+      data: { i },
     })
+  const csv = (query: string, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
+    fetch(`${h.url}/admin/api/audit.csv${query}`, { headers })
+  /** The CSV's records (id, lms, user, outcome), its header checked. */
+  const rows = (text: string) => {
+    const lines = text.split('\r\n')
+    expect(lines.shift()).toBe('id,at,lms,kind,user,course,lab,outcome,reason,data')
+    expect(lines.pop()).toBe('')
+    return lines.map((line) => {
+      // the cells up to `outcome` hold no comma here
+      const [id, , lms, , user, , , outcome] = line.split(',')
+      return { id: Number(id), lms, user, outcome }
+    })
+  }
+  const users = (text: string) => rows(text).map((r) => r.user)
+
+  it('exports the records the same filters match, newest first, as an attachment', async () => {
+    for (let i = 0; i < 6; i++) await record('csv-lms', i % 3 === 0 ? 'refused' : 'ok', i)
+    await record('other-lms', 'refused', 6)
+    const res = await csv('?lms=csv-lms&outcome=refused')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="labgate-audit.csv"')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const refused = rows(await res.text())
+    expect(refused).toEqual([
+      { id: expect.any(Number), lms: 'csv-lms', user: 'csv:3', outcome: 'refused' },
+      { id: expect.any(Number), lms: 'csv-lms', user: 'csv:0', outcome: 'refused' },
+    ])
+    const page = await api('GET', 'audit?lms=csv-lms&outcome=refused')
+    expect(refused.map((r) => r.id)).toEqual(page.json.records.map((r: { id: number }) => r.id))
+    const all = rows(await (await csv('?lms=csv-lms')).text())
+    expect(all.map((r) => r.user)).toEqual(['csv:5', 'csv:4', 'csv:3', 'csv:2', 'csv:1', 'csv:0'])
+    const older = await (await csv(`?lms=csv-lms&before=${all[2]!.id}`)).text()
+    expect(users(older)).toEqual(['csv:2', 'csv:1', 'csv:0'])
+    expect(users(await (await csv('?lms=no-such-lms')).text())).toEqual([])
+  })
+
+  it('refuses bad filters, a learner and a caller without a credential, as JSON', async () => {
+    for (const [res, status, error] of [
+      [await csv('?outcome=maybe'), 400, 'outcome must be one of ok, refused, failed'],
+      [await csv('', { cookie: cookieOf(learner) }), 403, 'The admin API is for staff'],
+      [await csv('', { authorization: `Bearer ${await h.token()}` }), 403, 'The admin API is for staff'],
+      [await csv('', {}), 401, 'access token'],
+    ] as const) {
+      expect(res.status).toBe(status)
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(((await res.json()) as { error: string }).error).toContain(error)
+    }
+  })
+})
+
+describe('LMS registrations', () => {
+  it('lists the registrations with their identifiers and labs, never their secrets', async () => {
+    const r = await api('GET', 'lms')
+    expect(r.status).toBe(200)
+    expect(r.json).toEqual([
+      {
+        name: 'moodle',
+        lti13: null,
+        lti11Key: 'moodle-key',
+        basicHttpUser: 'moodle-g4l',
+        labs: [
+          { id: 'intro', target: 'w', courses: null },
+          { id: 'course-only', target: 'v', courses: 1 },
+        ],
+      },
+    ])
+    expect(JSON.stringify(r.json)).not.toContain(LMS_SECRETS.lti11)
+    expect(JSON.stringify(r.json)).not.toContain(LMS_SECRETS.basicHttp)
+    expect((await api('GET', 'lms', { headers: { cookie: cookieOf(staff) } })).status).toBe(200)
+  })
+
+  it('refuses a learner and a robot', async () => {
+    const byCookie = await api('GET', 'lms', { headers: { cookie: cookieOf(learner) } })
+    expect(byCookie.status).toBe(403)
+    expect(byCookie.json.error).toMatch(/for staff/)
+    const robot = await api('GET', 'lms', { headers: { authorization: `Bearer ${await h.token()}` } })
+    expect(robot.status).toBe(403)
+  })
+})
+
+describe('content types', () => {
+  const sendAsJson = 'Unsupported content type: send the body as application/json.'
+
+  it('refuses a JSON body sent as another type with 415, changing nothing', async () => {
+    await learnerClient(h, 'mary')
+    const mary = await userIdOf(h, 'mary')
+    const flag = JSON.stringify({ value: true })
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/plain; charset=utf-8']) {
+      const r = await api('POST', `users/${mary}/staff`, { raw: flag, type })
+      expect(r.status).toBe(415)
+      expect(r.json.error).toBe(sendAsJson)
+    }
+    // a body without any content type is not taken for JSON either
+    const untyped = await fetch(`${h.url}/admin/api/users/${mary}/disable`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: new TextEncoder().encode(flag),
+    })
+    expect(untyped.status).toBe(415)
+    const form = await api('POST', 'clients', { raw: 'name=Forms&type=public', type: 'text/plain' })
+    expect(form.status).toBe(415)
+    const user = (await h.lg.deps.store.getUser(mary))!
+    expect([user.kind, user.disabled]).toEqual(['registered', false])
+    expect(await h.lg.db.auth.listClients('registered')).toEqual([])
+    expect((await auditOf('admin.user.staff')).filter((r) => r.data.target === mary)).toEqual([])
+  })
+
+  it('takes application/json with parameters, and answers an empty body as before', async () => {
+    const mary = await userIdOf(h, 'mary')
+    const ok = await api('POST', `users/${mary}/disable`, {
+      raw: JSON.stringify({ value: false }),
+      type: 'application/json; charset=utf-8',
+    })
+    expect(ok.status).toBe(200)
+    const empty = await api('POST', `users/${mary}/staff`)
+    expect(empty.status).toBe(400)
+    expect(empty.json.error).toBe('Send a JSON body such as {"value": true}')
+  })
+})
+
+describe('OAuth clients', () => {
+  const token = (id: string, secret: string) => clientToken(h, id, secret)
   const client = {
     name: 'Reports',
     type: 'confidential',

@@ -4,36 +4,18 @@
  * changed, every action audited. Runs on SQLite, and on PostgreSQL with LABGATE_TEST_DATABASE=postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventually, startHarness, type Harness } from '../harness.js'
+import { eventually, type Harness } from '../harness.js'
 import { AdminClient, learnerClient, requestSession, STAFF } from './admin-client.js'
+import { auditRecords, clientToken, LMS_SECRETS, startAdminPortal, userIdOf } from './admin-fixture.js'
 
 let h: Harness
 let staff: AdminClient
 let learner: AdminClient
 
-beforeAll(async () => {
-  h = await startHarness({
-    backend: 'fake',
-    admin: STAFF,
-    registration: { enabled: true },
-    lms: [
-      {
-        name: 'moodle',
-        lti11: { key: 'moodle-key', secret: 'moodle-secret-value-0123' },
-        labs: [{ id: 'intro', workshop: 'w' }],
-      },
-    ],
-    workshops: [
-      { name: 'w', capacity: 5, reserved: 1, expires: '10m', deadline: '60m' },
-      { name: 'v', capacity: 0, reserved: 0 },
-    ],
-  })
-  staff = await new AdminClient(h.url).signIn(STAFF.username, STAFF.password)
-  learner = await learnerClient(h, 'ada')
-})
+beforeAll(async () => ({ h, staff, learner } = await startAdminPortal()))
 afterAll(async () => h?.close())
 
-const auditOf = (kind: string) => h.lg.db.audit.list().then((r) => r.filter((x) => x.kind === kind))
+const auditOf = (kind: string) => auditRecords(h, kind)
 
 describe('the shell', () => {
   it('sends a visitor to sign in, with the page to come back to', async () => {
@@ -138,7 +120,7 @@ describe('sessions', () => {
     expect(after).toContain(`Session ${s.name} is being terminated.`)
     // the message shows once
     expect(await (await staff.get('/admin/sessions/?state=all')).text()).not.toContain('is being terminated')
-    const staffId = (await h.lg.deps.store.getUserByUsername(STAFF.username))!.id
+    const staffId = await userIdOf(h, STAFF.username)
     expect(await auditOf('admin.session.terminate')).toMatchObject([
       { lms: null, userId: staffId, outcome: 'ok', data: { session: s.name, owner: 'term-user' } },
     ])
@@ -198,7 +180,7 @@ describe('sessions', () => {
 })
 
 describe('users', () => {
-  const idOf = async (username: string) => (await h.lg.deps.store.getUserByUsername(username))!.id
+  const idOf = (username: string) => userIdOf(h, username)
   const catalog = (token: string) =>
     fetch(`${h.url}/workshops/catalog/environments/`, { headers: { authorization: `Bearer ${token}` } })
 
@@ -354,21 +336,16 @@ describe('LMS registrations', () => {
     expect(body).toContain('<td>moodle</td>')
     expect(body).toContain('key moodle-key')
     expect(body).toContain('intro → w')
-    expect(body).not.toContain('moodle-secret-value-0123')
+    expect(body).toContain('user moodle-g4l')
+    expect(body).toContain('course-only → v (1 course)')
+    expect(body).not.toContain(LMS_SECRETS.lti11)
+    expect(body).not.toContain(LMS_SECRETS.basicHttp)
     expect((await learner.get('/admin/lms/')).status).toBe(403)
   })
 })
 
 describe('OAuth clients', () => {
-  const token = (id: string, secret: string) =>
-    fetch(`${h.url}/oauth2/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'reports' }),
-    })
+  const token = (id: string, secret: string) => clientToken(h, id, secret)
   const form = {
     name: 'Reports',
     type: 'confidential',

@@ -6,7 +6,9 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { AdminDeps } from '../../broker/admin/admin-deps.js'
+import { AUDIT_CSV_COLUMNS, AUDIT_CSV_MAX, auditCsv } from '../../broker/admin/audit-csv.js'
 import { searchAudit } from '../../broker/admin/audit-search.js'
+import { lmsRegistrations } from '../../broker/admin/lms-registrations.js'
 import { environmentOverview } from '../../broker/admin/environment-overview.js'
 import { extendAsStaff, terminateAsStaff } from '../../broker/admin/session-actions.js'
 import { searchSessions } from '../../broker/admin/session-search.js'
@@ -21,7 +23,7 @@ import { parseJsonBody } from '../../http/body.js'
 import { forgetUser, type ApiContext } from '../../http/context.js'
 import { JSON_TYPE } from '../../http/openapi/operation.js'
 import { parseWith } from '../../http/validate.js'
-import { adminApiRoute, answer } from './admin-api-route.js'
+import { AdminApiFile, adminApiRoute, answer } from './admin-api-route.js'
 import {
   AdminApiDone,
   AdminApiError,
@@ -33,6 +35,8 @@ import {
   presentClient,
   EnvironmentWire,
   flagBody,
+  LmsWire,
+  presentLms,
   presentAudit,
   presentEnvironment,
   presentSessionPage,
@@ -54,6 +58,7 @@ export interface AdminApiOptions {
   log: (msg: string) => void
 }
 
+const CSV_TYPE = 'text/csv'
 const notFound = (description: string) => answer(description, AdminApiError)
 const sessionParams = z.object({ name: z.string().min(1, 'name must be a session name') })
 const clientParams = z.object({ id: z.string().min(1, 'id must be a client id') })
@@ -159,6 +164,39 @@ export function adminApiRoutes(app: FastifyInstance, o: AdminApiOptions): void {
       const { records, older } = await searchAudit(a, parseWith(auditQuery, req.query))
       return { records: records.map(presentAudit), older }
     },
+  })
+
+  route({
+    doc: {
+      method: 'GET',
+      path: '/admin/api/audit.csv',
+      summary: `The audit trail's matching records as CSV, newest first, at most ${AUDIT_CSV_MAX.toLocaleString('en-US')}`,
+      description:
+        'The filters of `GET /admin/api/audit`; `before` starts the export below a record. Columns: ' +
+        `${AUDIT_CSV_COLUMNS.join(', ')}. Cells a spreadsheet would run as a formula start with \`'\`.`,
+      query: auditQuery,
+      responses: {
+        200: {
+          description: 'The records as an attachment (RFC 4180, CRLF line ends, a header line first)',
+          content: { [CSV_TYPE]: z.string() },
+          headers: { 'Content-Disposition': '`attachment; filename="labgate-audit.csv"`' },
+        },
+      },
+    },
+    handler: async (req) => {
+      const csv = auditCsv(a, parseWith(auditQuery, req.query))
+      return new AdminApiFile(`${CSV_TYPE}; charset=utf-8`, 'labgate-audit.csv', csv)
+    },
+  })
+
+  route({
+    doc: {
+      method: 'GET',
+      path: '/admin/api/lms',
+      summary: "The portal's LMS registrations, in order (read-only, never their secrets)",
+      responses: { 200: answer('The registrations', z.array(LmsWire)) },
+    },
+    handler: async () => lmsRegistrations(a.broker.portal.labgate.lms).map(presentLms),
   })
 
   route({

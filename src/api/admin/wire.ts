@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import type { EnvironmentRow } from '../../broker/admin/environment-overview.js'
 import { parseAuditSearch } from '../../broker/admin/audit-search.js'
+import type { LmsRegistrationView } from '../../broker/admin/lms-registrations.js'
 import { parseSessionSearch, type SessionPage } from '../../broker/admin/session-search.js'
 import { parseNewClient, type ClientView } from '../../broker/admin/oauth-clients.js'
 import { SESSION_STATES } from '../../domain/session-states.js'
@@ -172,6 +173,29 @@ export const auditQuery = z
     before: lastValue.describe('a record id: the page of records older than it'),
   })
   .transform(asIssue(parseAuditSearch))
+
+export const LmsWire = named(
+  'AdminLmsRegistration',
+  z.object({
+    name: z.string(),
+    lti13: z
+      .object({ issuer: z.string(), clientId: z.string(), deploymentIds: z.array(z.string()) })
+      .nullable()
+      .describe('null when the LMS does not launch with LTI 1.3'),
+    lti11Key: z.string().nullable().describe('the LTI 1.1 consumer key (never its secret)'),
+    basicHttpUser: z.string().nullable().describe('the basic-HTTP username (never its password)'),
+    labs: z.array(
+      z.object({
+        id: z.string().describe("the LMS's id for the lab"),
+        target: z.string().describe('a workshop, or `system/laboratory` of a remote lab'),
+        courses: z.number().int().nullable().describe('how many courses it is limited to; null: any'),
+      }),
+    ),
+  }),
+)
+
+/** The use case's view is already without secrets (`lmsRegistrations`). */
+export const presentLms = (r: LmsRegistrationView): z.infer<typeof LmsWire> => ({ ...r })
 
 export const ClientWire = named(
   'AdminOAuthClient',
