@@ -69,13 +69,59 @@ function decodeJson(raw: unknown, ctx: z.RefinementCtx): unknown {
   }
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Fields a body must have, refused with `message` when one is absent. */
+export interface RequiredFields<K extends string> {
+  fields: K[]
+  message: string
+  /**
+   * Checked before the fields' absence (its first issue is the answer): the original checks some
+   * fields' types before it looks for missing ones. Without it, absence is checked first of all.
+   */
+  after?: z.ZodTypeAny
+}
+
 /**
  * A JSON object body with the fields of `shape`, checked in the shape's order (the first failing
- * field's message is the answer); a JSON value that is not an object fails with `NOT_AN_OBJECT`. The
- * OpenAPI document shows the object.
+ * field's message is the answer); a JSON value that is not an object fails with `NOT_AN_OBJECT`. With
+ * `required`, a missing field is refused before the fields are checked. The OpenAPI document shows the
+ * object.
  */
-export function jsonObject<T extends z.ZodRawShape>(shape: T) {
-  return z.preprocess(decodeJson, z.object(shape, always(NOT_AN_OBJECT)))
+export function jsonObject<T extends z.ZodRawShape>(shape: T, required?: RequiredFields<keyof T & string>) {
+  return z.preprocess(
+    (raw, ctx) => {
+      const value = decodeJson(raw, ctx)
+      if (value === z.NEVER || !required || !isObject(value)) return value
+      const first = required.after?.safeParse(value).error?.issues[0]
+      if (first) ctx.addIssue({ code: 'custom', message: first.message, path: first.path, fatal: true })
+      else if (required.fields.some((f) => !(f in value)))
+        ctx.addIssue({ code: 'custom', message: required.message, fatal: true })
+      return value
+    },
+    z.object(shape, always(NOT_AN_OBJECT)),
+  )
+}
+
+/**
+ * A list whose entries must all be objects, checked before any entry's fields (the first entry that is
+ * not an object is refused with `<path>[i] must be an object.`); a list longer than `max` is left to the
+ * list schema to refuse.
+ */
+export function listOfObjects<T extends z.ZodTypeAny>(schema: z.ZodArray<T>, max: number) {
+  return z.preprocess((v, ctx) => {
+    if (Array.isArray(v) && v.length <= max) {
+      const i = v.findIndex((item) => !isObject(item))
+      if (i >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${pathText([...ctx.path, i])} must be an object.`,
+          fatal: true,
+        })
+    }
+    return v
+  }, schema.max(max))
 }
 
 const POSITIVE_INTEGER = /^[1-9][0-9]{0,15}$/

@@ -89,6 +89,9 @@ describe('a workspace create or update', () => {
     [json({ name: 5, description: 'y' }), 'name must be a string.'],
     [json({ name: null, description: 'y' }), 'name must be a string.'],
     [json({ name: 'x', description: ['y'] }), 'description must be a string.'],
+    // the types of both are checked before their absence, the rest after it
+    [json({ description: 5 }), 'description must be a string.'],
+    [json({ description: 'y', default_job_type: 5 }), 'Missing required fields.'],
     [ws({ name: 'x'.repeat(10_001) }), 'name is too long (at most 10000 characters).'],
     [ws({ default_job_type: 3 }), 'default_job_type must be a string.'],
     [
@@ -124,7 +127,7 @@ describe('a workspace create or update', () => {
       ws({ workspace_details: { symlinks: [{ name: 'k', path: '/d' }, l] } }),
       'workspace_details.symlinks[1] needs source_path (or path): the absolute path under a data root it points to.',
     ]),
-  ])('refuses %s with %j', (body, message) => {
+  ])('refuses body %# with %j', (body, message) => {
     expect(refusal(CreateWorkspaceBody, body)).toBe(message)
   })
 
@@ -155,7 +158,7 @@ describe('a job start', () => {
     [{ job_details: [] }, 'job_details must be an object.'],
     [{ job_details: null }, 'job_details must be an object.'],
     [{ job_details: 'x' }, 'job_details must be an object.'],
-  ])('refuses %j with %j', (body, message) => {
+  ])('refuses body %# with %j', (body, message) => {
     expect(refusal(StartJobBody, json(body))).toBe(message)
   })
 })
@@ -212,22 +215,24 @@ describe('a share', () => {
       original_workspace_id: 12,
       shared_user_ids: ['u1', '7'],
     })
-    // Anything else names no workspace: kept as text for the route's 404.
-    for (const [v, text] of [
-      ['x', 'x'],
-      ['007', '007'],
-      [0, '0'],
-      [null, 'null'],
-    ] as const)
-      expect(parseWith(ShareBody, json({ original_workspace_id: v, shared_user_ids: [] }))).toEqual({
-        original_workspace_id: text,
-        shared_user_ids: [],
-      })
+  })
+
+  it('refuses what names no workspace with 404, before looking at the user ids', () => {
+    for (const v of ['x', '007', 0, null, [], 1.5]) {
+      const body = json({ original_workspace_id: v, shared_user_ids: 'not a list' })
+      expect(() => parseWith(ShareBody, body)).toThrow(
+        expect.objectContaining({
+          code: 'not_found',
+          message: `Workspace ${String(v)} not found for user.`,
+        }),
+      )
+    }
   })
 
   it.each<[unknown, string]>([
     [{ original_workspace_id: 1 }, 'Missing required fields.'],
     [{ shared_user_ids: [] }, 'Missing required fields.'],
+    [{ original_workspace_id: 'x' }, 'Missing required fields.'],
     [{ original_workspace_id: 1, shared_user_ids: 'u1' }, 'shared_user_ids is not a list.'],
     [{ original_workspace_id: 1, shared_user_ids: null }, 'shared_user_ids is not a list.'],
     [
@@ -238,7 +243,7 @@ describe('a share', () => {
       { original_workspace_id: 1, shared_user_ids: ['u1', u] },
       'Invalid user id provided.',
     ]),
-  ])('refuses %j with %j', (body, message) => {
+  ])('refuses body %# with %j', (body, message) => {
     expect(refusal(ShareBody, json(body))).toBe(message)
   })
 })
@@ -260,7 +265,7 @@ describe('a token exchange', () => {
       { client_token: 't', user_info: { username: 'u', email: null } },
       'user_info needs a username (and an email), both strings.',
     ],
-  ])('refuses %j with %j', (body, message) => {
+  ])('refuses body %# with %j', (body, message) => {
     expect(refusal(TokenBody, json(body))).toBe(message)
   })
 })

@@ -5,7 +5,17 @@
  * answered with the first: fields in the order below, list entries in order.
  */
 import { z } from 'zod'
-import { always, jsonObject, mustBe, pathText, positiveId, queryValue, text } from './request-kit.js'
+import { notFound } from '../../domain/errors.js'
+import {
+  always,
+  jsonObject,
+  listOfObjects,
+  mustBe,
+  pathText,
+  positiveId,
+  queryValue,
+  text,
+} from './request-kit.js'
 
 export const MISSING_FIELDS = 'Missing required fields.'
 /** The original's answer to a PUT of a type it does not know, word for word. */
@@ -60,7 +70,9 @@ export const UserQuery = z.object({
 })
 
 const list = <T extends z.ZodTypeAny>(item: T) =>
-  z.array(item, mustBe('a list')).max(MAX_ENTRIES).nullable().optional()
+  listOfObjects(z.array(item, mustBe('a list')), MAX_ENTRIES)
+    .nullable()
+    .optional()
 
 const fileSpec = z.object(
   { name: z.string(mustBe('a string')), content: z.string(mustBe('a string')).optional() },
@@ -101,13 +113,23 @@ const workspaceDetails = z
   .optional()
   .transform((d) => ({ files: d?.files ?? [], symlinks: d?.symlinks ?? [] }))
 
-/** `POST /workspaces/`: `name` and `description` required ("Missing required fields."). */
-export const CreateWorkspaceBody = jsonObject({
-  name: text(MISSING_FIELDS),
-  description: text(MISSING_FIELDS),
-  default_job_type: text().optional(),
-  workspace_details: workspaceDetails,
-})
+/**
+ * `POST /workspaces/`: `name` and `description` required ("Missing required fields.", once both are
+ * known not to be of another type).
+ */
+export const CreateWorkspaceBody = jsonObject(
+  {
+    name: text(MISSING_FIELDS),
+    description: text(MISSING_FIELDS),
+    default_job_type: text().optional(),
+    workspace_details: workspaceDetails,
+  },
+  {
+    fields: ['name', 'description'],
+    message: MISSING_FIELDS,
+    after: z.object({ name: text().optional(), description: text().optional() }),
+  },
+)
 
 /** `PUT /workspaces/<id>/`: any of the fields; the files and symlinks are added. */
 export const UpdateWorkspaceBody = jsonObject({
@@ -144,29 +166,34 @@ const userId = z
   .transform(String)
 
 /**
- * `original_workspace_id`: an integer or its digits, as a number; anything else names no workspace of
- * the caller, and is kept as its text for the route's 404 ("Workspace <text> not found for user.").
+ * `original_workspace_id`: an integer or its digits, as a number. Anything else names no workspace of
+ * the caller: `not_found` "Workspace <value> not found for user." (404, as for someone else's), thrown
+ * at once so that it comes before any check of the user ids, as in the original.
  */
 const workspaceRef = z
   .custom<unknown>((v) => v !== undefined, MISSING_FIELDS)
-  .transform((v): number | string => {
+  .transform((v): number => {
     const id = typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : v
-    return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : String(v)
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) return id
+    throw notFound(`Workspace ${String(v)} not found for user.`)
   })
   .describe('a workspace id: an integer or its digits')
 
-/** `POST /shared_workspaces/`. */
-export const ShareBody = jsonObject({
-  original_workspace_id: workspaceRef,
-  shared_user_ids: z
-    .array(userId, {
-      errorMap: (issue, ctx) =>
-        issue.code === 'invalid_type'
-          ? { message: issue.received === 'undefined' ? MISSING_FIELDS : 'shared_user_ids is not a list.' }
-          : { message: ctx.defaultError },
-    })
-    .max(MAX_RECIPIENTS, `shared_user_ids has too many entries (at most ${MAX_RECIPIENTS}).`),
-})
+/** `POST /shared_workspaces/`: both fields required, checked before either's value. */
+export const ShareBody = jsonObject(
+  {
+    original_workspace_id: workspaceRef,
+    shared_user_ids: z
+      .array(userId, {
+        errorMap: (issue, ctx) =>
+          issue.code === 'invalid_type'
+            ? { message: issue.received === 'undefined' ? MISSING_FIELDS : 'shared_user_ids is not a list.' }
+            : { message: ctx.defaultError },
+      })
+      .max(MAX_RECIPIENTS, `shared_user_ids has too many entries (at most ${MAX_RECIPIENTS}).`),
+  },
+  { fields: ['original_workspace_id', 'shared_user_ids'], message: MISSING_FIELDS },
+)
 
 const NO_CREDENTIALS = 'Missing client_token or user_info.'
 const BAD_USER_INFO = 'user_info needs a username (and an email), both strings.'

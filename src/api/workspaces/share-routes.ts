@@ -6,7 +6,6 @@ import { listShares, viewShares } from '../../broker/workspaces/read-shares.js'
 import type { ShareDeps } from '../../broker/workspaces/share-deps.js'
 import { shareWorkspace } from '../../broker/workspaces/share-workspace.js'
 import { withdrawShare } from '../../broker/workspaces/withdraw-share.js'
-import { notFound } from '../../domain/errors.js'
 import { ok } from './envelope.js'
 import { presentShare } from './present-share.js'
 import { IdParams, ShareBody, SharePutParams, ShareQuery } from './request-schemas.js'
@@ -78,10 +77,8 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
       },
     },
     handler: async ({ body }, userId) => {
-      const original = body.original_workspace_id
-      if (typeof original === 'string') throw notFound(`Workspace ${original} not found for user.`)
       const { shares } = await shareWorkspace(d, userId!, {
-        originalWorkspaceId: original,
+        originalWorkspaceId: body.original_workspace_id,
         recipientIds: body.shared_user_ids,
       })
       const views = await viewShares(d, shares)
