@@ -2,7 +2,8 @@
  * What the workspaces API accepts: the path parameters, queries and bodies of its routes as zod schemas,
  * with the original's 400 messages. `uwsRoute` parses each route's input with the schemas its `doc`
  * declares, so the OpenAPI document states exactly what is checked. A body failing several checks is
- * answered with the first: fields in the order below, list entries in order.
+ * answered as the original answered it: fields in the order below, a missing required field where the
+ * original looked for it (`jsonObject`'s `required`), every list entry's type before any entry's fields.
  */
 import { z } from 'zod'
 import { notFound } from '../../domain/errors.js'
@@ -60,7 +61,7 @@ const BOOLEANS: Record<string, boolean> = {
 export const ShareQuery = z.object({
   is_accepted: queryValue()
     .transform((v) => (v === undefined ? undefined : (BOOLEANS[v] ?? null)))
-    .describe('`true`/`false` (Django spellings); another value matches nothing (null)'),
+    .describe('`true`/`false` (Django spellings); another value matches nothing'),
 })
 
 export const UserQuery = z.object({
