@@ -184,6 +184,32 @@ describe('HuBMAP workspaces API', () => {
     expect((await call('GET', '/workspaces')).body.data!.workspaces).toEqual([])
   })
 
+  it('answers bad input with the original 400 messages, whatever the content type', async () => {
+    const text = { ...uws(), 'Content-Type': 'text/plain' }
+    const files = [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 3 }]
+    const refusals: [string, string, unknown, string][] = [
+      ['POST', '/workspaces/', '{not json', 'JSON parse error: the request body is not valid JSON.'],
+      ['POST', '/workspaces/', '[1]', 'The request body must be a JSON object.'],
+      ['POST', '/workspaces/', { name: 5, description: 'y' }, 'name must be a string.'],
+      [
+        'POST',
+        '/workspaces/',
+        { name: 'x', description: 'y', workspace_details: { files } },
+        'workspace_details.files[3].name must be a string.',
+      ],
+      ['GET', '/workspaces/x/', undefined, 'id must be a positive integer, got "x".'],
+      ['PUT', '/workspaces/0', { name: 'z' }, 'id must be a positive integer, got "0".'],
+      ['PUT', '/workspaces/1/start', { job_details: [] }, 'job_details must be an object.'],
+      ['PUT', '/workspaces/x/launch', {}, 'Invalid PUT type passed.'],
+      ['GET', '/jobs/abc', undefined, 'id must be a positive integer, got "abc".'],
+    ]
+    for (const [method, path, body, message] of refusals) {
+      const res = await call(method, path, body, text)
+      expect(res, `${method} ${path}`).toMatchObject({ status: 400, body: { success: false, message } })
+    }
+    expect((await call('GET', '/workspaces')).body.data!.workspaces).toEqual([])
+  })
+
   it('filters jobs and workspaces, answering an empty match with 200 and []', async () => {
     const none = await call('GET', '/jobs?status=running')
     expect(none).toMatchObject({ status: 200, body: { success: true, data: { jobs: [] } } })

@@ -3,13 +3,13 @@ import { z } from 'zod'
 import { JSON_TYPE } from '../../http/openapi/operation.js'
 import type { WorkspaceDeps } from '../../broker/workspaces/deps.js'
 import { exchangeToken, type TokenDeps } from '../../broker/workspaces/exchange-token.js'
-import { badRequest } from '../../domain/errors.js'
 import { isJobStatus } from '../../domain/workspaces.js'
 import type { Store } from '../../store/store.js'
 import { ok } from './envelope.js'
 import { presentJob } from './present.js'
-import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
-import { envelope, idParams, JobWire } from './wire.js'
+import { IdParams, JobQuery, TokenBody, UserQuery } from './request-schemas.js'
+import { uwsRoute, type UwsAuth } from './uws-route.js'
+import { envelope, JobWire } from './wire.js'
 
 const answer = (description: string, schema: z.ZodTypeAny) => ({
   description,
@@ -41,14 +41,7 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     doc: {
       summary: "Exchange an API client's access token for a workspaces token of a user",
       description: 'The user is created when new. `client_token` is an access token of labgate.',
-      body: {
-        schema: z.object({
-          client_token: z.string(),
-          user_info: z.object({ username: z.string(), email: z.string().optional() }).passthrough(),
-        }),
-        types: [JSON_TYPE],
-        required: true,
-      },
+      body: { schema: TokenBody, required: true },
       responses: {
         200: answer(
           'The token, for `UWS-Authorization: Token <token>`',
@@ -56,25 +49,11 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
         ),
       },
     },
-    handler: async (req) => {
-      const body = jsonBody(req)
-      const info = body.user_info
-      if (
-        typeof body.client_token !== 'string' ||
-        typeof info !== 'object' ||
-        info === null ||
-        Array.isArray(info)
-      ) {
-        throw badRequest('Missing client_token or user_info.')
-      }
-      const { username, email } = info as Record<string, unknown>
-      if (typeof username !== 'string' || (email !== undefined && typeof email !== 'string')) {
-        throw badRequest('user_info needs a username (and an email), both strings.')
-      }
+    handler: async ({ body }) => {
       const token = await exchangeToken(d.tokens, {
         clientToken: body.client_token,
-        username,
-        email: email ?? '',
+        username: body.user_info.username,
+        email: body.user_info.email ?? '',
       })
       return { success: true, message: 'Successful authentication.', token }
     },
@@ -158,7 +137,7 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     access: 'user',
     doc: {
       summary: 'Search users to share a workspace with (at most 50, the caller excluded)',
-      query: z.object({ search: z.string().optional().describe('part of a name, username or email') }),
+      query: UserQuery,
       responses: {
         200: answer(
           'The users (an empty list when none match)',
@@ -176,9 +155,8 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
         ),
       },
     },
-    handler: async (req, userId) => {
-      const search = String((req.query as Record<string, unknown>).search ?? '')
-      const users = await d.store.searchUsers(search, {
+    handler: async ({ query }, userId) => {
+      const users = await d.store.searchUsers(query.search, {
         excludeId: userId!,
         kinds: ['registered', 'anonymous'],
         limit: 50,
@@ -200,15 +178,10 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     access: 'user',
     doc: {
       summary: "The caller's jobs, filtered",
-      query: z.object({
-        workspace_id: z.string().optional(),
-        job_type: z.string().optional(),
-        status: z.string().optional().describe('a job status; another value matches nothing'),
-      }),
+      query: JobQuery,
       responses: { 200: jobsAnswer },
     },
-    handler: async (req, userId) => {
-      const q = req.query as Record<string, string | undefined>
+    handler: async ({ query: q }, userId) => {
       const workspaceId = q.workspace_id !== undefined ? Number(q.workspace_id) : undefined
       const none = ok('Job matching given parameters could not be found.', { jobs: [] })
       if (workspaceId !== undefined && !Number.isSafeInteger(workspaceId)) return none
@@ -228,11 +201,11 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     access: 'user',
     doc: {
       summary: 'One job of the caller, as a list of one (or none)',
-      params: idParams,
+      params: IdParams,
       responses: { 200: jobsAnswer },
     },
-    handler: async (req, userId) => {
-      const job = await d.workspaces.workspaces.getJob(idParam(req))
+    handler: async ({ params }, userId) => {
+      const job = await d.workspaces.workspaces.getJob(params.id)
       return job && job.ownerId === userId
         ? ok('Successful.', { jobs: [presentJob(job)] })
         : ok('Job matching given parameters could not be found.', { jobs: [] })

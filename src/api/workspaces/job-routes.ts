@@ -4,16 +4,13 @@ import { JSON_TYPE, MULTIPART_TYPE } from '../../http/openapi/operation.js'
 import type { JobDeps } from '../../broker/workspaces/jobs/deps.js'
 import { startJob } from '../../broker/workspaces/jobs/start-job.js'
 import { stopJob } from '../../broker/workspaces/jobs/stop-job.js'
-import { badRequest } from '../../domain/errors.js'
+import { parseWith } from '../../http/validate.js'
 import { ok } from './envelope.js'
 import { presentJob } from './present.js'
-import { optionalString } from './request-fields.js'
+import { JobPutParams, StartJobBody, UploadForm, WorkspacePutParams } from './request-schemas.js'
 import { handleUpload } from './upload.js'
-import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
-import { envelope, idParams, JobWire } from './wire.js'
-
-/** The original's answer to a PUT of a type it does not know, word for word (400). */
-export const INVALID_PUT_TYPE = 'Invalid PUT type passed.'
+import { uwsRoute, type UwsAuth } from './uws-route.js'
+import { envelope, JobWire } from './wire.js'
 
 /**
  * `PUT /workspaces/<id>/upload/` (multipart, see `upload.ts`), `PUT /workspaces/<id>/start/` (body `{job_type?, job_details?, resource_options}`; answers "Successful
@@ -28,17 +25,10 @@ export function jobRoutes(app: FastifyInstance, auth: UwsAuth, d: JobDeps): void
     access: 'user',
     doc: {
       summary: 'Start a job on a workspace (`start`) or upload files into it (`upload`)',
-      params: idParams.extend({ put_type: z.enum(['start', 'upload']) }),
-      body: {
-        description: '`start`: JSON; `upload`: multipart files',
-        schema: z.union([
-          z.object({
-            job_type: z.string().nullable().optional(),
-            job_details: z.record(z.unknown()).optional(),
-            resource_options: z.unknown(),
-          }),
-          z.record(z.unknown()),
-        ]),
+      params: WorkspacePutParams,
+      handlerBody: {
+        description: '`start`: JSON (any content type); `upload`: multipart files, streamed',
+        schema: z.union([StartJobBody, UploadForm]),
         types: [JSON_TYPE, MULTIPART_TYPE],
       },
       responses: {
@@ -53,23 +43,13 @@ export function jobRoutes(app: FastifyInstance, auth: UwsAuth, d: JobDeps): void
         },
       },
     },
-    handler: async (req, userId) => {
-      const putType = (req.params as Record<string, string>).put_type
-      if (putType === 'upload') return handleUpload(d, req, userId!, idParam(req))
-      if (putType !== 'start') throw badRequest(INVALID_PUT_TYPE)
-      const id = idParam(req)
-      const body = jsonBody(req)
-      const jobType = body.job_type === null ? undefined : optionalString(body, 'job_type')
-      const details = body.job_details
-      if (
-        details !== undefined &&
-        (typeof details !== 'object' || details === null || Array.isArray(details))
-      ) {
-        throw badRequest('job_details must be an object.')
-      }
-      const job = await startJob(d, userId!, id, {
-        ...(jobType !== undefined ? { job_type: jobType } : {}),
-        ...(details !== undefined ? { job_details: details as Record<string, unknown> } : {}),
+    handler: async ({ params }, userId, req) => {
+      if (params.put_type === 'upload') return handleUpload(d, req, userId!, params.id)
+      // Only a start reads its body as JSON, so it is parsed here rather than by `uwsRoute`.
+      const body = parseWith(StartJobBody, req.body)
+      const job = await startJob(d, userId!, params.id, {
+        ...(body.job_type != null ? { job_type: body.job_type } : {}),
+        ...(body.job_details !== undefined ? { job_details: body.job_details } : {}),
         resource_options: body.resource_options,
       })
       return ok('Successful start.', { job: { ...presentJob(job), core_hours: 0 } })
@@ -81,7 +61,7 @@ export function jobRoutes(app: FastifyInstance, auth: UwsAuth, d: JobDeps): void
     access: 'user',
     doc: {
       summary: 'Stop a job (`stop`)',
-      params: idParams.extend({ put_type: z.literal('stop') }),
+      params: JobPutParams,
       responses: {
         200: {
           description: '"Successful stop." or "Job queued to stop."',
@@ -89,9 +69,8 @@ export function jobRoutes(app: FastifyInstance, auth: UwsAuth, d: JobDeps): void
         },
       },
     },
-    handler: async (req, userId) => {
-      if ((req.params as Record<string, string>).put_type !== 'stop') throw badRequest(INVALID_PUT_TYPE)
-      const { message } = await stopJob(d, userId!, idParam(req))
+    handler: async ({ params }, userId) => {
+      const { message } = await stopJob(d, userId!, params.id)
       return ok(message)
     },
   })

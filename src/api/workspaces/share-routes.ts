@@ -6,11 +6,11 @@ import { listShares, viewShares } from '../../broker/workspaces/read-shares.js'
 import type { ShareDeps } from '../../broker/workspaces/share-deps.js'
 import { shareWorkspace } from '../../broker/workspaces/share-workspace.js'
 import { withdrawShare } from '../../broker/workspaces/withdraw-share.js'
-import { badRequest, notFound } from '../../domain/errors.js'
 import { ok } from './envelope.js'
 import { presentShare } from './present-share.js'
-import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
-import { envelope, idParams, ShareWire } from './wire.js'
+import { IdParams, ShareBody, SharePutParams, ShareQuery } from './request-schemas.js'
+import { uwsRoute, type UwsAuth } from './uws-route.js'
+import { envelope, ShareWire } from './wire.js'
 
 const sharesAnswer = {
   description: 'Shares sent and received (empty lists when none match)',
@@ -21,18 +21,6 @@ const sharesAnswer = {
 const done = (description: string) => ({ description, content: { [JSON_TYPE]: envelope() } })
 
 const NONE_FOUND = 'Shared workspace matching given parameters could not be found.'
-/** `is_accepted` query values, as Django's BooleanField reads them (lower case too). */
-const BOOLEANS: Record<string, boolean> = {
-  t: true,
-  True: true,
-  true: true,
-  1: true,
-  f: false,
-  False: false,
-  false: false,
-  0: false,
-}
-
 /**
  * Sharing workspaces by copy, as the HuBMAP server answers it: `GET /shared_workspaces/` (filter
  * `is_accepted`) and `GET /shared_workspaces/<id>/` (the share whose copy is workspace `<id>`) list the
@@ -55,14 +43,12 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     access: 'user',
     doc: {
       summary: "The caller's shares, sent and received",
-      query: z.object({ is_accepted: z.string().optional().describe('`true`/`false` (Django spellings)') }),
+      query: ShareQuery,
       responses: { 200: sharesAnswer },
     },
-    handler: async (req, userId) => {
-      const q = (req.query as Record<string, string | undefined>).is_accepted
-      if (q !== undefined && !(q in BOOLEANS))
-        return ok(NONE_FOUND, { original_workspaces: [], shared_workspaces: [] })
-      return list(userId!, q === undefined ? {} : { isAccepted: BOOLEANS[q]! })
+    handler: async ({ query: { is_accepted: accepted } }, userId) => {
+      if (accepted === null) return ok(NONE_FOUND, { original_workspaces: [], shared_workspaces: [] })
+      return list(userId!, accepted === undefined ? {} : { isAccepted: accepted })
     },
   })
   uwsRoute(app, auth, {
@@ -71,10 +57,10 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     access: 'user',
     doc: {
       summary: 'The share whose copy is workspace `id`',
-      params: idParams,
+      params: IdParams,
       responses: { 200: sharesAnswer },
     },
-    handler: async (req, userId) => list(userId!, { sharedWorkspaceId: idParam(req) }),
+    handler: async ({ params }, userId) => list(userId!, { sharedWorkspaceId: params.id }),
   })
   uwsRoute(app, auth, {
     paths: ['/shared_workspaces/'],
@@ -82,14 +68,7 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     access: 'user',
     doc: {
       summary: 'Share a workspace (by copy) with users',
-      body: {
-        schema: z.object({
-          original_workspace_id: z.union([z.number().int(), z.string()]),
-          shared_user_ids: z.array(z.union([z.string(), z.number().int()])).max(1000),
-        }),
-        types: [JSON_TYPE],
-        required: true,
-      },
+      body: { schema: ShareBody, required: true },
       responses: {
         200: {
           description: 'The new shares',
@@ -97,13 +76,10 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
         },
       },
     },
-    handler: async (req, userId) => {
-      const body = jsonBody(req)
-      if (!('shared_user_ids' in body) || !('original_workspace_id' in body))
-        throw badRequest('Missing required fields.')
+    handler: async ({ body }, userId) => {
       const { shares } = await shareWorkspace(d, userId!, {
-        originalWorkspaceId: workspaceIdOf(body.original_workspace_id),
-        recipientIds: userIdsOf(body.shared_user_ids),
+        originalWorkspaceId: body.original_workspace_id,
+        recipientIds: body.shared_user_ids,
       })
       const views = await viewShares(d, shares)
       return ok('Successful.', { shared_workspaces: views.map(presentShare) })
@@ -115,14 +91,11 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     access: 'user',
     doc: {
       summary: 'Accept a share (`accept`, the recipient)',
-      params: idParams.extend({ put_type: z.literal('accept') }),
+      params: SharePutParams,
       responses: { 200: done('Accepted') },
     },
-    handler: async (req, userId) => {
-      const id = idParam(req)
-      if ((req.params as { put_type: string }).put_type !== 'accept')
-        throw badRequest('Invalid PUT type passed.')
-      await acceptShare(d, userId!, id)
+    handler: async ({ params }, userId) => {
+      await acceptShare(d, userId!, params.id)
       return ok('Successful.')
     },
   })
@@ -132,32 +105,12 @@ export function shareRoutes(app: FastifyInstance, auth: UwsAuth, d: ShareDeps): 
     access: 'user',
     doc: {
       summary: 'Withdraw or decline a share before it is accepted',
-      params: idParams,
+      params: IdParams,
       responses: { 200: done('Queued for deletion') },
     },
-    handler: async (req, userId) => {
-      const id = idParam(req)
+    handler: async ({ params: { id } }, userId) => {
       await withdrawShare(d, userId!, id)
       return ok(`Shared workspace ${id} queued for deletion.`)
     },
-  })
-}
-
-/** `original_workspace_id`: an integer or its digits; anything else names no workspace of the caller (404). */
-function workspaceIdOf(v: unknown): number {
-  const id = typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : v
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
-    throw notFound(`Workspace ${String(v)} not found for user.`)
-  return id
-}
-
-/** `shared_user_ids`: a list of user ids, as the ids `GET /users/` gives (strings) or integers. */
-function userIdsOf(v: unknown): string[] {
-  if (!Array.isArray(v)) throw badRequest('shared_user_ids is not a list.')
-  if (v.length > 1000) throw badRequest('shared_user_ids has too many entries (at most 1000).')
-  return v.map((u) => {
-    if (typeof u === 'string' && u.length > 0 && u.length <= 128) return u
-    if (typeof u === 'number' && Number.isSafeInteger(u)) return String(u)
-    throw badRequest('Invalid user id provided.')
   })
 }

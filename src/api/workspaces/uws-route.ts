@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { badRequest, unauthenticated } from '../../domain/errors.js'
+import type { z } from 'zod'
+import { unauthenticated } from '../../domain/errors.js'
+import { parseWith } from '../../http/validate.js'
 import { renderUwsError } from './envelope.js'
 import { AUTH_MESSAGES, tokenOf } from './uws-auth.js'
 import { JSON_TYPE, type ApiOperation } from '../../http/openapi/operation.js'
@@ -13,22 +15,49 @@ export interface UwsAuth {
   log: (msg: string) => void
 }
 
-export interface UwsRouteSpec {
+/** A schema, or `undefined` for an input a route does not take. */
+type Schema = z.ZodTypeAny | undefined
+type Parsed<S extends Schema> = S extends z.ZodTypeAny ? z.output<S> : undefined
+
+/** A route's inputs, parsed with the schemas its `doc` declares. */
+export interface UwsInput<P extends Schema, Q extends Schema, B extends Schema> {
+  params: Parsed<P>
+  query: Parsed<Q>
+  body: Parsed<B>
+}
+
+/**
+ * The operation as the OpenAPI document states it (tags `workspaces`); `uwsRoute` adds the security,
+ * the 401 of a bad credential and the error envelope of every other failure. `params`, `query` and
+ * `body.schema` are what the route's input is parsed with, in that order, before the handler runs.
+ */
+export interface UwsDoc<P extends Schema, Q extends Schema, B extends Schema> extends Pick<
+  ApiOperation,
+  'summary' | 'description' | 'responses'
+> {
+  params?: P
+  query?: Q
+  /** A JSON body (any content type; see `jsonObject`), stated as `application/json`. */
+  body?: { schema: B; required?: boolean; description?: string }
+  /**
+   * A body the handler reads itself (a multipart upload, streamed), stated with the shape that reader
+   * accepts. Not parsed here; a route has `body` or `handlerBody`, not both.
+   */
+  handlerBody?: ApiOperation['body']
+}
+
+export interface UwsRouteSpec<P extends Schema, Q extends Schema, B extends Schema> {
   /** Paths ending in `/`; each is answered without the slash too, directly (never by a redirect). */
   paths: string[]
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   /** `open`: no credential needed (a malformed one still fails, as in the original). */
   access: 'user' | 'open'
+  doc: UwsDoc<P, Q, B>
   handler: (
-    req: FastifyRequest,
+    input: UwsInput<P, Q, B>,
     userId: string | null,
-    reply: FastifyReply,
+    req: FastifyRequest,
   ) => Promise<Record<string, unknown>>
-  /**
-   * The operation as the OpenAPI document states it (tags `workspaces`); `uwsRoute` adds the security,
-   * the 401 of a bad credential and the error envelope of every other failure.
-   */
-  doc: Pick<ApiOperation, 'summary' | 'description' | 'params' | 'query' | 'body' | 'responses'>
 }
 
 const errorResponse = (description: string) => ({ description, content: { [JSON_TYPE]: UwsErrorWire } })
@@ -36,10 +65,16 @@ const errorResponse = (description: string) => ({ description, content: { [JSON_
 /**
  * Registers a workspaces API route as the original answers it: the credential first (401 "Invalid auth
  * header format." for a malformed header, "Invalid token provided." for an unknown token,
- * "Authentication credentials were not provided." when a user route gets none), then the handler; every
- * error rendered as `{success: false, message}` with the original's status.
+ * "Authentication credentials were not provided." when a user route gets none), then its input parsed
+ * with the schemas `doc` declares (400 with the first issue's message), then the handler; every error
+ * rendered as `{success: false, message}` with the original's status.
  */
-export function uwsRoute(app: FastifyInstance, auth: UwsAuth, spec: UwsRouteSpec): void {
+export function uwsRoute<
+  P extends Schema = undefined,
+  Q extends Schema = undefined,
+  B extends Schema = undefined,
+>(app: FastifyInstance, auth: UwsAuth, spec: UwsRouteSpec<P, Q, B>): void {
+  const { params, query, body, handlerBody, ...doc } = spec.doc
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const token = tokenOf(req.headers)
@@ -50,7 +85,12 @@ export function uwsRoute(app: FastifyInstance, auth: UwsAuth, spec: UwsRouteSpec
         userId = who.userId
       }
       if (spec.access === 'user' && userId === null) throw unauthenticated(AUTH_MESSAGES.missing)
-      return await spec.handler(req, userId, reply)
+      const input = {
+        params: params && parseWith(params, req.params),
+        query: query && parseWith(query, req.query),
+        body: body && parseWith(body.schema!, req.body),
+      } as UwsInput<P, Q, B>
+      return await spec.handler(input, userId, req)
     } catch (err) {
       const r = renderUwsError(err, auth.log)
       return reply.status(r.status).type('application/json; charset=utf-8').send(r.body)
@@ -60,7 +100,11 @@ export function uwsRoute(app: FastifyInstance, auth: UwsAuth, spec: UwsRouteSpec
     app.route({ method: spec.method, url: path, handler })
     app.route({ method: spec.method, url: path.slice(0, -1), handler })
     declareOperation(app, {
-      ...spec.doc,
+      ...doc,
+      ...(params ? { params } : {}),
+      ...(query ? { query } : {}),
+      ...(body ? { body: { ...body, schema: body.schema!, types: [JSON_TYPE] } } : {}),
+      ...(handlerBody ? { body: handlerBody } : {}),
       method: spec.method,
       path,
       tags: ['workspaces'],
@@ -68,36 +112,9 @@ export function uwsRoute(app: FastifyInstance, auth: UwsAuth, spec: UwsRouteSpec
       responses: {
         401: errorResponse('A malformed, unknown or (on user routes) missing credential'),
         default: errorResponse('Any other failure, with its status (400, 403, 404, 413, 422, 503, 500)'),
-        ...spec.doc.responses,
+        ...doc.responses,
       },
     })
     notInApi(app, [spec.method], path.slice(0, -1), 'the same operation without the trailing slash')
   }
-}
-
-/** The request's body as a JSON object (any content type, as the original's clients send); `{}` when empty. */
-export function jsonBody(req: FastifyRequest): Record<string, unknown> {
-  const raw = req.body
-  if (raw === undefined || raw === null || raw === '') return {}
-  let value: unknown = raw
-  if (typeof raw === 'string') {
-    try {
-      value = JSON.parse(raw)
-    } catch {
-      throw badRequest('JSON parse error: the request body is not valid JSON.')
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw badRequest('The request body must be a JSON object.')
-  }
-  return value as Record<string, unknown>
-}
-
-/** A positive integer id from a path parameter; `not found` style 404 otherwise is the router's, so 400 here. */
-export function idParam(req: FastifyRequest, name = 'id'): number {
-  const text = (req.params as Record<string, string>)[name] ?? ''
-  const id = /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : NaN
-  if (!Number.isSafeInteger(id))
-    throw badRequest(`${name} must be a positive integer, got ${JSON.stringify(text)}.`)
-  return id
 }

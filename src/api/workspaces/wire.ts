@@ -1,8 +1,7 @@
 /**
- * The workspaces API's wire shapes as zod schemas: the envelope, workspaces, jobs and shares as the
- * presenters return them (typed by these, so a change of shape fails type-checking), and the inputs the
- * OpenAPI document states. Bodies are read by hand with the original's messages (`request-fields.ts`);
- * these schemas state what those readers accept.
+ * The workspaces API's answers as zod schemas: the envelope, workspaces, jobs and shares as the
+ * presenters return them (typed by these, so a change of shape fails type-checking). What the API
+ * accepts is in `request-schemas.ts`.
  */
 import { z } from 'zod'
 import { JOB_STATUSES, WORKSPACE_STATUSES } from '../../domain/workspaces.js'
@@ -91,26 +90,3 @@ export const UwsErrorWire = named(
   'WorkspacesError',
   z.object({ success: z.literal(false), message: z.string() }),
 )
-
-/** A path segment that is an id (checked by the route: a positive integer, else 400). */
-export const idParams = z.object({ id: z.string().describe('a positive integer') })
-
-const fileSpec = z.object({ name: z.string(), content: z.string().optional() })
-const symlinkSpec = z.object({
-  name: z.string(),
-  source_path: z.string().optional().describe('an absolute path under a data root'),
-  path: z.string().optional().describe('`source_path` under its older name'),
-})
-
-/** `workspace_details` of a create or update. */
-const detailsInput = z
-  .object({ files: z.array(fileSpec).optional(), symlinks: z.array(symlinkSpec).optional() })
-  .nullable()
-  .optional()
-
-export const WorkspaceInput = z.object({
-  name: z.string().max(10_000),
-  description: z.string().max(10_000),
-  default_job_type: z.string().optional(),
-  workspace_details: detailsInput,
-})

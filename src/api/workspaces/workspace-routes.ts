@@ -6,13 +6,12 @@ import type { WorkspaceDeps } from '../../broker/workspaces/deps.js'
 import { deleteWorkspace } from '../../broker/workspaces/delete-workspace.js'
 import { listWorkspaces } from '../../broker/workspaces/read-workspaces.js'
 import { updateWorkspace } from '../../broker/workspaces/update-workspace.js'
-import { badRequest } from '../../domain/errors.js'
 import { isWorkspaceStatus } from '../../domain/workspaces.js'
 import { ok } from './envelope.js'
 import { presentWorkspace } from './present.js'
-import { optionalString, workspaceDetails } from './request-fields.js'
-import { idParam, jsonBody, uwsRoute, type UwsAuth } from './uws-route.js'
-import { envelope, idParams, WorkspaceInput, WorkspaceWire } from './wire.js'
+import { CreateWorkspaceBody, IdParams, UpdateWorkspaceBody, WorkspaceQuery } from './request-schemas.js'
+import { uwsRoute, type UwsAuth } from './uws-route.js'
+import { envelope, WorkspaceWire } from './wire.js'
 
 const workspacesAnswer = (description: string) => ({
   description,
@@ -34,15 +33,10 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     access: 'user',
     doc: {
       summary: "The caller's workspaces, filtered",
-      query: z.object({
-        name: z.string().optional(),
-        description: z.string().optional(),
-        status: z.string().optional().describe('a workspace status; another value matches nothing'),
-      }),
+      query: WorkspaceQuery,
       responses: { 200: workspacesAnswer('The workspaces (an empty list when none match)') },
     },
-    handler: async (req, userId) => {
-      const q = req.query as Record<string, string | undefined>
+    handler: async ({ query: q }, userId) => {
       if (q.status !== undefined && !isWorkspaceStatus(q.status)) return ok(NONE_FOUND, { workspaces: [] })
       const found = await listWorkspaces(d, userId!, {
         ...(q.name !== undefined ? { name: q.name } : {}),
@@ -58,11 +52,11 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     access: 'user',
     doc: {
       summary: 'One workspace of the caller, as a list of one (or none)',
-      params: idParams,
+      params: IdParams,
       responses: { 200: workspacesAnswer('The workspace (an empty list when it is not theirs)') },
     },
-    handler: async (req, userId) => {
-      const found = await listWorkspaces(d, userId!, { id: idParam(req) })
+    handler: async ({ params }, userId) => {
+      const found = await listWorkspaces(d, userId!, { id: params.id })
       return ok(found.length ? 'Successful.' : NONE_FOUND, { workspaces: found.map(presentWorkspace) })
     },
   })
@@ -72,7 +66,7 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     access: 'user',
     doc: {
       summary: 'Create a workspace (its files and symlinks are set up in the background)',
-      body: { schema: WorkspaceInput, types: [JSON_TYPE], required: true },
+      body: { schema: CreateWorkspaceBody, required: true },
       responses: {
         200: {
           description: 'The new workspace',
@@ -80,17 +74,12 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
         },
       },
     },
-    handler: async (req, userId) => {
-      const body = jsonBody(req)
-      const name = optionalString(body, 'name')
-      const description = optionalString(body, 'description')
-      if (name === undefined || description === undefined) throw badRequest('Missing required fields.')
-      const defaultJobType = optionalString(body, 'default_job_type')
+    handler: async ({ body: b }, userId) => {
       const ws = await createWorkspace(d, userId!, {
-        name,
-        description,
-        ...(defaultJobType !== undefined ? { defaultJobType } : {}),
-        ...workspaceDetails(body),
+        name: b.name,
+        description: b.description,
+        ...(b.default_job_type !== undefined ? { defaultJobType: b.default_job_type } : {}),
+        ...b.workspace_details,
       })
       return ok('Successful workspace creation.', { workspace: presentWorkspace(ws) })
     },
@@ -101,20 +90,16 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     access: 'user',
     doc: {
       summary: 'Update a workspace (name, description, default job type; add files and symlinks)',
-      params: idParams,
-      body: { schema: WorkspaceInput.partial(), types: [JSON_TYPE] },
+      params: IdParams,
+      body: { schema: UpdateWorkspaceBody },
       responses: { 200: done('Updated') },
     },
-    handler: async (req, userId) => {
-      const body = jsonBody(req)
-      const name = optionalString(body, 'name')
-      const description = optionalString(body, 'description')
-      const defaultJobType = optionalString(body, 'default_job_type')
-      await updateWorkspace(d, userId!, idParam(req), {
-        ...(name !== undefined ? { name } : {}),
-        ...(description !== undefined ? { description } : {}),
-        ...(defaultJobType !== undefined ? { defaultJobType } : {}),
-        ...workspaceDetails(body),
+    handler: async ({ params, body: b }, userId) => {
+      await updateWorkspace(d, userId!, params.id, {
+        ...(b.name !== undefined ? { name: b.name } : {}),
+        ...(b.description !== undefined ? { description: b.description } : {}),
+        ...(b.default_job_type !== undefined ? { defaultJobType: b.default_job_type } : {}),
+        ...b.workspace_details,
       })
       return ok('Update successful.')
     },
@@ -125,11 +110,10 @@ export function workspaceRoutes(app: FastifyInstance, auth: UwsAuth, d: Workspac
     access: 'user',
     doc: {
       summary: 'Delete a workspace (queued)',
-      params: idParams,
+      params: IdParams,
       responses: { 200: done('Queued for deletion') },
     },
-    handler: async (req, userId) => {
-      const id = idParam(req)
+    handler: async ({ params: { id } }, userId) => {
       await deleteWorkspace(d, userId!, id)
       return ok(`Workspace ${id} queued for deletion.`)
     },
