@@ -3,6 +3,7 @@
  * changes), JSON answers and refusals, bad input refused with nothing changed, every action audited.
  * Runs on SQLite, and on PostgreSQL with LABGATE_TEST_DATABASE=postgres.
  */
+import { ownerName } from '../../src/broker/admin/owner-names.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Harness } from '../harness.js'
 import { AdminClient, learnerClient, requestSession, STAFF } from './admin-client.js'
@@ -101,6 +102,8 @@ describe('environments and sessions', () => {
     expect(mine.status).toBe(200)
     expect(mine.json.sessions.map((s: { name: string }) => s.name)).toEqual([a.name])
     expect(mine.json).toMatchObject({ total: 1, page: 1, pages: 1 })
+    const owner = (await h.lg.deps.store.getUser(mine.json.sessions[0].owner))!
+    expect(mine.json.sessions[0].ownerName).toBe(ownerName(owner))
     const byEnv = await api('GET', 'sessions?environment=lab-w02&workshop=v')
     expect(byEnv.json.sessions.map((s: { name: string }) => s.name)).toContain(b.name)
     expect(byEnv.json.sessions.map((s: { name: string }) => s.name)).not.toContain(a.name)
