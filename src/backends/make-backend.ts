@@ -4,6 +4,7 @@ import { LabgateError } from '../domain/errors.js'
 import type { SandboxSpec, SessionBackend } from './backend.js'
 import { FakeBackend } from './fake/index.js'
 import { KubernetesBackend, loadKubeConfig } from './kubernetes/index.js'
+import { checkHostCapacity } from './local/capacity/host-check.js'
 import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
 
 /**
@@ -14,7 +15,8 @@ import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
  * the local backend cannot work on this machine. `sandbox` sizes each home, /tmp and /dev/shm and reserves
  * the host uids of sessions (when labgate runs as root; a home size it cannot enforce is logged once); logs
  * once, as a warning, which of `limits` (the configured sandbox limits) this machine cannot apply and what
- * to do.
+ * to do; and logs how many sessions the host's kernel limits allow (`local/capacity/host-check.ts`),
+ * warning when that is fewer than `planned`, after raising them with `tuneKernel`.
  */
 export async function makeBackend(
   name: 'local' | 'fake' | 'kubernetes',
@@ -25,6 +27,10 @@ export async function makeBackend(
     log: (m: string) => void
     sandbox?: SandboxStorageSettings
     limits?: SandboxSpec['limits']
+    /** Local backend: how many sessions the portal may run at once (null: unbounded). */
+    planned?: number | null
+    /** Local backend: raise the host's limits that are too low first (root only). */
+    tuneKernel?: boolean
   },
 ): Promise<SessionBackend> {
   if (name === 'fake') {
@@ -45,6 +51,7 @@ export async function makeBackend(
   })
   const notice = o.limits ? await backend.limitsNotice(o.limits) : null
   if (notice) o.log(`warning: ${notice}`)
+  checkHostCapacity({ planned: o.planned ?? null, tune: o.tuneKernel ?? false, log: o.log })
   return backend
 }
 

@@ -2,6 +2,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { SessionBackend } from '../backends/backend.js'
+import { plannedSessions } from '../backends/local/capacity/host-check.js'
 import { makeBackend } from '../backends/make-backend.js'
 import { withRemoteLabs } from '../backends/with-remote-labs.js'
 import type { BrokerDeps } from '../broker/deps.js'
@@ -75,6 +76,11 @@ export interface LabgateOptions {
   logger?: Logger
   /** When set, `GET /metrics` answers only `Authorization: Bearer <this token>`; default: open. */
   metricsToken?: string
+  /**
+   * Local backend: raise the kernel's limits (and labgate's open-files limit) that are too low for the
+   * sessions the portal may run, before starting (root only; `serve --tune-kernel`).
+   */
+  tuneKernel?: boolean
   /** Mean interval between reconciler passes, ms. */
   reconcileIntervalMs?: number
   bodyLimit?: number
@@ -163,6 +169,11 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       limits,
       sandbox: portal.labgate,
       portal: portal.name,
+      planned: plannedSessions(
+        portal.maximum,
+        portal.workshops.map((w) => w.capacity),
+      ),
+      tuneKernel: o.tuneKernel ?? false,
       ...(portal.labgate.kubernetes && { kubernetes: portal.labgate.kubernetes }),
     }))
   // Remote labs' sessions are reservations on their systems, beside the sandboxes.

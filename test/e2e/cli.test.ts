@@ -301,6 +301,10 @@ describe('labgate CLI', () => {
       expect(url, out).toBeTruthy()
       expect(out).toMatch(/robot user: +robot@educates +password: \S{16,}/)
       expect(out).toMatch(/robot client: +\S+ +secret: \S{16,}/)
+      // The local backend says how many sessions this host's limits allow, and which runs out first.
+      expect(out).toMatch(
+        /capacity: this host's limits allow about [\d,]+ live sessions \(then .+ run out: \S+ = /,
+      )
       expect((await fetch(`${url}/healthz`)).status).toBe(200)
     } finally {
       // A clean shutdown is part of the contract: SIGTERM must end the process, promptly.

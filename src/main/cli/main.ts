@@ -10,6 +10,7 @@ import { remoteLabs, REMOTE_LABS_USAGE } from './remote-labs.js'
 import { lms, LMS_USAGE } from './lms-courses.js'
 import { parseDatabaseUrl } from '../database-url.js'
 import { serve } from './serve.js'
+import { tune, TUNE_USAGE } from './tune.js'
 import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
 import { readFileSync } from 'node:fs'
@@ -22,7 +23,9 @@ Usage:
                 [--public-url <url>] [--trust-proxy <true|hops|addr,cidr,...>]
                 [--replica-address <url>] [--replica-timeout <seconds>]
                 [--log-format text|json] [--log-level debug|info|warn|error] [--metrics-token-file <file>]
+                [--tune-kernel]
   labgate validate --config <file|dir>
+${TUNE_USAGE}
 ${CLIENTS_USAGE}
 ${CREDENTIALS_USAGE}
 ${AUDIT_USAGE}
@@ -47,7 +50,13 @@ serve      runs the portal: loads the TrainingPortal and Workshop YAML, opens th
            status and milliseconds. GET /metrics serves Prometheus metrics, open to anyone who can reach
            it unless --metrics-token-file names a file holding a scrape token ($LABGATE_METRICS_TOKEN holds
            the token itself); then scrapers send "Authorization: Bearer <token>" (docs/operations.md).
+           The local backend logs how many live sessions the host's limits allow and warns when the portal
+           may run more; --tune-kernel (as root) first raises the kernel settings and labgate's open-files
+           limit that are too low for them (docs/capacity.md).
 validate   loads the definitions and reports every error and warning, without starting anything.
+tune       shows how many live sessions this host's limits allow and which runs out first; as root
+           raises the kernel settings too low for --sessions (default 10000) and prints the sysctl.d
+           lines that keep them; --dry-run only shows what it would raise; --json prints one object.
 clients    registers, lists and disables the OAuth clients of labgate's authorization server (apps that
            sign their users in with labgate through the code flow, services using client credentials).
 credentials shows the Educates robot's username, client id and where its secrets come from; --rotate
@@ -85,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     if (command === 'remote-labs') return await remoteLabs(rest)
     if (command === 'lms') return await lms(rest)
     if (command === 'deploy') return await deploy(rest)
+    if (command === 'tune') return await tune(rest)
     const { values } = parseArgs({
       args: rest,
       options: {
@@ -100,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
         'log-format': { type: 'string' },
         'log-level': { type: 'string' },
         'metrics-token-file': { type: 'string' },
+        'tune-kernel': { type: 'boolean' },
       },
       strict: true,
     })
@@ -138,6 +149,7 @@ export async function run(argv: string[]): Promise<number> {
         logFormat: logFormat as LogFormat,
         logLevel: logLevel as LogLevel,
         ...(metricsToken ? { metricsToken } : {}),
+        ...(values['tune-kernel'] ? { tuneKernel: true } : {}),
         ...(replicaAddress ? { replicaAddress: replicaAddress.replace(/\/$/, '') } : {}),
         replicaTimeoutSeconds: timeout,
         config: values.config,

@@ -23,6 +23,8 @@ export interface ServeArgs {
   logLevel?: LogLevel
   /** The token `GET /metrics` asks for; absent: open. */
   metricsToken?: string
+  /** Raise the host's limits that are too low for the portal first (local backend, root). */
+  tuneKernel?: boolean
 }
 
 /**
@@ -46,6 +48,7 @@ export async function serve(a: ServeArgs): Promise<number> {
     log,
     logger,
     ...(a.metricsToken ? { metricsToken: a.metricsToken } : {}),
+    ...(a.tuneKernel ? { tuneKernel: true } : {}),
   })
   const envs = await lg.deps.store.listEnvironments({ portal: lg.deps.portal.name, states: ['RUNNING'] })
   const banner = startBanner(
