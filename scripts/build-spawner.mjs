@@ -2,7 +2,8 @@
 // C compiler labgate still works: it then starts sandboxes and shells through its Node helper, whose
 // forks are slower. Part of `npm run build` (and so of `npm ci`). Also compiles labgate-seccomp-exec
 // (src/backends/local/seccomp/seccomp-exec.c), which puts terminal shells and exec'd commands under the
-// sandbox's seccomp filter.
+// sandbox's seccomp filter, and labgate-init (src/backends/local/launcher/sandbox-init.c), each sandbox's
+// pid 1 in place of bubblewrap's own init.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -29,5 +30,15 @@ if (s.status !== 0) {
   console.warn(
     `labgate: could not build labgate-seccomp-exec with ${cc} (${s.error?.message ?? `exit ${s.status}`}); ` +
       "terminal shells and exec'd commands will run without the sandbox's seccomp filter. Install a C compiler (apt-get install gcc) and run npm run build.",
+  )
+}
+
+const initSource = join(root, 'src/backends/local/launcher/sandbox-init.c')
+const initTarget = join(root, 'dist/bin/labgate-init')
+const i = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', initTarget, initSource], { stdio: 'inherit' })
+if (i.status !== 0) {
+  console.warn(
+    `labgate: could not build labgate-init with ${cc} (${i.error?.message ?? `exit ${i.status}`}); ` +
+      "sandboxes will keep bubblewrap's own init, one process more each. Install a C compiler (apt-get install gcc) and run npm run build.",
   )
 }

@@ -3,6 +3,7 @@
  * do not change this machine's kernel), and a process's open-files limit is raised for real with
  * util-linux's prlimit, on a child process.
  */
+import { LOCAL_SESSION_FOOTPRINT } from '../../src/backends/local/capacity/footprint.js'
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -115,7 +116,7 @@ describe('the start-up check', () => {
       tuning: { procRoot: proc.root, pid },
     })
     expect(proc.get('kernel.pty.max')).toBe(3 + 10_000)
-    expect(proc.get('kernel.pid_max')).toBe(250 + 50_000 + 2_000)
+    expect(proc.get('kernel.pid_max')).toBe(250 + 8_000 * LOCAL_SESSION_FOOTPRINT.processes * 1.25 + 2_000)
     expect(lines).toContain('tuned for 8,000 sessions: kernel.pty.max 4,096 → 10,003')
     expect(rows.find((h) => h.limit === 'kernel.pty.max')!.sessions).toBeGreaterThanOrEqual(8_000)
     expect(rows.find((h) => h.limit === 'kernel.pid_max')!.sessions).toBeGreaterThanOrEqual(8_000)

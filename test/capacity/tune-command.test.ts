@@ -2,11 +2,14 @@
  * `labgate tune` against a stand-in `/proc` (the real kernel is left alone): what the limits allow, the
  * raises for `--sessions`, applied as root with the `sysctl.d` lines to keep them, only shown otherwise.
  */
+import { LOCAL_SESSION_FOOTPRINT } from '../../src/backends/local/capacity/footprint.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tune } from '../../src/main/cli/tune.js'
 import { ProcStandIn } from './proc-stand-in.js'
 
 let proc: ProcStandIn | undefined
+/** What 10,000 sessions need: the stand-in's 250 in use, their pids with a quarter more, 2,000 spare. */
+const PID_MAX = 250 + 10_000 * LOCAL_SESSION_FOOTPRINT.processes * 1.25 + 2_000
 afterEach(() => proc?.remove())
 
 async function run(argv: string[], isRoot: boolean) {
@@ -21,11 +24,11 @@ describe('labgate tune', () => {
     const { code, text } = await run([], true)
     expect(code).toBe(0)
     expect(proc.get('kernel.pty.max')).toBe(12_503)
-    expect(proc.get('kernel.pid_max')).toBe(64_750)
+    expect(proc.get('kernel.pid_max')).toBe(PID_MAX)
     expect(proc.get('kernel.threads-max')).toBe(192_735)
     expect(text).toContain('raised kernel.pty.max from 4,096 to 12,503')
     expect(text).toContain('/etc/sysctl.d/90-labgate.conf')
-    expect(text).toContain('  kernel.pid_max = 64750')
+    expect(text).toContain(`  kernel.pid_max = ${PID_MAX}`)
     // The kernel is ready; the open files of the shell that would start serve are the next wall.
     expect(text).toContain("At most about 9,473 live sessions (then labgate's open files run out")
     expect(text).toMatch(/open-files limit of 26,054.*LimitNOFILE=26054/)

@@ -1,3 +1,4 @@
+import { initCommand, SANDBOX_INIT_PATH } from './sandbox-init.js'
 import {
   closeSync,
   existsSync,
@@ -59,6 +60,8 @@ describe('splitHostEnv', () => {
 describe.skipIf(!prerequisites.ok)('exec environment on the host', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'labgate-exec-env-'))
   const backend = new LocalBackend({ dataDir, log: () => {} })
+  // Sandboxes as versions before labgate-init started them: bubblewrap's init, a `sleep infinity` holder.
+  const legacy = new LocalBackend({ dataDir, log: () => {}, sandboxInit: false })
   afterAll(() => {
     killSandboxesUnder(dataDir)
     rmSync(dataDir, { recursive: true, force: true })
@@ -153,7 +156,7 @@ describe.skipIf(!prerequisites.ok)('exec environment on the host', () => {
   })
 
   it('a sandbox with no recorded environment (an older start) is read from its holder, never onto nsenter', async () => {
-    const { handle } = await backend.start({
+    const { handle } = await legacy.start({
       session: 'envx-w01-s003',
       workshop: 'w',
       env: { GREETING: 'old' },
@@ -182,18 +185,24 @@ describe.skipIf(!prerequisites.ok)('exec environment on the host', () => {
 })
 
 /** The sandbox's holder: the first child of its pid 1. */
+/** The sandbox's holder: its pid 1 when that is labgate-init, else bubblewrap's init's one child. */
 function holderOf(h: LocalHandle): string {
+  if (readFileSync(`/proc/${h.childPid}/cmdline`, 'utf8').startsWith(SANDBOX_INIT_PATH))
+    return String(h.childPid)
   return readFileSync(`/proc/${h.childPid}/task/${h.childPid}/children`, 'utf8')
     .trim()
     .split(' ')[0] as string
 }
+
+/** The command lines of an idle holder: labgate-init's, and the `sleep infinity` of older sandboxes. */
+const HOLDERS = [`${initCommand().join('\0')}\0`, 'sleep\0infinity\0']
 
 /**
  * Overwrites `PATH=...` in the holder's environment memory with an `LD_PRELOAD=/xxx` of the same length, as
  * the sandbox's own user could. Resolves with the entry written.
  */
 async function rewriteHolderPath(h: LocalHandle): Promise<string> {
-  await expect.poll(() => readFileSync(`/proc/${holderOf(h)}/cmdline`, 'utf8')).toBe('sleep\0infinity\0')
+  await expect.poll(() => HOLDERS.includes(readFileSync(`/proc/${holderOf(h)}/cmdline`, 'utf8'))).toBe(true)
   const holder = holderOf(h)
   const stat = readFileSync(`/proc/${holder}/stat`, 'utf8')
   const envStart = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[47])

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { LabgateError } from '../../domain/errors.js'
 import { HOLDER_COMMAND, SANDBOX_INNER_ID, sandboxEnv } from './bwrap-args.js'
 import { readSandboxEnvFile } from './sandbox-env-file.js'
+import { initCommand } from './sandbox-init.js'
 
 /**
  * nsenter's arguments to run `argv` inside the sandbox whose pid 1 is `childPid`, joining its user, mount,
@@ -77,7 +78,11 @@ export function splitHostEnv(env: Record<string, string>): {
   return { host, inner }
 }
 
-const HOLDER_CMDLINES = ['sleep\0infinity\0', `${HOLDER_COMMAND.join('\0')}\0`]
+const HOLDER_CMDLINES = [
+  'sleep\0infinity\0',
+  `${HOLDER_COMMAND.join('\0')}\0`,
+  `${initCommand().join('\0')}\0`,
+]
 
 /**
  * The environment the sandbox of `session` was started with: the one `start` recorded in the session's
@@ -89,7 +94,8 @@ export function sandboxEnvOf(dataDir: string, childPid: number, session: string)
 }
 
 /**
- * The environment of the sandbox's holder process (`sleep infinity`, a child of pid 1), read from /proc:
+ * The environment of the sandbox's holder process (labgate-init, pid 1 itself; before it, `sleep infinity`,
+ * a child of bubblewrap's init), read from /proc:
  * only for sandboxes that have no recorded environment. Falls back to the fixed variables when the holder
  * cannot be read or recognised (a main command instead of the holder, or a holder caught in the middle of
  * its exec, whose cmdline then reads empty). Untrusted: the sandbox user can change it (see
@@ -98,7 +104,7 @@ export function sandboxEnvOf(dataDir: string, childPid: number, session: string)
 function holderEnvOf(childPid: number, session: string): Record<string, string> {
   try {
     const children = readFileSync(`/proc/${childPid}/task/${childPid}/children`, 'utf8').split(' ')
-    for (const pid of children.filter(Boolean)) {
+    for (const pid of [String(childPid), ...children.filter(Boolean)]) {
       // Right after start the holder may still be the shell that is about to exec sleep: same environment.
       if (!HOLDER_CMDLINES.includes(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) continue
       const env: Record<string, string> = {}

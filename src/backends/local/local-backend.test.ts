@@ -8,7 +8,8 @@ import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import type { SandboxHandle, SandboxSpec } from '../backend.js'
 import type { LocalHandle } from './handle.js'
 import { LocalBackend, checkLocalBackendPrerequisites, type LocalBackendOptions } from './index.js'
-import { readProcStat } from './proc.js'
+import { childPids, readProcStat } from './proc.js'
+import { SANDBOX_INIT_PATH } from './sandbox-init.js'
 import { killSandboxesUnder, runIn } from './testing.js'
 
 const prerequisites = await checkLocalBackendPrerequisites()
@@ -153,19 +154,43 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
 
   it('stop leaves no process behind (the outer bwrap is reaped, no zombies)', async () => {
     const { handle } = await start()
-    const holderPid = Number(
-      readFileSync(`/proc/${handle.childPid}/task/${handle.childPid}/children`, 'utf8'),
-    )
+    const inside = await runIn(backend, handle, 'sleep 300 </dev/null >/dev/null 2>&1 & echo started')
+    expect(inside.stdout).toBe('started\n')
     const processes = [
       [handle.pid, handle.pidStartTime],
       [handle.childPid, handle.startTime],
-      [holderPid, (await readProcStat(holderPid))?.startTime],
+      ...(await Promise.all(
+        (await childPids(handle.childPid)).map(async (pid) => [pid, (await readProcStat(pid))?.startTime]),
+      )),
     ]
+    // The sandbox's pid 1 (labgate-init) and the orphaned sleep it adopted.
+    expect(processes.length).toBe(3)
     await backend.stop(handle)
     for (const [pid, startTime] of processes) {
       const stat = await readProcStat(pid as number)
       expect(stat === null || stat.startTime !== startTime).toBe(true)
     }
+  })
+
+  it('is two processes, bwrap and labgate-init as pid 1, which reaps the orphans it adopts', async () => {
+    const { handle } = await start()
+    expect(readFileSync(`/proc/${handle.childPid}/cmdline`, 'utf8').split('\0')[0]).toBe(SANDBOX_INIT_PATH)
+    expect(await childPids(handle.pid)).toEqual([handle.childPid])
+    expect(await childPids(handle.childPid)).toEqual([])
+    // Twenty short-lived orphans: each one ends up a child of pid 1, which must reap it.
+    await runIn(backend, handle, 'for i in $(seq 20); do (sleep 0.1 &); done')
+    await new Promise((r) => setTimeout(r, 600))
+    const left = await childPids(handle.childPid)
+    const zombies = await Promise.all(left.map(async (pid) => (await readProcStat(pid))?.state))
+    expect(zombies.filter((state) => state === 'Z')).toEqual([])
+    expect(left).toEqual([])
+    expect((await backend.observe(handle)).state).toBe('running')
+  })
+
+  it('ends with its main command, which labgate-init runs as its child', async () => {
+    const { handle } = await start({ command: ['/bin/sh', '-c', 'sleep 0.3; exit 3'] })
+    expect(await childPids(handle.childPid)).toHaveLength(1)
+    await expect.poll(async () => (await backend.observe(handle)).state, { timeout: 5_000 }).toBe('gone')
   })
 
   it('keeps the home on stop and deletes the session directory on purge', async () => {

@@ -45,6 +45,7 @@ import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
 import { PortForwarders, type PortForwardersOptions } from './port-forwarders.js'
 import { createLockFile, findSandboxes, sandboxLockArgs, strayHandles } from './sandbox-lock.js'
+import { initBwrapArgs, initCommand, installSandboxInit } from './sandbox-init.js'
 import { writeSandboxEnvFile } from './sandbox-env-file.js'
 import { removeStaleSessionFiles } from './stale-files.js'
 import { unfinishedSandboxPids } from './unfinished.js'
@@ -59,6 +60,11 @@ export interface LocalBackendOptions {
   dataDir: string
   /** Default `/usr/bin/bwrap`. */
   bwrapPath?: string
+  /**
+   * Whether each sandbox's pid 1 is labgate-init (when built; default) rather than bubblewrap's init and
+   * a holder shell: one process fewer a sandbox.
+   */
+  sandboxInit?: boolean
   /** Default `/usr/bin/nsenter`. */
   nsenterPath?: string
   /** Host uid and gid sandboxes run as when labgate is root (default 65534, "nobody"). Ignored otherwise. */
@@ -162,6 +168,8 @@ export class LocalBackend implements SessionBackend {
   readonly #homes: HomeImages | null
   readonly #homeSize: number
   readonly #tmpSize: number | undefined
+  /** labgate-init's copy in the data directory, the sandboxes' pid 1; null: bubblewrap's init. */
+  readonly #init: string | null
   readonly #devpts: boolean
   readonly #startTimeoutMs: number
   readonly #stopTimeoutMs: number
@@ -207,6 +215,7 @@ export class LocalBackend implements SessionBackend {
       this.#log(`warning: sandboxes share labgate's uid: per-session uids (sandbox.uids) need root`)
     }
     this.#tmpSize = opts.tmpSize || undefined
+    this.#init = opts.sandboxInit === false ? null : installSandboxInit(this.#dataDir)
     this.#rootEntries = hostRootEntries()
     this.#hardening = sandboxHardening({
       dir: this.#dataDir,
@@ -313,15 +322,20 @@ export class LocalBackend implements SessionBackend {
       tmpSize: this.#tmpSize,
       mounts,
     })
-    // The sandbox's pid 1 holds the session's lock while it runs (how a later start or sweep finds it).
-    args.unshift(...sandboxLockArgs(lock))
+    // The sandbox's pid 1 holds the session's lock while it runs (how a later start or sweep finds it):
+    // labgate's own init when it was built, else bubblewrap's.
+    args.unshift(...(this.#init ? initBwrapArgs(this.#init, lock) : sandboxLockArgs(lock)))
     let spawned
     let stats
     try {
       const launch = {
         bwrapPath: this.#bwrapPath,
         args,
-        command: spec.command ? mainCommand(spec.command) : HOLDER_COMMAND,
+        command: this.#init
+          ? initCommand(spec.command)
+          : spec.command
+            ? mainCommand(spec.command)
+            : HOLDER_COMMAND,
         ids: this.#asRoot ? ids : undefined,
         logFile: join(dir, 'bwrap.log'),
         timeoutMs: this.#startTimeoutMs,
