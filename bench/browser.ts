@@ -54,11 +54,15 @@ export class CookieJar {
 export interface EnterTimes {
   /** activation URL → 302 to the portal's session page (sets the portal cookie). */
   activate: number
-  /** portal session page → 302 to the session's dashboard. */
+  /**
+   * portal session page → 302 to the session's dashboard; on the portal's own origin it signs the
+   * browser in to the dashboard itself (sets the session cookie).
+   */
   portal: number
   /**
-   * The dashboard's sign-in, the OAuth code flow: dashboard → 302 to the portal's authorization endpoint
-   * → 303 back to the session's callback with a code → 302 to the dashboard (sets the session cookie).
+   * The dashboard's sign-in when the portal page did not do it, the OAuth code flow: dashboard → 302 to
+   * the portal's authorization endpoint → 303 back to the session's callback with a code → 302 to the
+   * dashboard (sets the session cookie). 0 when the portal page signed the browser in.
    */
   login: number
   /** dashboard → 200 (HTML). */
@@ -101,9 +105,9 @@ export class BrowserSession {
   }
 
   /**
-   * Follows an activation URL the way a browser does: activation → the portal's session page → the
-   * dashboard, which signs the browser in with the code flow (authorization endpoint → callback) → the
-   * dashboard again, which must answer 200. Returns each step's time.
+   * Follows an activation URL the way a browser does: activation → the portal's session page, which
+   * signs the browser in to the dashboard (or else the dashboard does, with the code flow: authorization
+   * endpoint → callback) → the dashboard, which must answer 200. Returns each step's time.
    */
   async enter(activationUrl: string): Promise<EnterTimes> {
     const name = this.session
@@ -114,6 +118,20 @@ export class BrowserSession {
     const toDashboard = await this.get(portalPage)
     const first = this.location(toDashboard, 'portal session page', new RegExp(`^/sessions/${name}/$`))
     const t2 = now()
+    // Signed in by the portal page when the dashboard's path now gets a session cookie.
+    const signedIn = /(?:^|; )labgate_session=/.test(this.jar.header(first) ?? '')
+    const dashboard = signedIn ? first : await this.codeFlow(first)
+    const t3 = now()
+    const page = await this.get(dashboard)
+    if (page.status !== 200) throw new UnexpectedResponse('dashboard', page)
+    const t4 = now()
+    this.dashboardState = /data-state="([A-Z]+)"/.exec(page.body)?.[1] ?? null
+    return { activate: t1 - t0, portal: t2 - t1, login: t3 - t2, dashboard: t4 - t3 }
+  }
+
+  /** The dashboard's code-flow sign-in from its URL `first`; returns where it sends the browser next. */
+  private async codeFlow(first: string): Promise<string> {
+    const name = this.session
     const toAuthorize = await this.get(first)
     const authorize = this.location(toAuthorize, 'dashboard sign-in', /^\/oauth2\/authorize\?/)
     const code = await this.get(authorize)
@@ -125,12 +143,7 @@ export class BrowserSession {
     const signedIn = await this.get(callback)
     const dashboard = this.location(signedIn, 'callback', new RegExp(`^/sessions/${name}/$`))
     if (!this.jar.has('labgate_session')) throw new Error('login: no labgate_session cookie')
-    const t3 = now()
-    const page = await this.get(dashboard)
-    if (page.status !== 200) throw new UnexpectedResponse('dashboard', page)
-    const t4 = now()
-    this.dashboardState = /data-state="([A-Z]+)"/.exec(page.body)?.[1] ?? null
-    return { activate: t1 - t0, portal: t2 - t1, login: t3 - t2, dashboard: t4 - t3 }
+    return dashboard
   }
 
   /** The dashboard's own schedule (`_labgate/schedule`, session cookie): the session's state, or null. */

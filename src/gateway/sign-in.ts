@@ -29,10 +29,22 @@ export type RedeemCode = (
   body: Record<string, string>,
 ) => Promise<{ access_token: string; expires_in: number }>
 
+/**
+ * Decides an authorization request for the browser of `req` as the portal's authorization endpoint would
+ * (its portal sign-in, the same checks), without the round trip: `redirect` to the client with a code or
+ * an error, or anything else (sign in first, an error page) as another kind.
+ */
+export type AuthorizeInProcess = (
+  req: FastifyRequest,
+  params: Record<string, string>,
+) => Promise<{ kind: 'redirect'; to: string } | { kind: string }>
+
 export interface SessionSignInDeps {
   ctx: ApiContext
   clients: SessionClients
   redeem: RedeemCode
+  /** When given, {@link SessionSignIn.direct} signs browsers in without the code flow's round trips. */
+  authorize?: AuthorizeInProcess
 }
 
 /** Starts the code flow for dashboards, and finishes it at `/sessions/<name>/_labgate/oauth_callback`. */
@@ -44,28 +56,82 @@ export class SessionSignIn {
    * on first use) and sets the state cookie on `reply`.
    */
   async start(req: FastifyRequest, reply: FastifyReply, name: string): Promise<FastifyReply> {
-    const { ctx, clients } = this.deps
+    const { ctx } = this.deps
     // The state cookie must be on the host the callback is on (the session's URL, never one from `Host`).
     const canonical = canonicalRedirect(req, sessionUrl(ctx, name), sessionUrl(ctx, name))
     if (canonical) return reply.redirect(canonical, 302)
+    const { params, verifier } = await this.#request(name)
+    const path = sessionBasePath(ctx, name, req.headers.host ?? '')
+    void reply.header(
+      'set-cookie',
+      this.#cookie(SIGN_IN_COOKIE, `${params.state}.${verifier}`, path, SIGN_IN_TTL),
+    )
+    return reply
+      .header('cache-control', 'no-store')
+      .redirect(`${ctx.portalUrl}/oauth2/authorize?${new URLSearchParams(params)}`, 302)
+  }
+
+  /**
+   * Signs the browser of `req`, on the portal, in to session `name`'s dashboard without the code flow's
+   * four round trips (dashboard, authorize, callback, dashboard): the authorization request the
+   * dashboard would send is decided in-process for this browser's portal sign-in, with the same checks,
+   * and its code redeemed at once. Only where the portal can set the dashboard's cookie: the dashboard on
+   * the portal's own origin (path routing) and the request on the portal's own host. Returns the
+   * dashboard's path, its cookie set on `reply`; null, with nothing set, anywhere else or when the
+   * request is not simply granted (the browser then takes the code flow, which says why).
+   */
+  async direct(req: FastifyRequest, reply: FastifyReply, name: string): Promise<string | null> {
+    const { ctx, authorize } = this.deps
+    if (!authorize) return null
+    if (new URL(sessionUrl(ctx, name)).origin !== new URL(ctx.portalUrl).origin) return null
+    if (canonicalRedirect(req, ctx.portalUrl)) return null
+    const { params, verifier } = await this.#request(name)
+    const decision = await authorize(req, params)
+    if (decision.kind !== 'redirect' || !('to' in decision)) return null
+    const back = new URL(decision.to)
+    const code = back.searchParams.get('code')
+    if (!code || back.searchParams.get('state') !== params.state) return null
+    const token = await this.#redeem(name, code, verifier)
+    if (!token) return null
+    const path = sessionBasePath(ctx, name, req.headers.host ?? '')
+    void reply.header(
+      'set-cookie',
+      this.#cookie(GATEWAY_COOKIE, encodeURIComponent(token.access_token), path, token.expires_in),
+    )
+    return path
+  }
+
+  /** A new authorization request of session `name`'s client (registered on first use), and its verifier. */
+  async #request(name: string): Promise<{ params: Record<string, string>; verifier: string }> {
     const redirectUri = this.#callbackUrl(name)
-    const clientId = await clients.ensure(name, redirectUri)
-    const state = randomToken(16)
+    const clientId = await this.deps.clients.ensure(name, redirectUri)
     const verifier = randomToken(32)
-    const query = new URLSearchParams({
+    const params = {
       response_type: 'code',
       client_id: clientId,
       redirect_uri: redirectUri,
       scope: SESSION_SCOPE,
-      state,
+      state: randomToken(16),
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
-    })
-    const path = sessionBasePath(ctx, name, req.headers.host ?? '')
-    void reply.header('set-cookie', this.#cookie(SIGN_IN_COOKIE, `${state}.${verifier}`, path, SIGN_IN_TTL))
-    return reply
-      .header('cache-control', 'no-store')
-      .redirect(`${ctx.portalUrl}/oauth2/authorize?${query}`, 302)
+    }
+    return { params, verifier }
+  }
+
+  /** Redeems `code` for session `name`'s client; null when the token endpoint refuses it. */
+  async #redeem(name: string, code: string, verifier: string) {
+    try {
+      return await this.deps.redeem({
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: this.#callbackUrl(name),
+        client_id: sessionClientId(name),
+      })
+    } catch (e) {
+      if (!(e instanceof OAuthError)) throw e
+      return null
+    }
   }
 
   /**
@@ -107,24 +173,14 @@ export class SessionSignIn {
         'Sign-in did not complete',
         `This sign-in link is stale or was opened in another browser. Open the session again from the portal (${ctx.portalUrl}/).`,
       )
-    let token
-    try {
-      token = await this.deps.redeem({
-        grant_type: 'authorization_code',
-        code: q.code,
-        code_verifier: verifier,
-        redirect_uri: this.#callbackUrl(name),
-        client_id: sessionClientId(name),
-      })
-    } catch (e) {
-      if (!(e instanceof OAuthError)) throw e
+    const token = await this.#redeem(name, q.code, verifier)
+    if (!token)
       return messagePage(
         reply,
         403,
         'Sign-in did not complete',
         'The sign-in code was not accepted: open the session again.',
       )
-    }
     void reply.header('set-cookie', [
       clear,
       this.#cookie(GATEWAY_COOKIE, encodeURIComponent(token.access_token), path, token.expires_in),

@@ -281,6 +281,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     ctx,
     clients: new SessionClients({ auth: db.auth, clock }),
     redeem: (body) => oauth.tokens.authorizationCode(undefined, body),
+    authorize: (req, params) => oauth.authorizeFor(req, params),
   })
   // Registering a session's dashboard client is a commit: do it while the sandbox is new, not at sign-in.
   deps.runner.onStarted((s) => signIn.prepare(s.name))

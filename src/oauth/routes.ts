@@ -256,5 +256,13 @@ export function setUpOAuthServer(deps: OAuthServerDeps) {
   }
 
   // `tokens`: the token endpoint's use cases (the dashboards' sign-in redeems its codes in process)
-  return { routes, keys, tokens }
+  /**
+   * The authorization endpoint's decision for the browser of `req`, as `GET /oauth2/authorize` with
+   * `params` would give it (its portal sign-in; no consent form): for the dashboards' sign-in on the
+   * portal's own page (`SessionSignIn.direct`).
+   */
+  const authorizeFor = (req: FastifyRequest, params: Record<string, string>) =>
+    authorizeRequest({ authorizer, firstParty: deps.firstParty }, params, () => portalSignIn(req))
+
+  return { routes, keys, tokens, authorizeFor }
 }

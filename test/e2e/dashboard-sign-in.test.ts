@@ -1,7 +1,8 @@
 /**
  * A session's dashboard signs its learner in with the OAuth code flow against the portal, as its own
  * client: only the owner (and staff) get in, a shared URL lets no one else in, and signing out at the
- * portal ends the dashboard's sign-in. Real server, fake sandboxes (sign-in does not need a shell).
+ * portal ends the dashboard's sign-in. On the portal's own host, the portal's session page decides the
+ * same request in-process and sets the dashboard's cookie at once. Real server, fake sandboxes (sign-in does not need a shell).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CookieClient, startHarness, type Harness } from '../harness.js'
@@ -10,7 +11,7 @@ let h: Harness
 let env: string
 
 beforeAll(async () => {
-  h = await startHarness({ backend: 'fake', workshops: [{ name: 'w', capacity: 6, reserved: 0 }] })
+  h = await startHarness({ backend: 'fake', workshops: [{ name: 'w', capacity: 10, reserved: 0 }] })
   const res = await fetch(`${h.url}/workshops/catalog/environments/`, {
     headers: { authorization: `Bearer ${await h.token()}` },
   })
@@ -31,6 +32,20 @@ async function learner(user: string) {
   const browser = new CookieClient()
   expect((await browser.get(`${h.url}${url}`)).status).toBe(302)
   return { name, browser }
+}
+
+/** Signs `browser` out at the portal's `/logout/` form. */
+async function signOut(browser: CookieClient) {
+  const form = await browser.get(`${h.url}/logout/`)
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1]
+  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  const out = await fetch(`${h.url}/logout/`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams(csrf ? { csrf } : {}).toString(),
+  })
+  expect(out.status).toBe(303)
 }
 
 /** Follows redirects on this origin (at most 8) and returns the last answer. */
@@ -80,16 +95,7 @@ describe('dashboard sign-in (OAuth code flow)', () => {
     const dee = await learner('dee')
     expect((await follow(dee.browser, `${h.url}/sessions/${dee.name}/`)).status).toBe(200)
     const dashboardCookie = dee.browser.cookies.get('labgate_session')!
-    const form = await dee.browser.get(`${h.url}/logout/`)
-    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1]
-    const cookie = [...dee.browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-    const out = await fetch(`${h.url}/logout/`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      body: new URLSearchParams(csrf ? { csrf } : {}).toString(),
-    })
-    expect(out.status).toBe(303)
+    await signOut(dee.browser)
     const after = await fetch(`${h.url}/sessions/${dee.name}/`, {
       redirect: 'manual',
       headers: { cookie: `labgate_session=${dashboardCookie}` },
@@ -131,5 +137,46 @@ describe('dashboard sign-in (OAuth code flow)', () => {
     }
     expect(r.status).toBe(200)
     expect(new URL(at).pathname).toBe(`/sessions/${name}/`)
+  })
+
+  it("the portal's session page signs the owner in at once, and no one else", async () => {
+    const fay = await learner('fay')
+    const page = await fay.browser.get(`${h.url}/workshops/session/${fay.name}/`)
+    expect(page.status).toBe(302)
+    expect(page.headers.get('location')).toBe(`/sessions/${fay.name}/`)
+    expect(fay.browser.cookies.has('labgate_session')).toBe(true)
+    expect(fay.browser.cookies.has('labgate_signin')).toBe(false)
+    const dashboard = await fay.browser.get(`${h.url}/sessions/${fay.name}/`)
+    expect(dashboard.status).toBe(200)
+    // The same sign-in as the code flow's: signing out at the portal ends it.
+    const dashboardCookie = fay.browser.cookies.get('labgate_session')!
+    await signOut(fay.browser)
+    const after = await fetch(`${h.url}/sessions/${fay.name}/`, {
+      redirect: 'manual',
+      headers: { cookie: `labgate_session=${dashboardCookie}` },
+    })
+    expect(after.status).toBe(302)
+
+    // gus, signed in as himself, gets the 404 page for fay's session and no cookie for it.
+    const gus = await learner('gus')
+    const foreign = await gus.browser.get(`${h.url}/workshops/session/${fay.name}/`)
+    expect(foreign.status).toBe(404)
+    expect(foreign.headers.getSetCookie().some((c) => c.startsWith('labgate_session='))).toBe(false)
+    // A visitor with no portal sign-in gets no dashboard cookie either.
+    const visitor = await fetch(`${h.url}/workshops/session/${fay.name}/`, { redirect: 'manual' })
+    expect(visitor.headers.getSetCookie().some((c) => c.startsWith('labgate_session='))).toBe(false)
+  })
+
+  it('by another name for the portal host, the page signs no one in: the code flow does', async () => {
+    const hal = await learner('hal')
+    const alias = h.url.replace('127.0.0.1', 'localhost')
+    const cookie = [...hal.browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const page = await fetch(`${alias}/workshops/session/${hal.name}/`, {
+      redirect: 'manual',
+      headers: { cookie },
+    })
+    expect(page.status).toBe(302)
+    expect(page.headers.getSetCookie().some((c) => c.startsWith('labgate_session='))).toBe(false)
+    expect(page.headers.get('location')).toBe(`${h.url}/sessions/${hal.name}/`)
   })
 })

@@ -144,11 +144,18 @@ describe('Educates REST API end to end', () => {
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe(`/workshops/session/${session}/`)
     expect(browser.cookies.has('labgate_auth')).toBe(true)
-    // The portal's page sends the browser to the dashboard, which signs it in through the portal with
-    // the OAuth code flow (PKCE) as its own client, as Educates' dashboards do.
+    // The portal's page signs the browser in to the dashboard at once (the dashboard is on the portal's
+    // origin): the dashboard's own authorization request, decided and redeemed in-process.
     const portalPage = await browser.get(`${h.url}/workshops/session/${session}/`)
     expect(portalPage.status).toBe(302)
-    expect(portalPage.headers.get('location')).toBe(`${h.url}/sessions/${session}/`)
+    expect(portalPage.headers.get('location')).toBe(`/sessions/${session}/`)
+    expect(portalPage.headers.getSetCookie().join('\n')).toMatch(
+      new RegExp(`labgate_session=[^;]+; Path=/sessions/${session}/; HttpOnly; SameSite=Lax`),
+    )
+    expect((await browser.get(`${h.url}/sessions/${session}/`)).status).toBe(200)
+    // A browser that comes to the dashboard without that cookie is signed in through the portal with the
+    // OAuth code flow (PKCE), the dashboard as its own client, as Educates' dashboards do.
+    browser.cookies.delete('labgate_session')
     const start = await browser.get(`${h.url}/sessions/${session}/`)
     expect(start.status).toBe(302)
     const authorize = new URL(start.headers.get('location')!)

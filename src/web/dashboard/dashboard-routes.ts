@@ -119,8 +119,10 @@ export function dashboardRoutes(
     }
     if (isRemoteLabHandle(s.handle))
       return reply.header('cache-control', 'no-store').redirect(s.handle.loadUrl, 302)
-    // The dashboard signs the browser in through the code flow (the portal sign-in is already there).
-    return reply.header('cache-control', 'no-store').redirect(sessionUrl(ctx, s.name), 302)
+    // The dashboard's sign-in: decided here at once where the portal can set its cookie, else the code
+    // flow from the dashboard (the portal sign-in is already there either way).
+    const signedIn = signIn ? await signIn.direct(req, reply, s.name) : null
+    return reply.header('cache-control', 'no-store').redirect(signedIn ?? sessionUrl(ctx, s.name), 302)
   })
   redirectToSlash(app, '/workshops/session/:name/', {
     target: (req) => `/workshops/session/${(req.params as { name: string }).name}/`,
