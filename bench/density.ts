@@ -17,6 +17,8 @@ import {
 import { HttpClient } from './http.js'
 import { allProcs, findSandboxes, meminfo, memoryOf, sandboxMembers } from './procs.js'
 import { ms, now, summarize } from './stats.js'
+import { readHostLimits } from '../src/backends/local/capacity/kernel-limits.js'
+import { headroom, type Headroom } from '../src/backends/local/capacity/session-capacity.js'
 import { robotRequest } from './arrival.js'
 import { labgateCpuS, openSession, type OpenedSession } from './terminal-figures.js'
 import { PROMPT } from './terminal.js'
@@ -80,6 +82,36 @@ export function usage(labgatePid: number): Usage {
     pidMax: readNumber('/proc/sys/kernel/pid_max'),
     memAvailableMiB: Math.round(meminfo('MemAvailable') / MiB),
   }
+}
+
+/**
+ * Which resource would run out next, and at how many sessions: the host's limits (read as labgate's
+ * start-up check reads them, for labgate's process) against the footprint this run measured per live
+ * session (processes of its sandbox, labgate's descriptors; one pty per terminal). Null without sessions.
+ */
+function nextWall(
+  pid: number,
+  live: number,
+  mem: Record<string, number>,
+  before: Usage,
+  after: Usage,
+): string | null {
+  if (live === 0 || !mem.processes) return null
+  const footprint = {
+    processes: mem.processes / live,
+    ptys: 1,
+    labgateFds: Math.max(0, after.labgateFds - before.labgateFds) / live,
+    namespaces: 1,
+  }
+  const rows = headroom(readHostLimits('/proc', pid), footprint, live)
+  const [first, second] = rows
+  if (!first) return null
+  const at = (h: Headroom) =>
+    `${h.resource} (${h.limit} = ${h.value.toLocaleString('en-US')}) at about ${h.sessions.toLocaleString('en-US')} sessions`
+  return (
+    `next wall: ${at(first)}${second ? `, then ${at(second)}` : ''}; measured per session: ` +
+    `${footprint.processes.toFixed(1)} processes, ${footprint.labgateFds.toFixed(1)} of labgate's descriptors, 1 pty`
+  )
 }
 
 /** Which limit an error message points at: fds, pids, memory, a timeout, an HTTP status, or other. */
@@ -287,6 +319,8 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
         `processes and ${usageAfter.threads} threads on the machine (pid_max ${usageAfter.pidMax}), ` +
         `MemAvailable ${usageBefore.memAvailableMiB} → ${usageAfter.memAvailableMiB} MiB`,
     )
+    const wall = nextWall(ctx.labgate.pid, live.length, mem, usageBefore, usageAfter)
+    if (wall) rec.notes.push(wall)
     if (rec.errors)
       rec.notes.push(
         `${rec.errors} sessions failed: ${Object.entries(kinds)

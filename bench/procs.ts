@@ -111,6 +111,19 @@ export function pidNamespace(pid: number): string | null {
   }
 }
 
+/** Whether `pid` is pid 1 of a pid namespace below this one (`NSpid: <pid> 1`). */
+function isNamespacePid1(pid: number): boolean {
+  try {
+    const nspid = /^NSpid:\s+(.*)$/m
+      .exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+      ?.trim()
+      .split(/\s+/)
+    return nspid !== undefined && nspid.length >= 2 && nspid.at(-1) === '1'
+  } catch {
+    return false
+  }
+}
+
 /** A field of /proc/meminfo in bytes (e.g. MemAvailable). */
 export function meminfo(key: string): number {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/meminfo', 'utf8'))
@@ -126,14 +139,15 @@ export interface SandboxProcs {
 }
 
 /**
- * This run's sandboxes: the sandbox pid 1 is a `bwrap` process whose mounts name the run's temporary
- * directory `tag` (bwrap gets its options through a pipe, so its command line does not); its parent is the
- * outer bwrap. Other programs' bwrap processes on the machine are never included.
+ * This run's sandboxes: the sandbox pid 1 is labgate-init (`init`), or bubblewrap's own init (a `bwrap`)
+ * where labgate-init was not built, whose mounts name the run's temporary directory `tag` (bwrap gets its
+ * options through a pipe, so its command line does not); its parent is the outer bwrap. Other programs'
+ * processes on the machine are never included.
  */
 export function findSandboxes(tag: string): SandboxProcs[] {
   const found: SandboxProcs[] = []
   for (const st of allProcs()) {
-    if (st.comm !== 'bwrap' || st.state === 'Z' || st.state === 'X') continue
+    if ((st.comm !== 'bwrap' && st.comm !== 'init') || st.state === 'Z' || st.state === 'X') continue
     let mounts = ''
     try {
       mounts = readFileSync(`/proc/${st.pid}/mountinfo`, 'utf8')
@@ -141,10 +155,12 @@ export function findSandboxes(tag: string): SandboxProcs[] {
       continue
     }
     if (!mounts.includes(tag)) continue
-    // The outer bwrap shares the host's mounts; the pid 1 is the bwrap inside (its parent is a bwrap too).
+    // Only pid 1 of a namespace of its own: the outer bwrap shares the host's mounts, which name the tag
+    // too when homes are loop-mounted images.
+    if (!isNamespacePid1(st.pid)) continue
     const parent = procStat(st.ppid)
-    if (parent?.comm === 'bwrap' && pidNamespace(parent.pid) === pidNamespace(st.pid)) continue
-    const session = /\/sessions\/([^/\s]+)\/home /.exec(mounts)?.[1] ?? null
+    // The session: its home's bind, or (a home image, mounted from a loop device) its lock file's.
+    const session = /\/sessions\/([^/\s]+)\/(?:home|sandbox\.lock) /.exec(mounts)?.[1] ?? null
     found.push({ pid1: st, outer: parent && parent.comm === 'bwrap' ? parent : null, session })
   }
   return found

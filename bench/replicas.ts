@@ -332,13 +332,22 @@ async function level(k: number, s: Settings, log: (m: string) => void): Promise<
   }
 }
 
-/** SIGKILLs every bwrap whose stderr is a file under `dir` (the replicas' sandboxes). */
+/**
+ * SIGKILLs the replicas' sandboxes: every bwrap whose stderr is a file under `dir`, and every sandbox pid 1
+ * (labgate-init, whose stdio is /dev/null) whose mounts name `dir`.
+ */
 function spawnKillUnder(dir: string): void {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'bwrap') continue
-      if (readlinkSync(`/proc/${entry}/fd/2`).startsWith(dir)) process.kill(Number(entry), 'SIGKILL')
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim()
+      const ours =
+        comm === 'bwrap'
+          ? readlinkSync(`/proc/${entry}/fd/2`).startsWith(dir)
+          : comm === 'init' &&
+            /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${entry}/status`, 'utf8')) &&
+            readFileSync(`/proc/${entry}/mountinfo`, 'utf8').includes(dir)
+      if (ours) process.kill(Number(entry), 'SIGKILL')
     } catch {
       // gone meanwhile, or not ours to read
     }

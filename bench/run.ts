@@ -106,7 +106,7 @@ const QUICK: Record<FigureId, Settings> = {
 }
 
 /** The processes the bench counts on the machine before and after a run (sandboxes, shells, forwarders). */
-const WATCHED = ['bwrap', 'bash', 'sleep', 'nsenter', 'socat'] as const
+const WATCHED = ['bwrap', 'init', 'bash', 'sleep', 'nsenter', 'socat'] as const
 
 const t0 = Date.now()
 const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`)

@@ -187,6 +187,16 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
     expect((await backend.observe(handle)).state).toBe('running')
   })
 
+  it("is gone whole after the tests' safety net, its pid 1 included", async () => {
+    const dir = newDataDir()
+    const other = backendFor(dir)
+    const { handle } = await other.start(spec())
+    const h = handle as LocalHandle
+    expect(killSandboxesUnder(dir)).toBeGreaterThanOrEqual(2)
+    await expect.poll(async () => (await readProcStat(h.childPid))?.state ?? 'gone').toMatch(/^(gone|Z)$/)
+    await other.close()
+  })
+
   it('ends with its main command, which labgate-init runs as its child', async () => {
     const { handle } = await start({ command: ['/bin/sh', '-c', 'sleep 0.3; exit 3'] })
     expect(await childPids(handle.childPid)).toHaveLength(1)

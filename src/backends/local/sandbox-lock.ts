@@ -139,10 +139,13 @@ async function sessionCgroups(pid: number, session: string): Promise<string[]> {
   return [...new Set(dirs.filter((d) => d !== '' && mine(d)))]
 }
 
-const inodeKey = (major: number, minor: number, inode: bigint) => `${major}:${minor}:${inode}`
+/** A file's identity as /proc/locks names it: device major, minor and inode. */
+export const inodeKey = (major: number, minor: number, inode: bigint) => `${major}:${minor}:${inode}`
 // glibc's gnu_dev_major and gnu_dev_minor: st_dev as the kernel encodes it for user space.
-const devMajor = (dev: bigint) => Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn))
-const devMinor = (dev: bigint) => Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn))
+/** The major number of a `stat` device (glibc's encoding). */
+export const devMajor = (dev: bigint) => Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn))
+/** The minor number of a `stat` device (glibc's encoding). */
+export const devMinor = (dev: bigint) => Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn))
 
 /**
  * The sandboxes among `found` that none of `known` (stored handles, any shape) names, as handles `stop`

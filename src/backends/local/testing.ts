@@ -1,4 +1,6 @@
-import { readdirSync, readlinkSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { devMajor, devMinor, inodeKey, parseProcLocks } from './sandbox-lock.js'
 import type { SandboxHandle } from '../backend.js'
 import type { LocalBackend, LocalExecOptions } from './local-backend.js'
 
@@ -21,20 +23,53 @@ export function runIn(
 }
 
 /**
- * Test safety net: SIGKILLs every process whose stderr is a file under `dataDir` (every bwrap process of a
- * sandbox started with that data directory, so the whole sandbox goes). Returns how many it killed.
+ * Test safety net: SIGKILLs every process whose stderr is a file under `dataDir` (the bwrap processes of
+ * sandboxes started with that data directory), and every process holding the lock of one of its
+ * sessions (each sandbox's pid 1, whose stdio is /dev/null): so the whole sandbox goes. Returns how many
+ * it killed.
  */
 export function killSandboxesUnder(dataDir: string): number {
-  let killed = 0
+  const pids = new Set<number>(lockHolders(dataDir))
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
-      if (!readlinkSync(`/proc/${entry}/fd/2`).startsWith(dataDir + '/')) continue
-      process.kill(Number(entry), 'SIGKILL')
-      killed += 1
+      if (readlinkSync(`/proc/${entry}/fd/2`).startsWith(dataDir + '/')) pids.add(Number(entry))
     } catch {
       // Gone, or not ours to read.
     }
   }
+  let killed = 0
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL')
+      killed += 1
+    } catch {
+      // Gone already.
+    }
+  }
   return killed
+}
+
+/** The processes holding a lock on `<dataDir>/sessions/<s>/sandbox.lock`, any session. */
+function lockHolders(dataDir: string): number[] {
+  const inodes = new Set<string>()
+  const sessions = join(resolve(dataDir), 'sessions')
+  for (const name of (() => {
+    try {
+      return readdirSync(sessions)
+    } catch {
+      return []
+    }
+  })()) {
+    try {
+      const st = statSync(join(sessions, name, 'sandbox.lock'), { bigint: true })
+      inodes.add(inodeKey(devMajor(st.dev), devMinor(st.dev), st.ino))
+    } catch {
+      // No lock file: no sandbox of this session.
+    }
+  }
+  if (inodes.size === 0) return []
+  return parseProcLocks(readFileSync('/proc/locks', 'utf8'))
+    .filter((l) => inodes.has(inodeKey(l.major, l.minor, l.inode)))
+    .map((l) => l.pid)
 }
