@@ -5,9 +5,22 @@ import type { Session } from '../store/rows.js'
 import type { BrokerDeps } from './deps.js'
 
 export type ActivationResult =
-  | { kind: 'activated'; session: Session }
+  /** `alongside`: what the caller's work beside a new activation gave (see {@link Alongside}). */
+  | { kind: 'activated'; session: Session; alongside?: unknown }
   /** The session has ended: the browser goes back to the index URL with `session-deleted`. */
   | { kind: 'ended'; session: Session }
+
+/**
+ * Work a caller does beside a new activation (given the session as it will be once activated), started
+ * once the token has been checked and run
+ * concurrently with the activation's transaction, so that its writes share the activation's commit (on
+ * SQLite's group commit: one durable commit instead of two). Undone when the activation does not happen
+ * after all (another one won), and never started for a session already activated or ended.
+ */
+export interface Alongside<T> {
+  run(s: Session): Promise<T>
+  undo(value: T): Promise<void>
+}
 
 /**
  * Activates a pending session with its single-use token: the session becomes the owner's, with the full
@@ -16,12 +29,13 @@ export type ActivationResult =
  * an unknown session, a wrong or used token (checked before anything else, an ended session included), or
  * a window that has passed. An ended session with its genuine token is `ended`.
  */
-export async function activateSession(
+export async function activateSession<T = never>(
   deps: BrokerDeps,
   name: string,
   token: string,
   currentUser: string | null,
-): Promise<ActivationResult> {
+  alongside?: Alongside<T>,
+): Promise<ActivationResult & { alongside?: T }> {
   if (!isSafeName(name)) throw badRequest('Invalid session name')
   const s = await deps.store.getSession(name)
   if (!s || s.portal !== deps.portal.name || !s.owner) throw badRequest('Invalid session or activation token')
@@ -42,6 +56,14 @@ export async function activateSession(
   // and the versioned update (read committed): the attempt then starts over, a few times at most.
   let publish = () => {}
   let activated: Session | null = null
+  // Started in the same turn as the first attempt's transaction, so both join one group commit.
+  const beside = alongside?.run({
+    ...s,
+    activatedAt: now,
+    expiresAt: activatedExpiry(now, env!.settings, s.timeAllowed),
+  })
+  // Its failure is the caller's, reported after the activation settles (never left unhandled meanwhile).
+  beside?.catch(() => {})
   for (let attempt = 0; attempt < 5; attempt++) {
     const outcome = await deps.store.transaction(async (tx) => {
       const current = await tx.getSession(s.name)
@@ -68,7 +90,14 @@ export async function activateSession(
       break
     }
   }
-  if (!activated) throw badRequest('This activation link has already been used')
+  if (!activated) {
+    if (beside)
+      await beside.then(
+        (v) => alongside!.undo(v),
+        () => {},
+      )
+    throw badRequest('This activation link has already been used')
+  }
   publish()
-  return { kind: 'activated', session: activated }
+  return { kind: 'activated', session: activated, ...(beside ? { alongside: await beside } : {}) }
 }

@@ -1,19 +1,34 @@
 import type { Authenticator } from './authenticator.js'
 import { AUTH_COOKIE, isSecure, serializeCookie } from './cookies.js'
 
+interface SignInFor {
+  userId: string
+  /** When the session ends, ms; null: no end. */
+  expiresAt: number | null
+  now: number
+  portalUrl: string
+}
+
 /**
- * The `Set-Cookie` value that signs a browser in as `userId` for a session ending at `expiresAt` (ms, or
- * null for no end): valid an hour past the session's end (at least a minute), ten hours without an end.
+ * A new portal sign-in of `userId` for a session ending at `expiresAt`, valid an hour past the session's
+ * end (at least a minute), ten hours without an end: its `Set-Cookie` value, and the credential in it
+ * (for `Authenticator.browserLogout`, should it have to be undone before the browser gets it).
  */
-export async function sessionSignInCookie(
+export async function sessionSignIn(
   auth: Authenticator,
-  o: { userId: string; expiresAt: number | null; now: number; portalUrl: string },
-): Promise<string> {
+  o: SignInFor,
+): Promise<{ cookie: string; value: string }> {
   const ttl = o.expiresAt ? Math.max(60, Math.ceil((o.expiresAt - o.now) / 1000) + 3600) : 36_000
   const value = await auth.browserLogin(o.userId, ttl)
-  return serializeCookie(AUTH_COOKIE, encodeURIComponent(value), {
+  const cookie = serializeCookie(AUTH_COOKIE, encodeURIComponent(value), {
     sameSite: 'Lax',
     maxAge: ttl,
     secure: isSecure(o.portalUrl),
   })
+  return { cookie, value }
+}
+
+/** The `Set-Cookie` value of {@link sessionSignIn}. */
+export async function sessionSignInCookie(auth: Authenticator, o: SignInFor): Promise<string> {
+  return (await sessionSignIn(auth, o)).cookie
 }

@@ -234,6 +234,48 @@ describe('session timeouts and expiry', () => {
     expect(await h.deps.store.getSession(r.session.name)).toBeNull()
   })
 
+  it("runs a caller's work beside a new activation, undoing it when another activation won", async () => {
+    h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }))
+    const seen: unknown[] = []
+    const undone: unknown[] = []
+    const work = {
+      run: async (s: { activatedAt: number | null; expiresAt: number | null }) => {
+        seen.push(s)
+        return `made-${seen.length}`
+      },
+      undo: async (v: string) => void undone.push(v),
+    }
+    const r = await ask('lab-w01', 'beside')
+    const result = await activateSession(h.deps, r.session.name, r.token, null, work)
+    expect(result.alongside).toBe('made-1')
+    // Given the session as activated: its expiry is the activated one, as stored.
+    const stored = (await h.deps.store.getSession(r.session.name))!
+    expect(seen[0]).toMatchObject({ activatedAt: h.clock.now(), expiresAt: stored.expiresAt })
+    // The owner opening the link again: nothing new is made.
+    const again = await activateSession(h.deps, r.session.name, r.token, stored.owner, work)
+    expect(again.alongside).toBeUndefined()
+    expect(seen).toHaveLength(1)
+
+    // Another activation lands between this one's check and its write: this one's work is undone.
+    const r2 = await ask('lab-w01', 'loser')
+    const store = h.deps.store
+    const racing = new Proxy(store, {
+      get: (target, prop) => {
+        if (prop === 'getEnvironment')
+          return async (name: string) => {
+            await activateSession(h.deps, r2.session.name, r2.token, null)
+            return target.getEnvironment(name)
+          }
+        const value = Reflect.get(target, prop) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    expect(
+      await code(activateSession({ ...h.deps, store: racing }, r2.session.name, r2.token, null, work)),
+    ).toBe('bad_request: This activation link has already been used')
+    expect(undone).toEqual(['made-2'])
+  })
+
   it('activates a session whose row changed meanwhile (its sandbox came up); a second activation is refused', async () => {
     h = await startBroker(buildPortal({ workshops: [buildPortalWorkshop({ name: 'w', reserved: 0 })] }))
     const r = await ask('lab-w01', 'racer')

@@ -15,7 +15,8 @@ import type { ApiContext } from '../../http/context.js'
 import { checkIndexUrl, sessionDeletedUrl } from '../../http/index-url.js'
 import { iso, presentSchedule } from '../../http/present-schedule.js'
 import { sessionUrl } from '../../http/session-url.js'
-import { sessionSignInCookie } from '../../http/sign-in-cookie.js'
+import { sessionSignIn } from '../../http/sign-in-cookie.js'
+import type { Session } from '../../store/rows.js'
 import { JSON_TYPE } from '../../http/openapi/operation.js'
 import { parseWith } from '../../http/validate.js'
 import { educatesErrors } from '../endpoint-errors.js'
@@ -162,7 +163,20 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const name = sessionName(req.params)
       const token = parseWith(activateDoc.query, req.query).token
       if (!token) throw badRequest('Missing activation token')
-      const result = await activateSession(deps, name, token, actor?.userId ?? null)
+      // The owner's portal sign-in is made beside a new activation, in the same commit.
+      const signIn = (s: Session) =>
+        sessionSignIn(ctx.auth, {
+          userId: s.owner!,
+          expiresAt: s.expiresAt,
+          now: deps.clock.now(),
+          portalUrl: ctx.portalUrl,
+        })
+      const result = await activateSession(deps, name, token, actor?.userId ?? null, {
+        run: async (s) => (actor?.userId === s.owner ? null : signIn(s)),
+        undo: async (made) => {
+          if (made) await ctx.auth.browserLogout(made.value)
+        },
+      })
       const s = result.session
       if (result.kind === 'ended') {
         // Only the URL stored with the session (or the portal's): never one from the query.
@@ -170,16 +184,11 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         if (deleted) return reply.redirect(deleted, 302)
         throw notFound('This session has ended')
       }
-      if (actor?.userId !== s.owner)
-        void reply.header(
-          'set-cookie',
-          await sessionSignInCookie(ctx.auth, {
-            userId: s.owner!,
-            expiresAt: s.expiresAt,
-            now: deps.clock.now(),
-            portalUrl: ctx.portalUrl,
-          }),
-        )
+      if (actor?.userId !== s.owner) {
+        // Made beside the activation (an activation by another browser than the owner's is always new).
+        const made = result.alongside ?? (await signIn(s))
+        void reply.header('set-cookie', made.cookie)
+      }
       return reply.redirect(`/workshops/session/${s.name}/`, 302)
     },
   })
