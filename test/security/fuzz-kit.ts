@@ -211,7 +211,7 @@ export async function checkRequest(
 ): Promise<LightMyRequestResponse> {
   const exclude = o.exclude ?? []
   const before = await snapshot(h.lg.db, exclude)
-  const res = await h.lg.app.inject(req)
+  const res = await answerWithin(h.lg.app.inject(req), req)
   seenStatuses.set(res.statusCode, (seenStatuses.get(res.statusCode) ?? 0) + 1)
   const what = `${req.method ?? 'GET'} ${String(req.url).slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 200)}`
   if (res.statusCode >= 500 && !noSession(res)) expect.fail(`5xx: ${what}`)
@@ -224,6 +224,34 @@ export async function checkRequest(
     await settle(h.lg.db, exclude)
   }
   return res
+}
+
+/** How long one fuzzed request may take to be answered before it counts as hanging. */
+const ANSWER_WITHIN_MS = 20_000
+
+/** `answer`, or a failure naming the request when it has not come within {@link ANSWER_WITHIN_MS}. */
+async function answerWithin(
+  answer: Promise<LightMyRequestResponse>,
+  req: InjectOptions,
+): Promise<LightMyRequestResponse> {
+  let timer: NodeJS.Timeout | undefined
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `no answer within ${ANSWER_WITHIN_MS / 1000} s: ${req.method ?? 'GET'} ${String(req.url).slice(0, 300)} ` +
+              `headers ${JSON.stringify(req.headers ?? {}).slice(0, 300)}`,
+          ),
+        ),
+      ANSWER_WITHIN_MS,
+    )
+  })
+  try {
+    return await Promise.race([answer, hang])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** Statuses answered so far in this file (how far the runs got past routing and authentication). */
