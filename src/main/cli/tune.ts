@@ -6,11 +6,16 @@
  * how to raise it, and `serve --tune-kernel` raises it itself.
  */
 import { parseArgs } from 'node:util'
-import { DEFAULT_TUNE_SESSIONS, describeTightest } from '../../backends/local/capacity/host-check.js'
-import { LOCAL_SESSION_FOOTPRINT } from '../../backends/local/capacity/footprint.js'
-import { readHostLimits } from '../../backends/local/capacity/kernel-limits.js'
-import { applyRaises } from '../../backends/local/capacity/kernel-tuning.js'
-import { headroom, raisesFor, type Raise } from '../../backends/local/capacity/session-capacity.js'
+import {
+  applyRaises,
+  DEFAULT_TUNE_SESSIONS,
+  describeTightest,
+  headroom,
+  LOCAL_SESSION_FOOTPRINT,
+  raisesFor,
+  readHostLimits,
+  type Raise,
+} from '../../backends/host-capacity.js'
 import { badRequest } from '../../domain/errors.js'
 
 export const TUNE_USAGE = `  labgate tune [--sessions <n>] [--dry-run] [--json]`
