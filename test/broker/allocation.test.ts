@@ -5,6 +5,7 @@ import { activateSession } from '../../src/broker/activate-session.js'
 import { extendSession } from '../../src/broker/session-ops.js'
 import { requestSession, type SessionRequest } from '../../src/broker/request-session.js'
 import { LabgateError } from '../../src/domain/errors.js'
+import type { Store } from '../../src/store/store.js'
 import { NUDGE_DELAY_MS } from '../../src/reconciler/reconciler.js'
 import { buildPortal, buildPortalWorkshop, startBroker, type BrokerHarness } from './broker-harness.js'
 
@@ -21,6 +22,24 @@ const ask = (env: string, user?: string, o: Partial<SessionRequest> = {}) =>
     params: {},
     ...o,
   })
+
+/**
+ * `store`, with `meanwhile` run each time an activation reads the environment: between its first read
+ * of the session and its write, where another request could land.
+ */
+function racingStore(store: Store, meanwhile: () => Promise<unknown>): Store {
+  return new Proxy(store, {
+    get: (target, prop) => {
+      if (prop === 'getEnvironment')
+        return async (name: string) => {
+          await meanwhile()
+          return target.getEnvironment(name)
+        }
+      const value = Reflect.get(target, prop) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
 
 const code = async (p: Promise<unknown>) => {
   try {
@@ -258,18 +277,7 @@ describe('session timeouts and expiry', () => {
 
     // Another activation lands between this one's check and its write: this one's work is undone.
     const r2 = await ask('lab-w01', 'loser')
-    const store = h.deps.store
-    const racing = new Proxy(store, {
-      get: (target, prop) => {
-        if (prop === 'getEnvironment')
-          return async (name: string) => {
-            await activateSession(h.deps, r2.session.name, r2.token, null)
-            return target.getEnvironment(name)
-          }
-        const value = Reflect.get(target, prop) as unknown
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
+    const racing = racingStore(h.deps.store, () => activateSession(h.deps, r2.session.name, r2.token, null))
     expect(
       await code(activateSession({ ...h.deps, store: racing }, r2.session.name, r2.token, null, work)),
     ).toBe('bad_request: This activation link has already been used')
@@ -281,17 +289,9 @@ describe('session timeouts and expiry', () => {
     const r = await ask('lab-w01', 'racer')
     const store = h.deps.store
     // Between activation's first read and its write, another write bumps the row's version.
-    const racing = new Proxy(store, {
-      get: (target, prop) => {
-        if (prop === 'getEnvironment')
-          return async (name: string) => {
-            await target.updateSession(r.session.name, { lastActivityAt: h.clock.now() })
-            return target.getEnvironment(name)
-          }
-        const value = Reflect.get(target, prop) as unknown
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
+    const racing = racingStore(store, () =>
+      store.updateSession(r.session.name, { lastActivityAt: h.clock.now() }),
+    )
     const result = await activateSession({ ...h.deps, store: racing }, r.session.name, r.token, null)
     expect(result.kind).toBe('activated')
     expect((await store.getSession(r.session.name))!.activatedAt).toBe(h.clock.now())

@@ -48,6 +48,16 @@ async function signOut(browser: CookieClient) {
   expect(out.status).toBe(303)
 }
 
+/** Signs `l` out at the portal, then asks for its dashboard with the session cookie it had before. */
+async function dashboardAfterSignOut(l: { name: string; browser: CookieClient }): Promise<Response> {
+  const dashboardCookie = l.browser.cookies.get('labgate_session')!
+  await signOut(l.browser)
+  return fetch(`${h.url}/sessions/${l.name}/`, {
+    redirect: 'manual',
+    headers: { cookie: `labgate_session=${dashboardCookie}` },
+  })
+}
+
 /** Follows redirects on this origin (at most 8) and returns the last answer. */
 async function follow(browser: CookieClient, url: string): Promise<Response> {
   let res = await browser.get(url)
@@ -94,12 +104,7 @@ describe('dashboard sign-in (OAuth code flow)', () => {
   it('signing out at the portal ends the dashboard sign-in', async () => {
     const dee = await learner('dee')
     expect((await follow(dee.browser, `${h.url}/sessions/${dee.name}/`)).status).toBe(200)
-    const dashboardCookie = dee.browser.cookies.get('labgate_session')!
-    await signOut(dee.browser)
-    const after = await fetch(`${h.url}/sessions/${dee.name}/`, {
-      redirect: 'manual',
-      headers: { cookie: `labgate_session=${dashboardCookie}` },
-    })
+    const after = await dashboardAfterSignOut(dee)
     expect(after.status).toBe(302)
     expect(after.headers.get('location')).toMatch(/\/oauth2\/authorize\?/)
   })
@@ -149,13 +154,9 @@ describe('dashboard sign-in (OAuth code flow)', () => {
     const dashboard = await fay.browser.get(`${h.url}/sessions/${fay.name}/`)
     expect(dashboard.status).toBe(200)
     // The same sign-in as the code flow's: signing out at the portal ends it.
-    const dashboardCookie = fay.browser.cookies.get('labgate_session')!
-    await signOut(fay.browser)
-    const after = await fetch(`${h.url}/sessions/${fay.name}/`, {
-      redirect: 'manual',
-      headers: { cookie: `labgate_session=${dashboardCookie}` },
-    })
+    const after = await dashboardAfterSignOut(fay)
     expect(after.status).toBe(302)
+    expect(after.headers.get('location')).toMatch(/\/oauth2\/authorize\?/)
 
     // gus, signed in as himself, gets the 404 page for fay's session and no cookie for it.
     const gus = await learner('gus')

@@ -37,10 +37,13 @@ export interface WorkspacesOverview {
   paging: WorkspacesPaging
 }
 
+/** A job's or workspace's id as a path or query gives it: a positive integer, safe in JavaScript. */
+const ID = /^[1-9][0-9]{0,14}$/
+
 const id = (name: string, v: unknown): number | undefined => {
   const text = Array.isArray(v) ? v[v.length - 1] : v
   if (text === undefined || text === '') return undefined
-  if (typeof text !== 'string' || !/^[1-9][0-9]{0,14}$/.test(text))
+  if (typeof text !== 'string' || !ID.test(text))
     throw badRequest(`${name} must be a positive whole number (a page link's), got ${JSON.stringify(text)}.`)
   return Number(text)
 }
@@ -106,7 +109,7 @@ export async function workspacesOverview(
 
 /** Reads a job id from a path. Throws `bad_request` for anything but a positive integer. */
 export function parseJobId(raw: string | undefined): number {
-  const id = /^[1-9][0-9]{0,14}$/.test(raw ?? '') ? Number(raw) : NaN
+  const id = ID.test(raw ?? '') ? Number(raw) : NaN
   if (!Number.isSafeInteger(id)) throw badRequest('The job id must be a positive integer.')
   return id
 }
