@@ -15,7 +15,8 @@ const target = join(root, 'dist/bin/labgate-spawner')
 if (process.platform !== 'linux') process.exit(0)
 mkdirSync(dirname(target), { recursive: true })
 const cc = process.env.CC || 'cc'
-const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', target, source], { stdio: 'inherit' })
+const relay = join(root, 'src/backends/local/launcher/pty-relay.c')
+const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', target, source, relay], { stdio: 'inherit' })
 if (r.status !== 0) {
   console.warn(
     `labgate: could not build the native spawner with ${cc} (${r.error?.message ?? `exit ${r.status}`}); ` +

@@ -454,9 +454,9 @@ export class LocalBackend implements SessionBackend {
   }
 
   /**
-   * The port's {@link SessionBackend.exec}: a pty opened in labgate whose process is nsenter into the
-   * sandbox (see {@link spawn} for who runs it, where, and with which environment), started by the
-   * launcher. Runs `/bin/bash -l` (else `/bin/sh -l`) by default, with `TERM=xterm-256color` and
+   * The port's {@link SessionBackend.exec}: a pty whose process is nsenter into the sandbox (see
+   * {@link spawn} for who runs it, where, and with which environment), started by the launcher, which
+   * also holds the pty when it can (`openSandboxPty`). Runs `/bin/bash -l` (else `/bin/sh -l`) by default, with `TERM=xterm-256color` and
    * `HOME=/home/lab`. `kill` signals what nsenter runs; nsenter exits with it. Throws `unavailable` when the
    * sandbox is gone, `backend_failed` for an invalid variable name.
    */
@@ -464,15 +464,8 @@ export class LocalBackend implements SessionBackend {
     const cmd = this.#command(handle, opts.argv ?? LOGIN_SHELL, {
       env: { ...opts.env, TERM: 'xterm-256color', HOME: SANDBOX_HOME },
     })
-    return openSandboxPty(opts.pty, {
-      launch: async (tty) => {
-        const { file, args, env, cgroups } = cmd
-        const launched = await this.#launcher.spawnOnTerminal({ file, args, env, tty, cgroups })
-        cmd.adopt(launched.pid)
-        return launched
-      },
-      adopt: cmd.adopt,
-    })
+    const { file, args, env, cgroups } = cmd
+    return openSandboxPty(opts.pty, this.#launcher, { file, args, env, cgroups, adopt: cmd.adopt })
   }
 
   /**

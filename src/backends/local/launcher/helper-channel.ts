@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
-import type { HelperReply, HelperRequest } from './protocol.js'
+import type { HelperReply, HelperRequest, RelayReply, RelayRequest } from './protocol.js'
 
 /**
  * A running launcher helper process as {@link HelperLauncher} sees it: requests go in, replies come out
@@ -9,6 +9,8 @@ import type { HelperReply, HelperRequest } from './protocol.js'
 export interface HelperChannel {
   readonly child: ChildProcess
   send(req: HelperRequest): void
+  /** Sends a message to the helper's pty relay; absent when the helper has none (the Node helper). */
+  relay?(req: RelayRequest): void
   /** Holds this process up while replies are due (`true`), or lets it exit (`false`). */
   hold(held: boolean): void
   /** Asks the helper to exit (the processes it started keep running). */
@@ -16,4 +18,4 @@ export interface HelperChannel {
 }
 
 /** Starts a helper and delivers its replies to `onReply`. */
-export type HelperFactory = (onReply: (reply: HelperReply) => void) => HelperChannel
+export type HelperFactory = (onReply: (reply: HelperReply | RelayReply) => void) => HelperChannel

@@ -3,14 +3,17 @@ import type { HelperChannel, HelperFactory } from './helper-channel.js'
 import type {
   DaemonLaunch,
   ExitStatus,
+  HeldPty,
   LaunchedProcess,
   ProcessLauncher,
+  PtyLaunch,
   SandboxLaunch,
   TerminalLaunch,
 } from './launcher.js'
 import { nativeSpawner, spawnerAvailable } from './native-spawner.js'
 import { nodeHelper } from './node-helper.js'
-import type { HelperReply, HelperRequest } from './protocol.js'
+import type { HelperReply, HelperRequest, RelayReply, RelayRequest } from './protocol.js'
+import { RelayedPty } from './relayed-pty.js'
 
 interface Pending {
   resolve: (launched: LaunchedProcess & { childPid?: number }) => void
@@ -22,14 +25,18 @@ interface Helper {
   channel: HelperChannel
   pending: Map<number, Pending>
   exits: Map<number, (status: ExitStatus | null) => void>
+  /** The terminals whose pty the helper holds, by id. */
+  ptys: Map<number, RelayedPty>
 }
 
 /**
  * The {@link ProcessLauncher} labgate uses: a helper process, started once, does the spawning, so
  * labgate's event loop never waits for a fork. The helper is the native spawner (`spawner.c`) when it has
- * been built, else the Node helper (`helper-main.ts`). When the helper dies, requests in flight reject
- * with `backend_failed`, exit promises settle with null, and the next request starts a new helper. The
- * helper exits when labgate does; processes it started keep running.
+ * been built, else the Node helper (`helper-main.ts`). Only the native spawner holds ptys
+ * ({@link ProcessLauncher.openPty}): with the Node helper, `openPty` is absent. When the helper dies,
+ * requests in flight reject with `backend_failed`, exit promises settle with null, the terminals it held
+ * close, and the next request starts a new helper. The helper exits when labgate does; processes it
+ * started keep running, but the terminals it held are hung up.
  */
 export class HelperLauncher implements ProcessLauncher {
   readonly #factory: HelperFactory
@@ -38,9 +45,13 @@ export class HelperLauncher implements ProcessLauncher {
   #helper: Helper | null = null
   #nextId = 1
 
+  /** Present with the native spawner only: see {@link ProcessLauncher.openPty}. */
+  readonly openPty?: (opts: PtyLaunch) => HeldPty
+
   constructor(opts: { helper?: 'native' | 'node' } = {}) {
     this.kind = opts.helper ?? (spawnerAvailable() ? 'native' : 'node')
     this.#factory = this.kind === 'native' ? nativeSpawner() : nodeHelper()
+    if (this.kind === 'native') this.openPty = (launch) => this.#openPty(launch)
   }
 
   /** Starts the helper now rather than on the first request (a fork of this process: do it at boot). */
@@ -78,12 +89,31 @@ export class HelperLauncher implements ProcessLauncher {
   #request(req: Omit<HelperRequest, 'id'>): Promise<LaunchedProcess & { childPid?: number }> {
     const helper = this.#current()
     const id = this.#nextId++
+    return this.#await(helper, id, () => helper.channel.send({ ...req, id } as HelperRequest))
+  }
+
+  #openPty(opts: PtyLaunch): HeldPty {
+    const helper = this.#current()
+    const id = this.#nextId++
+    const send = (req: RelayRequest) => helper.channel.relay?.(req)
+    const pty = new RelayedPty(id, send, () => {
+      helper.ptys.delete(id)
+      hold(helper)
+    })
+    helper.ptys.set(id, pty)
+    pty.started = this.#await(helper, id, () => send({ id, op: 'open', opts }))
+    // A terminal that cannot start is closed: nothing will be said of it.
+    pty.started.catch(() => pty.closed())
+    return pty
+  }
+
+  /** Registers the request `id`, sends it, and settles with its reply. */
+  #await(helper: Helper, id: number, send: () => void): Promise<LaunchedProcess & { childPid?: number }> {
     return new Promise((resolve, reject) => {
       helper.pending.set(id, { resolve, reject })
-      // Keep this process alive while an answer is due; the idle helper never holds labgate up.
-      if (helper.pending.size === 1) helper.channel.hold(true)
+      hold(helper)
       // A helper that died meanwhile rejects this request when its exit is seen.
-      helper.channel.send({ ...req, id } as HelperRequest)
+      send()
     })
   }
 
@@ -94,6 +124,7 @@ export class HelperLauncher implements ProcessLauncher {
       channel: this.#factory((reply) => onReply(helper, reply)),
       pending: new Map(),
       exits: new Map(),
+      ptys: new Map(),
     }
     const { channel } = helper
     channel.child.on('error', () => undefined)
@@ -106,14 +137,27 @@ export class HelperLauncher implements ProcessLauncher {
   }
 }
 
+/** Keeps this process alive while an answer is due or a terminal is open; an idle helper never does. */
+function hold(helper: Helper): void {
+  helper.channel.hold(helper.pending.size > 0 || helper.ptys.size > 0)
+}
+
 function settle(helper: Helper, id: number): Pending | undefined {
   const pending = helper.pending.get(id)
   helper.pending.delete(id)
-  if (helper.pending.size === 0) helper.channel.hold(false)
+  hold(helper)
   return pending
 }
 
-function onReply(helper: Helper, reply: HelperReply): void {
+function onReply(helper: Helper, reply: HelperReply | RelayReply): void {
+  if ('pty' in reply) {
+    const pty = helper.ptys.get(reply.pty)
+    if (!pty) return
+    if ('output' in reply) pty.output(reply.output)
+    else if ('taken' in reply) pty.taken(reply.taken)
+    else pty.closed()
+    return
+  }
   if ('exited' in reply) {
     helper.exits.get(reply.exited)?.(reply.status)
     helper.exits.delete(reply.exited)
@@ -133,4 +177,5 @@ function onHelperExit(helper: Helper, how: string): void {
   }
   for (const resolve of helper.exits.values()) resolve(null)
   helper.exits.clear()
+  for (const pty of [...helper.ptys.values()]) pty.closed()
 }

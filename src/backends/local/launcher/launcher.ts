@@ -1,3 +1,4 @@
+import type { PtySize } from '../../backend.js'
 import type { SpawnSandboxOptions } from '../spawn-sandbox.js'
 
 /** How a launched process ended: its exit code, or the signal that killed it. */
@@ -26,6 +27,35 @@ export interface TerminalLaunch extends InCgroups {
   env: Record<string, string>
   /** Path of a pty's slave side (`/dev/pts/N`): the process's stdin, stdout, stderr and controlling terminal. */
   tty: string
+}
+
+/** What {@link ProcessLauncher.openPty} needs: a terminal program, as for `spawnOnTerminal`, and the pty's size. */
+export interface PtyLaunch extends Omit<TerminalLaunch, 'tty'> {
+  size: PtySize
+}
+
+/**
+ * A terminal whose pty the launcher's helper opened and holds: its program's output, input and control
+ * travel over the helper's one channel, so this process holds no descriptor for it. Listeners are called
+ * in the order the helper saw things happen; every method is safe to call once it closed (it does nothing).
+ */
+export interface HeldPty {
+  /** The program, once it runs; rejects with `backend_failed` when it cannot start (the pty is closed). */
+  readonly started: Promise<LaunchedProcess>
+  onOutput(listener: (data: Buffer) => void): void
+  /** Input bytes the pty has taken since it opened (written to it, or dropped by `discard`), in all. */
+  onTaken(listener: (total: number) => void): void
+  /** Called once: every holder of the terminal is gone, `close` was called, or the helper died. */
+  onClosed(listener: () => void): void
+  input(data: Buffer): void
+  resize(cols: number, rows: number): void
+  /** Stops reading the program's output (it blocks once the pty's buffer is full) until `resume`. */
+  pause(): void
+  resume(): void
+  /** Drops the input the pty has not taken. */
+  discard(): void
+  /** Hangs the terminal up: closes the pty's master side. */
+  close(): void
 }
 
 /** What {@link ProcessLauncher.spawnDaemon} needs. */
@@ -79,6 +109,12 @@ export interface ProcessLauncher {
    * cannot be started or the owner is gone.
    */
   spawnDaemon(opts: DaemonLaunch): Promise<LaunchedProcess>
+  /**
+   * Optional: opens a pty in the launcher's helper, which keeps its master, and runs a program on it as
+   * `spawnOnTerminal` does. Returned at once; input given before the program runs waits. Launchers
+   * without it leave the pty to their caller (`spawnOnTerminal`).
+   */
+  openPty?(opts: PtyLaunch): HeldPty
   /** Releases the launcher's resources; processes it started keep running. Idempotent. */
   close(): Promise<void>
 }

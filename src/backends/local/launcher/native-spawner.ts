@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Readable } from 'node:stream'
 import type { HelperFactory } from './helper-channel.js'
-import type { HelperReply, HelperRequest } from './protocol.js'
+import type { HelperReply, HelperRequest, RelayReply, RelayRequest } from './protocol.js'
 
 /** Where `npm run build` puts the spawner (`scripts/build-spawner.mjs` compiles `spawner.c`). */
 export const SPAWNER_PATH = join(
@@ -24,9 +24,9 @@ export function spawnerAvailable(path = SPAWNER_PATH): boolean {
   }
 }
 
-/** Encodes strings as the spawner reads them: a u32 count, then each string as a u32 length and bytes. */
-export function encodeFields(fields: string[]): Buffer {
-  const parts = fields.map((f) => Buffer.from(f, 'utf8'))
+/** Encodes fields as the spawner reads them: a u32 count, then each field as a u32 length and bytes. */
+export function encodeFields(fields: (string | Buffer)[]): Buffer {
+  const parts = fields.map((f) => (typeof f === 'string' ? Buffer.from(f, 'utf8') : f))
   const out = Buffer.alloc(4 + parts.reduce((n, p) => n + 4 + p.length, 0))
   out.writeUInt32LE(parts.length, 0)
   let at = 4
@@ -38,19 +38,22 @@ export function encodeFields(fields: string[]): Buffer {
   return out
 }
 
-/** Splits complete messages off the front of `buf`; returns them and what is left. */
-export function decodeFields(buf: Buffer): { messages: string[][]; rest: Buffer } {
-  const messages: string[][] = []
+/**
+ * Splits complete messages off the front of `buf`; returns them (each field a view of `buf`, not a copy)
+ * and what is left.
+ */
+export function decodeFields(buf: Buffer): { messages: Buffer[][]; rest: Buffer } {
+  const messages: Buffer[][] = []
   let at = 0
   outer: while (buf.length - at >= 4) {
     const count = buf.readUInt32LE(at)
-    const fields: string[] = []
+    const fields: Buffer[] = []
     let p = at + 4
     for (let i = 0; i < count; i++) {
       if (buf.length - p < 4) break outer
       const len = buf.readUInt32LE(p)
       if (buf.length - p - 4 < len) break outer
-      fields.push(buf.toString('utf8', p + 4, p + 4 + len))
+      fields.push(buf.subarray(p + 4, p + 4 + len))
       p += 4 + len
     }
     messages.push(fields)
@@ -102,9 +105,38 @@ export function requestFields(req: HelperRequest): string[] {
   ]
 }
 
-/** A reply of the spawner as a {@link HelperReply}; null for one it does not know. */
-export function toReply(fields: string[]): HelperReply | null {
-  const [kind, a = '', b = '', c = ''] = fields
+/** A relay message as the spawner's fields (see the comment at the top of `pty-relay.c`). */
+export function relayFields(req: RelayRequest): (string | Buffer)[] {
+  if (req.op === 'open') {
+    const o = req.opts
+    const env = Object.entries(o.env).map(([k, v]) => `${k}=${v}`)
+    const size = [String(o.size.cols), String(o.size.rows)]
+    return [
+      'P',
+      String(req.id),
+      o.file,
+      ...size,
+      cgroupList(o.cgroups),
+      String(env.length),
+      ...env,
+      ...o.args,
+    ]
+  }
+  const pty = String(req.pty)
+  if (req.op === 'input') return ['i', pty, req.data]
+  if (req.op === 'resize') return ['r', pty, String(req.cols), String(req.rows)]
+  return [{ pause: 'p', resume: 'u', discard: 'd', close: 'c' }[req.op], pty]
+}
+
+/** A message of the spawner as a {@link HelperReply} or {@link RelayReply}; null for one it does not know. */
+export function toReply(raw: Buffer[]): HelperReply | RelayReply | null {
+  const kind = raw[0]?.toString('latin1')
+  // Output is bytes; everything else is text.
+  if (kind === 'o') return { pty: Number(raw[1]?.toString('latin1')), output: raw[2] ?? Buffer.alloc(0) }
+  const fields = raw.map((f) => f.toString('utf8'))
+  const [, a = '', b = '', c = ''] = fields
+  if (kind === 'w') return { pty: Number(a), taken: Number(b) }
+  if (kind === 'z') return { pty: Number(a), closed: true }
   if (kind === 'ok')
     return { id: Number(a), ok: true, pid: Number(b), ...(c !== '0' ? { childPid: Number(c) } : {}) }
   if (kind === 'err') return { id: Number(a), ok: false, code: 'backend_failed', message: b }
@@ -137,6 +169,7 @@ export function nativeSpawner(path = SPAWNER_PATH): HelperFactory {
     return {
       child,
       send: (req) => child.stdin?.write(encodeFields(requestFields(req))),
+      relay: (req) => child.stdin?.write(encodeFields(relayFields(req))),
       hold: (held) => (held ? stdout.ref() : stdout.unref()),
       close: () => child.stdin?.end(),
     }

@@ -19,6 +19,10 @@
  *       opened read-only as descriptors 3...; with an owner, only while that process still runs once
  *       they are open (its start time, field 22 of /proc/<pid>/stat, unchanged).
  *
+ *   ["P", id, file, cols, rows, cgroups, n, env 1..n, arg 1...]
+ *       opens a pty of that size and runs file on it as "T" does; the spawner keeps the pty's master and
+ *       relays the terminal's output, input and control as pty-relay.c describes.
+ *
  * `cgroups` is a list of cgroup directories separated by newlines (possibly empty): the child joins each
  * between fork and exec (and before it drops privileges), so that the program's first instruction, and
  * everything it forks, already runs inside the session's limits. A child that cannot join fails to start.
@@ -44,17 +48,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "pty-relay.h"
+#include "spawner.h"
 
 #define READY_LINE "ready\n"
-#define MAX_FIELDS 4096
-#define MAX_MESSAGE (16u << 20)
 #define MAX_PENDING 2048
 
-typedef struct {
-  uint32_t n;
-  char *v[MAX_FIELDS];
-  uint32_t len[MAX_FIELDS];
-} Message;
 
 typedef struct {
   int used;
@@ -80,7 +79,7 @@ static double now_ms(void) {
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-static int read_full(int fd, void *buf, size_t n) {
+int read_full(int fd, void *buf, size_t n) {
   char *p = buf;
   while (n > 0) {
     ssize_t r = read(fd, p, n);
@@ -92,7 +91,7 @@ static int read_full(int fd, void *buf, size_t n) {
   return 0;
 }
 
-static void write_full(int fd, const void *buf, size_t n) {
+void write_full(int fd, const void *buf, size_t n) {
   const char *p = buf;
   while (n > 0) {
     ssize_t w = write(fd, p, n);
@@ -103,7 +102,7 @@ static void write_full(int fd, const void *buf, size_t n) {
   }
 }
 
-static void reply(int n, const char **fields) {
+void reply(int n, const char **fields) {
   char buf[8192];
   size_t at = 0;
   uint32_t count = (uint32_t)n;
@@ -119,7 +118,7 @@ static void reply(int n, const char **fields) {
   write_full(1, buf, at);
 }
 
-static void reply_err(const char *id, const char *message) {
+void reply_err(const char *id, const char *message) {
   const char *f[] = {"err", id, message};
   reply(3, f);
 }
@@ -149,7 +148,7 @@ static void free_message(Message *m) {
  * In a child: moves the calling process into each cgroup of the newline-separated list `cgroups` ("0" in
  * cgroup.procs means the writer, in v1 and v2 alike). Returns 0, or the errno of the first failure.
  */
-static int join_cgroups(const char *cgroups) {
+int join_cgroups(const char *cgroups) {
   const char *at = cgroups;
   while (*at) {
     const char *end = strchr(at, '\n');
@@ -171,7 +170,7 @@ static int join_cgroups(const char *cgroups) {
 }
 
 /* In a child, before exec: default signal mask and dispositions. */
-static void reset_signals(void) {
+void reset_signals(void) {
   sigset_t none;
   sigemptyset(&none);
   signal(SIGPIPE, SIG_DFL);
@@ -343,7 +342,7 @@ static int drain(int fd, char *buf, size_t *len, size_t cap) {
  * Waits until a child forked with a close-on-exec error pipe has exec'd (end of file: 0) or failed (the errno
  * it wrote); closes the pipe.
  */
-static int exec_error(int fd) {
+int exec_error(int fd) {
   int err = 0;
   ssize_t r;
   do r = read(fd, &err, sizeof err);
@@ -352,33 +351,29 @@ static int exec_error(int fd) {
   return r == sizeof err ? err : 0;
 }
 
-static void start_terminal(Message *m) {
-  const char *id = m->v[1];
-  if (m->n < 6) return reply_err(id, "malformed terminal request");
-  const char *file = m->v[2], *tty = m->v[3], *cgroup = m->v[4];
-  unsigned long n_env = strtoul(m->v[5], NULL, 10);
-  if (n_env > m->n - 6) return reply_err(id, "malformed terminal request");
-  char msg[4400];
-  if (access(file, X_OK) < 0) {
-    snprintf(msg, sizeof msg, "cannot run %s: not an executable", file);
-    return reply_err(id, msg);
-  }
-  int tty_fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (tty_fd < 0) {
-    snprintf(msg, sizeof msg, "cannot open the terminal %s: %s", tty, strerror(errno));
-    return reply_err(id, msg);
-  }
-  char *envp[MAX_FIELDS + 1], *argv[MAX_FIELDS + 2];
-  for (unsigned long i = 0; i < n_env; i++) envp[i] = m->v[6 + i];
+int command_of(Message *m, uint32_t at, char **argv, char **envp) {
+  if (m->n <= at) return -1;
+  unsigned long n_env = strtoul(m->v[at], NULL, 10);
+  if (n_env > m->n - at - 1) return -1;
+  for (unsigned long i = 0; i < n_env; i++) envp[i] = m->v[at + 1 + i];
   envp[n_env] = NULL;
   int a = 0;
-  argv[a++] = (char *)file;
-  for (uint32_t i = 6 + (uint32_t)n_env; i < m->n; i++) argv[a++] = m->v[i];
+  argv[a++] = m->v[2];
+  for (uint32_t i = at + 1 + (uint32_t)n_env; i < m->n; i++) argv[a++] = m->v[i];
   argv[a] = NULL;
+  return 0;
+}
+
+pid_t spawn_on_tty(int tty_fd, char **argv, char **envp, const char *cgroups, char *msg, size_t cap) {
+  const char *file = argv[0];
+  if (access(file, X_OK) < 0) {
+    snprintf(msg, cap, "cannot run %s: not an executable", file);
+    return -1;
+  }
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0) {
-    close(tty_fd);
-    return reply_err(id, "cannot create a pipe");
+    snprintf(msg, cap, "cannot create a pipe");
+    return -1;
   }
   pid_t pid = fork();
   if (pid == 0) {
@@ -387,7 +382,7 @@ static void start_terminal(Message *m) {
     if (setsid() < 0 || dup2(tty_fd, 0) < 0 || dup2(tty_fd, 1) < 0 || dup2(tty_fd, 2) < 0 ||
         ioctl(0, TIOCSCTTY, 0) < 0 || chdir("/") < 0)
       err = errno;
-    else if ((err = join_cgroups(cgroup)) != 0)
+    else if ((err = join_cgroups(cgroups)) != 0)
       err = -err; /* negative: the cgroups, not the program */
     else {
       execve(file, argv, envp);
@@ -396,22 +391,41 @@ static void start_terminal(Message *m) {
     if (write(errpipe[1], &err, sizeof err) < 0) { /* the parent sees end of file and an exit */ }
     _exit(127);
   }
-  close(tty_fd);
   close(errpipe[1]);
   if (pid < 0) {
     close(errpipe[0]);
-    return reply_err(id, "fork failed");
+    snprintf(msg, cap, "fork failed");
+    return -1;
   }
   int err = exec_error(errpipe[0]);
-  if (err) {
-    if (err < 0) snprintf(msg, sizeof msg, "cannot join the session's cgroups: %s", strerror(-err));
-    else snprintf(msg, sizeof msg, "cannot run %s: %s", file, strerror(err));
-    return reply_err(id, msg);
-  }
+  if (!err) return pid;
+  if (err < 0) snprintf(msg, cap, "cannot join the session's cgroups: %s", strerror(-err));
+  else snprintf(msg, cap, "cannot run %s: %s", file, strerror(err));
+  return -1;
+}
+
+void reply_ok(const char *id, pid_t pid) {
   char pid_text[16];
   snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
   const char *f[] = {"ok", id, pid_text, "0"};
   reply(4, f);
+}
+
+static void start_terminal(Message *m) {
+  const char *id = m->v[1];
+  static char *envp[MAX_FIELDS + 1], *argv[MAX_FIELDS + 2];
+  if (m->n < 6 || command_of(m, 5, argv, envp) < 0) return reply_err(id, "malformed terminal request");
+  const char *tty = m->v[3], *cgroups = m->v[4];
+  char msg[4400];
+  int tty_fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (tty_fd < 0) {
+    snprintf(msg, sizeof msg, "cannot open the terminal %s: %s", tty, strerror(errno));
+    return reply_err(id, msg);
+  }
+  pid_t pid = spawn_on_tty(tty_fd, argv, envp, cgroups, msg, sizeof msg);
+  close(tty_fd);
+  if (pid < 0) return reply_err(id, msg);
+  reply_ok(id, pid);
 }
 
 /* Field 22 (start time) of /proc/<pid>/stat, or -1 when the process is gone. */
@@ -563,13 +577,16 @@ int main(void) {
   if (sfd < 0) return 1;
   fcntl(0, F_SETFD, FD_CLOEXEC);
   fcntl(1, F_SETFD, FD_CLOEXEC);
-  static struct pollfd fds[2 + 2 * MAX_PENDING];
-  static Pending *owner[2 + 2 * MAX_PENDING];
+  int relay = relay_init();
+  if (relay < 0) return 1;
+  static struct pollfd fds[3 + 2 * MAX_PENDING];
+  static Pending *owner[3 + 2 * MAX_PENDING];
   Message m = {0};
   for (;;) {
     int n = 0;
     fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = relay, .events = POLLIN};
     double next = -1, now = now_ms();
     for (int i = 0; i < MAX_PENDING; i++) {
       Pending *p = &pending[i];
@@ -579,6 +596,8 @@ int main(void) {
       if (next < 0 || p->deadline < next) next = p->deadline;
     }
     int timeout = next < 0 ? -1 : (int)(next > now ? next - now + 1 : 0);
+    int retry = relay_timeout();
+    if (retry >= 0 && (timeout < 0 || retry < timeout)) timeout = retry;
     if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) return 1;
     if (fds[1].revents) {
       struct signalfd_siginfo info;
@@ -586,7 +605,9 @@ int main(void) {
       }
       reap();
     }
-    for (int i = 2; i < n; i++) {
+    if (fds[2].revents) relay_events();
+    relay_retry();
+    for (int i = 3; i < n; i++) {
       Pending *p = owner[i];
       if (!fds[i].revents || !p->used) continue;
       if (fds[i].fd == p->out_fd) {
@@ -611,6 +632,8 @@ int main(void) {
       else if (!strcmp(op, "S")) start_sandbox(&m);
       else if (!strcmp(op, "T")) start_terminal(&m);
       else if (!strcmp(op, "D")) start_daemon(&m);
+      else if (!strcmp(op, "P")) relay_open(&m);
+      else if (relay_control(&m)) { /* done */ }
       else reply_err(m.v[1], "unknown request");
       free_message(&m);
     }
