@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +13,15 @@ const mountedUnder = (dir: string) =>
   readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((line) => line.split(' ')[4]?.startsWith(dir + '/'))
+/** Loop devices backed by a file under `dir`, with their autoclear flag (`losetup --list`). */
+const loopsUnder = (dir: string) =>
+  execFileSync('/usr/sbin/losetup', ['--list', '--noheadings', '--output', 'AUTOCLEAR,BACK-FILE'], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, file]) => file?.startsWith(dir + '/'))
+    .map(([autoclear]) => autoclear)
 const backends: LocalBackend[] = []
 const make = () => {
   const b = new LocalBackend({ dataDir, homeSize: SIZE, homeSpares: 1, log: () => {} })
@@ -38,6 +48,8 @@ describe('home images', () => {
     expect(Number(size)).toBeGreaterThan(SIZE / 2)
     expect(rest).toEqual(['1000'])
     expect(mountedUnder(dataDir)).toHaveLength(1)
+    // One loop device, marked to go with the unmount.
+    expect(loopsUnder(dataDir)).toEqual(['1'])
     expect(await runIn(backend, handle, 'echo kept > $HOME/file').then((r) => r.code)).toBe(0)
   })
 
@@ -56,6 +68,7 @@ describe('home images', () => {
     expect((await runIn(backend, handle, 'cat $HOME/file')).stdout).toBe('kept\n')
     await backend.stop(handle, { purge: true })
     expect(mountedUnder(dataDir)).toHaveLength(0)
+    expect(loopsUnder(dataDir)).toEqual([])
     expect(existsSync(join(dataDir, 'sessions', handle.session))).toBe(false)
   })
 })
