@@ -1,5 +1,5 @@
 /**
- * The density figure: as many live sessions as the target asks (1,000), each entered the way a browser
+ * The density figure: as many live sessions as the target asks (10,000), each entered the way a browser
  * enters it and holding an open terminal that answered a command; how long they took to start, what they
  * cost in memory, whether every terminal still answers at the end, and, when they do not all fit, what
  * stopped them. Everything the figure opens is closed and terminated by the figure.
@@ -33,6 +33,8 @@ export interface Usage {
   /** Open file descriptors of labgate, and its soft limit (`Max open files` in /proc/<pid>/limits). */
   labgateFds: number
   labgateFdLimit: number | null
+  /** Open file descriptors of labgate's native spawner, which holds the terminals' ptys (NaN without it). */
+  spawnerFds: number
   /** Open file descriptors of the bench process. */
   benchFds: number
   /** Processes on the machine, and threads (kernel scheduling entities, from /proc/loadavg). */
@@ -58,6 +60,18 @@ function readNumber(file: string): number {
   }
 }
 
+/** The pid of labgate's native spawner (a child of labgate's running `labgate-spawner`), or null. */
+function spawnerOf(labgatePid: number): number | null {
+  try {
+    const children = readFileSync(`/proc/${labgatePid}/task/${labgatePid}/children`, 'utf8').split(' ')
+    for (const child of children.filter(Boolean))
+      if (readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'labgate-spawner') return Number(child)
+  } catch {
+    // labgate gone
+  }
+  return null
+}
+
 /** A snapshot of {@link Usage}. */
 export function usage(labgatePid: number): Usage {
   let limit: number | null = null
@@ -76,6 +90,7 @@ export function usage(labgatePid: number): Usage {
   return {
     labgateFds: count(`/proc/${labgatePid}/fd`),
     labgateFdLimit: limit,
+    spawnerFds: spawnerOf(labgatePid) ? count(`/proc/${spawnerOf(labgatePid)}/fd`) : NaN,
     benchFds: count('/proc/self/fd'),
     processes: allProcs().length,
     threads,
@@ -100,7 +115,10 @@ function nextWall(
   const footprint = {
     processes: mem.processes / live,
     ptys: 1,
-    labgateFds: Math.max(0, after.labgateFds - before.labgateFds) / live,
+    // labgate and its spawner share one open-files limit: the one that grew more is the wall.
+    labgateFds:
+      Math.max(0, after.labgateFds - before.labgateFds, (after.spawnerFds || 0) - (before.spawnerFds || 0)) /
+      live,
     namespaces: 1,
   }
   const rows = headroom(readHostLimits('/proc', pid), footprint, live)
@@ -110,7 +128,7 @@ function nextWall(
     `${h.resource} (${h.limit} = ${h.value.toLocaleString('en-US')}) at about ${h.sessions.toLocaleString('en-US')} sessions`
   return (
     `next wall: ${at(first)}${second ? `, then ${at(second)}` : ''}; measured per session: ` +
-    `${footprint.processes.toFixed(1)} processes, ${footprint.labgateFds.toFixed(1)} of labgate's descriptors, 1 pty`
+    `${footprint.processes.toFixed(1)} processes, ${footprint.labgateFds.toFixed(1)} descriptors in labgate or its spawner, 1 pty`
   )
 }
 
@@ -231,7 +249,8 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
               `  density: ${opened.length}/${s.n} sessions with a terminal answering after ` +
                 `${((now() - t0) / 1000).toFixed(1)} s (labgate ${busy.toFixed(0)}% CPU)` +
                 (rec.errors ? `, ${rec.errors} failed` : '') +
-                `; labgate fds ${u.labgateFds}/${u.labgateFdLimit ?? '?'}, processes ${u.processes}, ` +
+                `; labgate fds ${u.labgateFds}/${u.labgateFdLimit ?? '?'} (spawner ${u.spawnerFds}), ` +
+                `processes ${u.processes}, ` +
                 `threads ${u.threads}/${u.pidMax}, MemAvailable ${u.memAvailableMiB} MiB`,
             )
           }
@@ -315,7 +334,8 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
     )
     rec.notes.push(
       `in use with the sessions open: labgate ${usageAfter.labgateFds} fds (limit ` +
-        `${usageAfter.labgateFdLimit ?? '?'}), bench ${usageAfter.benchFds} fds, ${usageAfter.processes} ` +
+        `${usageAfter.labgateFdLimit ?? '?'}), its spawner ${usageAfter.spawnerFds} fds (the terminals' ptys), ` +
+        `bench ${usageAfter.benchFds} fds, ${usageAfter.processes} ` +
         `processes and ${usageAfter.threads} threads on the machine (pid_max ${usageAfter.pidMax}), ` +
         `MemAvailable ${usageBefore.memAvailableMiB} → ${usageAfter.memAvailableMiB} MiB`,
     )

@@ -72,7 +72,7 @@ export const WORKSHOPS: Record<FigureId, BenchWorkshop> = {
   burst: { name: 'burst', capacity: 150, reserved: 0, initial: 0, expires: '1h' },
   schedule: { name: 'sched', capacity: 5, reserved: 0, initial: 0, expires: '1h' },
   alloc: { name: 'alloc', capacity: 2000, reserved: 0, initial: 0, expires: '1h' },
-  density: { name: 'dense', capacity: 1100, reserved: 0, initial: 0, expires: '1h' },
+  density: { name: 'dense', capacity: 10500, reserved: 0, initial: 0, expires: '1h' },
   // The workspaces figures start no session; the portal has workspaces on when one of them runs.
   'ws-create': { name: 'uws', capacity: 1, reserved: 0, initial: 0, expires: '1h' },
   'job-local': { name: 'uws', capacity: 1, reserved: 0, initial: 0, expires: '1h' },

@@ -100,6 +100,9 @@ export async function startLabgateProcess(
       String(port),
       '--host',
       '127.0.0.1',
+      // As root, labgate raises the kernel's tables for the sessions the portal may run (10,000 for
+      // density), as an operator allows it to; LABGATE_BENCH_TUNE=0 leaves the host as it is.
+      ...(process.getuid?.() === 0 && process.env.LABGATE_BENCH_TUNE !== '0' ? ['--tune-kernel'] : []),
     ],
     { cwd: ROOT, stdio: ['ignore', fd, fd] },
   )

@@ -34,7 +34,7 @@ import { MEASURED, formatTable, rows } from './targets.js'
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const RESULTS = join(ROOT, 'bench', 'results')
 
-const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>] [--no-peer]
+const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>] [--sessions <n>] [--no-peer]
 
   --quick          small counts and 3 s load tests: the whole run, peer included, in under two minutes
   --only <list>    run only these figures: ${FIGURE_IDS.join(', ')}
@@ -42,6 +42,7 @@ const USAGE = `npm run bench -- [--quick] [--only <figure,...>] [--duration <s>]
                      .map(([k, v]) => `${k}=${v}`)
                      .join(', ')})
   --duration <s>   how long the schedule load test runs (default 10 s, 3 s with --quick), and the peer's
+  --sessions <n>   how many live sessions density opens (default 10,000, 30 with --quick)
   --no-peer        do not measure the peer (JupyterHub) even where it is installed: the table shows
                    docs/performance.md's figures for it`
 
@@ -61,7 +62,7 @@ const FULL: Record<FigureId, Settings> = {
   burst: { n: 3, warmup: 0, timeLimitS: 90, concurrency: 100, durationS: 0, pollMs: 10 },
   schedule: { n: 0, warmup: 0, timeLimitS: 0, concurrency: 20, durationS: 10, pollMs: 0 },
   alloc: { n: 1000, warmup: 0, timeLimitS: 60, concurrency: 20, durationS: 0, pollMs: 0 },
-  density: { n: 1000, warmup: 0, timeLimitS: 900, concurrency: 20, durationS: 0, pollMs: 250 },
+  density: { n: 10000, warmup: 0, timeLimitS: 1800, concurrency: 20, durationS: 0, pollMs: 250 },
   scaling: {
     n: 200,
     warmup: 5,
@@ -118,6 +119,8 @@ interface Options {
   durationS: number
   /** Measure the peer (JupyterHub) after labgate's figures, where it is installed. */
   peer: boolean
+  /** Sessions for density, when not its default. */
+  sessions: number | null
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -128,6 +131,7 @@ function parseOptions(argv: string[]): Options | null {
       only: { type: 'string' },
       duration: { type: 'string' },
       'no-peer': { type: 'boolean', default: false },
+      sessions: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -145,8 +149,12 @@ function parseOptions(argv: string[]): Options | null {
   const durationS = values.duration === undefined ? (quick ? 3 : 10) : Number(values.duration)
   if (!Number.isFinite(durationS) || durationS < 1 || durationS > 600)
     throw new Error(`--duration must be a number of seconds from 1 to 600, got "${values.duration}"`)
+  const sessions = values.sessions === undefined ? null : Number(values.sessions)
+  if (sessions !== null && (!Number.isInteger(sessions) || sessions < 1 || sessions > 100_000))
+    throw new Error(`--sessions must be a whole number from 1 to 100,000, got "${values.sessions}"`)
   // Run in the documented order, whatever order --only named them in.
-  return { quick, only: FIGURE_IDS.filter((id) => only.includes(id)), durationS, peer: !values['no-peer'] }
+  const ordered = FIGURE_IDS.filter((id) => only.includes(id))
+  return { quick, only: ordered, durationS, peer: !values['no-peer'], sessions }
 }
 
 function machine() {
@@ -229,7 +237,10 @@ async function main(): Promise<number> {
   const settingsOf = (id: FigureId): Settings => ({
     ...(opts.quick ? QUICK : FULL)[id],
     ...(id === 'schedule' ? { durationS: opts.durationS } : {}),
+    ...(id === 'density' && opts.sessions ? { n: opts.sessions } : {}),
   })
+  // Room for every session density opens, and a few more.
+  if (opts.sessions) WORKSHOPS.density.capacity = Math.max(WORKSHOPS.density.capacity, opts.sessions + 500)
   log(
     `labgate bench (${opts.quick ? 'quick' : 'full'} run): ${opts.only.join(', ')}; ` +
       `${info.cpus} CPUs, ${(info.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${info.node}, load ${info.loadavg.map((l) => l.toFixed(2)).join(' ')}`,
