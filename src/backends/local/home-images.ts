@@ -17,6 +17,13 @@ import { basename, dirname, join } from 'node:path'
 import { LabgateError } from '../../domain/errors.js'
 import type { ProcessLauncher } from './launcher/launcher.js'
 
+/** A session's image on a loop device, see {@link HomeImages.attach}. */
+export interface AttachedHome {
+  device: string
+  /** Detaches the device (lazily while mounted). Never throws. */
+  release(): Promise<void>
+}
+
 /** Options of {@link HomeImages}; `dataDir`, `size` and `launcher` are required. */
 export interface HomeImagesOptions {
   /** labgate's data directory; images live in `<dataDir>/sessions/<session>/home.img`. */
@@ -62,8 +69,9 @@ export function homeImagesUnavailable(): string | null {
  * Each session's home as its own ext4 filesystem in a sparse image file, loop-mounted on the home
  * directory: writing past its size fails with ENOSPC inside the sandbox, and the filesystem holding the data
  * directory (and `labgate.db`) gains at most that size per session. Images are formatted ahead, in the
- * background ({@link HomeImagesOptions.spares}), so a start only renames one and mounts it. Mounts live in the
- * host's mount namespace: they outlive labgate and are found again after a restart.
+ * background ({@link HomeImagesOptions.spares}), so a start only renames one and mounts it. A launcher that
+ * can mounts the image in the sandbox's own mount namespace ({@link attach}); otherwise it is mounted in
+ * the host's ({@link mount}). Either way the mount outlives labgate and is found again after a restart.
  */
 export class HomeImages {
   readonly #o: HomeImagesOptions
@@ -117,33 +125,66 @@ export class HomeImages {
   }
 
   /**
+   * Attaches the session's image (taking a formatted spare, or formatting one when none is left, for a
+   * session without an image) to a free loop device, for a launcher to mount where only the sandbox sees
+   * it (`SandboxLaunch.home`). `release` must follow the sandbox's start, whether it started or
+   * not: once mounted, the device then goes with the sandbox; unmounted, it goes at once. Rejects with
+   * `backend_failed` when mkfs or losetup fails.
+   */
+  async attach(home: string): Promise<AttachedHome> {
+    // Mounted on the host by an earlier start (before labgate mounted homes in sandboxes): never twice.
+    await this.unmount(home)
+    const image = imagePath(home)
+    if (!existsSync(image)) {
+      if (!(await this.#takeSpare(image))) await this.#format(image)
+      setTimeout(() => this.#refill(), REFILL_DELAY_MS).unref()
+    }
+    const device = await this.#attach(image, dirname(home))
+    return { device, release: () => this.#detach(device, dirname(home)) }
+  }
+
+  /**
    * Attaches `image` to a free loop device and mounts that on `home`; the device goes when the home is
    * unmounted. Not `mount -o loop`: util-linux then opens every loop device on the host to look for one
    * already backed by the image, which took 26 ms with one home mounted and 94 ms with 1,500, and
-   * kept growing. `losetup --find` asks the kernel for a free device (retrying when a concurrent start
-   * takes it first), and detaching a mounted device only marks it to go with its last user.
+   * kept growing.
    */
   async #mountImage(image: string, home: string): Promise<void> {
+    const device = await this.#attach(image, dirname(home))
+    try {
+      await this.#run(TOOLS.mount, ['-t', 'ext4', '-o', MOUNT_OPTIONS, device, home], dirname(home))
+    } finally {
+      await this.#detach(device, dirname(home))
+    }
+  }
+
+  /**
+   * `losetup --find --show`: the kernel names a free device, and losetup retries when a concurrent start
+   * takes it first.
+   */
+  async #attach(image: string, cwd: string): Promise<string> {
     // losetup prints the device on stdout; the launcher gives tools only a stderr file.
     const shown = await this.#run(
       '/bin/sh',
       ['-c', 'exec "$0" "$@" 1>&2', TOOLS.losetup, '--find', '--show', image],
-      dirname(home),
+      cwd,
     )
     const device = /^\/dev\/loop\d+$/m.exec(shown)?.[0]
-    if (!device)
+    if (!device) {
       throw new LabgateError(
         'backend_failed',
         `losetup did not name a loop device for ${image}: ${shown.trim()}`,
       )
-    try {
-      await this.#run(TOOLS.mount, ['-t', 'ext4', '-o', MOUNT_OPTIONS, device, home], dirname(home))
-    } finally {
-      // After a mount: autoclear (the device goes with the unmount). After a failed one: detached now.
-      await this.#run(TOOLS.losetup, ['--detach', device], dirname(home)).catch((e: Error) =>
-        this.#o.log?.(`local backend: could not release ${device}: ${e.message}`),
-      )
     }
+    return device
+  }
+
+  /** Detaching a mounted device only marks it to go with its last user (autoclear); unmounted, it goes. */
+  async #detach(device: string, cwd: string): Promise<void> {
+    await this.#run(TOOLS.losetup, ['--detach', device], cwd).then(
+      () => undefined,
+      (e: Error) => this.#o.log?.(`local backend: could not release ${device}: ${e.message}`),
+    )
   }
 
   /** Starts formatting spares up to the configured count, in the background. */

@@ -39,7 +39,7 @@ import {
   removeSessionFiles,
   sessionDir,
 } from './session-files.js'
-import { HomeImages, homeImagesUnavailable } from './home-images.js'
+import { HomeImages, homeImagesUnavailable, type AttachedHome } from './home-images.js'
 import { SessionUids, type UidRange } from './session-uids.js'
 import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
@@ -294,8 +294,12 @@ export class LocalBackend implements SessionBackend {
     // A sandbox of this session still running was started by a start a crash cut off: never two. Stopped
     // before the home is mounted, because stopping a sandbox unmounts its home.
     await this.#stopStrays(await findSandboxes(this.#dataDir, spec.session), [])
-    if (this.#homeSize > 0 && !external) {
-      await this.#homes?.mount(spec.session, home, ids.uid, ids.gid).catch(async (err: unknown) => {
+    // The home image: mounted by the launcher where only the sandbox sees it when the launcher can (the
+    // host's mount table, which every sandbox start reads, then stays as small as it is; see below), else
+    // on the host, here.
+    const imageHome = this.#homeSize > 0 && !external ? this.#homes : null
+    if (imageHome && !this.#launcher.mountsHomes) {
+      await imageHome.mount(spec.session, home, ids.uid, ids.gid).catch(async (err: unknown) => {
         await this.#discardFiles(spec.session, existed)
         throw err
       })
@@ -327,7 +331,9 @@ export class LocalBackend implements SessionBackend {
     args.unshift(...(this.#init ? initBwrapArgs(this.#init, lock) : sandboxLockArgs(lock)))
     let spawned
     let stats
+    let attached: AttachedHome | undefined
     try {
+      if (imageHome && this.#launcher.mountsHomes) attached = await imageHome.attach(home)
       const launch = {
         bwrapPath: this.#bwrapPath,
         args,
@@ -341,6 +347,7 @@ export class LocalBackend implements SessionBackend {
         timeoutMs: this.#startTimeoutMs,
         seccompFile: this.#hardening.seccompFile,
         cgroups: cgroup.dirs,
+        ...(attached ? { home: { device: attached.device, dir: home, uid: ids.uid, gid: ids.gid } } : {}),
       }
       spawned = await this.#startSlots.run(() => this.#launcher.startSandbox(launch))
       stats = await Promise.all([readProcStat(spawned.pid), readProcStat(spawned.childPid)])
@@ -351,6 +358,9 @@ export class LocalBackend implements SessionBackend {
       await this.#cgroups.remove(cgroup.dirs, spec.session)
       await this.#discardFiles(spec.session, existed)
       throw err
+    } finally {
+      // Mounted in the sandbox: the device goes with it. Not mounted: it goes now. (Off the start's path.)
+      void attached?.release()
     }
     const { pid, childPid, exit } = spawned
     const [outer, inner] = stats as [ProcStat, ProcStat]

@@ -5,13 +5,14 @@ import { LabgateError } from '../../../domain/errors.js'
 import { inCgroups } from '../cgroup-exec.js'
 import { spawnSandbox } from '../spawn-sandbox.js'
 import { isAliveSync } from '../proc.js'
-import type {
-  DaemonLaunch,
-  ExitStatus,
-  LaunchedProcess,
-  ProcessLauncher,
-  SandboxLaunch,
-  TerminalLaunch,
+import {
+  cannotMountHomes,
+  type DaemonLaunch,
+  type ExitStatus,
+  type LaunchedProcess,
+  type ProcessLauncher,
+  type SandboxLaunch,
+  type TerminalLaunch,
 } from './launcher.js'
 
 /** util-linux's `setsid`; `-c` makes the new session's controlling terminal its stdin. */
@@ -30,6 +31,7 @@ export class DirectLauncher implements ProcessLauncher {
   }
 
   async startSandbox(opts: SandboxLaunch): Promise<LaunchedProcess & { childPid: number }> {
+    if (opts.home) throw cannotMountHomes()
     const { cgroups, ...spawnOpts } = opts
     const { child, childPid } = await spawnSandbox({
       ...spawnOpts,

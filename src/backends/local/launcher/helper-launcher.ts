@@ -1,14 +1,15 @@
 import { LabgateError, type ErrorCode } from '../../../domain/errors.js'
 import type { HelperChannel, HelperFactory } from './helper-channel.js'
-import type {
-  DaemonLaunch,
-  ExitStatus,
-  HeldPty,
-  LaunchedProcess,
-  ProcessLauncher,
-  PtyLaunch,
-  SandboxLaunch,
-  TerminalLaunch,
+import {
+  cannotMountHomes,
+  type DaemonLaunch,
+  type ExitStatus,
+  type HeldPty,
+  type LaunchedProcess,
+  type ProcessLauncher,
+  type PtyLaunch,
+  type SandboxLaunch,
+  type TerminalLaunch,
 } from './launcher.js'
 import { nativeSpawner, spawnerAvailable } from './native-spawner.js'
 import { nodeHelper } from './node-helper.js'
@@ -45,12 +46,15 @@ export class HelperLauncher implements ProcessLauncher {
   #helper: Helper | null = null
   #nextId = 1
 
+  /** With the native spawner only: see {@link ProcessLauncher.mountsHomes}. */
+  readonly mountsHomes: boolean
   /** Present with the native spawner only: see {@link ProcessLauncher.openPty}. */
   readonly openPty?: (opts: PtyLaunch) => HeldPty
 
   constructor(opts: { helper?: 'native' | 'node' } = {}) {
     this.kind = opts.helper ?? (spawnerAvailable() ? 'native' : 'node')
     this.#factory = this.kind === 'native' ? nativeSpawner() : nodeHelper()
+    this.mountsHomes = this.kind === 'native'
     if (this.kind === 'native') this.openPty = (launch) => this.#openPty(launch)
   }
 
@@ -60,6 +64,7 @@ export class HelperLauncher implements ProcessLauncher {
   }
 
   async startSandbox(opts: SandboxLaunch): Promise<LaunchedProcess & { childPid: number }> {
+    if (opts.home && !this.mountsHomes) throw cannotMountHomes()
     const { pid, childPid, exit } = await this.#request({ op: 'sandbox', opts })
     return { pid, childPid: childPid as number, exit }
   }

@@ -1,3 +1,4 @@
+import { LabgateError } from '../../../domain/errors.js'
 import type { PtySize } from '../../backend.js'
 import type { SpawnSandboxOptions } from '../spawn-sandbox.js'
 
@@ -16,8 +17,25 @@ export interface InCgroups {
   cgroups?: string[]
 }
 
+/** A session's home filesystem, for a launcher to mount where only its sandbox sees it. */
+export interface HomeMount {
+  /** The block (loop) device holding an ext4 filesystem. */
+  device: string
+  /** Where the sandbox's bind mounts expect the home (the host path bwrap binds on `/home/lab`). */
+  dir: string
+  /** Owner of the filesystem's root (mode 0700). */
+  uid: number
+  gid: number
+}
+
 /** What {@link ProcessLauncher.startSandbox} needs: bwrap's options, plus the cgroups to put bwrap in. */
-export interface SandboxLaunch extends Omit<SpawnSandboxOptions, 'onSpawn'>, InCgroups {}
+export interface SandboxLaunch extends Omit<SpawnSandboxOptions, 'onSpawn'>, InCgroups {
+  /**
+   * Only for launchers with {@link ProcessLauncher.mountsHomes}: bwrap starts in a mount namespace of its
+   * own with this home mounted, so the host's mount table never holds it and it goes with the sandbox.
+   */
+  home?: HomeMount
+}
 
 /** What {@link ProcessLauncher.spawnOnTerminal} needs. */
 export interface TerminalLaunch extends InCgroups {
@@ -109,6 +127,8 @@ export interface ProcessLauncher {
    * cannot be started or the owner is gone.
    */
   spawnDaemon(opts: DaemonLaunch): Promise<LaunchedProcess>
+  /** True when `startSandbox` mounts a {@link SandboxLaunch.home}; others reject a launch with one. */
+  readonly mountsHomes?: boolean
   /**
    * Optional: opens a pty in the launcher's helper, which keeps its master, and runs a program on it as
    * `spawnOnTerminal` does. Returned at once; input given before the program runs waits. Launchers
@@ -117,4 +137,12 @@ export interface ProcessLauncher {
   openPty?(opts: PtyLaunch): HeldPty
   /** Releases the launcher's resources; processes it started keep running. Idempotent. */
   close(): Promise<void>
+}
+
+/** A launcher's answer to a launch with a {@link SandboxLaunch.home} it cannot mount. */
+export function cannotMountHomes(): LabgateError {
+  return new LabgateError(
+    'backend_failed',
+    'this launcher cannot mount a home in a sandbox; mount it on the host',
+  )
 }

@@ -6,11 +6,14 @@
  * It reads requests on stdin and writes replies on stdout. A message is a list of byte strings: a
  * little-endian u32 count, then for each string a little-endian u32 length and its bytes.
  *
- *   ["S", id, bwrap, log file, cgroups, uid, gid, timeout ms, args blob, seccomp file, command...]
+ *   ["S", id, bwrap, log file, cgroups, uid, gid, timeout ms, args blob, seccomp file, home, command...]
  *       starts `bwrap --args 4 command...` in a new session, as uid/gid when given, stdout a pipe, stderr
  *       the log file, fd 3 bwrap's info pipe, fd 4 the args blob, fd 5 the seccomp file opened read-only
  *       (when not empty); replies once the command printed its ready line and bwrap reported its child's
- *       pid.
+ *       pid. `home`, when not empty, is "device\ndirectory\nuid\ngid": bwrap then starts in a mount
+ *       namespace of its own where the ext4 filesystem on the (loop) device is mounted on the directory,
+ *       its root owned by uid:gid, mode 0700; the host's mount table never holds it, and it goes with the
+ *       sandbox.
  *   ["T", id, file, tty, cgroups, n, env 1..n, arg 1...]
  *       runs file in a new session whose controlling terminal is the tty, on stdin/stdout/stderr.
  *   ["D", id, file, cwd, stderr file, cgroups, owner pid, owner start time, n, file 1..n, m, env 1..m,
@@ -43,7 +46,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -177,9 +183,30 @@ void reset_signals(void) {
   sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/*
+ * In a sandbox's child, as root: a mount namespace of its own, with the home filesystem `spec` names
+ * ("device\ndirectory\nuid\ngid") mounted, its root given to the sandbox's user. 0, or an errno.
+ */
+static int mount_home(char *spec) {
+  char *dir = strchr(spec, '\n');
+  char *uid = dir ? strchr(dir + 1, '\n') : NULL;
+  char *gid = uid ? strchr(uid + 1, '\n') : NULL;
+  if (!gid) return EINVAL;
+  *dir++ = 0, *uid++ = 0, *gid++ = 0;
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+      mount(spec, dir, "ext4", MS_NODEV | MS_NOSUID, "noinit_itable") < 0)
+    return errno;
+  char lost[4200];
+  snprintf(lost, sizeof lost, "%s/lost+found", dir);
+  rmdir(lost); /* a fresh filesystem's: the learner's home starts empty */
+  if (chown(dir, (uid_t)strtoul(uid, NULL, 10), (gid_t)strtoul(gid, NULL, 10)) < 0 || chmod(dir, 0700) < 0)
+    return errno;
+  return 0;
+}
+
 static void start_sandbox(Message *m) {
   const char *id = m->v[1];
-  if (m->n < 11) return reply_err(id, "malformed sandbox request");
+  if (m->n < 12) return reply_err(id, "malformed sandbox request");
   const char *bwrap = m->v[2], *log_file = m->v[3], *cgroup = m->v[4];
   int slot = -1;
   for (int i = 0; i < MAX_PENDING; i++)
@@ -220,9 +247,10 @@ static void start_sandbox(Message *m) {
   argv[a++] = (char *)bwrap;
   argv[a++] = "--args";
   argv[a++] = "4";
-  for (uint32_t i = 10; i < m->n; i++) argv[a++] = m->v[i];
+  for (uint32_t i = 11; i < m->n; i++) argv[a++] = m->v[i];
   argv[a] = NULL;
   char *envp[] = {NULL};
+  char *home = m->v[10];
   int with_ids = m->v[5][0] != 0;
   uid_t uid = (uid_t)strtoul(m->v[5], NULL, 10);
   gid_t gid = (gid_t)strtoul(m->v[6], NULL, 10);
@@ -241,6 +269,11 @@ static void start_sandbox(Message *m) {
     int cg_err = join_cgroups(cgroup);
     if (cg_err) {
       dprintf(2, "cannot join the session's cgroups: %s\n", strerror(cg_err));
+      _exit(126);
+    }
+    int home_err = home[0] ? mount_home(home) : 0;
+    if (home_err) {
+      dprintf(2, "cannot mount the session's home: %s\n", strerror(home_err));
       _exit(126);
     }
     if (with_ids && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) _exit(126);
