@@ -12,4 +12,10 @@ export {
 export { LOCAL_SESSION_FOOTPRINT } from './local/capacity/footprint.js'
 export { readHostLimits } from './local/capacity/kernel-limits.js'
 export { applyRaises } from './local/capacity/kernel-tuning.js'
-export { headroom, raisesFor, type Headroom, type Raise } from './local/capacity/session-capacity.js'
+export {
+  headroom,
+  raisesFor,
+  type Headroom,
+  type Raise,
+  type SessionFootprint,
+} from './local/capacity/session-capacity.js'

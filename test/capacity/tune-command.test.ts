@@ -14,7 +14,9 @@ afterEach(() => proc?.remove())
 
 async function run(argv: string[], isRoot: boolean) {
   const lines: string[] = []
-  const code = await tune(argv, { procRoot: proc!.root, isRoot, print: (l) => lines.push(l) })
+  // Pinned (the default depends on whether the native spawner is built): labgate holding each pty.
+  const footprint = { processes: 4, ptys: 1, labgateFds: 2, namespaces: 1 }
+  const code = await tune(argv, { procRoot: proc!.root, isRoot, print: (l) => lines.push(l), footprint })
   return { code, text: lines.join('\n') }
 }
 

@@ -29,7 +29,9 @@ export function runIn(
  * it killed.
  */
 export function killSandboxesUnder(dataDir: string): number {
-  const pids = new Set<number>(lockHolders(dataDir))
+  // The bwrap processes first: once a sandbox's pid 1 dies its bwrap exits and may be reaped at once (by
+  // the spawner), before a signal of ours; a pid 1 outlives its bwrap until killed.
+  const pids = new Set<number>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
@@ -38,6 +40,7 @@ export function killSandboxesUnder(dataDir: string): number {
       // Gone, or not ours to read.
     }
   }
+  for (const pid of lockHolders(dataDir)) pids.add(pid)
   let killed = 0
   for (const pid of pids) {
     try {

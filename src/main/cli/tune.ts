@@ -15,6 +15,7 @@ import {
   raisesFor,
   readHostLimits,
   type Raise,
+  type SessionFootprint,
 } from '../../backends/host-capacity.js'
 import { badRequest } from '../../domain/errors.js'
 
@@ -25,6 +26,8 @@ export interface TuneEnvironment {
   procRoot: string
   isRoot: boolean
   print: (line: string) => void
+  /** What a session takes (default: the local backend's, which depends on whether the spawner is built). */
+  footprint?: SessionFootprint
 }
 
 const n = (v: number) => v.toLocaleString('en-US')
@@ -46,13 +49,14 @@ export async function tune(
   const sessions = values.sessions === undefined ? DEFAULT_TUNE_SESSIONS : Number(values.sessions)
   if (!Number.isInteger(sessions) || sessions < 1 || sessions > 1_000_000)
     throw badRequest(`--sessions must be a whole number from 1 to 1000000, got "${values.sessions}"`)
+  const footprint = env.footprint ?? LOCAL_SESSION_FOOTPRINT
   const before = readHostLimits(env.procRoot)
-  const raises = raisesFor(before, LOCAL_SESSION_FOOTPRINT, sessions)
+  const raises = raisesFor(before, footprint, sessions)
   const kernel = raises.filter((r) => r.limit !== 'RLIMIT_NOFILE')
   const openFiles = raises.find((r) => r.limit === 'RLIMIT_NOFILE')
   const apply = !values['dry-run'] && env.isRoot && kernel.length > 0
   const result = apply ? applyRaises(kernel, { procRoot: env.procRoot }) : { applied: [], failed: [] }
-  const after = headroom(readHostLimits(env.procRoot), LOCAL_SESSION_FOOTPRINT)
+  const after = headroom(readHostLimits(env.procRoot), footprint)
 
   if (values.json) {
     env.print(
@@ -60,7 +64,7 @@ export async function tune(
     )
     return result.failed.length > 0 || (!apply && kernel.length > 0 && !values['dry-run']) ? 1 : 0
   }
-  env.print(`What this host's limits allow, for sessions of the local backend (${footprintText()}):`)
+  env.print(`What this host's limits allow, for sessions of the local backend (${footprintText(footprint)}):`)
   for (const h of after)
     env.print(
       `  ${h.limit.padEnd(26)} ${n(h.value).padStart(11)}  in use ${n(h.inUse).padStart(8)}  ` +
@@ -84,8 +88,7 @@ export async function tune(
   return kernel.length > 0 && !env.isRoot && !values['dry-run'] ? 1 : 0
 }
 
-const footprintText = () => {
-  const f = LOCAL_SESSION_FOOTPRINT
+const footprintText = (f: SessionFootprint) => {
   return `${f.processes} processes, ${f.ptys} pty and ${f.labgateFds} of labgate's descriptors a session`
 }
 
