@@ -86,7 +86,10 @@ function terminalSuite(name: string, opener: Opener): void {
         size,
         {
           file: '/bin/sh',
-          args: ['-c', 'read a; stty size; head -c 300000 /dev/zero | tr "\\0" "\\377"; echo; echo end; sleep 30'],
+          args: [
+            '-c',
+            'read a; stty size; head -c 300000 /dev/zero | tr "\\0" "\\377"; echo; echo end; sleep 30',
+          ],
           env: { PATH: '/usr/bin:/bin' },
         },
         { kill: signal },
