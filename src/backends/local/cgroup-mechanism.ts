@@ -31,6 +31,8 @@ export interface CgroupMechanism {
    * Never throws.
    */
   create(name: string, limits: SandboxLimits): Promise<{ dirs: string[]; warnings: string[] }>
+  /** The directories `create` makes session cgroups in (one per hierarchy it uses). */
+  parentDirs(): string[]
 }
 
 /** The value of `kind` in `limits`, when one is asked for (0 counts as none). */

@@ -45,6 +45,10 @@ export class CgroupV1 implements CgroupMechanism {
     readonly parents: Partial<Record<LimitKind, string>>,
   ) {}
 
+  parentDirs(): string[] {
+    return [...new Set(Object.values(this.parents))]
+  }
+
   support(): Promise<MechanismSupport> {
     this.#support ??= probe(this.parents)
     return this.#support

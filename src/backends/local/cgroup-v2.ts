@@ -28,6 +28,10 @@ export class CgroupV2 implements CgroupMechanism {
     private readonly log: (msg: string) => void,
   ) {}
 
+  parentDirs(): string[] {
+    return [this.parent]
+  }
+
   support(): Promise<MechanismSupport> {
     this.#support ??= enable(this.parent, this.log)
     return this.#support

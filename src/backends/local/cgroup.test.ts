@@ -135,6 +135,19 @@ describe('SandboxCgroups (on fake cgroup trees)', () => {
     ])
   })
 
+  it("sweeps the empty cgroups of this labgate's sessions that are not kept, and only those", async () => {
+    const root = v2('memory pids', 'memory pids')
+    const cgroups = new SandboxCgroups({ parent: root, log: () => {}, instance: 'abcd1234' })
+    for (const name of ['labgate-kept@abcd1234', 'labgate-ended@abcd1234', 'labgate-ended@ffff0000', 'other'])
+      mkdirSync(join(root, name))
+    // A cgroup with something in it cannot be removed (a plain directory stands in for its processes).
+    mkdirSync(join(root, 'labgate-busy@abcd1234', 'inside'), { recursive: true })
+    expect(await cgroups.removeStale(new Set(['kept']))).toBe(1)
+    expect(existsSync(join(root, 'labgate-ended@abcd1234'))).toBe(false)
+    for (const name of ['labgate-kept@abcd1234', 'labgate-ended@ffff0000', 'other', 'labgate-busy@abcd1234'])
+      expect(existsSync(join(root, name))).toBe(true)
+  })
+
   it('removes only labgate-<session> directories', async () => {
     const root = v2('memory pids', 'memory pids')
     const cgroups = new SandboxCgroups({ parent: root, log: (m) => logs.push(m) })

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { readdir, rmdir } from 'node:fs/promises'
 import {
   LIMIT_KINDS,
   cgroup2Mount,
@@ -104,6 +105,34 @@ export class SandboxCgroups {
   /** Moves processes into every cgroup of a session. Best effort: a pid that is already gone is skipped. */
   attach(dirs: readonly string[], pids: readonly number[]): Promise<void> {
     return attachToCgroups(dirs, pids)
+  }
+
+  /**
+   * Removes the cgroups of this labgate's sessions (`labgate-<session>@<instance>`) that are not in `keep`
+   * and hold no process: those of sandboxes that ended without a stop (killed from outside, or while
+   * labgate was down). Left behind, each empty memory cgroup still costs the kernel memory in proportion
+   * to the machine's filesystems. Resolves with how many went. Never throws.
+   */
+  async removeStale(keep: ReadonlySet<string>): Promise<number> {
+    if (!this.#instance) return 0
+    const suffix = `@${this.#instance}`
+    let removed = 0
+    for (const parent of new Set(this.#mechanisms.flatMap((m) => m.parentDirs()))) {
+      const names = await readdir(parent).catch(() => [] as string[])
+      for (const name of names) {
+        if (!name.startsWith('labgate-') || !name.endsWith(suffix)) continue
+        if (keep.has(name.slice('labgate-'.length, -suffix.length))) continue
+        // A cgroup that still holds a process refuses (EBUSY): its sandbox is not this sweep's to end.
+        if (
+          await rmdir(join(parent, name)).then(
+            () => true,
+            () => false,
+          )
+        )
+          removed += 1
+      }
+    }
+    return removed
   }
 
   /**

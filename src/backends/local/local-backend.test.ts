@@ -197,6 +197,26 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
     await other.close()
   })
 
+  it('sweeps the cgroups of a sandbox that ended without a stop', async () => {
+    const dir = newDataDir()
+    const other = backendFor(dir)
+    const { handle } = await other.start(spec({ limits: { memoryBytes: 1 << 28, pids: 100 } }))
+    const h = handle as LocalHandle
+    const dirs = h.cgroups ?? []
+    // This machine's cgroups (CI's too) apply the limits: real cgroup directories to sweep.
+    expect(dirs.length).toBeGreaterThan(0)
+    killSandboxesUnder(dir)
+    await expect.poll(async () => (await readProcStat(h.childPid))?.state ?? 'gone').toMatch(/^(gone|Z)$/)
+    expect(dirs.every((d) => existsSync(d))).toBe(true)
+    // (Again while the kernel still counts the killed processes in them.)
+    const sweptAway = async () => {
+      await other.sweep([], [])
+      return dirs.filter((d) => existsSync(d))
+    }
+    await expect.poll(sweptAway, { timeout: 5_000 }).toEqual([])
+    await other.close()
+  })
+
   it('ends with its main command, which labgate-init runs as its child', async () => {
     const { handle } = await start({ command: ['/bin/sh', '-c', 'sleep 0.3; exit 3'] })
     expect(await childPids(handle.childPid)).toHaveLength(1)

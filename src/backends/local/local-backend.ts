@@ -438,7 +438,7 @@ export class LocalBackend implements SessionBackend {
   /**
    * The port's {@link SessionBackend.sweep}: finds every sandbox of this data directory from the machine
    * (each holds its session's lock, see `sandbox-lock.ts`) and stops those that no handle in `known` names,
-   * kills what is left of sandboxes whose setup never finished (`unfinished.ts`), then deletes the files (`<dataDir>/sessions/<s>`) of every session not in `sessions`. Call it only while
+   * kills what is left of sandboxes whose setup never finished (`unfinished.ts`), then deletes the files (`<dataDir>/sessions/<s>`) and the empty cgroups of every session not in `sessions`. Call it only while
    * no start is under way (start-up). Resolves with how many sandboxes (or leftovers) it stopped; rejects with
    * `backend_failed` when one survives SIGKILL.
    */
@@ -452,6 +452,9 @@ export class LocalBackend implements SessionBackend {
     }
     const removed = await removeStaleSessionFiles(this.#dataDir, new Set(sessions))
     if (removed.length > 0) this.#log(`local backend: removed the files of ${removed.length} ended sessions`)
+    const cgroups = await this.#cgroups.removeStale(new Set(sessions))
+    if (cgroups > 0)
+      this.#log(`local backend: removed ${cgroups} cgroups of sandboxes that ended without a stop`)
     return stopped + unfinished.length
   }
 
