@@ -135,7 +135,7 @@ export interface ProcessLauncher {
    * without it leave the pty to their caller (`spawnOnTerminal`).
    */
   openPty?(opts: PtyLaunch): HeldPty
-  /** Releases the launcher's resources; processes it started keep running. Idempotent. */
+  /** Releases the launcher's resources; processes it started keep running (terminals it held are hung up). Idempotent. */
   close(): Promise<void>
 }
 

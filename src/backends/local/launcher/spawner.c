@@ -60,7 +60,6 @@
 #define READY_LINE "ready\n"
 #define MAX_PENDING 2048
 
-
 typedef struct {
   int used;
   char id[32];
