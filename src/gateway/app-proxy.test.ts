@@ -126,7 +126,9 @@ beforeAll(async () => {
   expect(setup.code).toBe(0)
   const serve = (argv: string[]) => backend.spawn(session.handle!, argv, { stdio: 'ignore' }).unref()
   serve(['/bin/sh', '-c', 'cd site && exec python3 -m http.server 8000 --bind 127.0.0.1'])
-  writeFileSync(join((session.handle as LocalHandle).home, 'echo.py'), ECHO_SERVER)
+  // Written from inside: the home may be mounted where only the sandbox sees it.
+  const b64 = Buffer.from(ECHO_SERVER).toString('base64')
+  expect((await runIn(backend, session.handle!, `echo ${b64} | base64 -d > echo.py`)).code).toBe(0)
   serve(['python3', 'echo.py', '8002'])
   await eventually('the apps to listen', async () => {
     const [a, b] = await Promise.all([app('site', '/'), app('echo', '/')])

@@ -3,6 +3,7 @@
  * filesystem of `homeSize` bytes, so writing past it fails with ENOSPC inside the sandbox, the data
  * directory's filesystem gains at most that much, and the API (which writes to the database) keeps answering.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, lstatSync, rmSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,7 +31,14 @@ function usedOnDevice(dir: string, dev = lstatSync(dir).dev): number {
   return total
 }
 
-const mounted = (dir: string) => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${dir}/`)
+/** True when the mount namespace of `pid` has a mount under `dir`. */
+const mounted = (dir: string, pid: number | 'self' = 'self') =>
+  readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(` ${dir}/`)
+/** Loop devices backed by a file under `dir`. */
+const loopsUnder = (dir: string) =>
+  execFileSync('/usr/sbin/losetup', ['--list', '--noheadings', '--output', 'BACK-FILE'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file.trim().startsWith(dir + '/'))
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
@@ -105,8 +113,15 @@ describe('a disk filler in a sandbox', () => {
   })
 
   it('unmounts the home when the sandbox stops', async () => {
-    expect(mounted(join(data, 'sessions'))).toBe(true)
+    // Mounted in the sandbox's own mount namespace (its outer bwrap's), not the host's.
+    expect(mounted(join(data, 'sessions'), handle.pid)).toBe(true)
+    expect(mounted(join(data, 'sessions'))).toBe(false)
+    expect(loopsUnder(data)).toHaveLength(1)
     await backend.stop(handle, { purge: true })
     expect(mounted(join(data, 'sessions'))).toBe(false)
+    // The loop device went with the sandbox's namespace.
+    for (let i = 0; i < 100 && loopsUnder(data).length > 0; i += 1)
+      await new Promise((r) => setTimeout(r, 20))
+    expect(loopsUnder(data)).toEqual([])
   })
 })
