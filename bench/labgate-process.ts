@@ -3,23 +3,16 @@
  * everything down again: the process, the sandboxes it left running, the temporary directory.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
-import {
-  chmodSync,
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmdirSync,
-  rmSync,
-} from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeBenchPortal, type BenchPortalOptions, type BenchRobot, type BenchWorkshop } from './portal.js'
 import { alive, descendants, exists, findSandboxes } from './procs.js'
+import { SandboxCgroups } from '../src/backends/local/cgroup.js'
+import { cgroupInstance } from '../src/backends/local/cgroup-files.js'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -158,7 +151,7 @@ export async function startLabgateProcess(
         const log = readLog()
         const killed = await killSandboxes(tag)
         const left = findSandboxes(tag).length
-        removeCgroupsOf(dataDir)
+        await removeCgroupsOf(dataDir)
         const strays = spawned.filter(alive)
         for (const p of strays) kill(p.pid)
         unmountUnder(dir)
@@ -234,36 +227,13 @@ async function killSandboxes(tag: string): Promise<number> {
 }
 
 /**
- * Removes the session cgroups labgate made for `dataDir` (`labgate-<session>@<instance>`) whose sandboxes
- * are gone: labgate removes a session's cgroups when it stops the session, but the sandboxes the bench
- * kills after labgate exited leave theirs. Left behind, each empty memory cgroup still costs the kernel a
- * slot for every filesystem's shrinker, and the next runs would measure that.
+ * Removes the session cgroups labgate made for `dataDir` whose sandboxes are gone: labgate removes a
+ * session's cgroups when it stops the session, but the sandboxes the bench kills after labgate exited
+ * leave theirs. Left behind, each empty memory cgroup still costs the kernel a slot for every
+ * filesystem's shrinker, and the next runs would measure that.
  */
-function removeCgroupsOf(dataDir: string): void {
-  const suffixes = new Set(
-    [dataDir, resolve(dataDir)].map((d) => `@${createHash('sha256').update(d).digest('hex').slice(0, 8)}`),
-  )
-  const visit = (dir: string, depth: number) => {
-    let entries: string[]
-    try {
-      entries = readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name)
-    } catch {
-      return
-    }
-    for (const name of entries) {
-      const path = join(dir, name)
-      if (name.startsWith('labgate-') && [...suffixes].some((x) => name.endsWith(x))) {
-        try {
-          rmdirSync(path)
-        } catch {
-          // Still has a process, or gone.
-        }
-      } else if (depth < 4) visit(path, depth + 1)
-    }
-  }
-  visit('/sys/fs/cgroup', 0)
+async function removeCgroupsOf(dataDir: string): Promise<void> {
+  await new SandboxCgroups({ log: () => {}, instance: cgroupInstance(dataDir) }).removeStale(new Set())
 }
 
 /**

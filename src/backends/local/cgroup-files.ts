@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import { mkdir, rmdir, writeFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 
 /**
  * The directory name of a session's cgroup in every hierarchy: `labgate-<session>@<instance>`, where
@@ -8,6 +9,11 @@ import { basename, join } from 'node:path'
  */
 export function sessionCgroupName(session: string, instance?: string): string {
   return instance ? `labgate-${session}@${instance}` : `labgate-${session}`
+}
+
+/** The `instance` of a data directory's session cgroups: a short hash of its absolute path. */
+export function cgroupInstance(dataDir: string): string {
+  return createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8)
 }
 
 /** Creates `<parent>/<name>`; rejects with the error of mkdir. */

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -23,6 +22,7 @@ import {
   sandboxEnv,
   type RootEntry,
 } from './bwrap-args.js'
+import { cgroupInstance } from './cgroup-files.js'
 import { SandboxCgroups } from './cgroup.js'
 import { inCgroups } from './cgroup-exec.js'
 import { nsenterArgs, sandboxEnvOf, splitHostEnv } from './exec.js'
@@ -228,7 +228,7 @@ export class LocalBackend implements SessionBackend {
       log: this.#log,
       parent: opts.cgroupParent,
       // Two labgates on one machine (data directories) share v1 hierarchies: keep their cgroups apart.
-      instance: createHash('sha256').update(this.#dataDir).digest('hex').slice(0, 8),
+      instance: cgroupInstance(this.#dataDir),
     })
     // Detect now (v2 may move labgate's processes into a leaf), not on the first session's start.
     void this.#cgroups.support()
