@@ -96,14 +96,8 @@ export class HomeImages {
    */
   async mount(session: string, home: string, uid: number, gid: number): Promise<void> {
     if (!(await isMountPoint(home))) {
-      const image = imagePath(home)
-      if (!existsSync(image)) {
-        if (!(await this.#takeSpare(image))) await this.#format(image)
-      }
-      await this.#mountImage(image, home)
+      await this.#mountImage(await this.#image(home), home)
       await rmdir(join(home, 'lost+found')).catch(() => undefined)
-      // Formatting the next spare is CPU work: leave the start that took this one the machine first.
-      setTimeout(() => this.#refill(), REFILL_DELAY_MS).unref()
     }
     await chown(home, uid, gid)
     await chmod(home, 0o700)
@@ -134,13 +128,21 @@ export class HomeImages {
   async attach(home: string): Promise<AttachedHome> {
     // Mounted on the host by an earlier start (before labgate mounted homes in sandboxes): never twice.
     await this.unmount(home)
-    const image = imagePath(home)
-    if (!existsSync(image)) {
-      if (!(await this.#takeSpare(image))) await this.#format(image)
-      setTimeout(() => this.#refill(), REFILL_DELAY_MS).unref()
-    }
-    const device = await this.#attach(image, dirname(home))
+    const device = await this.#attach(await this.#image(home), dirname(home))
     return { device, release: () => this.#detach(device, dirname(home)) }
+  }
+
+  /**
+   * The session's image beside `home`: the one it has, else a formatted spare, else one formatted now.
+   * Taking a spare starts making the next.
+   */
+  async #image(home: string): Promise<string> {
+    const image = imagePath(home)
+    if (existsSync(image)) return image
+    if (!(await this.#takeSpare(image))) await this.#format(image)
+    // Formatting the next spare is CPU work: leave the start that took this one the machine first.
+    setTimeout(() => this.#refill(), REFILL_DELAY_MS).unref()
+    return image
   }
 
   /**
