@@ -87,10 +87,11 @@ export function usage(labgatePid: number): Usage {
   } catch {
     // not Linux
   }
+  const spawner = spawnerOf(labgatePid)
   return {
     labgateFds: count(`/proc/${labgatePid}/fd`),
     labgateFdLimit: limit,
-    spawnerFds: spawnerOf(labgatePid) ? count(`/proc/${spawnerOf(labgatePid)}/fd`) : NaN,
+    spawnerFds: spawner ? count(`/proc/${spawner}/fd`) : NaN,
     benchFds: count('/proc/self/fd'),
     processes: allProcs().length,
     threads,
