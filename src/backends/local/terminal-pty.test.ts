@@ -45,6 +45,13 @@ function held(launcher: HelperLauncher): Opener {
   }
 }
 
+/** `sh -c script`, with a PATH. */
+const shell = (script: string): Program => ({
+  file: '/bin/sh',
+  args: ['-c', script],
+  env: { PATH: '/usr/bin:/bin' },
+})
+
 function collect(pty: HostPty) {
   let out = ''
   const exits: { exitCode: number; signal?: number }[] = []
@@ -63,15 +70,7 @@ function newHelper(): HelperLauncher {
 function terminalSuite(name: string, opener: Opener): void {
   describe(`terminal on a pty ${name}`, () => {
     it('runs the launched shell on its pty: output, input, size, exit status', async () => {
-      const pty = opener.open(
-        size,
-        {
-          file: '/bin/sh',
-          args: ['-c', 'stty size; read line; echo "got=$line"; exit 3'],
-          env: { PATH: '/usr/bin:/bin' },
-        },
-        { kill: signal },
-      )
+      const pty = opener.open(size, shell('stty size; read line; echo "got=$line"; exit 3'), { kill: signal })
       const seen = collect(pty)
       pty.write('typed early\r')
       await until(() => seen.exits.length > 0)
@@ -84,14 +83,7 @@ function terminalSuite(name: string, opener: Opener): void {
     it('resizes, and carries every byte of binary output', async () => {
       const pty = opener.open(
         size,
-        {
-          file: '/bin/sh',
-          args: [
-            '-c',
-            'read a; stty size; head -c 300000 /dev/zero | tr "\\0" "\\377"; echo; echo end; sleep 30',
-          ],
-          env: { PATH: '/usr/bin:/bin' },
-        },
+        shell('read a; stty size; head -c 300000 /dev/zero | tr "\\0" "\\377"; echo; echo end; sleep 30'),
         { kill: signal },
       )
       const chunks: Buffer[] = []
@@ -111,15 +103,7 @@ function terminalSuite(name: string, opener: Opener): void {
     })
 
     it('holds output back while paused and delivers it on resume', async () => {
-      const pty = opener.open(
-        size,
-        {
-          file: '/bin/sh',
-          args: ['-c', 'read a; echo "first=$a"; sleep 30'],
-          env: { PATH: '/usr/bin:/bin' },
-        },
-        { kill: signal },
-      )
+      const pty = opener.open(size, shell('read a; echo "first=$a"; sleep 30'), { kill: signal })
       const seen = collect(pty)
       await until(() => pty.pid > 0)
       pty.pause()

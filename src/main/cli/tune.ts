@@ -88,9 +88,8 @@ export async function tune(
   return kernel.length > 0 && !env.isRoot && !values['dry-run'] ? 1 : 0
 }
 
-const footprintText = (f: SessionFootprint) => {
-  return `${f.processes} processes, ${f.ptys} pty and ${f.labgateFds} of labgate's descriptors a session`
-}
+const footprintText = (f: SessionFootprint) =>
+  `${f.processes} processes, ${f.ptys} pty and ${f.labgateFds} of labgate's descriptors a session`
 
 /** How to give `labgate serve` the open-files limit `r` asks for. */
 function openFilesAdvice(r: Raise): string {
