@@ -17,6 +17,7 @@ import {
 import { HttpClient } from './http.js'
 import { allProcs, findSandboxes, meminfo, memoryOf, sandboxMembers } from './procs.js'
 import { ms, now, summarize } from './stats.js'
+import { describeMiB, kernelGrowthPerSession, kernelMemory } from './kernel-memory.js'
 import { readHostLimits } from '../src/backends/local/capacity/kernel-limits.js'
 import { headroom, type Headroom } from '../src/backends/local/capacity/session-capacity.js'
 import { robotRequest } from './arrival.js'
@@ -203,6 +204,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
     const before = memoryOf(pid)
     if (!before) throw new Error(`cannot read labgate's memory (pid ${pid})`)
     const usageBefore = usage(pid)
+    const kernelBefore = kernelMemory()
     let peak = usageBefore
     let next = 0
     let inARow = 0
@@ -270,6 +272,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
     const usageAfter = usage(pid)
     if (usageAfter.labgateFds > peak.labgateFds) peak = usageAfter
     const mem = live.length ? memoryPerSession(ctx, new Set(live.map((o) => o.name)), before) : {}
+    const kernel = kernelGrowthPerSession(kernelBefore, kernelMemory(), live.length)
 
     // Does every terminal still answer? A second command to each, all at once.
     ctx.log(`  density: sending a second command to each of ${opened.length} terminals`)
@@ -313,6 +316,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
       usagePeak: peak,
       labgateLogProblems: problems.length,
       labgateLogSamples: problems.slice(0, 10),
+      kernelMiBPerSession: kernel,
       ...mem,
     })
     const f = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2))
@@ -328,6 +332,11 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
           `${f(mem.perSessionLabgateMiB)} MiB (${f(mem.labgateRssBeforeMiB)} → ${f(mem.labgateRssAfterMiB)} MiB) ` +
           `= ${f(mem.perSessionMiB)} MiB (by RSS: ${f(mem.perSessionByRssMiB)} MiB); ${mem.sandboxesFound} ` +
           `sandboxes, ${mem.shellsFound} shells, ${mem.processes} processes`,
+      )
+    if (live.length && Object.keys(kernel.fields).length)
+      rec.notes.push(
+        `kernel memory per session (MiB): ${describeMiB(kernel.fields)}; slab caches that grew most: ` +
+          describeMiB(kernel.slabs),
       )
     rec.notes.push(
       `at the end ${answered} of ${opened.length} terminals answered a second command (all within ` +
