@@ -12,7 +12,7 @@ import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
  * (Pods in the cluster and namespace of `kubernetes`, whose Pods of portal `portal` it sweeps; throws
  * `backend_failed` when the cluster cannot be reached) or `fake` (in-memory, for trying the API without
  * sandboxes). Throws `backend_failed` with what to install when
- * the local backend cannot work on this machine. `sandbox` sizes each home, /tmp and /dev/shm and reserves
+ * the local backend cannot work on this machine. `sandbox` sizes each home and /tmp and reserves
  * the host uids of sessions (when labgate runs as root; a home size it cannot enforce is logged once); logs
  * once, as a warning, which of `limits` (the configured sandbox limits) this machine cannot apply and what
  * to do; and logs how many sessions the host's kernel limits allow (`local/capacity/host-check.ts`),

@@ -4,15 +4,15 @@ import type { SandboxStorageSettings } from './types.js'
 
 /** Default `sandbox.disk`: each session's home holds 10 GiB. */
 export const DEFAULT_HOME_DISK = 10 * 2 ** 30
-/** Default `sandbox.tmp`: /tmp and /dev/shm hold 1 GiB each. */
+/** Default `sandbox.tmp`: /tmp holds 1 GiB. */
 export const DEFAULT_TMP_SIZE = 2 ** 30
 /** Default `sandbox.uids`: 200000–265535, beside the usual subordinate uid ranges (100000–165535). */
 export const DEFAULT_UID_RANGE = { first: 200_000, count: 65_536 }
 
 /**
  * Reads the storage and identity keys of `spec.labgate.sandbox` (the caller lists them as known fields):
- * `disk` (each home's size, a quantity, default 10Gi, 0 = no limit), `tmp` (the size of /tmp and of
- * /dev/shm, default 1Gi, 0 = the kernel's default of half the RAM) and `uids: {first, count}` (the host uids
+ * `disk` (each home's size, a quantity, default 10Gi, 0 = no limit), `tmp` (the size of /tmp, and of /dev
+ * without a private devpts, default 1Gi, 0 = the kernel's default of half the RAM) and `uids: {first, count}` (the host uids
  * reserved for sessions, one per session, default 200000 and 65536; `first` must be at least 1000). Invalid
  * values are reported on the node and take the default.
  */

@@ -74,6 +74,29 @@ describe('bwrapArgs', () => {
     expect(pairsOf(flat, '--dev-bind')).toContain('/dev/null /dev/null')
   })
 
+  it('mounts only /dev and /tmp as tmpfs, and makes the root read-only after the last mount', () => {
+    for (const devpts of [true, false]) {
+      const args = bwrapArgs(
+        input({ devpts, tmpSize: 1 << 20, mounts: [{ source: '/s', target: '/t', readOnly: true }] }),
+      )
+      const tmpfs = args.flatMap((a, i) => (a === '--tmpfs' ? [args[i + 1]] : []))
+      expect(tmpfs).toEqual(devpts ? ['/tmp'] : ['/dev', '/tmp'])
+      expect(pairsOf(args, '--dir')).toContain('/etc --ro-bind')
+      const lastMount = Math.max(
+        ...['--bind', '--ro-bind', '--tmpfs', '--dev-bind'].map((f) => args.lastIndexOf(f)),
+      )
+      expect(args.slice(args.indexOf('--remount-ro'), args.indexOf('--remount-ro') + 2)).toEqual([
+        '--remount-ro',
+        '/',
+      ])
+      expect(args.indexOf('--remount-ro')).toBeGreaterThan(lastMount)
+      // /dev/shm: a sticky, world-writable directory in /dev's tmpfs.
+      expect(args.join(' ')).toContain(devpts ? '--chmod 1777 /dev/shm' : '--perms 1777 --dir /dev/shm')
+      // /tmp is sized; without devpts, /dev is too.
+      expect(args.filter((a) => a === '--size')).toHaveLength(devpts ? 1 : 2)
+    }
+  })
+
   it('adds --seccomp and --disable-userns only when asked', () => {
     const plain = bwrapArgs(input())
     expect(plain).not.toContain('--seccomp')

@@ -98,7 +98,10 @@ export interface BwrapArgsInput {
   seccompFd?: number
   /** Pass `--disable-userns`: nothing in the sandbox can create a user namespace (bwrap 0.8 and later). */
   disableUserns?: boolean
-  /** Size of `/tmp` and of `/dev/shm`, bytes each (bwrap's `--size`); absent: the kernel's default (half the RAM). */
+  /**
+   * Size of `/tmp`, bytes (bwrap's `--size`), and of `/dev` (which holds `/dev/shm`) without `devpts`;
+   * absent: the kernel's default (half the RAM). With `devpts`, `/dev/shm` is bounded by the memory limit.
+   */
   tmpSize?: number
   /** Host directories bound after the home, in order (validated by `checkMounts`). */
   mounts?: { source: string; target: string; readOnly: boolean }[]
@@ -107,14 +110,17 @@ export interface BwrapArgsInput {
 /**
  * bwrap's options for one sandbox (passed through `--args <fd>`, before {@link HOLDER_COMMAND}): new user, pid, ipc, uts and
  * (for `network: 'none'`) net namespaces; read-only /usr and the curated entries of /etc; own /proc, /dev and /tmp (sized by `tmpSize`); the home at
- * {@link SANDBOX_HOME}, then `mounts`; uid and gid {@link SANDBOX_INNER_ID}; the given environment only.
+ * {@link SANDBOX_HOME}, then `mounts`; a read-only root; uid and gid {@link SANDBOX_INNER_ID}; the given
+ * environment only. Filesystems of its own: bwrap's root, /dev and its devpts, /tmp, /proc (and the IPC namespace's mqueue).
  */
 export function bwrapArgs(input: BwrapArgsInput): string[] {
   const args = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts']
   args.push('--hostname', input.session)
   if (input.network === 'none') args.push('--unshare-net')
-  // /etc is a tmpfs holding the curated host entries, made read-only once the identity files are on it.
-  args.push(...systemDirArgs(input.rootEntries), '--tmpfs', '/etc')
+  // /etc is a directory of the root tmpfs holding the curated host entries: no filesystem of its own. Each
+  // filesystem a sandbox mounts costs the kernel a slot in every memory cgroup on the host, so a sandbox
+  // mounts as few as it can (docs/capacity.md).
+  args.push(...systemDirArgs(input.rootEntries), '--dir', '/etc')
   args.push(...etcArgs(input.etcEntries ?? hostEtcEntries()), '--proc', '/proc')
   if (input.identity)
     args.push(
@@ -125,22 +131,25 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
       input.identity.group,
       '/etc/group',
     )
-  args.push('--remount-ro', '/etc')
+  const size = input.tmpSize ? ['--size', String(input.tmpSize)] : []
   if (input.devpts) {
-    args.push('--dev', '/dev')
+    // /dev/shm is a directory of bwrap's /dev tmpfs (bounded by the sandbox's memory limit).
+    args.push('--dev', '/dev', '--chmod', '1777', '/dev/shm')
   } else {
-    // Without --dev, bwrap keeps a single user namespace, which an unprivileged nsenter can join.
-    args.push('--tmpfs', '/dev')
+    // Without --dev, bwrap keeps a single user namespace, which an unprivileged nsenter can join. Without a
+    // memory cgroup, /dev (and /dev/shm in it) takes the size of /tmp.
+    args.push(...size, '--tmpfs', '/dev')
     for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
       args.push('--dev-bind', `/dev/${dev}`, `/dev/${dev}`)
     }
-    args.push('--symlink', '/proc/self/fd', '/dev/fd')
+    args.push('--symlink', '/proc/self/fd', '/dev/fd', '--perms', '1777', '--dir', '/dev/shm')
   }
-  const size = input.tmpSize ? ['--size', String(input.tmpSize)] : []
-  args.push('--perms', '1777', ...size, '--tmpfs', '/dev/shm', '--perms', '1777', ...size, '--tmpfs', '/tmp')
+  args.push('--perms', '1777', ...size, '--tmpfs', '/tmp')
   args.push('--bind', input.home, SANDBOX_HOME, '--chdir', SANDBOX_HOME)
   // After the home, so a target under it (a workspace) lands on top of it.
   for (const m of input.mounts ?? []) args.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target)
+  // The root tmpfs (and /etc, /dev's mount points in it) read-only: the sandbox user owns it inside.
+  args.push('--remount-ro', '/')
   args.push('--uid', String(SANDBOX_INNER_ID), '--gid', String(SANDBOX_INNER_ID))
   args.push('--clearenv')
   for (const [name, value] of Object.entries(input.env)) args.push('--setenv', name, value)
