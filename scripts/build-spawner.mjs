@@ -1,4 +1,5 @@
-// Compiles the native launcher helper (src/backends/local/launcher/spawner.c) into dist/bin/. Without a
+// Compiles the native launcher helper (src/backends/local/launcher/spawner.c, with pty-relay.c and
+// sandbox-entry.c) into dist/bin/. Without a
 // C compiler labgate still works: it then starts sandboxes and shells through its Node helper, whose
 // forks are slower. Part of `npm run build` (and so of `npm ci`). Also compiles labgate-seccomp-exec
 // (src/backends/local/seccomp/seccomp-exec.c), which puts terminal shells and exec'd commands under the
@@ -16,7 +17,8 @@ if (process.platform !== 'linux') process.exit(0)
 mkdirSync(dirname(target), { recursive: true })
 const cc = process.env.CC || 'cc'
 const relay = join(root, 'src/backends/local/launcher/pty-relay.c')
-const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', target, source, relay], { stdio: 'inherit' })
+const entry = join(root, 'src/backends/local/launcher/sandbox-entry.c')
+const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', target, source, relay, entry], { stdio: 'inherit' })
 if (r.status !== 0) {
   console.warn(
     `labgate: could not build the native spawner with ${cc} (${r.error?.message ?? `exit ${r.status}`}); ` +

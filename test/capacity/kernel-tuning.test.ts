@@ -109,16 +109,16 @@ describe('the start-up check', () => {
     const lines: string[] = []
     const pid = sleeper()
     const rows = checkHostCapacity({
-      planned: 8_000,
+      planned: 9_000,
       tune: true,
       log: (m) => lines.push(m),
       // The stand-in's kernel, and a real process's open-files limit (its hard limit caps the raise).
       tuning: { procRoot: proc.root, pid },
     })
-    expect(proc.get('kernel.pty.max')).toBe(3 + 10_000)
-    expect(proc.get('kernel.pid_max')).toBe(250 + 8_000 * LOCAL_SESSION_FOOTPRINT.processes * 1.25 + 2_000)
-    expect(lines).toContain('tuned for 8,000 sessions: kernel.pty.max 4,096 → 10,003')
-    expect(rows.find((h) => h.limit === 'kernel.pty.max')!.sessions).toBeGreaterThanOrEqual(8_000)
-    expect(rows.find((h) => h.limit === 'kernel.pid_max')!.sessions).toBeGreaterThanOrEqual(8_000)
+    expect(proc.get('kernel.pty.max')).toBe(3 + 11_250)
+    expect(proc.get('kernel.pid_max')).toBe(250 + 9_000 * LOCAL_SESSION_FOOTPRINT.processes * 1.25 + 2_000)
+    expect(lines).toContain('tuned for 9,000 sessions: kernel.pty.max 4,096 → 11,253')
+    expect(rows.find((h) => h.limit === 'kernel.pty.max')!.sessions).toBeGreaterThanOrEqual(9_000)
+    expect(rows.find((h) => h.limit === 'kernel.pid_max')!.sessions).toBeGreaterThanOrEqual(9_000)
   })
 })

@@ -2,20 +2,20 @@
  * `labgate tune` against a stand-in `/proc` (the real kernel is left alone): what the limits allow, the
  * raises for `--sessions`, applied as root with the `sysctl.d` lines to keep them, only shown otherwise.
  */
-import { LOCAL_SESSION_FOOTPRINT } from '../../src/backends/local/capacity/footprint.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tune } from '../../src/main/cli/tune.js'
 import { ProcStandIn } from './proc-stand-in.js'
 
 let proc: ProcStandIn | undefined
+// Pinned (the default depends on root and on whether the native spawner is built): labgate holding each
+// pty, nsenter between it and each shell.
+const footprint = { processes: 4, ptys: 1, labgateFds: 2, namespaces: 1 }
 /** What 10,000 sessions need: the stand-in's 250 in use, their pids with a quarter more, 2,000 spare. */
-const PID_MAX = 250 + 10_000 * LOCAL_SESSION_FOOTPRINT.processes * 1.25 + 2_000
+const PID_MAX = 250 + 10_000 * footprint.processes * 1.25 + 2_000
 afterEach(() => proc?.remove())
 
 async function run(argv: string[], isRoot: boolean) {
   const lines: string[] = []
-  // Pinned (the default depends on whether the native spawner is built): labgate holding each pty.
-  const footprint = { processes: 4, ptys: 1, labgateFds: 2, namespaces: 1 }
   const code = await tune(argv, { procRoot: proc!.root, isRoot, print: (l) => lines.push(l), footprint })
   return { code, text: lines.join('\n') }
 }

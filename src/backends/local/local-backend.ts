@@ -16,6 +16,7 @@ import type {
 import {
   HOLDER_COMMAND,
   SANDBOX_HOME,
+  SANDBOX_INNER_ID,
   mainCommand,
   bwrapArgs,
   hostRootEntries,
@@ -467,18 +468,56 @@ export class LocalBackend implements SessionBackend {
   }
 
   /**
-   * The port's {@link SessionBackend.exec}: a pty whose process is nsenter into the sandbox (see
-   * {@link spawn} for who runs it, where, and with which environment), started by the launcher, which
-   * also holds the pty when it can (`openSandboxPty`). Runs `/bin/bash -l` (else `/bin/sh -l`) by default, with `TERM=xterm-256color` and
-   * `HOME=/home/lab`. `kill` signals what nsenter runs; nsenter exits with it. Throws `unavailable` when the
-   * sandbox is gone, `backend_failed` for an invalid variable name.
+   * The port's {@link SessionBackend.exec}: a pty whose process runs in the sandbox, started by the
+   * launcher, which also holds the pty when it can (`openSandboxPty`). As root with such a launcher, the
+   * launcher enters the sandbox itself and the program is the terminal's only process; otherwise it is
+   * nsenter's child (see {@link spawn} for who runs nsenter, where, and with which environment). Runs
+   * `/bin/bash -l` (else `/bin/sh -l`) by default, with `TERM=xterm-256color` and `HOME=/home/lab`. `kill`
+   * signals the program. Throws `unavailable` when the sandbox is gone, `backend_failed` for an invalid
+   * variable name.
    */
   exec(handle: SandboxHandle, opts: ExecOptions): PtyLike {
-    const cmd = this.#command(handle, opts.argv ?? LOGIN_SHELL, {
-      env: { ...opts.env, TERM: 'xterm-256color', HOME: SANDBOX_HOME },
-    })
-    const { file, args, env, cgroups } = cmd
-    return openSandboxPty(opts.pty, this.#launcher, { file, args, env, cgroups, adopt: cmd.adopt })
+    const argv = opts.argv ?? LOGIN_SHELL
+    const env = { ...opts.env, TERM: 'xterm-256color', HOME: SANDBOX_HOME }
+    if (this.#asRoot && this.#launcher.openPty) {
+      return openSandboxPty(opts.pty, this.#launcher, this.#entered(handle, argv, env))
+    }
+    const cmd = this.#command(handle, argv, { env })
+    const { file, args, env: hostEnv, cgroups } = cmd
+    return openSandboxPty(opts.pty, this.#launcher, { file, args, env: hostEnv, cgroups, adopt: cmd.adopt })
+  }
+
+  /**
+   * `argv` for the launcher to run inside the sandbox itself (no nsenter): the sandbox's environment with
+   * `env` over it, all of it for the program (nothing runs on the host with it), its uid and gid, its
+   * seccomp program, in its cgroups from the first instruction.
+   */
+  #entered(handle: SandboxHandle, argv: string[], env: Record<string, string>) {
+    const h = parseLocalHandle(handle)
+    if (!h || !isAliveSync(h.childPid, h.startTime)) {
+      throw new LabgateError('unavailable', 'the sandbox is not running')
+    }
+    if (argv.length === 0) throw new LabgateError('backend_failed', 'exec needs a command')
+    // Validates every name and value (splitHostEnv throws on one that cannot be a variable).
+    const { host, inner } = splitHostEnv({ ...sandboxEnvOf(this.#dataDir, h.childPid, h.session), ...env })
+    const cgroups = cgroupsOf(h)
+    const sandbox = {
+      pid: h.childPid,
+      startTime: h.startTime,
+      uid: SANDBOX_INNER_ID,
+      gid: SANDBOX_INNER_ID,
+      seccompFile: this.#hardening.seccompFile,
+    }
+    return {
+      file: argv[0] as string,
+      args: argv.slice(1),
+      env: { ...host, ...inner },
+      cgroups,
+      sandbox,
+      adopt: (pid: number) => {
+        if (cgroups.length > 0) void this.#cgroups.attach(cgroups, [pid])
+      },
+    }
   }
 
   /**

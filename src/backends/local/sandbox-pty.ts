@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import type { PtySize } from '../backend.js'
 import { openHeldPty } from './held-pty.js'
 import { openHostPty, type HostPty } from './host-pty.js'
-import type { LaunchedProcess, ProcessLauncher, TerminalLaunch } from './launcher/launcher.js'
+import { LabgateError } from '../../domain/errors.js'
+import type { LaunchedProcess, ProcessLauncher, SandboxEntry, TerminalLaunch } from './launcher/launcher.js'
 
 /**
  * A bash login shell, or sh where the host has no bash (the sandbox's /bin is the host's, read-only). It
@@ -11,8 +12,12 @@ import type { LaunchedProcess, ProcessLauncher, TerminalLaunch } from './launche
  */
 export const LOGIN_SHELL = existsSync('/bin/bash') ? ['/bin/bash', '-l'] : ['/bin/sh', '-l']
 
-/** An nsenter command into a sandbox, ready to be run on a terminal. */
+/**
+ * An nsenter command into a sandbox, ready to be run on a terminal; or, with `sandbox`, a program the
+ * launcher runs inside the sandbox itself (only launchers with {@link ProcessLauncher.openPty}).
+ */
 export interface SandboxTerminalCommand extends Omit<TerminalLaunch, 'tty'> {
+  sandbox?: SandboxEntry
   /** Puts a process of the command into the sandbox's cgroup (when it has one). Never throws. */
   adopt(pid: number): void
 }
@@ -31,8 +36,12 @@ export function openSandboxPty(
   cmd: SandboxTerminalCommand,
 ): HostPty {
   const { adopt, ...launch } = cmd
+  const entered = launch.sandbox !== undefined
+  if (entered && !launcher.openPty) {
+    throw new LabgateError('backend_failed', 'this launcher cannot enter a sandbox itself')
+  }
   const kill = (pid: number, signal: string) => {
-    const children = childrenOf(pid)
+    const children = entered ? [] : childrenOf(pid)
     for (const target of children.length > 0 ? children : [pid]) {
       try {
         process.kill(target, signal)
@@ -57,7 +66,7 @@ export function openSandboxPty(
     })
   }
   // nsenter forks the command, possibly before it joined the cgroup: adopt it once it is talking.
-  let adopted = false
+  let adopted = entered
   pty.onData(() => {
     if (adopted || pty.pid <= 0) return
     adopted = true

@@ -47,9 +47,30 @@ export interface TerminalLaunch extends InCgroups {
   tty: string
 }
 
-/** What {@link ProcessLauncher.openPty} needs: a terminal program, as for `spawnOnTerminal`, and the pty's size. */
+/**
+ * A running sandbox that a launcher enters itself, without nsenter: it joins the namespaces of the
+ * sandbox's pid 1 (its own pid namespace included, so nothing stays between the launcher and the program),
+ * drops to uid/gid, and installs the seccomp program before the exec. Needs root.
+ */
+export interface SandboxEntry {
+  /** Host pid of the sandbox's pid 1, and its start time (field 22 of /proc/<pid>/stat), checked on entry. */
+  pid: number
+  startTime: number
+  /** The program's uid and gid inside the sandbox. */
+  uid: number
+  gid: number
+  /** The sandbox's seccomp program (classic BPF, as bwrap's `--seccomp` reads it); none when absent. */
+  seccompFile?: string
+}
+
+/**
+ * What {@link ProcessLauncher.openPty} needs: a terminal program, as for `spawnOnTerminal`, and the pty's
+ * size. With `sandbox`, `file` is a program inside that sandbox (looked up on the PATH of `env`), run in
+ * the working directory of the sandbox's pid 1.
+ */
 export interface PtyLaunch extends Omit<TerminalLaunch, 'tty'> {
   size: PtySize
+  sandbox?: SandboxEntry
 }
 
 /**
@@ -131,8 +152,8 @@ export interface ProcessLauncher {
   readonly mountsHomes?: boolean
   /**
    * Optional: opens a pty in the launcher's helper, which keeps its master, and runs a program on it as
-   * `spawnOnTerminal` does. Returned at once; input given before the program runs waits. Launchers
-   * without it leave the pty to their caller (`spawnOnTerminal`).
+   * `spawnOnTerminal` does, or inside a {@link PtyLaunch.sandbox}. Returned at once; input given before
+   * the program runs waits. Launchers without it leave the pty to their caller (`spawnOnTerminal`).
    */
   openPty?(opts: PtyLaunch): HeldPty
   /** Releases the launcher's resources; processes it started keep running (terminals it held are hung up). Idempotent. */

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { Readable } from 'node:stream'
 import type { HelperFactory } from './helper-channel.js'
 import type { HelperReply, HelperRequest, RelayReply, RelayRequest } from './protocol.js'
+import type { SandboxEntry } from './launcher.js'
 
 /** Where `npm run build` puts the spawner (`scripts/build-spawner.mjs` compiles `spawner.c`). */
 export const SPAWNER_PATH = join(
@@ -106,6 +107,14 @@ export function requestFields(req: HelperRequest): string[] {
   ]
 }
 
+/** A {@link SandboxEntry} as the spawner's field: "pid\nstart time\nuid\ngid\nseccomp file". */
+function sandboxField(s: SandboxEntry): string {
+  return [s.pid, s.startTime, s.uid, s.gid]
+    .map(String)
+    .concat(s.seccompFile ?? '')
+    .join('\n')
+}
+
 /** A relay message as the spawner's fields (see the comment at the top of `pty-relay.c`). */
 export function relayFields(req: RelayRequest): (string | Buffer)[] {
   if (req.op === 'open') {
@@ -118,6 +127,7 @@ export function relayFields(req: RelayRequest): (string | Buffer)[] {
       o.file,
       ...size,
       cgroupList(o.cgroups),
+      o.sandbox ? sandboxField(o.sandbox) : '',
       String(env.length),
       ...env,
       ...o.args,

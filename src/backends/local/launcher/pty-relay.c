@@ -199,15 +199,21 @@ int relay_init(void) {
 void relay_open(Message *m) {
   const char *id = m->v[1];
   static char *envp[MAX_FIELDS + 1], *argv[MAX_FIELDS + 2];
-  if (m->n < 7 || command_of(m, 6, argv, envp) < 0) return reply_err(id, "malformed terminal request");
+  static Entry entry;
+  EntrySpec spec;
+  if (m->n < 8 || command_of(m, 7, argv, envp) < 0 || (*m->v[6] && entry_parse(m->v[6], &spec) < 0))
+    return reply_err(id, "malformed terminal request");
   if (n_ptys >= MAX_PTYS) return reply_err(id, "too many terminals open");
   char msg[4400], name[64];
+  int entering = *m->v[6] != 0;
+  if (entering && entry_open(&spec, &entry, msg, sizeof msg) < 0) return reply_err(id, msg);
   struct winsize size = {.ws_col = (unsigned short)strtoul(m->v[3], NULL, 10),
                          .ws_row = (unsigned short)strtoul(m->v[4], NULL, 10)};
   int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof name)) {
     snprintf(msg, sizeof msg, "cannot open a pty: %s", strerror(errno));
     if (master >= 0) close(master);
+    if (entering) entry_close(&entry);
     return reply_err(id, msg);
   }
   int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -215,10 +221,12 @@ void relay_open(Message *m) {
     snprintf(msg, sizeof msg, "cannot open a pty: %s", strerror(errno));
     if (slave >= 0) close(slave);
     close(master);
+    if (entering) entry_close(&entry);
     return reply_err(id, msg);
   }
-  pid_t pid = spawn_on_tty(slave, argv, envp, m->v[5], msg, sizeof msg);
+  pid_t pid = spawn_on_tty(slave, argv, envp, m->v[5], entering ? &entry : NULL, msg, sizeof msg);
   close(slave);
+  if (entering) entry_close(&entry);
   Pty *p = pid < 0 ? NULL : calloc(1, sizeof *p);
   if (!p) {
     close(master);

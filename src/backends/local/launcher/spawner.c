@@ -22,9 +22,12 @@
  *       opened read-only as descriptors 3...; with an owner, only while that process still runs once
  *       they are open (its start time, field 22 of /proc/<pid>/stat, unchanged).
  *
- *   ["P", id, file, cols, rows, cgroups, n, env 1..n, arg 1...]
+ *   ["P", id, file, cols, rows, cgroups, sandbox, n, env 1..n, arg 1...]
  *       opens a pty of that size and runs file on it as "T" does; the spawner keeps the pty's master and
- *       relays the terminal's output, input and control as pty-relay.c describes.
+ *       relays the terminal's output, input and control as pty-relay.c describes. `sandbox`, when not
+ *       empty, is "pid\nstart time\nuid\ngid\nseccomp file": file then runs inside that running sandbox
+ *       (its pid 1, checked by start time), entered as sandbox-entry.h describes, found on the PATH of
+ *       its environment, in the sandbox's working directory.
  *
  * `cgroups` is a list of cgroup directories separated by newlines (possibly empty): the child joins each
  * between fork and exec (and before it drops privileges), so that the program's first instruction, and
@@ -55,6 +58,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "pty-relay.h"
+#include "sandbox-entry.h"
 #include "spawner.h"
 
 #define READY_LINE "ready\n"
@@ -396,9 +400,11 @@ int command_of(Message *m, uint32_t at, char **argv, char **envp) {
   return 0;
 }
 
-pid_t spawn_on_tty(int tty_fd, char **argv, char **envp, const char *cgroups, char *msg, size_t cap) {
+pid_t spawn_on_tty(int tty_fd, char **argv, char **envp, const char *cgroups, const Entry *enter, char *msg,
+                   size_t cap) {
   const char *file = argv[0];
-  if (access(file, X_OK) < 0) {
+  /* A program inside a sandbox is found there (on its PATH), after the child entered it. */
+  if (!enter && access(file, X_OK) < 0) {
     snprintf(msg, cap, "cannot run %s: not an executable", file);
     return -1;
   }
@@ -407,7 +413,7 @@ pid_t spawn_on_tty(int tty_fd, char **argv, char **envp, const char *cgroups, ch
     snprintf(msg, cap, "cannot create a pipe");
     return -1;
   }
-  pid_t pid = fork();
+  pid_t pid = enter ? entry_fork(enter) : fork();
   if (pid == 0) {
     reset_signals();
     int err = 0;
@@ -416,8 +422,11 @@ pid_t spawn_on_tty(int tty_fd, char **argv, char **envp, const char *cgroups, ch
       err = errno;
     else if ((err = join_cgroups(cgroups)) != 0)
       err = -err; /* negative: the cgroups, not the program */
+    else if (enter && (err = entry_enter(enter)) != 0)
+      err = -(1 << 16) - err; /* below that: entering the sandbox */
     else {
-      execve(file, argv, envp);
+      if (enter) execvpe(file, argv, envp);
+      else execve(file, argv, envp);
       err = errno;
     }
     if (write(errpipe[1], &err, sizeof err) < 0) { /* the parent sees end of file and an exit */ }
@@ -426,12 +435,13 @@ pid_t spawn_on_tty(int tty_fd, char **argv, char **envp, const char *cgroups, ch
   close(errpipe[1]);
   if (pid < 0) {
     close(errpipe[0]);
-    snprintf(msg, cap, "fork failed");
+    snprintf(msg, cap, enter ? "cannot fork into the sandbox: %s" : "fork failed: %s", strerror(errno));
     return -1;
   }
   int err = exec_error(errpipe[0]);
   if (!err) return pid;
-  if (err < 0) snprintf(msg, cap, "cannot join the session's cgroups: %s", strerror(-err));
+  if (err < -(1 << 16)) snprintf(msg, cap, "cannot enter the sandbox: %s", strerror(-(err + (1 << 16))));
+  else if (err < 0) snprintf(msg, cap, "cannot join the session's cgroups: %s", strerror(-err));
   else snprintf(msg, cap, "cannot run %s: %s", file, strerror(err));
   return -1;
 }
@@ -454,14 +464,13 @@ static void start_terminal(Message *m) {
     snprintf(msg, sizeof msg, "cannot open the terminal %s: %s", tty, strerror(errno));
     return reply_err(id, msg);
   }
-  pid_t pid = spawn_on_tty(tty_fd, argv, envp, cgroups, msg, sizeof msg);
+  pid_t pid = spawn_on_tty(tty_fd, argv, envp, cgroups, NULL, msg, sizeof msg);
   close(tty_fd);
   if (pid < 0) return reply_err(id, msg);
   reply_ok(id, pid);
 }
 
-/* Field 22 (start time) of /proc/<pid>/stat, or -1 when the process is gone. */
-static long long start_time_of(long pid) {
+long long start_time_of(long pid) {
   char path[64], stat[1024];
   snprintf(path, sizeof path, "/proc/%ld/stat", pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);

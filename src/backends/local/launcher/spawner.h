@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "sandbox-entry.h"
 
 #define MAX_FIELDS 4096
 #define MAX_MESSAGE (16u << 20)
@@ -41,11 +42,14 @@ int exec_error(int fd);
  * malformed.
  */
 int command_of(Message *m, uint32_t at, char **argv, char **envp);
+/* Field 22 (start time) of /proc/<pid>/stat, or -1 when the process is gone. */
+long long start_time_of(long pid);
 /*
  * Runs argv[0] with exactly envp in a new session whose controlling terminal is tty_fd (also its stdin,
- * stdout and stderr), in cwd /, inside `cgroups` from its first instruction. Returns its pid once it
- * exec'd; else -1 with the reason in msg.
+ * stdout and stderr), in cwd /, inside `cgroups` from its first instruction; with `enter`, inside that
+ * sandbox (see sandbox-entry.h). Returns its pid once it exec'd; else -1 with the reason in msg.
  */
-pid_t spawn_on_tty(int tty_fd, char **argv, char **envp, const char *cgroups, char *msg, size_t cap);
+pid_t spawn_on_tty(int tty_fd, char **argv, char **envp, const char *cgroups, const Entry *enter, char *msg,
+                   size_t cap);
 
 #endif
