@@ -11,11 +11,19 @@ import { killSandboxesUnder, runIn } from './testing.js'
 
 const SIZE = 32 * 1024 * 1024
 
-/** The mounts of the process `pid`'s mount namespace on a path under `dir`. */
-const mountedUnder = (dir: string, pid: number | 'self' = 'self') =>
-  readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+/** The host's mounts on a path under `dir`. */
+const mountedUnder = (dir: string) =>
+  readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((line) => line.split(' ')[4]?.startsWith(dir + '/'))
+
+/** The filesystem type of the home (`/home/lab`) in the mount namespace of the sandbox's pid 1, if mounted. */
+const homeFsType = (childPid: number) =>
+  readFileSync(`/proc/${childPid}/mountinfo`, 'utf8')
+    .split('\n')
+    .find((line) => line.split(' ')[4] === '/home/lab')
+    ?.split(' - ')[1]
+    ?.split(' ')[0]
 
 /** Loop devices backed by a file under `dir`, with their autoclear flag (`losetup --list`). */
 const loopsUnder = (dir: string) =>
@@ -68,7 +76,7 @@ function homeImageSuite(name: string, launcher: () => ProcessLauncher | undefine
       expect(Number(size)).toBeGreaterThan(SIZE / 2)
       expect(rest).toEqual(['1000'])
       // In the sandbox's namespace only, or on the host.
-      expect(mountedUnder(dataDir, handle.pid)).toHaveLength(1)
+      expect(homeFsType(handle.childPid)).toBe('ext4')
       expect(mountedUnder(dataDir)).toHaveLength(inSandbox ? 0 : 1)
       // One loop device, marked to go with the unmount.
       await settle(() => loopsUnder(dataDir).join() === '1')
@@ -85,7 +93,7 @@ function homeImageSuite(name: string, launcher: () => ProcessLauncher | undefine
     it('stay mounted across a labgate restart, and go with the session', async () => {
       await backends[0]!.close()
       const backend = make()
-      expect(mountedUnder(dataDir, handle.pid)).toHaveLength(1)
+      expect(homeFsType(handle.childPid)).toBe('ext4')
       expect((await runIn(backend, handle, 'cat $HOME/file')).stdout).toBe('kept\n')
       await backend.stop(handle, { purge: true })
       expect(mountedUnder(dataDir)).toHaveLength(0)

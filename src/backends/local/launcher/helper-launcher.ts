@@ -48,6 +48,8 @@ export class HelperLauncher implements ProcessLauncher {
 
   /** With the native spawner only: see {@link ProcessLauncher.mountsHomes}. */
   readonly mountsHomes: boolean
+  /** With the native spawner only: see {@link ProcessLauncher.releasesBwrap}. */
+  readonly releasesBwrap: boolean
   /** Present with the native spawner only: see {@link ProcessLauncher.openPty}. */
   readonly openPty?: (opts: PtyLaunch) => HeldPty
 
@@ -55,6 +57,7 @@ export class HelperLauncher implements ProcessLauncher {
     this.kind = opts.helper ?? (spawnerAvailable() ? 'native' : 'node')
     this.#factory = this.kind === 'native' ? nativeSpawner() : nodeHelper()
     this.mountsHomes = this.kind === 'native'
+    this.releasesBwrap = this.kind === 'native'
     if (this.kind === 'native') this.openPty = (launch) => this.#openPty(launch)
   }
 

@@ -133,10 +133,18 @@ export interface LaunchedProcess {
  */
 export interface ProcessLauncher {
   /**
-   * Starts bwrap as {@link spawnSandbox} does and resolves once the sandbox is ready. Rejects with
-   * `backend_failed` (quoting bwrap's stderr) when it is not; nothing it started is left running then.
+   * Starts bwrap as {@link spawnSandbox} does and resolves once the sandbox is ready, with `childPid` the
+   * sandbox's pid 1, and `pid` and `exit` bwrap's own process; or, for a launcher that
+   * {@link releasesBwrap}, the pid 1's (`pid` equals `childPid`). Rejects with `backend_failed` (quoting
+   * bwrap's stderr) when it is not ready; nothing it started is left running then.
    */
   startSandbox(opts: SandboxLaunch): Promise<LaunchedProcess & { childPid: number }>
+  /**
+   * True when `startSandbox` lets bwrap's own process go once the sandbox runs (it only waits for the pid 1
+   * then: a process and its memory per sandbox). The pid 1 becomes the launcher's helper's child, which
+   * reaps it and reports its exit.
+   */
+  readonly releasesBwrap?: boolean
   /**
    * Runs `file` in a new session whose controlling terminal is the pty slave `tty`. Resolves once the
    * process exists; rejects with `backend_failed` when it cannot be started (missing program, bad tty).

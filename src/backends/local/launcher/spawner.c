@@ -10,7 +10,8 @@
  *       starts `bwrap --args 4 command...` in a new session, as uid/gid when given, stdout a pipe, stderr
  *       the log file, fd 3 bwrap's info pipe, fd 4 the args blob, fd 5 the seccomp file opened read-only
  *       (when not empty); replies once the command printed its ready line and bwrap reported its child's
- *       pid. `home`, when not empty, is "device\ndirectory\nuid\ngid": bwrap then starts in a mount
+ *       pid (the sandbox's pid 1), then lets bwrap's own process go: the reply's pid and child pid are
+ *       both the pid 1, which is the spawner's child from then on (the spawner is a child subreaper). `home`, when not empty, is "device\ndirectory\nuid\ngid": bwrap then starts in a mount
  *       namespace of its own where the ext4 filesystem on the (loop) device is mounted on the directory,
  *       its root owned by uid:gid, mode 0700; the host's mount table never holds it, and it goes with the
  *       sandbox.
@@ -52,6 +53,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -348,11 +350,14 @@ static void check_ready(Pending *p) {
   }
   if (!p->ready && strstr(p->out, READY_LINE)) p->ready = 1;
   if (p->ready && p->child_pid > 0) {
-    char pid[16], child[24];
-    snprintf(pid, sizeof pid, "%d", (int)p->pid);
+    /* From now on bwrap's own process only waits for the sandbox's pid 1 (a process and its memory per
+     * session): it goes, and the pid 1 becomes this spawner's child (a child subreaper), which reaps it
+     * and reports its exit. The pid labgate watches is the pid 1's. */
+    char child[24];
     snprintf(child, sizeof child, "%ld", p->child_pid);
-    const char *f[] = {"ok", p->id, pid, child};
+    const char *f[] = {"ok", p->id, child, child};
     reply(4, f);
+    kill(p->pid, SIGKILL);
     close_pending(p);
   }
 }
@@ -610,6 +615,8 @@ static void close_inherited(void) {
 int main(void) {
   close_inherited();
   signal(SIGPIPE, SIG_IGN);
+  /* Sandboxes' pid 1s become its children once their bwrap goes (see check_ready). */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return 1;
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
