@@ -6,7 +6,7 @@
 import { LOCAL_SESSION_FOOTPRINT } from './footprint.js'
 import { readHostLimits, type HostLimits } from './kernel-limits.js'
 import { applyRaises, type TuningOptions } from './kernel-tuning.js'
-import { headroom, raisesFor, type Headroom } from './session-capacity.js'
+import { headroom, raisesFor, type Headroom, type SessionFootprint } from './session-capacity.js'
 
 /** Sessions `--tune-kernel` prepares for when the portal sets no bound. */
 export const DEFAULT_TUNE_SESSIONS = 10_000
@@ -19,6 +19,8 @@ export interface HostCheckOptions {
   log: (m: string) => void
   /** Where the limits are read and written (tests); `/proc` by default. */
   tuning?: TuningOptions
+  /** What one session takes; the local backend's on this machine ({@link LOCAL_SESSION_FOOTPRINT}) by default. */
+  footprint?: SessionFootprint
 }
 
 /** `12,345`. */
@@ -35,16 +37,17 @@ export function describeTightest(h: Headroom): string {
  */
 export function checkHostCapacity(o: HostCheckOptions): Headroom[] {
   const procRoot = o.tuning?.procRoot ?? '/proc'
+  const footprint = o.footprint ?? LOCAL_SESSION_FOOTPRINT
   const read = (): HostLimits => readHostLimits(procRoot, o.tuning?.pid ?? 'self')
   if (o.tune) {
     const target = o.planned ?? DEFAULT_TUNE_SESSIONS
-    const result = applyRaises(raisesFor(read(), LOCAL_SESSION_FOOTPRINT, target), o.tuning)
+    const result = applyRaises(raisesFor(read(), footprint, target), o.tuning)
     for (const r of result.applied)
       o.log(`tuned for ${n(target)} sessions: ${r.limit} ${n(r.from)} → ${n(r.to)}`)
     for (const f of result.failed)
       o.log(`warning: could not raise ${f.raise.limit} to ${n(f.raise.to)}: ${f.reason}`)
   }
-  const rows = headroom(read(), LOCAL_SESSION_FOOTPRINT)
+  const rows = headroom(read(), footprint)
   const tightest = rows[0]
   if (!tightest) return rows
   o.log(`capacity: this host's limits allow about ${describeTightest(tightest)}`)
