@@ -56,7 +56,7 @@ export function kernelGrowthPerSession(
   before: KernelMemory,
   after: KernelMemory,
   sessions: number,
-  topSlabs = 5,
+  topSlabs = 10,
 ): { fields: Record<string, number>; slabs: Record<string, number> } {
   if (sessions <= 0) return { fields: {}, slabs: {} }
   const per = (a: number | undefined, b: number | undefined) => ((a ?? 0) - (b ?? 0)) / sessions / MiB
