@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdir, rmdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 
 /**
@@ -64,7 +64,22 @@ export async function removeCgroups(
   }
 }
 
+/**
+ * Frees the memory the kernel still charges to a memory cgroup whose processes are gone (page cache they
+ * read: v1's `memory.force_empty`, v2's `memory.reclaim`), so that the cgroup goes with its rmdir. Else it
+ * lingers as a dying cgroup until that memory is reclaimed, and keeps the kernel memory of a live one: a
+ * slot for every filesystem on the host (thousands of sessions came and went: gigabytes). A no-op on
+ * other controllers' directories, and on a cgroup that still holds a process. Never throws.
+ */
+export async function releaseCharges(dir: string): Promise<void> {
+  const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => null)
+  if (procs === null || procs.trim() !== '') return
+  await writeFile(join(dir, 'memory.force_empty'), '0').catch(() => undefined)
+  await writeFile(join(dir, 'memory.reclaim'), String(2 ** 40)).catch(() => undefined)
+}
+
 async function removeOne(dir: string): Promise<boolean> {
+  await releaseCharges(dir)
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
       await rmdir(dir)

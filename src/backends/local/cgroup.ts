@@ -7,7 +7,7 @@ import {
   ownV1Directory,
   type LimitKind,
 } from './cgroup-hierarchies.js'
-import { attachToCgroups, removeCgroups, sessionCgroupName } from './cgroup-files.js'
+import { attachToCgroups, releaseCharges, removeCgroups, sessionCgroupName } from './cgroup-files.js'
 import { limitOf, type CgroupMechanism, type SandboxLimits } from './cgroup-mechanism.js'
 import { CgroupV1 } from './cgroup-v1.js'
 import { CgroupV2 } from './cgroup-v2.js'
@@ -123,6 +123,7 @@ export class SandboxCgroups {
         if (!name.startsWith('labgate-') || !name.endsWith(suffix)) continue
         if (keep.has(name.slice('labgate-'.length, -suffix.length))) continue
         // A cgroup that still holds a process refuses (EBUSY): its sandbox is not this sweep's to end.
+        await releaseCharges(join(parent, name))
         if (
           await rmdir(join(parent, name)).then(
             () => true,

@@ -8,6 +8,7 @@ import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import type { SandboxHandle, SandboxSpec } from '../backend.js'
 import type { LocalHandle } from './handle.js'
 import { LocalBackend, checkLocalBackendPrerequisites, type LocalBackendOptions } from './index.js'
+import { releaseCharges } from './cgroup-files.js'
 import { childPids, readProcStat } from './proc.js'
 import { SANDBOX_INIT_PATH } from './sandbox-init.js'
 import { killSandboxesUnder, runIn } from './testing.js'
@@ -177,10 +178,12 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
     expect(readFileSync(`/proc/${handle.childPid}/cmdline`, 'utf8').split('\0')[0]).toBe(SANDBOX_INIT_PATH)
     // The native spawner lets bwrap's process go once the sandbox runs: the pid to watch is then the pid 1.
     if (handle.pid !== handle.childPid) expect(await childPids(handle.pid)).toEqual([handle.childPid])
-    else
-      expect(readFileSync(`/proc/${(await readProcStat(handle.pid))?.ppid}/comm`, 'utf8').trim()).toBe(
-        'labgate-spawner',
-      )
+    else {
+      // Its bwrap was killed as the start returned: the pid 1 is the spawner's once bwrap is gone.
+      const parent = async () =>
+        readFileSync(`/proc/${(await readProcStat(handle.pid))?.ppid}/comm`, 'utf8').trim()
+      await expect.poll(parent).toBe('labgate-spawner')
+    }
     expect(await childPids(handle.childPid)).toEqual([])
     // Twenty short-lived orphans: each one ends up a child of pid 1, which must reap it.
     await runIn(backend, handle, 'for i in $(seq 20); do (sleep 0.1 &); done')
@@ -219,6 +222,32 @@ describe.skipIf(!prerequisites.ok)('LocalBackend', () => {
       return dirs.filter((d) => existsSync(d))
     }
     await expect.poll(sweptAway, { timeout: 5_000 }).toEqual([])
+    await other.close()
+  })
+
+  it('releases the memory charged to a memory cgroup its sandbox left, so the cgroup does not linger', async () => {
+    const dir = newDataDir()
+    const other = backendFor(dir)
+    const { handle } = await other.start(spec({ limits: { memoryBytes: 1 << 28 } }))
+    const h = handle as LocalHandle
+    // Page cache the sandbox wrote stays charged to its cgroup after its processes are gone.
+    await runIn(other, handle, 'dd if=/dev/urandom of=filler bs=1M count=16 2>/dev/null; sync')
+    killSandboxesUnder(dir)
+    await expect.poll(async () => (await readProcStat(h.childPid))?.state ?? 'gone').toMatch(/^(gone|Z)$/)
+    const memory = (h.cgroups ?? []).find(
+      (d) => existsSync(join(d, 'memory.force_empty')) || existsSync(join(d, 'memory.reclaim')),
+    )
+    expect(memory).toBeDefined()
+    const usage = () => {
+      const file = existsSync(join(memory!, 'memory.current')) ? 'memory.current' : 'memory.usage_in_bytes'
+      return Number(readFileSync(join(memory!, file), 'utf8'))
+    }
+    await expect.poll(() => readFileSync(join(memory!, 'cgroup.procs'), 'utf8')).toBe('')
+    expect(usage()).toBeGreaterThan(8 << 20)
+    await releaseCharges(memory!)
+    expect(usage()).toBeLessThan(1 << 20)
+    await other.sweep([], [])
+    expect(existsSync(memory!)).toBe(false)
     await other.close()
   })
 
