@@ -74,13 +74,18 @@ describe('bwrapArgs', () => {
     expect(pairsOf(flat, '--dev-bind')).toContain('/dev/null /dev/null')
   })
 
-  it('mounts only /dev and /tmp as tmpfs, and makes the root read-only after the last mount', () => {
-    for (const devpts of [true, false]) {
-      const args = bwrapArgs(
-        input({ devpts, tmpSize: 1 << 20, mounts: [{ source: '/s', target: '/t', readOnly: true }] }),
-      )
+  it('mounts only /tmp as a tmpfs, and makes the root read-only after the last mount', () => {
+    const layouts: Partial<BwrapArgsInput>[] = [
+      { devpts: true },
+      { devpts: true, devptsDir: '/s/pts' },
+      { devpts: false },
+    ]
+    for (const layout of layouts) {
+      const mounts = [{ source: '/s', target: '/t', readOnly: true }]
+      const args = bwrapArgs(input({ ...layout, tmpSize: 1 << 20, mounts }))
       const tmpfs = args.flatMap((a, i) => (a === '--tmpfs' ? [args[i + 1]] : []))
-      expect(tmpfs).toEqual(devpts ? ['/tmp'] : ['/dev', '/tmp'])
+      expect(tmpfs).toEqual(['/tmp'])
+      expect(args.filter((a) => a === '--size')).toHaveLength(1)
       expect(pairsOf(args, '--dir')).toContain('/etc --ro-bind')
       const lastMount = Math.max(
         ...['--bind', '--ro-bind', '--tmpfs', '--dev-bind'].map((f) => args.lastIndexOf(f)),
@@ -90,10 +95,18 @@ describe('bwrapArgs', () => {
         '/',
       ])
       expect(args.indexOf('--remount-ro')).toBeGreaterThan(lastMount)
-      // /dev/shm: a sticky, world-writable directory in /dev's tmpfs.
-      expect(args.join(' ')).toContain(devpts ? '--chmod 1777 /dev/shm' : '--perms 1777 --dir /dev/shm')
-      // /tmp is sized; without devpts, /dev is too.
-      expect(args.filter((a) => a === '--size')).toHaveLength(devpts ? 1 : 2)
+      const joined = args.join(' ')
+      if (layout.devpts && !layout.devptsDir) {
+        // bwrap's --dev: a /dev tmpfs with its devpts; /dev/shm a sticky, world-writable directory of it.
+        expect(joined).toContain('--dev /dev --chmod 1777 /dev/shm')
+      } else {
+        // /dev a directory of the root; /dev/shm is /tmp; the launcher's devpts bound on /dev/pts.
+        expect(args).not.toContain('--dev')
+        expect(joined).toContain('--dir /dev')
+        expect(pairsOf(args, '--symlink')).toContain('/tmp /dev/shm')
+        expect(pairsOf(args, '--dev-bind').includes('/s/pts /dev/pts')).toBe(layout.devptsDir !== undefined)
+        if (layout.devptsDir) expect(pairsOf(args, '--symlink')).toContain('pts/ptmx /dev/ptmx')
+      }
     }
   })
 

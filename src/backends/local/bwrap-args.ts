@@ -85,8 +85,13 @@ export interface BwrapArgsInput {
   home: string
   env: Record<string, string>
   network: 'none' | 'host'
-  /** Mount a private devpts (`--dev`); bwrap then nests a second user namespace. */
+  /**
+   * Give the sandbox a private devpts: the one the launcher mounted on `devptsDir`, else bwrap's `--dev`
+   * (a /dev tmpfs with a devpts; bwrap then nests a second user namespace).
+   */
   devpts: boolean
+  /** Host path of a devpts instance the launcher mounted for this sandbox alone (see `devpts`). */
+  devptsDir?: string
   rootEntries: RootEntry[]
   /** fd number on which bwrap reports the sandbox's pid 1. */
   infoFd: number
@@ -99,8 +104,9 @@ export interface BwrapArgsInput {
   /** Pass `--disable-userns`: nothing in the sandbox can create a user namespace (bwrap 0.8 and later). */
   disableUserns?: boolean
   /**
-   * Size of `/tmp`, bytes (bwrap's `--size`), and of `/dev` (which holds `/dev/shm`) without `devpts`;
-   * absent: the kernel's default (half the RAM). With `devpts`, `/dev/shm` is bounded by the memory limit.
+   * Size of `/tmp` (and of `/dev/shm`, which is /tmp except under bwrap's `--dev`), bytes (bwrap's
+   * `--size`); absent: the kernel's default (half the RAM). Under `--dev`, `/dev/shm` is bounded by the
+   * memory limit.
    */
   tmpSize?: number
   /** Host directories bound after the home, in order (validated by `checkMounts`). */
@@ -111,7 +117,8 @@ export interface BwrapArgsInput {
  * bwrap's options for one sandbox (passed through `--args <fd>`, before {@link HOLDER_COMMAND}): new user, pid, ipc, uts and
  * (for `network: 'none'`) net namespaces; read-only /usr and the curated entries of /etc; own /proc, /dev and /tmp (sized by `tmpSize`); the home at
  * {@link SANDBOX_HOME}, then `mounts`; a read-only root; uid and gid {@link SANDBOX_INNER_ID}; the given
- * environment only. Filesystems of its own: bwrap's root, /dev and its devpts, /tmp, /proc (and the IPC namespace's mqueue).
+ * environment only. Filesystems of its own: bwrap's root, a devpts (and under `--dev` a /dev tmpfs), /tmp,
+ * /proc (and the IPC namespace's mqueue).
  */
 export function bwrapArgs(input: BwrapArgsInput): string[] {
   const args = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts']
@@ -132,17 +139,24 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
       '/etc/group',
     )
   const size = input.tmpSize ? ['--size', String(input.tmpSize)] : []
-  if (input.devpts) {
-    // /dev/shm is a directory of bwrap's /dev tmpfs (bounded by the sandbox's memory limit).
+  if (input.devpts && !input.devptsDir) {
+    // bwrap's --dev: a tmpfs with the device nodes and a devpts; /dev/shm a directory of it (bounded by the
+    // sandbox's memory limit).
     args.push('--dev', '/dev', '--chmod', '1777', '/dev/shm')
   } else {
-    // Without --dev, bwrap keeps a single user namespace, which an unprivileged nsenter can join. Without a
-    // memory cgroup, /dev (and /dev/shm in it) takes the size of /tmp.
-    args.push(...size, '--tmpfs', '/dev')
+    // /dev is a directory of the read-only root with the device nodes bound in, and the devpts the launcher
+    // mounted for this sandbox, if any: no filesystem of its own. /dev/shm is /tmp (its size, its tmpfs).
+    // (Without --dev, bwrap keeps a single user namespace, which an unprivileged nsenter can join.)
+    args.push('--dir', '/dev')
     for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
       args.push('--dev-bind', `/dev/${dev}`, `/dev/${dev}`)
     }
-    args.push('--symlink', '/proc/self/fd', '/dev/fd', '--perms', '1777', '--dir', '/dev/shm')
+    args.push('--symlink', '/proc/self/fd', '/dev/fd', '--symlink', '/tmp', '/dev/shm')
+    for (const [fd, name] of ['stdin', 'stdout', 'stderr'].entries()) {
+      args.push('--symlink', `/proc/self/fd/${fd}`, `/dev/${name}`)
+    }
+    if (input.devptsDir)
+      args.push('--dev-bind', input.devptsDir, '/dev/pts', '--symlink', 'pts/ptmx', '/dev/ptmx')
   }
   args.push('--perms', '1777', ...size, '--tmpfs', '/tmp')
   args.push('--bind', input.home, SANDBOX_HOME, '--chdir', SANDBOX_HOME)

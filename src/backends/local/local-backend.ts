@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
-import { stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { LabgateError } from '../../domain/errors.js'
@@ -312,6 +312,10 @@ export class LocalBackend implements SessionBackend {
       const why = err instanceof Error ? err.message : String(err)
       throw new LabgateError('backend_failed', `cannot record the environment of ${spec.session}: ${why}`)
     })
+    // The sandbox's own devpts, mounted by the launcher where only the sandbox sees it when it can: /dev is
+    // then no filesystem of its own (each one costs the kernel memory in every memory cgroup).
+    const devptsDir = this.#devpts && this.#launcher.mountsHomes ? join(dir, 'pts') : undefined
+    if (devptsDir) await mkdir(devptsDir, { recursive: true, mode: 0o755 })
     const cgroup = await this.#cgroups.create(spec.session, spec.limits)
     const args = bwrapArgs({
       session: spec.session,
@@ -319,6 +323,7 @@ export class LocalBackend implements SessionBackend {
       env,
       network: spec.network ?? 'none',
       devpts: this.#devpts,
+      devptsDir,
       rootEntries: this.#rootEntries,
       infoFd: INFO_FD,
       identity: identityFiles(this.#dataDir),
@@ -349,6 +354,7 @@ export class LocalBackend implements SessionBackend {
         seccompFile: this.#hardening.seccompFile,
         cgroups: cgroup.dirs,
         ...(attached ? { home: { device: attached.device, dir: home, uid: ids.uid, gid: ids.gid } } : {}),
+        ...(devptsDir ? { devpts: devptsDir } : {}),
       }
       spawned = await this.#startSlots.run(() => this.#launcher.startSandbox(launch))
       stats = await Promise.all([readProcStat(spawned.pid), readProcStat(spawned.childPid)])

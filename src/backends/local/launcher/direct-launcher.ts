@@ -31,7 +31,7 @@ export class DirectLauncher implements ProcessLauncher {
   }
 
   async startSandbox(opts: SandboxLaunch): Promise<LaunchedProcess & { childPid: number }> {
-    if (opts.home) throw cannotMountHomes()
+    if (opts.home || opts.devpts) throw cannotMountHomes()
     const { cgroups, ...spawnOpts } = opts
     const { child, childPid } = await spawnSandbox({
       ...spawnOpts,

@@ -67,7 +67,7 @@ export class HelperLauncher implements ProcessLauncher {
   }
 
   async startSandbox(opts: SandboxLaunch): Promise<LaunchedProcess & { childPid: number }> {
-    if (opts.home && !this.mountsHomes) throw cannotMountHomes()
+    if ((opts.home || opts.devpts) && !this.mountsHomes) throw cannotMountHomes()
     const { pid, childPid, exit } = await this.#request({ op: 'sandbox', opts })
     return { pid, childPid: childPid as number, exit }
   }

@@ -35,6 +35,11 @@ export interface SandboxLaunch extends Omit<SpawnSandboxOptions, 'onSpawn'>, InC
    * own with this home mounted, so the host's mount table never holds it and it goes with the sandbox.
    */
   home?: HomeMount
+  /**
+   * Only for launchers with {@link ProcessLauncher.mountsHomes}: a directory where bwrap finds a devpts
+   * instance of the sandbox's own, mounted the same way (in the sandbox's mount namespace only).
+   */
+  devpts?: string
 }
 
 /** What {@link ProcessLauncher.spawnOnTerminal} needs. */
@@ -156,7 +161,10 @@ export interface ProcessLauncher {
    * cannot be started or the owner is gone.
    */
   spawnDaemon(opts: DaemonLaunch): Promise<LaunchedProcess>
-  /** True when `startSandbox` mounts a {@link SandboxLaunch.home}; others reject a launch with one. */
+  /**
+   * True when `startSandbox` mounts a {@link SandboxLaunch.home} and a {@link SandboxLaunch.devpts} in the
+   * sandbox's own mount namespace; others reject a launch with either.
+   */
   readonly mountsHomes?: boolean
   /**
    * Optional: opens a pty in the launcher's helper, which keeps its master, and runs a program on it as

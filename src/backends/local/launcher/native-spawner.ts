@@ -80,6 +80,7 @@ export function requestFields(req: HelperRequest): string[] {
       o.args.map((a) => `${a}\0`).join(''),
       o.seccompFile ?? '',
       o.home ? [o.home.device, o.home.dir, String(o.home.uid), String(o.home.gid)].join('\n') : '',
+      o.devpts ?? '',
       ...o.command,
     ]
   }

@@ -6,7 +6,8 @@
  * It reads requests on stdin and writes replies on stdout. A message is a list of byte strings: a
  * little-endian u32 count, then for each string a little-endian u32 length and its bytes.
  *
- *   ["S", id, bwrap, log file, cgroups, uid, gid, timeout ms, args blob, seccomp file, home, command...]
+ *   ["S", id, bwrap, log file, cgroups, uid, gid, timeout ms, args blob, seccomp file, home, devpts,
+ *    command...]
  *       starts `bwrap --args 4 command...` in a new session, as uid/gid when given, stdout a pipe, stderr
  *       the log file, fd 3 bwrap's info pipe, fd 4 the args blob, fd 5 the seccomp file opened read-only
  *       (when not empty); replies once the command printed its ready line and bwrap reported its child's
@@ -14,7 +15,8 @@
  *       both the pid 1, which is the spawner's child from then on (the spawner is a child subreaper). `home`, when not empty, is "device\ndirectory\nuid\ngid": bwrap then starts in a mount
  *       namespace of its own where the ext4 filesystem on the (loop) device is mounted on the directory,
  *       its root owned by uid:gid, mode 0700; the host's mount table never holds it, and it goes with the
- *       sandbox.
+ *       sandbox. `devpts`, when not empty, is a directory where a devpts instance of the sandbox's own is
+ *       mounted the same way (bwrap's arguments bind it on /dev/pts).
  *   ["T", id, file, tty, cgroups, n, env 1..n, arg 1...]
  *       runs file in a new session whose controlling terminal is the tty, on stdin/stdout/stderr.
  *   ["D", id, file, cwd, stderr file, cgroups, owner pid, owner start time, n, file 1..n, m, env 1..m,
@@ -188,8 +190,14 @@ void reset_signals(void) {
   sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* In a sandbox's child, as root: a mount namespace of its own, where its mounts stay. 0, or an errno. */
+static int own_mounts(void) {
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return errno;
+  return 0;
+}
+
 /*
- * In a sandbox's child, as root: a mount namespace of its own, with the home filesystem `spec` names
+ * In a sandbox's child, in its own mount namespace: the home filesystem `spec` names
  * ("device\ndirectory\nuid\ngid") mounted, its root given to the sandbox's user. 0, or an errno.
  */
 static int mount_home(char *spec) {
@@ -198,9 +206,7 @@ static int mount_home(char *spec) {
   char *gid = uid ? strchr(uid + 1, '\n') : NULL;
   if (!gid) return EINVAL;
   *dir++ = 0, *uid++ = 0, *gid++ = 0;
-  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-      mount(spec, dir, "ext4", MS_NODEV | MS_NOSUID, "noinit_itable") < 0)
-    return errno;
+  if (mount(spec, dir, "ext4", MS_NODEV | MS_NOSUID, "noinit_itable") < 0) return errno;
   char lost[4200];
   snprintf(lost, sizeof lost, "%s/lost+found", dir);
   rmdir(lost); /* a fresh filesystem's: the learner's home starts empty */
@@ -209,9 +215,19 @@ static int mount_home(char *spec) {
   return 0;
 }
 
+/*
+ * In a sandbox's child, in its own mount namespace: a devpts of the sandbox's own on `dir` (bwrap binds it
+ * on /dev/pts; its ptmx opens a pty of that instance only), as bwrap's --dev mounts it. 0, or an errno.
+ */
+static int mount_devpts(const char *dir) {
+  if (mount("devpts", dir, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") < 0)
+    return errno;
+  return 0;
+}
+
 static void start_sandbox(Message *m) {
   const char *id = m->v[1];
-  if (m->n < 12) return reply_err(id, "malformed sandbox request");
+  if (m->n < 13) return reply_err(id, "malformed sandbox request");
   const char *bwrap = m->v[2], *log_file = m->v[3], *cgroup = m->v[4];
   int slot = -1;
   for (int i = 0; i < MAX_PENDING; i++)
@@ -252,10 +268,10 @@ static void start_sandbox(Message *m) {
   argv[a++] = (char *)bwrap;
   argv[a++] = "--args";
   argv[a++] = "4";
-  for (uint32_t i = 11; i < m->n; i++) argv[a++] = m->v[i];
+  for (uint32_t i = 12; i < m->n; i++) argv[a++] = m->v[i];
   argv[a] = NULL;
   char *envp[] = {NULL};
-  char *home = m->v[10];
+  char *home = m->v[10], *devpts = m->v[11];
   int with_ids = m->v[5][0] != 0;
   uid_t uid = (uid_t)strtoul(m->v[5], NULL, 10);
   gid_t gid = (gid_t)strtoul(m->v[6], NULL, 10);
@@ -276,9 +292,14 @@ static void start_sandbox(Message *m) {
       dprintf(2, "cannot join the session's cgroups: %s\n", strerror(cg_err));
       _exit(126);
     }
-    int home_err = home[0] ? mount_home(home) : 0;
-    if (home_err) {
-      dprintf(2, "cannot mount the session's home: %s\n", strerror(home_err));
+    int mount_err = home[0] || devpts[0] ? own_mounts() : 0;
+    if (!mount_err && home[0] && (mount_err = mount_home(home)) != 0) {
+      dprintf(2, "cannot mount the session's home: %s\n", strerror(mount_err));
+      _exit(126);
+    }
+    if (!mount_err && devpts[0]) mount_err = mount_devpts(devpts);
+    if (mount_err) {
+      dprintf(2, "cannot prepare the sandbox's mounts: %s\n", strerror(mount_err));
       _exit(126);
     }
     if (with_ids && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) _exit(126);
