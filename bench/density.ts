@@ -43,6 +43,8 @@ export interface Usage {
   threads: number
   pidMax: number
   memAvailableMiB: number
+  /** Memory cgroups on the machine, dying ones included (/proc/cgroups): each costs kernel memory. */
+  memoryCgroups: number
 }
 
 function count(dir: string): number {
@@ -73,6 +75,18 @@ function spawnerOf(labgatePid: number): number | null {
   return null
 }
 
+/** `num_cgroups` of the memory controller in /proc/cgroups (NaN where it is not listed). */
+function memoryCgroups(): number {
+  try {
+    const row = readFileSync('/proc/cgroups', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('memory\t'))
+    return Number(row?.split('\t')[2] ?? NaN)
+  } catch {
+    return NaN
+  }
+}
+
 /** A snapshot of {@link Usage}. */
 export function usage(labgatePid: number): Usage {
   let limit: number | null = null
@@ -98,6 +112,7 @@ export function usage(labgatePid: number): Usage {
     threads,
     pidMax: readNumber('/proc/sys/kernel/pid_max'),
     memAvailableMiB: Math.round(meminfo('MemAvailable') / MiB),
+    memoryCgroups: memoryCgroups(),
   }
 }
 
@@ -347,7 +362,8 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
         `${usageAfter.labgateFdLimit ?? '?'}), its spawner ${usageAfter.spawnerFds} fds (the terminals' ptys), ` +
         `bench ${usageAfter.benchFds} fds, ${usageAfter.processes} ` +
         `processes and ${usageAfter.threads} threads on the machine (pid_max ${usageAfter.pidMax}), ` +
-        `MemAvailable ${usageBefore.memAvailableMiB} → ${usageAfter.memAvailableMiB} MiB`,
+        `MemAvailable ${usageBefore.memAvailableMiB} → ${usageAfter.memAvailableMiB} MiB, memory cgroups ` +
+        `${usageBefore.memoryCgroups} → ${usageAfter.memoryCgroups}`,
     )
     const wall = nextWall(ctx.labgate.pid, live.length, mem, usageBefore, usageAfter)
     if (wall) rec.notes.push(wall)

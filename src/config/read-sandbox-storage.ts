@@ -11,8 +11,8 @@ export const DEFAULT_UID_RANGE = { first: 200_000, count: 65_536 }
 
 /**
  * Reads the storage and identity keys of `spec.labgate.sandbox` (the caller lists them as known fields):
- * `disk` (each home's size, a quantity, default 10Gi, 0 = no limit), `tmp` (the size of /tmp, and of /dev
- * without a private devpts, default 1Gi, 0 = the kernel's default of half the RAM) and `uids: {first, count}` (the host uids
+ * `disk` (each home's size, a quantity, default 10Gi, 0 = no limit), `tmp` (the size of /tmp, which /dev/shm
+ * shares, default 1Gi, 0 = the kernel's default of half the RAM) and `uids: {first, count}` (the host uids
  * reserved for sessions, one per session, default 200000 and 65536; `first` must be at least 1000). Invalid
  * values are reported on the node and take the default.
  */

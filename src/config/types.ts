@@ -88,7 +88,7 @@ export interface PortalWorkshop {
 export interface SandboxStorageSettings {
   /** Size of each session's home, bytes; 0 = no limit (the home is a directory on the data filesystem). */
   diskLimit: number
-  /** Size of each sandbox's /tmp (and of /dev without a private devpts), bytes; 0 = the kernel's default. */
+  /** Size of each sandbox's /tmp (which /dev/shm shares), bytes; 0 = the kernel's default (half the RAM). */
   tmpSize: number
   /** Host uids reserved for sandboxes, one per session (when labgate runs as root). */
   uidRange: { first: number; count: number }

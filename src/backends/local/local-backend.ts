@@ -86,7 +86,7 @@ export interface LocalBackendOptions {
   homeSize?: number
   /** Formatted home images kept ready (default 2; see {@link HomeImagesOptions.spares}). */
   homeSpares?: number
-  /** Size of each sandbox's `/tmp` (and of `/dev` without `devpts`), bytes. Default: the kernel's (half the RAM). */
+  /** Size of each sandbox's `/tmp` (which `/dev/shm` shares), bytes. Default: the kernel's (half the RAM). */
   tmpSize?: number
   /**
    * Give each sandbox a private devpts (`/dev/pts`, so tmux or `script` work inside). Needs root, because
