@@ -29,6 +29,17 @@ const MiB = 2 ** 20
 /** Consecutive failed sessions after which the figure stops starting more (a limit was reached). */
 const GIVE_UP_AFTER = 20
 
+/**
+ * Memory the figure leaves the machine: it stops starting sessions when MemAvailable falls below this
+ * (the larger of 1.5 GiB and 6 % of the RAM; `LABGATE_BENCH_MEMORY_FLOOR_MIB` sets another). Below it
+ * the kernel thrashes, and the machine's other services (its database) are at risk.
+ */
+export function memoryFloorMiB(env = process.env, totalMiB = meminfo('MemTotal') / MiB): number {
+  const set = Number(env.LABGATE_BENCH_MEMORY_FLOOR_MIB)
+  if (env.LABGATE_BENCH_MEMORY_FLOOR_MIB !== undefined && Number.isFinite(set) && set >= 0) return set
+  return Math.max(1536, Math.round(totalMiB * 0.06))
+}
+
 /** What the machine and labgate had in use at one moment: the resources a thousand sessions could exhaust. */
 export interface Usage {
   /** Open file descriptors of labgate, and its soft limit (`Max open files` in /proc/<pid>/limits). */
@@ -224,6 +235,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
     let next = 0
     let inARow = 0
     let gaveUp: string | null = null
+    const floorMiB = memoryFloorMiB()
     let lastLog = now()
     const cpu0 = labgateCpuS(pid)
     let lastCpu = cpu0
@@ -232,6 +244,11 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
     await Promise.all(
       Array.from({ length: s.concurrency }, async () => {
         while (next < s.n && now() < rec.deadline && !gaveUp) {
+          const available = meminfo('MemAvailable') / MiB
+          if (available < floorMiB) {
+            gaveUp = `memory: MemAvailable ${Math.round(available)} MiB, below the ${floorMiB} MiB the figure leaves the machine`
+            break
+          }
           const i = next++
           try {
             const o = await openSession(
@@ -373,6 +390,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}` + (gaveUp ? `; stopped: ${gaveUp}` : ''),
       )
+    else if (gaveUp) rec.notes.push(`stopped starting sessions: ${gaveUp}`)
     if (problems.length)
       rec.notes.push(`labgate logged ${problems.length} lines that look like trouble, e.g. ${problems[0]}`)
     result = rec.result({ value: mem.perSessionMiB, unit: 'MiB' })
