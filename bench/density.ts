@@ -334,7 +334,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
       attempted: next,
       sessions: opened.length,
       startS,
-      sessionsPerS: opened.length / startS,
+      sessionsPerS: opened.length > 0 ? opened.length / startS : 0,
       labgateCpuS: startCpuS,
       labgateCpuMsPerSession: (startCpuS * 1000) / Math.max(1, names.length),
       openTimes: summarize(rec.samples),
@@ -354,7 +354,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
     const f = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2))
     rec.notes.push(
       `${opened.length} of ${s.n} sessions started with a terminal that answered, in ${startS.toFixed(1)} s ` +
-        `(${(opened.length / startS).toFixed(1)}/s, ${s.concurrency} at a time; per session p50 ` +
+        `(${opened.length > 0 ? (opened.length / startS).toFixed(1) : 0}/s, ${s.concurrency} at a time; per session p50 ` +
         `${ms(summarize(rec.samples).p50)} ms, p99 ${ms(summarize(rec.samples).p99)} ms to the prompt); ` +
         `labgate used ${startCpuS.toFixed(1)} CPU s meanwhile (${((startCpuS * 1000) / Math.max(1, names.length)).toFixed(0)} ms per session)`,
     )
