@@ -12,7 +12,8 @@
  *       the log file, fd 3 bwrap's info pipe, fd 4 the args blob, fd 5 the seccomp file opened read-only
  *       (when not empty); replies once the command printed its ready line and bwrap reported its child's
  *       pid (the sandbox's pid 1), then lets bwrap's own process go: the reply's pid and child pid are
- *       both the pid 1, which is the spawner's child from then on (the spawner is a child subreaper). `home`, when not empty, is "device\ndirectory\nuid\ngid": bwrap then starts in a mount
+ *       both the pid 1, which is the spawner's child from then on (the spawner is a child subreaper).
+ *       `home`, when not empty, is "device\ndirectory\nuid\ngid": bwrap then starts in a mount
  *       namespace of its own where the ext4 filesystem on the (loop) device is mounted on the directory,
  *       its root owned by uid:gid, mode 0700; the host's mount table never holds it, and it goes with the
  *       sandbox. `devpts`, when not empty, is a directory where a devpts instance of the sandbox's own is
