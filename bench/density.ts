@@ -130,7 +130,7 @@ export function usage(labgatePid: number): Usage {
 /**
  * Which resource would run out next, and at how many sessions: the host's limits (read as labgate's
  * start-up check reads them, for labgate's process) against the footprint this run measured per live
- * session (processes of its sandbox, labgate's descriptors; one pty per terminal). Null without sessions.
+ * session (processes of its sandbox, labgate's descriptors, memory; one pty per terminal). Null without sessions.
  */
 function nextWall(
   pid: number,
@@ -138,8 +138,13 @@ function nextWall(
   mem: Record<string, number>,
   before: Usage,
   after: Usage,
+  kernel: { slabs: Record<string, number> },
 ): string | null {
   if (live === 0 || !mem.processes) return null
+  // Memory: what the sessions took beside the memory cgroups' slots (kmalloc-1k), and the slots by the
+  // model: five filesystems a sandbox, one more with a home image (the bench's default).
+  const drop = (before.memAvailableMiB - after.memAvailableMiB) / live
+  const images = process.env.LABGATE_BENCH_DISK !== '0'
   const footprint = {
     processes: mem.processes / live,
     ptys: 1,
@@ -148,6 +153,11 @@ function nextWall(
       Math.max(0, after.labgateFds - before.labgateFds, (after.spawnerFds || 0) - (before.spawnerFds || 0)) /
       live,
     namespaces: 1,
+    memory: {
+      linearMiB: Math.max(0.01, drop - (kernel.slabs['kmalloc-1k'] ?? 0)),
+      filesystems: images ? 6 : 5,
+      memoryCgroup: true,
+    },
   }
   const rows = headroom(readHostLimits('/proc', pid), footprint, live)
   const [first, second] = rows
@@ -156,7 +166,8 @@ function nextWall(
     `${h.resource} (${h.limit} = ${h.value.toLocaleString('en-US')}) at about ${h.sessions.toLocaleString('en-US')} sessions`
   return (
     `next wall: ${at(first)}${second ? `, then ${at(second)}` : ''}; measured per session: ` +
-    `${footprint.processes.toFixed(1)} processes, ${footprint.labgateFds.toFixed(1)} descriptors in labgate or its spawner, 1 pty`
+    `${footprint.processes.toFixed(1)} processes, ${footprint.labgateFds.toFixed(1)} descriptors in labgate or its spawner, 1 pty, ` +
+    `${footprint.memory.linearMiB.toFixed(2)} MiB of memory besides the memory cgroups' slots`
   )
 }
 
@@ -382,7 +393,7 @@ export async function densityFigure(ctx: FigureContext, s: Settings): Promise<Fi
         `MemAvailable ${usageBefore.memAvailableMiB} → ${usageAfter.memAvailableMiB} MiB, memory cgroups ` +
         `${usageBefore.memoryCgroups} → ${usageAfter.memoryCgroups}`,
     )
-    const wall = nextWall(ctx.labgate.pid, live.length, mem, usageBefore, usageAfter)
+    const wall = nextWall(ctx.labgate.pid, live.length, mem, usageBefore, usageAfter, kernel)
     if (wall) rec.notes.push(wall)
     if (rec.errors)
       rec.notes.push(

@@ -4,6 +4,7 @@ import { LabgateError } from '../domain/errors.js'
 import type { SandboxSpec, SessionBackend } from './backend.js'
 import { FakeBackend } from './fake/index.js'
 import { KubernetesBackend, loadKubeConfig } from './kubernetes/index.js'
+import { localSessionFootprint } from './local/capacity/footprint.js'
 import { checkHostCapacity } from './local/capacity/host-check.js'
 import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
 
@@ -15,7 +16,7 @@ import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
  * the local backend cannot work on this machine. `sandbox` sizes each home and /tmp and reserves
  * the host uids of sessions (when labgate runs as root; a home size it cannot enforce is logged once); logs
  * once, as a warning, which of `limits` (the configured sandbox limits) this machine cannot apply and what
- * to do; and logs how many sessions the host's kernel limits allow (`local/capacity/host-check.ts`),
+ * to do; and logs how many sessions the host's kernel limits and memory allow (`local/capacity/host-check.ts`),
  * warning when that is fewer than `planned`, after raising them with `tuneKernel`.
  */
 export async function makeBackend(
@@ -51,7 +52,11 @@ export async function makeBackend(
   })
   const notice = o.limits ? await backend.limitsNotice(o.limits) : null
   if (notice) o.log(`warning: ${notice}`)
-  checkHostCapacity({ planned: o.planned ?? null, tune: o.tuneKernel ?? false, log: o.log })
+  const footprint = localSessionFootprint({
+    homeImages: process.getuid?.() === 0 && (o.sandbox?.diskLimit ?? 0) > 0,
+    memoryLimit: (o.limits?.memoryBytes ?? 0) > 0,
+  })
+  checkHostCapacity({ planned: o.planned ?? null, tune: o.tuneKernel ?? false, log: o.log, footprint })
   return backend
 }
 

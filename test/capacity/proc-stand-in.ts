@@ -31,6 +31,8 @@ export class ProcStandIn {
       fds?: number
       threads?: number
       filesInUse?: number
+      /** MemAvailable, KiB (no meminfo file without it) */
+      memAvailableKiB?: number
     } = {},
   ) {
     for (const [name, value] of Object.entries(settings)) this.set(name, value)
@@ -44,6 +46,8 @@ export class ProcStandIn {
         `Max open files            ${soft}                ${hard}                files     \n`,
     )
     for (let i = 0; i < (o.fds ?? 30); i++) this.#write(`${o.pid ?? 'self'}/fd/${i}`, '')
+    if (o.memAvailableKiB !== undefined)
+      this.#write('meminfo', `MemTotal:       24731400 kB\nMemAvailable:   ${o.memAvailableKiB} kB\n`)
   }
 
   /** Sets a kernel setting by its sysctl name. */

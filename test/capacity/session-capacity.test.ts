@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readHostLimits, PID_MAX_LIMIT } from '../../src/backends/local/capacity/kernel-limits.js'
-import { headroom, raisesFor } from '../../src/backends/local/capacity/session-capacity.js'
+import {
+  MEMORY_SPARE_MIB,
+  headroom,
+  memorySessions,
+  raisesFor,
+} from '../../src/backends/local/capacity/session-capacity.js'
 import { ProcStandIn } from './proc-stand-in.js'
 
 const FOOTPRINT = { processes: 5, ptys: 1, labgateFds: 2, namespaces: 1 }
@@ -58,6 +63,50 @@ describe('session headroom', () => {
     const rows = headroom(readHostLimits(proc.root), FOOTPRINT, 1000)
     expect(rows.find((h) => h.limit === 'kernel.pty.max')?.sessions).toBe(1000 + 3093)
     expect(rows.find((h) => h.limit === 'kernel.pid_max')?.sessions).toBe(1000 + 5103)
+  })
+})
+
+describe('memory headroom', () => {
+  const memory = { linearMiB: 1.25, filesystems: 5, memoryCgroup: true }
+  /** What n more sessions cost beside `live`: their own memory and the memory cgroups' slots (MiB). */
+  const cost = (n: number, live = 0) =>
+    n * memory.linearMiB + ((live + n) ** 2 - live ** 2) * (memory.filesystems / 65_536)
+
+  it('is linear without a memory cgroup per session', () => {
+    expect(memorySessions({ ...memory, memoryCgroup: false }, 1_000)).toBe(800)
+    expect(memorySessions(memory, 0)).toBe(0)
+  })
+
+  it('pays the memory cgroups’ slots, which grow with the square of the sessions', () => {
+    for (const [available, live] of [
+      [21_500, 0],
+      [12_000, 4_000],
+      [300, 9_000],
+    ] as const) {
+      const n = memorySessions(memory, available, live)
+      expect(cost(n, live)).toBeLessThanOrEqual(available)
+      expect(cost(n + 1, live)).toBeGreaterThan(available)
+    }
+    // On a 24 GiB host with 23 GiB available: about 10,600 sessions, not the 17,000 a linear cost gives.
+    expect(memorySessions(memory, 23_000 - MEMORY_SPARE_MIB)).toBeGreaterThan(10_000)
+    expect(memorySessions(memory, 23_000 - MEMORY_SPARE_MIB)).toBeLessThan(11_000)
+  })
+
+  it('is a row of the headroom where MemAvailable is known, never raised', () => {
+    proc = new ProcStandIn(undefined, { memAvailableKiB: 6_000 * 1024 })
+    const limits = readHostLimits(proc.root)
+    expect(limits.memAvailableMiB).toBe(6_000)
+    const rows = headroom(limits, { ...FOOTPRINT, memory })
+    const row = rows.find((h) => h.limit === 'MemAvailable')
+    expect(row).toMatchObject({ value: 6_000, spare: MEMORY_SPARE_MIB, perSession: 1.25 })
+    expect(row?.sessions).toBe(memorySessions(memory, 6_000 - MEMORY_SPARE_MIB))
+    // 6,000 MiB is the first wall here, before the pty table.
+    expect(rows[0]?.limit).toBe('MemAvailable')
+    expect(raisesFor(limits, { ...FOOTPRINT, memory }, 10_000).map((r) => r.limit)).not.toContain(
+      'MemAvailable',
+    )
+    // Without a meminfo, or without a memory footprint, there is no memory row.
+    expect(headroom(limits, FOOTPRINT).map((h) => h.limit)).not.toContain('MemAvailable')
   })
 })
 

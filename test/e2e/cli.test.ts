@@ -303,7 +303,7 @@ describe('labgate CLI', () => {
       expect(out).toMatch(/robot client: +\S+ +secret: \S{16,}/)
       // The local backend says how many sessions this host's limits allow, and which runs out first.
       expect(out).toMatch(
-        /capacity: this host's limits allow about [\d,]+ live sessions \(then .+ run out: \S+ = /,
+        /capacity: this host's limits allow about [\d,]+ live sessions \(then .+ runs? out: \S+ = /,
       )
       expect((await fetch(`${url}/healthz`)).status).toBe(200)
     } finally {

@@ -89,7 +89,9 @@ export async function tune(
 }
 
 const footprintText = (f: SessionFootprint) =>
-  `${f.processes} processes, ${f.ptys} pty and ${f.labgateFds} of labgate's descriptors a session`
+  `${f.processes} processes, ${f.ptys} pty, ${f.labgateFds} of labgate's descriptors` +
+  (f.memory ? ` and about ${f.memory.linearMiB} MiB of memory` : '') +
+  ' a session'
 
 /** How to give `labgate serve` the open-files limit `r` asks for. */
 function openFilesAdvice(r: Raise): string {

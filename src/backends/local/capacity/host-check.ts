@@ -28,6 +28,11 @@ const n = (v: number) => v.toLocaleString('en-US')
 
 /** One line: how far the tightest limit lets sessions go. */
 export function describeTightest(h: Headroom): string {
+  if (h.limit === 'MemAvailable')
+    return (
+      `${n(h.sessions)} live sessions (then memory runs out: MemAvailable = ${n(h.value)} MiB, ` +
+      `${h.perSession} MiB a session and the kernel's slots for each memory cgroup; ${n(h.spare)} MiB kept free)`
+    )
   return `${n(h.sessions)} live sessions (then ${h.resource} run out: ${h.limit} = ${n(h.value)}, ${h.perSession} a session)`
 }
 
@@ -53,8 +58,12 @@ export function checkHostCapacity(o: HostCheckOptions): Headroom[] {
   o.log(`capacity: this host's limits allow about ${describeTightest(tightest)}`)
   if (o.planned !== null && tightest.sessions < o.planned)
     o.log(
-      `warning: the portal may run ${n(o.planned)} sessions, more than this host's limits allow; ` +
-        `raise them with \`labgate tune --sessions ${o.planned}\` as root, or start serve with --tune-kernel`,
+      tightest.limit === 'MemAvailable'
+        ? `warning: the portal may run ${n(o.planned)} sessions, more than this host's memory holds; ` +
+            "give it more memory, lower the portal's capacity, or give sessions no memory limit of their own " +
+            '(`sandbox.memory: 0`: no memory cgroup each, see docs/capacity.md)'
+        : `warning: the portal may run ${n(o.planned)} sessions, more than this host's limits allow; ` +
+            `raise them with \`labgate tune --sessions ${o.planned}\` as root, or start serve with --tune-kernel`,
     )
   return rows
 }

@@ -46,6 +46,8 @@ export interface HostLimits {
   openFiles: { soft: number | null; hard: number | null; inUse: number | null }
   /** This process's `RLIMIT_NPROC` (the sandboxes' user inherits it), null when unlimited. */
   processesPerUser: number | null
+  /** Memory available for new work (`MemAvailable` of /proc/meminfo), MiB. */
+  memAvailableMiB: number | null
 }
 
 /** 2^22: the largest pid_max of a 64-bit kernel (`PID_MAX_LIMIT`). */
@@ -111,5 +113,15 @@ export function readHostLimits(procRoot = '/proc', pid: number | 'self' = 'self'
     filesInUse: readNumber(sysctlPath(procRoot, 'fs.file-nr')),
     openFiles: { ...limitOf(limits, 'open files'), inUse: countEntries(join(procRoot, String(pid), 'fd')) },
     processesPerUser: limitOf(limits, 'processes').soft,
+    memAvailableMiB: readMemAvailableMiB(procRoot),
+  }
+}
+
+function readMemAvailableMiB(procRoot: string): number | null {
+  try {
+    const m = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync(join(procRoot, 'meminfo'), 'utf8'))
+    return m ? Math.floor(Number(m[1]) / 1024) : null
+  } catch {
+    return null
   }
 }

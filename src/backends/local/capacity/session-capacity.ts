@@ -15,10 +15,41 @@ export interface SessionFootprint {
   labgateFds: number
   /** Namespaces of each kind (user, pid, net, mount). */
   namespaces: number
+  /** Memory, where it is known (see {@link memorySessions}). */
+  memory?: SessionMemory
+}
+
+/**
+ * What a session costs in memory: `linearMiB` of its own (processes, page tables, namespaces, mounts,
+ * cgroups, labgate's share), and, with a memory cgroup each, the kernel's slots for filesystems: in every
+ * memory cgroup, 1 KiB for each 64 filesystems on the host, of which each session adds `filesystems`.
+ * That part grows with the square of the sessions.
+ */
+export interface SessionMemory {
+  linearMiB: number
+  filesystems: number
+  memoryCgroup: boolean
+}
+
+/** Memory kept free: below it the kernel thrashes, and the rest of the host suffers. */
+export const MEMORY_SPARE_MIB = 1_536
+
+/**
+ * How many sessions `availableMiB` more can hold beside `live` running ones: the largest n with
+ * n × linear + slots(live + n) − slots(live) ≤ available, where slots(k) = k × k × filesystems / 64 KiB
+ * (a memory cgroup per session). Ignores what filesystems the host had before: the kernel sizes every
+ * new memory cgroup for the most it ever had at once, so a host that once held more sessions fits fewer.
+ */
+export function memorySessions(m: SessionMemory, availableMiB: number, live = 0): number {
+  if (availableMiB <= 0 || m.linearMiB <= 0) return 0
+  const a = m.memoryCgroup ? m.filesystems / 65_536 : 0
+  const b = m.linearMiB + 2 * a * live
+  const n = a === 0 ? availableMiB / b : (-b + Math.sqrt(b * b + 4 * a * availableMiB)) / (2 * a)
+  return Math.max(0, Math.floor(n))
 }
 
 /** A limit that bounds sessions: a kernel setting, or one of labgate's own resource limits. */
-export type Limit = KernelSetting | 'RLIMIT_NOFILE' | 'RLIMIT_NPROC'
+export type Limit = KernelSetting | 'RLIMIT_NOFILE' | 'RLIMIT_NPROC' | 'MemAvailable'
 
 /** How far one limit lets sessions go. */
 export interface Headroom {
@@ -84,12 +115,18 @@ export function headroom(limits: HostLimits, f: SessionFootprint, live = 0): Hea
     live * f.processes,
     f.processes,
   )
-  return rows
-    .map((r) => ({
-      ...r,
-      sessions: live + Math.max(0, Math.floor((r.value - r.spare - r.inUse) / r.perSession)),
-    }))
-    .sort((a, b) => a.sessions - b.sessions)
+  const out: Headroom[] = rows.map((r) => ({
+    ...r,
+    sessions: live + Math.max(0, Math.floor((r.value - r.spare - r.inUse) / r.perSession)),
+  }))
+  if (limits.memAvailableMiB !== null && f.memory) {
+    // MemAvailable already counts the live sessions: only the next ones are to be paid for.
+    const value = limits.memAvailableMiB
+    const more = memorySessions(f.memory, value - MEMORY_SPARE_MIB, live)
+    const row = { resource: 'memory (MiB)', limit: 'MemAvailable' as const, value, inUse: 0 }
+    out.push({ ...row, spare: MEMORY_SPARE_MIB, perSession: f.memory.linearMiB, sessions: live + more })
+  }
+  return out.sort((a, b) => a.sessions - b.sessions)
 }
 
 /** A change that lets the host hold a given number of sessions. */
@@ -111,7 +148,8 @@ const MARGIN = 1.25
 export function raisesFor(limits: HostLimits, f: SessionFootprint, sessions: number, live = 0): Raise[] {
   const out: Raise[] = []
   for (const h of headroom(limits, f, live)) {
-    if (h.limit === 'RLIMIT_NPROC') continue // not raised: unlimited for root, a policy otherwise
+    // Not raised: RLIMIT_NPROC is unlimited for root and a policy otherwise; memory is what the host has.
+    if (h.limit === 'RLIMIT_NPROC' || h.limit === 'MemAvailable') continue
     const wanted = Math.ceil(h.inUse + Math.max(0, sessions - live) * h.perSession * MARGIN + h.spare)
     const ceiling =
       h.limit === 'kernel.pid_max'
