@@ -9,7 +9,6 @@ import { ltiKeys, LTI_KEYS_USAGE } from './lti-keys.js'
 import { remoteLabs, REMOTE_LABS_USAGE } from './remote-labs.js'
 import { lms, LMS_USAGE } from './lms-courses.js'
 import { parseDatabaseUrl } from '../database-url.js'
-import { serve } from './serve.js'
 import { tune, TUNE_USAGE } from './tune.js'
 import { parseTrustProxy } from '../trust-proxy.js'
 import { validate } from './validate.js'
@@ -145,6 +144,9 @@ export async function run(argv: string[]): Promise<number> {
           ? checkToken(process.env.LABGATE_METRICS_TOKEN, '$LABGATE_METRICS_TOKEN')
           : undefined
       if (typeof metricsToken === 'object') return usage(metricsToken.problem)
+      // Loaded only here: the server's modules take about a second to load, which every other command
+      // (each a fresh process an operator or a script runs) would otherwise pay.
+      const { serve } = await import('./serve.js')
       return await serve({
         logFormat: logFormat as LogFormat,
         logLevel: logLevel as LogLevel,
