@@ -46,6 +46,16 @@ describe("the host's /etc inside a sandbox", () => {
     expect(listed).toEqual(expect.arrayContaining(['passwd', 'group', 'ssl']))
   })
 
+  it('is one prepared copy bound read-only, with resolv.conf and hosts bound live over it', async () => {
+    const mounts = (await f.exec('cut -d" " -f5 /proc/self/mountinfo')).stdout.split('\n')
+    const underEtc = mounts.filter((m) => m === '/etc' || m.startsWith('/etc/')).sort()
+    const live = ['/etc/hosts', '/etc/resolv.conf'].filter((p) => existsSync(p))
+    expect(underEtc).toEqual(['/etc', ...live])
+    // What only root may read on the host is not even copied.
+    const r = await f.exec('ls -d /etc/ssl/private 2>&1; echo done')
+    expect(r.stdout).toMatch(/No such file or directory\ndone\n$/)
+  })
+
   it('keeps what a shell, TLS and name resolution need, read-only', async () => {
     const checks = [
       'test -d /etc/ssl/certs && ls /etc/ssl/certs | grep -q . && echo certs',

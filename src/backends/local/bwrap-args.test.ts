@@ -110,6 +110,27 @@ describe('bwrapArgs', () => {
     }
   })
 
+  it('binds a prepared /etc view once, with the live entries over it and no identity binds', () => {
+    const etcView = {
+      dir: '/data/sessions/.etc/views/0123456789abcdef',
+      live: [{ path: '/etc/resolv.conf', source: '/etc/resolv.conf' }],
+    }
+    const identity = { passwd: '/data/passwd', group: '/data/group' }
+    const args = bwrapArgs(input({ etcView, identity }))
+    const underEtc = pairsOf(args, '--ro-bind').filter((p) => / \/etc(\/|$)/.test(p))
+    expect(underEtc).toEqual([`${etcView.dir} /etc`, '/etc/resolv.conf /etc/resolv.conf'])
+    expect(args).not.toContain('/etc/ssl')
+    expect(args.some((a, i) => a === '--dir' && args[i + 1] === '/etc')).toBe(false)
+    // A mount into /etc needs a mount point there: the entries are then bound one by one.
+    const into = bwrapArgs(
+      input({ etcView, identity, mounts: [{ source: '/srv/conf', target: '/etc/app', readOnly: true }] }),
+    )
+    expect(pairsOf(into, '--ro-bind')).toEqual(
+      expect.arrayContaining(['/etc/ssl /etc/ssl', '/data/passwd /etc/passwd', '/srv/conf /etc/app']),
+    )
+    expect(into).not.toContain(etcView.dir)
+  })
+
   it('adds --seccomp and --disable-userns only when asked', () => {
     const plain = bwrapArgs(input())
     expect(plain).not.toContain('--seccomp')

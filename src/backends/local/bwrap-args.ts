@@ -2,6 +2,7 @@ import { lstatSync, readlinkSync } from 'node:fs'
 import { LabgateError } from '../../domain/errors.js'
 import { SANDBOX_HOME, type SandboxSpec } from '../backend.js'
 import { etcArgs, hostEtcEntries, type EtcEntry } from './etc-entries.js'
+import type { EtcView } from './etc-view.js'
 
 /** Where the session's home is mounted inside every sandbox (the port's contract). */
 export { SANDBOX_HOME }
@@ -99,6 +100,12 @@ export interface BwrapArgsInput {
   identity?: { passwd: string; group: string }
   /** The host /etc entries the sandbox sees (default: {@link hostEtcEntries}, the curated list). */
   etcEntries?: EtcEntry[]
+  /**
+   * A prepared /etc (`prepareEtcView`, holding the identity files too), bound read-only instead of
+   * `etcEntries` and `identity` one by one; not used when a mount's target is in /etc (it needs a mount
+   * point there).
+   */
+  etcView?: EtcView
   /** fd number from which bwrap reads the sandbox's seccomp program (`--seccomp`); none when omitted. */
   seccompFd?: number
   /** Pass `--disable-userns`: nothing in the sandbox can create a user namespace (bwrap 0.8 and later). */
@@ -124,12 +131,16 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
   const args = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts']
   args.push('--hostname', input.session)
   if (input.network === 'none') args.push('--unshare-net')
-  // /etc is a directory of the root tmpfs holding the curated host entries: no filesystem of its own. Each
-  // filesystem a sandbox mounts costs the kernel a slot in every memory cgroup on the host, so a sandbox
-  // mounts as few as it can (docs/capacity.md).
-  args.push(...systemDirArgs(input.rootEntries), '--dir', '/etc')
-  args.push(...etcArgs(input.etcEntries ?? hostEtcEntries()), '--proc', '/proc')
-  if (input.identity)
+  // /etc is the prepared view (one bind), else a directory of the root tmpfs holding the curated host
+  // entries: no filesystem of its own either way. Each filesystem a sandbox mounts costs the kernel a slot
+  // in every memory cgroup on the host, so a sandbox mounts as few as it can (docs/capacity.md).
+  args.push(...systemDirArgs(input.rootEntries))
+  const inEtc = (input.mounts ?? []).some((m) => m.target === '/etc' || m.target.startsWith('/etc/'))
+  const view = inEtc ? undefined : input.etcView
+  if (view) args.push('--ro-bind', view.dir, '/etc', ...etcArgs(view.live))
+  else args.push('--dir', '/etc', ...etcArgs(input.etcEntries ?? hostEtcEntries()))
+  args.push('--proc', '/proc')
+  if (input.identity && !view)
     args.push(
       '--ro-bind',
       input.identity.passwd,

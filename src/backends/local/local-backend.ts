@@ -41,6 +41,8 @@ import {
   sessionDir,
 } from './session-files.js'
 import { HomeImages, homeImagesUnavailable, type AttachedHome } from './home-images.js'
+import { hostEtcEntries } from './etc-entries.js'
+import { prepareEtcView, type EtcView } from './etc-view.js'
 import { SessionUids, type UidRange } from './session-uids.js'
 import { HelperLauncher } from './launcher/helper-launcher.js'
 import type { ExitStatus, ProcessLauncher } from './launcher/launcher.js'
@@ -148,6 +150,9 @@ interface LocalExecCommand {
   cgroups: string[]
 }
 
+/** How often the sandboxes' prepared /etc is compared with the host's entries, at most. */
+const ETC_VIEW_CHECK_MS = 60_000
+
 /**
  * The `local` backend: one bubblewrap sandbox per session on this machine, as described in
  * docs "The local backend". Sandboxes are detached from labgate: they survive its exit and restart, and a new
@@ -176,6 +181,8 @@ export class LocalBackend implements SessionBackend {
   readonly #stopTimeoutMs: number
   readonly #log: (msg: string) => void
   readonly #rootEntries: RootEntry[]
+  /** The sandboxes' prepared /etc, and when the host's entries were last compared with it. */
+  #etcView: { view: EtcView | undefined; checkedAt: number } | null = null
   readonly #cgroups: SandboxCgroups
   readonly #launcher: ProcessLauncher
   readonly #startSlots: StartSlots
@@ -327,6 +334,7 @@ export class LocalBackend implements SessionBackend {
       rootEntries: this.#rootEntries,
       infoFd: INFO_FD,
       identity: identityFiles(this.#dataDir),
+      etcView: this.#currentEtcView(),
       seccompFd: this.#hardening.seccompFile ? SECCOMP_FD : undefined,
       disableUserns: this.#hardening.disableUserns,
       tmpSize: this.#tmpSize,
@@ -610,6 +618,29 @@ export class LocalBackend implements SessionBackend {
   }
 
   /** After a failed start: unmounts the home, and deletes the session's files unless they existed before. */
+  /**
+   * The prepared /etc for a sandbox starting now: made at the first start, and compared with the host's
+   * entries again at most once a minute (a few ms of lstat), so a change on the host reaches the sandboxes
+   * started after it. undefined (each entry bound on its own) when it cannot be written.
+   */
+  #currentEtcView(): EtcView | undefined {
+    const now = Date.now()
+    if (this.#etcView && now - this.#etcView.checkedAt < ETC_VIEW_CHECK_MS) return this.#etcView.view
+    try {
+      const identity = identityFiles(this.#dataDir)
+      const view = prepareEtcView(join(this.#dataDir, 'sessions', '.etc', 'views'), hostEtcEntries(), [
+        { name: 'passwd', source: identity.passwd },
+        { name: 'group', source: identity.group },
+      ])
+      this.#etcView = { view, checkedAt: now }
+      return view
+    } catch (e) {
+      this.#log(`warning: cannot prepare the sandboxes' /etc, binding its entries one by one: ${String(e)}`)
+      this.#etcView = { view: undefined, checkedAt: now }
+      return undefined
+    }
+  }
+
   async #discardFiles(session: string, existed: boolean): Promise<void> {
     await this.#homes?.unmount(homeDir(this.#dataDir, session))
     if (existed) return
