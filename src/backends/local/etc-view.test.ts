@@ -79,6 +79,16 @@ describe('prepareEtcView', () => {
     expect(readdirSync(root).filter((n) => n.startsWith('.'))).toEqual([])
   })
 
+  it('makes no new view when labgate rewrites its own files unchanged', () => {
+    const passwd = [{ name: 'passwd', source: join(dir, 'passwd') }]
+    const first = prepareEtcView(root, entries(), passwd)
+    rmSync(join(dir, 'passwd'))
+    writeFileSync(join(dir, 'passwd'), 'lab:x:1000:1000::/home/lab:/bin/bash\n', { mode: 0o644 })
+    expect(prepareEtcView(root, entries(), passwd).dir).toBe(first.dir)
+    writeFileSync(join(dir, 'passwd'), 'lab:x:1001:1001::/home/lab:/bin/bash\n', { mode: 0o644 })
+    expect(prepareEtcView(root, entries(), passwd).dir).not.toBe(first.dir)
+  })
+
   it('keeps the newest ten views', () => {
     const made: string[] = []
     for (let i = 0; i < 12; i++) {

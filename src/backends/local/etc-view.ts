@@ -20,6 +20,7 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   renameSync,
   rmSync,
@@ -33,7 +34,7 @@ import type { EtcEntry } from './etc-entries.js'
 
 /** Entries bound from the host at each sandbox start rather than copied: hosts rewrite them as they run. */
 export const LIVE_ETC_NAMES: readonly string[] = ['resolv.conf', 'hosts']
-/** How many views a data directory keeps (the current one and the newest before it). */
+/** How many views a data directory keeps: the current one and the newest nine before it. */
 const KEPT_VIEWS = 10
 
 /** A prepared `/etc`: the directory to bind read-only on `/etc`, and the host entries to bind over it. */
@@ -74,7 +75,10 @@ export function prepareEtcView(root: string, entries: EtcEntry[], files: EtcFile
   return { dir, live }
 }
 
-/** A short hash of everything a view of `entries` and `files` would hold, as `lstat` and `readlink` see it. */
+/**
+ * A short hash of everything a view of `entries` and `files` would hold: the entries as `lstat` and
+ * `readlink` see them, the files by their mode and content.
+ */
 export function etcFingerprint(entries: EtcEntry[], files: EtcFile[]): string {
   const hash = createHash('sha256')
   const add = (path: string, st: Stats | null, link = '') =>
@@ -104,12 +108,13 @@ export function etcFingerprint(entries: EtcEntry[], files: EtcFile[]): string {
         safe(() => statSync(e.source)),
       )
   }
-  for (const f of files)
-    walk(
-      f.source,
-      `/etc/${f.name}`,
-      safe(() => statSync(f.source)),
-    )
+  // labgate's own files are rewritten, unchanged, at every start: by content, not by mtime, so a restart
+  // does not make a new view.
+  for (const f of files) {
+    const st = safe(() => statSync(f.source))
+    hash.update(`/etc/${f.name}\0${st?.mode ?? 'absent'}\0`)
+    hash.update(safe(() => readFileSync(f.source)) ?? '')
+  }
   return hash.digest('hex').slice(0, 16)
 }
 
