@@ -44,8 +44,8 @@ describe('prepareEtcView', () => {
   })
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('copies what others can read, keeps links as links, and leaves private files out', () => {
-    const view = prepareEtcView(root, entries(), [{ name: 'passwd', source: join(dir, 'passwd') }])
+  it('copies what others can read, keeps links as links, and leaves private files out', async () => {
+    const view = await prepareEtcView(root, entries(), [{ name: 'passwd', source: join(dir, 'passwd') }])
     expect(readFileSync(join(view.dir, 'ssl', 'certs', 'ca.pem'), 'utf8')).toBe('CERT\n')
     expect(readlinkSync(join(view.dir, 'ssl', 'certs', 'x.pem'))).toBe('/usr/share/ca-certificates/x.crt')
     expect(readlinkSync(join(view.dir, 'localtime'))).toBe('/usr/share/zoneinfo/Etc/UTC')
@@ -59,19 +59,19 @@ describe('prepareEtcView', () => {
     expect(lstatSync(view.dir).mode & 0o777).toBe(0o755)
   })
 
-  it('binds resolv.conf and hosts from the host over empty placeholders', () => {
-    const view = prepareEtcView(root, entries())
+  it('binds resolv.conf and hosts from the host over empty placeholders', async () => {
+    const view = await prepareEtcView(root, entries())
     expect(view.live.map((e) => e.path).sort()).toEqual(['/etc/hosts', '/etc/resolv.conf'])
     expect(view.live.every((e) => 'source' in e && e.source.startsWith(etc))).toBe(true)
     expect(readFileSync(join(view.dir, 'hosts'), 'utf8')).toBe('')
     expect(readFileSync(join(view.dir, 'resolv.conf'), 'utf8')).toBe('')
   })
 
-  it('reuses the view while the host is unchanged, and makes a new one when it changes', () => {
-    const first = prepareEtcView(root, entries())
-    expect(prepareEtcView(root, entries()).dir).toBe(first.dir)
+  it('reuses the view while the host is unchanged, and makes a new one when it changes', async () => {
+    const first = await prepareEtcView(root, entries())
+    expect((await prepareEtcView(root, entries())).dir).toBe(first.dir)
     writeFileSync(join(etc, 'ssl', 'certs', 'new.pem'), 'NEW\n', { mode: 0o644 })
-    const second = prepareEtcView(root, entries())
+    const second = await prepareEtcView(root, entries())
     expect(second.dir).not.toBe(first.dir)
     expect(readFileSync(join(second.dir, 'ssl', 'certs', 'new.pem'), 'utf8')).toBe('NEW\n')
     // The first stays for the sandboxes that were given it.
@@ -79,27 +79,27 @@ describe('prepareEtcView', () => {
     expect(readdirSync(root).filter((n) => n.startsWith('.'))).toEqual([])
   })
 
-  it('makes no new view when labgate rewrites its own files unchanged', () => {
+  it('makes no new view when labgate rewrites its own files unchanged', async () => {
     const passwd = [{ name: 'passwd', source: join(dir, 'passwd') }]
-    const first = prepareEtcView(root, entries(), passwd)
+    const first = await prepareEtcView(root, entries(), passwd)
     rmSync(join(dir, 'passwd'))
     writeFileSync(join(dir, 'passwd'), 'lab:x:1000:1000::/home/lab:/bin/bash\n', { mode: 0o644 })
-    expect(prepareEtcView(root, entries(), passwd).dir).toBe(first.dir)
+    expect((await prepareEtcView(root, entries(), passwd)).dir).toBe(first.dir)
     writeFileSync(join(dir, 'passwd'), 'lab:x:1001:1001::/home/lab:/bin/bash\n', { mode: 0o644 })
-    expect(prepareEtcView(root, entries(), passwd).dir).not.toBe(first.dir)
+    expect((await prepareEtcView(root, entries(), passwd)).dir).not.toBe(first.dir)
   })
 
-  it('keeps the newest ten views', () => {
+  it('keeps the newest ten views', async () => {
     const made: string[] = []
     for (let i = 0; i < 12; i++) {
       writeFileSync(join(etc, 'ssl', 'certs', 'ca.pem'), `CERT ${i}\n`, { mode: 0o644 })
-      const view = prepareEtcView(root, entries())
+      const view = await prepareEtcView(root, entries())
       // Distinct ages, oldest first, whatever the clock's resolution.
       utimesSync(view.dir, 1_000 + i, 1_000 + i)
       made.push(view.dir)
     }
     writeFileSync(join(etc, 'ssl', 'certs', 'ca.pem'), 'CERT last\n', { mode: 0o644 })
-    const last = prepareEtcView(root, entries())
+    const last = await prepareEtcView(root, entries())
     const kept = readdirSync(root).map((n) => join(root, n))
     expect(kept).toHaveLength(10)
     expect(kept).toContain(last.dir)

@@ -13,22 +13,21 @@
  * a host rewrites while it runs, are still bound from the host at each start ({@link EtcView.live}).
  */
 import { createHash, randomBytes } from 'node:crypto'
+import type { Stats } from 'node:fs'
 import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-  type Stats,
-} from 'node:fs'
+  chmod,
+  copyFile,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import type { EtcEntry } from './etc-entries.js'
 
@@ -53,24 +52,30 @@ export interface EtcFile {
 /**
  * The view of `entries` plus `files` under `root` (created 0755 if absent): an existing one with the
  * same fingerprint, else a new one, built under a temporary name and renamed into place (a concurrent
- * builder's identical view wins). Older views beyond the newest ten are removed. Throws only on I/O
- * errors of `root` itself; an entry that vanishes while it is copied is left out.
+ * builder's identical view wins). Older views beyond the newest ten are removed. Rejects only on I/O
+ * errors of `root` itself; an entry that vanishes while it is copied is left out. All of it is
+ * asynchronous: a first build (about 900 entries here) takes up to a second of file system calls, most
+ * of it creating the symlinks of `/etc/alternatives` and `/etc/ssl/certs`.
  */
-export function prepareEtcView(root: string, entries: EtcEntry[], files: EtcFile[] = []): EtcView {
+export async function prepareEtcView(
+  root: string,
+  entries: EtcEntry[],
+  files: EtcFile[] = [],
+): Promise<EtcView> {
   const live = entries.filter((e) => 'source' in e && LIVE_ETC_NAMES.includes(posix.basename(e.path)))
   const copied = entries.filter((e) => !live.includes(e))
-  const dir = join(root, etcFingerprint(copied, files))
-  if (!existsSync(dir)) {
-    mkdirSync(root, { recursive: true, mode: 0o755 })
+  const dir = join(root, await etcFingerprint(copied, files))
+  if (!(await attempt(lstat(dir)))) {
+    await mkdir(root, { recursive: true, mode: 0o755 })
     const tmp = join(root, `.building-${process.pid}-${randomBytes(4).toString('hex')}`)
     try {
-      buildView(tmp, copied, files, live)
-      renameSync(tmp, dir)
+      await buildView(tmp, copied, files, live)
+      await rename(tmp, dir)
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true })
-      if (!existsSync(dir)) throw e
+      await rm(tmp, { recursive: true, force: true })
+      if (!(await attempt(lstat(dir)))) throw e
     }
-    pruneViews(root, dir)
+    await pruneViews(root, dir)
   }
   return { dir, live }
 }
@@ -79,57 +84,52 @@ export function prepareEtcView(root: string, entries: EtcEntry[], files: EtcFile
  * A short hash of everything a view of `entries` and `files` would hold: the entries as `lstat` and
  * `readlink` see them, the files by their mode and content.
  */
-export function etcFingerprint(entries: EtcEntry[], files: EtcFile[]): string {
-  const hash = createHash('sha256')
-  const add = (path: string, st: Stats | null, link = '') =>
-    hash.update(
-      st ? `${path}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.ino}\0${link}\n` : `${path}\0absent\n`,
+export async function etcFingerprint(entries: EtcEntry[], files: EtcFile[]): Promise<string> {
+  const line = (path: string, st: Stats | null, link = '') =>
+    st ? `${path}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.ino}\0${link}\n` : `${path}\0absent\n`
+  const walk = async (host: string, path: string, st: Stats | null): Promise<string[]> => {
+    if (!st) return [line(path, null)]
+    if (st.isSymbolicLink()) return [line(path, st, (await attempt(readlink(host))) ?? '')]
+    if (!st.isDirectory() || !readableByOthers(st)) return [line(path, st)]
+    const names = ((await attempt(readdir(host))) ?? []).sort()
+    const below = await Promise.all(
+      names.map(async (n) => walk(join(host, n), `${path}/${n}`, await attempt(lstat(join(host, n))))),
     )
-  const walk = (host: string, path: string, st: Stats | null) => {
-    if (!st) return add(path, null)
-    if (st.isSymbolicLink()) return add(path, st, safe(() => readlinkSync(host)) ?? '')
-    add(path, st)
-    if (st.isDirectory() && readableByOthers(st)) {
-      for (const name of (safe(() => readdirSync(host)) ?? []).sort()) {
-        walk(
-          join(host, name),
-          `${path}/${name}`,
-          safe(() => lstatSync(join(host, name))),
-        )
-      }
-    }
+    return [line(path, st), ...below.flat()]
   }
-  for (const e of entries) {
-    if ('symlink' in e) hash.update(`${e.path}\0->${e.symlink}\n`)
-    else
-      walk(
-        e.source,
-        e.path,
-        safe(() => statSync(e.source)),
-      )
-  }
+  const lines = await Promise.all(
+    entries.map(async (e) =>
+      'symlink' in e
+        ? [`${e.path}\0->${e.symlink}\n`]
+        : walk(e.source, e.path, await attempt(stat(e.source))),
+    ),
+  )
+  const hash = createHash('sha256')
+  for (const l of lines.flat()) hash.update(l)
   // labgate's own files are rewritten, unchanged, at every start: by content, not by mtime, so a restart
   // does not make a new view.
   for (const f of files) {
-    const st = safe(() => statSync(f.source))
+    const st = await attempt(stat(f.source))
     hash.update(`/etc/${f.name}\0${st?.mode ?? 'absent'}\0`)
-    hash.update(safe(() => readFileSync(f.source)) ?? '')
+    hash.update((await attempt(readFile(f.source))) ?? '')
   }
   return hash.digest('hex').slice(0, 16)
 }
 
-function buildView(dir: string, entries: EtcEntry[], files: EtcFile[], live: EtcEntry[]): void {
-  mkdirSync(dir, { mode: 0o755 })
-  for (const e of entries) {
-    const target = join(dir, e.path.replace(/^\/etc\//, ''))
-    mkdirSync(posix.dirname(target), { recursive: true, mode: 0o755 })
-    if ('symlink' in e) symlinkSync(e.symlink, target)
-    else copyEntry(e.source, target, true)
-  }
-  for (const f of files) copyEntry(f.source, join(dir, f.name), true)
-  // Mount points for the live entries: bwrap cannot create them in a read-only bind.
-  for (const e of live) writeFileSync(join(dir, e.path.replace(/^\/etc\//, '')), '', { mode: 0o644 })
-  chmodSync(dir, 0o755)
+async function buildView(dir: string, entries: EtcEntry[], files: EtcFile[], live: EtcEntry[]) {
+  await mkdir(dir, { mode: 0o755 })
+  const inView = (path: string) => join(dir, path.replace(/^\/etc\//, ''))
+  // Parents first (ssh/ssh_config), one at a time; the entries themselves in parallel.
+  for (const e of entries) await mkdir(posix.dirname(inView(e.path)), { recursive: true, mode: 0o755 })
+  await Promise.all([
+    ...entries.map((e) =>
+      'symlink' in e ? symlink(e.symlink, inView(e.path)) : copyEntry(e.source, inView(e.path), true),
+    ),
+    ...files.map((f) => copyEntry(f.source, join(dir, f.name), true)),
+    // Mount points for the live entries: bwrap cannot create them in a read-only bind.
+    ...live.map((e) => writeFile(inView(e.path), '', { mode: 0o644 })),
+  ])
+  await chmod(dir, 0o755)
 }
 
 /**
@@ -137,32 +137,35 @@ function buildView(dir: string, entries: EtcEntry[], files: EtcFile[], live: Etc
  * if a symlink, as a bind would), a symlink inside a directory as the link itself. Anything else (a
  * private file, a socket, a device) is left out.
  */
-function copyEntry(source: string, target: string, top: boolean): void {
-  const st = safe(() => (top ? statSync(source) : lstatSync(source)))
+async function copyEntry(source: string, target: string, top: boolean): Promise<void> {
+  const st = await attempt(top ? stat(source) : lstat(source))
   if (!st) return
   if (st.isSymbolicLink()) {
-    const link = safe(() => readlinkSync(source))
-    if (link !== null) symlinkSync(link, target)
+    const link = await attempt(readlink(source))
+    if (link !== null) await symlink(link, target)
   } else if (st.isFile() && readableByOthers(st)) {
-    if (safe(() => copyFileSync(source, target)) === null) return
-    chmodSync(target, st.mode & 0o755)
+    if ((await attempt(copyFile(source, target))) === null) return
+    await chmod(target, st.mode & 0o755)
   } else if (st.isDirectory() && readableByOthers(st)) {
-    mkdirSync(target, { mode: 0o755 })
-    for (const name of safe(() => readdirSync(source)) ?? []) {
-      copyEntry(join(source, name), join(target, name), false)
-    }
-    chmodSync(target, st.mode & 0o755)
+    await mkdir(target, { mode: 0o755 })
+    const names = (await attempt(readdir(source))) ?? []
+    await Promise.all(names.map((n) => copyEntry(join(source, n), join(target, n), false)))
+    await chmod(target, st.mode & 0o755)
   }
 }
 
 /** Removes the views of `root` beyond the newest {@link KEPT_VIEWS}, never `current`. */
-function pruneViews(root: string, current: string): void {
-  const views = (safe(() => readdirSync(root)) ?? [])
-    .filter((n) => /^[0-9a-f]{16}$/.test(n))
-    .map((n) => ({ path: join(root, n), mtime: safe(() => lstatSync(join(root, n)).mtimeMs) ?? 0 }))
-    .sort((a, b) => b.mtime - a.mtime)
+async function pruneViews(root: string, current: string): Promise<void> {
+  const names = ((await attempt(readdir(root))) ?? []).filter((n) => /^[0-9a-f]{16}$/.test(n))
+  const views = await Promise.all(
+    names.map(async (n) => ({
+      path: join(root, n),
+      mtime: (await attempt(lstat(join(root, n))))?.mtimeMs ?? 0,
+    })),
+  )
+  views.sort((a, b) => b.mtime - a.mtime)
   for (const v of views.slice(KEPT_VIEWS)) {
-    if (v.path !== current) rmSync(v.path, { recursive: true, force: true })
+    if (v.path !== current) await rm(v.path, { recursive: true, force: true })
   }
 }
 
@@ -171,10 +174,7 @@ function readableByOthers(st: Stats): boolean {
   return st.isDirectory() ? (st.mode & 0o005) === 0o005 : (st.mode & 0o004) !== 0
 }
 
-function safe<T>(f: () => T): T | null {
-  try {
-    return f()
-  } catch {
-    return null
-  }
+/** `p`'s value, or null when it rejects (an entry that vanished or cannot be read is left out). */
+function attempt<T>(p: Promise<T>): Promise<T | null> {
+  return p.catch(() => null)
 }

@@ -183,6 +183,7 @@ export class LocalBackend implements SessionBackend {
   readonly #rootEntries: RootEntry[]
   /** The sandboxes' prepared /etc, and when the host's entries were last compared with it. */
   #etcView: { view: EtcView | undefined; checkedAt: number } | null = null
+  #etcViewCheck: Promise<void> | null = null
   readonly #cgroups: SandboxCgroups
   readonly #launcher: ProcessLauncher
   readonly #startSlots: StartSlots
@@ -334,7 +335,7 @@ export class LocalBackend implements SessionBackend {
       rootEntries: this.#rootEntries,
       infoFd: INFO_FD,
       identity: identityFiles(this.#dataDir),
-      etcView: this.#currentEtcView(),
+      etcView: await this.#currentEtcView(),
       seccompFd: this.#hardening.seccompFile ? SECCOMP_FD : undefined,
       disableUserns: this.#hardening.disableUserns,
       tmpSize: this.#tmpSize,
@@ -619,26 +620,40 @@ export class LocalBackend implements SessionBackend {
 
   /** After a failed start: unmounts the home, and deletes the session's files unless they existed before. */
   /**
-   * The prepared /etc for a sandbox starting now: made at the first start, and compared with the host's
-   * entries again at most once a minute (a few ms of lstat), so a change on the host reaches the sandboxes
-   * started after it. undefined (each entry bound on its own) when it cannot be written.
+   * The prepared /etc for a sandbox starting now. The first start waits for it to be made (up to a second
+   * of file system calls on a new data directory, a few ms when it exists); after that, the host's
+   * entries are compared with it at most once a minute, in the background, and a start meanwhile uses the
+   * current one, so a change on the host reaches the sandboxes started after the check. undefined (each
+   * entry bound on its own) when it cannot be written.
    */
-  #currentEtcView(): EtcView | undefined {
-    const now = Date.now()
-    if (this.#etcView && now - this.#etcView.checkedAt < ETC_VIEW_CHECK_MS) return this.#etcView.view
-    try {
+  async #currentEtcView(): Promise<EtcView | undefined> {
+    if (!this.#etcView) await this.#checkEtcView()
+    else if (Date.now() - this.#etcView.checkedAt >= ETC_VIEW_CHECK_MS) void this.#checkEtcView()
+    return this.#etcView?.view
+  }
+
+  /** Prepares (or finds) the view of the host's entries now, unless that is already under way. */
+  #checkEtcView(): Promise<void> {
+    this.#etcViewCheck ??= (async () => {
       const identity = identityFiles(this.#dataDir)
-      const view = prepareEtcView(join(this.#dataDir, 'sessions', '.etc', 'views'), hostEtcEntries(), [
-        { name: 'passwd', source: identity.passwd },
-        { name: 'group', source: identity.group },
-      ])
-      this.#etcView = { view, checkedAt: now }
-      return view
-    } catch (e) {
-      this.#log(`warning: cannot prepare the sandboxes' /etc, binding its entries one by one: ${String(e)}`)
-      this.#etcView = { view: undefined, checkedAt: now }
-      return undefined
-    }
+      try {
+        const view = await prepareEtcView(
+          join(this.#dataDir, 'sessions', '.etc', 'views'),
+          hostEtcEntries(),
+          [
+            { name: 'passwd', source: identity.passwd },
+            { name: 'group', source: identity.group },
+          ],
+        )
+        this.#etcView = { view, checkedAt: Date.now() }
+      } catch (e) {
+        this.#log(`warning: cannot prepare the sandboxes' /etc, binding its entries one by one: ${String(e)}`)
+        this.#etcView = { view: undefined, checkedAt: Date.now() }
+      } finally {
+        this.#etcViewCheck = null
+      }
+    })()
+    return this.#etcViewCheck
   }
 
   async #discardFiles(session: string, existed: boolean): Promise<void> {
