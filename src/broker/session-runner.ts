@@ -182,6 +182,9 @@ export class SessionRunner {
         return null
       }
       if (!row.owner) publish.push(await this.deps.events.record(tx, sessionEvent(row, 'Session/Created')))
+      // An owned session's sandbox coming up is no audited event, but the admin console's live view
+      // shows its state.
+      else publish.push(() => this.deps.events.announce(sessionEvent(row, 'Session/Running')))
       return row
     })
     publish.forEach((p) => p())

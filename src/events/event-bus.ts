@@ -55,6 +55,15 @@ export class EventBus {
     this.#listeners.forEach((l) => l(e))
   }
 
+  /**
+   * Runs the {@link onPublished} listeners for a change that is no audited event (a session's sandbox
+   * coming up: `Session/Running`), so that live views hear of it: not recorded, no webhooks. Call it once
+   * the change has committed.
+   */
+  announce(e: EmitInput): void {
+    this.tellListeners(e)
+  }
+
   /** Records `e` in its own commit and publishes it to the webhooks. */
   async emit(e: EmitInput): Promise<void> {
     const publish = await this.record(this.deps.store, e)

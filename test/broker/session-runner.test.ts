@@ -35,6 +35,18 @@ describe('session runner', () => {
     ])
   })
 
+  it("announces an owned session's sandbox coming up to live views, without an audited event", async () => {
+    h = await startBroker(portal(), new SlowFakeBackend({ startDelayMs: 20 }))
+    const heard: { name: string; session?: string | null }[] = []
+    h.deps.events.onPublished((e) => heard.push({ name: e.name, session: e.session }))
+    const r = await ask('watched')
+    await h.deps.runner.whenSettled(r.session.name)
+    const running = heard.find((e) => e.name === 'Session/Running')
+    expect(running).toMatchObject({ session: r.session.name })
+    expect((await h.deps.store.getSession(r.session.name))!.state).toBe('RUNNING')
+    expect((await eventsOf(r.session.name)).map(([name]) => name)).not.toContain('Session/Running')
+  })
+
   it('keeps the reason of a session stopped while its sandbox was starting', async () => {
     h = await startBroker(portal(), new SlowFakeBackend({ startDelayMs: 50 }))
     const r = await ask('impatient')
