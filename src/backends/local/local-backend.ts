@@ -226,6 +226,8 @@ export class LocalBackend implements SessionBackend {
     this.#tmpSize = opts.tmpSize || undefined
     this.#init = opts.sandboxInit === false ? null : installSandboxInit(this.#dataDir)
     this.#rootEntries = hostRootEntries()
+    // Begun now, so that the sandboxes started at boot (the reserves) find it made or nearly.
+    void this.#checkEtcView()
     this.#hardening = sandboxHardening({
       dir: this.#dataDir,
       bwrapPath: this.#bwrapPath,
@@ -613,15 +615,15 @@ export class LocalBackend implements SessionBackend {
    */
   async close(): Promise<void> {
     this.#closed = true
+    await this.#etcViewCheck
     await this.#homes?.close()
     await this.#forwarders.close()
     await this.#launcher.close()
   }
 
-  /** After a failed start: unmounts the home, and deletes the session's files unless they existed before. */
   /**
-   * The prepared /etc for a sandbox starting now. The first start waits for it to be made (up to a second
-   * of file system calls on a new data directory, a few ms when it exists); after that, the host's
+   * The prepared /etc for a sandbox starting now, begun when the backend was made. The first start waits
+   * for it (about 0.1 s of file system calls on a new data directory, a few ms when it exists); after that, the host's
    * entries are compared with it at most once a minute, in the background, and a start meanwhile uses the
    * current one, so a change on the host reaches the sandboxes started after the check. undefined (each
    * entry bound on its own) when it cannot be written.
@@ -656,6 +658,7 @@ export class LocalBackend implements SessionBackend {
     return this.#etcViewCheck
   }
 
+  /** After a failed start: unmounts the home, and deletes the session's files unless they existed before. */
   async #discardFiles(session: string, existed: boolean): Promise<void> {
     await this.#homes?.unmount(homeDir(this.#dataDir, session))
     if (existed) return
