@@ -623,10 +623,10 @@ export class LocalBackend implements SessionBackend {
 
   /**
    * The prepared /etc for a sandbox starting now, begun when the backend was made. The first start waits
-   * for it (about 0.1 s of file system calls on a new data directory, a few ms when it exists); after that, the host's
-   * entries are compared with it at most once a minute, in the background, and a start meanwhile uses the
-   * current one, so a change on the host reaches the sandboxes started after the check. undefined (each
-   * entry bound on its own) when it cannot be written.
+   * for it (about 0.1 s of file system calls on a new data directory, a few ms when it exists); after
+   * that, the host's entries are compared with it at most once a minute, in the background, and a start
+   * meanwhile uses the current one, so a change on the host reaches the sandboxes started after the
+   * check. undefined (each entry bound on its own) when it cannot be written.
    */
   async #currentEtcView(): Promise<EtcView | undefined> {
     if (!this.#etcView) await this.#checkEtcView()
