@@ -184,7 +184,7 @@ export class SessionRunner {
       if (!row.owner) publish.push(await this.deps.events.record(tx, sessionEvent(row, 'Session/Created')))
       // An owned session's sandbox coming up is no audited event, but the admin console's live view
       // shows its state.
-      else publish.push(() => this.deps.events.announce(sessionEvent(row, 'Session/Running')))
+      else publish.push(() => this.deps.events.tellListeners(sessionEvent(row, 'Session/Running')))
       return row
     })
     publish.forEach((p) => p())

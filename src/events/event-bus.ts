@@ -48,20 +48,12 @@ export class EventBus {
   }
 
   /**
-   * Runs the {@link onPublished} listeners for an event that another replica committed and published (its
-   * webhooks are that replica's to send).
+   * Runs the {@link onPublished} listeners for an event not recorded here: one that another replica
+   * committed and published (its webhooks are that replica's to send), or a change that is no audited
+   * event but that live views show (a session's sandbox coming up: `Session/Running`), once committed.
    */
   tellListeners(e: EmitInput): void {
     this.#listeners.forEach((l) => l(e))
-  }
-
-  /**
-   * Runs the {@link onPublished} listeners for a change that is no audited event (a session's sandbox
-   * coming up: `Session/Running`), so that live views hear of it: not recorded, no webhooks. Call it once
-   * the change has committed.
-   */
-  announce(e: EmitInput): void {
-    this.tellListeners(e)
   }
 
   /** Records `e` in its own commit and publishes it to the webhooks. */

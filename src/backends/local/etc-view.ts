@@ -32,7 +32,7 @@ import { join, posix } from 'node:path'
 import type { EtcEntry } from './etc-entries.js'
 
 /** Entries bound from the host at each sandbox start rather than copied: hosts rewrite them as they run. */
-export const LIVE_ETC_NAMES: readonly string[] = ['resolv.conf', 'hosts']
+const LIVE_ETC_NAMES: readonly string[] = ['resolv.conf', 'hosts']
 /** How many views a data directory keeps: the current one and the newest nine before it. */
 const KEPT_VIEWS = 10
 
@@ -84,7 +84,7 @@ export async function prepareEtcView(
  * A short hash of everything a view of `entries` and `files` would hold: the entries as `lstat` and
  * `readlink` see them, the files by their mode and content.
  */
-export async function etcFingerprint(entries: EtcEntry[], files: EtcFile[]): Promise<string> {
+async function etcFingerprint(entries: EtcEntry[], files: EtcFile[]): Promise<string> {
   const line = (path: string, st: Stats | null, link = '') =>
     st ? `${path}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.ino}\0${link}\n` : `${path}\0absent\n`
   const walk = async (host: string, path: string, st: Stats | null): Promise<string[]> => {

@@ -22,14 +22,19 @@ function standIns() {
     listeners.forEach((l) => l({ name, session, environment: 'lab-w01' }))
   return { deps, reads, publish }
 }
+
+/** A feed over the stand-ins with one subscriber, and what that subscriber got. */
+function listening() {
+  const s = standIns()
+  const got: LiveSessionEvent[] = []
+  new SessionFeed(s.deps as never).subscribe((e) => got.push(e))
+  return { ...s, got }
+}
 const settle = () => new Promise((r) => setTimeout(r, 0))
 
 describe('SessionFeed', () => {
   it("drops an earlier event's read that finishes after a later one's", async () => {
-    const { deps, reads, publish } = standIns()
-    const feed = new SessionFeed(deps as never)
-    const got: LiveSessionEvent[] = []
-    feed.subscribe((e) => got.push(e))
+    const { reads, publish, got } = listening()
     publish('Session/Created', 'lab-w01-s001')
     publish('Session/Started', 'lab-w01-s001')
     reads[1]!.finish('RUNNING')
@@ -40,10 +45,7 @@ describe('SessionFeed', () => {
   })
 
   it('keeps the order of reads that finish in order, and other sessions apart', async () => {
-    const { deps, reads, publish } = standIns()
-    const feed = new SessionFeed(deps as never)
-    const got: LiveSessionEvent[] = []
-    feed.subscribe((e) => got.push(e))
+    const { reads, publish, got } = listening()
     publish('Session/Created', 'a')
     publish('Session/Created', 'b')
     publish('Session/Started', 'a')
@@ -56,10 +58,7 @@ describe('SessionFeed', () => {
   })
 
   it('sends an event whose read failed, with no state, so the page fetches the truth', async () => {
-    const { deps, reads, publish } = standIns()
-    const feed = new SessionFeed(deps as never)
-    const got: LiveSessionEvent[] = []
-    feed.subscribe((e) => got.push(e))
+    const { reads, publish, got } = listening()
     publish('Session/Started', 'a')
     reads[0]!.finish(new Error('pool timeout'))
     await settle()
