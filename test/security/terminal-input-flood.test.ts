@@ -50,6 +50,20 @@ async function robotToken(): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token
 }
 
+/** Resolves once the catalog shows the environment's reserve as available; throws after 30 s. */
+async function reserveAvailable(token: string): Promise<void> {
+  const until = Date.now() + 30_000
+  for (;;) {
+    const res = await fetch(`${lg.url}/workshops/catalog/environments/`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    const body = (await res.json()) as { environments: Array<{ name: string; available: number }> }
+    if (body.environments.find((e) => e.name === 'flood-w01')?.available) return
+    if (Date.now() > until) throw new Error(`no reserve became available: ${JSON.stringify(body)}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 const summary = (ms: number[]) => {
   const sorted = [...ms].sort((a, b) => a - b)
   const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!)
@@ -59,6 +73,8 @@ const summary = (ms: number[]) => {
 describe('a terminal flooded with input its program never reads', () => {
   it('leaves labgate responsive, drops the unread input, and the session can still be ended', async () => {
     const token = await robotToken()
+    // Capacity is 1: until the boot's reserve is up (WAITING) a request gets Educates' 503.
+    await reserveAvailable(token)
     const requested = await fetch(
       `${lg.url}/workshops/environment/flood-w01/request/?index_url=https://hub.test/&user=learner`,
       { headers: { authorization: `Bearer ${token}` } },
