@@ -52,11 +52,14 @@ export class CookieJar {
 
 /** Times (ms) of the steps of {@link BrowserSession.enter}. */
 export interface EnterTimes {
-  /** activation URL → 302 to the portal's session page (sets the portal cookie). */
+  /**
+   * activation URL → 302 (sets the portal cookie): on the portal's own origin straight to the dashboard,
+   * signed in to it (sets the session cookie too), else to the portal's session page.
+   */
   activate: number
   /**
-   * portal session page → 302 to the session's dashboard; on the portal's own origin it signs the
-   * browser in to the dashboard itself (sets the session cookie).
+   * portal session page → 302 to the session's dashboard (on the portal's own host it signs the browser
+   * in to the dashboard itself); 0 when the activation went straight to the dashboard.
    */
   portal: number
   /**
@@ -105,20 +108,22 @@ export class BrowserSession {
   }
 
   /**
-   * Follows an activation URL the way a browser does: activation → the portal's session page, which
-   * signs the browser in to the dashboard (or else the dashboard does, with the code flow: authorization
-   * endpoint → callback) → the dashboard, which must answer 200. Returns each step's time.
+   * Follows an activation URL the way a browser does: activation → (the portal's session page →) the
+   * dashboard, signed in by either (or else by the dashboard itself, with the code flow: authorization
+   * endpoint → callback), which must answer 200. Returns each step's time.
    */
   async enter(activationUrl: string): Promise<EnterTimes> {
     const name = this.session
     const t0 = now()
     const act = await this.get(activationUrl)
-    const portalPage = this.location(act, 'activate', new RegExp(`^/workshops/session/${name}/$`))
+    const next = this.location(act, 'activate', new RegExp(`^/(?:workshops/session|sessions)/${name}/$`))
     const t1 = now()
-    const toDashboard = await this.get(portalPage)
-    const first = this.location(toDashboard, 'portal session page', new RegExp(`^/sessions/${name}/$`))
+    // The activation signs the browser in to the dashboard itself where it can, and sends it there.
+    const first = next.startsWith('/sessions/')
+      ? next
+      : this.location(await this.get(next), 'portal session page', new RegExp(`^/sessions/${name}/$`))
     const t2 = now()
-    // Signed in by the portal page when the dashboard's path now gets a session cookie.
+    // Signed in by the activation or the portal page when the dashboard's path now gets a session cookie.
     const signedIn = /(?:^|; )labgate_session=/.test(this.jar.header(first) ?? '')
     const dashboard = signedIn ? first : await this.codeFlow(first)
     const t3 = now()

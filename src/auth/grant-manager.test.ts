@@ -91,7 +91,29 @@ describe('startGrant', () => {
     expect(await f.grants.tokenStatus(found!)).toBe('active')
   })
 
+  it('starts several grants under one user sign-in in one go; revoking it ends them all', async () => {
+    const other = await buildClient(f.auth, { id: 'client_2' })
+    const [first, second] = await f.grants.startGrants([
+      { signIn: { userId, clientId }, grant: { scope: ['openid'] }, cls: 'access_token' },
+      { signIn: { userId, clientId: other }, grant: { scope: ['openid'] }, cls: 'access_token' },
+    ])
+    const [a, b] = [await f.grants.getSignIn(first!.signInKey), await f.grants.getSignIn(second!.signInKey)]
+    expect(b?.userSignInId).toBe(a?.userSignInId)
+    expect(b?.clientId).toBe(other)
+    expect(await count('auth_user_sessions')).toBe(1)
+    await f.grants.revokeUserSignIn(a!.userSignInId)
+    for (const t of [first!.token, second!.token])
+      expect(await f.grants.tokenStatus((await f.grants.findToken(t.value))!)).not.toBe('active')
+  })
+
   it('writes nothing when any part fails', async () => {
+    // The second of two grants fails (an unknown client): the first is rolled back with it.
+    await expect(
+      f.grants.startGrants([
+        { signIn: { userId, clientId }, grant: { scope: ['openid'] }, cls: 'access_token' },
+        { signIn: { userId, clientId: 'nope' }, grant: { scope: ['openid'] }, cls: 'access_token' },
+      ]),
+    ).rejects.toMatchObject({ code: 'not_found' })
     await expect(
       f.grants.startGrant({ userId: 'nobody', clientId }, { scope: ['openid'] }, 'authorization_code'),
     ).rejects.toMatchObject({ code: 'not_found' })

@@ -39,6 +39,21 @@ export interface RedeemMint extends TokenOptions {
   children?: RedeemMint[]
 }
 
+/** One grant for `startGrants`: the sign-in to open, the grant to add, and the first token to mint. */
+export interface GrantStart {
+  signIn: OpenSignInInput
+  grant: AddGrantInput
+  cls: TokenClass
+  opts?: TokenOptions
+}
+
+/** What `startGrant` made: the grant, a sign-in key naming it, and its first token. */
+export interface StartedGrant {
+  signInKey: string
+  grant: GrantRecord
+  token: MintedToken
+}
+
 export interface GrantManagerDeps {
   auth: AuthStore
   clock: Clock
@@ -149,16 +164,31 @@ export class GrantManager {
     grant: AddGrantInput,
     cls: TokenClass,
     opts: TokenOptions = {},
-  ): Promise<{ signInKey: string; grant: GrantRecord; token: MintedToken }> {
+  ): Promise<StartedGrant> {
+    return (await this.startGrants([{ signIn, grant, cls, opts }]))[0]!
+  }
+
+  /**
+   * {@link startGrant} for each of `starts`, all in one transaction (one commit). Every start after the
+   * first joins the first one's user sign-in (its own `userSignInOf` and `userSignInId` are ignored), so
+   * that ending that sign-in ends them all: a browser signed in to the portal and to a dashboard at once.
+   * Returns what each start made, in order. Same errors as `startGrant`; on any error nothing is written.
+   */
+  async startGrants(starts: readonly GrantStart[]): Promise<StartedGrant[]> {
     return this.#auth.transaction(async (tx) => {
       const ctx = { ...this.#ctx(), auth: tx }
-      const added = await addGrant(ctx, await openSignIn(ctx, signIn), grant)
-      const tree = await tx.grantContext(added.grant.id)
-      if (!tree) throw notFound(`grant ${added.grant.id} vanished inside its transaction`)
-      if (grantStatus(tree, ctx.now) !== 'active')
-        throw new MintingNotAllowed('inactive', 'the grant is not active')
-      const token = await insertToken(tx, tree, cls, null, opts, ctx.now)
-      return { ...added, token }
+      const out: StartedGrant[] = []
+      for (const { signIn, grant, cls, opts = {} } of starts) {
+        // `userSignInOf` is looked at before `userSignInId`.
+        const joined = out[0] ? { ...signIn, userSignInOf: out[0].signInKey } : signIn
+        const added = await addGrant(ctx, await openSignIn(ctx, joined), grant)
+        const tree = await tx.grantContext(added.grant.id)
+        if (!tree) throw notFound(`grant ${added.grant.id} vanished inside its transaction`)
+        if (grantStatus(tree, ctx.now) !== 'active')
+          throw new MintingNotAllowed('inactive', 'the grant is not active')
+        out.push({ ...added, token: await insertToken(tx, tree, cls, null, opts, ctx.now) })
+      }
+      return out
     })
   }
 

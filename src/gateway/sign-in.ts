@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { canonicalRedirect } from '../http/canonical-host.js'
 import type { ApiContext } from '../http/context.js'
+import type { DashboardSignInAtOnce } from '../http/dashboard-sign-in.js'
 import { isSecure, readCookie, serializeCookie } from '../http/cookies.js'
 import { OAuthError } from '../auth/oauth-errors.js'
 import { constantTimeEqual, randomToken } from '../auth/secrets.js'
@@ -48,7 +49,7 @@ export interface SessionSignInDeps {
 }
 
 /** Starts the code flow for dashboards, and finishes it at `/sessions/<name>/_labgate/oauth_callback`. */
-export class SessionSignIn {
+export class SessionSignIn implements DashboardSignInAtOnce {
   constructor(private readonly deps: SessionSignInDeps) {}
 
   /**
@@ -81,24 +82,46 @@ export class SessionSignIn {
    * request is not simply granted (the browser then takes the code flow, which says why).
    */
   async direct(req: FastifyRequest, reply: FastifyReply, name: string): Promise<string | null> {
-    const { ctx, authorize } = this.deps
-    if (!authorize) return null
-    if (new URL(sessionUrl(ctx, name)).origin !== new URL(ctx.portalUrl).origin) return null
-    if (canonicalRedirect(req, ctx.portalUrl)) return null
+    if (!this.deps.authorize || !this.#atOnceHere(req, name)) return null
     const { params, verifier } = await this.#request(name)
-    const decision = await authorize(req, params)
+    const decision = await this.deps.authorize(req, params)
     if (decision.kind !== 'redirect' || !('to' in decision)) return null
     const back = new URL(decision.to)
     const code = back.searchParams.get('code')
     if (!code || back.searchParams.get('state') !== params.state) return null
     const token = await this.#redeem(name, code, verifier)
     if (!token) return null
-    const path = sessionBasePath(ctx, name, req.headers.host ?? '')
-    void reply.header(
-      'set-cookie',
-      this.#cookie(GATEWAY_COOKIE, encodeURIComponent(token.access_token), path, token.expires_in),
-    )
+    const { cookie, path } = this.dashboardCookie(req, name, token.access_token, token.expires_in)
+    void reply.header('set-cookie', cookie)
     return path
+  }
+
+  /**
+   * Readies a dashboard sign-in made in one step elsewhere (at activation, beside the owner's portal
+   * sign-in, `Authenticator.browserLoginWithDashboard`): true, with session `name`'s client registered,
+   * where {@link direct} could sign the browser of `req` in; false anywhere else (the browser then goes
+   * through the portal's session page). Only for a browser known to be the session's owner.
+   */
+  async readyAtOnce(req: FastifyRequest, name: string): Promise<boolean> {
+    if (!this.deps.authorize || !this.#atOnceHere(req, name)) return false
+    await this.deps.clients.ensure(name, this.#callbackUrl(name))
+    return true
+  }
+
+  /**
+   * The `Set-Cookie` value that signs a browser in to session `name`'s dashboard with `token` (valid
+   * `ttl` seconds), and the dashboard's path, where that browser goes next.
+   */
+  dashboardCookie(req: FastifyRequest, name: string, token: string, ttl: number) {
+    const path = sessionBasePath(this.deps.ctx, name, req.headers.host ?? '')
+    return { cookie: this.#cookie(GATEWAY_COOKIE, encodeURIComponent(token), path, ttl), path }
+  }
+
+  /** Whether the portal, answering `req`, can set session `name`'s dashboard cookie itself. */
+  #atOnceHere(req: FastifyRequest, name: string): boolean {
+    const { ctx } = this.deps
+    if (new URL(sessionUrl(ctx, name)).origin !== new URL(ctx.portalUrl).origin) return false
+    return !canonicalRedirect(req, ctx.portalUrl)
   }
 
   /** A new authorization request of session `name`'s client (registered on first use), and its verifier. */

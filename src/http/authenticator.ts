@@ -8,6 +8,17 @@ export interface Authenticator {
   /** Signs a browser in as `userId`: returns the cookie value (a fresh token) valid for `ttlSeconds`. */
   browserLogin(userId: string, ttlSeconds: number): Promise<string>
   /**
+   * {@link browserLogin} and, in the same commit, a sign-in of that browser to session `session`'s
+   * dashboard under it (what the dashboard's code flow would give, ended with the portal sign-in): both
+   * cookie values, and how many seconds the dashboard's is valid. The session's dashboard client must be
+   * registered (not_found otherwise, and nothing is written).
+   */
+  browserLoginWithDashboard(
+    userId: string,
+    ttlSeconds: number,
+    session: string,
+  ): Promise<{ portal: string; dashboard: string; dashboardTtl: number }>
+  /**
    * Signs a browser out: when `cookie` holds one of the portal's own sign-in tokens, its whole user
    * session ends (the sign-ins made through it, dashboards and apps, end with it). Any other value is
    * ignored. Idempotent.

@@ -7,25 +7,30 @@ interface SignInFor {
   expiresAt: number | null
   now: number
   portalUrl: string
+  /** A session whose dashboard the browser is signed in to as well, in the same commit. */
+  dashboard?: string
 }
 
 /**
  * A new portal sign-in of `userId` for a session ending at `expiresAt`, valid an hour past the session's
  * end (at least a minute), ten hours without an end: its `Set-Cookie` value, and the credential in it
- * (for `Authenticator.browserLogout`, should it have to be undone before the browser gets it).
+ * (for `Authenticator.browserLogout`, should it have to be undone before the browser gets it). With
+ * `dashboard`, also that session's dashboard sign-in under it, in the same commit (its token and lifetime
+ * in seconds); signing the portal sign-in out ends it too.
  */
 export async function sessionSignIn(
   auth: Authenticator,
   o: SignInFor,
-): Promise<{ cookie: string; value: string }> {
+): Promise<{ cookie: string; value: string; dashboard?: { value: string; ttl: number } }> {
   const ttl = o.expiresAt ? Math.max(60, Math.ceil((o.expiresAt - o.now) / 1000) + 3600) : 36_000
-  const value = await auth.browserLogin(o.userId, ttl)
+  const both = o.dashboard ? await auth.browserLoginWithDashboard(o.userId, ttl, o.dashboard) : null
+  const value = both ? both.portal : await auth.browserLogin(o.userId, ttl)
   const cookie = serializeCookie(AUTH_COOKIE, encodeURIComponent(value), {
     sameSite: 'Lax',
     maxAge: ttl,
     secure: isSecure(o.portalUrl),
   })
-  return { cookie, value }
+  return { cookie, value, ...(both ? { dashboard: { value: both.dashboard, ttl: both.dashboardTtl } } : {}) }
 }
 
 /** The `Set-Cookie` value of {@link sessionSignIn}. */

@@ -1,13 +1,13 @@
 import { asFirstWriterOrReader } from './first-writer.js'
 import type { Authenticator } from '../http/authenticator.js'
 import { registerClient } from '../auth/clients.js'
-import { GrantManager } from '../auth/grant-manager.js'
+import { GrantManager, type GrantStart } from '../auth/grant-manager.js'
 import { ensureRobot, type RobotCredentials } from '../auth/provision.js'
 import { ensureStaffUser } from '../auth/staff.js'
 import { TokenCache } from '../auth/token-cache.js'
 import type { PortalDefinition } from '../config/types.js'
 import type { Clock } from '../domain/clock.js'
-import { sessionClientId } from '../gateway/session-client.js'
+import { SESSION_SCOPE, SESSION_SIGN_IN_TTL, sessionClientId } from '../gateway/session-client.js'
 import type { AuthStore } from '../store/auth-store.js'
 
 export type { RobotCredentials }
@@ -55,13 +55,26 @@ export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer;
       return who && (await clientKind(who.clientId)) === 'robot' ? { userId: who.userId } : null
     },
     async browserLogin(userId, ttlSeconds) {
-      const { token } = await grants.startGrant(
-        { userId, clientId: PORTAL_CLIENT_ID, authnEvent: { method: 'activation' }, expiresIn: ttlSeconds },
-        { scope: ['portal'], expiresIn: ttlSeconds },
-        'access_token',
-        { expiresIn: ttlSeconds },
-      )
-      return token.value
+      const [portal] = await grants.startGrants([portalSignIn(userId, ttlSeconds)])
+      return portal!.token.value
+    },
+    async browserLoginWithDashboard(userId, ttlSeconds, session) {
+      const [portal, dashboard] = await grants.startGrants([
+        portalSignIn(userId, ttlSeconds),
+        {
+          signIn: { userId, clientId: sessionClientId(session), authnEvent: { method: 'activation' } },
+          grant: { scope: [SESSION_SCOPE] },
+          cls: 'access_token',
+          opts: { expiresIn: SESSION_SIGN_IN_TTL },
+        },
+      ])
+      const ends = dashboard!.token.expiresAt
+      return {
+        portal: portal!.token.value,
+        dashboard: dashboard!.token.value,
+        dashboardTtl:
+          ends === null ? SESSION_SIGN_IN_TTL : Math.max(1, Math.floor((ends - o.clock.now()) / 1000)),
+      }
     },
     async browserLogout(cookie) {
       const found = await grants.findToken(cookie)
@@ -81,6 +94,21 @@ export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer;
   }
 
   return { authenticator, robot, grants, tokens: cache, close: () => cache.close() }
+}
+
+/** A browser's sign-in to the portal as `userId` for `ttlSeconds`: its grant and cookie token. */
+function portalSignIn(userId: string, ttlSeconds: number): GrantStart {
+  return {
+    signIn: {
+      userId,
+      clientId: PORTAL_CLIENT_ID,
+      authnEvent: { method: 'activation' },
+      expiresIn: ttlSeconds,
+    },
+    grant: { scope: ['portal'], expiresIn: ttlSeconds },
+    cls: 'access_token',
+    opts: { expiresIn: ttlSeconds },
+  }
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -81,7 +81,7 @@ export async function buildHttpApp(o: HttpAppOptions): Promise<FastifyInstance> 
   openApiRoute(app, { version: LABGATE_VERSION, serverUrl: () => o.ctx.portalUrl })
   catalogRoutes(app, o.ctx, o.portalInfo)
   environmentRoutes(app, o.ctx)
-  sessionRoutes(app, o.ctx)
+  sessionRoutes(app, o.ctx, o.signIn)
   userRoutes(app, o.ctx)
   o.signIn?.routes(app)
   dashboardRoutes(app, o.ctx, o.onView, o.signIn)

@@ -89,6 +89,7 @@ describe('dashboard sign-in (OAuth code flow)', () => {
 
   it('refuses a forged state, and a callback replayed after it was used', async () => {
     const cy = await learner('cy')
+    cy.browser.cookies.delete('labgate_session') // signed in at activation: take the code flow instead
     const start = await cy.browser.get(`${h.url}/sessions/${cy.name}/`)
     const authorize = start.headers.get('location')!
     const back = await cy.browser.get(authorize)
@@ -99,6 +100,32 @@ describe('dashboard sign-in (OAuth code flow)', () => {
     expect((await cy.browser.get(callback.toString())).status).toBe(302)
     expect((await cy.browser.get(callback.toString())).status).toBe(400) // its state is used up
     expect((await cy.browser.get(`${h.url}/sessions/${cy.name}/`)).status).toBe(200)
+  })
+
+  it('the activation signs its owner in to the dashboard too, and signing out ends both', async () => {
+    const res = await fetch(
+      `${h.url}/workshops/environment/${env}/request/?user=ivy&index_url=https://hub.test/`,
+      { headers: { authorization: `Bearer ${await h.token()}` } },
+    )
+    const { name, url } = (await res.json()) as { name: string; url: string }
+    const ivy = { name, browser: new CookieClient() }
+    const activated = await ivy.browser.get(`${h.url}${url}`)
+    expect(activated.status).toBe(302)
+    expect(activated.headers.get('location')).toBe(`/sessions/${name}/`)
+    expect([...ivy.browser.cookies.keys()].sort()).toEqual(['labgate_auth', 'labgate_session'])
+    expect((await ivy.browser.get(`${h.url}/sessions/${name}/`)).status).toBe(200)
+    // The dashboard's cookie is for this session only: another session's dashboard does not take it.
+    const other = await learner('ivy-2')
+    const cookie = `labgate_session=${ivy.browser.cookies.get('labgate_session')}`
+    const elsewhere = await fetch(`${h.url}/sessions/${other.name}/`, {
+      redirect: 'manual',
+      headers: { cookie },
+    })
+    expect(elsewhere.status).toBe(302)
+    expect(elsewhere.headers.get('location')).toMatch(/\/oauth2\/authorize\?/)
+    const after = await dashboardAfterSignOut(ivy)
+    expect(after.status).toBe(302)
+    expect(after.headers.get('location')).toMatch(/\/oauth2\/authorize\?/)
   })
 
   it('signing out at the portal ends the dashboard sign-in', async () => {
@@ -146,6 +173,7 @@ describe('dashboard sign-in (OAuth code flow)', () => {
 
   it("the portal's session page signs the owner in at once, and no one else", async () => {
     const fay = await learner('fay')
+    fay.browser.cookies.delete('labgate_session') // signed in at activation: the page does it again
     const page = await fay.browser.get(`${h.url}/workshops/session/${fay.name}/`)
     expect(page.status).toBe(302)
     expect(page.headers.get('location')).toBe(`/sessions/${fay.name}/`)

@@ -140,12 +140,19 @@ describe('Educates REST API end to end', () => {
   const browser = new CookieClient()
 
   it('activates the session in a cookie-keeping browser and shows its page to the owner only', async () => {
+    // The activation signs the browser in to the portal and, in the same commit, to the dashboard (on the
+    // portal's origin here), and sends it straight there.
     const res = await browser.get(`${h.url}${url}`)
     expect(res.status).toBe(302)
-    expect(res.headers.get('location')).toBe(`/workshops/session/${session}/`)
+    expect(res.headers.get('location')).toBe(`/sessions/${session}/`)
     expect(browser.cookies.has('labgate_auth')).toBe(true)
-    // The portal's page signs the browser in to the dashboard at once (the dashboard is on the portal's
-    // origin): the dashboard's own authorization request, decided and redeemed in-process.
+    expect(res.headers.getSetCookie().join('\n')).toMatch(
+      new RegExp(`labgate_session=[^;]+; Path=/sessions/${session}/; HttpOnly; SameSite=Lax`),
+    )
+    expect((await browser.get(`${h.url}/sessions/${session}/`)).status).toBe(200)
+    // The portal's page signs the browser in to the dashboard at once too: the dashboard's own
+    // authorization request, decided and redeemed in-process.
+    browser.cookies.delete('labgate_session')
     const portalPage = await browser.get(`${h.url}/workshops/session/${session}/`)
     expect(portalPage.status).toBe(302)
     expect(portalPage.headers.get('location')).toBe(`/sessions/${session}/`)

@@ -12,6 +12,7 @@ import { badRequest, notFound } from '../../domain/errors.js'
 import { parseJsonBody, readBodyText } from '../../http/body.js'
 import { canonicalRedirect } from '../../http/canonical-host.js'
 import type { ApiContext } from '../../http/context.js'
+import type { DashboardSignInAtOnce } from '../../http/dashboard-sign-in.js'
 import { checkIndexUrl, sessionDeletedUrl } from '../../http/index-url.js'
 import { iso, presentSchedule } from '../../http/present-schedule.js'
 import { sessionUrl } from '../../http/session-url.js'
@@ -67,7 +68,11 @@ const activateDoc = {
  * `/workshops/session/<name>/` and the seed's `/session/<name>/`, and activation. Owner, staff and
  * robots only; a stopped or unknown session is 404.
  */
-export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function sessionRoutes(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  dashboards?: DashboardSignInAtOnce,
+): void {
   const { deps } = ctx
   const op = (
     suffix: string,
@@ -163,13 +168,21 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const name = sessionName(req.params)
       const token = parseWith(activateDoc.query, req.query).token
       if (!token) throw badRequest('Missing activation token')
-      // The owner's portal sign-in is made beside a new activation, in the same commit.
-      const signIn = (s: Session) =>
+      // The owner's portal sign-in is made beside a new activation, in the same commit; where the portal
+      // can set the dashboard's cookie too, so is the dashboard's sign-in, and the browser goes straight
+      // there instead of through the portal's session page.
+      const straightToDashboard = async (s: Session) =>
+        dashboards !== undefined &&
+        // A remote lab's session has no dashboard: its portal page sends the browser to the lab system.
+        !(await deps.store.getEnvironment(s.environment))?.settings.workshop.remote &&
+        (await dashboards.readyAtOnce(req, s.name))
+      const signIn = async (s: Session) =>
         sessionSignIn(ctx.auth, {
           userId: s.owner!,
           expiresAt: s.expiresAt,
           now: deps.clock.now(),
           portalUrl: ctx.portalUrl,
+          ...((await straightToDashboard(s)) ? { dashboard: s.name } : {}),
         })
       const result = await activateSession(deps, name, token, actor?.userId ?? null, {
         run: async (s) => (actor?.userId === s.owner ? null : signIn(s)),
@@ -187,6 +200,11 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (actor?.userId !== s.owner) {
         // Made beside the activation (an activation by another browser than the owner's is always new).
         const made = result.alongside ?? (await signIn(s))
+        if (made.dashboard && dashboards) {
+          const d = dashboards.dashboardCookie(req, s.name, made.dashboard.value, made.dashboard.ttl)
+          void reply.header('set-cookie', [made.cookie, d.cookie]).header('cache-control', 'no-store')
+          return reply.redirect(d.path, 302)
+        }
         void reply.header('set-cookie', made.cookie)
       }
       return reply.redirect(`/workshops/session/${s.name}/`, 302)
