@@ -12,6 +12,7 @@ import { hashToken } from './secrets.js'
 import { SignInKeys } from './sign-in-key.js'
 import {
   addGrant,
+  openGrant,
   openSignIn,
   readSignIn,
   type AddGrantInput,
@@ -178,15 +179,14 @@ export class GrantManager {
     return this.#auth.transaction(async (tx) => {
       const ctx = { ...this.#ctx(), auth: tx }
       const out: StartedGrant[] = []
+      let joining: Parameters<typeof openGrant>[3]
       for (const { signIn, grant, cls, opts = {} } of starts) {
-        // `userSignInOf` is looked at before `userSignInId`.
-        const joined = out[0] ? { ...signIn, userSignInOf: out[0].signInKey } : signIn
-        const added = await addGrant(ctx, await openSignIn(ctx, joined), grant)
-        const tree = await tx.grantContext(added.grant.id)
-        if (!tree) throw notFound(`grant ${added.grant.id} vanished inside its transaction`)
+        const { tree, signInKey } = await openGrant(ctx, signIn, grant, joining)
+        joining ??= { userSignIn: tree.userSignIn, user: tree.user }
         if (grantStatus(tree, ctx.now) !== 'active')
           throw new MintingNotAllowed('inactive', 'the grant is not active')
-        out.push({ ...added, token: await insertToken(tx, tree, cls, null, opts, ctx.now) })
+        const token = await insertToken(tx, tree, cls, null, opts, ctx.now)
+        out.push({ signInKey, grant: tree.grant, token })
       }
       return out
     })

@@ -4,7 +4,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import { badRequest, forbidden, notFound } from '../domain/errors.js'
-import type { AuthnEvent, ClientSignInRecord, GrantRecord, UserSignInRecord } from '../store/auth-records.js'
+import type {
+  AuthnEvent,
+  ClientSignInRecord,
+  GrantContext,
+  GrantRecord,
+  UserSignInRecord,
+} from '../store/auth-records.js'
 import type { AuthStore } from '../store/auth-store.js'
 import type { SignInKeys, SignInPath } from './sign-in-key.js'
 import { ephemeralSub, type SubjectType } from './subject-id.js'
@@ -71,36 +77,43 @@ async function joinedUserSignIn(keys: SignInKeys, input: OpenSignInInput): Promi
   return path.userSignInId
 }
 
-/** The user sign-in a new client sign-in joins (`userSignInOf`'s or `userSignInId`), or a new one. */
-async function userSignInFor({ auth, keys, now }: SignInCtx, input: OpenSignInInput): Promise<string> {
+/**
+ * The user sign-in a new client sign-in joins (`userSignInOf`'s or `userSignInId`), or a new one; a new
+ * one checks that the user exists unless `userKnown`.
+ */
+async function userSignInFor(
+  { auth, keys, now }: SignInCtx,
+  input: OpenSignInInput,
+  userKnown = false,
+): Promise<UserSignInRecord> {
   const joined = await joinedUserSignIn(keys, input)
   if (joined !== undefined) {
     const us = await auth.getUserSignIn(joined)
     if (!us || us.userId !== input.userId || !isLive(us, now))
       throw forbidden('the user sign-in is not active')
-    return us.id
+    return us
   }
-  if (!(await auth.getUserCredentials(input.userId))) throw notFound(`user ${input.userId} does not exist`)
+  if (!userKnown && !(await auth.getUserCredentials(input.userId)))
+    throw notFound(`user ${input.userId} does not exist`)
   const event: AuthnEvent = {
     ...input.authnEvent,
     method: input.authnEvent?.method ?? 'unspecified',
     at: input.authnEvent?.at ?? now,
   }
-  const created = await auth.createUserSignIn({
+  return auth.createUserSignIn({
     id: randomUUID(),
     userId: input.userId,
     authnEvent: event,
     createdAt: now,
     expiresAt: expiry(now, input.expiresIn),
   })
-  return created.id
 }
 
 /** Creates a client sign-in (and a user sign-in unless joining one); returns its sealed key. */
 export async function openSignIn(ctx: SignInCtx, input: OpenSignInInput): Promise<string> {
   const { auth, keys, now } = ctx
   if (!(await auth.getClient(input.clientId))) throw notFound(`OAuth client ${input.clientId} does not exist`)
-  const userSignInId = await userSignInFor(ctx, input)
+  const userSignInId = (await userSignInFor(ctx, input)).id
   const clientSignIn = await auth.createClientSignIn({
     id: randomUUID(),
     userSignInId,
@@ -130,6 +143,21 @@ export async function readSignIn({ auth, keys }: SignInCtx, signInKey: string): 
   return { ...path, userSignIn: us, clientSignIn: cs, grant: g }
 }
 
+/** The row of a new grant under `cs`. */
+function newGrant(cs: ClientSignInRecord, input: AddGrantInput, now: number) {
+  return {
+    id: randomUUID(),
+    clientSignInId: cs.id,
+    scope: input.scope,
+    claims: input.claims ?? {},
+    resources: input.resources ?? [],
+    sub: cs.subType === 'ephemeral' ? ephemeralSub() : cs.sub,
+    usageRules: input.usageRules ?? {},
+    createdAt: now,
+    expiresAt: expiry(now, input.expiresIn),
+  }
+}
+
 /** Creates a grant under the client sign-in of `signInKey`; returns it and a key naming it. */
 export async function addGrant(
   ctx: SignInCtx,
@@ -140,20 +168,55 @@ export async function addGrant(
   if (!info) throw badRequest('invalid sign-in key')
   const { auth, keys, now } = ctx
   if (info.clientSignIn.revoked || !isLive(info.userSignIn, now)) throw forbidden('the sign-in is not active')
-  const grant = await auth.createGrant({
-    id: randomUUID(),
-    clientSignInId: info.clientSignInId,
-    scope: input.scope,
-    claims: input.claims ?? {},
-    resources: input.resources ?? [],
-    sub: info.clientSignIn.subType === 'ephemeral' ? ephemeralSub() : info.clientSignIn.sub,
-    usageRules: input.usageRules ?? {},
-    createdAt: now,
-    expiresAt: expiry(now, input.expiresIn),
-  })
+  const grant = await auth.createGrant(newGrant(info.clientSignIn, input, now))
   const { userId, clientId, userSignInId, clientSignInId } = info
   return {
     grant,
     signInKey: await keys.seal({ userId, clientId, userSignInId, clientSignInId, grantId: grant.id }),
   }
+}
+
+/**
+ * {@link openSignIn} and {@link addGrant} at once, keeping the rows it makes: the new grant with everything
+ * above it (as `AuthStore.grantContext` would read it back) and a key naming the grant. `joining`, a live
+ * user sign-in of the same user already in hand, is joined without reading it again (`userSignInOf` and
+ * `userSignInId` are then ignored). Same errors as the two.
+ */
+export async function openGrant(
+  ctx: SignInCtx,
+  input: OpenSignInInput,
+  grantInput: AddGrantInput,
+  joining?: { userSignIn: UserSignInRecord; user: GrantContext['user'] },
+): Promise<{ tree: GrantContext; signInKey: string }> {
+  const { auth, keys, now } = ctx
+  const client = await auth.getClient(input.clientId)
+  if (!client) throw notFound(`OAuth client ${input.clientId} does not exist`)
+  if (joining && (joining.user.id !== input.userId || !isLive(joining.userSignIn, now)))
+    throw forbidden('the user sign-in is not active')
+  const user = joining?.user ?? (await userRef(auth, input.userId))
+  const userSignIn = joining?.userSignIn ?? (await userSignInFor(ctx, input, true))
+  const clientSignIn = await auth.createClientSignIn({
+    id: randomUUID(),
+    userSignInId: userSignIn.id,
+    clientId: input.clientId,
+    sub: input.sub ?? input.userId,
+    subType: input.subType ?? 'public',
+    createdAt: now,
+  })
+  const grant = await auth.createGrant(newGrant(clientSignIn, grantInput, now))
+  const signInKey = await keys.seal({
+    userId: input.userId,
+    clientId: input.clientId,
+    userSignInId: userSignIn.id,
+    clientSignInId: clientSignIn.id,
+    grantId: grant.id,
+  })
+  return { tree: { grant, clientSignIn, userSignIn, client, user }, signInKey }
+}
+
+/** The user `id` as a grant's tree names it; not_found when there is none. */
+async function userRef(auth: AuthStore, id: string): Promise<GrantContext['user']> {
+  const found = await auth.getUserCredentials(id)
+  if (!found) throw notFound(`user ${id} does not exist`)
+  return { id: found.id, kind: found.kind, username: found.username }
 }
