@@ -31,6 +31,10 @@ export async function openSqlite(file: string): Promise<Db> {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
+  // Temporary B-trees (a subquery on the table being updated, ORDER BY without an index, `insert … select`
+  // in the live-count triggers) in memory: better-sqlite3's build puts them in a temporary file
+  // (TEMP_STORE=1), which made taking a reserve cost 0.7–1.4 ms instead of about 0.2 ms.
+  sqlite.pragma('temp_store = memory')
   const kysely = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   })

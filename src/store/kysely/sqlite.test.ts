@@ -30,6 +30,8 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
     const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(sqlOf(db))
     expect(mode.rows[0]?.journal_mode).toBe('wal')
     expect(sync.rows[0]?.synchronous).toBe(2) // FULL
+    const temp = await sql<{ temp_store: number }>`pragma temp_store`.execute(sqlOf(db))
+    expect(temp.rows[0]?.temp_store).toBe(2) // MEMORY
     await db.store.setSetting('k', 'v')
     await db.close()
     const again = await openStore({ sqlite: file })
