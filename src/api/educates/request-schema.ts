@@ -56,24 +56,28 @@ const requestQueryWire = z.object({
  */
 export function requestQuery(rules: IndexRules | (() => IndexRules)) {
   const rulesNow = typeof rules === 'function' ? rules : () => rules
+  // Built once (a schema costs more to build than to run); parsing is synchronous, so the rules read for
+  // one parse are the ones its checks see.
+  let current: IndexRules | undefined
+  const checked = checkedQuery(() => current!)
   return requestQueryWire.transform((query, ctx) => {
-    const r = rulesNow()
-    const checked = checkedQuery(r).safeParse({
+    const r = (current = rulesNow())
+    const result = checked.safeParse({
       ...query,
       index: query.index_url ?? query.redirect_url ?? r.defaultIndex,
     })
-    if (checked.success) return checked.data
-    for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', message: issue.message })
+    if (result.success) return result.data
+    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message })
     return z.NEVER
   })
 }
 
-function checkedQuery(rules: IndexRules) {
+function checkedQuery(rules: () => IndexRules) {
   return z.object({
     index: z
       .string({ required_error: 'Missing index_url' })
       .min(1, 'Missing index_url')
-      .transform(asIssue((raw: string) => checkIndexUrl(raw, rules.allowedOrigins, rules.portalOrigin))),
+      .transform(asIssue((raw: string) => checkIndexUrl(raw, rules().allowedOrigins, rules().portalOrigin))),
     analytics_url: lastValue.transform(asIssue(httpUrl('analytics_url'))),
     timeout: lastValue.transform(asIssue(parseTimeoutParam)),
     user: lastValue,
