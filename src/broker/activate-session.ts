@@ -1,7 +1,7 @@
 import { badRequest } from '../domain/errors.js'
 import { ALLOCATED, activatedExpiry, hasEnded, isSafeName } from '../domain/index.js'
 import { sessionEvent } from '../events/session-event.js'
-import type { Session } from '../store/rows.js'
+import type { Environment, Session } from '../store/rows.js'
 import type { BrokerDeps } from './deps.js'
 
 export type ActivationResult =
@@ -18,7 +18,8 @@ export type ActivationResult =
  * after all (another one won), and never started for a session already activated or ended.
  */
 export interface Alongside<T> {
-  run(s: Session): Promise<T>
+  /** `env`: the session's environment, as the activation read it. */
+  run(s: Session, env: Environment | null): Promise<T>
   undo(value: T): Promise<void>
 }
 
@@ -57,11 +58,10 @@ export async function activateSession<T = never>(
   let publish = () => {}
   let activated: Session | null = null
   // Started in the same turn as the first attempt's transaction, so both join one group commit.
-  const beside = alongside?.run({
-    ...s,
-    activatedAt: now,
-    expiresAt: activatedExpiry(now, env!.settings, s.timeAllowed),
-  })
+  const beside = alongside?.run(
+    { ...s, activatedAt: now, expiresAt: activatedExpiry(now, env!.settings, s.timeAllowed) },
+    env,
+  )
   // Its failure is the caller's, reported after the activation settles (never left unhandled meanwhile).
   beside?.catch(() => {})
   for (let attempt = 0; attempt < 5; attempt++) {

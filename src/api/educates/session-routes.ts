@@ -17,7 +17,7 @@ import { checkIndexUrl, sessionDeletedUrl } from '../../http/index-url.js'
 import { iso, presentSchedule } from '../../http/present-schedule.js'
 import { sessionUrl } from '../../http/session-url.js'
 import { sessionSignIn } from '../../http/sign-in-cookie.js'
-import type { Session } from '../../store/rows.js'
+import type { Environment, Session } from '../../store/rows.js'
 import { JSON_TYPE } from '../../http/openapi/operation.js'
 import { parseWith } from '../../http/validate.js'
 import { educatesErrors } from '../endpoint-errors.js'
@@ -171,21 +171,21 @@ export function sessionRoutes(
       // The owner's portal sign-in is made beside a new activation, in the same commit; where the portal
       // can set the dashboard's cookie too, so is the dashboard's sign-in, and the browser goes straight
       // there instead of through the portal's session page.
-      const straightToDashboard = async (s: Session) =>
+      const straightToDashboard = async (s: Session, env: Environment | null) =>
         dashboards !== undefined &&
         // A remote lab's session has no dashboard: its portal page sends the browser to the lab system.
-        !(await deps.store.getEnvironment(s.environment))?.settings.workshop.remote &&
+        !env?.settings.workshop.remote &&
         (await dashboards.readyAtOnce(req, s.name))
-      const signIn = async (s: Session) =>
+      const signIn = async (s: Session, env: Environment | null) =>
         sessionSignIn(ctx.auth, {
           userId: s.owner!,
           expiresAt: s.expiresAt,
           now: deps.clock.now(),
           portalUrl: ctx.portalUrl,
-          ...((await straightToDashboard(s)) ? { dashboard: s.name } : {}),
+          ...((await straightToDashboard(s, env)) ? { dashboard: s.name } : {}),
         })
       const result = await activateSession(deps, name, token, actor?.userId ?? null, {
-        run: async (s) => (actor?.userId === s.owner ? null : signIn(s)),
+        run: async (s, env) => (actor?.userId === s.owner ? null : signIn(s, env)),
         undo: async (made) => {
           if (made) await ctx.auth.browserLogout(made.value)
         },
@@ -199,7 +199,7 @@ export function sessionRoutes(
       }
       if (actor?.userId !== s.owner) {
         // Made beside the activation (an activation by another browser than the owner's is always new).
-        const made = result.alongside ?? (await signIn(s))
+        const made = result.alongside ?? (await signIn(s, await deps.store.getEnvironment(s.environment)))
         if (made.dashboard && dashboards) {
           const d = dashboards.dashboardCookie(req, s.name, made.dashboard.value, made.dashboard.ttl)
           void reply.header('set-cookie', [made.cookie, d.cookie]).header('cache-control', 'no-store')
