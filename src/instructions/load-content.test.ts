@@ -226,22 +226,41 @@ describe('loadWorkshopContent: limits and cache', () => {
   })
 
   it('reuses the loaded content until a page changes, is added or removed', async () => {
+    const look = { maxAgeMs: 0 } // look at the files every time
     await write({ '1.md': '# One', '2.md': '# Two' })
-    const first = await loadWorkshopContent(workshop)
-    expect(await loadWorkshopContent(workshop)).toBe(first)
-    expect(await loadWorkshopContent(workshop + '/')).toBe(first)
+    const first = await loadWorkshopContent(workshop, look)
+    expect(await loadWorkshopContent(workshop, look)).toBe(first)
+    expect(await loadWorkshopContent(workshop + '/', look)).toBe(first)
 
     await writeFile(path.join(content, '1.md'), '# Uno')
     const later = new Date(Date.now() + 5000)
     await utimes(path.join(content, '1.md'), later, later)
-    const edited = await loadWorkshopContent(workshop)
+    const edited = await loadWorkshopContent(workshop, look)
     expect(edited).not.toBe(first)
     expect(edited.pages[0]!.title).toBe('Uno')
 
     await write({ '3.md': '# Three' })
-    expect((await loadWorkshopContent(workshop)).pages).toHaveLength(3)
+    expect((await loadWorkshopContent(workshop, look)).pages).toHaveLength(3)
     await rm(path.join(content, '2.md'))
-    expect((await loadWorkshopContent(workshop)).pages.map((p) => p.title)).toEqual(['Uno', 'Three'])
+    expect((await loadWorkshopContent(workshop, look)).pages.map((p) => p.title)).toEqual(['Uno', 'Three'])
+  })
+
+  it('looks at the files again only once the last look is older than the age given', async () => {
+    let clock = 1_000_000
+    const at = { maxAgeMs: 1000, now: () => clock }
+    await write({ '1.md': '# One' })
+    const first = await loadWorkshopContent(workshop, at)
+    await write({ '2.md': '# Two' })
+    clock += 999
+    expect(await loadWorkshopContent(workshop, at)).toBe(first) // not looked at: the new page is not seen
+    clock += 1
+    expect((await loadWorkshopContent(workshop, at)).pages.map((p) => p.title)).toEqual(['One', 'Two'])
+    // The look just made starts a new window.
+    await rm(path.join(content, '1.md'))
+    clock += 500
+    expect((await loadWorkshopContent(workshop, at)).pages).toHaveLength(2)
+    clock += 500
+    expect((await loadWorkshopContent(workshop, at)).pages.map((p) => p.title)).toEqual(['Two'])
   })
 })
 

@@ -27,7 +27,18 @@ export interface WorkshopContent {
 export const CONTENT_LIMITS = { maxPageBytes: 1024 * 1024, maxPages: 200 }
 
 const CACHE_SIZE = 256
-const cache = new Map<string, { signature: string; content: WorkshopContent }>()
+const cache = new Map<string, { signature: string; content: WorkshopContent; checkedAt: number }>()
+
+/** How long a load reuses its last look at the files without looking again, ms. */
+export const CONTENT_RECHECK_MS = 1000
+
+/** When {@link loadWorkshopContent} looks at the files again. */
+export interface ContentFreshness {
+  /** Reuse the cached content this long after the files were last looked at, ms (default 1 s; 0 = always look). */
+  maxAgeMs?: number
+  /** The clock, ms (default `Date.now`). */
+  now?: () => number
+}
 
 /**
  * Loads the instructions of the workshop whose `workshop.yaml` is in `directory`: every `*.md` below
@@ -37,22 +48,35 @@ const cache = new Map<string, { signature: string; content: WorkshopContent }>()
  * within the content directory (which must itself resolve inside `directory`); a page over
  * {@link CONTENT_LIMITS}`.maxPageBytes` is replaced by a note, pages past `maxPages` are left out; each such
  * case adds a warning. The result is cached per directory and reused while no file's path, size or
- * modification time has changed (a load then costs a walk of the directory, without reading any page).
- * An unreadable page is left out with a warning. Throws only on an I/O error other than "not found" for
- * the workshop and content directories themselves.
+ * modification time has changed: within `maxAgeMs` of the last look (1 s) without looking, after it at the
+ * cost of a walk of the directory, without reading any page. A page edited is therefore shown within a
+ * second. An unreadable page is left out with a warning. Throws only on an I/O error other than "not
+ * found" for the workshop and content directories themselves.
  */
-export async function loadWorkshopContent(directory: string): Promise<WorkshopContent> {
+export async function loadWorkshopContent(
+  directory: string,
+  { maxAgeMs = CONTENT_RECHECK_MS, now = Date.now }: ContentFreshness = {},
+): Promise<WorkshopContent> {
   const key = path.resolve(directory)
+  const at = now()
+  const known = cache.get(key)
+  // Each dashboard view asks: a walk (a realpath and a stat a file, through the thread pool) costs more
+  // than the rest of the page.
+  if (known && at - known.checkedAt < maxAgeMs) return known.content
   const contentDir = path.join(key, 'content')
   const root = await realContentRoot(key, contentDir)
-  if (typeof root !== 'string') return root
+  if (typeof root !== 'string') return remember(key, '', root, at)
   const { files, warnings } = await listPageFiles(root)
   const signature = JSON.stringify([files.map((f) => [f.relative, f.real, f.size, f.mtimeMs]), warnings])
   const cached = cache.get(key)
-  if (cached?.signature === signature) return cached.content
-  const content = await readPages(contentDir, files, warnings)
+  if (cached?.signature === signature) return remember(key, signature, cached.content, at)
+  return remember(key, signature, await readPages(contentDir, files, warnings), at)
+}
+
+/** Caches `content` for `key` as looked at `at` (the most recently used last); returns it. */
+function remember(key: string, signature: string, content: WorkshopContent, at: number): WorkshopContent {
   cache.delete(key)
-  cache.set(key, { signature, content })
+  cache.set(key, { signature, content, checkedAt: at })
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!)
   return content
 }
