@@ -4,7 +4,13 @@
  */
 import type { Clock } from '../domain/clock.js'
 import { notFound } from '../domain/errors.js'
-import type { GrantRecord, RevocationEvent, TokenContext, TokenRecord } from '../store/auth-records.js'
+import type {
+  GrantContext,
+  GrantRecord,
+  RevocationEvent,
+  TokenContext,
+  TokenRecord,
+} from '../store/auth-records.js'
 import type { AuthStore } from '../store/auth-store.js'
 import { MintingNotAllowed } from './errors.js'
 import { assertMayMint, insertToken, type MintedToken, type TokenOptions } from './minting.js'
@@ -53,6 +59,8 @@ export interface StartedGrant {
   signInKey: string
   grant: GrantRecord
   token: MintedToken
+  /** The grant with everything above it, as written. */
+  tree: GrantContext
 }
 
 export interface GrantManagerDeps {
@@ -186,7 +194,7 @@ export class GrantManager {
         if (grantStatus(tree, ctx.now) !== 'active')
           throw new MintingNotAllowed('inactive', 'the grant is not active')
         const token = await insertToken(tx, tree, cls, null, opts, ctx.now)
-        out.push({ signInKey, grant: tree.grant, token })
+        out.push({ signInKey, grant: tree.grant, token, tree })
       }
       return out
     })

@@ -14,6 +14,8 @@ export interface MintedToken {
   value: string
   scope: string[]
   expiresAt: number | null
+  /** How many uses it allows; null = any number. */
+  maxUsage: number | null
 }
 
 /** Per-token choices; each absent one comes from the class's usage rule or is inherited. */
@@ -70,6 +72,7 @@ export async function insertToken(
   )
   const value = randomToken(32)
   const id = randomUUID()
+  const maxUsage = opts.maxUsage !== undefined ? opts.maxUsage : rule.maxUsage
   await auth.createToken({
     id,
     grantId: tree.grant.id,
@@ -78,9 +81,9 @@ export async function insertToken(
     valueHash: hashToken(value),
     scope,
     resources,
-    maxUsage: opts.maxUsage !== undefined ? opts.maxUsage : rule.maxUsage,
+    maxUsage,
     createdAt: now,
     expiresAt,
   })
-  return { id, class: cls, value, scope: [...scope], expiresAt }
+  return { id, class: cls, value, scope: [...scope], expiresAt, maxUsage }
 }

@@ -81,6 +81,50 @@ describe('TokenCache', () => {
     expect(cache.size).toBe(3)
   })
 
+  /** A registered user's browser sign-in, started in one go; `opts` for its token. */
+  const browserGrant = async (username: string) => {
+    const userId = await buildUser(f.auth, { kind: 'registered', username })
+    const clientId = await buildClient(f.auth, { id: 'browser' })
+    const start = async (opts = {}) =>
+      (
+        await f.grants.startGrants([
+          { signIn: { userId, clientId }, grant: { scope: ['portal'] }, cls: 'access_token', opts },
+        ])
+      )[0]!
+    return { userId, clientId, start }
+  }
+
+  it('remembers the access token of a grant just started: its first use touches no store', async () => {
+    const { userId, clientId, start } = await browserGrant('ann')
+    const generation = cache.generation
+    const started = await start()
+    cache.remember(started, generation)
+    const find = vi.spyOn(f.grants, 'findToken')
+    expect(await cache.authenticateBearer(started.token.value)).toMatchObject({
+      userId,
+      userKind: 'registered',
+      clientId,
+      grantId: started.grant.id,
+      tokenId: started.token.id,
+      scope: ['portal'],
+    })
+    expect(find).not.toHaveBeenCalled()
+    // A revocation evicts it as it does any entry.
+    await f.grants.revokeToken(started.token.value)
+    expect(await cache.authenticateBearer(started.token.value)).toBeNull()
+  })
+
+  it('remembers nothing after a revocation since the generation read, nor usage-limited tokens', async () => {
+    const { start } = await browserGrant('bea')
+    const generation = cache.generation
+    const raced = await start()
+    await f.grants.revokeGrant(grantId) // any revocation heard meanwhile
+    cache.remember(raced, generation)
+    expect(cache.size).toBe(0)
+    cache.remember(await start({ maxUsage: 3 }), cache.generation)
+    expect(cache.size).toBe(0)
+  })
+
   it('never returns an expired token', async () => {
     const t = await f.grants.mintToken(grantId, 'access_token', { expiresIn: 2 })
     expect(await cache.authenticateBearer(t.value)).not.toBeNull()

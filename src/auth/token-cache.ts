@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../domain/clock.js'
 import type { UserKind } from '../domain/types.js'
-import type { GrantManager, RevocationEvent } from './grant-manager.js'
+import type { GrantManager, RevocationEvent, StartedGrant } from './grant-manager.js'
 import { hashToken } from './secrets.js'
 
 /** Who is calling with a bearer token. Frozen: shared between requests. */
@@ -87,11 +87,38 @@ export class TokenCache {
       scope: Object.freeze([...ctx.token.scope]),
       expiresAt: ctx.token.expiresAt,
     })
-    if (ctx.token.maxUsage === null && generation === this.#generation) {
-      if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string)
-      this.#entries.set(key, { identity, staleAt: this.#clock.now() + this.#ttl })
-    }
+    if (ctx.token.maxUsage === null && generation === this.#generation) this.#put(key, identity)
     return identity
+  }
+
+  #put(key: string, identity: BearerIdentity): void {
+    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string)
+    this.#entries.set(key, { identity, staleAt: this.#clock.now() + this.#ttl })
+  }
+
+  /** Bumped by every revocation this cache hears of: read it before minting tokens to {@link remember}. */
+  get generation(): number {
+    return this.#generation
+  }
+
+  /**
+   * Caches the access token of a grant this process has just started and committed
+   * (`GrantManager.startGrants`), so that its first use needs no lookup. Nothing is cached for another
+   * class, for a token with a max usage (every use must be counted), or when a revocation has been heard
+   * since `generation` was read (the new token may be among the revoked).
+   */
+  remember({ token, tree }: StartedGrant, generation: number): void {
+    if (token.class !== 'access_token' || token.maxUsage !== null || generation !== this.#generation) return
+    const identity: BearerIdentity = Object.freeze({
+      userId: tree.user.id,
+      userKind: tree.user.kind,
+      clientId: tree.client.id,
+      grantId: tree.grant.id,
+      tokenId: token.id,
+      scope: Object.freeze([...token.scope]),
+      expiresAt: token.expiresAt,
+    })
+    this.#put(hashToken(token.value), identity)
   }
 
   /** Entries currently held (for metrics and tests). */

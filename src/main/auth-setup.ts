@@ -46,6 +46,14 @@ export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer;
     return kinds.get(id)
   }
 
+  // The browser's first requests with the new cookies (the dashboard, its terminal) need no lookup.
+  const startAndRemember = async (starts: GrantStart[]) => {
+    const generation = cache.generation
+    const started = await grants.startGrants(starts)
+    for (const g of started) cache.remember(g, generation)
+    return started
+  }
+
   const authenticator: Authenticator = {
     async bearer(token) {
       // The Educates API takes tokens of robot-kind clients only (the robot client: robots and staff via
@@ -55,11 +63,11 @@ export async function setUpAuth(o: { auth: AuthStore; clock: Clock; key: Buffer;
       return who && (await clientKind(who.clientId)) === 'robot' ? { userId: who.userId } : null
     },
     async browserLogin(userId, ttlSeconds) {
-      const [portal] = await grants.startGrants([portalSignIn(userId, ttlSeconds)])
+      const [portal] = await startAndRemember([portalSignIn(userId, ttlSeconds)])
       return portal!.token.value
     },
     async browserLoginWithDashboard(userId, ttlSeconds, session) {
-      const [portal, dashboard] = await grants.startGrants([
+      const [portal, dashboard] = await startAndRemember([
         portalSignIn(userId, ttlSeconds),
         {
           signIn: { userId, clientId: sessionClientId(session), authnEvent: { method: 'activation' } },
