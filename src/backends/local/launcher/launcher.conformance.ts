@@ -137,6 +137,24 @@ export function launcherConformance(name: string, make: () => ProcessLauncher): 
       ).rejects.toMatchObject({ code: 'backend_failed', message: expect.stringContaining('missing.bpf') })
     })
 
+    it('never leaves a start waiting for the exit of a pid 1 that is gone as the sandbox becomes ready', async () => {
+      // The pid 1 exits (and this stand-in, as bwrap does, reaps it) before the ready line; bwrap's own
+      // process is still there when the launcher sees that line.
+      const bwrap = fakeBwrap(
+        `sh -c 'exit 3' & echo "{\\"child-pid\\": $!}" >&3; wait; echo ${READY_LINE}; sleep 2`,
+      )
+      const outcome = await sandbox(bwrap).then(
+        (sb) =>
+          Promise.race([
+            sb.exit.then(() => 'exit reported'),
+            new Promise((r) => setTimeout(() => r('no exit within 10 s'), 10_000)),
+          ]),
+        (e: { code?: string }) => e.code,
+      )
+      // Failing the start, or reporting the exit (bwrap's, where the launcher keeps it): never neither.
+      expect(['backend_failed', 'exit reported']).toContain(outcome)
+    })
+
     it('rejects with backend_failed, quoting stderr, when the sandbox exits before it is ready', async () => {
       const bwrap = fakeBwrap('echo "bwrap: no permission" >&2; exit 1')
       await expect(sandbox(bwrap)).rejects.toMatchObject({

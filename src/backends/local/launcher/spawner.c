@@ -358,6 +358,25 @@ static void fail_pending(Pending *p, const char *why, int reaped) {
   close_pending(p);
 }
 
+/* A wait status as the exit reply's fields: the exit code, or the signal's name; 0 if it is neither. */
+static int exit_fields(int status, char code[16], char sig[32]) {
+  if (WIFEXITED(status)) snprintf(code, 16, "%d", WEXITSTATUS(status));
+  else if (WIFSIGNALED(status)) {
+    const char *abbrev = sigabbrev_np(WTERMSIG(status));
+    snprintf(sig, 32, "SIG%s", abbrev ? abbrev : "UNKNOWN");
+  } else return 0;
+  return 1;
+}
+
+/* Reports a reaped child's exit: ["exit", pid, code, signal]. */
+static void report_exit(pid_t pid, int status) {
+  char code[16] = "", sig[32] = "", pid_text[16];
+  if (!exit_fields(status, code, sig)) return;
+  snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
+  const char *f[] = {"exit", pid_text, code, sig};
+  reply(4, f);
+}
+
 static void check_ready(Pending *p) {
   if (p->child_pid < 0) {
     char *at = strstr(p->info, "\"child-pid\"");
@@ -374,12 +393,25 @@ static void check_ready(Pending *p) {
   if (p->ready && p->child_pid > 0) {
     /* From now on bwrap's own process only waits for the sandbox's pid 1 (a process and its memory per
      * session): it goes, and the pid 1 becomes this spawner's child (a child subreaper), which reaps it
-     * and reports its exit. The pid labgate watches is the pid 1's. */
+     * and reports its exit. The pid labgate watches is the pid 1's. bwrap's process is reaped here before
+     * the reply: only then is the pid 1 surely this spawner's child. Replying first lost the exit of a
+     * pid 1 that died in between (bwrap reaped it), and labgate waited for it for ever. A SIGKILLed
+     * process that only waits goes at once. */
+    kill(p->pid, SIGKILL);
+    int status;
+    while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_t gone = waitpid((pid_t)p->child_pid, &status, WNOHANG);
+    if (gone < 0) {
+      /* Not this spawner's child: bwrap reaped it, so the sandbox ended before it could be used. */
+      fail_pending(p, "the sandbox's pid 1 exited as soon as it was ready", 1);
+      return;
+    }
     char child[24];
     snprintf(child, sizeof child, "%ld", p->child_pid);
     const char *f[] = {"ok", p->id, child, child};
     reply(4, f);
-    kill(p->pid, SIGKILL);
+    if (gone == (pid_t)p->child_pid) report_exit(gone, status);
     close_pending(p);
   }
 }
@@ -608,12 +640,8 @@ static void reap(void) {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    char code[16] = "", sig[32] = "", pid_text[16];
-    if (WIFEXITED(status)) snprintf(code, sizeof code, "%d", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status)) {
-      const char *abbrev = sigabbrev_np(WTERMSIG(status));
-      snprintf(sig, sizeof sig, "SIG%s", abbrev ? abbrev : "UNKNOWN");
-    } else continue;
+    char code[16] = "", sig[32] = "";
+    if (!exit_fields(status, code, sig)) continue;
     for (int i = 0; i < MAX_PENDING; i++) {
       if (!pending[i].used || pending[i].pid != pid) continue;
       char full[128];
@@ -621,9 +649,7 @@ static void reap(void) {
                code[0] ? code : sig);
       fail_pending(&pending[i], full, 1);
     }
-    snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
-    const char *f[] = {"exit", pid_text, code, sig};
-    reply(4, f);
+    report_exit(pid, status);
   }
 }
 
