@@ -55,7 +55,8 @@ describe.runIf(canEnter)('a terminal entered by the native spawner', () => {
     const read = outputOf(pty)
     try {
       pty.write('echo "at=$(pwd) env=$FROM_SPEC/$FROM_EXEC id=$(id -u):$(id -g):$(id -G)"\r')
-      expect(await read(/at=\S+ env=\S+ id=\S+/)).toMatch(
+      // The output line, not the terminal's echo of the command (`at=$(pwd) … id=$(id`).
+      expect(await read(/at=\/\S* env=\S+ id=[\d:]+\r?\n/)).toMatch(
         /at=\/home\/lab env=spec\/exec id=1000:1000:1000\r?\n/,
       )
       const pid = pty.pid
