@@ -109,12 +109,9 @@ async function userSignInFor(
   })
 }
 
-/** Creates a client sign-in (and a user sign-in unless joining one); returns its sealed key. */
-export async function openSignIn(ctx: SignInCtx, input: OpenSignInInput): Promise<string> {
-  const { auth, keys, now } = ctx
-  if (!(await auth.getClient(input.clientId))) throw notFound(`OAuth client ${input.clientId} does not exist`)
-  const userSignInId = (await userSignInFor(ctx, input)).id
-  const clientSignIn = await auth.createClientSignIn({
+/** The client sign-in of `input` under user sign-in `userSignInId`. */
+function createClientSignIn(auth: AuthStore, input: OpenSignInInput, userSignInId: string, now: number) {
+  return auth.createClientSignIn({
     id: randomUUID(),
     userSignInId,
     clientId: input.clientId,
@@ -122,6 +119,14 @@ export async function openSignIn(ctx: SignInCtx, input: OpenSignInInput): Promis
     subType: input.subType ?? 'public',
     createdAt: now,
   })
+}
+
+/** Creates a client sign-in (and a user sign-in unless joining one); returns its sealed key. */
+export async function openSignIn(ctx: SignInCtx, input: OpenSignInInput): Promise<string> {
+  const { auth, keys, now } = ctx
+  if (!(await auth.getClient(input.clientId))) throw notFound(`OAuth client ${input.clientId} does not exist`)
+  const userSignInId = (await userSignInFor(ctx, input)).id
+  const clientSignIn = await createClientSignIn(auth, input, userSignInId, now)
   return keys.seal({
     userId: input.userId,
     clientId: input.clientId,
@@ -195,14 +200,7 @@ export async function openGrant(
     throw forbidden('the user sign-in is not active')
   const user = joining?.user ?? (await userRef(auth, input.userId))
   const userSignIn = joining?.userSignIn ?? (await userSignInFor(ctx, input, true))
-  const clientSignIn = await auth.createClientSignIn({
-    id: randomUUID(),
-    userSignInId: userSignIn.id,
-    clientId: input.clientId,
-    sub: input.sub ?? input.userId,
-    subType: input.subType ?? 'public',
-    createdAt: now,
-  })
+  const clientSignIn = await createClientSignIn(auth, input, userSignIn.id, now)
   const grant = await auth.createGrant(newGrant(clientSignIn, grantInput, now))
   const signInKey = await keys.seal({
     userId: input.userId,
