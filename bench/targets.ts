@@ -1,6 +1,8 @@
 /**
  * The targets and the peer's figures, in the words of docs/performance.md ("Targets" and "The peer"),
  * and how each measured figure is judged against them. The one place to update when the doc changes.
+ * Rows are judged by the raised targets, the ones to reach now; each row's text names the first target
+ * beside it.
  */
 import type { FigureId, FigureResult } from './figures.js'
 import { PAGE_TARGET_MS } from './pages.js'
@@ -80,10 +82,10 @@ export const MEASURED: Record<FigureId, Measured> = {
   'warm-terminal': {
     figure:
       'warm (reserved) session: request → activate → terminal prompt, end to end over HTTP and WebSocket ' +
-      '[activation → portal → dashboard code-flow sign-in → dashboard 200 → terminal socket → prompt]',
-    target: 'p50 ≤ 30 ms, p99 ≤ 100 ms',
+      '[activation, signing in to the portal and the dashboard → dashboard 200 → terminal socket → prompt]',
+    target: 'p50 ≤ 6 ms (first target: p50 ≤ 30 ms, p99 ≤ 100 ms)',
     peer: '–',
-    met: (r) => (r.latency ? r.latency.p50 <= 30 && r.latency.p99 <= 100 : false),
+    met: (r) => (r.latency ? r.latency.p50 <= 6 : false),
     ratio: none,
     result: lat,
   },
@@ -108,19 +110,19 @@ export const MEASURED: Record<FigureId, Measured> = {
   'cold-terminal': {
     figure:
       'cold session (no reserve): request → terminal prompt [the same browser flow; the socket once RUNNING]',
-    target: 'p50 ≤ 100 ms (≥ 50× the peer)',
+    target: 'p50 ≤ 10 ms, ≥ 100× the peer (first target: p50 ≤ 100 ms, ≥ 50×)',
     peer: PEER.oneSession.text,
     peerOf: 'oneSession',
-    met: (r, p) => (r.latency ? r.latency.p50 <= 100 && p / r.latency.p50 >= 50 : false),
+    met: (r, p) => (r.latency ? r.latency.p50 <= 10 && p / r.latency.p50 >= 100 : false),
     ratio: (r, p) => (r.latency ? `${(p / r.latency.p50).toFixed(0)}× faster (p50)` : '–'),
     result: lat,
   },
   burst: {
     figure: '100 cold sessions requested at once [until all RUNNING]',
-    target: 'all ready ≤ 3 s',
+    target: 'all ready ≤ 0.5 s (first target: ≤ 3 s)',
     peer: PEER.tenAtOnce.text,
     peerOf: 'tenAtOnce',
-    met: (r) => (r.value !== undefined ? r.value <= 3 : false),
+    met: (r) => (r.value !== undefined ? r.value <= 0.5 : false),
     ratio: (r, p) =>
       r.value !== undefined ? `10× the sessions, ${(p / r.value).toFixed(1)}× less time` : '–',
     result: (r) =>
@@ -132,10 +134,10 @@ export const MEASURED: Record<FigureId, Measured> = {
     figure:
       "memory per idle session (sandbox + shell, labgate's own share included) [PSS of the sandbox's " +
       "processes incl. an open terminal's shell + labgate's RSS growth]",
-    target: '≤ 8 MiB (≥ 13× less than the peer)',
+    target: '≤ 1 MiB (first target: ≤ 8 MiB, ≥ 13× less than the peer)',
     peer: PEER.memory.text,
     peerOf: 'memory',
-    met: (r, p) => (r.value !== undefined ? r.value <= 8 && p / r.value >= 13 : false),
+    met: (r) => (r.value !== undefined ? r.value <= 1 : false),
     ratio: (r, p) => (r.value !== undefined ? `${(p / r.value).toFixed(1)}× less` : '–'),
     result: (r) => {
       if (r.value === undefined) return '–'
@@ -149,27 +151,26 @@ export const MEASURED: Record<FigureId, Measured> = {
   },
   schedule: {
     figure: 'authenticated `schedule` GET, 20 connections',
-    target: '≥ 10,000 req/s, p99 ≤ 10 ms (≥ 30× the peer)',
+    target: '≥ 50,000 req/s, p99 ≤ 2 ms (first target: ≥ 10,000 req/s, p99 ≤ 10 ms, ≥ 30× the peer)',
     peer: PEER.reads.text,
     peerOf: 'reads',
-    met: (r, p) =>
-      r.rate !== undefined && r.latency ? r.rate >= 10_000 && r.latency.p99 <= 10 && r.rate / p >= 30 : false,
+    met: (r) => (r.rate !== undefined && r.latency ? r.rate >= 50_000 && r.latency.p99 <= 2 : false),
     ratio: (r, p) => (r.rate !== undefined ? `${(r.rate / p).toFixed(1)}× the req/s` : '–'),
     result: (r) => (r.rate !== undefined ? `${r.rate.toFixed(0)} req/s, ${lat(r)}` : '–'),
   },
   alloc: {
     figure: 'session requests (allocations) [measured: new users, 20 in flight, no reserves]',
-    target: '≥ 1,000/s sustained on SQLite with durable commits',
+    target: '≥ 5,000/s sustained on SQLite with durable commits (first target: ≥ 1,000/s)',
     peer: '–',
-    met: (r) => (r.rate !== undefined ? r.rate >= 1000 : false),
+    met: (r) => (r.rate !== undefined ? r.rate >= 5000 : false),
     ratio: none,
     result: (r) => (r.rate !== undefined ? `${r.rate.toFixed(0)}/s, ${lat(r)}` : '–'),
   },
   echo: {
     figure: 'terminal keystroke echo through the gateway [one key, 5 ms apart, bash readline]',
-    target: 'p99 ≤ 5 ms',
+    target: 'p99 ≤ 1 ms (first target: p99 ≤ 5 ms)',
     peer: '–',
-    met: (r) => (r.latency ? r.latency.p99 <= 5 : false),
+    met: (r) => (r.latency ? r.latency.p99 <= 1 : false),
     ratio: none,
     result: lat,
   },
@@ -199,9 +200,10 @@ export const MEASURED: Record<FigureId, Measured> = {
       'cost growth [allocation p50 with 10 / 1,000 / 10,000 sessions in the store (stopped rows with ' +
       'sandboxes; live rows on the fake backend); catalog p50 with 1 / 10 / 100 environments]',
     target:
-      'allocation time flat from 10 to 10,000 sessions in the store; catalog time linear in environments only',
+      'allocation time flat from 10 to 100,000 sessions in the store; catalog time linear in environments ' +
+      'only (first target: flat to 10,000, the most this figure measures, so not judged here)',
     peer: '–',
-    met: (r) => (r.details.verdict as { met?: boolean } | undefined)?.met ?? false,
+    met: () => null,
     ratio: none,
     result: (r) => {
       const d = r.details as {
