@@ -13,7 +13,7 @@ import { JSON_TYPE } from '../../http/openapi/operation.js'
 import { parseWith } from '../../http/validate.js'
 import { educatesErrors } from '../endpoint-errors.js'
 import { endpoint, type EndpointDoc } from '../endpoint.js'
-import { requestBody, requestQuery, type IndexRules } from './request-schema.js'
+import { parseRequestQuery, requestBody, requestQuery, type IndexRules } from './request-schema.js'
 import { presentEnvironment } from './present.js'
 import { EnvironmentWire, nameParam, RequestedSessionWire } from './wire.js'
 
@@ -57,11 +57,12 @@ function requestDoc(rules: () => IndexRules) {
 export function environmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { deps } = ctx
   // The portal's origin is read per request: it is known only once the server listens.
-  const request = requestDoc(() => ({
+  const indexRules = (): IndexRules => ({
     defaultIndex: deps.portal.index,
     allowedOrigins: deps.portal.labgate.allowedIndexOrigins,
     portalOrigin: new URL(ctx.portalUrl).origin,
-  }))
+  })
+  const request = requestDoc(indexRules)
 
   endpoint(app, ctx, {
     paths: ['/workshops/environment/:env/status/'],
@@ -91,7 +92,7 @@ export function environmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     handler: async (req): Promise<z.infer<typeof RequestedSessionWire>> => {
       const name = envParam(req.params)
       const environment = await requestableEnvironment(deps, name)
-      const q = parseWith(request.query, req.query)
+      const q = parseRequestQuery(req.query as Record<string, unknown>, indexRules())
       const supplied = parseWith(request.body.schema, parseJsonBody(await readBodyText(req, ctx.bodyLimit)))
       const params = resolveParameters(environment.settings.workshop.requestParameters, supplied, deps.random)
       const r = await requestSession(deps, {

@@ -50,44 +50,69 @@ const requestQueryWire = z.object({
   session: lastValue.describe('a session of this user to give back rather than a new one'),
 })
 
+/** The request's query once checked: `index` is the checked, normalized index URL. */
+export interface RequestQuery {
+  index: string
+  analytics_url: string | undefined
+  /** Activation window in seconds (`parseTimeoutParam`). */
+  timeout: number
+  user: string | undefined
+  email: string | undefined
+  first_name: string | undefined
+  firstname: string | undefined
+  last_name: string | undefined
+  lastname: string | undefined
+  session: string | undefined
+}
+
+type WireQuery = z.output<typeof requestQueryWire>
+
 /**
- * The query schema; `index` is the checked, normalized index URL. `rules` may be a function, read at
- * each parse (the portal's origin is known only once the server listens).
+ * The query schema, for the OpenAPI document and for tests: `requestQueryWire` checked by
+ * {@link checkRequestQuery}. `rules` may be a function, read at each parse (the portal's origin is known
+ * only once the server listens). The route itself uses {@link parseRequestQuery}, which gives the same
+ * results and errors at a fraction of the cost.
  */
 export function requestQuery(rules: IndexRules | (() => IndexRules)) {
   const rulesNow = typeof rules === 'function' ? rules : () => rules
-  // Built once (a schema costs more to build than to run); parsing is synchronous, so the rules read for
-  // one parse are the ones its checks see.
-  let current: IndexRules | undefined
-  const checked = checkedQuery(() => current!)
-  return requestQueryWire.transform((query, ctx) => {
-    const r = (current = rulesNow())
-    const result = checked.safeParse({
-      ...query,
-      index: query.index_url ?? query.redirect_url ?? r.defaultIndex,
-    })
-    if (result.success) return result.data
-    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message })
-    return z.NEVER
-  })
+  return requestQueryWire.transform(asIssue((query: WireQuery) => checkRequestQuery(query, rulesNow())))
 }
 
-function checkedQuery(rules: () => IndexRules) {
-  return z.object({
-    index: z
-      .string({ required_error: 'Missing index_url' })
-      .min(1, 'Missing index_url')
-      .transform(asIssue((raw: string) => checkIndexUrl(raw, rules().allowedOrigins, rules().portalOrigin))),
-    analytics_url: lastValue.transform(asIssue(httpUrl('analytics_url'))),
-    timeout: lastValue.transform(asIssue(parseTimeoutParam)),
-    user: lastValue,
-    email: lastValue,
-    first_name: lastValue,
-    firstname: lastValue,
-    last_name: lastValue,
-    lastname: lastValue,
-    session: lastValue,
-  })
+const KEYS = Object.keys(requestQueryWire.shape) as (keyof WireQuery)[]
+
+/**
+ * Parses the request's query as a client sent it (Fastify's parsed query: a string, or a list for a
+ * repeated parameter, whose last value counts). Throws bad_request with the message of the first problem,
+ * as `parseWith(requestQuery(rules), raw)` would. A hand-written path: Zod took about a tenth of a
+ * session request's CPU time for these eleven strings.
+ */
+export function parseRequestQuery(raw: Record<string, unknown>, rules: IndexRules): RequestQuery {
+  const wire: Partial<Record<keyof WireQuery, string>> = {}
+  for (const key of KEYS) {
+    const v = raw[key]
+    if (v === undefined || typeof v === 'string') wire[key] = v
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) wire[key] = v[v.length - 1]
+    else throw badRequest('Invalid input')
+  }
+  return checkRequestQuery(wire as WireQuery, rules)
+}
+
+/** The checks after the wire shape, in the documented order: the index URL, `analytics_url`, `timeout`. */
+function checkRequestQuery(query: WireQuery, r: IndexRules): RequestQuery {
+  const index = query.index_url ?? query.redirect_url ?? r.defaultIndex
+  if (!index) throw badRequest('Missing index_url')
+  return {
+    index: checkIndexUrl(index, r.allowedOrigins, r.portalOrigin),
+    analytics_url: httpUrl('analytics_url')(query.analytics_url),
+    timeout: parseTimeoutParam(query.timeout),
+    user: query.user,
+    email: query.email,
+    first_name: query.first_name,
+    firstname: query.firstname,
+    last_name: query.last_name,
+    lastname: query.lastname,
+    session: query.session,
+  }
 }
 
 /** The JSON body: nothing, or `{"parameters": [...]}`; the result is the list (empty when absent). */
