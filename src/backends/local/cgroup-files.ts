@@ -60,7 +60,8 @@ export async function removeCgroups(
   const names = [sessionCgroupName(session), sessionCgroupName(session, instance)]
   for (const dir of dirs) {
     if (!names.includes(basename(dir))) continue
-    if (!(await removeOne(dir))) log(`local backend: could not remove cgroup ${dir}`)
+    if (!(await removeCgroupDir(dir, { waitForExit: true })))
+      log(`local backend: could not remove cgroup ${dir}`)
   }
 }
 
@@ -78,7 +79,12 @@ export async function releaseCharges(dir: string): Promise<void> {
   await writeFile(join(dir, 'memory.reclaim'), String(2 ** 40)).catch(() => undefined)
 }
 
-async function removeOne(dir: string): Promise<boolean> {
+/**
+ * Removes one cgroup directory, its memory charges released first. A cgroup that still holds a process
+ * refuses (EBUSY): with `waitForExit` it is retried for about a second while its last processes are
+ * reaped, else it stays at once. Resolves with whether it is gone; never throws.
+ */
+export async function removeCgroupDir(dir: string, opts: { waitForExit: boolean }): Promise<boolean> {
   await releaseCharges(dir)
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
@@ -87,7 +93,7 @@ async function removeOne(dir: string): Promise<boolean> {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'ENOENT') return true
-      if (code !== 'EBUSY') return false
+      if (code !== 'EBUSY' || !opts.waitForExit) return false
       await new Promise((r) => setTimeout(r, 5 * (attempt + 1)))
     }
   }

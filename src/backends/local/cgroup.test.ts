@@ -142,6 +142,15 @@ describe('SandboxCgroups (on fake cgroup trees)', () => {
       mkdirSync(join(root, name))
     // A cgroup with something in it cannot be removed (a plain directory stands in for its processes).
     mkdirSync(join(root, 'labgate-busy@abcd1234', 'inside'), { recursive: true })
+    // every labgate's session cgroups are listed, nothing else
+    expect((await cgroups.sessionCgroupDirs()).sort()).toEqual(
+      [
+        'labgate-busy@abcd1234',
+        'labgate-ended@abcd1234',
+        'labgate-ended@ffff0000',
+        'labgate-kept@abcd1234',
+      ].map((name) => join(root, name)),
+    )
     expect(await cgroups.removeStale(new Set(['kept']))).toBe(1)
     expect(existsSync(join(root, 'labgate-ended@abcd1234'))).toBe(false)
     for (const name of ['labgate-kept@abcd1234', 'labgate-ended@ffff0000', 'other', 'labgate-busy@abcd1234'])

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { readdir, rmdir } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import {
   LIMIT_KINDS,
   cgroup2Mount,
@@ -7,11 +7,11 @@ import {
   ownV1Directory,
   type LimitKind,
 } from './cgroup-hierarchies.js'
-import { attachToCgroups, releaseCharges, removeCgroups, sessionCgroupName } from './cgroup-files.js'
+import { attachToCgroups, removeCgroupDir, removeCgroups, sessionCgroupName } from './cgroup-files.js'
 import { limitOf, type CgroupMechanism, type SandboxLimits } from './cgroup-mechanism.js'
 import { CgroupV1 } from './cgroup-v1.js'
 import { CgroupV2 } from './cgroup-v2.js'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 
 export type { LimitKind } from './cgroup-hierarchies.js'
 export type { SandboxLimits } from './cgroup-mechanism.js'
@@ -117,23 +117,26 @@ export class SandboxCgroups {
     if (!this.#instance) return 0
     const suffix = `@${this.#instance}`
     let removed = 0
-    for (const parent of new Set(this.#mechanisms.flatMap((m) => m.parentDirs()))) {
-      const names = await readdir(parent).catch(() => [] as string[])
-      for (const name of names) {
-        if (!name.startsWith('labgate-') || !name.endsWith(suffix)) continue
-        if (keep.has(name.slice('labgate-'.length, -suffix.length))) continue
-        // A cgroup that still holds a process refuses (EBUSY): its sandbox is not this sweep's to end.
-        await releaseCharges(join(parent, name))
-        if (
-          await rmdir(join(parent, name)).then(
-            () => true,
-            () => false,
-          )
-        )
-          removed += 1
-      }
+    for (const dir of await this.sessionCgroupDirs()) {
+      const name = basename(dir)
+      if (!name.endsWith(suffix) || keep.has(name.slice('labgate-'.length, -suffix.length))) continue
+      // A cgroup that still holds a process refuses: its sandbox is not this sweep's to end.
+      if (await removeCgroupDir(dir, { waitForExit: false })) removed += 1
     }
     return removed
+  }
+
+  /**
+   * Every session cgroup (`labgate-*`, of any labgate on this machine) in the directories this labgate
+   * makes its own in, one per hierarchy it uses: absolute paths. Never throws.
+   */
+  async sessionCgroupDirs(): Promise<string[]> {
+    const dirs: string[] = []
+    for (const parent of new Set(this.#mechanisms.flatMap((m) => m.parentDirs()))) {
+      const names = await readdir(parent).catch(() => [] as string[])
+      for (const name of names) if (name.startsWith('labgate-')) dirs.push(join(parent, name))
+    }
+    return dirs
   }
 
   /**
