@@ -3,7 +3,6 @@ import type { KubernetesSettings, SandboxStorageSettings } from '../config/types
 import { LabgateError } from '../domain/errors.js'
 import type { SandboxSpec, SessionBackend } from './backend.js'
 import { FakeBackend } from './fake/index.js'
-import { KubernetesBackend, loadKubeConfig } from './kubernetes/index.js'
 import { localSessionFootprint } from './local/capacity/footprint.js'
 import { checkHostCapacity } from './local/capacity/host-check.js'
 import { LocalBackend, checkLocalBackendPrerequisites } from './local/index.js'
@@ -68,6 +67,9 @@ async function makeKubernetesBackend(
   },
   o: { log: (m: string) => void; portal?: string },
 ): Promise<SessionBackend> {
+  // Loaded only for a portal that uses it: the Kubernetes client is some 900 modules, a second or more of
+  // every labgate's start-up on a small machine.
+  const { KubernetesBackend, loadKubeConfig } = await import('./kubernetes/index.js')
   const kubeConfig = loadKubeConfig(k)
   const backend = new KubernetesBackend({
     kubeConfig,
