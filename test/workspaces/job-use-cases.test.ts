@@ -80,6 +80,17 @@ const workspace = (owner = 'alice', name = 'w') =>
 
 const sandboxOf = (job: JobRecord) => world.sandboxes.get(String(job.handle!.id))!
 
+/** `target` with some methods replaced; the others called on `target` itself. */
+function overriding<T extends object>(target: T, methods: Partial<T>): T {
+  return new Proxy(target, {
+    get(t, key) {
+      if (key in methods) return methods[key as keyof T]
+      const v = Reflect.get(t, key, t) as unknown
+      return typeof v === 'function' ? v.bind(t) : v
+    },
+  })
+}
+
 describe('starting a job', () => {
   it('runs a sandbox on the workspace and marks the workspace active', async () => {
     const ws = await workspace()
@@ -222,6 +233,34 @@ describe('the job runner', () => {
     const failed = await db.workspaces.getJob(b.id)
     expect(failed?.status).toBe('failed')
     expect(failed?.details.current_job_details.message).toBe('The job ended with exit status 3.')
+    expect((await db.workspaces.getWorkspace(ws.id))?.status).toBe('idle')
+  })
+
+  it("ends a job and sets its workspace's status in one write: a failure between them changes neither", async () => {
+    const ws = await workspace()
+    const job = await startJob(d, 'alice', ws.id, {})
+    // A store whose workspace updates fail inside transactions: the end's second half cannot be written.
+    const failing = overriding(db.workspaces, {
+      transaction: ((fn: (tx: typeof db.workspaces) => Promise<unknown>) =>
+        db.workspaces.transaction((tx) =>
+          fn(
+            overriding(tx, {
+              updateWorkspace: async () => {
+                throw new Error('disk full')
+              },
+            }),
+          ),
+        )) as typeof db.workspaces.transaction,
+    })
+    runner = new JobRunner({ ...d, workspaces: failing })
+    backend.kill(job.handle!)
+    await runner.tick()
+    expect((await db.workspaces.getJob(job.id))?.status).toBe('running')
+    expect((await db.workspaces.getWorkspace(ws.id))?.status).toBe('active')
+    // with the store well again, the next pass ends both
+    runner = new JobRunner(d)
+    await runner.tick()
+    expect((await db.workspaces.getJob(job.id))?.status).toBe('complete')
     expect((await db.workspaces.getWorkspace(ws.id))?.status).toBe('idle')
   })
 

@@ -5,6 +5,7 @@ import {
   type JobStatus,
 } from '../../../domain/workspaces.js'
 import type { JobRecord } from '../../../store/workspace-records.js'
+import type { WorkspaceStore } from '../../../store/workspace-store.js'
 import type { WorkspaceDeps } from '../deps.js'
 import type { JobDeps } from './deps.js'
 
@@ -24,18 +25,23 @@ export async function endJob(
 ): Promise<JobRecord | null> {
   const now = d.clock.now()
   const cpus = typeof job.resourceOptions.num_cpus === 'number' ? job.resourceOptions.num_cpus : 1
-  const ended = await d.workspaces.updateJob(
-    job.id,
-    {
-      status,
-      endedAt: now,
-      coreHours: coreHours(cpus, job.startedAt, now),
-      details: { ...job.details, current_job_details: { message } },
-    },
-    [...from],
-  )
+  // The job's end and its workspace's status land in one commit: no reader sees the job ended while its
+  // workspace is still active, and a crash between them cannot leave the workspace active for good.
+  const ended = await d.workspaces.transaction(async (tx) => {
+    const row = await tx.updateJob(
+      job.id,
+      {
+        status,
+        endedAt: now,
+        coreHours: coreHours(cpus, job.startedAt, now),
+        details: { ...job.details, current_job_details: { message } },
+      },
+      [...from],
+    )
+    if (row) await followJobs(tx, job.workspaceId)
+    return row
+  })
   if (!ended) return null
-  await refreshWorkspaceStatus(d, job.workspaceId)
   d.changes.emit(ended)
   await d.entry
     ?.close(job.id)
@@ -48,14 +54,17 @@ export async function endJob(
  * (a workspace initializing, deleting or in error keeps its status). No-op for a workspace that is gone.
  */
 export async function refreshWorkspaceStatus(d: WorkspaceDeps, id: number): Promise<void> {
-  await d.workspaces.transaction(async (tx) => {
-    const ws = await tx.getWorkspace(id)
-    if (!ws) return
-    const live = await tx.listJobs({ workspaceId: id, status: [...LIVE_JOB_STATUSES] })
-    const next = workspaceStatusFor(
-      ws.status,
-      live.map((j) => j.status),
-    )
-    if (next !== ws.status) await tx.updateWorkspace(id, { status: next }, ['idle', 'active'])
-  })
+  await d.workspaces.transaction((tx) => followJobs(tx, id))
+}
+
+/** {@link refreshWorkspaceStatus} inside the transaction `tx`. */
+async function followJobs(tx: WorkspaceStore, id: number): Promise<void> {
+  const ws = await tx.getWorkspace(id)
+  if (!ws) return
+  const live = await tx.listJobs({ workspaceId: id, status: [...LIVE_JOB_STATUSES] })
+  const next = workspaceStatusFor(
+    ws.status,
+    live.map((j) => j.status),
+  )
+  if (next !== ws.status) await tx.updateWorkspace(id, { status: next }, ['idle', 'active'])
 }
