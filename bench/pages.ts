@@ -1,6 +1,6 @@
 /**
  * The pages figure: how long the portal's pages take with many sessions in the store. A portal of its own
- * on the fake backend (pages never touch a sandbox, so a thousand live sessions cost no machine) is filled
+ * on the fake backend (pages never touch a sandbox, so thousands of live sessions cost no machine) is filled
  * through the REST API with `levels[0]` live sessions of other users; then a learner (registered through
  * the form, holding a session started from the catalog) and the admin (signed in through the form) load
  * each page `warmup + n` times, one at a time over a kept-alive connection. The time is the whole response

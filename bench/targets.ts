@@ -223,7 +223,7 @@ export const MEASURED: Record<FigureId, Measured> = {
   },
   pages: {
     figure:
-      'portal and admin pages with 1,000 live sessions in the store [each page p50, loopback; ' +
+      'portal and admin pages with 10,000 live sessions in the store (quick run: 1,000) [each page p50, loopback; ' +
       'the row shows the slowest]',
     target: `p50 ≤ ${PAGE_TARGET_MS} ms for every page`,
     peer: '–',
