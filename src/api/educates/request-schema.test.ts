@@ -75,6 +75,7 @@ describe('requestQuery', () => {
     )
     expect(parseQuery(strict, { index_url: 'http://portal.test/x' }).index).toBe('http://portal.test/x')
   })
+
   it('gives every parameter, the last value of each, and nothing else', () => {
     const q = parseQuery(rules, {
       index_url: ['https://a.test/x', 'https://b.test/y?z=1'],
