@@ -6,7 +6,6 @@ import {
 } from '../../../domain/workspaces.js'
 import type { JobRecord } from '../../../store/workspace-records.js'
 import type { WorkspaceStore } from '../../../store/workspace-store.js'
-import type { WorkspaceDeps } from '../deps.js'
 import type { JobDeps } from './deps.js'
 
 /**
@@ -51,13 +50,9 @@ export async function endJob(
 
 /**
  * Sets workspace `id` `active` while one of its jobs is pending, running or stopping, `idle` otherwise
- * (a workspace initializing, deleting or in error keeps its status). No-op for a workspace that is gone.
+ * (a workspace initializing, deleting or in error keeps its status), inside the transaction `tx`. No-op
+ * for a workspace that is gone.
  */
-export async function refreshWorkspaceStatus(d: WorkspaceDeps, id: number): Promise<void> {
-  await d.workspaces.transaction((tx) => followJobs(tx, id))
-}
-
-/** {@link refreshWorkspaceStatus} inside the transaction `tx`. */
 async function followJobs(tx: WorkspaceStore, id: number): Promise<void> {
   const ws = await tx.getWorkspace(id)
   if (!ws) return
