@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { writeBenchPortal, type BenchPortalOptions, type BenchRobot, type BenchWorkshop } from './portal.js'
 import { alive, descendants, exists, findSandboxes } from './procs.js'
 import { SandboxCgroups } from '../src/backends/local/cgroup.js'
-import { cgroupInstance, removeCgroupDir } from '../src/backends/local/cgroup-files.js'
+import { cgroupInstance } from '../src/backends/local/cgroup-files.js'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -234,10 +234,9 @@ async function killSandboxes(tag: string): Promise<number> {
  */
 async function removeCgroupsOf(dataDir: string): Promise<void> {
   // Its sandboxes were just killed: wait for their last processes to go rather than leave the cgroups.
-  const suffix = `@${cgroupInstance(dataDir)}`
-  const cgroups = new SandboxCgroups({ log: () => {} })
-  for (const dir of await cgroups.sessionCgroupDirs())
-    if (dir.endsWith(suffix)) await removeCgroupDir(dir, { waitForExit: true })
+  await new SandboxCgroups({ log: () => {}, instance: cgroupInstance(dataDir) }).removeStale(new Set(), {
+    waitForExit: true,
+  })
 }
 
 /**

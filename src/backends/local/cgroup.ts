@@ -111,9 +111,11 @@ export class SandboxCgroups {
    * Removes the cgroups of this labgate's sessions (`labgate-<session>@<instance>`) that are not in `keep`
    * and hold no process: those of sandboxes that ended without a stop (killed from outside, or while
    * labgate was down). Left behind, each empty memory cgroup still costs the kernel memory in proportion
-   * to the machine's filesystems. Resolves with how many went. Never throws.
+   * to the machine's filesystems. `waitForExit`: the sandboxes were just killed, so a cgroup is retried
+   * for about a second while its last processes are reaped (`removeCgroupDir`). Resolves with how many
+   * went. Never throws.
    */
-  async removeStale(keep: ReadonlySet<string>): Promise<number> {
+  async removeStale(keep: ReadonlySet<string>, opts = { waitForExit: false }): Promise<number> {
     if (!this.#instance) return 0
     const suffix = `@${this.#instance}`
     let removed = 0
@@ -121,7 +123,7 @@ export class SandboxCgroups {
       const name = basename(dir)
       if (!name.endsWith(suffix) || keep.has(name.slice('labgate-'.length, -suffix.length))) continue
       // A cgroup that still holds a process refuses: its sandbox is not this sweep's to end.
-      if (await removeCgroupDir(dir, { waitForExit: false })) removed += 1
+      if (await removeCgroupDir(dir, opts)) removed += 1
     }
     return removed
   }
