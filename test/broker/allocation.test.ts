@@ -8,6 +8,7 @@ import { LabgateError } from '../../src/domain/errors.js'
 import type { Store } from '../../src/store/store.js'
 import { NUDGE_DELAY_MS } from '../../src/reconciler/reconciler.js'
 import { buildPortal, buildPortalWorkshop, startBroker, type BrokerHarness } from './broker-harness.js'
+import { overriding } from '../overriding.js'
 
 let h: BrokerHarness
 afterEach(async () => h?.close())
@@ -28,15 +29,10 @@ const ask = (env: string, user?: string, o: Partial<SessionRequest> = {}) =>
  * of the session and its write, where another request could land.
  */
 function racingStore(store: Store, meanwhile: () => Promise<unknown>): Store {
-  return new Proxy(store, {
-    get: (target, prop) => {
-      if (prop === 'getEnvironment')
-        return async (name: string) => {
-          await meanwhile()
-          return target.getEnvironment(name)
-        }
-      const value = Reflect.get(target, prop) as unknown
-      return typeof value === 'function' ? value.bind(target) : value
+  return overriding(store, {
+    getEnvironment: async (name: string) => {
+      await meanwhile()
+      return store.getEnvironment(name)
     },
   })
 }
@@ -309,19 +305,14 @@ describe('session timeouts and expiry', () => {
     const store = h.deps.store
     let raced = false
     // The pass counts (live: 1 of 2); before it creates the replacement, another user takes the last place.
-    h.deps.store = new Proxy(store, {
-      get: (target, prop) => {
-        if (prop === 'countSessions')
-          return async (portal: string) => {
-            const counted = await target.countSessions(portal)
-            if (!raced) {
-              raced = true
-              await ask('lab-w01', 'second')
-            }
-            return counted
-          }
-        const value = Reflect.get(target, prop) as unknown
-        return typeof value === 'function' ? value.bind(target) : value
+    h.deps.store = overriding(store, {
+      countSessions: async (portal: string) => {
+        const counted = await store.countSessions(portal)
+        if (!raced) {
+          raced = true
+          await ask('lab-w01', 'second')
+        }
+        return counted
       },
     })
     await h.reconciler.runPass()

@@ -17,6 +17,7 @@ import { LabgateError } from '../../src/domain/errors.js'
 import { LocalWorkspaceStorage } from '../../src/storage/local-storage.js'
 import { openStore, type OpenStore } from '../../src/store/open-store.js'
 import type { JobRecord } from '../../src/store/workspace-records.js'
+import { overriding } from '../overriding.js'
 
 let db: OpenStore
 let d: JobDeps
@@ -79,17 +80,6 @@ const workspace = (owner = 'alice', name = 'w') =>
   createWorkspace(d, owner, { name, description: '', defaultJobType: 'local_test' })
 
 const sandboxOf = (job: JobRecord) => world.sandboxes.get(String(job.handle!.id))!
-
-/** `target` with some methods replaced; the others called on `target` itself. */
-function overriding<T extends object>(target: T, methods: Partial<T>): T {
-  return new Proxy(target, {
-    get(t, key) {
-      if (key in methods) return methods[key as keyof T]
-      const v = Reflect.get(t, key, t) as unknown
-      return typeof v === 'function' ? v.bind(t) : v
-    },
-  })
-}
 
 describe('starting a job', () => {
   it('runs a sandbox on the workspace and marks the workspace active', async () => {
