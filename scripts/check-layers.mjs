@@ -78,7 +78,7 @@ const PACKAGES = {
   'better-sqlite3': ['store'],
   'node-pty': ['backends'],
   fastify: ['http', 'api', 'oauth', 'lms', 'gateway', 'terminals', 'web', 'main'],
-  ws: ['http', 'api', 'gateway', 'terminals', 'main'],
+  ws: ['backends', 'http', 'api', 'gateway', 'terminals', 'main'],
   busboy: ['api'],
   // the metrics port's one adapter (src/main/prometheus-metrics.ts)
   'prom-client': ['main'],
