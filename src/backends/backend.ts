@@ -5,7 +5,7 @@
  * one, which starts no sandbox, passes it beside the fake one); `README.md` beside this file states the
  * contract.
  */
-import type { RemoteLabSystem } from '../config/types.js'
+import type { RemoteLabSystem, SlurmPlacement } from '../config/types.js'
 import type { SandboxHandle } from '../domain/types.js'
 
 /** Where every backend puts a sandbox's home, as its programs see it (`HOME`). */
@@ -57,6 +57,12 @@ export interface SandboxSpec {
    * `loadUrl` (in the handle) instead of a dashboard.
    */
   remoteLab?: RemoteLabSpec
+  /**
+   * Where to run the sandbox when not on the portal's own backend: a batch job on a Slurm cluster (the
+   * workshop's or job type's `backend: slurm`). Only the `slurm` backend takes such a spec
+   * (`withPlacements` sends it there); others ignore it.
+   */
+  placement?: SlurmPlacement
 }
 
 /** What a remote lab system is asked to reserve, and for whom. */
@@ -73,7 +79,7 @@ export interface RemoteLabSpec {
 }
 
 /** The persisted handle of a started sandbox (see `domain/types.ts`); the backend owns its shape. */
-export type { SandboxHandle }
+export type { SandboxHandle, SlurmPlacement }
 
 /** What `observe` sees. `gone` covers "never existed", "exited" and "reaped". */
 export type SandboxStatus = { state: 'starting' } | { state: 'running' } | { state: 'gone'; reason?: string }
@@ -194,6 +200,17 @@ export interface SessionBackend {
    * running.
    */
   close?(): Promise<void>
+  /**
+   * True when `handle` names a sandbox of this backend (one it can observe, stop, exec into). Optional:
+   * without it, a handle is this backend's when its `backend` is this backend's {@link name}; a backend
+   * that routes to others (`withRemoteLabs`, `withPlacements`) answers for them too. See {@link ownsHandle}.
+   */
+  owns?(handle: SandboxHandle): boolean
+}
+
+/** True when `handle` names a sandbox of `backend` (see {@link SessionBackend.owns}). */
+export function ownsHandle(backend: SessionBackend, handle: SandboxHandle): boolean {
+  return backend.owns ? backend.owns(handle) : handle.backend === backend.name
 }
 
 /** A backend that runs processes in its sandboxes (what terminals need). */

@@ -6,7 +6,7 @@
  */
 import { LabgateError } from '../domain/errors.js'
 import type { SandboxHandle } from '../domain/types.js'
-import type { ExecOptions, SandboxSpec, SessionBackend } from './backend.js'
+import { ownsHandle, type ExecOptions, type SandboxSpec, type SessionBackend } from './backend.js'
 import { REMOTE_BACKEND } from '../domain/remote-lab-handle.js'
 import { RemoteLabBackend } from './remote/remote-lab-backend.js'
 
@@ -47,5 +47,6 @@ export function withRemoteLabs(
         ),
     }),
     ...(close && { close }),
+    owns: (h) => isRemote(h) || ownsHandle(primary, h),
   }
 }

@@ -8,7 +8,7 @@ import {
 } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Transform } from 'node:stream'
-import type { SandboxEndpoint, SessionBackend } from '../backends/backend.js'
+import { ownsHandle, type SandboxEndpoint, type SessionBackend } from '../backends/backend.js'
 import { LabgateError } from '../domain/errors.js'
 import type { Session } from '../store/rows.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from './proxy-headers.js'
@@ -98,7 +98,7 @@ export class AppProxy {
    */
   async upstream(s: Pick<Session, 'name' | 'handle' | 'backend'>, port: number): Promise<SandboxEndpoint> {
     if (!s.handle) throw new AppUnavailableError(503, 'This session is still starting: try again in a moment')
-    if (!this.#backend.connect || s.handle.backend !== this.#backend.name) {
+    if (!this.#backend.connect || !ownsHandle(this.#backend, s.handle)) {
       throw new AppUnavailableError(
         502,
         `Web apps in sessions are not available with the ${s.backend} backend`,

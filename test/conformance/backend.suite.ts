@@ -9,6 +9,22 @@ import type {
   SessionBackend,
 } from '../../src/backends/backend.js'
 
+/**
+ * A Python program for `serve`: listens on 127.0.0.1:<argv[1]> and greets every connection with
+ * `hello <port>` (run it as `python3 -c GREETER <port>` inside the sandbox).
+ */
+export const GREETER = `
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1])))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.sendall(('hello %s\\n' % sys.argv[1]).encode())
+    c.close()
+`
+
 /** What `make` returns: a fresh backend, and how to clean up after it (temporary files, worlds). */
 export interface BackendFixture {
   backend: SessionBackend

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runBackendSuite } from '../../../test/conformance/backend.suite.js'
+import { GREETER, runBackendSuite } from '../../../test/conformance/backend.suite.js'
 import type { SandboxHandle, SandboxSpec } from '../backend.js'
 import type { LocalHandle } from './handle.js'
 import { LocalBackend, checkLocalBackendPrerequisites, type LocalBackendOptions } from './index.js'
@@ -32,19 +32,6 @@ afterAll(() => {
     rmSync(dir, { recursive: true, force: true })
   }
 })
-
-/** The suite's server: greets every connection with `hello <port>`. */
-const GREETER = `
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', int(sys.argv[1])))
-s.listen(16)
-while True:
-    c, _ = s.accept()
-    c.sendall(('hello %s\\n' % sys.argv[1]).encode())
-    c.close()
-`
 
 for (const devpts of isRoot ? [true, false] : [false]) {
   runBackendSuite({

@@ -1,3 +1,4 @@
+import { ownsHandle } from '../../../backends/backend.js'
 import { LIVE_JOB_STATUSES, jobDeadline } from '../../../domain/workspaces.js'
 import type { JobRecord } from '../../../store/workspace-records.js'
 import type { JobDeps } from './deps.js'
@@ -136,7 +137,7 @@ export class JobRunner {
       if (adopt) await endJob(d, job, 'failed', END_MESSAGES.orphan, ['pending'])
       return
     }
-    if (job.handle.backend !== d.backend.name) {
+    if (!ownsHandle(d.backend, job.handle)) {
       // started by a labgate configured with another backend: nothing here can reach or stop it
       await endJob(d, job, 'failed', END_MESSAGES.otherBackend(String(job.handle.backend)))
       return
