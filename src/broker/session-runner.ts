@@ -151,6 +151,7 @@ export class SessionRunner {
       session: s.name,
       workshop: s.workshop,
       ...(env.settings.workshop.image ? { image: env.settings.workshop.image } : {}),
+      ...(env.settings.workshop.placement ? { placement: env.settings.workshop.placement } : {}),
       env: sessionEnvironment(s, env.settings, secrets),
       network: portal.labgate.network,
       limits: {

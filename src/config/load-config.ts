@@ -61,6 +61,13 @@ export async function loadConfig(configPath: string, opts: LoadConfigOptions = {
   let missing = !portal
   for (const entry of portal?.entries ?? []) {
     const workshop = found.workshops.get(entry.name)?.definition
+    if (portal && workshop?.placement && !portal.definition.labgate.slurm) {
+      entry.node
+        .get('name')
+        .error(
+          `Workshop ${JSON.stringify(entry.name)} runs on Slurm (backend: slurm): the portal needs spec.labgate.slurm`,
+        )
+    }
     if (portal && workshop) {
       resolved.push(resolvePortalWorkshop(entry, portal.defaults, portal.definition.maximum, workshop))
     } else {

@@ -6,6 +6,7 @@ import { readKubernetes } from './read-kubernetes.js'
 import { readLms } from './read-lms.js'
 import { readNetwork } from './read-network.js'
 import { readRemoteLabs } from './read-remote-labs.js'
+import { readSlurm } from './read-slurm.js'
 import { readSandboxStorage } from './read-sandbox-storage.js'
 import { readWorkspaces } from './read-workspaces.js'
 import type { LabgateSettings } from './types.js'
@@ -21,8 +22,9 @@ export const DEFAULT_SANDBOX_LIMITS = { memory: 2 * 1024 ** 3, pids: 1024, cpus:
 
 /**
  * Reads labgate's own block of the TrainingPortal (`spec.labgate`, ignored by Educates):
- * `backend: local|fake|kubernetes` (local), `kubernetes` (see `readKubernetes`; read with that backend
- * or when present), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
+ * `backend: local|fake|kubernetes|slurm` (local), `kubernetes` (see `readKubernetes`; read with that backend
+ * or when present), `slurm` (see `readSlurm`; required by the slurm backend and by workshops or job types
+ * that run on Slurm), `index.allowedOrigins: [http(s) URLs]` (normalized to origins, [] = any),
  * `sandbox.network: none|host` (none), `sandbox.memory` (quantity, 2Gi; 0 = unlimited), `sandbox.pids`
  * (1024; 0 = unlimited), `sandbox.cpu` (CPUs, e.g. `0.5`; 1; 0 = unlimited), `sandbox.disk`, `sandbox.tmp`
  * and `sandbox.uids` (see `readSandboxStorage`), `sessions.retention` (duration, 24h), `events.retention`
@@ -43,6 +45,7 @@ export function readLabgateSettings(node: ConfigNode, workshops: readonly string
     'lms',
     'remoteLabs',
     'kubernetes',
+    'slurm',
   ])
   const events = node.get('events')
   events.fields(['retention'])
@@ -59,12 +62,20 @@ export function readLabgateSettings(node: ConfigNode, workshops: readonly string
   const workspaces = readWorkspaces(node.get('workspaces'), sessionDomain)
   const remoteLabs = readRemoteLabs(node.get('remoteLabs'))
   const targets: LabTargets = { workshops, remoteSystems: remoteLabs.map((r) => r.name) }
-  const backend = readEnum(node.get('backend'), ['local', 'fake', 'kubernetes'] as const) ?? 'local'
+  const backend = readEnum(node.get('backend'), ['local', 'fake', 'kubernetes', 'slurm'] as const) ?? 'local'
+  const slurmTypes = workspaces?.jobTypes.filter((t) => t.placement).map((t) => t.id) ?? []
+  if (slurmTypes.length > 0 && !node.get('slurm').present)
+    node
+      .get('workspaces')
+      .error(`job types ${slurmTypes.join(', ')} run on Slurm: the portal needs spec.labgate.slurm`)
+  if (backend === 'slurm' && !node.get('slurm').present)
+    node.get('backend').error('slurm needs spec.labgate.slurm: where slurmrestd answers (socket or url)')
   return {
     backend,
     ...((backend === 'kubernetes' || node.get('kubernetes').present) && {
       kubernetes: readKubernetes(node.get('kubernetes')),
     }),
+    ...(node.get('slurm').present && { slurm: readSlurm(node.get('slurm')) }),
     allowedIndexOrigins: readOrigins(index.get('allowedOrigins')),
     network: readNetwork(sandbox.get('network')),
     memoryLimit: readMemorySize(sandbox.get('memory')) ?? DEFAULT_SANDBOX_LIMITS.memory,

@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { ConfigNode } from './config-node.js'
 import { readIngresses } from './read-ingresses.js'
 import { readResourceName } from './read-metadata.js'
+import { readPlacement } from './read-slurm.js'
 import { readRequestParameters } from './read-request-parameters.js'
 import {
   readBoolean,
@@ -51,7 +52,7 @@ export function readWorkshop(root: ConfigNode, sourceFile: string): WorkshopDefi
   const request = spec.get('request')
   request.map()
   const labgate = spec.get('labgate')
-  labgate.fields(['workspace'])
+  labgate.fields(['workspace', 'backend', 'slurm'])
   const image = spec.get('workshop')
   image.fields(['image'], WORKSHOP_IGNORED)
   const workshop: WorkshopDefinition = {
@@ -73,6 +74,8 @@ export function readWorkshop(root: ConfigNode, sourceFile: string): WorkshopDefi
     ingresses: readIngresses(session.get('ingresses')),
     workspace: readBoolean(labgate.get('workspace')) ?? false,
   }
+  const placement = readPlacement(labgate.get('backend'), labgate.get('slurm'))
+  if (placement) workshop.placement = placement
   const sessionImage = readString(image.get('image'))
   if (sessionImage) workshop.image = sessionImage
   return name === undefined ? undefined : workshop

@@ -1,5 +1,6 @@
 import { isAbsolute, normalize } from 'node:path'
 import type { ConfigNode } from './config-node.js'
+import { readPlacement } from './read-slurm.js'
 import { describeValue } from './describe-value.js'
 import { DEFAULT_JOB_PARAMETERS, builtInJobTypes } from './job-types.js'
 import {
@@ -71,7 +72,17 @@ function mergeJobTypes(builtIn: JobTypeDef[], node: ConfigNode): JobTypeDef[] {
 }
 
 function readJobType(node: ConfigNode): JobTypeDef | undefined {
-  node.fields(['id', 'name', 'command', 'port', 'servesBaseUrl', 'readinessPath', 'urlPath'])
+  node.fields([
+    'id',
+    'name',
+    'command',
+    'port',
+    'servesBaseUrl',
+    'readinessPath',
+    'urlPath',
+    'backend',
+    'slurm',
+  ])
   const idNode = node.get('id')
   const id = readString(idNode)
   if (!id || !JOB_TYPE_ID.test(id)) {
@@ -99,8 +110,10 @@ function readJobType(node: ConfigNode): JobTypeDef | undefined {
     }
     port = n
   }
+  const placement = readPlacement(node.get('backend'), node.get('slurm'))
   return {
     id,
+    ...(placement && { placement }),
     name: readString(node.get('name')) ?? id,
     command,
     port,

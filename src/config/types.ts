@@ -43,6 +43,8 @@ export interface WorkshopDefinition {
    * absent: that backend's default. The local backend runs no images and ignores it.
    */
   image?: string
+  /** `spec.labgate.backend: slurm` (with `spec.labgate.slurm`): its sessions run as Slurm jobs. */
+  placement?: SlurmPlacement
   /**
    * A laboratory of a remote lab system instead of sandbox content: the workshop labgate makes for each
    * laboratory that LMS labs name (`lms[].labs[].remote`), whose sessions are reservations on the system.
@@ -94,6 +96,43 @@ export interface SandboxStorageSettings {
   uidRange: { first: number; count: number }
 }
 
+/**
+ * Where a workshop's sessions or a job type's jobs run when not on the portal's backend: a batch job on the
+ * portal's Slurm cluster (`spec.labgate.backend: slurm` and `spec.labgate.slurm` of a workshop, `backend:
+ * slurm` and `slurm` of a job type). Absent fields: the portal's `spec.labgate.slurm` defaults, else the
+ * cluster's.
+ */
+export interface SlurmPlacement {
+  backend: 'slurm'
+  partition?: string
+  account?: string
+  /** The job's time limit, minutes: the sandbox ends when it is reached. */
+  timeLimitMinutes?: number
+  cpusPerTask?: number
+  /** Memory for the job on its node, megabytes. */
+  memoryPerNodeMb?: number
+}
+
+/** `spec.labgate.slurm`: the cluster of the `slurm` backend, and its defaults. */
+export interface SlurmSettings {
+  /** slurmrestd's unix socket (local auth: labgate's own uid). One of `socket` and `url`. */
+  socket?: string
+  /** slurmrestd's HTTP URL (JWT auth: `user` and the token in the variable `tokenEnv`). */
+  url?: string
+  /** The Slurm user jobs are submitted as, over HTTP (default: labgate's own user name). */
+  user?: string
+  /** The environment variable that holds the JWT for `url` (never the file): default `SLURM_JWT`. */
+  tokenEnv: string
+  /** Defaults of every job: partition, account, time limit, CPUs and memory. */
+  defaults: Omit<SlurmPlacement, 'backend'>
+  /** A directory every compute node shares with labgate: jobs' working directory (default `<data>/slurm`). */
+  workDir?: string
+  /** Where agents on the compute nodes reach labgate (default: `ws://127.0.0.1:<port>/_labgate/agent/v1`). */
+  agentUrl?: string
+  /** How long a start waits for its job to run and its agent to connect, seconds (default 300). */
+  startTimeout: number
+}
+
 /** `spec.labgate.kubernetes`: where and how the `kubernetes` backend runs sessions. */
 export interface KubernetesSettings {
   /** The namespace of every session's objects. */
@@ -117,9 +156,11 @@ export interface KubernetesSettings {
 /** labgate's own settings, read from `spec.labgate` of the TrainingPortal (ignored by Educates). */
 export interface LabgateSettings extends SandboxStorageSettings {
   /** Backend for sessions: `local` (bubblewrap, default), `kubernetes` (Pods) or `fake` (testing only). */
-  backend: 'local' | 'fake' | 'kubernetes'
+  backend: 'local' | 'fake' | 'kubernetes' | 'slurm'
   /** `spec.labgate.kubernetes`: the cluster of the `kubernetes` backend (present with that backend). */
   kubernetes?: KubernetesSettings
+  /** `spec.labgate.slurm`: the Slurm cluster (present with the `slurm` backend, or when given). */
+  slurm?: SlurmSettings
   /** Origins (`https://hub.example`) that `index_url` may point to. Empty = any http(s) URL. */
   allowedIndexOrigins: string[]
   /** Sandbox network policy. */
@@ -265,6 +306,11 @@ export interface JobTypeDef {
    * (e.g. `lab?token={token}`).
    */
   urlPath: string
+  /**
+   * `backend: slurm` (with `slurm`): its jobs run as Slurm jobs, their resource options mapped onto the
+   * job (`num_cpus` → CPUs per task, `memory_mb` → memory per node, `time_limit_minutes` → time limit).
+   */
+  placement?: SlurmPlacement
 }
 
 /** One entry of `GET /parameters/`: a resource option a job may be started with. */

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { SessionBackend } from '../backends/backend.js'
 import { plannedSessions } from '../backends/host-capacity.js'
 import { makeBackend } from '../backends/make-backend.js'
+import { withPlacements } from '../backends/with-placements.js'
 import { withRemoteLabs } from '../backends/with-remote-labs.js'
 import type { BrokerDeps } from '../broker/deps.js'
 import { syncEnvironments } from '../broker/environments.js'
@@ -27,6 +28,7 @@ import { setUpGateway } from './gateway-setup.js'
 import { asFirstWriterOrReader } from './first-writer.js'
 import { defaultReplicaAddress, setUpReplicas, type ReplicaTimings } from './replicas-setup.js'
 import { setUpAuth, type RobotCredentials } from './auth-setup.js'
+import { setUpSlurm } from './slurm-setup.js'
 import { setUpWorkspaces } from './workspaces-setup.js'
 import { warnOfWorkspaceMounts } from './workspace-mounts.js'
 import { liveJobSandboxes } from '../broker/workspaces/jobs/live-sandboxes.js'
@@ -161,21 +163,36 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     pids: portal.labgate.pidsLimit,
     cpus: portal.labgate.cpuLimit,
   }
-  const sandboxes =
+  const auth = await setUpAuth({ auth: db.auth, clock, key, portal })
+  // A portal with a Slurm cluster runs the workshops and job types that ask for it there (or everything,
+  // with the slurm backend); their agents connect to this labgate.
+  const slurm = portal.labgate.slurm
+    ? await setUpSlurm({
+        settings: portal.labgate.slurm,
+        portal: portal.name,
+        dataDir,
+        auth: { auth: db.auth, grants: auth.grants, tokens: auth.tokens, clock },
+        log,
+      })
+    : null
+  const primary =
     o.backend ??
-    (await makeBackend(portal.labgate.backend, {
-      dataDir,
-      log,
-      limits,
-      sandbox: portal.labgate,
-      portal: portal.name,
-      planned: plannedSessions(
-        portal.maximum,
-        portal.workshops.map((w) => w.capacity),
-      ),
-      tuneKernel: o.tuneKernel ?? false,
-      ...(portal.labgate.kubernetes && { kubernetes: portal.labgate.kubernetes }),
-    }))
+    (portal.labgate.backend === 'slurm'
+      ? slurm!.backend
+      : await makeBackend(portal.labgate.backend, {
+          dataDir,
+          log,
+          limits,
+          sandbox: portal.labgate,
+          portal: portal.name,
+          planned: plannedSessions(
+            portal.maximum,
+            portal.workshops.map((w) => w.capacity),
+          ),
+          tuneKernel: o.tuneKernel ?? false,
+          ...(portal.labgate.kubernetes && { kubernetes: portal.labgate.kubernetes }),
+        }))
+  const sandboxes = withPlacements(primary, slurm?.backend ?? null)
   // Remote labs' sessions are reservations on their systems, beside the sandboxes.
   const backend = portal.labgate.remoteLabs.length > 0 ? withRemoteLabs(sandboxes) : sandboxes
   const webhooks = new WebhookSender({ log, metrics })
@@ -230,7 +247,6 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     },
   )
 
-  const auth = await setUpAuth({ auth: db.auth, clock, key, portal })
   let ready = false
   let closed = false
   const ctx = {
@@ -365,8 +381,10 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     onView: gateway.onView,
     signIn,
   })
+  slurm?.attach(app)
   gateway.attach(app)
   await app.listen({ port: o.port, host })
+  slurm?.listening(listeningPort(app) ?? o.port)
   if (!url) {
     const port = listeningPort(app) ?? o.port
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -405,6 +423,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
       await reconciler.stop()
       await replicas?.close()
       await gateway.close()
+      await slurm?.close()
       await app.close()
       // after the app: no request can start a deletion or a copy any more
       await workspaces?.close()

@@ -21,13 +21,23 @@ export interface JobSpecInput {
 /**
  * The sandbox of a job: the workspace as its home, the data roots read-only at their own paths, limits
  * from `num_cpus` (CPUs) and `memory_mb` (memory), the `LABGATE_JOB_*` variables, and the job type's
- * command as its main program (see {@link jobCommand}). Pure.
+ * command as its main program (see {@link jobCommand}). A job type on Slurm also asks its batch job for
+ * them, as the HuBMAP server maps them: `num_cpus` → CPUs per task, `memory_mb` → memory per node,
+ * `time_limit_minutes` → the time limit. Pure.
  */
 export function jobSandboxSpec(i: JobSpecInput): SandboxSpec {
   const baseUrl = jobBaseUrl(i.jobId)
   const cpus = i.options.num_cpus
   const memory = i.options.memory_mb
+  const minutes = i.options.time_limit_minutes
+  const placement = i.type.placement && {
+    ...i.type.placement,
+    ...(typeof cpus === 'number' && cpus > 0 ? { cpusPerTask: cpus } : {}),
+    ...(typeof memory === 'number' && memory > 0 ? { memoryPerNodeMb: memory } : {}),
+    ...(typeof minutes === 'number' && minutes > 0 ? { timeLimitMinutes: minutes } : {}),
+  }
   return {
+    ...(placement && { placement }),
     session: jobSandboxName(i.portalName, i.jobId),
     workshop: `job-${i.type.id}`,
     env: {
