@@ -5,6 +5,8 @@ import {
   isJobStatus,
   isWorkspaceStatus,
   jobDeadline,
+  jobTimeLeft,
+  resourceJobId,
   stopOutcome,
   workspaceStatusFor,
 } from './workspaces.js'
@@ -43,5 +45,28 @@ describe('workspace and job rules', () => {
     expect(isJobStatus('Running')).toBe(false)
     expect(isWorkspaceStatus('deleting')).toBe(true)
     expect(isWorkspaceStatus('gone')).toBe(false)
+  })
+})
+
+describe('jobTimeLeft', () => {
+  const job = { status: 'running', startedAt: 1_000_000, resourceOptions: { time_limit_minutes: 10 } }
+  it('counts the seconds to the time limit of a running job, never below 0', () => {
+    expect(jobTimeLeft(job, 1_000_000)).toBe(600)
+    expect(jobTimeLeft(job, 1_000_000 + 59_500)).toBe(540)
+    expect(jobTimeLeft(job, 1_000_000 + 601_000)).toBe(0)
+  })
+  it('is null for a job not running, not started, or without a limit', () => {
+    expect(jobTimeLeft({ ...job, status: 'pending' }, 0)).toBeNull()
+    expect(jobTimeLeft({ ...job, startedAt: null }, 0)).toBeNull()
+    expect(jobTimeLeft({ ...job, resourceOptions: {} }, 0)).toBeNull()
+  })
+})
+
+describe('resourceJobId', () => {
+  it("is -1 before the sandbox started, the Slurm job's id on Slurm, else labgate's job id", () => {
+    expect(resourceJobId({ id: 7, handle: null })).toBe(-1)
+    expect(resourceJobId({ id: 7, handle: { backend: 'slurm', job: 4242 } })).toBe(4242)
+    expect(resourceJobId({ id: 7, handle: { backend: 'local' } })).toBe(7)
+    expect(resourceJobId({ id: 7, handle: { backend: 'slurm', job: 'x' } })).toBe(7)
   })
 })

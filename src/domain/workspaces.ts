@@ -64,6 +64,34 @@ export function jobDeadline(startedAt: number, minutes: number | undefined): num
 }
 
 /**
+ * Seconds a running job has left before its time limit (`time_left` of its `current_job_details`, as the
+ * HuBMAP server reports it for Slurm jobs), at `now`; null for a job that is not running or has no
+ * limit. Pure.
+ */
+export function jobTimeLeft(
+  job: { status: string; startedAt: number | null; resourceOptions: Record<string, unknown> },
+  now: number,
+): number | null {
+  const minutes = job.resourceOptions.time_limit_minutes
+  if (job.status !== 'running' || job.startedAt === null || typeof minutes !== 'number') return null
+  const deadline = jobDeadline(job.startedAt, minutes)
+  return deadline === null ? null : Math.max(0, Math.floor((deadline - now) / 1000))
+}
+
+/**
+ * The job's `resource_job_id`: the id its resource knows it by. The Slurm job's id for a job on Slurm
+ * (its handle's `job`), else labgate's own job id; -1 until its sandbox started. Pure.
+ */
+export function resourceJobId(job: {
+  id: number
+  handle: { backend: string; job?: unknown } | null
+}): number {
+  if (!job.handle) return -1
+  const slurmJob = job.handle.job
+  return job.handle.backend === 'slurm' && Number.isSafeInteger(slurmJob) ? (slurmJob as number) : job.id
+}
+
+/**
  * Whether a user's workshop sessions mount their default workspace: users who come back as themselves
  * (registered users, and users of the workspaces API, who have a username), never a passing visitor,
  * staff or a robot.

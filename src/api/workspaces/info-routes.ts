@@ -192,7 +192,8 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
         ...(q.job_type !== undefined ? { jobType: q.job_type } : {}),
         ...(q.status !== undefined && isJobStatus(q.status) ? { status: [q.status] } : {}),
       })
-      return jobs.length ? ok('Successful.', { jobs: jobs.map(presentJob) }) : none
+      const now = d.workspaces.clock.now()
+      return jobs.length ? ok('Successful.', { jobs: jobs.map((j) => presentJob(j, now)) }) : none
     },
   })
   uwsRoute(app, auth, {
@@ -207,7 +208,7 @@ export function infoRoutes(app: FastifyInstance, auth: UwsAuth, d: InfoRouteDeps
     handler: async ({ params }, userId) => {
       const job = await d.workspaces.workspaces.getJob(params.id)
       return job && job.ownerId === userId
-        ? ok('Successful.', { jobs: [presentJob(job)] })
+        ? ok('Successful.', { jobs: [presentJob(job, d.workspaces.clock.now())] })
         : ok('Job matching given parameters could not be found.', { jobs: [] })
     },
   })

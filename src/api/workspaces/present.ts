@@ -4,6 +4,7 @@
  * Decimal(10,5) string the original's GETs return.
  */
 import type { z } from 'zod'
+import { jobTimeLeft, resourceJobId } from '../../domain/workspaces.js'
 import type { JobRecord, WorkspaceRecord } from '../../store/workspace-records.js'
 import type { JobWire, WorkspaceWire } from './wire.js'
 
@@ -25,18 +26,29 @@ export function presentWorkspace(ws: WorkspaceRecord): z.infer<typeof WorkspaceW
   }
 }
 
-/** A job as `data.job` / `data.jobs[]`; `resource_job_id` is -1 until its sandbox started. */
-export function presentJob(job: JobRecord): z.infer<typeof JobWire> {
+/**
+ * A job as `data.job` / `data.jobs[]`: `resource_job_id` is -1 until its sandbox started (then the Slurm
+ * job's id for a job on Slurm); with `now`, a running job with a time limit has `time_left` (seconds) in
+ * its `current_job_details`.
+ */
+export function presentJob(job: JobRecord, now?: number): z.infer<typeof JobWire> {
+  const left = now === undefined ? null : jobTimeLeft(job, now)
   return {
     id: job.id,
     workspace_id: job.workspaceId,
-    resource_job_id: job.handle ? job.id : -1,
+    resource_job_id: resourceJobId(job),
     job_type: job.jobType,
     status: job.status,
     datetime_created: iso(job.createdAt),
     datetime_start: iso(job.startedAt),
     datetime_end: iso(job.endedAt),
     core_hours: job.coreHours.toFixed(5),
-    job_details: job.details,
+    job_details:
+      left === null
+        ? job.details
+        : {
+            ...job.details,
+            current_job_details: { ...job.details.current_job_details, time_left: left },
+          },
   }
 }
