@@ -16,6 +16,7 @@ export const FIGURE_IDS = [
   'lti13-terminal',
   'cold',
   'cold-terminal',
+  'slurm-terminal',
   'memory',
   'echo',
   'output',
@@ -34,7 +35,7 @@ export type FigureId = (typeof FIGURE_IDS)[number]
 
 /**
  * Short names for `--only`: a–e as before, f–k for the terminal figures, l–m for density and scaling, n–p
- * for the workspaces API, q for the LMS launch, r for replicas, s for the pages.
+ * for the workspaces API, q for the LMS launch, r for replicas, s for the pages, t for Slurm.
  */
 export const ALIASES: Record<string, FigureId> = {
   a: 'reserve',
@@ -56,6 +57,7 @@ export const ALIASES: Record<string, FigureId> = {
   q: 'lti13-terminal',
   r: 'replicas',
   s: 'pages',
+  t: 'slurm-terminal',
 }
 
 /** Each figure's own workshop, which the portal holds only when the figure runs. */
@@ -66,6 +68,7 @@ export const WORKSHOPS: Record<FigureId, BenchWorkshop> = {
   'lti13-terminal': { name: 'warm', capacity: 2000, reserved: 5, expires: '1h' },
   cold: { name: 'cold', capacity: 100, reserved: 0, initial: 0, expires: '1h' },
   'cold-terminal': { name: 'cold', capacity: 100, reserved: 0, initial: 0, expires: '1h' },
+  'slurm-terminal': { name: 'slurm', capacity: 20, reserved: 0, initial: 0, expires: '1h', slurm: true },
   memory: { name: 'idle', capacity: 200, reserved: 0, initial: 0, expires: '1h' },
   echo: { name: 'term', capacity: 5, reserved: 0, initial: 0, expires: '1h' },
   output: { name: 'term', capacity: 5, reserved: 0, initial: 0, expires: '1h' },

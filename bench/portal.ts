@@ -11,6 +11,8 @@ export interface BenchWorkshop {
   reserved: number
   initial?: number
   expires?: string
+  /** Its sessions run as Slurm batch jobs (`spec.labgate.backend: slurm`; the portal needs `slurmSocket`). */
+  slurm?: boolean
 }
 
 export interface BenchRobot {
@@ -28,6 +30,8 @@ export interface BenchPortalOptions {
   lms?: Record<string, unknown>[]
   /** `spec.portal.credentials.admin`: a staff user the figure signs in as. */
   admin?: { username: string; password: string }
+  /** `spec.labgate.slurm.socket`: slurmrestd's socket, for workshops whose sessions run on Slurm. */
+  slurmSocket?: string
 }
 
 /**
@@ -84,6 +88,7 @@ export function writeBenchPortal(
     // LABGATE_BENCH_DISK sets each home's size (`0`: plain directories), to measure what home images cost.
     ...(process.env.LABGATE_BENCH_DISK ? [`    sandbox: {disk: ${q(process.env.LABGATE_BENCH_DISK)}}`] : []),
     ...(options.workspaces ? ['    workspaces: {}'] : []),
+    ...(options.slurmSocket ? [`    slurm: {socket: ${q(options.slurmSocket)}}`] : []),
     // JSON is YAML: one line, whatever the registrations hold.
     ...(options.lms?.length ? [`    lms: ${q(options.lms)}`] : []),
     '  workshops:',
@@ -103,6 +108,7 @@ export function writeBenchPortal(
       'spec:',
       `  title: Benchmark workshop ${w.name}`,
       '  description: A workshop the benchmark requests sessions of',
+      ...(w.slurm ? ['  labgate:', '    backend: slurm'] : []),
     ]
     writeFileSync(join(dir, `${w.name}.yaml`), wl.join('\n') + '\n')
   }

@@ -14,6 +14,7 @@ import {
 import { pagesFigure } from './pages.js'
 import { replicasFigure } from './replicas.js'
 import { scalingFigure } from './scaling.js'
+import { slurmTerminalFigure } from './slurm-figure.js'
 import {
   burstFigure,
   coldTerminalFigure,
@@ -32,6 +33,7 @@ export const FIGURES: Record<FigureId, (ctx: FigureContext, s: Settings) => Prom
   'lti13-terminal': lti13TerminalFigure,
   cold: coldFigure,
   'cold-terminal': coldTerminalFigure,
+  'slurm-terminal': slurmTerminalFigure,
   memory: memoryFigure,
   echo: echoFigure,
   output: outputFigure,

@@ -53,6 +53,7 @@ const FULL: Record<FigureId, Settings> = {
   'lti13-terminal': { n: 200, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
   cold: { n: 50, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
   'cold-terminal': { n: 50, warmup: 3, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 1 },
+  'slurm-terminal': { n: 30, warmup: 2, timeLimitS: 120, concurrency: 1, durationS: 0, pollMs: 5 },
   memory: { n: 100, warmup: 0, timeLimitS: 120, concurrency: 5, durationS: 0, pollMs: 1 },
   echo: { n: 300, warmup: 10, timeLimitS: 30, concurrency: 1, durationS: 0, pollMs: 5 },
   output: { n: 3, warmup: 0, timeLimitS: 60, concurrency: 1, durationS: 0, pollMs: 0, bytes: 50_000_000 },
@@ -85,6 +86,7 @@ const QUICK: Record<FigureId, Settings> = {
   'lti13-terminal': { ...FULL['lti13-terminal'], n: 20, warmup: 1, timeLimitS: 10 },
   cold: { ...FULL.cold, n: 10, warmup: 1, timeLimitS: 10 },
   'cold-terminal': { ...FULL['cold-terminal'], n: 10, warmup: 1, timeLimitS: 10 },
+  'slurm-terminal': { ...FULL['slurm-terminal'], n: 5, warmup: 1, timeLimitS: 30 },
   memory: { ...FULL.memory, n: 30, timeLimitS: 40 },
   echo: { ...FULL.echo, n: 100, warmup: 5, timeLimitS: 10 },
   output: { ...FULL.output, n: 1, timeLimitS: 30 },
@@ -255,6 +257,7 @@ async function main(): Promise<number> {
   try {
     lg = await startLabgateProcess(workshops, {
       workspaces: opts.only.some((id) => WORKSPACE_FIGURES.includes(id)),
+      ...(opts.only.includes('slurm-terminal') && { slurmSocket: slurmCluster(log) }),
       lms: lti13 ? [lti13.registration([{ id: BENCH_LAB, workshop: WORKSHOPS['lti13-terminal'].name }])] : [],
     })
   } catch (e) {
@@ -469,3 +472,18 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main()
+
+/**
+ * slurmrestd's socket for the Slurm figure: `LABGATE_SLURM_SOCKET` when set, else the one-node cluster of
+ * `scripts/slurm-cluster.sh start` (started now when it is not running; idempotent).
+ */
+function slurmCluster(log: (m: string) => void): string {
+  const given = process.env.LABGATE_SLURM_SOCKET
+  if (given) return given
+  log('Slurm: starting the one-node cluster (scripts/slurm-cluster.sh start)')
+  const script = join(import.meta.dirname, '..', 'scripts', 'slurm-cluster.sh')
+  const out = execFileSync(script, ['start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  const socket = /LABGATE_SLURM_SOCKET=(\S+)/.exec(out)?.[1]
+  if (!socket) throw new Error('scripts/slurm-cluster.sh start printed no LABGATE_SLURM_SOCKET')
+  return socket.replace(/^['"]|['"]$/g, '')
+}

@@ -117,6 +117,15 @@ export const MEASURED: Record<FigureId, Measured> = {
     ratio: (r, p) => (r.latency ? `${(p / r.latency.p50).toFixed(0)}× faster (p50)` : '–'),
     result: lat,
   },
+  'slurm-terminal': {
+    figure:
+      "session on Slurm (a batch job, no reserve): request → terminal prompt [the cold-terminal flow; Slurm's part apart]",
+    target: "none in performance.md (Slurm's scheduler is part of it: see the row's note)",
+    peer: '–',
+    met: () => null,
+    ratio: none,
+    result: lat,
+  },
   burst: {
     figure: '100 cold sessions requested at once [until all RUNNING]',
     target: 'all ready ≤ 0.5 s (first target: ≤ 3 s)',
@@ -322,6 +331,7 @@ export const TABLE_ORDER: readonly FigureId[] = [
   'lti13-terminal',
   'cold',
   'cold-terminal',
+  'slurm-terminal',
   'burst',
   'memory',
   'density',

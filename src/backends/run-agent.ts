@@ -28,6 +28,8 @@ export async function runAgent(env: NodeJS.ProcessEnv, log: (m: string) => void)
     log(`labgate agent: missing ${missing.join(', ')}: the agent runs only in a job labgate submitted`)
     return 2
   }
+  // The first line of the job's output: when the node started this process (Slurm's part ends here).
+  log(`labgate agent: process began at ${Math.round(performance.timeOrigin)} for ${env[AGENT_ENV.session]}`)
   const backend = localOrReason(env[AGENT_ENV.data]!, log)
   const runner = new AgentRunner({
     url: env[AGENT_ENV.url]!,

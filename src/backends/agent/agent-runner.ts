@@ -38,7 +38,7 @@ export interface AgentOptions {
  */
 export class AgentRunner {
   readonly #o: AgentOptions
-  readonly #startedAt = Date.now()
+  readonly #startedAt = Math.round(performance.timeOrigin)
   #handle: SandboxHandle | null = null
   #ws: WebSocket | null = null
   #ending: Promise<void> | null = null
@@ -73,6 +73,7 @@ export class AgentRunner {
     })
     this.#ws = ws
     ws.on('open', () => {
+      this.#o.log(`agent: connected to labgate${this.#handle ? ' again' : ''}`)
       this.#backoff = 200
       this.#send({
         t: 'hello',
@@ -164,7 +165,9 @@ export class AgentRunner {
     if (msg.spec?.session !== this.#o.session)
       return this.#send({ t: 'failed', message: 'the spec is for another session' })
     try {
+      const asked = performance.now()
       const info = await this.#o.backend.start(msg.spec)
+      this.#o.log(`agent: sandbox up in ${Math.round(performance.now() - asked)} ms`)
       this.#handle = info.handle
       this.#send({ t: 'ready', warnings: info.warnings })
       this.#watchSandbox()
