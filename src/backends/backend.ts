@@ -1,6 +1,6 @@
 /**
  * Where a session's sandbox runs, and the only way into it. Implementations: `local` (bubblewrap),
- * `kubernetes` (Pods), `fake` (tests), and `remote` (reservations on remote lab systems, beside either:
+ * `kubernetes` (Pods), `slurm` (batch jobs, beside the others: `with-placements.ts`), `fake` (tests), and `remote` (reservations on remote lab systems, beside either:
  * `with-remote-labs.ts`). Every sandbox backend passes `test/conformance/backend.suite.ts` (the remote
  * one, which starts no sandbox, passes it beside the fake one); `README.md` beside this file states the
  * contract.
