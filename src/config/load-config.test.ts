@@ -563,7 +563,7 @@ describe('loadConfig: errors', () => {
         'spec.workshops[2].alias: expected a name of lower-case letters, digits and inner dashes, at most 63 characters, got "bad_alias"',
       ),
       at(26, 'spec.workshops[3].name: is required'),
-      at(28, 'spec.labgate.backend: expected one of "local", "fake", "kubernetes", got "docker"'),
+      at(28, 'spec.labgate.backend: expected one of "local", "fake", "kubernetes", "slurm", got "docker"'),
       at(
         29,
         'spec.labgate.index.allowedOrigins[0]: expected an http(s) URL such as "https://hub.example", got "javascript:alert(1)"',

@@ -9,6 +9,7 @@ export const DEFAULT_SLURM_TOKEN_ENV = 'SLURM_JWT'
 export const DEFAULT_SLURM_START_TIMEOUT = 300
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const AGENT_URL = /^wss?:\/\/[^/\s]+(\/\S*)?$/
 /** What Slurm takes as a partition or account name. */
 const SLURM_NAME = /^[A-Za-z0-9_.-]{1,64}$/
 
@@ -17,7 +18,7 @@ const SLURM_NAME = /^[A-Za-z0-9_.-]{1,64}$/
  * unix socket, absolute) or `url` (its HTTP URL; then `user` and `tokenEnv`, the variable holding the JWT,
  * default `SLURM_JWT`), the jobs' defaults (`partition`, `account`, `timeLimit` as a duration, `cpus`,
  * `memory` as a quantity), `workDir` (absolute, shared with the compute nodes), `agentUrl` (a `ws(s)://`
- * URL where the nodes reach labgate) and `startTimeout` (a duration, default 5 minutes). Exactly one of
+ * URL where the nodes reach labgate) and `startTimeout` (a duration; absent or 0: 5 minutes). Exactly one of
  * `socket` and `url` is required. Invalid values are reported on the node and take the default.
  */
 export function readSlurm(node: ConfigNode): SlurmSettings {
@@ -46,7 +47,7 @@ export function readSlurm(node: ConfigNode): SlurmSettings {
     tokenEnvNode.error(`expected an environment variable's name, got ${describeValue(tokenEnv)}`)
   const agentUrlNode = node.get('agentUrl')
   const agentUrl = readString(agentUrlNode)
-  if (agentUrl !== undefined && !/^wss?:\/\/[^/\s]+(\/\S*)?$/.test(agentUrl))
+  if (agentUrl !== undefined && !AGENT_URL.test(agentUrl))
     agentUrlNode.error(`expected a ws:// or wss:// URL, got ${describeValue(agentUrl)}`)
   const user = readString(node.get('user'))
   const workDir = readAbsolute(node.get('workDir'))
@@ -57,7 +58,7 @@ export function readSlurm(node: ConfigNode): SlurmSettings {
     tokenEnv: tokenEnv && ENV_NAME.test(tokenEnv) ? tokenEnv : DEFAULT_SLURM_TOKEN_ENV,
     defaults: readPlacementFields(node),
     ...(workDir && { workDir }),
-    ...(agentUrl && /^wss?:\/\//.test(agentUrl) && { agentUrl }),
+    ...(agentUrl && AGENT_URL.test(agentUrl) && { agentUrl }),
     startTimeout: readDuration(node.get('startTimeout')) || DEFAULT_SLURM_START_TIMEOUT,
   }
 }

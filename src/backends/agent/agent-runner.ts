@@ -96,8 +96,11 @@ export class AgentRunner {
     ws.on('error', (err) => this.#o.log(`agent: connection: ${err.message}`))
     ws.on('close', () => {
       if (this.#ws === ws) this.#ws = null
+      // labgate counts what ran over this connection as ended, and numbers channels afresh on the next
       for (const s of this.#streams.values()) s.destroy()
       this.#streams.clear()
+      for (const pty of this.#ptys.values()) pty.kill('SIGHUP')
+      this.#ptys.clear()
       if (this.#ending) return
       const wait = this.#backoff
       this.#backoff = Math.min(this.#backoff * 2, this.#o.maxBackoffMs ?? 5000)
@@ -208,8 +211,13 @@ export class AgentRunner {
       return exit(1)
     }
     this.#ptys.set(ch, pty)
-    pty.onData((data) => this.#sendData(ch, typeof data === 'string' ? Buffer.from(data) : data))
+    // a pty of an earlier connection (killed when it closed) never speaks on a channel of this one
+    const current = () => this.#ptys.get(ch) === pty
+    pty.onData((data) => {
+      if (current()) this.#sendData(ch, typeof data === 'string' ? Buffer.from(data) : data)
+    })
     pty.onExit((e) => {
+      if (!current()) return
       this.#ptys.delete(ch)
       exit(e.exitCode, e.signal)
     })
@@ -240,8 +248,15 @@ export class AgentRunner {
       this.#send({ t: 'open', ch })
       socket.pipe(stream)
       stream.pipe(socket)
-      socket.on('close', () => stream.destroy())
-      stream.on('close', () => socket.destroy())
+      // A clean close ends each side once what was written has gone through (pipe ends the other side);
+      // only an error cuts it short.
+      socket.on('close', (hadError) => {
+        if (hadError || stream.writableFinished) stream.destroy()
+        else stream.once('finish', () => stream.destroy())
+      })
+      stream.on('close', () => {
+        if (!socket.writableEnded) socket.destroy()
+      })
     })
     socket.once('error', (err: NodeJS.ErrnoException) => {
       if (!this.#streams.has(ch)) refuse(err.code ?? 'ECONNREFUSED')

@@ -21,6 +21,7 @@ export class ChannelStream extends Duplex {
   readonly #wire: ChannelWire
   #pausedPeer = false
   #closedByPeer = false
+  #peerEnded = false
 
   constructor(ch: number, wire: ChannelWire) {
     super({ allowHalfOpen: true })
@@ -42,10 +43,15 @@ export class ChannelStream extends Duplex {
     if (msg.t === 'pause') this.cork()
     else if (msg.t === 'resume') {
       while (this.writableCorked > 0) this.uncork()
-    } else if (msg.t === 'end') this.push(null)
-    else {
+    } else if (msg.t === 'end') {
+      this.#peerEnded = true
+      this.push(null)
+    } else {
       this.#closedByPeer = true
-      this.destroy(msg.error ? new Error(msg.error) : undefined)
+      // After the peer's `end`, what it sent may still wait to be read: the stream ends once it is
+      // (nothing written now can reach the peer). Without `end` first, or with an error, it is cut short.
+      if (!msg.error && this.#peerEnded && !this.readableEnded) this.end()
+      else this.destroy(msg.error ? new Error(msg.error) : undefined)
     }
   }
 

@@ -52,7 +52,10 @@ export class PortTunnels {
           (far) => {
             far.on('error', () => conn.destroy())
             conn.on('close', () => far.destroy())
-            far.on('close', () => conn.destroy())
+            // after a clean end, pipe has ended the connection, which closes once its bytes are out
+            far.on('close', () => {
+              if (!conn.writableEnded) conn.destroy()
+            })
             conn.pipe(far)
             far.pipe(conn)
             conn.resume()
