@@ -68,6 +68,12 @@ export function readLabgateSettings(node: ConfigNode, workshops: readonly string
     node
       .get('workspaces')
       .error(`job types ${slurmTypes.join(', ')} run on Slurm: the portal needs spec.labgate.slurm`)
+  // On a portal that runs everything on Slurm, every job type's jobs are Slurm jobs: their resource options
+  // then ask Slurm for CPUs, memory and time, as those of a job type with its own backend: slurm do.
+  if (backend === 'slurm' && workspaces)
+    workspaces.jobTypes = workspaces.jobTypes.map((t) =>
+      t.placement ? t : { ...t, placement: { backend: 'slurm' } },
+    )
   if (backend === 'slurm' && !node.get('slurm').present)
     node.get('backend').error('slurm needs spec.labgate.slurm: where slurmrestd answers (socket or url)')
   return {

@@ -356,4 +356,12 @@ describe('Slurm in a whole portal', () => {
     })
     expect(types.filter((t) => t.placement).map((t) => t.id)).toEqual(['gpu_batch'])
   })
+
+  it('runs every job type on Slurm on a portal whose backend is slurm, keeping their own blocks', async () => {
+    const config = await load({ backend: 'slurm', slurm: CLUSTER, workspaces: { jobTypes: [slurmJob] } })
+    const types = config.portal.labgate.workspaces?.jobTypes ?? []
+    expect(types.find((t) => t.id === 'jupyter_lab')?.placement).toEqual({ backend: 'slurm' })
+    expect(types.find((t) => t.id === 'gpu_batch')?.placement?.partition).toBe('gpu')
+    expect(types.every((t) => t.placement?.backend === 'slurm')).toBe(true)
+  })
 })

@@ -47,4 +47,29 @@ describe("a job's sandbox", () => {
     expect(spec.env.LABGATE_JOB_PORT).toBeUndefined()
     expect(spec.limits).toEqual({})
   })
+
+  it('asks Slurm for the resource options of a job type on Slurm, as the HuBMAP server maps them', () => {
+    const type = {
+      ...builtInJobTypes(false)[0]!,
+      placement: { backend: 'slurm' as const, partition: 'gpu', cpusPerTask: 1 },
+    }
+    const input = {
+      jobId: 3,
+      portalName: 'p',
+      type,
+      options: { num_cpus: 4, memory_mb: 2048, time_limit_minutes: 90 },
+      home: { dir: '/w', owner: { uid: 1, gid: 1 } },
+      dataRoots: [],
+      token: 't',
+    }
+    expect(jobSandboxSpec(input).placement).toEqual({
+      backend: 'slurm',
+      partition: 'gpu',
+      cpusPerTask: 4,
+      memoryPerNodeMb: 2048,
+      timeLimitMinutes: 90,
+    })
+    expect(jobSandboxSpec({ ...input, options: {} }).placement).toEqual(type.placement)
+    expect(jobSandboxSpec({ ...input, type: builtInJobTypes(false)[0]! }).placement).toBeUndefined()
+  })
 })
