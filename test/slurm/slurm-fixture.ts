@@ -4,6 +4,7 @@
  * on an HTTP server of its own. `restart` replaces the hub and server (same port, same store), as a
  * labgate restart does, so that agents reconnect.
  */
+import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -33,6 +34,8 @@ export interface SlurmFixture {
   hub: AgentHub
   auth: AuthFixture
   workDir: string
+  /** The portal's name, which marks its jobs. */
+  portal: string
   logs: string[]
   /** A new hub, server and backend on the same port and store: labgate restarted. */
   restart(): Promise<SlurmBackend>
@@ -54,6 +57,8 @@ export async function slurmFixture(overrides: Partial<SlurmBackendOptions> = {})
   // the sandboxes' uids reach their files below it, as in `setUpSlurm`
   chmodSync(workDir, 0o711)
   const logs: string[] = []
+  // its own: the sweep of one test file's backend never sees another's jobs
+  const portal = `test-${randomBytes(4).toString('hex')}`
   const log = (m: string) => logs.push(m)
   let port = 0
   let server: Server
@@ -72,7 +77,7 @@ export async function slurmFixture(overrides: Partial<SlurmBackendOptions> = {})
       slurm,
       hub,
       credentials,
-      portal: `test-${process.pid}`,
+      portal,
       agentUrl: `ws://127.0.0.1:${port}${AGENT_PATH}`,
       agentCommand: [process.execPath, AGENT_BIN],
       workDir,
@@ -95,6 +100,7 @@ export async function slurmFixture(overrides: Partial<SlurmBackendOptions> = {})
     },
     auth,
     workDir,
+    portal,
     logs,
     async restart() {
       await close()

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LabgateError } from '../../domain/errors.js'
 import type {
@@ -88,7 +88,7 @@ export class SlurmBackend implements SessionBackend {
     // The token outlives the job's time limit a little (a job may end late); no limit: until revoked.
     const lifetime = minutes ? minutes * 60 + 3600 : null
     const { token, grant } = await this.#o.credentials.issue(spec.session, lifetime)
-    const output = join(this.#o.workDir, `${spec.session}.out`)
+    const output = this.#output(spec.session)
     let job: number
     try {
       job = await this.#o.slurm.submit({
@@ -146,12 +146,17 @@ export class SlurmBackend implements SessionBackend {
     return h ? this.#board.get(h.job) : null
   }
 
+  /**
+   * Stops the sandbox and ends its job. A sandbox's files live as long as its job (nothing could delete
+   * them on the node later), so they go in any case; `purge` also deletes the job's output.
+   */
   async stop(handle: SandboxHandle, opts: { purge?: boolean } = {}): Promise<void> {
     const h = parseSlurmHandle(handle)
     if (!h) return
     const link = this.#o.hub.link(h.session)
-    if (link) await withTimeout(link.stop(opts.purge ?? false), 15_000)
+    if (link) await withTimeout(link.stop(true), 15_000)
     await this.#end(h)
+    if (opts.purge) await rm(this.#output(h.session), { force: true })
   }
 
   exec(handle: SandboxHandle, opts: ExecOptions): PtyLike {
@@ -171,9 +176,10 @@ export class SlurmBackend implements SessionBackend {
 
   /**
    * Cancels the portal's jobs (marked by their comment) that are not over and that no handle in `known`
-   * names. Slurm keeps the sandboxes' files in its jobs' directories, so `sessions` is not needed.
+   * names, then deletes the output of every job in the work directory whose session is not in `sessions`
+   * (a start that failed keeps its output, to read why, until then).
    */
-  async sweep(known: SandboxHandle[]): Promise<number> {
+  async sweep(known: SandboxHandle[], sessions: string[]): Promise<number> {
     const keep = new Set(known.flatMap((k) => parseSlurmHandle(k)?.job ?? []))
     const mark = slurmJobMark(this.#o.portal)
     const jobs = await this.#o.slurm.jobs()
@@ -182,11 +188,24 @@ export class SlurmBackend implements SessionBackend {
       this.#o.log(`slurm: cancelling job ${j.jobId} (${j.name}): no session or job of labgate's names it`)
       await this.#o.slurm.cancel(j.jobId)
     }
+    const visible = new Set(sessions)
+    const outputs = await readdir(this.#o.workDir).catch(() => [] as string[])
+    for (const file of outputs) {
+      const session = file.endsWith('.out') ? file.slice(0, -4) : null
+      // only this portal's sessions (`<portal>-…`): a shared directory may hold other portals' too
+      if (session?.startsWith(`${this.#o.portal}-`) && !visible.has(session))
+        await rm(join(this.#o.workDir, file), { force: true })
+    }
     return strays.length
   }
 
   async close(): Promise<void> {
     this.#tunnels.close()
+  }
+
+  /** Where the job of `session` writes its output (the agent's log). */
+  #output(session: string): string {
+    return join(this.#o.workDir, `${session}.out`)
   }
 
   #agentUrl(): string {
