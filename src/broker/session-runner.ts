@@ -204,9 +204,11 @@ export class SessionRunner {
    * capacity), then the sandbox is stopped and the row goes STOPPED. Returns the STOPPING row, or null
    * when the session had ended already (stopping or stopped: nothing changes).
    */
-  async stop(name: string, reason: StopReason): Promise<Session | null> {
+  async stop(name: string, reason: StopReason, detail?: string): Promise<Session | null> {
     const publish: (() => void)[] = []
-    const s = await this.deps.store.transaction(async (tx) => this.markStopping(tx, name, reason, publish))
+    const s = await this.deps.store.transaction(async (tx) =>
+      this.markStopping(tx, name, reason, publish, detail),
+    )
     if (s) this.afterStopping(s, publish)
     return s
   }
@@ -215,12 +217,15 @@ export class SessionRunner {
    * The first half of `stop`, inside the caller's transaction: marks the session STOPPING and records the
    * stop events, queuing their webhooks in `publish`. Once the transaction has committed, call
    * `afterStopping` with the row. Returns null (and does nothing) when the session had ended already.
+   * `detail` (why, in words: a backend's reason for a sandbox that went) goes into the `Session/Stopping`
+   * event beside the reason.
    */
   async markStopping(
     tx: Store,
     name: string,
     reason: StopReason,
     publish: (() => void)[],
+    detail?: string,
   ): Promise<Session | null> {
     const s = await tx.updateSession(
       name,
@@ -229,7 +234,9 @@ export class SessionRunner {
     )
     if (!s) return null
     const { events } = this.deps
-    publish.push(await events.record(tx, sessionEvent(s, 'Session/Stopping', { reason })))
+    publish.push(
+      await events.record(tx, sessionEvent(s, 'Session/Stopping', { reason, ...(detail && { detail }) })),
+    )
     const specific = STOP_EVENTS[reason]
     if (specific) publish.push(await events.record(tx, sessionEvent(s, specific)))
     return s

@@ -101,6 +101,19 @@ describe('reconciler', () => {
     expect((await row(reserve!.name)).stopReason).toBe('vanished')
   })
 
+  it("records the backend's reason for a sandbox that went (a Slurm job's time limit)", async () => {
+    const backend = await start({ reserved: 1 })
+    const [reserve] = await visible()
+    backend.kill(reserve!.handle as never, 'the Slurm job reached its time limit (60 min)')
+    for (let i = 0; i < 5; i++) await h.reconciler.runPass()
+    expect((await row(reserve!.name)).stopReason).toBe('vanished')
+    const stopping = await h.deps.store.listEvents({ name: 'Session/Stopping' })
+    expect(stopping.find((e) => e.session === reserve!.name)?.data).toEqual({
+      reason: 'vanished',
+      detail: 'the Slurm job reached its time limit (60 min)',
+    })
+  })
+
   it('drains the reserves of a STOPPING environment, then closes it', async () => {
     await start({ reserved: 2 })
     await h.deps.store.setEnvironmentState('lab-w01', 'STOPPING', h.clock.now())

@@ -13,7 +13,7 @@ import {
   sessionVerdict,
   type SessionVerdict,
 } from '../domain/index.js'
-import type { SandboxHandle } from '../backends/backend.js'
+import type { SandboxHandle, SandboxStatus } from '../backends/backend.js'
 import type { Environment, Session } from '../store/rows.js'
 import { noMetrics, secondsSince, type ReconcilerPassKind } from '../metrics.js'
 
@@ -182,10 +182,10 @@ export class Reconciler {
           await runner.stop(s.name, verdict.reason)
           break
         case 'observe': {
-          const gone = (await backend.observe(s.handle!)).state === 'gone'
-          if (gone) reaped++
+          const seen = await backend.observe(s.handle!)
+          if (seen.state === 'gone') reaped++
           else adopted++
-          await this.apply(s, sandboxVerdict(gone))
+          await this.apply(s, sandboxVerdict(seen.state === 'gone'), goneReason(seen))
         }
       }
     }
@@ -246,15 +246,16 @@ export class Reconciler {
       const verdict = sessionVerdict(s, envByName.get(s.environment) ?? null, now, runner.isStarting(s.name))
       if (verdict.kind !== 'keep') await this.apply(s, verdict)
       else if (observe && envByName.has(s.environment) && isObservable(s)) {
-        const gone = (await backend.observe(s.handle!)).state === 'gone'
-        await this.apply(s, sandboxVerdict(gone))
+        const seen = await backend.observe(s.handle!)
+        await this.apply(s, sandboxVerdict(seen.state === 'gone'), goneReason(seen))
       }
     }
   }
 
-  /** Carries out a verdict on `s`. */
-  private async apply(s: Session, verdict: SessionVerdict): Promise<void> {
-    if (verdict.kind === 'stop') await this.deps.runner.stop(s.name, verdict.reason)
+  /** Carries out a verdict on `s`; `detail` says why in words (the backend's reason for a sandbox that went). */
+  private async apply(s: Session, verdict: SessionVerdict, detail?: string): Promise<void> {
+    if (verdict.kind === 'stop' && detail) this.deps.log(`reconciler: session ${s.name}: ${detail}`)
+    if (verdict.kind === 'stop') await this.deps.runner.stop(s.name, verdict.reason, detail)
     else if (verdict.kind === 'finish-stop') await this.deps.runner.finishStop(s)
   }
 
@@ -315,4 +316,9 @@ export class Reconciler {
       await events.emit({ name: 'Environment/Deleted', environment: env.name, workshop: env.workshop })
     }
   }
+}
+
+/** The backend's reason for a sandbox it sees gone, if it gave one. */
+function goneReason(seen: SandboxStatus): string | undefined {
+  return seen.state === 'gone' ? seen.reason : undefined
 }
