@@ -82,7 +82,11 @@ export interface RemoteLabSpec {
 export type { SandboxHandle, SlurmPlacement }
 
 /** What `observe` sees. `gone` covers "never existed", "exited" and "reaped". */
-export type SandboxStatus = { state: 'starting' } | { state: 'running' } | { state: 'gone'; reason?: string }
+export type SandboxStatus =
+  | { state: 'starting' }
+  | { state: 'running' }
+  /** `failed`: the backend knows the sandbox ended in failure (a Slurm job FAILED, its node failed). */
+  | { state: 'gone'; reason?: string; failed?: boolean }
 
 export interface SandboxInfo {
   handle: SandboxHandle

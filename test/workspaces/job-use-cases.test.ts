@@ -350,4 +350,29 @@ describe('stopping a job', () => {
     expect(stop).toMatchObject({ message: 'Successful stop.', job: { status: 'complete', coreHours: 0 } })
     expect((await db.workspaces.getWorkspace(ws.id))?.status).toBe('idle')
   })
+
+  it("ends a job whose sandbox went with the backend's words: failed when it says the job failed", async () => {
+    const ws = await workspace()
+    const failed = await startJob(d, 'alice', ws.id, {})
+    const timedOut = await startJob(d, 'alice', ws.id, {})
+    const says = new Map([
+      [failed.id, { state: 'gone' as const, reason: 'the compute node cn017 failed', failed: true }],
+      [timedOut.id, { state: 'gone' as const, reason: 'the Slurm job reached its time limit (5 min)' }],
+    ])
+    const byHandle = (h: unknown) =>
+      [failed, timedOut].find((j) => j.handle === h || JSON.stringify(j.handle) === JSON.stringify(h))
+    const slurmLike = overriding(backend, {
+      observe: async (h) => says.get(byHandle(h)!.id)!,
+    })
+    runner = new JobRunner(deps(slurmLike))
+    await runner.tick()
+    expect(await db.workspaces.getJob(failed.id)).toMatchObject({ status: 'failed' })
+    expect((await db.workspaces.getJob(failed.id))?.details.current_job_details.message).toBe(
+      "The job's sandbox is gone: the compute node cn017 failed.",
+    )
+    expect(await db.workspaces.getJob(timedOut.id)).toMatchObject({ status: 'complete' })
+    expect((await db.workspaces.getJob(timedOut.id))?.details.current_job_details.message).toBe(
+      "The job's sandbox is gone: the Slurm job reached its time limit (5 min).",
+    )
+  })
 })

@@ -51,12 +51,17 @@ describe('sandboxStatus', () => {
     ['COMPLETING', 'the Slurm job is ending'],
     ['COMPLETED', 'the Slurm job ended'],
     ['CANCELLED', 'the Slurm job was cancelled'],
+  ])('%s: gone, saying so', (state, reason) => {
+    expect(sandboxStatus(job(state), 42, null)).toEqual({ state: 'gone', reason })
+  })
+
+  it.each([
     ['DEADLINE', 'the Slurm job reached its deadline'],
     ['BOOT_FAIL', 'the compute node did not boot'],
     ['OUT_OF_MEMORY', 'the Slurm job ran out of memory'],
     ['PREEMPTED', 'the Slurm job was preempted'],
-  ])('%s: gone, saying so', (state, reason) => {
-    expect(sandboxStatus(job(state), 42, null)).toEqual({ state: 'gone', reason })
+  ])('%s: gone in failure, saying so', (state, reason) => {
+    expect(sandboxStatus(job(state), 42, null)).toEqual({ state: 'gone', reason, failed: true })
   })
 
   it('TIMEOUT names the time limit when there is one', () => {
@@ -74,22 +79,30 @@ describe('sandboxStatus', () => {
     expect(sandboxStatus(job('FAILED', { exitCode: 127 }), 42, null)).toEqual({
       state: 'gone',
       reason: 'the Slurm job failed (exit status 127)',
+      failed: true,
     })
     expect(sandboxStatus(job('FAILED', { exitCode: 0 }), 42, null)).toEqual({
       state: 'gone',
       reason: 'the Slurm job failed (exit status 0)',
+      failed: true,
     })
-    expect(sandboxStatus(job('FAILED'), 42, null)).toEqual({ state: 'gone', reason: 'the Slurm job failed' })
+    expect(sandboxStatus(job('FAILED'), 42, null)).toEqual({
+      state: 'gone',
+      reason: 'the Slurm job failed',
+      failed: true,
+    })
   })
 
   it('NODE_FAIL names the node when it is known', () => {
     expect(sandboxStatus(job('NODE_FAIL', { nodes: 'cn017' }), 42, null)).toEqual({
       state: 'gone',
       reason: 'the compute node cn017 failed',
+      failed: true,
     })
     expect(sandboxStatus(job('NODE_FAIL'), 42, null)).toEqual({
       state: 'gone',
       reason: 'the compute node failed',
+      failed: true,
     })
   })
 
@@ -108,14 +121,16 @@ describe('sandboxStatus', () => {
     })
   })
 
-  it('an unknown state is gone, naming it', () => {
+  it('an unknown state is gone in failure, naming it', () => {
     expect(sandboxStatus(job('SPECIAL_EXIT'), 42, null)).toEqual({
       state: 'gone',
       reason: 'the Slurm job is special_exit',
+      failed: true,
     })
     expect(sandboxStatus(job('REVOKED'), 42, null)).toEqual({
       state: 'gone',
       reason: 'the Slurm job is revoked',
+      failed: true,
     })
   })
 })

@@ -32,7 +32,8 @@ const ENDED: Record<string, (j: SlurmJob) => string> = {
 /**
  * What a sandbox's state is, from its batch job's state and whether its agent said the sandbox ended
  * (`agentGone`): pending (and held) jobs are `starting`, a running one `running` unless its agent said
- * otherwise, every other state `gone` with a reason that names it (a job Slurm forgot included). Pure.
+ * otherwise, every other state `gone` with a reason that names it (a job Slurm forgot included), and
+ * `failed` where a workspace job would be `failed` ({@link workspaceJobStatus}). Pure.
  */
 export function sandboxStatus(job: SlurmJob | null, jobId: number, agentGone: string | null): SandboxStatus {
   if (!job) return { state: 'gone', reason: `Slurm no longer knows job ${jobId}` }
@@ -40,7 +41,10 @@ export function sandboxStatus(job: SlurmJob | null, jobId: number, agentGone: st
   if (job.state === 'RUNNING')
     return agentGone === null ? { state: 'running' } : { state: 'gone', reason: agentGone }
   const why = ENDED[job.state]
-  return { state: 'gone', reason: why ? why(job) : `the Slurm job is ${job.state.toLowerCase()}` }
+  const reason = why ? why(job) : `the Slurm job is ${job.state.toLowerCase()}`
+  return workspaceJobStatus(job.state) === 'failed'
+    ? { state: 'gone', reason, failed: true }
+    : { state: 'gone', reason }
 }
 
 /** True for a job that has ended (or is ending): nothing runs any more, or soon. Pure. */

@@ -27,6 +27,7 @@ export const END_MESSAGES = {
   exited: 'The job ended.',
   failed: (status: number) => `The job ended with exit status ${status}.`,
   vanished: "The job's sandbox is gone.",
+  ended: (reason?: string) => `The job's sandbox is gone: ${reason ?? 'it ended'}.`,
   timeLimit: 'The job reached its time limit.',
   stopped: 'Job stopped.',
   orphan: 'labgate stopped before the job started.',
@@ -155,7 +156,16 @@ export class JobRunner {
         : null
       await d.backend.stop(job.handle, { purge: true })
       if (status !== null && status !== 0) await endJob(d, job, 'failed', END_MESSAGES.failed(status))
-      else await endJob(d, job, 'complete', status === 0 ? END_MESSAGES.exited : END_MESSAGES.vanished)
+      else if (status === 0) await endJob(d, job, 'complete', END_MESSAGES.exited)
+      // the backend's word for how it ended (a Slurm job's time limit, a failed node), else "gone"
+      else if (seen.failed) await endJob(d, job, 'failed', END_MESSAGES.ended(seen.reason))
+      else
+        await endJob(
+          d,
+          job,
+          'complete',
+          seen.reason ? END_MESSAGES.ended(seen.reason) : END_MESSAGES.vanished,
+        )
       return
     }
     const limit = job.resourceOptions.time_limit_minutes
