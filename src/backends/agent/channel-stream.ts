@@ -1,6 +1,9 @@
 import { Duplex } from 'node:stream'
 import type { ChannelFlow } from './protocol.js'
 
+/** Unread bytes a channel holds at most before it cuts off a peer that ignores `pause`. */
+export const MAX_UNREAD = 16 * 1024 * 1024
+
 /** How a channel stream reaches its peer over the agent connection. */
 export interface ChannelWire {
   /** Sends a control message. */
@@ -29,9 +32,17 @@ export class ChannelStream extends Duplex {
     this.#wire = wire
   }
 
-  /** Bytes the peer sent on this channel. */
+  /**
+   * Bytes the peer sent on this channel. A peer that goes on sending long after it was told to pause
+   * (more than {@link MAX_UNREAD} unread) is cut off: the channel is destroyed rather than buffered
+   * without bound.
+   */
   receive(bytes: Buffer): void {
     if (this.destroyed) return
+    if (this.readableLength + bytes.length > MAX_UNREAD) {
+      this.destroy(new Error('the peer sent past its pause'))
+      return
+    }
     if (!this.push(bytes) && !this.#pausedPeer) {
       this.#pausedPeer = true
       this.#wire.control({ t: 'pause', ch: this.ch })
