@@ -119,7 +119,7 @@ export interface SlurmSettings {
   socket?: string
   /** slurmrestd's HTTP URL (JWT auth: `user` and the token in the variable `tokenEnv`). */
   url?: string
-  /** The Slurm user jobs are submitted as, over HTTP (default: labgate's own user name). */
+  /** The Slurm user jobs are submitted as, over HTTP (default: the one the JWT names, its `sun`). */
   user?: string
   /** The environment variable that holds the JWT for `url` (never the file): default `SLURM_JWT`. */
   tokenEnv: string

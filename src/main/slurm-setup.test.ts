@@ -48,7 +48,7 @@ describe('setting up the slurm backend', () => {
 
   it.skipIf(!RUN_SLURM)('reaches slurmrestd over HTTP with the JWT of the variable', async () => {
     process.env.LABGATE_TEST_SLURM_JWT = process.env.LABGATE_SLURM_JWT ?? ''
-    const s = await setUp({ url: process.env.LABGATE_SLURM_URL ?? 'http://127.0.0.1:6820', user: 'root' })
+    const s = await setUp({ url: process.env.LABGATE_SLURM_URL ?? 'http://127.0.0.1:6820' })
     const slurm = await s.made
     expect(s.logs.join('\n')).toMatch(/slurmrestd v0\.0\.\d+ at http:\/\/127\.0\.0\.1:\d+/)
     // the default work directory lets the sandboxes' uids pass through, and no more

@@ -1,6 +1,5 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
-import { userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
@@ -48,7 +47,7 @@ export async function setUpSlurm(o: {
     )
   }
   const slurm = await connectSlurm(
-    s.socket ? { socketPath: s.socket } : { url: s.url!, token: token!, user: s.user ?? userInfo().username },
+    s.socket ? { socketPath: s.socket } : { url: s.url!, token: token!, ...(s.user && { user: s.user }) },
   )
   await slurm.ping()
   const workDir = s.workDir ?? join(o.dataDir, 'slurm')
