@@ -127,7 +127,10 @@ export interface SlurmSettings {
   defaults: Omit<SlurmPlacement, 'backend'>
   /** A directory every compute node shares with labgate: jobs' working directory (default `<data>/slurm`). */
   workDir?: string
-  /** Where agents on the compute nodes reach labgate (default: `ws://127.0.0.1:<port>/_labgate/agent/v1`). */
+  /**
+   * Where agents on the compute nodes reach labgate (default: `ws://<the address labgate listens on, or
+   * 127.0.0.1 for a wildcard>:<port>/_labgate/agent/v1`).
+   */
   agentUrl?: string
   /** How long a start waits for its job to run and its agent to connect, seconds (default 300). */
   startTimeout: number

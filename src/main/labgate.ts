@@ -384,7 +384,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
   slurm?.attach(app)
   gateway.attach(app)
   await app.listen({ port: o.port, host })
-  slurm?.listening(listeningPort(app) ?? o.port)
+  slurm?.listening(listeningPort(app) ?? o.port, host)
   if (!url) {
     const port = listeningPort(app) ?? o.port
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`

@@ -20,8 +20,11 @@ export interface SlurmSetup {
   hub: AgentHub
   /** Serves the agents' WebSocket on `app`'s server (before the gateway's upgrade handler). */
   attach(app: FastifyInstance): void
-  /** Tells the backend where labgate listens, for agents when `agentUrl` is not configured. */
-  listening(port: number): void
+  /**
+   * Tells the backend where labgate listens (`host` as given to listen), for agents when `agentUrl` is not
+   * configured: that address, or the loopback one for a wildcard.
+   */
+  listening(port: number, host: string): void
   close(): Promise<void>
 }
 
@@ -57,13 +60,13 @@ export async function setUpSlurm(o: {
   if (!s.workDir) for (const dir of [o.dataDir, workDir]) chmodSync(dir, statSync(dir).mode | 0o001)
   const credentials = agentTokens(o.auth)
   const hub = new AgentHub({ credentials, log: o.log })
-  let port = 0
+  let listen = { port: 0, host: '127.0.0.1' }
   const backend = new SlurmBackend({
     slurm,
     hub,
     credentials,
     portal: o.portal,
-    agentUrl: () => s.agentUrl ?? `ws://127.0.0.1:${port}${AGENT_PATH}`,
+    agentUrl: () => s.agentUrl ?? `ws://${listen.host}:${listen.port}${AGENT_PATH}`,
     agentCommand: [process.execPath, AGENT_BIN],
     workDir,
     runDir: join(o.dataDir, 'run', 'agents'),
@@ -83,8 +86,10 @@ export async function setUpSlurm(o: {
       app.server.prependListener('upgrade', onUpgrade)
       detach = () => app.server.off('upgrade', onUpgrade)
     },
-    listening(p) {
-      port = p
+    listening(port, host) {
+      const wildcard = host === '0.0.0.0' || host === '::' || host === ''
+      const address = wildcard ? '127.0.0.1' : host
+      listen = { port, host: address.includes(':') ? `[${address}]` : address }
     },
     async close() {
       detach()
