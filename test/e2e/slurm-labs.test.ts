@@ -15,13 +15,13 @@ import { parseSlurmHandle } from '../../src/backends/slurm/handle.js'
 import { connectSlurm, type SlurmApi } from '../../src/backends/slurm/index.js'
 import { launchChromium } from '../browser/chromium.js'
 import { CookieClient, eventually } from '../harness.js'
+import { robotToken } from '../robot-token.js'
 import { RUN_SLURM, SLURM_SOCKET } from '../slurm/slurm-fixture.js'
 import {
   cancelPortalJobs,
   freePort,
   liveJobsOf,
   portalMark,
-  robotToken,
   serveLabgate,
   startSlurmLabgate,
   storedSessions,

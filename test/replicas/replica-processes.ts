@@ -11,10 +11,6 @@ import { writePortal, type PortalSpec } from '../harness.js'
 
 const root = join(import.meta.dirname, '../..')
 
-/** The robot every replica of a test portal shares (the harness's default). */
-export const ROBOT = { username: 'robot@test', password: 'robot-password-0123456789' }
-export const ROBOT_CLIENT = { id: 'robot-client', secret: 'robot-secret-0123456789' }
-
 export interface ReplicaProcess {
   /** Where this replica itself listens. */
   url: string
@@ -100,18 +96,4 @@ export class ReplicaSet {
 }
 
 /** A robot token from replica `url` (the password grant). */
-export async function robotToken(url: string): Promise<string> {
-  const res = await fetch(`${url}/oauth2/token/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: ROBOT.username,
-      password: ROBOT.password,
-      client_id: ROBOT_CLIENT.id,
-      client_secret: ROBOT_CLIENT.secret,
-    }),
-  })
-  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)
-  return ((await res.json()) as { access_token: string }).access_token
-}
+export { robotToken } from '../robot-token.js'

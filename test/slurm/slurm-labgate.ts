@@ -14,15 +14,8 @@ import { startLabgate, type Labgate } from '../../src/main/labgate.js'
 import type { SlurmApi, SlurmJob } from '../../src/backends/slurm/index.js'
 import { slurmJobMark } from '../../src/backends/slurm/handle.js'
 import { writePortal, type PortalSpec } from '../harness.js'
+import { robotToken } from '../robot-token.js'
 import { SLURM_SOCKET } from './slurm-fixture.js'
-
-/** The robot `writePortal` writes when it is given none. */
-export const ROBOT = {
-  username: 'robot@test',
-  password: 'robot-password-0123456789',
-  clientId: 'robot-client',
-  clientSecret: 'robot-secret-0123456789',
-}
 
 const root = resolve(import.meta.dirname, '../..')
 
@@ -76,23 +69,6 @@ export async function cancelPortalJobs(slurm: SlurmApi, portal: string, ms = 30_
     for (const j of live) if (j.state !== 'COMPLETING') await slurm.cancel(j.jobId)
     await new Promise((r) => setTimeout(r, 250))
   }
-}
-
-/** The robot's access token (the password grant through the robot client). */
-export async function robotToken(url: string): Promise<string> {
-  const res = await fetch(`${url}/oauth2/token/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: ROBOT.username,
-      password: ROBOT.password,
-      client_id: ROBOT.clientId,
-      client_secret: ROBOT.clientSecret,
-    }),
-  })
-  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)
-  return ((await res.json()) as { access_token: string }).access_token
 }
 
 /** A labgate served in this process on a Slurm portal. */

@@ -1,0 +1,24 @@
+/** The robot `writePortal` (test/harness.ts) writes when it is given none, and a token of it. */
+export const ROBOT = {
+  username: 'robot@test',
+  password: 'robot-password-0123456789',
+  clientId: 'robot-client',
+  clientSecret: 'robot-secret-0123456789',
+}
+
+/** The robot's access token from the labgate at `url` (the password grant through the robot client). */
+export async function robotToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/oauth2/token/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: ROBOT.username,
+      password: ROBOT.password,
+      client_id: ROBOT.clientId,
+      client_secret: ROBOT.clientSecret,
+    }),
+  })
+  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { access_token: string }).access_token
+}
