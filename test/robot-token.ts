@@ -6,17 +6,20 @@ export const ROBOT = {
   clientSecret: 'robot-secret-0123456789',
 }
 
-/** The robot's access token from the labgate at `url` (the password grant through the robot client). */
-export async function robotToken(url: string): Promise<string> {
+/**
+ * The access token of `robot` (default: the harness's) from the labgate at `url`: the password grant
+ * through the robot client.
+ */
+export async function robotToken(url: string, robot: typeof ROBOT = ROBOT): Promise<string> {
   const res = await fetch(`${url}/oauth2/token/`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
       grant_type: 'password',
-      username: ROBOT.username,
-      password: ROBOT.password,
-      client_id: ROBOT.clientId,
-      client_secret: ROBOT.clientSecret,
+      username: robot.username,
+      password: robot.password,
+      client_id: robot.clientId,
+      client_secret: robot.clientSecret,
     }),
   })
   if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
 import type { Session } from '../../src/store/rows.js'
 import { writePortal } from '../harness.js'
+import { robotToken } from '../robot-token.js'
 
 const ROUNDS = Number(process.env.LABGATE_CRASH_ROUNDS ?? 3)
 const CAPACITY = 10
@@ -78,22 +79,6 @@ async function kill(server: Server): Promise<void> {
   const exited = new Promise((r) => server.child.once('exit', r))
   server.child.kill('SIGKILL')
   await exited
-}
-
-async function robotToken(url: string): Promise<string> {
-  const res = await fetch(`${url}/oauth2/token/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: robot.username,
-      password: robot.password,
-      client_id: robot.clientId,
-      client_secret: robot.clientSecret,
-    }),
-  })
-  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)
-  return ((await res.json()) as { access_token: string }).access_token
 }
 
 /** One session request; the session's name when labgate acknowledged it (a 2xx naming a session). */
@@ -233,7 +218,7 @@ it(`keeps every allocation and exactly one sandbox per live session across ${ROU
     const data = join(dir, `round-${round}`)
     let server = await serve(data)
     try {
-      const token = await robotToken(server.url)
+      const token = await robotToken(server.url, robot)
       // SIGKILL at a random point of the storm. Odd rounds aim at sandbox starts under way: once 1 to 7
       // sandboxes beyond the two reserves' are up (their handles may not be stored yet), then 0 to 15 ms
       // more. Even rounds: after 0 to 10 acknowledged allocations, then up to 300 ms more, so that starts
