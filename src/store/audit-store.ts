@@ -29,6 +29,16 @@
  * - `admin.client.register`, `admin.client.disable`, `admin.client.rotate`: an OAuth client registered,
  *   disabled, or given a new secret (`data.client`; never a secret).
  * - `admin.job.stop`: a workspace job stopped for its owner (`data.job`, `data.owner`).
+ *
+ * An LMS's own administrator (gateway4labs' LMS admin) acts on that LMS only: the records name the LMS,
+ * `userId` is null and `data.by` is the administrator's name as the LMS gave it:
+ * - `lms_admin.sign_in`: the LMS asked for an admin sign-in link, or the link was used (`data.step`).
+ * - `lms_admin.course.grant`, `lms_admin.course.revoke`: a lab granted to a course with its settings, or
+ *   the grant removed (`course`, `lab`, `data.settings`).
+ * - `lms_admin.teacher.create`: a teacher account made (`data.teacher`, `data.name`).
+ * - `lms_admin.key.create`, `lms_admin.key.revoke`: a teacher's LTI 1.1 key for a lab made or revoked
+ *   (`lab`, `data.teacher`, `data.key`: the consumer key, never the secret).
+ * - `lms.queue`: a launch waited for a full lab: queued, served or left (`data.step`, `data.priority`).
  */
 export type AuditKind =
   | 'lti13.login'
@@ -48,6 +58,13 @@ export type AuditKind =
   | 'admin.client.disable'
   | 'admin.client.rotate'
   | 'admin.job.stop'
+  | 'lms_admin.sign_in'
+  | 'lms_admin.course.grant'
+  | 'lms_admin.course.revoke'
+  | 'lms_admin.teacher.create'
+  | 'lms_admin.key.create'
+  | 'lms_admin.key.revoke'
+  | 'lms.queue'
 
 /** Every {@link AuditKind}, for validation and help texts. */
 export const AUDIT_KINDS: readonly AuditKind[] = [
@@ -68,6 +85,13 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'admin.client.disable',
   'admin.client.rotate',
   'admin.job.stop',
+  'lms_admin.sign_in',
+  'lms_admin.course.grant',
+  'lms_admin.course.revoke',
+  'lms_admin.teacher.create',
+  'lms_admin.key.create',
+  'lms_admin.key.revoke',
+  'lms.queue',
 ]
 
 /**

@@ -8,11 +8,13 @@ import type { GradeStore } from './grade-store.js'
 import { KyselyAuditStore } from './kysely/kysely-audit-store.js'
 import { KyselyAuthStore } from './kysely/kysely-auth-store.js'
 import { KyselyGradeStore } from './kysely/kysely-grade-store.js'
+import { KyselyLmsGatewayStore } from './kysely/kysely-lms-gateway-store.js'
 import { KyselyNonceStore } from './kysely/kysely-nonce-store.js'
 import { KyselyReplicaStore } from './kysely/kysely-replica-store.js'
 import { KyselyStore } from './kysely/kysely-store.js'
 import { KyselyWorkspaceStore } from './kysely/kysely-workspace-store.js'
 import { openPostgres, openSqlite, type Db } from './kysely/open.js'
+import type { LmsGatewayStore } from './lms-gateway-store.js'
 import type { NonceStore } from './nonce-store.js'
 import type { Notifier } from './notifier.js'
 import type { ReplicaStore } from './replica-store.js'
@@ -36,6 +38,8 @@ export interface OpenStore {
   nonces: NonceStore
   /** Grade targets of LMS launches and their passbacks. */
   grades: GradeStore
+  /** What LMS admins manage from their LMS: course grants, teachers and their keys, waiting launches. */
+  lmsGateway: LmsGatewayStore
   /** Replicas on this database: their registry and the leases they take. */
   replicas: ReplicaStore
   /** Notices between replicas (LISTEN/NOTIFY on PostgreSQL; within this process on SQLite). */
@@ -58,6 +62,7 @@ export class KyselyStores implements OpenStore {
   readonly audit: AuditStore
   readonly nonces: NonceStore
   readonly grades: GradeStore
+  readonly lmsGateway: LmsGatewayStore
   readonly replicas: ReplicaStore
 
   constructor(readonly db: Db) {
@@ -67,6 +72,7 @@ export class KyselyStores implements OpenStore {
     this.audit = new KyselyAuditStore(db)
     this.nonces = new KyselyNonceStore(db)
     this.grades = new KyselyGradeStore(db)
+    this.lmsGateway = new KyselyLmsGatewayStore(db)
     this.replicas = new KyselyReplicaStore(db)
   }
 

@@ -2,6 +2,7 @@ import { afterAll, describe, it } from 'vitest'
 import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
 import { runGradeStoreSuite } from '../../../test/conformance/grade-store.suite.js'
+import { runLmsGatewayStoreSuite } from '../../../test/conformance/lms-gateway-store.suite.js'
 import { runReplicaStoreSuite } from '../../../test/conformance/replica-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
@@ -26,6 +27,7 @@ if (admin) {
   runWorkspaceStoreSuite({ name: 'PostgreSQL', make })
   runAuditStoreSuite({ name: 'PostgreSQL', make })
   runGradeStoreSuite({ name: 'PostgreSQL', make })
+  runLmsGatewayStoreSuite({ name: 'PostgreSQL', make })
   runReplicaStoreSuite({ name: 'PostgreSQL', make })
   afterAll(() => databases.dropAll(), 300_000)
 } else {

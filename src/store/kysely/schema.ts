@@ -5,6 +5,7 @@
 import type { Generated } from 'kysely'
 import type { AuthTables } from './schema-auth.js'
 import type { LmsTables } from './schema-lms.js'
+import type { LmsGatewayTables } from './schema-lms-gateway.js'
 import type { ReplicaTables } from './schema-replicas.js'
 import type { WorkspaceTables } from './schema-workspaces.js'
 
@@ -121,4 +122,5 @@ export interface CoreTables {
   live_counts: LiveCountsTable
 }
 
-export interface Database extends CoreTables, AuthTables, WorkspaceTables, LmsTables, ReplicaTables {}
+export interface Database
+  extends CoreTables, AuthTables, WorkspaceTables, LmsTables, LmsGatewayTables, ReplicaTables {}

@@ -6,6 +6,7 @@ import { expect, it } from 'vitest'
 import { runAuditStoreSuite } from '../../../test/conformance/audit-store.suite.js'
 import { runAuthStoreSuite } from '../../../test/conformance/auth-store.suite.js'
 import { runGradeStoreSuite } from '../../../test/conformance/grade-store.suite.js'
+import { runLmsGatewayStoreSuite } from '../../../test/conformance/lms-gateway-store.suite.js'
 import { runReplicaStoreSuite } from '../../../test/conformance/replica-store.suite.js'
 import { runStoreSuite } from '../../../test/conformance/store.suite.js'
 import { runWorkspaceStoreSuite } from '../../../test/conformance/workspace-store.suite.js'
@@ -19,6 +20,7 @@ runAuthStoreSuite({ name: 'SQLite (in memory)', make })
 runWorkspaceStoreSuite({ name: 'SQLite (in memory)', make })
 runAuditStoreSuite({ name: 'SQLite (in memory)', make })
 runGradeStoreSuite({ name: 'SQLite (in memory)', make })
+runLmsGatewayStoreSuite({ name: 'SQLite (in memory)', make })
 runReplicaStoreSuite({ name: 'SQLite (in memory)', make })
 
 it('opens a SQLite file in WAL mode with durable commits and migrates it once', async () => {
@@ -51,6 +53,7 @@ it('opens a SQLite file in WAL mode with durable commits and migrates it once', 
       '009-session-time-allowed',
       '010-replicas',
       '011-user-disabled',
+      '012-lms-gateway',
     ])
     await again.close()
   } finally {

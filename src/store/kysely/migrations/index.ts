@@ -10,6 +10,7 @@ import * as lmsGrades from './008-lms-grades.js'
 import * as sessionTimeAllowed from './009-session-time-allowed.js'
 import * as replicas from './010-replicas.js'
 import * as userDisabled from './011-user-disabled.js'
+import * as lmsGateway from './012-lms-gateway.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '009-session-time-allowed': sessionTimeAllowed,
   '010-replicas': replicas,
   '011-user-disabled': userDisabled,
+  '012-lms-gateway': lmsGateway,
 }
