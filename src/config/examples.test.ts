@@ -32,6 +32,7 @@ describe('examples/', () => {
           jwksUrl: 'http://localhost:8000/mod/lti/certs.php',
         },
         labs: [{ id: 'intro-shell', workshop: 'shell-basics', timeAllowed: 1800 }],
+        timeZone: 'UTC',
       },
     ])
     expect(portal.labgate.remoteLabs).toEqual([])

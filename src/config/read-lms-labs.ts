@@ -1,3 +1,5 @@
+import type { AvailabilityWindow } from '../domain/availability.js'
+import { parseWindows, WindowError } from '../domain/lab-windows.js'
 import type { ConfigNode } from './config-node.js'
 import { describeValue } from './describe-value.js'
 import { readDuration, readIdentifier, readName, readRequiredString } from './read-values.js'
@@ -10,12 +12,14 @@ export interface LabTargets {
 }
 
 /**
- * Reads `labs` of an LMS: `{id, workshop | remote: {system, laboratory}, timeAllowed?, courses?}`. `id` is
- * an identifier unique within the LMS; exactly one of `workshop` (one of `targets.workshops`) and `remote`
- * (`system` one of `targets.remoteSystems`, `laboratory` an identifier); `timeAllowed` a duration (absent
- * or 0: no limit); `courses`, when given, a non-empty list of `{contextId, timeAllowed?}` with contextIds
- * unique within the lab. A course allowed longer than its lab is warned about (the lab's limit applies).
- * Entries with an error are left out; the load fails anyway.
+ * Reads `labs` of an LMS: `{id, workshop | remote: {system, laboratory}, timeAllowed?, courses?, windows?}`.
+ * `id` is an identifier unique within the LMS; exactly one of `workshop` (one of `targets.workshops`) and
+ * `remote` (`system` one of `targets.remoteSystems`, `laboratory` an identifier); `timeAllowed` a duration
+ * (absent or 0: no limit); `courses`, when given, a non-empty list of `{contextId, timeAllowed?, priority?,
+ * windows?}` with contextIds unique within the lab and `priority` an integer 0–1000; `windows`, of the lab or
+ * a course, a list `parseWindows` reads (an error names the field). A course allowed longer than its lab is
+ * warned about (the lab's limit applies). `priority` and `windows` are kept only when written. Entries with
+ * an error are left out; the load fails anyway.
  */
 export function readLmsLabs(node: ConfigNode, targets: LabTargets): LmsLab[] {
   const labs: LmsLab[] = []
@@ -36,10 +40,12 @@ export function readLmsLabs(node: ConfigNode, targets: LabTargets): LmsLab[] {
 
 function readLab(item: ConfigNode, targets: LabTargets): LmsLab | undefined {
   if (!item.present) item.error('expected a map {id, workshop or remote, timeAllowed, courses}, got nothing')
-  if (!item.present || !item.fields(['id', 'workshop', 'remote', 'timeAllowed', 'courses'])) return undefined
+  const fields = ['id', 'workshop', 'remote', 'timeAllowed', 'courses', 'windows']
+  if (!item.present || !item.fields(fields)) return undefined
   const id = readIdentifier(item.get('id'))
   const timeAllowed = readDuration(item.get('timeAllowed')) ?? 0
   const courses = readCourses(item.get('courses'), timeAllowed)
+  const windows = readWindows(item.get('windows'))
   const workshopNode = item.get('workshop')
   const remoteNode = item.get('remote')
   if (workshopNode.present && remoteNode.present) {
@@ -53,8 +59,8 @@ function readLab(item: ConfigNode, targets: LabTargets): LmsLab | undefined {
   const target = workshopNode.present
     ? readWorkshopTarget(workshopNode, targets.workshops)
     : readRemoteTarget(remoteNode, targets.remoteSystems)
-  if (id === undefined || target === undefined || courses === null) return undefined
-  return { id, timeAllowed, ...(courses ? { courses } : {}), ...target }
+  if (id === undefined || target === undefined || courses === null || windows === null) return undefined
+  return { id, timeAllowed, ...(courses ? { courses } : {}), ...(windows ? { windows } : {}), ...target }
 }
 
 function readWorkshopTarget(
@@ -102,8 +108,8 @@ function readCourses(node: ConfigNode, labTime: number): LmsCourse[] | undefined
   const seen = new Map<string, string>()
   let failed = false
   for (const item of items) {
-    if (!item.present) item.error('expected a map {contextId, timeAllowed}, got nothing')
-    if (!item.present || !item.fields(['contextId', 'timeAllowed'])) {
+    if (!item.present) item.error('expected a map {contextId, timeAllowed, priority, windows}, got nothing')
+    if (!item.present || !item.fields(['contextId', 'timeAllowed', 'priority', 'windows'])) {
       failed = true
       continue
     }
@@ -111,7 +117,9 @@ function readCourses(node: ConfigNode, labTime: number): LmsCourse[] | undefined
     const contextId = readIdentifier(idNode)
     const timeNode = item.get('timeAllowed')
     const timeAllowed = readDuration(timeNode) ?? 0
-    if (contextId === undefined) {
+    const priority = readPriority(item.get('priority'))
+    const windows = readWindows(item.get('windows'))
+    if (contextId === undefined || priority === null || windows === null) {
       failed = true
       continue
     }
@@ -125,7 +133,40 @@ function readCourses(node: ConfigNode, labTime: number): LmsCourse[] | undefined
     if (labTime > 0 && (timeAllowed === 0 || timeAllowed > labTime) && timeNode.present) {
       timeNode.warn(`is longer than the lab's timeAllowed (${labTime}s), which applies instead`)
     }
-    courses.push({ contextId, timeAllowed })
+    courses.push({
+      contextId,
+      timeAllowed,
+      ...(priority !== undefined ? { priority } : {}),
+      ...(windows ? { windows } : {}),
+    })
   }
   return failed ? null : courses
+}
+
+/** A course's `priority`: an integer 0–1000; undefined when absent, null after an error. */
+function readPriority(node: ConfigNode): number | undefined | null {
+  if (!node.present) return undefined
+  const v = node.value
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1000) return v
+  node.error(
+    `expected an integer from 0 to 1000 (higher is served first; absent: 0), got ${describeValue(v)}`,
+  )
+  return null
+}
+
+/**
+ * `windows` as `parseWindows` reads them: undefined when absent, null after an error, reported on the
+ * field it names (`windows[1].weekdays`) so the message points at that line.
+ */
+function readWindows(node: ConfigNode): AvailabilityWindow[] | undefined | null {
+  if (!node.present) return undefined
+  try {
+    return parseWindows(node.value, node.pathText)
+  } catch (e) {
+    if (!(e instanceof WindowError)) throw e
+    let at = node
+    for (const p of e.path) at = typeof p === 'number' ? (at.items()[p] ?? at) : at.get(p)
+    at.error(e.problem)
+    return null
+  }
 }

@@ -113,6 +113,7 @@ describe('spec.labgate.lms and remoteLabs', () => {
       lti13: { ...lti13, deploymentIds: ['1', '2'], clientId: '10000000000001' },
       lti11: { key: 'moodle-key', secret: 's3cret' },
       basicHttp: { username: 'moodle', password: 'pw', ...courseLogin },
+      timeZone: 'UTC',
       labs: [
         { id: 'intro-shell', workshop: 'intro', timeAllowed: 1800 },
         {
@@ -148,6 +149,7 @@ describe('spec.labgate.lms and remoteLabs', () => {
       name: 'old',
       lti11: { key: 'k', secret: 's' },
       labs: [{ id: 'a', workshop: 'other', timeAllowed: 0 }],
+      timeZone: 'UTC',
     })
     expect(lms[1]?.basicHttp).toEqual({ username: 'u', password: 'p' })
   })
@@ -237,6 +239,60 @@ describe('spec.labgate.lms and remoteLabs', () => {
       { lms: [moodle([{ ...lab, timeAllowed: 'ten minutes' }])] },
       'lms[0].labs[0].timeAllowed',
       'expected a duration',
+    ],
+    [
+      'a time zone Intl does not know',
+      { lms: [moodle([lab], { timeZone: 'Europe/Madird' })] },
+      'lms[0].timeZone',
+      '"Europe/Madird" is not a time zone: give an IANA name such as Europe/Madrid, or UTC',
+    ],
+    [
+      'a time zone that is not a string',
+      { lms: [moodle([lab], { timeZone: 1 })] },
+      'lms[0].timeZone',
+      'expected a string',
+    ],
+    [
+      "a lab's windows that are not a list",
+      { lms: [moodle([{ ...lab, windows: { weekdays: [1] } }])] },
+      'lms[0].labs[0].windows',
+      'expected a list of windows',
+    ],
+    [
+      "a bad weekday in a lab's window",
+      { lms: [moodle([{ ...lab, windows: [{}, { weekdays: [1, 'Tue'] }] }])] },
+      'lms[0].labs[0].windows[1].weekdays',
+      'expected days as numbers, 1 (Monday) to 7 (Sunday), got "Tue"',
+    ],
+    [
+      "an unknown field of a course's window",
+      { lms: [moodle([{ ...lab, courses: [{ contextId: 'c', windows: [{ start: '09:00' }] }] }])] },
+      'lms[0].labs[0].courses[0].windows[0].start',
+      'is not a field of a window',
+    ],
+    [
+      "a course's window that ends before it starts",
+      {
+        lms: [
+          moodle([
+            { ...lab, courses: [{ contextId: 'c', windows: [{ startTime: '10:00', endTime: '09:00' }] }] },
+          ]),
+        ],
+      },
+      'lms[0].labs[0].courses[0].windows[0].endTime',
+      '09:00 is not after startTime 10:00',
+    ],
+    [
+      'a priority above 1000',
+      { lms: [moodle([{ ...lab, courses: [{ contextId: 'c', priority: 1001 }] }])] },
+      'lms[0].labs[0].courses[0].priority',
+      'expected an integer from 0 to 1000',
+    ],
+    [
+      'a priority that is not a number',
+      { lms: [moodle([{ ...lab, courses: [{ contextId: 'c', priority: 'high' }] }])] },
+      'lms[0].labs[0].courses[0].priority',
+      'got "high"',
     ],
     [
       'plain http to another machine for LTI 1.3',
@@ -526,5 +582,55 @@ describe('spec.labgate.lms and remoteLabs', () => {
     ).portal.labgate
     expect(lms[0]?.lti13?.deploymentIds).toEqual(['1'])
     expect(lms[0]?.labs[0]?.courses).toEqual([{ contextId: 'c', timeAllowed: 3600 }])
+  })
+
+  it('reads the time zone, the windows and the priorities', async () => {
+    const mornings = { weekdays: [3, 1], startTime: '09:00', endTime: '11:00' }
+    const config = await load({
+      lms: [
+        moodle(
+          [
+            {
+              ...lab,
+              windows: [{ from: '2026-12-01', until: '2027-01-31' }],
+              courses: [
+                { contextId: 'c-1', priority: 10, windows: [mornings] },
+                { contextId: 'c-2', priority: 0, windows: [] },
+                { contextId: 'c-3' },
+              ],
+            },
+          ],
+          { timeZone: 'Europe/Madrid' },
+        ),
+      ],
+    })
+    expect(config.warnings).toEqual([])
+    const moodleLms = config.portal.labgate.lms[0]
+    expect(moodleLms?.timeZone).toBe('Europe/Madrid')
+    expect(moodleLms?.labs[0]).toEqual({
+      id: 'a',
+      workshop: 'other',
+      timeAllowed: 0,
+      windows: [{ from: '2026-12-01', until: '2027-01-31' }],
+      courses: [
+        {
+          contextId: 'c-1',
+          timeAllowed: 0,
+          priority: 10,
+          windows: [{ weekdays: [1, 3], startTime: '09:00', endTime: '11:00' }],
+        },
+        { contextId: 'c-2', timeAllowed: 0, priority: 0, windows: [] },
+        { contextId: 'c-3', timeAllowed: 0 },
+      ],
+    })
+  })
+
+  it('leaves out a lab whose course has bad windows', async () => {
+    const found = await problems({
+      lms: [moodle([{ ...lab, courses: [{ contextId: 'c', windows: [{ from: '2026-02-30' }] }] }])],
+    })
+    expect(found.join('\n')).toMatch(
+      /portal\.yaml:\d+: spec\.labgate\.lms\[0\]\.labs\[0\]\.courses\[0\]\.windows\[0\]\.from: 2026-02-30 is not a day of the calendar/,
+    )
   })
 })

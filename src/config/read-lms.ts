@@ -1,11 +1,18 @@
 import type { ConfigNode } from './config-node.js'
+import { isValidTimeZone } from '../domain/lab-windows.js'
 import { readEndpointUrl } from './read-endpoint-url.js'
 import { readLmsLabs, type LabTargets } from './read-lms-labs.js'
-import { readIdentifier, readName, readRequiredSecret, readRequiredString } from './read-values.js'
+import {
+  readIdentifier,
+  readName,
+  readRequiredSecret,
+  readRequiredString,
+  readString,
+} from './read-values.js'
 import type { BasicHttpCredentials, Lti11Credentials, Lti13Registration, LmsRegistration } from './types.js'
 
 /**
- * Reads `spec.labgate.lms` (absent: none): a list of `{name, lti13?, lti11?, basicHttp?, labs}`.
+ * Reads `spec.labgate.lms` (absent: none): a list of `{name, lti13?, lti11?, basicHttp?, labs, timeZone?}`.
  * - `name`: a DNS label, unique among the LMSs.
  * - `lti13: {issuer, clientId, deploymentIds, authUrl, tokenUrl, jwksUrl}`: all required; `deploymentIds`
  *   a non-empty list (repeats are warned about and dropped); the URLs (issuer too) https, or plain http to
@@ -16,6 +23,8 @@ import type { BasicHttpCredentials, Lti11Credentials, Lti13Registration, LmsRegi
  *   to one LMS; `coursesUrl` http(s), plain http to another machine warned about; with it, the login labgate
  *   sends there (`coursesUsername`, `coursesPassword`) is required, without it ignored with a warning.
  * - At least one of the three; `labs` as `readLmsLabs` reads them (none is warned about).
+ * - `timeZone`: the IANA zone (`Europe/Madrid`) the `windows` of its labs and courses are read in; absent:
+ *   `UTC`; a name Intl does not know is an error.
  * Secrets are non-empty strings kept as written, like the robot's credentials. Invalid entries are reported
  * on their node and left out (the load fails anyway).
  */
@@ -25,13 +34,14 @@ export function readLms(node: ConfigNode, targets: LabTargets): LmsRegistration[
   const owners = new Map<string, string>()
   for (const item of node.items()) {
     if (!item.present) item.error('expected a map {name, lti13, lti11, basicHttp, labs}, got nothing')
-    if (!item.present || !item.fields(['name', 'lti13', 'lti11', 'basicHttp', 'labs'])) continue
+    if (!item.present || !item.fields(['name', 'lti13', 'lti11', 'basicHttp', 'labs', 'timeZone'])) continue
     const name = readName(item.get('name'))
     const lti13 = readLti13(item.get('lti13'))
     const lti11 = readLti11(item.get('lti11'))
     const basicHttp = readBasicHttp(item.get('basicHttp'))
     const labsNode = item.get('labs')
     const labs = readLmsLabs(labsNode, targets)
+    const timeZone = readTimeZone(item.get('timeZone'))
     const protocols = ['lti13', 'lti11', 'basicHttp'].filter((p) => item.get(p).present)
     if (protocols.length === 0) {
       item.error('declares no protocol: give at least one of lti13, lti11, basicHttp')
@@ -39,13 +49,14 @@ export function readLms(node: ConfigNode, targets: LabTargets): LmsRegistration[
     if (!labsNode.present || (Array.isArray(labsNode.value) && labsNode.value.length === 0)) {
       labsNode.warn('lists no labs: this LMS can launch nothing')
     }
-    if (name === undefined || protocols.length === 0) continue
+    if (name === undefined || protocols.length === 0 || timeZone === undefined) continue
     const registration: LmsRegistration = {
       name,
       ...(lti13 ? { lti13 } : {}),
       ...(lti11 ? { lti11 } : {}),
       ...(basicHttp ? { basicHttp } : {}),
       labs,
+      timeZone,
     }
     const ids = identities(registration, item)
     const taken = ids.find(({ key }) => owners.has(key))
@@ -57,6 +68,16 @@ export function readLms(node: ConfigNode, targets: LabTargets): LmsRegistration[
     out.push(registration)
   }
   return out
+}
+
+/** `timeZone`: an IANA name Intl knows, `UTC` when absent; undefined after an error. */
+function readTimeZone(node: ConfigNode): string | undefined {
+  if (!node.present) return 'UTC'
+  const tz = readString(node)
+  if (tz === undefined) return undefined
+  if (isValidTimeZone(tz)) return tz
+  node.error(`${JSON.stringify(tz)} is not a time zone: give an IANA name such as Europe/Madrid, or UTC`)
+  return undefined
 }
 
 /** What must identify one LMS only, with the words and the node for the error when another has it. */

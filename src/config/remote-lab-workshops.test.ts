@@ -7,6 +7,7 @@ const lms = (name: string, labs: LmsRegistration['labs']): LmsRegistration => ({
   name,
   lti11: { key: name, secret: 's' },
   labs,
+  timeZone: 'UTC',
 })
 const portal = (registrations: LmsRegistration[]) => ({
   maximum: 0,

@@ -204,6 +204,8 @@ export interface LmsRegistration {
   basicHttp?: BasicHttpCredentials
   /** What this LMS may launch; ids are unique within the LMS. `[]`: nothing. */
   labs: LmsLab[]
+  /** `timeZone`: the IANA time zone its labs' and courses' `windows` are read in; `UTC` when not given. */
+  timeZone: string
 }
 
 /** `lms[].lti13`: an LTI 1.3 platform as the tool sees it (IMS LTI Core 1.3, Security Framework). */
@@ -241,14 +243,17 @@ export interface BasicHttpCredentials {
   coursesPassword?: string
 }
 
-/** `labs[].courses[]` of an LMS: a course allowed to launch the lab; `timeAllowed` seconds, 0 = no limit. */
+/**
+ * `labs[].courses[]` of an LMS: a course allowed to launch the lab; `timeAllowed` seconds, 0 = no limit;
+ * `priority` (0–1000) and `windows` only when written.
+ */
 export type LmsCourse = CourseGrant
 
 /**
  * `lms[].labs[]`: a lab an LMS may launch, by its `id` (the LMS's local identifier), pointing at exactly
  * one of a `workshop` of this portal or a lab of a `remote` system. `timeAllowed` (seconds, 0 = no limit)
- * caps the session; `courses`, when present (never empty), are the only courses that may launch it
- * (see `decideLabLaunch`).
+ * caps the session; `courses`, when present (never empty), are the only courses that may launch it;
+ * `windows`, when written, are when it may be launched (see `decideLabLaunch`).
  */
 export type LmsLab = LabGrant & { courses?: LmsCourse[] } & (
     | {

@@ -7,10 +7,11 @@ const lms = (name: string, username: string, password: string): LmsRegistration 
   name,
   basicHttp: { username, password },
   labs: [],
+  timeZone: 'UTC',
 })
 const registered = [
   lms('moodle', 'm', 'pw-m'),
-  { name: 'lti-only', lti11: { key: 'k', secret: 's' }, labs: [] },
+  { name: 'lti-only', lti11: { key: 'k', secret: 's' }, labs: [], timeZone: 'UTC' },
 ]
 
 describe('basic-HTTP LMS login', () => {

@@ -19,7 +19,7 @@ import { LTI13_LAUNCH_PATH, type VerifiedLaunch } from '../lti13-routes.js'
 import { PICK_TTL_MS, readPick, signPick } from '../lti13/pick-token.js'
 import { toolSigner } from '../lti13/tool-keys.js'
 import { deepLinkingResponse } from '../lti13/tool-messages.js'
-import { pickableLabs } from './pickable-labs.js'
+import { mayLink, pickableLabs } from './pickable-labs.js'
 import { pickerPage, responsePage } from './picker-pages.js'
 
 export const DEEP_LINK_PATH = '/lti/1.3/deep-link'
@@ -89,10 +89,11 @@ export function setUpDeepLinking(
       await audit('refused', who, 'several labs picked where the LMS takes one', { labs: chosen })
       return page(400, 'One lab only', 'The LMS takes one lab here: go back and choose one.')
     }
-    const labs = pickableLabs(lms, o.deps.portal.workshops, pick.course)
+    const labs = pickableLabs(lms, o.deps.portal.workshops, pick.course, now)
     for (const id of chosen) {
-      const decision = decideLmsLaunch(lms, id, pick.course === null ? [] : [pick.course])
-      if (!decision.allowed) {
+      const at = { now, timeZone: lms.timeZone }
+      const decision = decideLmsLaunch(lms, id, pick.course === null ? [] : [pick.course], at)
+      if (!decision.allowed && !mayLink(decision)) {
         await audit('refused', { ...who, lab: id }, decision.reason)
         return page(403, 'Lab not available', decision.reason)
       }
@@ -143,7 +144,7 @@ export function setUpDeepLinking(
       return refuse(400, 'Not a deep link', 'The LMS does not take LTI resource links here')
     if (!/^https?:\/\//i.test(dl.returnUrl))
       return refuse(400, 'Not a deep link', 'The deep link return URL is not an http(s) URL')
-    const labs = pickableLabs(lms, o.deps.portal.workshops, course)
+    const labs = pickableLabs(lms, o.deps.portal.workshops, course, o.deps.clock.now())
     await audit('ok', who, null, { step: 'request', offered: labs.map((l) => l.id) })
     const token = signPick(o.key, {
       lms: lms.name,

@@ -53,6 +53,7 @@ beforeAll(async () => {
       tokenUrl: platform.tokenUrl,
     },
     labs: [],
+    timeZone: 'UTC',
   }
   deps = {
     registrations: () => [lms],

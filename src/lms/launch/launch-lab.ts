@@ -109,7 +109,10 @@ export async function launchLab(
     return { ok: false, status: 403, title: 'Account disabled', reason: DISABLED_TEXT }
   }
   if (!l.labId) return refuse(400, 'No lab named', 'The link names no lab (custom parameter lab, or ?lab=).')
-  const decision = decideLmsLaunch(l.lms, l.labId, l.contextIds)
+  const decision = decideLmsLaunch(l.lms, l.labId, l.contextIds, {
+    now: deps.clock.now(),
+    timeZone: l.lms.timeZone,
+  })
   if (!decision.allowed) return refuse(403, 'Lab not available', decision.reason)
   const lab = l.lms.labs.find((x) => x.id === l.labId)!
   const envs = await deps.store.listEnvironments({ portal: deps.portal.name, states: ['RUNNING'] })

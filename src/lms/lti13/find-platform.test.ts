@@ -6,12 +6,13 @@ const reg = (name: string, issuer: string, clientId: string): LmsRegistration =>
   name,
   lti13: { issuer, clientId, deploymentIds: ['d'], authUrl: 'a', tokenUrl: 't', jwksUrl: 'j' },
   labs: [],
+  timeZone: 'UTC',
 })
 const lms = [
   reg('moodle', 'https://moodle.example', 'tool-1'),
   reg('canvas-a', 'https://canvas.instructure.com', 'c-1'),
   reg('canvas-b', 'https://canvas.instructure.com', 'c-2'),
-  { name: 'old', lti11: { key: 'k', secret: 's' }, labs: [] },
+  { name: 'old', lti11: { key: 'k', secret: 's' }, labs: [], timeZone: 'UTC' },
 ]
 
 describe('finding the LMS of an LTI 1.3 message', () => {
