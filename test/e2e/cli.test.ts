@@ -207,7 +207,7 @@ describe('labgate CLI', () => {
       const lines = all.stdout.trimEnd().split('\n')
       expect(lines).toHaveLength(3)
       expect(lines[1]).toMatch(
-        /^\d{4}-\d\d-\d\dT\S+Z {2}moodle {2}lti13\.launch {2}refused {2}moodle:42 {2}c-101 {2}python {2}nonce already used$/,
+        /^\d{4}-\d\d-\d\dT\S+Z {2}moodle {2}lti13\.launch {2}refused {2}moodle:42 {2}c-101 {2}python {2}- {2}nonce already used$/,
       )
       expect(lines.map((l) => l.indexOf('c-101'))).toEqual([
         lines[0]!.indexOf('c-101'),
@@ -242,6 +242,18 @@ describe('labgate CLI', () => {
       expect(none.status).toBe(0)
       expect(none.stdout).toBe('')
       expect(none.stderr).toContain('no audit records match')
+
+      const scores = run('audit', '--data', data, '--kind', 'ags.score', '--json')
+      expect(
+        scores.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l).kind),
+      ).toEqual(['ags.score'])
+      const badKind = run('audit', '--data', data, '--kind', 'launch')
+      expect(badKind.status).toBe(1)
+      expect(badKind.stderr).toContain('--kind must be one of')
+      expect(badKind.stderr).toContain('lms_admin.key.create')
 
       const bad = run('audit', '--data', data, '--since', 'yesterday')
       expect(bad.status).toBe(1)

@@ -29,9 +29,18 @@ describe('AuditLines', () => {
       }),
     ])
     expect(lines).toEqual([
-      '2026-12-06T08:00:00.000Z  moodle       lti13.launch  ok      moodle:42  c1  python  -',
-      '2026-12-06T08:00:00.000Z  canvas-prod  ags.score     failed  -          c1  python  token endpoint 503',
+      '2026-12-06T08:00:00.000Z  moodle       lti13.launch  ok      moodle:42  c1  python  -  -',
+      '2026-12-06T08:00:00.000Z  canvas-prod  ags.score     failed  -          c1  python  -  token endpoint 503',
     ])
+  })
+
+  it("names who acted beside the user: a teacher's key, or the LMS's administrator", () => {
+    const lines = new AuditLines().format([
+      rec({ kind: 'lti11.launch', data: { teacher: 't-1', teacherName: 'Grace Hopper' } }),
+      rec({ kind: 'lms_admin.course.grant', userId: null, data: { by: 'Ada Lovelace' } }),
+    ])
+    expect(lines[0]).toContain('python  teacher Grace Hopper  -')
+    expect(lines[1]).toMatch(/python  Ada Lovelace {10}-$/)
   })
 
   it('never narrows a column on a later page', () => {

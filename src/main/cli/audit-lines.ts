@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../../store/audit-store.js'
 
 /** The plain output's columns, in order; the last one (the reason) is not padded. */
-const COLUMNS = ['time', 'lms', 'kind', 'outcome', 'user', 'course', 'lab', 'reason'] as const
+const COLUMNS = ['time', 'lms', 'kind', 'outcome', 'user', 'course', 'lab', 'by', 'reason'] as const
 
 /**
  * Writes audit records as aligned text, one line per record, in pages: a column is as wide as its widest
@@ -32,9 +32,26 @@ export function auditJsonLine(r: AuditRecord): string {
 }
 
 function cells(r: AuditRecord): string[] {
-  return [new Date(r.at).toISOString(), r.lms, r.kind, r.outcome, r.userId, r.course, r.lab, r.reason].map(
-    show,
-  )
+  return [
+    new Date(r.at).toISOString(),
+    r.lms,
+    r.kind,
+    r.outcome,
+    r.userId,
+    r.course,
+    r.lab,
+    actedBy(r.data),
+    r.reason,
+  ].map(show)
+}
+
+/**
+ * Who acted for a record beside its user: the teacher whose key launched, or the LMS administrator who
+ * changed something (`data.teacherName`, `data.by`); null for neither.
+ */
+function actedBy(data: Record<string, unknown>): string | null {
+  if (typeof data.teacherName === 'string') return `teacher ${data.teacherName}`
+  return typeof data.by === 'string' ? data.by : null
 }
 
 function show(v: string | null): string {
