@@ -5,10 +5,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-system.sh || exit 1
 # What the tests use besides labgate's own needs: Debian's Chromium for the browser tests (playwright-core
-# cannot download its own browser here), and Jupyter's notebook server, which the job tests run.
+# cannot download its own browser here), Jupyter's notebook server, which the job tests run, and unzip and
+# xmllint, which check the SCORM packages labgate writes (their archive, and their manifest's schema).
 test_missing=()
 command -v chromium >/dev/null 2>&1 || test_missing+=(chromium)
 command -v jupyter-notebook >/dev/null 2>&1 || test_missing+=(python3-notebook)
+command -v unzip >/dev/null 2>&1 || test_missing+=(unzip)
+command -v xmllint >/dev/null 2>&1 || test_missing+=(libxml2-utils)
 if [ "${#test_missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "labgate: installing ${test_missing[*]} for the tests…"

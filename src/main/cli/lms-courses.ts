@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../../config/load-config.js'
 import { badRequest, notFound, unavailable } from '../../domain/errors.js'
 import { CourseDiscoveryError, discoverCourses } from '../../lms/basic-http/course-discovery.js'
+import { lmsScorm } from './lms-scorm.js'
 
 /** The usage line of `labgate lms courses`, for the CLI's help. */
 export const LMS_USAGE = `  labgate lms courses --config <file|dir> --lms <name> [--q <text>] [--start <n>] [--json]`
@@ -20,10 +21,12 @@ const printable = (v: string) => v.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' '
  * Runs `lms <subcommand>` with its arguments; resolves to the exit code. Throws bad_request for a missing
  * or bad flag or an LMS without a course list, not_found for an LMS not registered, unavailable when the
  * LMS's course service fails (the message says how), and the config's errors as `ConfigError`.
+ * `lms scorm` is `lmsScorm`'s (`lms-scorm.ts`).
  */
 export async function lms(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'courses') throw badRequest(`lms: unknown subcommand "${sub ?? ''}" (known: courses)`)
+  if (sub === 'scorm') return lmsScorm(rest)
+  if (sub !== 'courses') throw badRequest(`lms: unknown subcommand "${sub ?? ''}" (known: courses, scorm)`)
   const { values } = parseArgs({
     args: rest,
     options: {

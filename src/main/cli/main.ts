@@ -8,6 +8,7 @@ import { deploy, DEPLOY_USAGE } from './deploy.js'
 import { ltiKeys, LTI_KEYS_USAGE } from './lti-keys.js'
 import { remoteLabs, REMOTE_LABS_USAGE } from './remote-labs.js'
 import { lms, LMS_USAGE } from './lms-courses.js'
+import { LMS_SCORM_USAGE } from './lms-scorm.js'
 import { parseDatabaseUrl } from '../database-url.js'
 import { tune, TUNE_USAGE } from './tune.js'
 import { parseTrustProxy } from '../trust-proxy.js'
@@ -31,6 +32,7 @@ ${AUDIT_USAGE}
 ${LTI_KEYS_USAGE}
 ${REMOTE_LABS_USAGE}
 ${LMS_USAGE}
+${LMS_SCORM_USAGE}
 ${DEPLOY_USAGE}
   labgate --help | --version
 
@@ -71,6 +73,10 @@ remote-labs check asks each remote lab system for its plug-in test, capabilities
 lms courses asks an LMS registered with basicHttp.coursesUrl for its courses (gateway4labs' course
            discovery): their ids are the contextIds labs' courses name. --q filters by name,
            --start pages; --json prints the LMS's answer.
+lms scorm  writes a SCORM 1.2 package (--out) that opens lab --lab of a basicHttp LMS (--lms when
+           several have it) through the LMS's gateway4labs plug-in: --base-path and --extension (/ or
+           .php) default to what basicHttp.coursesUrl shows, else / and /; --title to the workshop's
+           title; --force overwrites an existing --out.
 deploy kubernetes prints the manifests that run labgate itself on Kubernetes (3 replicas on PostgreSQL
            behind an Ingress; docs/deploy-kubernetes.md); --out writes them to a file.`
 
