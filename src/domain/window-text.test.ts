@@ -21,10 +21,7 @@ describe('availability windows as text', () => {
   })
 
   it('skips empty lines and reads each other line as a window', () => {
-    expect(readWindowText('\n  \nMon\r\n2026-12-01..\n')).toEqual([
-      { weekdays: [1] },
-      { from: '2026-12-01' },
-    ])
+    expect(readWindowText('\n  \nMon\r\n2026-12-01..\n')).toEqual([{ weekdays: [1] }, { from: '2026-12-01' }])
     expect(readWindowText('')).toEqual([])
   })
 

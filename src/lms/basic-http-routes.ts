@@ -11,7 +11,6 @@
  * (`basic-http/entry-ticket.ts`).
  * Every request is audited (`basic_http.request`): launches by `launchLab`, the rest here.
  */
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { BrokerDeps } from '../broker/deps.js'
 import type { LmsRegistration } from '../config/types.js'
@@ -20,8 +19,9 @@ import type { Authenticator } from '../http/authenticator.js'
 import { messagePage } from '../http/message-page.js'
 import { sessionSignInCookie } from '../http/sign-in-cookie.js'
 import type { AuditStore, NewAuditRecord } from '../store/audit-store.js'
+import type { LmsGatewayStore } from '../store/lms-gateway-store.js'
 import type { NonceStore } from '../store/nonce-store.js'
-import { ENTER_PATH, openTicket, sealTicket, TICKET_TTL_MS } from './basic-http/entry-ticket.js'
+import { ENTER_PATH, openTicket } from './basic-http/entry-ticket.js'
 import { labsPage } from './basic-http/labs-page.js'
 import { authenticateLms, basicLogin, jsonLogin, type PresentedLogin } from './basic-http/lms-login.js'
 import {
@@ -34,11 +34,15 @@ import {
 } from './basic-http/messages.js'
 import { readReserveRequest, splitFullName } from './basic-http/reserve-request.js'
 import { requestJson } from './basic-http/request-body.js'
+import { landingUrl } from './launch/landing-url.js'
+import { waitUrl } from './queue/wait-routes.js'
 import { DISABLED_TEXT, launchLab, USER_DISABLED } from './launch/launch-lab.js'
 
 /** What the basic-HTTP routes need, wired once by `setUpLms`. */
 export interface BasicHttpRouteDeps {
   deps: BrokerDeps
+  /** Course grants of LMS admins, and the queue of launches waiting for a full lab. */
+  gateway: LmsGatewayStore
   audit: AuditStore
   /** Records entry tickets single-use. */
   nonces: NonceStore
@@ -120,7 +124,7 @@ export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): vo
         return refuse(`malformed: ${read.malformed}`, errorText(`invalid request: ${read.malformed}`))
       const r = read.request
       const outcome = await launchLab(
-        { ...o.deps, audit: o.audit, portalUrl: o.portalUrl() },
+        { ...o.deps, audit: o.audit, gateway: o.gateway, portalUrl: o.portalUrl() },
         {
           lms,
           kind: 'basic_http.request',
@@ -138,22 +142,23 @@ export function basicHttpRoutes(app: FastifyInstance, o: BasicHttpRouteDeps): vo
           },
         },
       )
-      // A remote lab system's load_url is absolute already; a session's activation URL is the portal's.
-      if (outcome.ok && outcome.remote) return text(reply, 200, outcome.location)
-      if (outcome.ok && !outcome.activated) return text(reply, 200, `${o.portalUrl()}${outcome.location}`)
-      if (outcome.ok) {
-        const ticket = sealTicket(o.key, {
-          session: outcome.session,
-          userId: outcome.userId,
-          lms: lms.name,
-          expiresAt: o.deps.clock.now() + TICKET_TTL_MS,
-          nonce: randomBytes(16).toString('base64url'),
-        })
-        return text(reply, 200, `${o.portalUrl()}${ENTER_PATH}?ticket=${ticket}`)
-      }
+      if (outcome.ok)
+        return text(
+          reply,
+          200,
+          landingUrl(outcome, {
+            key: o.key,
+            now: o.deps.clock.now(),
+            lms: lms.name,
+            portalUrl: o.portalUrl(),
+          }),
+        )
+      // A full lab: the user waits on a page that opens the lab when a place is theirs.
+      if (outcome.waiter) return text(reply, 200, `${o.portalUrl()}${waitUrl(outcome.waiter)}`)
       if (outcome.reason === DISABLED_TEXT)
         return text(reply, 200, errorText('this user is disabled on labgate: ask its staff'))
-      if (!lms.labs.some((l) => l.id === r.labId)) return text(reply, 200, NO_PERMISSION)
+      if (outcome.code === 'unknown_lab') return text(reply, 200, NO_PERMISSION)
+      if (outcome.code === 'closed') return text(reply, 200, errorText(outcome.reason))
       if (outcome.status === 403) return text(reply, 200, NOT_ENROLLED)
       return text(reply, 200, errorText(outcome.reason))
     })

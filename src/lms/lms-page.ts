@@ -29,6 +29,8 @@ export interface PagePolicy {
   scriptNonce?: string
   /** False for a page with actions that is never shown in a frame (against clickjacking). */
   framable?: boolean
+  /** True for a page whose script asks labgate itself (CSP `connect-src 'self'`). */
+  connectSelf?: boolean
 }
 
 /**
@@ -49,6 +51,7 @@ export function lmsPage(
     `form-action ${policy.formAction ?? "'self'"}`,
     "base-uri 'none'",
     ...(policy.scriptNonce ? [`script-src 'nonce-${policy.scriptNonce}'`] : []),
+    ...(policy.connectSelf ? ["connect-src 'self'"] : []),
     ...(policy.framable === false ? ["frame-ancestors 'none'"] : []),
   ].join('; ')
   return reply

@@ -19,6 +19,8 @@ import { messagePage, type PageAction } from '../http/message-page.js'
 import type { KeyRing } from '../auth/key-ring.js'
 import type { AuditOutcome, AuditStore } from '../store/audit-store.js'
 import type { GradeStore } from '../store/grade-store.js'
+import type { LmsGatewayStore } from '../store/lms-gateway-store.js'
+import { waitUrl } from './queue/wait-routes.js'
 import type { NonceStore } from '../store/nonce-store.js'
 import { browserOf } from './launch/browser-of.js'
 import { enterSession } from './launch/enter-session.js'
@@ -54,6 +56,8 @@ export interface VerifiedLaunch {
 
 export interface Lti13RouteDeps {
   deps: BrokerDeps
+  /** Course grants of LMS admins, and the queue of launches waiting for a full lab. */
+  gateway: LmsGatewayStore
   audit: AuditStore
   nonces: NonceStore
   /** Where a launch's AGS line item is kept for the grade passback on finishing. */
@@ -227,9 +231,10 @@ export function lti13Routes(app: FastifyInstance, o: Lti13RouteDeps): void {
       if (answered) return answered
     }
     const outcome = await launchLab(
-      { ...o.deps, audit: o.audit, grades: o.grades, portalUrl: o.portalUrl() },
+      { ...o.deps, audit: o.audit, grades: o.grades, gateway: o.gateway, portalUrl: o.portalUrl() },
       { ...labLaunchOf(lms, launch), browser: browserOf(req) },
     )
+    if (!outcome.ok && outcome.waiter) return reply.redirect(waitUrl(outcome.waiter), 303)
     if (!outcome.ok) return page(outcome.status, outcome.title, outcome.reason)
     const restart = req.headers['sec-fetch-dest'] === 'iframe' ? restartAction(formState!) : undefined
     if (restart)

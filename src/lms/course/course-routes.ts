@@ -32,11 +32,15 @@ import { readRoster, RosterError, type Member } from '../lti13/nrps.js'
 import { NRPS_SCOPE } from '../lti13/tool-messages.js'
 import { COURSE_TTL_MS, loadCourseContext, saveCourseContext, type CourseContext } from './course-context.js'
 import { coursePage, type SessionView } from './course-page.js'
+import type { LmsGatewayStore } from '../../store/lms-gateway-store.js'
+import { waitUrl } from '../queue/wait-routes.js'
 
 export const COURSE_PATH = '/lti/1.3/course'
 
 export interface CourseRouteDeps {
   deps: BrokerDeps
+  /** Course grants of LMS admins, and the queue of launches waiting for a full lab. */
+  gateway: LmsGatewayStore
   audit: AuditStore
   auth: Authenticator
   /**
@@ -181,9 +185,10 @@ export function setUpCoursePage(
     if (!lms)
       return messagePage(reply, 403, 'Not available', 'This LMS is no longer registered with labgate.')
     const outcome = await launchLab(
-      { ...deps, audit: o.audit, portalUrl: o.portalUrl() },
+      { ...deps, audit: o.audit, gateway: o.gateway, portalUrl: o.portalUrl() },
       labLaunchOf(lms, ok.c.launch),
     )
+    if (!outcome.ok && outcome.waiter) return reply.redirect(waitUrl(outcome.waiter), 303)
     if (!outcome.ok) return messagePage(reply, outcome.status, outcome.title, outcome.reason)
     return enterSession(reply, outcome, { auth: o.auth, portalUrl: o.portalUrl(), now: deps.clock.now() })
   })

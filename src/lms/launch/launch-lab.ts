@@ -3,62 +3,24 @@
  * the launch's courses, allocates (or re-attaches to) the learner's session of the lab's workshop, and
  * records the outcome in the audit trail. The caller verified the message (LTI 1.3, LTI 1.1) first.
  */
+import { randomBytes } from 'node:crypto'
 import { activateSession } from '../../broker/activate-session.js'
-import { requestSession } from '../../broker/request-session.js'
+import { NoSessionAvailable, requestSession } from '../../broker/request-session.js'
 import type { BrokerDeps } from '../../broker/deps.js'
-import type { LmsRegistration, RemoteLabRef } from '../../config/types.js'
+import type { RemoteLabRef } from '../../config/types.js'
 import { LabgateError } from '../../domain/errors.js'
-import { decideLmsLaunch } from '../../domain/lms-permissions.js'
+import { decideLmsLaunch, decideTeacherLaunch } from '../../domain/lms-permissions.js'
 import { resolveParameters } from '../../domain/parameters.js'
 import { isRemoteLabHandle } from '../../domain/remote-lab-handle.js'
-import type { AuditKind, AuditStore } from '../../store/audit-store.js'
-import type { GradeStore, GradeTarget } from '../../store/grade-store.js'
+import type { AuditStore } from '../../store/audit-store.js'
+import type { GradeStore } from '../../store/grade-store.js'
+import type { LmsGatewayStore } from '../../store/lms-gateway-store.js'
 import type { Session } from '../../store/rows.js'
+import type { LabLaunch, LaunchOutcome } from './lab-launch.js'
+import { LEFT_AFTER_MS, mayTry, recordWait } from '../queue/launch-queue.js'
+import { launchToJson } from '../queue/waiting-launch.js'
 
-/** Who launches what, from where, as the protocol gave it. */
-export interface LabLaunch {
-  lms: LmsRegistration
-  kind: AuditKind
-  /** The LMS's id of the user (LTI `sub` or `user_id`); labgate's user is `<lms>:<id>`. */
-  lmsUserId: string
-  labId: string | null
-  contextIds: string[]
-  person: { email?: string; givenName?: string; familyName?: string }
-  /** Where the dashboard's "back" goes (the LMS's return URL), when it gave one. */
-  returnUrl: string | null
-  /** More for the audit record (resource link, roles, ...). */
-  data: Record<string, unknown>
-  /** The learner's browser, when the route knows it (recorded with the launch). */
-  browser?: { userAgent?: string; ip?: string; referer?: string }
-  /**
-   * Where the LMS wants the grade when the learner finishes (LTI 1.1 outcome service, AGS line item),
-   * when it wants one. Saved against the session on a successful launch (a re-launch replaces it).
-   */
-  gradeTarget?: GradeTarget
-}
-
-export type LaunchOutcome =
-  | {
-      ok: true
-      /** The session launched. */
-      session: string
-      userId: string
-      /**
-       * Where the browser goes: the session's activation URL (it signs the browser in, a path of the
-       * portal), or for a remote lab (`remote`) the lab system's `load_url` (absolute).
-       */
-      location: string
-      remote: boolean
-      /**
-       * The session was activated before (an earlier launch): its activation URL is used up, so the
-       * caller signs the browser in itself and sends it to `dashboard` (see `enterSession`).
-       */
-      activated: boolean
-      dashboard: string
-      /** When the session ends (ms), or null. */
-      expiresAt: number | null
-    }
-  | { ok: false; status: number; title: string; reason: string }
+export type { LabLaunch, LaunchOutcome } from './lab-launch.js'
 
 /** The reason a launch of a user staff disabled is refused with (and audited under). */
 export const USER_DISABLED = 'user disabled'
@@ -79,7 +41,12 @@ export const lmsUserId = (lms: string, id: string) => `${lms}:${id}`
  * the learner is sent on.
  */
 export async function launchLab(
-  deps: BrokerDeps & { audit: AuditStore; portalUrl: string; grades?: GradeStore },
+  deps: BrokerDeps & {
+    audit: AuditStore
+    portalUrl: string
+    grades?: GradeStore
+    gateway: LmsGatewayStore
+  },
   l: LabLaunch,
 ): Promise<LaunchOutcome> {
   const userId = lmsUserId(l.lms.name, l.lmsUserId)
@@ -109,11 +76,20 @@ export async function launchLab(
     return { ok: false, status: 403, title: 'Account disabled', reason: DISABLED_TEXT }
   }
   if (!l.labId) return refuse(400, 'No lab named', 'The link names no lab (custom parameter lab, or ?lab=).')
-  const decision = decideLmsLaunch(l.lms, l.labId, l.contextIds, {
-    now: deps.clock.now(),
-    timeZone: l.lms.timeZone,
-  })
-  if (!decision.allowed) return refuse(403, 'Lab not available', decision.reason)
+  const at = { now: deps.clock.now(), timeZone: l.lms.timeZone }
+  const granted = (await deps.gateway.listCourseGrants(l.lms.name, l.labId)).map((g) => ({
+    contextId: g.course,
+    ...g.settings,
+  }))
+  const labGrant = l.lms.labs.find((x) => x.id === l.labId)
+  const decision =
+    l.teacher && labGrant
+      ? decideTeacherLaunch(labGrant, at)
+      : decideLmsLaunch(l.lms, l.labId, l.contextIds, at, granted)
+  if (!decision.allowed) {
+    const title = decision.code === 'closed' ? 'Lab closed now' : 'Lab not available'
+    return { ...(await refuse(403, title, decision.reason)), code: decision.code }
+  }
   const lab = l.lms.labs.find((x) => x.id === l.labId)!
   const envs = await deps.store.listEnvironments({ portal: deps.portal.name, states: ['RUNNING'] })
   const env = envs.find((e) =>
@@ -124,6 +100,44 @@ export async function launchLab(
   )
   if (!env) return refuse(503, 'Lab not running', `The workshop of lab ${lab.id} is not running now.`)
   const indexUrl = l.returnUrl ?? `${deps.portalUrl}/`
+  /** The launch waits for a place: as the waiter it is, or as a new one (the learner's one if waiting). */
+  const wait = async (): Promise<LaunchOutcome> => {
+    const title = 'Waiting for a free lab'
+    const reason = 'Every place in this lab is taken: the launch waits in the queue.'
+    if (l.waiter) return { ok: false, status: 202, title, reason, waiter: l.waiter }
+    const now = deps.clock.now()
+    const found = await deps.gateway.findWaiter(env.name, userId)
+    // The learner's wait goes on where it is; one they left (see LEFT_AFTER_MS) starts again at the back.
+    const held =
+      found && found.seenAt < now - LEFT_AFTER_MS
+        ? void (await deps.gateway.settleWaiter(found.id, { state: 'gone' }, now))
+        : found
+    const w =
+      (held && (await deps.gateway.touchWaiter(held.id, now))) ??
+      (await deps.gateway.enqueueWaiter({
+        id: randomBytes(18).toString('base64url'),
+        lms: l.lms.name,
+        lab: lab.id,
+        environment: env.name,
+        userId,
+        priority: decision.priority,
+        launch: launchToJson(l),
+        at: now,
+      }))
+    if (w.id !== held?.id) await recordWait(deps, w, 'ok', null, { step: 'queued' })
+    return { ok: false, status: 202, title, reason, waiter: w.id }
+  }
+  // A learner back to the session they hold needs no place; anyone else takes their turn.
+  const holding = await deps.store.findHoldingSession(userId, env.name)
+  if (
+    !holding &&
+    !(await mayTry(deps, {
+      environment: env.name,
+      priority: decision.priority,
+      ...(l.waiter ? { waiter: l.waiter } : {}),
+    }))
+  )
+    return wait()
   try {
     const r = await requestSession(deps, {
       environment: env.name,
@@ -185,6 +199,7 @@ export async function launchLab(
       session: s.name,
       ...(l.browser ? { browser: l.browser } : {}),
       timeAllowed: decision.timeAllowed,
+      priority: decision.priority,
       ...(l.gradeTarget ? { grade: l.gradeTarget.kind } : {}),
     })
     if (loadUrl)
@@ -210,8 +225,7 @@ export async function launchLab(
     }
   } catch (e) {
     if (!(e instanceof LabgateError)) throw e
-    if (e.code === 'unavailable')
-      return refuse(503, 'No lab free', 'Every session of this lab is taken; try again in a minute.')
+    if (e instanceof NoSessionAvailable) return wait()
     return refuse(400, 'Launch refused', e.message)
   }
 }
