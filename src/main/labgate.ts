@@ -366,6 +366,8 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
         audit: db.audit,
         nonces: db.nonces,
         grades: db.grades,
+        gateway: db.lmsGateway,
+        tokens: { auth: db.auth, grants: auth.grants, tokens: auth.tokens, clock },
         settings: store,
         auth: auth.authenticator,
         key,
