@@ -78,7 +78,7 @@ export function lti11Routes(app: FastifyInstance, o: Lti11RouteDeps): void {
         clock: o.deps.clock,
       },
     )
-    const refused = async (reason: string, detail: string) => {
+    const refused = async (reason: string, detail: string, status = 401) => {
       await o.audit.append({
         at: o.deps.clock.now(),
         lms: lms?.name ?? null,
@@ -94,7 +94,9 @@ export function lti11Routes(app: FastifyInstance, o: Lti11RouteDeps): void {
             ? { consumerKey: claimedKey }
             : {},
       })
-      return page(401, 'Launch refused', `The LMS's launch could not be verified (${detail}).`)
+      return status === 401
+        ? page(401, 'Launch refused', `The LMS's launch could not be verified (${detail}).`)
+        : page(status, 'Launch refused', detail)
     }
     if (teacherKey && teacherKey.revokedAt !== null)
       return refused('revoked_key', 'this teacher key was revoked by the LMS administrator')
@@ -106,10 +108,10 @@ export function lti11Routes(app: FastifyInstance, o: Lti11RouteDeps): void {
       return refused('replayed', 'this launch was used already')
     const asked = launch.lab ?? new URL(req.url, 'http://x').searchParams.get('lab')
     if (usable && asked !== null && asked !== usable.lab)
-      return page(
-        403,
-        'Launch refused',
+      return refused(
+        'wrong_lab',
         `This teacher key is for lab ${usable.lab}, not ${asked}: ask the LMS administrator for a key of that lab.`,
+        403,
       )
     const lab = usable ? usable.lab : asked
     const outcome = await launchLab(

@@ -125,6 +125,7 @@ export async function launchLab(
         at: now,
       }))
     if (w.id !== held?.id) await recordWait(deps, w, 'ok', null, { step: 'queued' })
+    await audit('ok', null, { waiter: w.id, queued: true, priority: decision.priority })
     return { ok: false, status: 202, title, reason, waiter: w.id }
   }
   // A learner back to the session they hold needs no place; anyone else takes their turn.
