@@ -401,7 +401,7 @@ export async function startLabgate(o: LabgateOptions): Promise<Labgate> {
     reconcile: reconciler,
     sessionPath: gateway.sessionPath,
   })
-  const stopNoncePurge = startNoncePurge(db.nonces, clock, log)
+  const stopNoncePurge = startNoncePurge(db.nonces, clock, log, undefined, db.lmsGateway)
   await gradePassback.start()
   await syncEnvironments(deps)
   await reconciler.start()

@@ -159,6 +159,9 @@ export interface LmsGatewayStore {
     outcome: { state: 'served'; session: string } | { state: 'gone' },
     at: number,
   ): Promise<WaiterRecord | null>
-  /** Deletes waiters settled before `at`; returns how many. */
+  /**
+   * Deletes waiters settled before `at`, and waiters still `waiting` whose page was last seen before
+   * `at` (long left); returns how many.
+   */
   purgeWaitersBefore(at: number): Promise<number>
 }

@@ -369,7 +369,7 @@ export function runLmsGatewayStoreSuite(f: LmsGatewayStoreFactory): void {
         expect(await gw.getWaiter('w-1')).toEqual(winners[0])
       })
 
-      it('purges waiters settled before a time, never waiting ones', async () => {
+      it('purges waiters settled before a time, and waiting ones last seen before it', async () => {
         await gw.enqueueWaiter(waiter({ id: 'w-old', at: T0 - 1000 }))
         await gw.enqueueWaiter(waiter({ id: 'w-1', userId: 'moodle:u-1' }))
         await gw.enqueueWaiter(waiter({ id: 'w-2', userId: 'moodle:u-2' }))
@@ -377,11 +377,14 @@ export function runLmsGatewayStoreSuite(f: LmsGatewayStoreFactory): void {
         await gw.settleWaiter('w-1', { state: 'served', session: 's-1' }, T0 + 10)
         await gw.settleWaiter('w-2', { state: 'gone' }, T0 + 20)
         await gw.settleWaiter('w-3', { state: 'gone' }, T0 + 30)
-        expect(await gw.purgeWaitersBefore(T0 + 30)).toBe(2)
+        await gw.enqueueWaiter(waiter({ id: 'w-seen', userId: 'moodle:u-4', at: T0 - 1000 }))
+        await gw.touchWaiter('w-seen', T0 + 30)
+        expect(await gw.purgeWaitersBefore(T0 + 30)).toBe(3)
         expect(await gw.getWaiter('w-1')).toBeNull()
         expect(await gw.getWaiter('w-2')).toBeNull()
         expect(await gw.getWaiter('w-3')).toMatchObject({ state: 'gone' })
-        expect(await gw.getWaiter('w-old')).toMatchObject({ state: 'waiting' })
+        expect(await gw.getWaiter('w-old')).toBeNull()
+        expect(await gw.getWaiter('w-seen')).toMatchObject({ state: 'waiting' })
         expect(await gw.purgeWaitersBefore(T0 + 30)).toBe(0)
       })
     })

@@ -239,8 +239,12 @@ export class KyselyLmsGatewayStore implements LmsGatewayStore {
     const r = await this.base.commit((db) =>
       db
         .deleteFrom('lms_waiters')
-        .where('state', '<>', 'waiting')
-        .where('settled_at', '<', at)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('state', '<>', 'waiting'), eb('settled_at', '<', at)]),
+            eb.and([eb('state', '=', 'waiting'), eb('seen_at', '<', at)]),
+          ]),
+        )
         .executeTakeFirst(),
     )
     return Number(r.numDeletedRows)
