@@ -21,6 +21,7 @@ import { setUpCoursePage } from './course/course-routes.js'
 import { setUpDeepLinking } from './deep-linking/deep-linking-routes.js'
 import { lmsAdminCredentials } from './lms-admin/admin-credentials.js'
 import { LmsAdminGate } from './lms-admin/admin-gate.js'
+import { lmsAdminConsoleRoutes } from './lms-admin/console/console-routes.js'
 import { lmsAdminSignInRoutes } from './lms-admin/sign-in-routes.js'
 import { lti13Routes } from './lti13-routes.js'
 import { waitRoutes } from './queue/wait-routes.js'
@@ -113,6 +114,21 @@ export function setUpLms(o: LmsSetupDeps): ((app: FastifyInstance) => void)[] {
     plugins.push(labgateScriptRoute)
     const credentials = lmsAdminCredentials(o.tokens)
     const gate = new LmsAdminGate({ credentials, registrations: () => o.deps.portal.labgate.lms })
+    plugins.push((app) =>
+      lmsAdminConsoleRoutes(app, {
+        gate,
+        store: o.deps.store,
+        context: (admin) => ({
+          lms: admin.lms,
+          by: admin.name,
+          gateway,
+          audit: o.audit,
+          clock: o.deps.clock,
+          key: o.key,
+          portalUrl: o.portalUrl(),
+        }),
+      }),
+    )
     plugins.push((app) =>
       lmsAdminSignInRoutes(app, {
         registrations: () => o.deps.portal.labgate.lms,

@@ -7,15 +7,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Actor } from '../../broker/actor.js'
 import { mayAdminister } from '../../broker/policies.js'
 import { LabgateError } from '../../domain/errors.js'
-import { parseFormBody } from '../../http/body.js'
+import { FlashCookie, readConsoleForm } from '../../http/console-forms.js'
 import { actorOf, type ApiContext } from '../../http/context.js'
-import { cookieFrom, isSecure, serializeCookie } from '../../http/cookies.js'
-import { csrfOk, issueCsrfToken } from '../../http/csrf.js'
+import { isSecure } from '../../http/cookies.js'
+import { issueCsrfToken } from '../../http/csrf.js'
 import { STATUS } from '../../http/errors.js'
 import { html } from '../../http/html.js'
 import { ADMIN, adminPage, sendAdminPage, type Flash, type Section } from './layout.js'
 
-const FLASH_COOKIE = 'labgate_admin_flash'
+const FLASH = new FlashCookie('labgate_admin_flash', ADMIN)
 
 export class AdminKit {
   constructor(readonly ctx: ApiContext) {}
@@ -72,26 +72,7 @@ export class AdminKit {
 
   /** The flash message a form's redirect left for this page, cleared as it is read. */
   takeFlash(req: FastifyRequest, reply: FastifyReply): Flash | null {
-    const value = cookieFrom(req.headers.cookie, FLASH_COOKIE)
-    if (!value) return null
-    void reply.header('set-cookie', this.#flashCookie('', 0))
-    try {
-      const f = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<Flash>
-      if ((f.kind === 'ok' || f.kind === 'error') && typeof f.text === 'string')
-        return { kind: f.kind, text: f.text.slice(0, 500) }
-    } catch {
-      // a malformed cookie shows nothing
-    }
-    return null
-  }
-
-  #flashCookie(value: string, maxAge: number): string {
-    return serializeCookie(FLASH_COOKIE, value, {
-      path: ADMIN,
-      sameSite: 'Strict',
-      maxAge,
-      secure: this.secure,
-    })
+    return FLASH.take(req, reply, this.secure)
   }
 
   /**
@@ -109,9 +90,8 @@ export class AdminKit {
   ): void {
     this.#post(app, path, async (reply, staff, fields, params) => {
       const text = await act(staff, fields, params)
-      const flash = Buffer.from(JSON.stringify({ kind: 'ok', text }), 'utf8').toString('base64url')
       return reply
-        .header('set-cookie', this.#flashCookie(flash, 60))
+        .header('set-cookie', FLASH.cookie({ kind: 'ok', text }, this.secure))
         .header('cache-control', 'no-store')
         .redirect(safeBack(back(fields, params)), 303)
     })
@@ -150,17 +130,9 @@ export class AdminKit {
     app.post(path, async (req, reply) => {
       const staff = await this.staff(req, reply)
       if (!staff) return reply
-      const type = String(req.headers['content-type'] ?? '').toLowerCase()
-      if (!type.startsWith('application/x-www-form-urlencoded'))
-        return this.error(reply, 415, 'Unsupported form', 'This form must be sent by a browser.')
-      const fields = parseFormBody(typeof req.body === 'string' ? req.body : '')
-      if (!csrfOk(req, fields, this.secure))
-        return this.error(
-          reply,
-          403,
-          'Form expired',
-          'This form has expired or was sent from another site. Go back, reload the page and try again.',
-        )
+      const form = readConsoleForm(req, this.secure)
+      if (!form.ok) return this.error(reply, form.status, form.title, form.text)
+      const fields = form.fields
       const params = req.params as Record<string, string>
       try {
         return await answer(reply, staff, fields, params)

@@ -1,7 +1,7 @@
 import type { AuditSearch } from '../../broker/admin/audit-search.js'
 import { html, raw } from '../../http/html.js'
 import { AUDIT_KINDS, type AuditRecord } from '../../store/audit-store.js'
-import { dataTable, utcTime } from './data-table.js'
+import { dataTable, utcTime } from '../../http/data-table.js'
 import { filterForm } from './filter-form.js'
 import { withQuery } from './layout.js'
 import { pager } from './pager.js'

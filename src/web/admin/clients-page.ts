@@ -1,7 +1,7 @@
 import type { ClientView } from '../../broker/admin/oauth-clients.js'
 import { CSRF_FIELD } from '../../http/csrf.js'
 import { html, raw } from '../../http/html.js'
-import { dataTable } from './data-table.js'
+import { dataTable } from '../../http/data-table.js'
 
 export const CLIENTS_PATH = '/admin/clients/'
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', 'password']

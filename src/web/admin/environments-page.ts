@@ -1,6 +1,6 @@
 import type { EnvironmentRow } from '../../broker/admin/environment-overview.js'
 import { html, raw } from '../../http/html.js'
-import { dataTable } from './data-table.js'
+import { dataTable } from '../../http/data-table.js'
 import { withQuery } from './layout.js'
 
 /**

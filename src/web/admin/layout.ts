@@ -34,11 +34,9 @@ export const ADMIN_HEADERS = {
   'referrer-policy': 'same-origin',
 }
 
-/** A message shown once at the top of a page (after a form's redirect, or with a refusal). */
-export interface Flash {
-  kind: 'ok' | 'error'
-  text: string
-}
+import type { Flash } from '../../http/console-forms.js'
+
+export type { Flash }
 
 export interface AdminPageInput {
   portalName: string

@@ -1,6 +1,6 @@
 import type { LmsRegistrationView } from '../../broker/admin/lms-registrations.js'
 import { html, raw } from '../../http/html.js'
-import { dataTable } from './data-table.js'
+import { dataTable } from '../../http/data-table.js'
 
 export const LMS_PATH = '/admin/lms/'
 

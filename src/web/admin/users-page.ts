@@ -2,7 +2,7 @@ import { USERS_PER_SEARCH } from '../../broker/admin/user-admin.js'
 import { CSRF_FIELD } from '../../http/csrf.js'
 import { html, raw } from '../../http/html.js'
 import type { User } from '../../store/rows.js'
-import { dataTable } from './data-table.js'
+import { dataTable } from '../../http/data-table.js'
 import { filterForm } from './filter-form.js'
 import { withQuery } from './layout.js'
 

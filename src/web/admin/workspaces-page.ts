@@ -2,7 +2,7 @@ import type { WorkspacesOverview } from '../../broker/admin/workspace-admin.js'
 import { CSRF_FIELD } from '../../http/csrf.js'
 import { html, raw } from '../../http/html.js'
 import { inWords } from '../portal/time-left.js'
-import { dataTable, utcTime } from './data-table.js'
+import { dataTable, utcTime } from '../../http/data-table.js'
 import { withQuery } from './layout.js'
 import { pager } from './pager.js'
 

@@ -1,5 +1,5 @@
-/** The tables of the admin console's lists, with their headings and the line shown when a list is empty. */
-import { html, raw } from '../../http/html.js'
+/** The tables of labgate's consoles (staff, LMS administrators): headings, rows, and the line shown when a list is empty. */
+import { html, raw } from './html.js'
 
 /** A column's heading; `num` right-aligns it (and the cells are to carry `class="num"` too). */
 export type Column = string | { label: string; num: true }
