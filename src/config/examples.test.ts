@@ -34,6 +34,29 @@ describe('examples/', () => {
         labs: [{ id: 'intro-shell', workshop: 'shell-basics', timeAllowed: 1800 }],
         timeZone: 'UTC',
       },
+      {
+        name: 'moodle-g4l',
+        timeZone: 'Europe/Madrid',
+        basicHttp: {
+          username: 'moodle-g4l',
+          password: 'example-password-change-me',
+          coursesUrl: 'http://localhost:8000/blocks/gateway4labs/lms/list.php',
+          coursesUsername: 'labmanager',
+          coursesPassword: 'example-courses-password-change-me',
+        },
+        labs: [
+          {
+            id: 'shell',
+            workshop: 'shell-basics',
+            timeAllowed: 2700,
+            windows: [{ weekdays: [1, 2, 3, 4, 5], startTime: '08:00', endTime: '20:00' }],
+            courses: [
+              { contextId: '101', timeAllowed: 1200 },
+              { contextId: '102', timeAllowed: 600, priority: 5 },
+            ],
+          },
+        ],
+      },
     ])
     expect(portal.labgate.remoteLabs).toEqual([])
     const byName = new Map(portal.workshops.map((w) => [w.workshop.name, w]))

@@ -24,7 +24,7 @@ describe('labgate validate', () => {
     expect(result).toBe(0)
     expect(warn).toEqual([])
     expect(out.join('\n')).toMatch(
-      /^ok: portal labgate-sample with 2 workshop\(s\).*; LMS: moodle \(lti13; 1 lab\(s\)\)$/,
+      /^ok: portal labgate-sample with 2 workshop\(s\).*; LMS: moodle \(lti13; 1 lab\(s\)\), moodle-g4l \(basicHttp; 1 lab\(s\)\)$/,
     )
   })
 
