@@ -117,8 +117,20 @@ export class AppProxy {
     }
   }
 
-  /** The request to the app for `req`: its headers rewritten; upgrades get a connection of their own. */
+  /**
+   * The request to the app for `req`: its headers rewritten; upgrades get a connection of their own.
+   * Null when Node refuses to send it: a header value it cannot write (a NUL, say), which its own parser
+   * never lets in from a socket but an in-process request can carry.
+   */
   #upstreamRequest(req: IncomingMessage, t: ProxyTarget, upgrade: boolean) {
+    try {
+      return this.#newRequest(req, t, upgrade)
+    } catch {
+      return null
+    }
+  }
+
+  #newRequest(req: IncomingMessage, t: ProxyTarget, upgrade: boolean) {
     return request({
       ...t.upstream,
       method: req.method,
@@ -151,6 +163,10 @@ export class AppProxy {
     res.once('close', release)
     let failed: 'too-large' | 'timeout' | null = null
     const upstream = this.#upstreamRequest(req, t, false)
+    if (!upstream) {
+      req.resume()
+      return plain(res, 400, BAD_HEADER, { connection: 'close' })
+    }
     upstream.on('timeout', () => {
       failed ??= 'timeout'
       upstream.destroy()
@@ -203,6 +219,7 @@ export class AppProxy {
     if (socket.destroyed) return release()
     socket.once('close', release)
     const upstream = this.#upstreamRequest(req, t, true)
+    if (!upstream) return rejectUpgrade(socket, 400, BAD_HEADER)
     socket.on('error', () => upstream.destroy())
     upstream.on('timeout', () => upstream.destroy())
     upstream.on('error', () => rejectUpgrade(socket, 502, nothingListening(t.port)))
@@ -264,6 +281,9 @@ export class AppProxy {
     this.#agent.destroy()
   }
 }
+
+/** The answer to a request with a header that cannot be passed on to the app. */
+const BAD_HEADER = 'The request has a header value that cannot be passed on to the app (a control character)'
 
 function plain(res: ServerResponse, status: number, body: string, extra: OutgoingHttpHeaders = {}): void {
   res.writeHead(status, {
