@@ -40,7 +40,7 @@ describe('AuditLines', () => {
       rec({ kind: 'lms_admin.course.grant', userId: null, data: { by: 'Ada Lovelace' } }),
     ])
     expect(lines[0]).toContain('python  teacher Grace Hopper  -')
-    expect(lines[1]).toMatch(/python  Ada Lovelace {10}-$/)
+    expect(lines[1]).toMatch(/python {2}Ada Lovelace {10}-$/)
   })
 
   it('never narrows a column on a later page', () => {
